@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { FieldName, text } from './fields.js';
+
+/**
+ * The Funnel configuration: sites, their allowed origins and their forms. Users edit
+ * `config/funnel.config.ts`; it is validated here at start-up (local runtime, Lambda cold start) and at
+ * `cdk synth`, so a bad config fails fast with the path of what is wrong. Secrets never live here.
+ */
+
+const Slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const Origin = z
+  .string()
+  .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must be an origin such as https://blog.example.com (scheme, host, optional port; no path)');
+
+export const FormField = z.strictObject({
+  name: FieldName,
+  label: text(120).pipe(z.string().min(1)),
+  required: z.boolean().default(false),
+  placeholder: text(120).optional(),
+});
+export type FormField = z.infer<typeof FormField>;
+
+export const ConsentConfig = z.strictObject({
+  /** The exact sentence shown beside the checkbox; stored with every consent given. */
+  text: z.string().min(1).max(1000),
+  /** Bump when the text changes, so the audit record says which wording a lead agreed to. */
+  version: z.string().min(1).max(40),
+  /** When true the form cannot be submitted without ticking the box. */
+  required: z.boolean().default(false),
+});
+
+export const LeadMagnet = z.strictObject({
+  title: text(200),
+  format: z.enum(['ebook', 'white-paper', 'webinar', 'checklist', 'template', 'report', 'other']),
+  url: HttpUrl,
+});
+
+export const FormKind = { GatedContent: 'gated-content', FreeTrial: 'free-trial' } as const;
+
+const FormBase = {
+  id: Slug,
+  title: text(200),
+  description: text(1000).optional(),
+  submitLabel: text(60).default('Submit'),
+  fields: z.array(FormField).min(1).max(12),
+  consent: z.strictObject({ marketing: ConsentConfig }).optional(),
+  /** Ask the visitor to confirm their address by email before anything else is sent. */
+  doubleOptIn: z.boolean().default(false),
+  /** Submissions faster than this after the form was shown are treated as bots. */
+  minFillMs: z.number().int().min(0).max(60_000).default(1500),
+  /** Shown after a successful submission, above the next step. */
+  successMessage: text(300).optional(),
+};
+
+export const GatedContentForm = z.strictObject({
+  ...FormBase,
+  kind: z.literal(FormKind.GatedContent),
+  leadMagnet: LeadMagnet,
+});
+
+export const FreeTrialForm = z.strictObject({
+  ...FormBase,
+  kind: z.literal(FormKind.FreeTrial),
+  /** Where the visitor goes to start the trial after signing up. */
+  trialUrl: HttpUrl.optional(),
+});
+
+export const Form = z
+  .discriminatedUnion('kind', [GatedContentForm, FreeTrialForm])
+  .superRefine((form, ctx) => {
+    const names = form.fields.map((f) => f.name);
+    const email = form.fields.find((f) => f.name === 'email');
+    if (!email || !email.required) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must include a required "email" field' });
+    }
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field "${name}"` });
+    });
+  });
+export type Form = z.infer<typeof Form>;
+
+export const Site = z.strictObject({
+  id: Slug,
+  name: text(200),
+  /** Origins allowed to embed this site's forms (CORS and the Origin check on submissions). */
+  allowedOrigins: z.array(Origin).min(1),
+  forms: z.array(Form).min(1),
+});
+export type Site = z.infer<typeof Site>;
+
+export const FunnelConfig = z
+  .strictObject({ sites: z.array(Site).min(1) })
+  .superRefine((config, ctx) => {
+    const seenSites = new Set<string>();
+    const seenForms = new Map<string, string>();
+    config.sites.forEach((site, s) => {
+      if (seenSites.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', s, 'id'], message: `duplicate site id "${site.id}"` });
+      seenSites.add(site.id);
+      site.forms.forEach((form, f) => {
+        // Form ids are global: the public URL is /v1/forms/{formId}, with no site in it.
+        const other = seenForms.get(form.id);
+        if (other) ctx.addIssue({ code: 'custom', path: ['sites', s, 'forms', f, 'id'], message: `duplicate form id "${form.id}" (also in site "${other}")` });
+        seenForms.set(form.id, site.id);
+      });
+    });
+  });
+export type FunnelConfig = z.infer<typeof FunnelConfig>;
+export type FunnelConfigInput = z.input<typeof FunnelConfig>;
+
+/** Thrown when the configuration is invalid; the message lists every problem with its path. */
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid Funnel config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+/** `sites[0].forms[1].leadMagnet.url` — the way a user finds the line in their config file. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+
+/**
+ * Validate a raw config object.
+ * @example parseConfig(rawConfig).sites[0].forms[0].id // 'ebook'
+ * @throws InvalidConfigError naming the path of every bad value
+ */
+export function parseConfig(raw: unknown): FunnelConfig {
+  const result = FunnelConfig.safeParse(raw);
+  if (!result.success) {
+    throw new InvalidConfigError(result.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** Identity helper so the config file gets types and completion while staying plain data. */
+export const defineConfig = (config: FunnelConfigInput): FunnelConfigInput => config;
+
+/** Look-ups the request path needs, built once per process. */
+export class ConfigIndex {
+  private readonly forms = new Map<string, { site: Site; form: Form }>();
+  private readonly sites = new Map<string, Site>();
+  constructor(readonly config: FunnelConfig) {
+    for (const site of config.sites) {
+      this.sites.set(site.id, site);
+      for (const form of site.forms) this.forms.set(form.id, { site, form });
+    }
+  }
+  findForm(formId: string): { site: Site; form: Form } | undefined {
+    return this.forms.get(formId);
+  }
+  findSite(siteId: string): Site | undefined {
+    return this.sites.get(siteId);
+  }
+  /** Every origin any site allows: what the API's CORS pre-flight accepts. */
+  allOrigins(): string[] {
+    return [...new Set(this.config.sites.flatMap((s) => s.allowedOrigins))];
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * The catalogue of lead fields a form may declare. Each field has one server-side rule, so a form can
+ * only ever collect data Funnel knows how to validate, store and score.
+ */
+export const CompanySize = z.enum(['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+']);
+export type CompanySize = z.infer<typeof CompanySize>;
+
+/** Control characters (C0, DEL, C1) and bidi overrides have no place in a name or a job title. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** A single-line, trimmed, bounded, printable string. */
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+    .transform((s) => s.trim());
+
+export const Email = z
+  .string()
+  .max(254, 'must be at most 254 characters')
+  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+  .transform((s) => s.trim())
+  .pipe(z.email('must be a valid email address'));
+
+export const FIELD_RULES = {
+  email: Email,
+  firstName: text(100),
+  lastName: text(100),
+  company: text(200),
+  jobTitle: text(150),
+  companySize: CompanySize,
+  phone: z
+    .string()
+    .max(40, 'must be at most 40 characters')
+    .regex(/^\+?[0-9 ().\-]{4,40}$/, 'must be a phone number'),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166 country code')
+    .transform((s) => s.toUpperCase()),
+} as const;
+
+export const FieldName = z.enum(Object.keys(FIELD_RULES) as [keyof typeof FIELD_RULES, ...(keyof typeof FIELD_RULES)[]]);
+export type FieldName = z.infer<typeof FieldName>;
+
+/** What the widget renders for a field: an input type, and options where the value is a choice. */
+export const FIELD_INPUTS: Record<FieldName, { type: 'email' | 'text' | 'tel' | 'select'; autocomplete: string; options?: readonly string[] }> = {
+  email: { type: 'email', autocomplete: 'email' },
+  firstName: { type: 'text', autocomplete: 'given-name' },
+  lastName: { type: 'text', autocomplete: 'family-name' },
+  company: { type: 'text', autocomplete: 'organization' },
+  jobTitle: { type: 'text', autocomplete: 'organization-title' },
+  companySize: { type: 'select', autocomplete: 'off', options: CompanySize.options },
+  phone: { type: 'tel', autocomplete: 'tel' },
+  country: { type: 'text', autocomplete: 'country' },
+};
+
+/** Profile values as stored on a lead (every field but the email, which is the lead's identity). */
+export type Profile = Partial<Record<Exclude<FieldName, 'email'>, string>>;
