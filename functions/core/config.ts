@@ -90,6 +90,10 @@ export const Site = z.strictObject({
   /** Origins allowed to embed this site's forms (CORS and the Origin check on submissions). */
   allowedOrigins: z.array(Origin).min(1),
   forms: z.array(Form).min(1),
+  /** Per client (IP address) and site: more submissions than this inside the window get 429. */
+  rateLimit: z
+    .strictObject({ submissions: z.number().int().min(1).max(10_000), windowSeconds: z.number().int().min(1).max(86_400) })
+    .default({ submissions: 10, windowSeconds: 60 }),
 });
 export type Site = z.infer<typeof Site>;
 

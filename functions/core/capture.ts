@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { Form, Site } from './config.js';
+import { FormKind, formatPath } from './config.js';
+import type { ConsentRecord, FormView, Next, SubmissionBody, TimelineEntry } from './contracts.js';
+import { SubmissionContext, Utm } from './contracts.js';
+import { ValidationError } from './errors.js';
+import { FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
+
+/** Longest value each field accepts; the widget mirrors it as `maxlength`. */
+const MAX_LENGTH: Partial<Record<FieldName, number>> = { email: 254, firstName: 100, lastName: 100, company: 200, jobTitle: 150, phone: 40, country: 2 };
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+function fieldRule(name: FieldName, required: boolean) {
+  const rule = FIELD_RULES[name];
+  const asString = z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
+  return required ? z.preprocess(emptyToUndefined, asString.pipe(rule)) : z.preprocess(emptyToUndefined, rule.optional());
+}
+
+const schemaCache = new WeakMap<Form, z.ZodType<ValidSubmission>>();
+
+export interface ValidSubmission extends Omit<SubmissionBody, 'fields'> {
+  fields: { email: string } & Profile;
+}
+
+/**
+ * The submission contract for one form: `fields` accepts exactly the fields the form declares, with the
+ * form's required flags, so an undeclared field is an error rather than silently stored.
+ */
+export function submissionSchemaFor(form: Form): z.ZodType<ValidSubmission> {
+  const cached = schemaCache.get(form);
+  if (cached) return cached;
+  const fields = z.strictObject(Object.fromEntries(form.fields.map((f) => [f.name, fieldRule(f.name, f.required)])), {
+    error: (iss) => (iss.input === undefined ? 'is required' : 'must be an object'),
+  });
+  const consent = form.consent
+    ? z.strictObject({ marketing: z.boolean({ error: 'must be true or false' }) }).optional()
+    : z.undefined({ error: 'this form asks for no consent' });
+  const schema = z
+    .strictObject(
+      {
+        submissionId: z.uuid('must be a UUID').optional(),
+        fields,
+        consent,
+        context: SubmissionContext.optional(),
+        hp: z.string().max(500).optional(),
+        startedAt: z.number().int().nonnegative().optional(),
+      },
+      { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object' : undefined) },
+    )
+    .superRefine((body, ctx) => {
+      if (form.consent?.marketing.required && body.consent?.marketing !== true) {
+        ctx.addIssue({ code: 'custom', path: ['consent', 'marketing'], message: 'must be accepted to submit this form' });
+      }
+    }) as unknown as z.ZodType<ValidSubmission>;
+  schemaCache.set(form, schema);
+  return schema;
+}
+
+/** Turn zod issues into `{ "fields.email": "must be a valid email address" }`. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out[formatPath([...issue.path, key]) ] ??= issue.path.length ? 'is not a field of this form' : 'is not a known property';
+    } else {
+      out[formatPath(issue.path) || 'body'] ??= issue.message;
+    }
+  }
+  return out;
+}
+
+/**
+ * Validate a parsed JSON body against the form's contract.
+ * @throws ValidationError naming every bad field
+ */
+export function validateSubmission(form: Form, body: unknown): ValidSubmission {
+  const result = submissionSchemaFor(form).safeParse(body);
+  if (!result.success) throw new ValidationError(fieldErrors(result.error));
+  return result.data;
+}
+
+/** Why a submission looks automated, if it does. Bots are answered as if accepted and never emailed. */
+export function spamReason(form: Form, body: Pick<SubmissionBody, 'hp' | 'startedAt'>, now: Date): 'honeypot' | 'too-fast' | undefined {
+  if (body.hp && body.hp.trim() !== '') return 'honeypot';
+  // startedAt is in server time (the widget corrects for the visitor's clock), so a negative elapsed time is a forgery too.
+  if (body.startedAt !== undefined && now.getTime() - body.startedAt < form.minFillMs) return 'too-fast';
+  return undefined;
+}
+
+/** What the widget shows after a successful submission. */
+export function nextStep(form: Form): Next {
+  if (form.doubleOptIn) return { type: 'confirm-email' };
+  if (form.kind === FormKind.GatedContent) return { type: 'download', url: form.leadMagnet.url };
+  if (form.trialUrl) return { type: 'redirect', url: form.trialUrl };
+  return { type: 'message', text: form.successMessage ?? 'Thanks! You are signed up.' };
+}
+
+/** The auditable consent record: the exact words shown, their version, when, and on which form. */
+export function consentRecord(form: Form, body: Pick<ValidSubmission, 'consent'>, at: string): ConsentRecord | undefined {
+  const asked = form.consent?.marketing;
+  if (!asked) return undefined;
+  return { granted: body.consent?.marketing === true, text: asked.text, version: asked.version, formId: form.id, at };
+}
+
+export function timelineEntry(form: Form, submissionId: string, body: ValidSubmission, at: string, userAgent: string | undefined, consent: ConsentRecord | undefined): TimelineEntry {
+  const ctx = body.context ?? {};
+  return {
+    type: 'form_submitted',
+    at,
+    submissionId,
+    formId: form.id,
+    formKind: form.kind,
+    ...(ctx.pageUrl && { pageUrl: ctx.pageUrl }),
+    ...(ctx.referrer && { referrer: ctx.referrer }),
+    ...(ctx.utm && hasAny(ctx.utm) && { utm: compact(ctx.utm) }),
+    ...(userAgent && { userAgent: userAgent.slice(0, 512) }),
+    ...(consent && { consent }),
+  };
+}
+
+const hasAny = (utm: Utm) => Object.values(utm).some((v) => v !== undefined && v !== '');
+const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
+
+/** The profile values a submission supplies (email excluded: it is the lead's identity). */
+export function profileOf(body: ValidSubmission): Profile {
+  const { email: _email, ...rest } = body.fields;
+  return compact(rest);
+}
+
+/** `GET /v1/forms/{formId}`: the public definition the widget renders. */
+export function formView(site: Site, form: Form, now: Date): FormView {
+  return {
+    id: form.id,
+    siteId: site.id,
+    kind: form.kind,
+    title: form.title,
+    ...(form.description && { description: form.description }),
+    submitLabel: form.submitLabel,
+    fields: form.fields.map((f) => {
+      const input = FIELD_INPUTS[f.name];
+      return {
+        name: f.name,
+        label: f.label,
+        required: f.required,
+        type: input.type,
+        autocomplete: input.autocomplete,
+        ...(f.placeholder && { placeholder: f.placeholder }),
+        ...(input.options && { options: [...input.options] }),
+        ...(MAX_LENGTH[f.name] && { maxLength: MAX_LENGTH[f.name] }),
+      };
+    }),
+    ...(form.consent && { consent: { marketing: { ...form.consent.marketing } } }),
+    ...(form.kind === FormKind.GatedContent && { leadMagnet: { title: form.leadMagnet.title, format: form.leadMagnet.format } }),
+    doubleOptIn: form.doubleOptIn,
+    serverTime: now.getTime(),
+  };
+}

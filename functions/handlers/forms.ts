@@ -1,0 +1,35 @@
+import middy from '@middy/core';
+import { fromEnvironment, type AppDeps } from '../composition.js';
+import { getForm } from '../use-cases/get-form.js';
+import { submitForm } from '../use-cases/submit-form.js';
+import { accessLog, cors, errorHandler, header, HttpError, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './http.js';
+
+/** Route group "capture": the two public endpoints the widget calls. */
+export const makeFormsHandler = (deps: () => AppDeps) =>
+  middy<HttpEvent, HttpResult>()
+    .use(cors(() => deps().config.allOrigins()))
+    .use(accessLog(() => deps().log))
+    .use(errorHandler(() => deps().log))
+    .use(jsonBody())
+    .handler(async (event) => {
+      switch (event.routeKey) {
+        case 'GET /v1/forms/{formId}':
+          return json(200, getForm(deps(), pathParam(event, 'formId')));
+        case 'POST /v1/forms/{formId}/submissions': {
+          const origin = header(event, 'origin');
+          const userAgent = header(event, 'user-agent');
+          const result = await submitForm(deps(), {
+            formId: pathParam(event, 'formId'),
+            body: event.json,
+            clientIp: event.requestContext.http.sourceIp,
+            ...(origin && { origin }),
+            ...(userAgent && { userAgent }),
+          });
+          return json(result.status, result.body);
+        }
+        default:
+          throw new HttpError(404, 'not_found', 'No such route');
+      }
+    });
+
+export const handler = makeFormsHandler(fromEnvironment);

@@ -1,0 +1,137 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
+import { DomainError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
+
+export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface Logger {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+/** An error of the HTTP layer itself (bad content type, body too big, unknown route). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
+  statusCode: status,
+  headers: { ...JSON_HEADERS, ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Header look-up that does not care how the client (or API Gateway) cased the name. */
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value) throw new HttpError(404, 'not_found', 'No such resource');
+  return value;
+}
+
+/** The single place where an error becomes a status. Only errors we mean to show are shown. */
+function toResponse(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
+  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  if (!(error instanceof DomainError)) return undefined;
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error instanceof ValidationError && { fields: error.fields }) } };
+  if (error instanceof ValidationError) return { status: 400, body };
+  if (error instanceof UnknownFormError || error instanceof LeadNotFoundError) return { status: 404, body };
+  if (error instanceof OriginNotAllowedError) return { status: 403, body };
+  if (error instanceof UnauthorizedError) return { status: 401, body, headers: { 'www-authenticate': 'Bearer' } };
+  if (error instanceof RateLimitedError) return { status: 429, body, headers: { 'retry-after': String(error.retryAfterSeconds) } };
+  return { status: 400, body };
+}
+
+/**
+ * Map errors to `{ error: { code, message, fields? } }`. Anything unexpected is logged with the request
+ * id and answered with a generic 500 that reveals nothing.
+ */
+export const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult, Error, Context> => ({
+  onError: (request) => {
+    const mapped = toResponse(request.error);
+    if (mapped) {
+      request.response = json(mapped.status, mapped.body, mapped.headers);
+      return;
+    }
+    const requestId = request.context?.awsRequestId ?? request.event.requestContext?.requestId;
+    log().error('unhandled error', { requestId, route: request.event.routeKey, error: request.error?.name, detail: request.error?.message, stack: request.error?.stack });
+    request.response = json(500, { error: { code: 'internal_error', message: `Something went wrong. Request id: ${requestId}` } });
+  },
+});
+
+/**
+ * Parse a JSON body for methods that carry one: content type, size and syntax are checked before any
+ * use case sees it, each with its own 4xx.
+ */
+export const jsonBody = (maxBytes = MAX_BODY_BYTES): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const { event } = request;
+    if (event.requestContext?.http?.method !== 'POST') return;
+    const type = header(event, 'content-type');
+    if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
+      throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+    }
+    const raw = event.body ?? '';
+    const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+    if (bytes.length > maxBytes) throw new HttpError(413, 'payload_too_large', `Body must be at most ${maxBytes} bytes`);
+    try {
+      event.json = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'invalid_json', 'Body is not valid JSON');
+    }
+  },
+});
+
+/**
+ * CORS response headers for the origins allowed to embed forms. API Gateway answers pre-flights in
+ * production (configured from the same list); this keeps actual responses, including errors, readable.
+ */
+export const cors = (allowedOrigins: () => readonly string[]): MiddlewareObj<HttpEvent, HttpResult> => {
+  const addHeaders = (request: { event: HttpEvent; response: HttpResult | null | undefined }) => {
+    const origin = header(request.event, 'origin');
+    if (!origin || !request.response || !allowedOrigins().includes(origin)) return;
+    request.response.headers = { ...request.response.headers, 'access-control-allow-origin': origin, vary: 'Origin' };
+  };
+  return { after: addHeaders, onError: addHeaders };
+};
+
+/** One access-log line per request: route, status, duration. No bodies, no addresses, no PII. */
+export const accessLog = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult> => {
+  const started = new WeakMap<object, number>();
+  const write = (request: { event: HttpEvent; response: HttpResult | null | undefined }) =>
+    log().info('request', {
+      route: request.event.routeKey,
+      status: request.response?.statusCode,
+      ms: Math.round(performance.now() - (started.get(request.event) ?? performance.now())),
+      requestId: request.event.requestContext?.requestId,
+    });
+  return {
+    before: (request) => void started.set(request.event, performance.now()),
+    after: write,
+    onError: write,
+  };
+};
+
+/** Structured JSON logs on stdout (CloudWatch parses them); `silent` for tests. */
+export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info'): Logger {
+  const order = { info: 0, warn: 1, error: 2, silent: 3 };
+  const emit = (l: 'info' | 'warn' | 'error') => (msg: string, data?: Record<string, unknown>) => {
+    if (order[l] >= order[level]) console[l === 'info' ? 'log' : l](JSON.stringify({ level: l, msg, ...data }));
+  };
+  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+}

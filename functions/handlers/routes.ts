@@ -1,0 +1,13 @@
+/**
+ * Every API route and the Lambda (route group) that serves it. The CDK stack and the local runtime both
+ * read this list, so a route cannot exist in one and not the other.
+ */
+export const ROUTES = [
+  { routeKey: 'GET /v1/forms/{formId}', group: 'forms' },
+  { routeKey: 'POST /v1/forms/{formId}/submissions', group: 'forms' },
+  { routeKey: 'GET /v1/leads/{leadId}', group: 'leads' },
+  { routeKey: 'GET /v1/leads', group: 'leads' },
+  { routeKey: 'GET /v1/openapi.json', group: 'openapi' },
+] as const;
+
+export type RouteGroup = (typeof ROUTES)[number]['group'];

@@ -1,0 +1,12 @@
+import type { ConfigIndex } from '../core/config.js';
+import type { ApiKeyStore, Clock, IdGenerator, LeadRepository, RateLimiter } from '../core/ports.js';
+
+/** Everything the use cases need, built once by the composition root (or by a test). */
+export interface Deps {
+  config: ConfigIndex;
+  leads: LeadRepository;
+  apiKeys: ApiKeyStore;
+  rateLimiter: RateLimiter;
+  clock: Clock;
+  ids: IdGenerator;
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { LeadView } from '../core/contracts.js';
+import { emailKey } from '../core/email.js';
+import { LeadNotFoundError, UnauthorizedError, ValidationError } from '../core/errors.js';
+import { Email } from '../core/fields.js';
+import type { ApiKey } from '../core/ports.js';
+import type { Deps } from './deps.js';
+
+/**
+ * Who is calling: the API key in `Authorization: Bearer <key>`, looked up by its SHA-256 (keys are
+ * high-entropy random strings, so a fast hash is the right tool; they are never stored in clear).
+ * @throws UnauthorizedError for a missing, malformed or unknown key
+ */
+export async function authenticate(deps: Pick<Deps, 'apiKeys'>, authorization: string | undefined): Promise<ApiKey> {
+  const match = /^Bearer ([A-Za-z0-9_\-]{16,200})$/.exec(authorization?.trim() ?? '');
+  if (!match?.[1]) throw new UnauthorizedError();
+  const key = await deps.apiKeys.findByHash(hashApiKey(match[1]));
+  if (!key) throw new UnauthorizedError();
+  return key;
+}
+
+export const hashApiKey = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || key.siteIds.includes(siteId);
+
+/**
+ * Read one lead by id: profile, consent record, sources and timeline.
+ * A lead of a site the key may not read is answered exactly like a missing one, so ids cannot be probed.
+ * @throws LeadNotFoundError
+ */
+export async function getLead(deps: Pick<Deps, 'leads'>, key: ApiKey, leadId: string): Promise<LeadView> {
+  const lead = /^[A-Za-z0-9_-]{8,64}$/.test(leadId) ? await deps.leads.findById(leadId) : undefined;
+  if (!lead || !mayRead(key, lead.siteId)) throw new LeadNotFoundError();
+  return lead;
+}
+
+/**
+ * Find the lead with this address in a site. `site` may be omitted when the key reads exactly one site.
+ * @throws ValidationError | LeadNotFoundError
+ */
+export async function findLeadByEmail(deps: Pick<Deps, 'leads' | 'config'>, key: ApiKey, query: { email?: string; site?: string }): Promise<LeadView> {
+  const email = Email.safeParse(query.email ?? '');
+  const problems: Record<string, string> = {};
+  if (!email.success) problems['query.email'] = query.email ? 'must be a valid email address' : 'is required';
+  const siteId = query.site ?? (key.siteIds.length === 1 && key.siteIds[0] !== '*' ? key.siteIds[0] : deps.config.config.sites.length === 1 ? deps.config.config.sites[0]?.id : undefined);
+  if (!siteId) problems['query.site'] = 'is required: this key reads more than one site';
+  else if (!deps.config.findSite(siteId)) problems['query.site'] = `no site "${siteId}"`;
+  if (Object.keys(problems).length || !email.success || !siteId) throw new ValidationError(problems);
+  if (!mayRead(key, siteId)) throw new LeadNotFoundError();
+  const lead = await deps.leads.findByEmail(siteId, emailKey(email.data));
+  if (!lead) throw new LeadNotFoundError();
+  return lead;
+}

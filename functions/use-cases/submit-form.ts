@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { consentRecord, nextStep, profileOf, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
+import type { SubmissionResponse } from '../core/contracts.js';
+import { emailKey, normaliseEmail } from '../core/email.js';
+import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
+import type { Deps } from './deps.js';
+
+export interface SubmitFormInput {
+  formId: string;
+  /** The parsed JSON body, not yet validated. */
+  body: unknown;
+  /** The browser's Origin header; absent for non-browser clients, which CORS does not concern. */
+  origin?: string;
+  clientIp: string;
+  userAgent?: string;
+}
+
+export interface SubmitFormResult {
+  status: 201 | 200;
+  body: SubmissionResponse;
+}
+
+/**
+ * Submit a form.
+ * 1. find the form and check the page's origin may embed it
+ * 2. rate-limit the client
+ * 3. validate the body against the form's declared fields
+ * 4. bots (honeypot, too fast): answer as if accepted, store as spam, stop
+ * 5. a retried submissionId gets its first answer and records nothing
+ * 6. merge into the lead deduplicated by email within the site, and record the submission with its
+ *    consent and source, in one idempotent write
+ *
+ * @throws UnknownFormError | OriginNotAllowedError | RateLimitedError | ValidationError
+ */
+export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<SubmitFormResult> {
+  const found = deps.config.findForm(input.formId);
+  if (!found) throw new UnknownFormError(input.formId);
+  const { site, form } = found;
+  if (input.origin !== undefined && !site.allowedOrigins.includes(input.origin)) throw new OriginNotAllowedError(input.origin);
+
+  const clientKey = `${site.id}:${createHash('sha256').update(input.clientIp).digest('hex').slice(0, 32)}`;
+  const limit = await deps.rateLimiter.hit(clientKey, site.rateLimit.submissions, site.rateLimit.windowSeconds);
+  if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+
+  const body = validateSubmission(form, input.body);
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const submissionId = body.submissionId ?? deps.ids.newId();
+  const next = nextStep(form);
+  const reply = { next, ...(form.successMessage && { message: form.successMessage }) };
+
+  const spam = spamReason(form, body, now);
+  if (spam) {
+    await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fields: body.fields, ...(input.userAgent && { userAgent: input.userAgent }) });
+    return { status: 201, body: { leadId: deps.ids.newId(), ...reply } };
+  }
+
+  const email = normaliseEmail(body.fields.email);
+  const key = emailKey(email);
+  const earlier = await deps.leads.findAnswer(site.id, key, submissionId);
+  if (earlier) return answer(earlier);
+
+  const consent = consentRecord(form, body, at);
+  const entry = timelineEntry(form, submissionId, body, at, input.userAgent, consent);
+  const stored = await deps.leads.capture({
+    siteId: site.id,
+    email,
+    emailKey: key,
+    profile: profileOf(body),
+    ...(consent && { consent }),
+    source: { formId: form.id, at, ...(entry.pageUrl && { pageUrl: entry.pageUrl }), ...(entry.referrer && { referrer: entry.referrer }), ...(entry.utm && { utm: entry.utm }) },
+    entry,
+    newLeadId: deps.ids.newId(),
+    reply,
+  });
+  return answer(stored);
+}
+
+const answer = (a: { status: 201 | 200; leadId: string; next: SubmissionResponse['next']; message?: string }): SubmitFormResult => ({
+  status: a.status,
+  body: { leadId: a.leadId, next: a.next, ...(a.message && { message: a.message }) },
+});

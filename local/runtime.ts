@@ -1,0 +1,225 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import rawDefaultConfig from '../config/funnel.config.js';
+import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { compose, type AppDeps } from '../functions/composition.js';
+import { parseConfig, type FunnelConfig } from '../functions/core/config.js';
+import type { Clock } from '../functions/core/ports.js';
+import { makeFormsHandler } from '../functions/handlers/forms.js';
+import { makeLeadsHandler } from '../functions/handlers/leads.js';
+import { handler as openApiHandler } from '../functions/handlers/openapi.js';
+import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
+import { hashApiKey } from '../functions/use-cases/read-leads.js';
+import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
+import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
+
+const DEMO_DIR = fileURLToPath(new URL('./demo/', import.meta.url));
+/** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
+const MAX_RAW_BODY = 1024 * 1024;
+
+export interface FunnelOptions {
+  /** 0 picks a free port. Default 3000. */
+  port?: number;
+  host?: string;
+  /** Keep DynamoDB Local's data here between runs; in memory when absent. */
+  dataDir?: string;
+  /** Use an already running DynamoDB Local instead of starting one (the tests' global setup). */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  /** The dev API key; generated when absent. */
+  apiKey?: string;
+  /** Another config than `config/funnel.config.ts` (tests). */
+  rawConfig?: unknown;
+  clock?: Clock;
+  logLevel?: 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface RunningFunnel {
+  url: string;
+  apiKey: string;
+  tableName: string;
+  dynamoEndpoint: string;
+  deps: AppDeps;
+  widgetGzipBytes: number;
+  stop(): Promise<void>;
+}
+
+/** The same handlers as Lambda, fed the same API Gateway v2 events, plus the demo page and the widget. */
+export async function startFunnel(options: FunnelOptions = {}): Promise<RunningFunnel> {
+  // Validate the config before starting anything, so a mistake costs nothing but its message.
+  const userConfig = parseConfig(options.rawConfig ?? rawDefaultConfig);
+  const tableName = options.tableName ?? 'funnel';
+  const { buildWidget } = await import('../widget/build.js');
+  const widget = await buildWidget({ minify: true });
+
+  let dynamo: LocalDynamo | undefined;
+  let client: DynamoDBClient;
+  if (options.dynamoEndpoint) {
+    client = localClient(options.dynamoEndpoint);
+  } else {
+    dynamo = await startDynamoLocal(options.dataDir ? { dataDir: options.dataDir } : {});
+    client = dynamo.client;
+  }
+  const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+
+  let deps: AppDeps | undefined;
+  const getDeps = () => {
+    if (!deps) throw new Error('not started');
+    return deps;
+  };
+  const groups: Record<RouteGroup, (event: unknown, context: unknown) => Promise<unknown>> = {
+    forms: makeFormsHandler(getDeps) as never,
+    leads: makeLeadsHandler(getDeps) as never,
+    openapi: openApiHandler as never,
+  };
+  const routeKeys = ROUTES.map((r) => r.routeKey);
+  const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
+  let url = '';
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      getDeps().log.error('local runtime error', { error: (error as Error).message });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'internal_error', message: 'Something went wrong' } }));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const method = req.method ?? 'GET';
+    if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    if (path === '/widget.js' && method === 'GET') {
+      return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' }).end(widget.code);
+    }
+    if (path === '/' ) return void res.writeHead(302, { location: '/demo' }).end();
+    if (path.startsWith('/demo')) return serveDemo(path, res);
+
+    if (method === 'OPTIONS') return preflight(req, res, path);
+    const route = matchRoute(routeKeys, method, path);
+    if (!route) {
+      const known = pathExists(path);
+      const status = known ? 405 : 404;
+      return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: known ? 'method_not_allowed' : 'not_found', message: known ? 'Method not allowed' : 'No such route' } }));
+    }
+    const body = await readBody(req);
+    if (body === undefined) return void res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Body too large' } }));
+    const group = groupOf.get(route.routeKey)!;
+    const result = await groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`));
+    writeResult(res, result as never);
+  }
+
+  /** API Gateway answers CORS pre-flights itself in production; this mirrors that configuration. */
+  function preflight(req: IncomingMessage, res: ServerResponse, path: string) {
+    const origin = req.headers.origin;
+    const routeExists = pathExists(path);
+    const headers: Record<string, string> = { vary: 'Origin' };
+    if (routeExists && origin && getDeps().config.allOrigins().includes(origin)) {
+      Object.assign(headers, {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'GET,POST,OPTIONS',
+        'access-control-allow-headers': 'content-type,authorization',
+        'access-control-max-age': '600',
+      });
+    }
+    res.writeHead(204, headers).end();
+  }
+
+  async function serveDemo(path: string, res: ServerResponse) {
+    const file = path === '/demo' || path === '/demo/' ? 'index.html' : path === '/demo/welcome' ? 'welcome.html' : path.slice('/demo/'.length);
+    const resolved = normalize(join(DEMO_DIR, file));
+    if (!resolved.startsWith(DEMO_DIR)) return void res.writeHead(404).end();
+    try {
+      const content = await readFile(resolved);
+      const type = TYPES[extname(resolved)] ?? 'application/octet-stream';
+      const body = type.startsWith('text/html') ? content.toString('utf8').replaceAll('{{API_URL}}', url) : content;
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' }).end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    }
+  }
+
+  const port = options.port ?? 3000;
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => ok());
+    });
+  } catch (error) {
+    await dynamo?.stop();
+    client.destroy();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${port} is already in use. Stop whatever is using it, or start Funnel on another port: PORT=3001 npm start`);
+    }
+    throw error;
+  }
+  const actualPort = (server.address() as { port: number }).port;
+  url = `http://localhost:${actualPort}`;
+
+  try {
+    await ensureTable(client, tableName);
+    // Locally the runtime's own origin may embed every site's forms, so the demo works on any PORT.
+    const config: FunnelConfig = {
+      sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])] })),
+    };
+    deps = compose({ tableName, dynamo: client, rawConfig: config, ...(options.clock && { clock: options.clock }), logLevel: options.logLevel ?? 'warn' });
+    const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
+    const docClient = DynamoDBDocumentClient.from(client);
+    await new DynamoApiKeyStore({ client: docClient, tableName }).save(hashApiKey(apiKey), { name: 'local dev key', siteIds: ['*'] }, new Date().toISOString());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      apiKey,
+      tableName,
+      dynamoEndpoint,
+      deps,
+      widgetGzipBytes: widget.gzipBytes,
+      stop: () =>
+        (stopping ??= (async () => {
+          server.closeAllConnections();
+          await new Promise<void>((ok) => server.close(() => ok()));
+          if (dynamo) await dynamo.stop();
+          else client.destroy();
+        })()),
+    };
+  } catch (error) {
+    server.close();
+    await dynamo?.stop();
+    throw error;
+  }
+}
+
+/** Whether any route, whatever its method, serves this path. */
+function pathExists(path: string): boolean {
+  return ROUTES.some((r) => matchRoute([r.routeKey], r.routeKey.split(' ')[0] ?? '', path) !== undefined);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RAW_BODY) tooBig = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => ok(tooBig ? undefined : Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};

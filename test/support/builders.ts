@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import rawConfig from '../../config/funnel.config.js';
+import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryLeadRepository } from '../../functions/adapters/memory.js';
+import type { AppDeps } from '../../functions/composition.js';
+import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
+import { jsonLogger } from '../../functions/handlers/http.js';
+import { hashApiKey } from '../../functions/use-cases/read-leads.js';
+
+export const ORIGIN = 'http://localhost:3000';
+export const API_KEY = 'fnl_test_0123456789abcdefghij';
+
+/** The demo config, optionally changed: `testConfig((c) => { c.sites[0].forms[0].doubleOptIn = true })`. */
+export function testConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
+  const copy = structuredClone(rawConfig);
+  change?.(copy);
+  return copy;
+}
+
+/** Use-case dependencies with in-memory adapters, a fake clock and one API key for every site. */
+export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
+  const clock = new FakeClock();
+  const leads = new InMemoryLeadRepository();
+  const apiKeys = new InMemoryApiKeyStore();
+  apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
+  let n = 0;
+  const deps = {
+    config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig)),
+    clock,
+    ids: { newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` },
+    leads,
+    apiKeys,
+    rateLimiter: new FixedWindowRateLimiter(clock),
+    log: jsonLogger('silent'),
+  } satisfies AppDeps;
+  return { deps, clock, leads, apiKeys };
+}
+
+/** A valid submission body for the demo `ebook` form, built step by step. */
+export class SubmissionBuilder {
+  private body: Record<string, unknown> = {
+    submissionId: randomUUID(),
+    fields: { email: 'jane.doe@acme.com', firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
+    consent: { marketing: true },
+    context: { pageUrl: 'https://blog.example.com/posts/funnels?utm_source=newsletter', referrer: 'https://www.google.com/', utm: { source: 'newsletter', medium: 'email', campaign: 'q4' } },
+  };
+  withEmail(email: string) {
+    (this.body.fields as Record<string, string>).email = email;
+    return this;
+  }
+  withField(name: string, value: unknown) {
+    (this.body.fields as Record<string, unknown>)[name] = value;
+    return this;
+  }
+  without(key: string) {
+    delete this.body[key];
+    return this;
+  }
+  with(key: string, value: unknown) {
+    this.body[key] = value;
+    return this;
+  }
+  build(): Record<string, unknown> {
+    return structuredClone(this.body);
+  }
+}
+export const aSubmission = () => new SubmissionBuilder();
+
+/** An API Gateway HTTP API (v2) event, as Lambda receives it. */
+export function apiEvent(routeKey: string, options: { path?: Record<string, string>; body?: string; headers?: Record<string, string>; query?: Record<string, string>; base64?: boolean } = {}): APIGatewayProxyEventV2 {
+  const [method = 'GET', template = '/'] = routeKey.split(' ');
+  const rawPath = template.replace(/\{(\w+)\}/g, (_, k: string) => options.path?.[k] ?? '');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath,
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    headers: { 'content-type': 'application/json', origin: ORIGIN, 'user-agent': 'vitest', ...options.headers },
+    ...(options.query && { queryStringParameters: options.query }),
+    ...(options.path && { pathParameters: options.path }),
+    requestContext: {
+      accountId: 'test', apiId: 'test', domainName: 'api.test', domainPrefix: 'api', requestId: randomUUID(), routeKey, stage: '$default', time: '', timeEpoch: 0,
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'vitest' },
+    },
+    ...(options.body !== undefined && { body: options.body }),
+    isBase64Encoded: options.base64 ?? false,
+  };
+}

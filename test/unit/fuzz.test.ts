@@ -1,0 +1,69 @@
+import type { Context } from 'aws-lambda';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ErrorBody } from '../../functions/core/contracts.js';
+import { makeFormsHandler } from '../../functions/handlers/forms.js';
+import { aSubmission, apiEvent, fakeDeps } from '../support/builders.js';
+
+const context = { awsRequestId: 'fuzz', getRemainingTimeInMillis: () => 10_000 } as Context;
+
+/** Bodies near the valid shape (more likely to reach deep code) and anything at all. */
+const fieldValue = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.emailAddress(), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string()), fc.object());
+const nearlyValid = fc.record(
+  {
+    submissionId: fc.oneof(fc.uuid(), fc.string(), fc.integer()),
+    fields: fc.oneof(
+      fc.record({ email: fc.oneof(fc.emailAddress(), fieldValue), firstName: fieldValue, company: fieldValue, jobTitle: fieldValue, phone: fieldValue }, { requiredKeys: [] }),
+      fc.dictionary(fc.string(), fieldValue),
+      fieldValue,
+    ),
+    consent: fc.oneof(fc.record({ marketing: fc.oneof(fc.boolean(), fieldValue) }), fieldValue),
+    context: fc.oneof(fc.record({ pageUrl: fc.oneof(fc.webUrl(), fc.string()), referrer: fc.oneof(fc.webUrl(), fc.string()), utm: fc.dictionary(fc.string(), fieldValue) }, { requiredKeys: [] }), fieldValue),
+    hp: fieldValue,
+    startedAt: fc.oneof(fc.integer(), fc.double(), fieldValue),
+    __proto__: fieldValue,
+  },
+  { requiredKeys: [] },
+);
+const anyBody = fc.oneof(
+  nearlyValid.map((b) => JSON.stringify(b)),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 20_000 }),
+);
+
+describe('Property: the submission endpoint never fails on bad input', () => {
+  it('answers thousands of random bodies with 2xx or a 4xx JSON error, and stores a lead only on 2xx', async () => {
+    const { deps, leads } = fakeDeps();
+    // One client may submit as often as it likes here: the rate limit is tested on its own.
+    deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+    const handler = makeFormsHandler(() => deps);
+    await fc.assert(
+      fc.asyncProperty(anyBody, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'), async (body, type) => {
+        const before = leads.submissions.size;
+        const res = await handler(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body, headers: { 'content-type': type } }), context);
+        const status = res.statusCode ?? 0;
+        expect(status === 200 || status === 201 || (status >= 400 && status < 500)).toBe(true);
+        if (status >= 400) {
+          const parsed = ErrorBody.safeParse(JSON.parse(res.body ?? ''));
+          expect(parsed.success).toBe(true);
+          expect(leads.submissions.size).toBe(before);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('stays 4xx for valid-looking bodies with one hostile value', async () => {
+    const { deps } = fakeDeps();
+    deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+    const handler = makeFormsHandler(() => deps);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('email', 'firstName', 'company', 'jobTitle'), fc.oneof(fc.string({ unit: 'binary' }), fc.string({ minLength: 300 }), fc.constant('\u0000'), fc.constant('<script>alert(1)</script>\u202e')), async (field, value) => {
+        const res = await handler(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().withField(field, value).build()) }), context);
+        expect(res.statusCode! < 500).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

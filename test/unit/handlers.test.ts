@@ -1,0 +1,148 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import { ErrorBody } from '../../functions/core/contracts.js';
+import { makeFormsHandler } from '../../functions/handlers/forms.js';
+import { makeLeadsHandler } from '../../functions/handlers/leads.js';
+import { handler as openApiHandler } from '../../functions/handlers/openapi.js';
+import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN } from '../support/builders.js';
+
+const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as Context;
+const SUBMIT = 'POST /v1/forms/{formId}/submissions';
+
+function setup() {
+  const fake = fakeDeps();
+  const forms = makeFormsHandler(() => fake.deps);
+  const leadsApi = makeLeadsHandler(() => fake.deps);
+  const submit = (body: string, options: Parameters<typeof apiEvent>[1] = {}) => forms(apiEvent(SUBMIT, { path: { formId: 'ebook' }, body, ...options }), context);
+  return { ...fake, forms, leadsApi, submit };
+}
+
+const errorOf = (result: { body?: string }) => ErrorBody.parse(JSON.parse(result.body ?? '')).error;
+
+describe('Handler: forms (capture)', () => {
+  it('serves the form definition with CORS for an allowed origin', async () => {
+    const { forms } = setup();
+    const res = await forms(apiEvent('GET /v1/forms/{formId}', { path: { formId: 'ebook' } }), context);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['access-control-allow-origin']).toBe(ORIGIN);
+    expect(JSON.parse(res.body!)).toMatchObject({ id: 'ebook', siteId: 'demo', kind: 'gated-content' });
+  });
+
+  it('does not grant CORS to an origin the site does not allow', async () => {
+    const { forms } = setup();
+    const res = await forms(apiEvent('GET /v1/forms/{formId}', { path: { formId: 'ebook' }, headers: { origin: 'https://evil.example' } }), context);
+    expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
+  it('creates a lead: 201 with leadId and next', async () => {
+    const { submit } = setup();
+    const res = await submit(JSON.stringify(aSubmission().build()));
+    expect(res.statusCode).toBe(201);
+    expect(JSON.parse(res.body!)).toMatchObject({ leadId: expect.any(String), next: { type: 'download' } });
+    expect(res.headers?.['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
+  it('accepts a base64-encoded body as API Gateway sends binary-typed requests', async () => {
+    const { submit } = setup();
+    const res = await submit(Buffer.from(JSON.stringify(aSubmission().build())).toString('base64'), { base64: true });
+    expect(res.statusCode).toBe(201);
+  });
+
+  it.each([
+    ['malformed JSON', () => '{"fields": {', {}, 400, 'invalid_json'],
+    ['empty body', () => '', {}, 400, 'invalid_json'],
+    ['wrong content type', () => JSON.stringify(aSubmission().build()), { headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
+    ['body over 16 KB', () => JSON.stringify(aSubmission().with('hp', 'x'.repeat(17_000)).build()), {}, 413, 'payload_too_large'],
+    ['unknown form', () => JSON.stringify(aSubmission().build()), { path: { formId: 'nope' } }, 404, 'form_not_found'],
+    ['origin not allowed', () => JSON.stringify(aSubmission().build()), { headers: { origin: 'https://evil.example' } }, 403, 'origin_not_allowed'],
+    ['invalid email', () => JSON.stringify(aSubmission().withEmail('x@').build()), {}, 400, 'validation_error'],
+  ] as const)('answers %s with a 4xx JSON error naming the problem', async (_name, body, options, status, code) => {
+    const { submit, leads } = setup();
+    const res = await submit(body(), options as Parameters<typeof apiEvent>[1]);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers?.['content-type']).toMatch(/application\/json/);
+    expect(errorOf(res).code).toBe(code);
+    expect(leads.leads.size).toBe(0);
+  });
+
+  it('names every bad field', async () => {
+    const { submit } = setup();
+    const res = await submit(JSON.stringify(aSubmission().withEmail('nope').withField('phone', '1').withField('company', 'x'.repeat(300)).build()));
+    expect(errorOf(res).fields).toEqual({ 'fields.email': expect.any(String), 'fields.phone': 'is not a field of this form', 'fields.company': expect.stringMatching(/at most 200/) });
+  });
+
+  it('answers a flood from one client with 429 and Retry-After', async () => {
+    const { submit } = setup();
+    const results = [];
+    for (let i = 0; i < 11; i++) results.push(await submit(JSON.stringify(aSubmission().withEmail(`p${i}@acme.com`).build())));
+    expect(results.slice(0, 10).every((r) => r.statusCode === 201)).toBe(true);
+    expect(results[10]?.statusCode).toBe(429);
+    expect(results[10]?.headers?.['retry-after']).toBe('60');
+    expect(errorOf(results[10]!).code).toBe('rate_limited');
+  });
+
+  it('turns an unexpected failure into a generic 500 that leaks nothing, and logs it with the request id', async () => {
+    const { deps, submit } = setup();
+    deps.leads.capture = async () => {
+      throw new Error('ProvisionedThroughputExceeded on arn:aws:dynamodb:secret-table');
+    };
+    const error = vi.spyOn(deps.log, 'error');
+    const res = await submit(JSON.stringify(aSubmission().build()));
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toMatch(/arn|secret|Provisioned/);
+    expect(errorOf(res)).toEqual({ code: 'internal_error', message: expect.stringContaining('req-1') });
+    expect(error).toHaveBeenCalledWith('unhandled error', expect.objectContaining({ requestId: 'req-1' }));
+  });
+});
+
+describe('Handler: leads (authenticated read API)', () => {
+  const auth = { authorization: `Bearer ${API_KEY}` };
+
+  it('refuses a missing or wrong key with 401', async () => {
+    const { leadsApi } = setup();
+    const none = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: 'abcdefgh' } }), context);
+    const wrong = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: 'abcdefgh' }, headers: { authorization: 'Bearer fnl_wrong_0000000000000000' } }), context);
+    expect([none.statusCode, wrong.statusCode]).toEqual([401, 401]);
+    expect(none.headers?.['www-authenticate']).toBe('Bearer');
+    expect(errorOf(wrong).code).toBe('unauthorized');
+  });
+
+  it('reads a captured lead back by id and by email', async () => {
+    const { submit, leadsApi } = setup();
+    const created = JSON.parse((await submit(JSON.stringify(aSubmission().build()))).body!);
+    const byId = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: created.leadId }, headers: auth }), context);
+    expect(byId.statusCode).toBe(200);
+    expect(JSON.parse(byId.body!)).toMatchObject({ leadId: created.leadId, email: 'jane.doe@acme.com' });
+    const byEmail = await leadsApi(apiEvent('GET /v1/leads', { query: { email: 'Jane.Doe@ACME.com' }, headers: auth }), context);
+    expect(JSON.parse(byEmail.body!).leadId).toBe(created.leadId);
+  });
+
+  it('answers 404 for an unknown lead and 400 for a bad email query', async () => {
+    const { leadsApi } = setup();
+    const missing = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: 'does-not-exist' }, headers: auth }), context);
+    const bad = await leadsApi(apiEvent('GET /v1/leads', { query: { email: 'nope' }, headers: auth }), context);
+    expect(missing.statusCode).toBe(404);
+    expect(bad.statusCode).toBe(400);
+    expect(errorOf(bad).fields).toEqual({ 'query.email': 'must be a valid email address' });
+  });
+
+  it('hides leads of sites the key may not read', async () => {
+    const { submit, leadsApi, apiKeys } = setup();
+    apiKeys.keys.set((await import('../../functions/use-cases/read-leads.js')).hashApiKey('fnl_other_site_key_0000'), { name: 'other', siteIds: ['other'] });
+    const created = JSON.parse((await submit(JSON.stringify(aSubmission().build()))).body!);
+    const res = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: created.leadId }, headers: { authorization: 'Bearer fnl_other_site_key_0000' } }), context);
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('Handler: openapi', () => {
+  it('serves an OpenAPI 3.1 document generated from the zod contracts', async () => {
+    const res = await openApiHandler(apiEvent('GET /v1/openapi.json'), context);
+    const doc = JSON.parse(res.body!);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(['/v1/forms/{formId}', '/v1/forms/{formId}/submissions', '/v1/leads/{leadId}', '/v1/leads', '/v1/openapi.json']);
+    expect(doc.components.schemas.SubmissionRequest.properties.fields.required).toEqual(['email']);
+    expect(doc.components.schemas.SubmissionRequest.properties.fields.properties.email.maxLength).toBe(254);
+    expect(doc.components.schemas.Lead.required).toContain('timeline');
+  });
+});
