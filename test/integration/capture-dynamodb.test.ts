@@ -1,0 +1,146 @@
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randomIds } from '../../functions/adapters/memory.js';
+import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repository.js';
+import { keys } from '../../functions/adapters/dynamo/keys.js';
+import { emailKey } from '../../functions/core/email.js';
+import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { aSubmission, fakeDeps, ORIGIN } from '../support/builders.js';
+import { freshTable } from '../support/dynamo.js';
+
+type Table = Awaited<ReturnType<typeof freshTable>>;
+let table: Table;
+beforeAll(async () => {
+  table = await freshTable();
+});
+
+/** Use-case deps with the real DynamoDB adapter; every request asks DynamoDB Local what it consumed. */
+function realDeps() {
+  const fake = fakeDeps();
+  const client = table.doc;
+  const leads = new DynamoLeadRepository({ client, tableName: table.tableName });
+  fake.deps.leads = leads;
+  fake.deps.ids = randomIds;
+  fake.deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+  return { ...fake, leads };
+}
+
+interface Metered {
+  command: string;
+  units: number;
+}
+
+/**
+ * Make every call on the client report the capacity it consumed (INDEXES: table plus GSI, as AWS bills).
+ * DynamoDB Local reports units without saying read or write, so the command tells which.
+ */
+function metered(sink: Metered[]) {
+  const doc = table.doc;
+  const id = `meter-${Math.random()}`;
+  doc.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+      const out = await next(args);
+      const cc = (out.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
+      if (cc) sink.push({ command: String(ctx.commandName), units: cc.CapacityUnits ?? 0 });
+      return out;
+    },
+    { step: 'initialize', name: id },
+  );
+  return () => doc.middlewareStack.remove(id);
+}
+
+const input = (body: unknown) => ({ formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.9', userAgent: 'test' });
+const isRead = (command: string) => /^(Get|Query|BatchGet)/.test(command);
+const total = (calls: Metered[], kind: 'read' | 'write') => calls.filter((c) => isRead(c.command) === (kind === 'read')).reduce((sum, c) => sum + c.units, 0);
+
+describe('Integration: capture against DynamoDB Local', () => {
+  it('costs at most 3 write units and 1 read unit per capture (new lead, returning lead, replay)', async () => {
+    const { deps } = realDeps();
+    const email = `budget-${Date.now()}@acme.com`;
+    const measure = async (body: unknown) => {
+      const sink: Metered[] = [];
+      const stop = metered(sink);
+      try {
+        await submitForm(deps, input(body));
+      } finally {
+        stop();
+      }
+      return { wcu: total(sink, 'write'), rcu: total(sink, 'read'), calls: sink.map((c) => `${c.command}:${c.units}`) };
+    };
+    const first = aSubmission().withEmail(email).build();
+    const created = await measure(first);
+    const returning = await measure(aSubmission().withEmail(email).withField('jobTitle', 'Chief Revenue Officer').build());
+    const replay = await measure(first);
+    console.log('capacity per capture', { created, returning, replay });
+    for (const m of [created, returning, replay]) {
+      expect(m.wcu).toBeLessThanOrEqual(3);
+      expect(m.rcu).toBeLessThanOrEqual(1);
+    }
+    expect(created.wcu).toBeGreaterThan(0);
+    expect(replay.wcu).toBe(0);
+  });
+
+  it('dedupes concurrent first submissions for one address into one lead', async () => {
+    const { deps } = realDeps();
+    const email = `race-${Date.now()}@acme.com`;
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => submitForm(deps, input(aSubmission().withEmail(i % 2 ? email.toUpperCase() : email).build()))));
+    expect(new Set(results.map((r) => r.body.leadId)).size).toBe(1);
+    const { Items } = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.leadPartition('demo', emailKey(email)) } }));
+    expect(Items?.filter((i) => i.SK === 'LEAD')).toHaveLength(1);
+    expect(Items?.filter((i) => String(i.SK).startsWith('SUB#'))).toHaveLength(6);
+  });
+
+  it('records one submission when the same submissionId arrives concurrently, and gives every attempt the same answer', async () => {
+    const { deps, leads } = realDeps();
+    const body = aSubmission().withEmail(`same-${Date.now()}@acme.com`).build();
+    const results = await Promise.all(Array.from({ length: 5 }, () => submitForm(deps, input(body))));
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
+    const lead = await leads.findById(results[0]!.body.leadId);
+    expect(lead?.timeline).toHaveLength(1);
+  });
+
+  it('loses nothing when the process dies between the two writes: the retry completes the capture', async () => {
+    const { deps, leads } = realDeps();
+    const body = aSubmission().withEmail(`crash-${Date.now()}@acme.com`).build();
+    const id = 'crash-after-lead-write';
+    table.doc.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        if (/^Put(Item)?Command$/.test(String(ctx.commandName))) throw new Error('Lambda timed out');
+        return next(args);
+      },
+      { step: 'initialize', name: id },
+    );
+    await expect(submitForm(deps, input(body))).rejects.toThrow('Lambda timed out');
+    table.doc.middlewareStack.remove(id);
+    const retried = await submitForm(deps, input(body));
+    const lead = await leads.findById(retried.body.leadId);
+    expect(lead?.timeline.map((e) => e.submissionId)).toEqual([body.submissionId]);
+    expect(lead?.profile.firstName).toBe('Jane');
+  });
+
+  it('stores spam apart from leads, with an expiry, and reads back a stored lead with its consent and sources', async () => {
+    const { deps, leads } = realDeps();
+    const email = `bot-${Date.now()}@acme.com`;
+    await submitForm(deps, input(aSubmission().withEmail(email).with('hp', 'buy now').build()));
+    expect(await leads.findByEmail('demo', emailKey(email))).toBeUndefined();
+    const spam = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'SITE#demo#SPAM#2026-11-22' } }));
+    expect(spam.Items?.find((i) => i.fields.email === email)).toMatchObject({ reason: 'honeypot', expiresAt: expect.any(Number) });
+
+    const human = await submitForm(deps, input(aSubmission().withEmail(`human-${Date.now()}@acme.com`).build()));
+    const lead = await leads.findById(human.body.leadId);
+    expect(lead).toMatchObject({ consent: { marketing: { granted: true, version: '2026-11-01' } }, sources: { first: { utm: { campaign: 'q4' } } } });
+    // The email is not in any key.
+    const item = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: keys.lead('demo', emailKey(lead!.email)) }));
+    expect(item.Item?.PK).not.toContain('@');
+  });
+
+  it('never half-writes: a rejected submission leaves no item behind', async () => {
+    const { deps } = realDeps();
+    const email = `half-${Date.now()}@acme.com`;
+    await expect(submitForm(deps, input(aSubmission().withEmail(email).withField('company', 'x'.repeat(500)).build()))).rejects.toThrow();
+    const { Items } = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.leadPartition('demo', emailKey(email)) } }));
+    expect(Items).toEqual([]);
+  });
+});
