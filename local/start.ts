@@ -5,9 +5,9 @@ import { startFunnel } from './runtime.js';
 
 /**
  * `npm start`: the whole funnel on this machine. Data is kept in `.data/` between runs;
- * `npm start -- --fresh` starts from an empty database.
+ * `npm start -- --fresh` starts from an empty database; FUNNEL_DATA_DIR moves the data elsewhere.
  */
-const DATA_DIR = '.data';
+const DATA_DIR = process.env.FUNNEL_DATA_DIR ?? '.data';
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, not "${process.env.PORT}"`);

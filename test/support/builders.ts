@@ -24,7 +24,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const apiKeys = new InMemoryApiKeyStore();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
-  const deps = {
+  const deps: AppDeps = {
     config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig)),
     clock,
     ids: { newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` },
@@ -32,7 +32,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     apiKeys,
     rateLimiter: new FixedWindowRateLimiter(clock),
     log: jsonLogger('silent'),
-  } satisfies AppDeps;
+  };
   return { deps, clock, leads, apiKeys };
 }
 

@@ -48,7 +48,7 @@ describe('Handler: forms (capture)', () => {
     expect(res.statusCode).toBe(201);
   });
 
-  it.each([
+  const cases: [string, () => string, Parameters<typeof apiEvent>[1], number, string][] = [
     ['malformed JSON', () => '{"fields": {', {}, 400, 'invalid_json'],
     ['empty body', () => '', {}, 400, 'invalid_json'],
     ['wrong content type', () => JSON.stringify(aSubmission().build()), { headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
@@ -56,9 +56,10 @@ describe('Handler: forms (capture)', () => {
     ['unknown form', () => JSON.stringify(aSubmission().build()), { path: { formId: 'nope' } }, 404, 'form_not_found'],
     ['origin not allowed', () => JSON.stringify(aSubmission().build()), { headers: { origin: 'https://evil.example' } }, 403, 'origin_not_allowed'],
     ['invalid email', () => JSON.stringify(aSubmission().withEmail('x@').build()), {}, 400, 'validation_error'],
-  ] as const)('answers %s with a 4xx JSON error naming the problem', async (_name, body, options, status, code) => {
+  ];
+  it.each(cases)('answers %s with a 4xx JSON error naming the problem', async (_name, body, options, status, code) => {
     const { submit, leads } = setup();
-    const res = await submit(body(), options as Parameters<typeof apiEvent>[1]);
+    const res = await submit(body(), options);
     expect(res.statusCode).toBe(status);
     expect(res.headers?.['content-type']).toMatch(/application\/json/);
     expect(errorOf(res).code).toBe(code);
