@@ -6,7 +6,7 @@ import type { Clock } from './core/ports.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
 import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/memory.js';
-import { jsonLogger, type Logger } from './handlers/http.js';
+import { jsonLogger, type Logger } from './adapters/logger.js';
 import type { Deps } from './use-cases/deps.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */

@@ -1,16 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Logger } from '../adapters/logger.js';
 import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
 import { DomainError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
-
-export interface Logger {
-  info(msg: string, data?: Record<string, unknown>): void;
-  warn(msg: string, data?: Record<string, unknown>): void;
-  error(msg: string, data?: Record<string, unknown>): void;
-}
 
 /** An error of the HTTP layer itself (bad content type, body too big, unknown route). */
 export class HttpError extends Error {
@@ -126,12 +121,3 @@ export const accessLog = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResul
     onError: write,
   };
 };
-
-/** Structured JSON logs on stdout (CloudWatch parses them); `silent` for tests. */
-export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info'): Logger {
-  const order = { info: 0, warn: 1, error: 2, silent: 3 };
-  const emit = (l: 'info' | 'warn' | 'error') => (msg: string, data?: Record<string, unknown>) => {
-    if (order[l] >= order[level]) console[l === 'info' ? 'log' : l](JSON.stringify({ level: l, msg, ...data }));
-  };
-  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
-}

@@ -4,7 +4,7 @@ import rawConfig from '../../config/funnel.config.js';
 import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryLeadRepository } from '../../functions/adapters/memory.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
-import { jsonLogger } from '../../functions/handlers/http.js';
+import { jsonLogger } from '../../functions/adapters/logger.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
 
 export const ORIGIN = 'http://localhost:3000';

@@ -1,0 +1,77 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
+import { aSubmission } from '../support/builders.js';
+import { freshTable } from '../support/dynamo.js';
+
+let funnel: RunningFunnel;
+beforeAll(async () => {
+  const { endpoint, tableName } = await freshTable();
+  funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent' });
+});
+afterAll(() => funnel?.stop());
+
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url, ...headers }, body: JSON.stringify(body) });
+
+describe('Local runtime: the same handlers behind a Node HTTP server', () => {
+  it('answers /health once up', async () => {
+    const res = await fetch(`${funnel.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('captures a lead over HTTP and reads it back with the dev API key', async () => {
+    const created = await post(aSubmission().withEmail('http-jane@acme.com').build(), { 'user-agent': 'Mozilla/5.0 (runtime test)' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('access-control-allow-origin')).toBe(funnel.url);
+    const { leadId } = await created.json();
+    const read = await fetch(`${funnel.url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ leadId, email: 'http-jane@acme.com', timeline: [{ userAgent: 'Mozilla/5.0 (runtime test)', formId: 'ebook' }] });
+    const byEmail = await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent('HTTP-JANE@acme.com')}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    expect((await byEmail.json()).leadId).toBe(leadId);
+    const noKey = await fetch(`${funnel.url}/v1/leads/${leadId}`);
+    expect(noKey.status).toBe(401);
+  });
+
+  it('answers a CORS pre-flight for an allowed origin only', async () => {
+    const ok = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'OPTIONS', headers: { origin: funnel.url, 'access-control-request-method': 'POST' } });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(funnel.url);
+    const evil = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a foreign origin, an unknown route and a wrong method with JSON errors', async () => {
+    expect((await post(aSubmission().build(), { origin: 'https://evil.example' })).status).toBe(403);
+    const missing = await fetch(`${funnel.url}/v1/nothing`);
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('not_found');
+    expect((await fetch(`${funnel.url}/v1/forms/ebook`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('serves the OpenAPI document, the widget and the demo page with the API URL filled in', async () => {
+    expect((await (await fetch(`${funnel.url}/v1/openapi.json`)).json()).openapi).toBe('3.1.0');
+    const widget = await fetch(`${funnel.url}/widget.js`);
+    expect(widget.headers.get('content-type')).toMatch(/javascript/);
+    expect((await widget.text()).length).toBeGreaterThan(1000);
+    const demo = await (await fetch(`${funnel.url}/demo`)).text();
+    expect(demo).toContain(`src="${funnel.url}/widget.js"`);
+    expect(demo).toContain('data-funnel-form="ebook"');
+    expect(demo).toContain('data-funnel-form="trial"');
+    expect(demo).not.toContain('{{API_URL}}');
+    expect((await fetch(`${funnel.url}/demo/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('says clearly when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startFunnel({ port, dynamoEndpoint: 'http://127.0.0.1:1', logLevel: 'silent' })).rejects.toThrow(`Port ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
