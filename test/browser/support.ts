@@ -1,0 +1,232 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { FormView } from '../../functions/core/contracts.js';
+import { buildWidget } from '../../widget/build.js';
+
+/**
+ * Browser-test support: launch Debian's Chromium, open a page, and a fake Funnel API that serves the real
+ * widget bundle and records what it is sent.
+ *
+ * @example
+ * const browser = await launchBrowser();
+ * const { page } = await openPage(browser, `${funnel.url}/demo`);
+ */
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** For describe/hook timeouts: starting Chromium on a busy two-core machine can take a while. */
+export const BROWSER_TIMEOUT_MS = 60_000;
+
+export const launchBrowser = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+
+export interface OpenedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught page errors and console errors, for `expect(errors).toEqual([])`. */
+  errors: string[];
+}
+
+/**
+ * A fresh context (no shared cookies or storage) with one page at `url`, loaded.
+ * @example const { page, errors } = await openPage(browser, url, { referer: 'https://news.example.com/' });
+ */
+export async function openPage(browser: Browser, url: string, options: { referer?: string } = {}): Promise<OpenedPage> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  await page.goto(url, { waitUntil: 'load', ...(options.referer && { referer: options.referer }) });
+  return { page, context, errors };
+}
+
+/** A scripted answer to the next POST: a status and JSON body, or a dropped connection. */
+export type FakeResponse = { status: number; body?: unknown } | 'network-error';
+
+export interface RecordedSubmission {
+  formId: string;
+  body: any;
+  headers: IncomingHttpHeaders;
+}
+
+export interface FakeApi {
+  /** The API base URL (`http://127.0.0.1:port`). */
+  url: string;
+  /** The blog's origin (`http://localhost:port`): same server, another origin, so every call is cross-origin like production. */
+  pageOrigin: string;
+  /** Every POST received, in order, including those answered with an error or a dropped connection. */
+  submissions: RecordedSubmission[];
+  /** Every GET of a form definition, by form id. */
+  formGets: string[];
+  forms: Record<string, FormView>;
+  /** Answer the next POSTs with these, in order; after that, the default answer (like the real API). */
+  respondWith(...responses: FakeResponse[]): void;
+  /** A page served at `{pageOrigin}{path}`; `{{API_URL}}` is replaced by the API URL, as the local runtime does. */
+  setPage(path: string, html: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const DEMO_DIR = fileURLToPath(new URL('../../local/demo/', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.pdf': 'application/pdf', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+/** Fixed far in the past, so a widget that used the visitor's clock instead of server time is caught. */
+export const SERVER_TIME = Date.UTC(2020, 0, 1);
+
+/** The two demo forms as `GET /v1/forms/{id}` describes them (mirrors config/funnel.config.ts). */
+export const formFixtures = (): Record<string, FormView> => ({
+  ebook: {
+    id: 'ebook',
+    siteId: 'demo',
+    kind: 'gated-content',
+    title: 'Get the ebook: The Serverless Funnel Playbook',
+    description: 'Forty pages on turning blog readers into qualified pipeline. Free, in your inbox.',
+    submitLabel: 'Get the ebook',
+    fields: [
+      { name: 'email', label: 'Work email', required: true, type: 'email', autocomplete: 'email', placeholder: 'you@company.com', maxLength: 254 },
+      { name: 'firstName', label: 'First name', required: false, type: 'text', autocomplete: 'given-name', maxLength: 100 },
+      { name: 'company', label: 'Company', required: false, type: 'text', autocomplete: 'organization', maxLength: 200 },
+      { name: 'jobTitle', label: 'Job title', required: false, type: 'text', autocomplete: 'organization-title', maxLength: 150 },
+    ],
+    consent: { marketing: { text: 'Send me the occasional email about new guides and product news. Unsubscribe at any time.', version: '2026-11-01', required: false } },
+    leadMagnet: { title: 'The Serverless Funnel Playbook', format: 'ebook' },
+    doubleOptIn: false,
+    serverTime: SERVER_TIME,
+  },
+  trial: {
+    id: 'trial',
+    siteId: 'demo',
+    kind: 'free-trial',
+    title: 'Start your 14-day free trial',
+    submitLabel: 'Start free trial',
+    fields: [
+      { name: 'email', label: 'Work email', required: true, type: 'email', autocomplete: 'email', maxLength: 254 },
+      { name: 'firstName', label: 'First name', required: true, type: 'text', autocomplete: 'given-name', maxLength: 100 },
+      { name: 'lastName', label: 'Last name', required: false, type: 'text', autocomplete: 'family-name', maxLength: 100 },
+      { name: 'company', label: 'Company', required: true, type: 'text', autocomplete: 'organization', maxLength: 200 },
+      { name: 'companySize', label: 'Company size', required: false, type: 'select', autocomplete: 'off', options: ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'] },
+    ],
+    consent: { marketing: { text: 'Email me tips for getting the most out of my trial. Unsubscribe at any time.', version: '2026-11-01', required: false } },
+    doubleOptIn: false,
+    serverTime: SERVER_TIME,
+  },
+});
+
+/**
+ * A blog page with one snippet per form id, and optional hostile CSS.
+ * @example blogPage({ forms: ['ebook', 'trial'], css: '* { color: red !important }' })
+ */
+export function blogPage(options: { forms: string[]; css?: string; before?: string; after?: string }): string {
+  const snippet = (id: string) => `<script async src="{{API_URL}}/widget.js" data-funnel-form="${id}" data-funnel-api="{{API_URL}}"></script>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blog</title><style>${options.css ?? ''}</style></head>
+<body><main><h1>A post</h1>${options.before ?? ''}<p>Prose before.</p>${options.forms.map((f) => `<section>${snippet(f)}</section>`).join('<p>More prose.</p>')}${options.after ?? ''}</main></body></html>`;
+}
+
+/**
+ * Start a fake Funnel API on a free port: `/widget.js` (the real bundle), `GET /v1/forms/{id}`,
+ * `POST /v1/forms/{id}/submissions` (recorded, answered like the real API), CORS, test pages and the demo.
+ */
+export async function startFakeApi(): Promise<FakeApi> {
+  const { code } = await buildWidget({ minify: true });
+  let queue: FakeResponse[] = [];
+  const pages = new Map<string, string>();
+  const answers = new Map<string, unknown>();
+  const forms = formFixtures();
+  let apiUrl = '';
+  let pageOrigin = '';
+
+  /** What the real API answers: 400 on a bad email, the same answer (200) to a repeated submission id. */
+  const defaultAnswer = (formId: string, body: any): { status: number; body: unknown } => {
+    const email = body?.fields?.email;
+    if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) {
+      return { status: 400, body: { error: { code: 'validation_failed', message: 'Invalid fields.email', fields: { 'fields.email': 'must be a valid email address' } } } };
+    }
+    const earlier = answers.get(body.submissionId);
+    if (earlier) return { status: 200, body: earlier };
+    const answer =
+      formId === 'trial'
+        ? { leadId: `lead-${answers.size + 1}`, next: { type: 'redirect', url: `${pageOrigin}/demo/welcome` }, message: 'Your trial workspace is ready.' }
+        : { leadId: `lead-${answers.size + 1}`, next: { type: 'download', url: `${pageOrigin}/demo/assets/serverless-funnel-playbook.pdf` }, message: 'Thanks! Your ebook is ready.' };
+    answers.set(body.submissionId, answer);
+    return { status: 201, body: answer };
+  };
+
+  const api: FakeApi = {
+    url: '',
+    pageOrigin: '',
+    submissions: [],
+    formGets: [],
+    forms,
+    respondWith: (...responses) => void queue.push(...responses),
+    setPage: (path, html) => void pages.set(path, html),
+    reset() {
+      queue = [];
+      api.submissions.length = 0;
+      api.formGets.length = 0;
+      answers.clear();
+    },
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    const cors = { 'access-control-allow-origin': req.headers.origin ?? '*', vary: 'Origin' };
+    const json = (status: number, body: unknown) => res.writeHead(status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method === 'OPTIONS') {
+      return void res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET,POST,OPTIONS', 'access-control-allow-headers': 'content-type' }).end();
+    }
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
+    if (path === '/widget.js') return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'access-control-allow-origin': '*' }).end(code);
+    const html = (text: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(text.replaceAll('{{API_URL}}', apiUrl));
+    if (pages.has(path)) return html(pages.get(path)!);
+    if (path.startsWith('/demo')) {
+      const file = path === '/demo' || path === '/demo/' ? 'index.html' : path === '/demo/welcome' ? 'welcome.html' : path.slice('/demo/'.length);
+      const resolved = normalize(join(DEMO_DIR, file));
+      if (!resolved.startsWith(DEMO_DIR)) return void res.writeHead(404).end();
+      try {
+        const content = await readFile(resolved);
+        const type = TYPES[extname(resolved)] ?? 'application/octet-stream';
+        return type.startsWith('text/html') ? html(content.toString('utf8')) : void res.writeHead(200, { 'content-type': type }).end(content);
+      } catch {
+        return void res.writeHead(404).end();
+      }
+    }
+    const get = /^\/v1\/forms\/([^/]+)$/.exec(path);
+    if (get && req.method === 'GET') {
+      const id = decodeURIComponent(get[1]!);
+      api.formGets.push(id);
+      const form = forms[id];
+      return form ? json(200, { ...form }) : json(404, { error: { code: 'unknown_form', message: `No form ${id}` } });
+    }
+    const post = /^\/v1\/forms\/([^/]+)\/submissions$/.exec(path);
+    if (post && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return json(400, { error: { code: 'invalid_json', message: 'Body is not JSON' } });
+      }
+      const formId = decodeURIComponent(post[1]!);
+      api.submissions.push({ formId, body, headers: req.headers });
+      const scripted = queue.shift();
+      // Not a bare socket close: Chromium silently resends a request whose reused connection closed before any
+      // byte came back, which would hide the failure from the widget. A broken status line is a hard failure.
+      if (scripted === 'network-error') return void req.socket.end('HTTP/1.1 ???\r\n\r\n');
+      const answer = scripted ?? defaultAnswer(formId, body);
+      return json(answer.status, answer.body ?? { error: { code: 'scripted', message: `Scripted ${answer.status}` } });
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  apiUrl = api.url = `http://127.0.0.1:${port}`;
+  pageOrigin = api.pageOrigin = `http://localhost:${port}`;
+  return api;
+}
