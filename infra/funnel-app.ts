@@ -1,0 +1,150 @@
+import { App, Duration, Tags, type AppProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { ConfigIndex, parseConfig } from '../functions/core/config.js';
+import { StatefulStack } from './stateful-stack.js';
+import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
+
+/** The repository root: where package-lock.json, node_modules and functions/ live. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const DEFAULT_ENTRIES: HandlerEntries = {
+  capture: path.join(PROJECT_ROOT, 'functions/handlers/forms.ts'),
+  leads: path.join(PROJECT_ROOT, 'functions/handlers/leads.ts'),
+  openapi: path.join(PROJECT_ROOT, 'functions/handlers/openapi.ts'),
+};
+
+/** Deploy-time parameters, read from CDK context (`npx cdk deploy -c stage=staging -c apiThrottleRate=20`). */
+export interface FunnelSettings {
+  /** Prefix of both stack names. */
+  stackPrefix: string;
+  /** Environment name: stacks are `${stackPrefix}-${stage}-Stateful` / `-Stateless`. */
+  stage: string;
+  apiThrottleRate: number;
+  apiThrottleBurst: number;
+  logLevel: LogLevel;
+  logRetentionDays: logs.RetentionDays;
+  memorySize: number;
+  /** Deletion protection + RETAIN on the table. */
+  retainData: boolean;
+}
+
+export const DEFAULT_SETTINGS: FunnelSettings = {
+  stackPrefix: 'Funnel',
+  stage: 'prod',
+  apiThrottleRate: DEFAULT_THROTTLE.rateLimit,
+  apiThrottleBurst: DEFAULT_THROTTLE.burstLimit,
+  logLevel: 'info',
+  logRetentionDays: logs.RetentionDays.ONE_MONTH,
+  memorySize: 512,
+  retainData: true,
+};
+
+export class InvalidSettingError extends Error {
+  constructor(key: string, value: unknown, expected: string) {
+    super(`Invalid CDK context "${key}" = ${JSON.stringify(value)}: ${expected}`);
+    this.name = 'InvalidSettingError';
+  }
+}
+
+const RETENTION_VALUES = new Set(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
+
+/** Read and validate settings from the app's context (values from `-c` arrive as strings). */
+export function readSettings(app: App): FunnelSettings {
+  const get = (key: keyof FunnelSettings): unknown => app.node.tryGetContext(key);
+  const str = (key: keyof FunnelSettings, fallback: string, re: RegExp, expected: string): string => {
+    const v = get(key);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'string' || !re.test(v)) throw new InvalidSettingError(key, v, expected);
+    return v;
+  };
+  const int = (key: keyof FunnelSettings, fallback: number, min: number, max: number): number => {
+    const v = get(key);
+    if (v === undefined) return fallback;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidSettingError(key, v, `an integer from ${min} to ${max}`);
+    return n;
+  };
+  const bool = (key: keyof FunnelSettings, fallback: boolean): boolean => {
+    const v = get(key);
+    if (v === undefined) return fallback;
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    throw new InvalidSettingError(key, v, 'true or false');
+  };
+
+  const logLevel = str('logLevel', DEFAULT_SETTINGS.logLevel, /^(info|warn|error|silent)$/, 'info, warn, error or silent') as LogLevel;
+  const logRetentionDays = int('logRetentionDays', DEFAULT_SETTINGS.logRetentionDays, 1, 3653);
+  if (!RETENTION_VALUES.has(logRetentionDays)) {
+    throw new InvalidSettingError('logRetentionDays', get('logRetentionDays'), `one of ${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}`);
+  }
+  const settings: FunnelSettings = {
+    stackPrefix: str('stackPrefix', DEFAULT_SETTINGS.stackPrefix, /^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'letters, digits and dashes, starting with a letter'),
+    stage: str('stage', DEFAULT_SETTINGS.stage, /^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes'),
+    apiThrottleRate: int('apiThrottleRate', DEFAULT_SETTINGS.apiThrottleRate, 1, 10_000),
+    apiThrottleBurst: int('apiThrottleBurst', DEFAULT_SETTINGS.apiThrottleBurst, 1, 5_000),
+    logLevel,
+    logRetentionDays: logRetentionDays as logs.RetentionDays,
+    memorySize: int('memorySize', DEFAULT_SETTINGS.memorySize, 128, 10_240),
+    retainData: bool('retainData', DEFAULT_SETTINGS.retainData),
+  };
+  return settings;
+}
+
+export interface BuildAppOptions {
+  /** Passed to `new App()`; tests set `context` here (settings, `aws:cdk:bundling-stacks`) and `outdir`. */
+  readonly appProps?: AppProps;
+  /** Override handler entry files (tests point them at fixtures). */
+  readonly entries?: Partial<HandlerEntries>;
+}
+
+export interface FunnelApp {
+  readonly app: App;
+  readonly settings: FunnelSettings;
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+/**
+ * Build the whole CDK app from a raw Funnel config. The config is validated first, so a bad value fails
+ * synth with its path (`InvalidConfigError`). Stacks are environment-agnostic: no look-ups, no account.
+ */
+export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): FunnelApp {
+  const config = new ConfigIndex(parseConfig(rawConfig));
+  const app = new App({
+    ...options.appProps,
+    context: {
+      // Today's behaviour, said out loud: the stateful stack's export cannot be removed while the
+      // stateless stack imports it (so the table can never be dropped by accident from under the API).
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      ...options.appProps?.context,
+    },
+  });
+  const settings = readSettings(app);
+  const prefix = `${settings.stackPrefix}-${settings.stage}`;
+
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
+    description: `Funnel (${settings.stage}): data that outlives deploys`,
+    retainData: settings.retainData,
+  });
+  const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
+    description: `Funnel (${settings.stage}): HTTP API and functions`,
+    table: stateful.table,
+    allowedOrigins: config.allOrigins(),
+    entries: { ...DEFAULT_ENTRIES, ...options.entries },
+    projectRoot: PROJECT_ROOT,
+    throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
+    logLevel: settings.logLevel,
+    logRetention: settings.logRetentionDays,
+    memorySize: settings.memorySize,
+    corsMaxAge: Duration.hours(1),
+  });
+  stateless.addStackDependency(stateful);
+
+  for (const stack of [stateful, stateless]) {
+    Tags.of(stack).add('app', 'funnel');
+    Tags.of(stack).add('stage', settings.stage);
+  }
+  return { app, settings, stateful, stateless };
+}

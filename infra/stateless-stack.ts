@@ -1,0 +1,156 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { TABLE } from '../functions/adapters/dynamo/table.js';
+
+/** Lambda entry files, one per route group. Each exports `handler`. */
+export interface HandlerEntries {
+  /** `GET /v1/forms/{formId}`, `POST /v1/forms/{formId}/submissions` */
+  readonly capture: string;
+  /** `GET /v1/leads/{leadId}`, `GET /v1/leads` */
+  readonly leads: string;
+  /** `GET /v1/openapi.json` */
+  readonly openapi: string;
+}
+
+export interface ApiThrottle {
+  /** Steady-state requests per second across the whole API (default stage). */
+  readonly rateLimit: number;
+  /** Bucket size: requests allowed in a burst. */
+  readonly burstLimit: number;
+}
+
+export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
+
+export interface StatelessStackProps extends StackProps {
+  /** The table from the stateful stack. */
+  readonly table: dynamodb.ITable;
+  /** Every origin allowed to call the API from a browser (`ConfigIndex.allOrigins()`). */
+  readonly allowedOrigins: readonly string[];
+  readonly entries: HandlerEntries;
+  /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
+  readonly projectRoot: string;
+  /** Stage-wide backstop against floods. @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttle?: ApiThrottle;
+  /** `LOG_LEVEL` of every function. @default 'info' */
+  readonly logLevel?: LogLevel;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** CORS pre-flight cache. @default Duration.hours(1) */
+  readonly corsMaxAge?: Duration;
+}
+
+export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
+
+/** DynamoDB actions each route group may call: nothing more (no Scan, no DeleteItem, no wildcard). */
+export const TABLE_ACTIONS = {
+  capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
+  leadsIndex: ['dynamodb:Query'],
+} as const;
+
+/**
+ * Everything that can be recreated on any deploy: the HTTP API, one function per route group, their
+ * roles and log groups.
+ */
+export class StatelessStack extends Stack {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly functions: { readonly capture: NodejsFunction; readonly leads: NodejsFunction; readonly openapi: NodejsFunction };
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { table } = props;
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    const logLevel = props.logLevel ?? 'info';
+    const tableEnv = { TABLE_NAME: table.tableName };
+
+    const fn = (name: string, entry: string, environment: Record<string, string>) => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+      // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
+      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      logGroup.grantWrite(role);
+      return new NodejsFunction(this, `${name}Function`, {
+        entry,
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: props.memorySize ?? 512,
+        timeout: Duration.seconds(10),
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        environment: { ...environment, LOG_LEVEL: logLevel, NODE_OPTIONS: '--enable-source-maps' },
+        projectRoot: props.projectRoot,
+        depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node24',
+          platform: 'node',
+          mainFields: ['module', 'main'],
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          // Bundle the AWS SDK too: the version in package-lock.json is the one tested, not whatever
+          // the runtime ships that week; tree-shaking keeps it small.
+          externalModules: [],
+          banner: "import { createRequire as __funnelCreateRequire } from 'node:module'; const require = __funnelCreateRequire(import.meta.url);",
+        },
+      });
+    };
+
+    const capture = fn('Capture', props.entries.capture, tableEnv);
+    const leads = fn('Leads', props.entries.leads, tableEnv);
+    const openapi = fn('OpenApi', props.entries.openapi, {});
+    this.functions = { capture, leads, openapi };
+
+    capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
+    leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
+    );
+
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: this.stackName,
+      description: 'Funnel public and lead APIs',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...props.allowedOrigins],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
+        allowHeaders: ['content-type', 'authorization'],
+        maxAge: props.corsMaxAge ?? Duration.hours(1),
+      },
+    });
+    // Explicit $default stage: HttpApi's own default stage has no throttle setting.
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+    });
+
+    // One integration per function, shared by its routes (the handler switches on routeKey).
+    const integrations = {
+      capture: new HttpLambdaIntegration('CaptureIntegration', capture),
+      leads: new HttpLambdaIntegration('LeadsIntegration', leads),
+      openapi: new HttpLambdaIntegration('OpenApiIntegration', openapi),
+    };
+    const route = (method: apigw.HttpMethod, path: string, integration: HttpLambdaIntegration) =>
+      this.api.addRoutes({ path, methods: [method], integration });
+    route(apigw.HttpMethod.GET, '/v1/forms/{formId}', integrations.capture);
+    route(apigw.HttpMethod.POST, '/v1/forms/{formId}/submissions', integrations.capture);
+    route(apigw.HttpMethod.GET, '/v1/leads/{leadId}', integrations.leads);
+    route(apigw.HttpMethod.GET, '/v1/leads', integrations.leads);
+    route(apigw.HttpMethod.GET, '/v1/openapi.json', integrations.openapi);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
+  }
+}

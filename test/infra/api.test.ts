@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
+import { functionId, infraConfig, synthTemplates } from './helpers.js';
+
+const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi'> = {
+  'GET /v1/forms/{formId}': 'Capture',
+  'POST /v1/forms/{formId}/submissions': 'Capture',
+  'GET /v1/leads/{leadId}': 'Leads',
+  'GET /v1/leads': 'Leads',
+  'GET /v1/openapi.json': 'OpenApi',
+};
+
+describe('stateless stack: functions', () => {
+  const { stateless } = synthTemplates();
+  const functions = stateless.findResources('AWS::Lambda::Function');
+
+  it('has one function per route group and no others (no custom-resource lambdas)', () => {
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const group of ['Capture', 'Leads', 'OpenApi']) functionId(stateless, group);
+  });
+
+  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout and 512 MB', () => {
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: 10,
+        MemorySize: 512,
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('gives TABLE_NAME only to the functions that use the table, LOG_LEVEL to all', () => {
+    const env = (group: string) => functions[functionId(stateless, group)]!.Properties.Environment.Variables;
+    for (const group of ['Capture', 'Leads']) {
+      expect(env(group).TABLE_NAME).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Funnel-prod-Stateful:ExportsOutputRefTable/) });
+      expect(env(group).LOG_LEVEL).toBe('info');
+    }
+    expect(env('OpenApi').TABLE_NAME).toBeUndefined();
+    expect(env('OpenApi').LOG_LEVEL).toBe('info');
+  });
+
+  it('writes to its own log group with a retention', () => {
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 3);
+    stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
+    const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
+    expect(used.sort()).toEqual(logGroups.sort()); // one each, none shared
+  });
+
+  it('takes log level, retention and memory from context', () => {
+    const { stateless: t } = synthTemplates({ context: { logLevel: 'warn', logRetentionDays: '7', memorySize: '1024' } });
+    t.allResourcesProperties('AWS::Lambda::Function', { MemorySize: 1024, Environment: { Variables: Match.objectLike({ LOG_LEVEL: 'warn' }) } });
+    t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+});
+
+describe('stateless stack: HTTP API', () => {
+  const { stateless } = synthTemplates();
+
+  it('has exactly the five routes, each to its route group function', () => {
+    const routes = stateless.findResources('AWS::ApiGatewayV2::Route');
+    const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration');
+    const actual: Record<string, string> = {};
+    for (const route of Object.values(routes)) {
+      const [, ref] = route.Properties.Target['Fn::Join'][1];
+      const integration = integrations[ref.Ref]!;
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      const fnId = integration.Properties.IntegrationUri['Fn::GetAtt'][0] as string;
+      actual[route.Properties.RouteKey] = fnId.replace(/Function.*$/, '');
+    }
+    expect(actual).toEqual(ROUTES);
+  });
+
+  it('lets API Gateway invoke each function, and nothing else', () => {
+    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission'));
+    expect(permissions.length).toBeGreaterThanOrEqual(3);
+    for (const p of permissions) {
+      expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      expect(p.Properties.SourceArn).toBeDefined();
+    }
+  });
+
+  it('allows CORS from exactly the config origins (all sites, no duplicates)', () => {
+    const config = infraConfig((c) => {
+      const second = structuredClone(c.sites[0]!);
+      second.id = 'second';
+      second.allowedOrigins = ['https://blog.example.com', 'http://localhost:3000'];
+      second.forms.forEach((f) => (f.id = `second-${f.id}`));
+      c.sites.push(second);
+    });
+    const expected = new ConfigIndex(parseConfig(config)).allOrigins();
+    expect(expected).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000', 'https://blog.example.com']);
+    const { stateless: t } = synthTemplates({ config });
+    const api = Object.values(t.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    expect(api.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: expected,
+      AllowMethods: ['GET', 'POST', 'OPTIONS'],
+      AllowHeaders: ['content-type', 'authorization'],
+      MaxAge: 3600,
+    });
+    expect(api.Properties.CorsConfiguration.AllowOrigins).not.toContain('*');
+  });
+
+  it('throttles the default stage: rate 50, burst 100 unless set', () => {
+    stateless.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const { stateless: t } = synthTemplates({ context: { apiThrottleRate: '20', apiThrottleBurst: '40' } });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
+  });
+
+  it('outputs the API URL of the default stage', () => {
+    const apiId = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    stateless.hasOutput('ApiUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: apiId }])] },
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { fileURLToPath } from 'node:url';
+import rawConfig from '../../config/funnel.config.js';
+import type { FunnelConfigInput } from '../../functions/core/config.js';
+import { buildApp } from '../../infra/funnel-app.js';
+
+export const FIXTURE_HANDLER = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
+
+/** The demo config, optionally changed in place on a copy. */
+export function infraConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
+  const copy = structuredClone(rawConfig);
+  change?.(copy);
+  return copy;
+}
+
+/**
+ * Build the app with fixture handlers and bundling skipped (`aws:cdk:bundling-stacks: []`): fast, and
+ * independent of the real handlers. `context` takes the same keys as `cdk -c key=value`.
+ */
+export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown> } = {}) {
+  const built = buildApp(options.config ?? infraConfig(), {
+    appProps: { context: { 'aws:cdk:bundling-stacks': [], ...options.context } },
+    entries: { capture: FIXTURE_HANDLER, leads: FIXTURE_HANDLER, openapi: FIXTURE_HANDLER },
+  });
+  return {
+    ...built,
+    stateful: Template.fromStack(built.stateful),
+    stateless: Template.fromStack(built.stateless),
+  };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, any>; [k: string]: unknown }>;
+
+/** Logical id of the one Lambda function whose logical id starts with `prefix` (Capture, Leads, OpenApi). */
+export function functionId(template: Template, prefix: string): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${prefix}Function`));
+  if (ids.length !== 1) throw new Error(`expected one ${prefix} function, found ${ids.join(', ') || 'none'}`);
+  return ids[0]!;
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** Every IAM statement that applies to a function's execution role (inline policies attached to it). */
+export function statementsOf(template: Template, fnId: string): Statement[] {
+  const fn = template.findResources('AWS::Lambda::Function')[fnId]!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = template.findResources('AWS::IAM::Policy') as Resources;
+  return Object.values(policies)
+    .filter((p) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties!.PolicyDocument.Statement as Statement[]);
+}
+
+export const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) => asArray(s.Action));
+
+/** Statements whose actions are DynamoDB's, with their resources as JSON (tokens included). */
+export const dynamoStatements = (statements: Statement[]) =>
+  statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
