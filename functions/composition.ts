@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, parseConfig } from './core/config.js';
+import { lazy } from './core/lazy.js';
 import type { Clock } from './core/ports.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
@@ -45,12 +46,7 @@ export function compose(options: ComposeOptions): AppDeps {
   };
 }
 
-/** Build once, on first use (a Lambda cold start), from the function's environment. */
-export const lazy = <T>(build: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= build());
-};
-
+/** Built on first use (a Lambda cold start) from the function's environment. */
 export const fromEnvironment = lazy(() => {
   const tableName = process.env.TABLE_NAME;
   if (!tableName) throw new Error('TABLE_NAME is not set');

@@ -13,7 +13,11 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   capture: path.join(PROJECT_ROOT, 'functions/handlers/forms.ts'),
   leads: path.join(PROJECT_ROOT, 'functions/handlers/leads.ts'),
   openapi: path.join(PROJECT_ROOT, 'functions/handlers/openapi.ts'),
+  widget: path.join(PROJECT_ROOT, 'functions/handlers/widget.ts'),
 };
+
+/** Where `npm run build:widget` (run by infra/app.ts before synth) writes the bundle. */
+export const DEFAULT_WIDGET_BUNDLE = path.join(PROJECT_ROOT, 'dist/widget.js');
 
 /** Deploy-time parameters, read from CDK context (`npx cdk deploy -c stage=staging -c apiThrottleRate=20`). */
 export interface FunnelSettings {
@@ -97,6 +101,8 @@ export interface BuildAppOptions {
   readonly appProps?: AppProps;
   /** Override handler entry files (tests point them at fixtures). */
   readonly entries?: Partial<HandlerEntries>;
+  /** The built widget file. @default dist/widget.js */
+  readonly widgetBundle?: string;
 }
 
 export interface FunnelApp {
@@ -134,6 +140,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     allowedOrigins: config.allOrigins(),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,
+    widgetBundle: options.widgetBundle ?? DEFAULT_WIDGET_BUNDLE,
     throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
     logLevel: settings.logLevel,
     logRetention: settings.logRetentionDays,

@@ -8,6 +8,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
+import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
+import { WIDGET_FILE } from '../functions/handlers/widget.js';
 
 /** Lambda entry files, one per route group. Each exports `handler`. */
 export interface HandlerEntries {
@@ -17,6 +19,8 @@ export interface HandlerEntries {
   readonly leads: string;
   /** `GET /v1/openapi.json` */
   readonly openapi: string;
+  /** `GET /widget.js` */
+  readonly widget: string;
 }
 
 export interface ApiThrottle {
@@ -36,6 +40,8 @@ export interface StatelessStackProps extends StackProps {
   readonly entries: HandlerEntries;
   /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
   readonly projectRoot: string;
+  /** The built widget bundle, copied next to the widget function's code (`npm run build:widget` makes it). */
+  readonly widgetBundle: string;
   /** Stage-wide backstop against floods. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: ApiThrottle;
   /** `LOG_LEVEL` of every function. @default 'info' */
@@ -64,7 +70,7 @@ export const TABLE_ACTIONS = {
 export class StatelessStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
-  readonly functions: { readonly capture: NodejsFunction; readonly leads: NodejsFunction; readonly openapi: NodejsFunction };
+  readonly functions: Readonly<Record<RouteGroup, NodejsFunction>>;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -73,7 +79,7 @@ export class StatelessStack extends Stack {
     const logLevel = props.logLevel ?? 'info';
     const tableEnv = { TABLE_NAME: table.tableName };
 
-    const fn = (name: string, entry: string, environment: Record<string, string>) => {
+    const fn = (name: string, entry: string, environment: Record<string, string>, afterBundling?: (outputDir: string) => string[]) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
       // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
       const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -103,6 +109,9 @@ export class StatelessStack extends Stack {
           // the runtime ships that week; tree-shaking keeps it small.
           externalModules: [],
           banner: "import { createRequire as __funnelCreateRequire } from 'node:module'; const require = __funnelCreateRequire(import.meta.url);",
+          ...(afterBundling && {
+            commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_inputDir: string, outputDir: string) => afterBundling(outputDir) },
+          }),
         },
       });
     };
@@ -110,7 +119,10 @@ export class StatelessStack extends Stack {
     const capture = fn('Capture', props.entries.capture, tableEnv);
     const leads = fn('Leads', props.entries.leads, tableEnv);
     const openapi = fn('OpenApi', props.entries.openapi, {});
-    this.functions = { capture, leads, openapi };
+    // The widget is a static file served by a tiny function (no table access): one origin for the
+    // snippet, browser-cached with an ETag. Its bundle is copied next to the handler code.
+    const widget = fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
+    this.functions = { capture, leads, openapi, widget };
 
     capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
     leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));
@@ -137,19 +149,15 @@ export class StatelessStack extends Stack {
       throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
     });
 
-    // One integration per function, shared by its routes (the handler switches on routeKey).
-    const integrations = {
-      capture: new HttpLambdaIntegration('CaptureIntegration', capture),
-      leads: new HttpLambdaIntegration('LeadsIntegration', leads),
-      openapi: new HttpLambdaIntegration('OpenApiIntegration', openapi),
-    };
-    const route = (method: apigw.HttpMethod, path: string, integration: HttpLambdaIntegration) =>
-      this.api.addRoutes({ path, methods: [method], integration });
-    route(apigw.HttpMethod.GET, '/v1/forms/{formId}', integrations.capture);
-    route(apigw.HttpMethod.POST, '/v1/forms/{formId}/submissions', integrations.capture);
-    route(apigw.HttpMethod.GET, '/v1/leads/{leadId}', integrations.leads);
-    route(apigw.HttpMethod.GET, '/v1/leads', integrations.leads);
-    route(apigw.HttpMethod.GET, '/v1/openapi.json', integrations.openapi);
+    // One integration per function, shared by its routes (the handler switches on routeKey). The routes
+    // come from the same list the local runtime serves.
+    const integrations = Object.fromEntries(
+      Object.entries(this.functions).map(([group, f]) => [group, new HttpLambdaIntegration(`${f.node.id.replace(/Function$/, '')}Integration`, f)]),
+    ) as Record<RouteGroup, HttpLambdaIntegration>;
+    for (const { routeKey, group } of ROUTES) {
+      const [method, path] = routeKey.split(' ') as [keyof typeof apigw.HttpMethod, string];
+      this.api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
   }

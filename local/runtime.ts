@@ -14,6 +14,7 @@ import { makeFormsHandler } from '../functions/handlers/forms.js';
 import { makeLeadsHandler } from '../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
+import { makeWidgetHandler } from '../functions/handlers/widget.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
 import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
@@ -73,9 +74,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     return deps;
   };
   const groups: Record<RouteGroup, (event: unknown, context: unknown) => Promise<unknown>> = {
-    forms: makeFormsHandler(getDeps) as never,
+    capture: makeFormsHandler(getDeps) as never,
     leads: makeLeadsHandler(getDeps) as never,
     openapi: openApiHandler as never,
+    widget: makeWidgetHandler(() => widget.code) as never,
   };
   const routeKeys = ROUTES.map((r) => r.routeKey);
   const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
@@ -93,10 +95,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
     if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
-    if (path === '/widget.js' && method === 'GET') {
-      return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' }).end(widget.code);
-    }
-    if (path === '/' ) return void res.writeHead(302, { location: '/demo' }).end();
+    if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (path.startsWith('/demo')) return serveDemo(path, res);
 
     if (method === 'OPTIONS') return preflight(req, res, path);

@@ -1,5 +1,6 @@
 import { build } from 'esbuild';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -31,11 +32,19 @@ export async function buildWidget(options: { minify?: boolean } = {}): Promise<{
   return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
+/** Where the deployable bundle goes: CDK copies it next to the widget function's code. */
+export const WIDGET_BUNDLE_PATH = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
+
+/** Build the minified bundle and write it to `dist/widget.js` (run before every `cdk synth`). */
+export async function writeWidgetBundle(out = WIDGET_BUNDLE_PATH): Promise<{ code: string; bytes: number; gzipBytes: number }> {
+  const built = await buildWidget({ minify: true });
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, built.code);
+  return built;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { code, bytes, gzipBytes } = await buildWidget({ minify: true });
-  const out = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
-  await mkdir(fileURLToPath(new URL('../dist/', import.meta.url)), { recursive: true });
-  await writeFile(out, code);
+  const { bytes, gzipBytes } = await writeWidgetBundle();
   const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
   const pct = Math.round((gzipBytes / WIDGET_GZIP_BUDGET_BYTES) * 100);
   console.log(`dist/widget.js\n  minified  ${String(bytes).padStart(6)} B  ${kb(bytes)}\n  gzip      ${String(gzipBytes).padStart(6)} B  ${kb(gzipBytes)}\n  budget    ${String(WIDGET_GZIP_BUDGET_BYTES).padStart(6)} B  ${kb(WIDGET_GZIP_BUDGET_BYTES)} (${pct}% used)`);

@@ -4,11 +4,14 @@ export interface Logger {
   error(msg: string, data?: Record<string, unknown>): void;
 }
 
-/** Structured JSON logs on stdout (CloudWatch parses them); `silent` for tests. */
-export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info'): Logger {
+/**
+ * Structured logs: one JSON object per line on stdout; `silent` for tests. Written to the stream directly,
+ * not through `console`, because Lambda's JSON log format would wrap a console line as a string.
+ */
+export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info', write: (line: string) => void = (line) => void process.stdout.write(line)): Logger {
   const order = { info: 0, warn: 1, error: 2, silent: 3 };
   const emit = (l: 'info' | 'warn' | 'error') => (msg: string, data?: Record<string, unknown>) => {
-    if (order[l] >= order[level]) console[l === 'info' ? 'log' : l](JSON.stringify({ level: l, msg, ...data }));
+    if (order[l] >= order[level]) write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: l.toUpperCase(), message: msg, ...data })}\n`);
   };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

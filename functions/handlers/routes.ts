@@ -3,11 +3,12 @@
  * read this list, so a route cannot exist in one and not the other.
  */
 export const ROUTES = [
-  { routeKey: 'GET /v1/forms/{formId}', group: 'forms' },
-  { routeKey: 'POST /v1/forms/{formId}/submissions', group: 'forms' },
+  { routeKey: 'GET /v1/forms/{formId}', group: 'capture' },
+  { routeKey: 'POST /v1/forms/{formId}/submissions', group: 'capture' },
   { routeKey: 'GET /v1/leads/{leadId}', group: 'leads' },
   { routeKey: 'GET /v1/leads', group: 'leads' },
   { routeKey: 'GET /v1/openapi.json', group: 'openapi' },
+  { routeKey: 'GET /widget.js', group: 'widget' },
 ] as const;
 
 export type RouteGroup = (typeof ROUTES)[number]['group'];

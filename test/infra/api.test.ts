@@ -3,12 +3,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';
 
-const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi'> = {
+const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget'> = {
   'GET /v1/forms/{formId}': 'Capture',
   'POST /v1/forms/{formId}/submissions': 'Capture',
   'GET /v1/leads/{leadId}': 'Leads',
   'GET /v1/leads': 'Leads',
   'GET /v1/openapi.json': 'OpenApi',
+  'GET /widget.js': 'Widget',
 };
 
 describe('stateless stack: functions', () => {
@@ -16,8 +17,8 @@ describe('stateless stack: functions', () => {
   const functions = stateless.findResources('AWS::Lambda::Function');
 
   it('has one function per route group and no others (no custom-resource lambdas)', () => {
-    expect(Object.keys(functions)).toHaveLength(3);
-    for (const group of ['Capture', 'Leads', 'OpenApi']) functionId(stateless, group);
+    expect(Object.keys(functions)).toHaveLength(4);
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget']) functionId(stateless, group);
   });
 
   it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout and 512 MB', () => {
@@ -40,12 +41,14 @@ describe('stateless stack: functions', () => {
       expect(env(group).TABLE_NAME).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Funnel-prod-Stateful:ExportsOutputRefTable/) });
       expect(env(group).LOG_LEVEL).toBe('info');
     }
-    expect(env('OpenApi').TABLE_NAME).toBeUndefined();
-    expect(env('OpenApi').LOG_LEVEL).toBe('info');
+    for (const group of ['OpenApi', 'Widget']) {
+      expect(env(group).TABLE_NAME).toBeUndefined();
+      expect(env(group).LOG_LEVEL).toBe('info');
+    }
   });
 
   it('writes to its own log group with a retention', () => {
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 3);
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 4);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);

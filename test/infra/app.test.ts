@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import rawConfig from '../../config/funnel.config.js';
 import { InvalidConfigError } from '../../functions/core/config.js';
+import { WIDGET_BUNDLE_PATH, writeWidgetBundle } from '../../widget/build.js';
 import { buildApp, DEFAULT_SETTINGS, InvalidSettingError } from '../../infra/funnel-app.js';
 import { infraConfig, synthTemplates } from './helpers.js';
 
@@ -55,14 +56,15 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: three ESM bundles with the createRequire banner', { timeout: 180_000 }, () => {
+  it('synthesizes offline with local esbuild: four ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
+      await writeWidgetBundle();
       const { app, stateless } = buildApp(rawConfig, { appProps: { outdir } });
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
       const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-      expect(bundles).toHaveLength(3);
+      expect(bundles).toHaveLength(4);
       for (const dir of bundles) {
         const code = fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);
@@ -75,6 +77,10 @@ describe('the default app, really bundled', () => {
       const s3Key = template.Resources[captureId].Properties.Code.S3Key as string; // `${assetHash}.zip`
       const captureCode = fs.readFileSync(path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(captureCode).toContain('DynamoDBClient');
+      const widgetId = Object.keys(template.Resources).find((id) => id.startsWith('WidgetFunction'))!;
+      const widgetDir = path.join(outdir, `asset.${(template.Resources[widgetId].Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
+      expect(fs.readFileSync(path.join(widgetDir, 'widget.js'), 'utf8')).toBe(fs.readFileSync(WIDGET_BUNDLE_PATH, 'utf8'));
+      expect(fs.readFileSync(path.join(widgetDir, 'index.mjs'), 'utf8')).not.toContain('DynamoDBClient');
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

@@ -20,7 +20,8 @@ export function infraConfig(change?: (config: FunnelConfigInput) => void): Funne
 export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown> } = {}) {
   const built = buildApp(options.config ?? infraConfig(), {
     appProps: { context: { 'aws:cdk:bundling-stacks': [], ...options.context } },
-    entries: { capture: FIXTURE_HANDLER, leads: FIXTURE_HANDLER, openapi: FIXTURE_HANDLER },
+    entries: { capture: FIXTURE_HANDLER, leads: FIXTURE_HANDLER, openapi: FIXTURE_HANDLER, widget: FIXTURE_HANDLER },
+    widgetBundle: FIXTURE_HANDLER,
   });
   return {
     ...built,
@@ -31,7 +32,7 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; [k: string]: unknown }>;
 
-/** Logical id of the one Lambda function whose logical id starts with `prefix` (Capture, Leads, OpenApi). */
+/** Logical id of the one Lambda function whose logical id starts with `prefix` (Capture, Leads, OpenApi, Widget). */
 export function functionId(template: Template, prefix: string): string {
   const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${prefix}Function`));
   if (ids.length !== 1) throw new Error(`expected one ${prefix} function, found ${ids.join(', ') || 'none'}`);

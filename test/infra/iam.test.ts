@@ -33,13 +33,13 @@ describe('IAM: least privilege per function', () => {
     expect(onIndex.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }]);
   });
 
-  it('openapi: no DynamoDB permission at all', () => {
-    expect(dynamoStatements(statements('OpenApi'))).toEqual([]);
-    expect(actionsOf(statements('OpenApi')).filter((a) => !a.startsWith('logs:'))).toEqual([]);
+  it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs', (group) => {
+    expect(dynamoStatements(statements(group))).toEqual([]);
+    expect(actionsOf(statements(group)).filter((a) => !a.startsWith('logs:'))).toEqual([]);
   });
 
   it('every function may write only to its own log group', () => {
-    for (const group of ['Capture', 'Leads', 'OpenApi']) {
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget']) {
       const logStatements = statements(group).filter((s) => actionsOf([s]).some((a) => a.startsWith('logs:')));
       expect(sorted(actionsOf(logStatements))).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       const fn = stateless.findResources('AWS::Lambda::Function')[functionId(stateless, group)]!;

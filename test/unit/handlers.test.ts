@@ -147,3 +147,18 @@ describe('Handler: openapi', () => {
     expect(doc.components.schemas.Lead.required).toContain('timeline');
   });
 });
+
+describe('Handler: widget', () => {
+  it('serves the script with a long-lived cache and answers a matching ETag with 304', async () => {
+    const { makeWidgetHandler } = await import('../../functions/handlers/widget.js');
+    let loads = 0;
+    const widget = makeWidgetHandler(() => (loads++, 'console.log("widget")'));
+    const first = await widget(apiEvent('GET /widget.js'), context);
+    expect(first).toMatchObject({ statusCode: 200, body: 'console.log("widget")', headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': expect.stringContaining('max-age=300') } });
+    const etag = first.headers!.etag as string;
+    const again = await widget(apiEvent('GET /widget.js', { headers: { 'if-none-match': etag } }), context);
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    expect(loads).toBe(1);
+  });
+});

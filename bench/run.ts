@@ -1,0 +1,106 @@
+import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import rawConfig from '../config/funnel.config.js';
+import { startDynamoLocal } from '../local/dynamo.js';
+import { startFunnel } from '../local/runtime.js';
+import { buildWidget } from '../widget/build.js';
+import { median, percentile, printTable } from './stats.js';
+
+/**
+ * `npm run bench`: each measurement is printed beside a baseline measured in the same run, because this
+ * machine is shared and absolute times drift. Run with BENCH_N=<requests> to change the sample size.
+ */
+const N = Number(process.env.BENCH_N ?? 300);
+
+async function captureOverhead() {
+  const dynamo = await startDynamoLocal();
+  const config = structuredClone(rawConfig);
+  for (const site of config.sites) site.rateLimit = { submissions: 1_000_000, windowSeconds: 60 };
+  const funnel = await startFunnel({ port: 0, dynamoEndpoint: dynamo.endpoint, tableName: 'bench', rawConfig: config, logLevel: 'silent' });
+  const doc = DynamoDBDocumentClient.from(dynamo.client);
+  const url = `${funnel.url}/v1/forms/ebook/submissions`;
+  const body = (i: number) =>
+    JSON.stringify({
+      submissionId: crypto.randomUUID(),
+      fields: { email: `reader${i}@acme-${i % 50}.com`, firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
+      consent: { marketing: true },
+      context: { pageUrl: 'https://blog.example.com/posts/funnels', referrer: 'https://www.google.com/', utm: { source: 'newsletter', medium: 'email', campaign: 'q4' } },
+    });
+  const capture = async (i: number) => {
+    const started = performance.now();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: body(i) });
+    await res.arrayBuffer();
+    if (res.status !== 201) throw new Error(`capture answered ${res.status}`);
+    return performance.now() - started;
+  };
+  const put = async (i: number) => {
+    const started = performance.now();
+    await doc.send(new PutCommand({ TableName: 'bench', Item: { PK: `BENCH#${i}`, SK: 'X', data: body(i) } }));
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 30; i++) await Promise.all([capture(-i - 1), put(-i - 1)]); // warm up JIT, connections, DynamoDB Local
+  const captures: number[] = [];
+  const puts: number[] = [];
+  // Interleaved, so a noisy neighbour slows both sides alike.
+  for (let i = 0; i < N; i++) {
+    captures.push(await capture(i));
+    puts.push(await put(i));
+  }
+  await funnel.stop();
+  await dynamo.stop();
+  printTable(`Capture overhead: POST submission through the local runtime vs a bare PutItem of the same body (n=${N})`, ['', 'median ms', 'p99 ms'], [
+    ['POST /v1/forms/ebook/submissions', median(captures), percentile(captures, 99)],
+    ['bare PutItem (baseline)', median(puts), percentile(puts, 99)],
+    ['ratio', median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
+  ]);
+}
+
+/** Bundle like the CDK stack does (esbuild, ESM, minified, node24, SDK bundled) and time a fresh import. */
+async function coldStartProxy() {
+  const dir = mkdtempSync(join(tmpdir(), 'funnel-bench-'));
+  writeFileSync(join(dir, 'baseline.ts'), "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200 });\n");
+  const bundle = async (entry: string, out: string) => {
+    await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node24', minify: true, nodePaths: [join(process.cwd(), 'node_modules')], banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" }, logLevel: 'error' });
+    const code = execFileSync('cat', [out]);
+    return { bytes: code.length, gzip: gzipSync(code).length };
+  };
+  const capture = await bundle('functions/handlers/forms.ts', join(dir, 'capture.mjs'));
+  const baseline = await bundle(join(dir, 'baseline.ts'), join(dir, 'baseline.mjs'));
+  const importMs = (file: string) =>
+    Number(execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`], { env: { ...process.env, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1' } }).toString());
+  const runs = 15;
+  const captureTimes: number[] = [];
+  const baselineTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    captureTimes.push(importMs(join(dir, 'capture.mjs')));
+    baselineTimes.push(importMs(join(dir, 'baseline.mjs')));
+  }
+  printTable(`Cold-start proxy: bundle size and import time in a fresh Node process (median of ${runs})`, ['', 'bytes', 'gzip bytes', 'import ms'], [
+    ['capture function (forms.ts)', capture.bytes, capture.gzip, median(captureTimes)],
+    ['DynamoDB client only (baseline)', baseline.bytes, baseline.gzip, median(baselineTimes)],
+    ['ratio', capture.bytes / baseline.bytes, capture.gzip / baseline.gzip, median(captureTimes) / median(baselineTimes)],
+  ]);
+}
+
+async function widgetSize() {
+  const widget = await buildWidget({ minify: true });
+  const { FormView } = await import('../functions/core/contracts.js');
+  const { ConfigIndex, parseConfig } = await import('../functions/core/config.js');
+  const { formView } = await import('../functions/core/capture.js');
+  const found = new ConfigIndex(parseConfig(rawConfig)).findForm('ebook')!;
+  const formJson = Buffer.from(JSON.stringify(FormView.parse(formView(found.site, found.form, new Date()))));
+  printTable('Widget: everything one snippet loads', ['', 'bytes', 'gzip bytes'], [
+    ['widget.js', widget.bytes, widget.gzipBytes],
+    ['GET /v1/forms/ebook (JSON)', formJson.length, gzipSync(formJson).length],
+    ['total', widget.bytes + formJson.length, widget.gzipBytes + gzipSync(formJson).length],
+  ]);
+}
+
+await widgetSize();
+await coldStartProxy();
+await captureOverhead();
