@@ -95,6 +95,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
     if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (path.startsWith('/demo')) return serveDemo(path, res);
 

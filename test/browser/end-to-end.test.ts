@@ -1,0 +1,64 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
+import { testConfig } from '../support/builders.js';
+import { freshTable } from '../support/dynamo.js';
+import { BROWSER_TIMEOUT_MS, launchBrowser, openPage } from './support.js';
+
+let funnel: RunningFunnel;
+let browser: Browser;
+
+beforeAll(async () => {
+  const { endpoint, tableName } = await freshTable();
+  // A test fills the form faster than a person; the bot timer is tested on its own.
+  const config = testConfig((c) => c.sites[0]!.forms.forEach((f) => (f.minFillMs = 0)));
+  funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, rawConfig: config, logLevel: 'silent' });
+  browser = await launchBrowser();
+}, BROWSER_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await funnel?.stop();
+});
+
+describe('End to end: the demo blog on the local runtime', () => {
+  it('a visitor downloads the ebook, and the lead is stored with its source and consent', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+    const { page, errors } = await openPage(browser, `${funnel.url}/demo?utm_source=newsletter&utm_campaign=launch`, { referer: 'https://news.example.com/' });
+    const ebook = page.locator('funnel-form').first();
+    await ebook.getByLabel('Work email').fill('e2e.reader@acme.com');
+    await ebook.getByLabel('First name').fill('Ada');
+    await ebook.getByLabel('Job title').fill('Director of Marketing');
+    await ebook.getByRole('checkbox').check();
+    await ebook.getByRole('button', { name: 'Get the ebook' }).click();
+    const download = ebook.getByRole('link', { name: /download/i });
+    await download.waitFor();
+    expect(await download.getAttribute('href')).toContain('serverless-funnel-playbook.pdf');
+
+    const res = await fetch(`${funnel.url}/v1/leads?email=e2e.reader%40acme.com`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    expect(res.status).toBe(200);
+    const lead = await res.json();
+    expect(lead).toMatchObject({
+      email: 'e2e.reader@acme.com',
+      profile: { firstName: 'Ada', jobTitle: 'Director of Marketing' },
+      consent: { marketing: { granted: true, formId: 'ebook' } },
+      sources: { first: { formId: 'ebook', utm: { source: 'newsletter', campaign: 'launch' }, pageUrl: expect.stringContaining('/demo?utm_source=newsletter') } },
+    });
+    expect(lead.timeline[0].userAgent).toMatch(/Chrome/);
+    expect(errors, errors.join("\n")).toEqual([]);
+  });
+
+  it('a visitor starts a trial and is offered the way to it', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+    const { page } = await openPage(browser, `${funnel.url}/demo`);
+    const trial = page.locator('funnel-form').nth(1);
+    await trial.getByLabel('Work email').fill('trial.user@acme.com');
+    await trial.getByLabel('First name').fill('Grace');
+    await trial.getByLabel('Company', { exact: true }).fill('Acme');
+    await trial.getByLabel('Company size').selectOption('51-200');
+    await trial.getByRole('button', { name: 'Start free trial' }).click();
+    const next = trial.getByRole('link', { name: /continue/i });
+    await next.waitFor();
+    expect(await next.getAttribute('href')).toContain('/demo/welcome');
+    const res = await fetch(`${funnel.url}/v1/leads?email=trial.user%40acme.com`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    expect((await res.json()).profile).toMatchObject({ company: 'Acme', companySize: '51-200' });
+  });
+});
