@@ -94,7 +94,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
-    if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    if (path === '/health') {
+      // 200 only once the table exists and the handlers are wired; until then callers should wait.
+      return void res.writeHead(deps ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: deps ? 'ok' : 'starting' }));
+    }
+    if (!deps) return void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'starting', message: 'Funnel is starting' } }));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (path.startsWith('/demo')) return serveDemo(path, res);

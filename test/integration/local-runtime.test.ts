@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
-import { aSubmission } from '../support/builders.js';
+import { aSubmission, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
 let funnel: RunningFunnel;
@@ -62,6 +62,11 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     expect(demo).toContain('data-funnel-form="trial"');
     expect(demo).not.toContain('{{API_URL}}');
     expect((await fetch(`${funnel.url}/demo/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('refuses to start on an invalid config, naming the bad path, before starting anything', async () => {
+    const bad = testConfig((c) => (c.sites[0]!.forms[1]!.fields[0]!.label = ''));
+    await expect(startFunnel({ port: 0, dynamoEndpoint: 'http://127.0.0.1:1', rawConfig: bad, logLevel: 'silent' })).rejects.toThrow(/sites\[0\]\.forms\[1\]\.fields\[0\]\.label/);
   });
 
   it('says clearly when the port is taken', async () => {
