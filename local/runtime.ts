@@ -1,9 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import rawDefaultConfig from '../config/funnel.config.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,9 +14,9 @@ import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
+import { demoFile } from './demo-files.js';
 import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
 
-const DEMO_DIR = fileURLToPath(new URL('./demo/', import.meta.url));
 /** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
 const MAX_RAW_BODY = 1024 * 1024;
 
@@ -134,17 +131,9 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   }
 
   async function serveDemo(path: string, res: ServerResponse) {
-    const file = path === '/demo' || path === '/demo/' ? 'index.html' : path === '/demo/welcome' ? 'welcome.html' : path.slice('/demo/'.length);
-    const resolved = normalize(join(DEMO_DIR, file));
-    if (!resolved.startsWith(DEMO_DIR)) return void res.writeHead(404).end();
-    try {
-      const content = await readFile(resolved);
-      const type = TYPES[extname(resolved)] ?? 'application/octet-stream';
-      const body = type.startsWith('text/html') ? content.toString('utf8').replaceAll('{{API_URL}}', url) : content;
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' }).end(body);
-    } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-    }
+    const file = await demoFile(path, url);
+    if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' }).end(file.body);
   }
 
   const port = options.port ?? 3000;
@@ -218,12 +207,3 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     req.on('error', fail);
   });
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.pdf': 'application/pdf',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { FormView } from '../../functions/core/contracts.js';
+import { demoFile } from '../../local/demo-files.js';
 import { buildWidget } from '../../widget/build.js';
 
 /**
@@ -71,8 +69,6 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-const DEMO_DIR = fileURLToPath(new URL('../../local/demo/', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.pdf': 'application/pdf', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
 /** Fixed far in the past, so a widget that used the visitor's clock instead of server time is caught. */
 export const SERVER_TIME = Date.UTC(2020, 0, 1);
@@ -185,16 +181,8 @@ export async function startFakeApi(): Promise<FakeApi> {
     const html = (text: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(text.replaceAll('{{API_URL}}', apiUrl));
     if (pages.has(path)) return html(pages.get(path)!);
     if (path.startsWith('/demo')) {
-      const file = path === '/demo' || path === '/demo/' ? 'index.html' : path === '/demo/welcome' ? 'welcome.html' : path.slice('/demo/'.length);
-      const resolved = normalize(join(DEMO_DIR, file));
-      if (!resolved.startsWith(DEMO_DIR)) return void res.writeHead(404).end();
-      try {
-        const content = await readFile(resolved);
-        const type = TYPES[extname(resolved)] ?? 'application/octet-stream';
-        return type.startsWith('text/html') ? html(content.toString('utf8')) : void res.writeHead(200, { 'content-type': type }).end(content);
-      } catch {
-        return void res.writeHead(404).end();
-      }
+      const file = await demoFile(path, apiUrl);
+      return file ? void res.writeHead(200, { 'content-type': file.type }).end(file.body) : void res.writeHead(404).end();
     }
     const get = /^\/v1\/forms\/([^/]+)$/.exec(path);
     if (get && req.method === 'GET') {
