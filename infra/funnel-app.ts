@@ -14,6 +14,7 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   leads: path.join(PROJECT_ROOT, 'functions/handlers/leads.ts'),
   openapi: path.join(PROJECT_ROOT, 'functions/handlers/openapi.ts'),
   widget: path.join(PROJECT_ROOT, 'functions/handlers/widget.ts'),
+  leadActivity: path.join(PROJECT_ROOT, 'functions/handlers/lead-activity.ts'),
 };
 
 /** Where `npm run build:widget` (run by infra/app.ts before synth) writes the bundle. */

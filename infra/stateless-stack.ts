@@ -5,7 +5,9 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
@@ -21,6 +23,8 @@ export interface HandlerEntries {
   readonly openapi: string;
   /** `GET /widget.js` */
   readonly widget: string;
+  /** Table stream consumer: re-scores a lead when it does something. */
+  readonly leadActivity: string;
 }
 
 export interface ApiThrottle {
@@ -61,7 +65,12 @@ export const TABLE_ACTIONS = {
   capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
   leadsIndex: ['dynamodb:Query'],
+  // Reads a lead's partition, writes its score; a stage change is a transaction of an update and a put.
+  leadActivity: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
 } as const;
+
+/** How the stream is fed to the consumer: retried, bisected, then dead-lettered (never silently lost). */
+export const STREAM_CONSUMER = { batchSize: 100, retryAttempts: 5, maxBatchingWindowSeconds: 1 } as const;
 
 /**
  * Everything that can be recreated on any deploy: the HTTP API, one function per route group, their
@@ -71,6 +80,9 @@ export class StatelessStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly functions: Readonly<Record<RouteGroup, NodejsFunction>>;
+  readonly leadActivity: NodejsFunction;
+  /** Stream batches that failed every attempt land here; see the README for replay. */
+  readonly leadActivityDlq: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -123,6 +135,28 @@ export class StatelessStack extends Stack {
     // snippet, browser-cached with an ETag. Its bundle is copied next to the handler code.
     const widget = fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
     this.functions = { capture, leads, openapi, widget };
+
+    // The lead-activity consumer: every submission inserted re-scores its lead.
+    this.leadActivity = fn('LeadActivity', props.entries.leadActivity, tableEnv);
+    this.leadActivity.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadActivity], resources: [table.tableArn] }));
+    this.leadActivityDlq = new sqs.Queue(this, 'LeadActivityDlq', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.leadActivity.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: STREAM_CONSUMER.batchSize,
+        maxBatchingWindow: Duration.seconds(STREAM_CONSUMER.maxBatchingWindowSeconds),
+        retryAttempts: STREAM_CONSUMER.retryAttempts,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.leadActivityDlq),
+        // Only submissions change what a lead did; score writes must not wake the consumer again.
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith('SUB#') } } } })],
+      }),
+    );
 
     capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
     leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));

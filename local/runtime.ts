@@ -8,6 +8,7 @@ import { compose, type AppDeps } from '../functions/composition.js';
 import { parseConfig, type FunnelConfig } from '../functions/core/config.js';
 import type { Clock } from '../functions/core/ports.js';
 import { makeFormsHandler } from '../functions/handlers/forms.js';
+import { makeLeadActivityHandler } from '../functions/handlers/lead-activity.js';
 import { makeLeadsHandler } from '../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
@@ -16,6 +17,7 @@ import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
 import { demoFile } from './demo-files.js';
 import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
+import { localStreamsClient, startStreamPoller } from './stream-poller.js';
 
 /** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
 const MAX_RAW_BODY = 1024 * 1024;
@@ -44,6 +46,8 @@ export interface RunningFunnel {
   dynamoEndpoint: string;
   deps: AppDeps;
   widgetGzipBytes: number;
+  /** Resolves once the async consumers have handled everything written so far (for tests and demos). */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -162,6 +166,14 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     };
     deps = compose({ tableName, dynamo: client, rawConfig: config, ...(options.clock && { clock: options.clock }), logLevel: options.logLevel ?? 'warn' });
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
+    // The table stream feeds the same consumer Lambda runs, the way an event source mapping would.
+    const poller = await startStreamPoller({
+      dynamo: client,
+      streams: localStreamsClient(dynamoEndpoint),
+      tableName,
+      handler: makeLeadActivityHandler(getDeps),
+      onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
+    });
     const docClient = DynamoDBDocumentClient.from(client);
     await new DynamoApiKeyStore({ client: docClient, tableName }).save(hashApiKey(apiKey), { name: 'local dev key', siteIds: ['*'] }, new Date().toISOString());
 
@@ -173,8 +185,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       dynamoEndpoint,
       deps,
       widgetGzipBytes: widget.gzipBytes,
+      settle: () => poller.idle(),
       stop: () =>
         (stopping ??= (async () => {
+          await poller.stop();
           server.closeAllConnections();
           await new Promise<void>((ok) => server.close(() => ok()));
           if (dynamo) await dynamo.stop();

@@ -1,5 +1,5 @@
-import type { LeadView } from '../core/contracts.js';
-import type { ApiKey, ApiKeyStore, CaptureWrite, Clock, IdGenerator, LeadRepository, RateLimiter, SpamRecord, StoredAnswer } from '../core/ports.js';
+import type { LeadView, ScoreView, StageChangedEntry, TimelineEntry } from '../core/contracts.js';
+import type { ApiKey, ApiKeyStore, CaptureWrite, Clock, IdGenerator, LeadRepository, RateLimiter, ScoringInput, SpamRecord, StoredAnswer } from '../core/ports.js';
 import { toLeadView } from './dynamo/lead-repository.js';
 
 /**
@@ -10,6 +10,8 @@ export class InMemoryLeadRepository implements LeadRepository {
   readonly leads = new Map<string, Record<string, unknown>>();
   readonly submissions = new Map<string, { partition: string; entry: CaptureWrite['entry']; answer: StoredAnswer }>();
   readonly spam: SpamRecord[] = [];
+  /** Stage changes recorded, by partition: the domain events a real table's stream would carry. */
+  readonly stageChanges = new Map<string, StageChangedEntry[]>();
 
   async findAnswer(siteId: string, emailKey: string, submissionId: string): Promise<StoredAnswer | undefined> {
     return this.submissions.get(`${siteId}#${emailKey}#${submissionId}`)?.answer;
@@ -49,8 +51,29 @@ export class InMemoryLeadRepository implements LeadRepository {
     return lead && this.view(partition, lead);
   }
 
+  async loadForScoring(siteId: string, emailKey: string): Promise<ScoringInput | undefined> {
+    const view = await this.findByEmail(siteId, emailKey);
+    if (!view) return undefined;
+    const events = view.timeline.flatMap((e) => (e.type === 'form_submitted' ? [{ id: e.submissionId, type: e.type, at: e.at, formId: e.formId, formKind: e.formKind }] : []));
+    return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events };
+  }
+
+  async saveScore(siteId: string, emailKey: string, score: ScoreView, change?: StageChangedEntry): Promise<void> {
+    const partition = `${siteId}#${emailKey}`;
+    const lead = this.leads.get(partition);
+    if (!lead) throw new Error('no such lead');
+    lead.score = score;
+    if (!change || (lead.stage ?? 'lead') !== change.from) return;
+    const changes = this.stageChanges.get(partition) ?? [];
+    if (changes.some((c) => c.to === change.to)) return;
+    lead.stage = change.to;
+    this.stageChanges.set(partition, [...changes, change]);
+  }
+
   private view(partition: string, lead: Record<string, unknown>): LeadView {
-    const timeline = [...this.submissions.values()].filter((s) => s.partition === partition).map((s) => s.entry).sort((a, b) => a.at.localeCompare(b.at));
+    const timeline: TimelineEntry[] = [...[...this.submissions.values()].filter((s) => s.partition === partition).map((s) => s.entry), ...(this.stageChanges.get(partition) ?? [])].sort((a, b) =>
+      a.at.localeCompare(b.at),
+    );
     return toLeadView(lead, timeline);
   }
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Form, Site } from './config.js';
-import { FormKind, formatPath } from './config.js';
-import type { ConsentRecord, FormView, Next, SubmissionBody, TimelineEntry } from './contracts.js';
+import { FormKind } from './config.js';
+import type { ConsentRecord, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
 import { SubmissionContext, Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
-import { FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
+import { FIELD_INPUTS, FIELD_RULES, formatPath, type FieldName, type Profile } from './fields.js';
 
 /** Longest value each field accepts; the widget mirrors it as `maxlength`. */
 const MAX_LENGTH: Partial<Record<FieldName, number>> = { email: 254, firstName: 100, lastName: 100, company: 200, jobTitle: 150, phone: 40, country: 2 };
@@ -103,7 +103,7 @@ export function consentRecord(form: Form, body: Pick<ValidSubmission, 'consent'>
   return { granted: body.consent?.marketing === true, text: asked.text, version: asked.version, formId: form.id, at };
 }
 
-export function timelineEntry(form: Form, submissionId: string, body: ValidSubmission, at: string, userAgent: string | undefined, consent: ConsentRecord | undefined): TimelineEntry {
+export function timelineEntry(form: Form, submissionId: string, body: ValidSubmission, at: string, userAgent: string | undefined, consent: ConsentRecord | undefined): FormSubmittedEntry {
   const ctx = body.context ?? {};
   return {
     type: 'form_submitted',

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { FieldName, text } from './fields.js';
+import { FieldName, formatPath, text } from './fields.js';
+// rules.js, not the scoring index: the index pulls in the email-domain lists, which capture does not need.
+import { ScoringRules } from './scoring/rules.js';
 
 /**
  * The Funnel configuration: sites, their allowed origins and their forms. Users edit
@@ -94,6 +96,8 @@ export const Site = z.strictObject({
   rateLimit: z
     .strictObject({ submissions: z.number().int().min(1).max(10_000), windowSeconds: z.number().int().min(1).max(86_400) })
     .default({ submissions: 10, windowSeconds: 60 }),
+  /** Lead scoring: fit and engagement rules, thresholds for MQL and SQL. No scoring (every lead stays `lead`) when absent. */
+  scoring: ScoringRules.optional(),
 });
 export type Site = z.infer<typeof Site>;
 
@@ -111,6 +115,12 @@ export const FunnelConfig = z
         if (other) ctx.addIssue({ code: 'custom', path: ['sites', s, 'forms', f, 'id'], message: `duplicate form id "${form.id}" (also in site "${other}")` });
         seenForms.set(form.id, site.id);
       });
+      // A rule about a form this site does not have would silently never fire.
+      site.scoring?.engagement.forEach(({ when }, r) => {
+        if (when.event === 'form_submitted' && when.formId && !site.forms.some((f) => f.id === when.formId)) {
+          ctx.addIssue({ code: 'custom', path: ['sites', s, 'scoring', 'engagement', r, 'when', 'formId'], message: `no form "${when.formId}" in site "${site.id}"` });
+        }
+      });
     });
   });
 export type FunnelConfig = z.infer<typeof FunnelConfig>;
@@ -123,10 +133,6 @@ export class InvalidConfigError extends Error {
     this.name = 'InvalidConfigError';
   }
 }
-
-/** `sites[0].forms[1].leadMagnet.url` — the way a user finds the line in their config file. */
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 
 /**
  * Validate a raw config object.

@@ -122,7 +122,7 @@ export const Source = z.object({
 });
 export type Source = z.infer<typeof Source>;
 
-export const TimelineEntry = z.object({
+export const FormSubmittedEntry = z.object({
   type: z.literal('form_submitted'),
   at: z.string(),
   submissionId: z.string(),
@@ -134,7 +134,49 @@ export const TimelineEntry = z.object({
   userAgent: z.string().optional(),
   consent: ConsentRecord.optional(),
 });
+export type FormSubmittedEntry = z.infer<typeof FormSubmittedEntry>;
+
+export const LifecycleStage = z.enum(['lead', 'mql', 'sql']);
+export type LifecycleStage = z.infer<typeof LifecycleStage>;
+
+/** A stage reached. Recorded once per stage; the same record is the `lead.qualified` domain event. */
+export const StageChangedEntry = z.object({
+  type: z.literal('stage_changed'),
+  at: z.string(),
+  from: LifecycleStage,
+  to: LifecycleStage,
+  /** The score that moved it, and the rules version that produced that score. */
+  total: z.number(),
+  fit: z.number(),
+  rulesVersion: z.string(),
+});
+export type StageChangedEntry = z.infer<typeof StageChangedEntry>;
+
+export const TimelineEntry = z.discriminatedUnion('type', [FormSubmittedEntry, StageChangedEntry]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+/** A lead's score with an explanation of every point. */
+export const ScoreView = z.object({
+  fit: z.number(),
+  engagement: z.number(),
+  total: z.number(),
+  rulesVersion: z.string(),
+  computedAt: z.string(),
+  breakdown: z.array(
+    z.object({
+      ruleId: z.string(),
+      label: z.string(),
+      kind: z.enum(['fit', 'engagement']),
+      /** Points now, after decay and caps. */
+      points: z.number(),
+      /** Points before decay. */
+      original: z.number(),
+      events: z.number().optional(),
+      capped: z.boolean().optional(),
+    }),
+  ),
+});
+export type ScoreView = z.infer<typeof ScoreView>;
 
 /** A lead as the authenticated API returns it. */
 export const LeadView = z.object({
@@ -149,6 +191,10 @@ export const LeadView = z.object({
   }),
   sources: z.object({ first: Source, latest: Source }),
   timeline: z.array(TimelineEntry),
+  /** Lifecycle stage: lead → mql (marketing-qualified) → sql (sales-ready prospect). */
+  stage: LifecycleStage,
+  /** Absent until the site has scoring rules and the lead has been scored. */
+  score: ScoreView.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

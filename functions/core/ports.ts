@@ -1,4 +1,4 @@
-import type { ConsentRecord, LeadView, Next, Source, TimelineEntry } from './contracts.js';
+import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, ScoreView, Source, StageChangedEntry } from './contracts.js';
 import type { Profile } from './fields.js';
 
 /** Time is a port so tests set it and nothing sleeps. */
@@ -21,7 +21,7 @@ export interface CaptureWrite {
   /** The consent decision made on this submission, if the form asked. */
   consent?: ConsentRecord;
   source: Source;
-  entry: TimelineEntry;
+  entry: FormSubmittedEntry;
   /** Used only if the lead is new. */
   newLeadId: string;
   /** The reply, stored with the submission so a retry of the same submissionId gets the same answer. */
@@ -56,6 +56,18 @@ export interface LeadRepository {
   recordSpam(record: SpamRecord): Promise<void>;
   findById(leadId: string): Promise<LeadView | undefined>;
   findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined>;
+  /** Everything scoring needs about one lead, read consistently. */
+  loadForScoring(siteId: string, emailKey: string): Promise<ScoringInput | undefined>;
+  /** Store the score; a stage change is recorded (timeline + domain event) in the same write, once. */
+  saveScore(siteId: string, emailKey: string, score: ScoreView, change?: StageChangedEntry): Promise<void>;
+}
+
+export interface ScoringInput {
+  leadId: string;
+  email: string;
+  profile: Profile;
+  stage: LifecycleStage;
+  events: { id: string; type: 'form_submitted'; at: string; formId: string; formKind: string }[];
 }
 
 export interface ApiKey {

@@ -78,6 +78,6 @@ describe('Adapter: DynamoLeadRepository', () => {
     });
     const lead = await repo.findById('l1');
     expect(lead?.profile).toEqual({ firstName: 'Jane' });
-    expect(lead?.timeline.map((e) => e.submissionId)).toEqual(['sub-1', '2']);
+    expect(lead?.timeline.map((e) => (e.type === 'form_submitted' ? e.submissionId : e.type))).toEqual(['sub-1', '2']);
   });
 });

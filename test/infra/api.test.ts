@@ -12,13 +12,40 @@ const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget'> = {
   'GET /widget.js': 'Widget',
 };
 
+describe('stateless stack: the lead-activity stream consumer', () => {
+  const { stateless } = synthTemplates();
+
+  it('reads the table stream from the start, retries, bisects, reports item failures and dead-letters', () => {
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumRetryAttempts: 5,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('StreamArn') },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LeadActivityDlq'), 'Arn'] } } },
+    });
+  });
+
+  it('wakes only for inserted submissions, not for its own score writes', () => {
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0]!;
+    const pattern = JSON.parse(mapping.Properties.FilterCriteria.Filters[0].Pattern);
+    expect(pattern).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'SUB#' }] } } } });
+  });
+
+  it('keeps dead letters 14 days, encrypted, TLS only', () => {
+    stateless.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    stateless.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+  });
+});
+
 describe('stateless stack: functions', () => {
   const { stateless } = synthTemplates();
   const functions = stateless.findResources('AWS::Lambda::Function');
 
   it('has one function per route group and no others (no custom-resource lambdas)', () => {
-    expect(Object.keys(functions)).toHaveLength(4);
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget']) functionId(stateless, group);
+    expect(Object.keys(functions)).toHaveLength(5);
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'LeadActivity']) functionId(stateless, group);
   });
 
   it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout and 512 MB', () => {
@@ -48,7 +75,7 @@ describe('stateless stack: functions', () => {
   });
 
   it('writes to its own log group with a retention', () => {
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 4);
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 5);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);

@@ -56,7 +56,7 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: four ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
+  it('synthesizes offline with local esbuild: five ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
       await writeWidgetBundle();
@@ -64,12 +64,13 @@ describe('the default app, really bundled', () => {
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
       const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-      expect(bundles).toHaveLength(4);
+      expect(bundles).toHaveLength(5);
       for (const dir of bundles) {
         const code = fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);
         expect(fs.existsSync(path.join(outdir, dir, 'index.mjs.map'))).toBe(true);
-        expect(code.length).toBeLessThan(3_000_000);
+        // The lead-activity bundle carries the ~121k-domain disposable-email list (~2.2 MB); the others are ~1 MB.
+        expect(code.length).toBeLessThan(4_000_000);
       }
       // The SDK is bundled, not left to the runtime: the capture bundle contains the DynamoDB client.
       const template = JSON.parse(fs.readFileSync(path.join(outdir, `${stateless.stackName}.template.json`), 'utf8'));

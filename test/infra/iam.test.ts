@@ -54,7 +54,7 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('no statement anywhere has a wildcard action or a "*" resource', () => {
+  it('no statement anywhere has a wildcard action or a "*" resource (except ListStreams, which IAM cannot scope)', () => {
     for (const template of [stateless, stateful]) {
       const docs = [
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument),
@@ -63,11 +63,24 @@ describe('IAM: least privilege per function', () => {
       for (const doc of docs) {
         for (const s of doc.Statement) {
           for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
-          for (const resource of [s.Resource].flat()) expect(resource).not.toBe('*');
+          const actions = [s.Action].flat();
+          // dynamodb:ListStreams supports no resource-level permission; Lambda's stream polling needs it.
+          const unscopable = actions.length === 1 && actions[0] === 'dynamodb:ListStreams';
+          for (const resource of [s.Resource].flat()) if (!unscopable) expect(resource).not.toBe('*');
           expect(s.NotAction).toBeUndefined();
           expect(s.NotResource).toBeUndefined();
         }
       }
     }
+  });
+
+  it('lead activity: reads partitions, writes scores, reads only its table stream, sends only to its DLQ', () => {
+    const st = statements('LeadActivity');
+    expect(actionsOf(dynamoStatements(st)).filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a)).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const streamRead = st.find((x) => [x.Action].flat().includes('dynamodb:GetRecords'))!;
+    expect(JSON.stringify(streamRead.Resource)).toContain('StreamArn');
+    expect(actionsOf(st)).not.toContain('dynamodb:Scan');
+    expect(actionsOf(st)).not.toContain('dynamodb:DeleteItem');
+    expect(actionsOf(st)).toContain('sqs:SendMessage');
   });
 });

@@ -5,6 +5,7 @@
  * |------------|-------------------------------------|----------------------|----------------------|
  * | lead       | SITE#<site>#EMAIL#<sha256(email)>   | LEAD                 | LEAD#<leadId> / LEAD |
  * | submission | SITE#<site>#EMAIL#<sha256(email)>   | SUB#<submissionId>   | —                    |
+ * | stage      | SITE#<site>#EMAIL#<sha256(email)>   | STAGE#<stage>        | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
  *
@@ -20,6 +21,19 @@ export const keys = {
   /** Idempotency: the submission id is the sort key, so a retried submission cannot be written twice. */
   submission: (siteId: string, emailKey: string, submissionId: string) => ({ PK: leadPartition(siteId, emailKey), SK: `SUB#${submissionId}` }),
   submissionPrefix: 'SUB#',
+  /**
+   * A lifecycle stage reached: once per stage, so a re-run cannot emit it twice. It is the timeline entry
+   * and the domain event (`lead.qualified`…) that stream consumers downstream react to.
+   */
+  stage: (siteId: string, emailKey: string, stage: string) => ({ PK: leadPartition(siteId, emailKey), SK: `STAGE#${stage}` }),
+  stagePrefix: 'STAGE#',
+  /** Items whose arrival changes what a lead did, so its score must be recomputed. */
+  isActivity: (sk: string) => sk.startsWith('SUB#'),
+  /** The (site, email hash) a lead partition key stands for. */
+  parseLeadPartition: (pk: string): { siteId: string; emailKey: string } | undefined => {
+    const match = /^SITE#([^#]+)#EMAIL#([0-9a-f]{64})$/.exec(pk);
+    return match ? { siteId: match[1]!, emailKey: match[2]! } : undefined;
+  },
   /** Spam kept for review per site and day, expiring by TTL; never a lead. */
   spam: (siteId: string, at: string, submissionId: string) => ({ PK: `SITE#${siteId}#SPAM#${at.slice(0, 10)}`, SK: `${at}#${submissionId}` }),
   /** API keys by hash of the secret: GetItem on every authenticated request (cached in memory). */

@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ConsentRecord, LeadView, Source, TimelineEntry } from '../../core/contracts.js';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ConsentRecord, LeadView, LifecycleStage, ScoreView, Source, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
 import { FieldName } from '../../core/fields.js';
-import type { CaptureWrite, LeadRepository, SpamRecord, StoredAnswer } from '../../core/ports.js';
+import type { CaptureWrite, LeadRepository, ScoringInput, SpamRecord, StoredAnswer } from '../../core/ports.js';
 import { TABLE } from './table.js';
 import { keys } from './keys.js';
 
@@ -127,29 +127,90 @@ export class DynamoLeadRepository implements LeadRepository {
 
   /** One lead with its timeline: a single (paginated) Query of its partition. */
   private async readLead(partition: string): Promise<LeadView | undefined> {
+    const items = await this.queryPartition(partition);
+    const lead = items.find((i) => i.SK === 'LEAD');
+    if (!lead) return undefined;
+    return toLeadView(lead, timelineOf(items));
+  }
+
+  /** Re-read everything a lead did (one Query of its partition), for scoring. */
+  async loadForScoring(siteId: string, emailKey: string): Promise<ScoringInput | undefined> {
+    const items = await this.queryPartition(keys.leadPartition(siteId, emailKey));
+    const lead = items.find((i) => i.SK === 'LEAD');
+    if (!lead) return undefined;
+    const view = toLeadView(lead, timelineOf(items));
+    return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events: view.timeline.flatMap(toScoringEvent) };
+  }
+
+  /**
+   * Store a lead's score. A stage change is one transaction: the lead's stage (only if it is still the
+   * stage the change started from) and the `STAGE#<stage>` item, which is at once the timeline entry and
+   * the domain event. Re-running it is harmless: a change already recorded fails its condition.
+   */
+  async saveScore(siteId: string, emailKey: string, score: ScoreView, change?: StageChangedEntry): Promise<void> {
+    const Key = keys.lead(siteId, emailKey);
+    if (!change) {
+      await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key, UpdateExpression: 'SET #score = :score', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeNames: { '#score': 'score' }, ExpressionAttributeValues: { ':score': score } }),
+      );
+      return;
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key,
+                UpdateExpression: 'SET #score = :score, #stage = :to',
+                ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#stage) OR #stage = :from)',
+                ExpressionAttributeNames: { '#score': 'score', '#stage': 'stage' },
+                ExpressionAttributeValues: { ':score': score, ':to': change.to, ':from': change.from },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.stage(siteId, emailKey, change.to), entity: 'stage', siteId, entry: change },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      // Someone (a retry, a concurrent re-score) already recorded this change: nothing left to do.
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return;
+      throw error;
+    }
+  }
+
+  private async queryPartition(partition: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': partition },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true, ExclusiveStartKey }),
       );
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    const lead = items.find((i) => i.SK === 'LEAD');
-    if (!lead) return undefined;
-    const timeline = items
-      .filter((i) => typeof i.SK === 'string' && i.SK.startsWith(keys.submissionPrefix))
-      .map((i) => i.entry as TimelineEntry)
-      .sort((a, b) => a.at.localeCompare(b.at));
-    return toLeadView(lead, timeline);
+    return items;
   }
+}
+
+/** Submissions and stage changes of a partition, oldest first. */
+function timelineOf(items: Record<string, unknown>[]): TimelineEntry[] {
+  return items
+    .filter((i) => typeof i.SK === 'string' && (i.SK.startsWith(keys.submissionPrefix) || i.SK.startsWith(keys.stagePrefix)))
+    .map((i) => i.entry as TimelineEntry)
+    .sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** What scoring counts from the timeline (stage changes are results of scoring, not inputs). */
+function toScoringEvent(entry: TimelineEntry): ScoringInput['events'] {
+  return entry.type === 'form_submitted' ? [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }] : [];
 }
 
 /** The stored lead item and its timeline, as the API shows them. Shared with the in-memory fake. */
@@ -164,10 +225,12 @@ export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntr
     profile,
     consent: {
       ...(marketing && { marketing }),
-      history: timeline.flatMap((e) => (e.consent ? [e.consent] : [])),
+      history: timeline.flatMap((e) => (e.type === 'form_submitted' && e.consent ? [e.consent] : [])),
     },
     sources: { first: lead.firstSource as Source, latest: lead.latestSource as Source },
     timeline,
+    stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
+    ...(lead.score !== undefined && { score: lead.score as ScoreView }),
     createdAt: lead.createdAt as string,
     updatedAt: lead.updatedAt as string,
   };
