@@ -5,7 +5,9 @@ import { ConfigIndex, parseConfig } from './core/config.js';
 import { lazy } from './core/lazy.js';
 import type { Clock } from './core/ports.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
+import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
+import { HmacVisitorTokens } from './adapters/visitor-tokens.js';
 import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/memory.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
 import type { Deps } from './use-cases/deps.js';
@@ -22,6 +24,8 @@ export interface ComposeOptions {
   /** Defaults to `config/funnel.config.ts`. */
   rawConfig?: unknown;
   clock?: Clock;
+  /** Signs visitor tokens. On Lambda: the Secrets Manager secret named by TOKEN_SECRET_ARN. */
+  tokenSecret: () => Promise<string>;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -36,6 +40,8 @@ export function compose(options: ComposeOptions): AppDeps {
   });
   const clock = options.clock ?? systemClock;
   return {
+    visitorTokens: new HmacVisitorTokens({ secret: options.tokenSecret, clock }),
+    due: new DynamoDueChecks({ client, tableName: options.tableName }),
     config,
     clock,
     ids: randomIds,
@@ -51,5 +57,17 @@ export const fromEnvironment = lazy(() => {
   const tableName = process.env.TABLE_NAME;
   if (!tableName) throw new Error('TABLE_NAME is not set');
   const level = process.env.LOG_LEVEL;
-  return compose({ tableName, logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info' });
+  const secretArn = process.env.TOKEN_SECRET_ARN;
+  // Fetched once per environment, on the first request that needs it (not every function does).
+  let secret: Promise<string> | undefined;
+  const loadSecret = async () => {
+    if (!secretArn) throw new Error('TOKEN_SECRET_ARN is not set');
+    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!SecretString) throw new Error('visitor token secret is empty');
+    return SecretString;
+  };
+  // Cached once loaded; a failed load is forgotten so the next request tries again.
+  const tokenSecret = () => (secret ??= loadSecret().catch((error: unknown) => ((secret = undefined), Promise.reject(error))));
+  return compose({ tableName, tokenSecret, logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info' });
 });

@@ -15,6 +15,7 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   openapi: path.join(PROJECT_ROOT, 'functions/handlers/openapi.ts'),
   widget: path.join(PROJECT_ROOT, 'functions/handlers/widget.ts'),
   leadActivity: path.join(PROJECT_ROOT, 'functions/handlers/lead-activity.ts'),
+  dueChecks: path.join(PROJECT_ROOT, 'functions/handlers/due-checks.ts'),
 };
 
 /** Where `npm run build:widget` (run by infra/app.ts before synth) writes the bundle. */
@@ -138,6 +139,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     description: `Funnel (${settings.stage}): HTTP API and functions`,
     table: stateful.table,
+    visitorTokenSecret: stateful.visitorTokenSecret,
     allowedOrigins: config.allOrigins(),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,

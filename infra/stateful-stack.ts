@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
@@ -18,6 +19,8 @@ export interface StatefulStackProps extends StackProps {
  */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
+  /** Signs visitor tokens. Stateful: rotating it logs every tracked visitor out of tracking. */
+  readonly visitorTokenSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
@@ -41,6 +44,12 @@ export class StatefulStack extends Stack {
       partitionKey: { name: TABLE.gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+
+    this.visitorTokenSecret = new secretsmanager.Secret(this, 'VisitorTokenSecret', {
+      description: 'Funnel: HMAC key that signs visitor tokens (behaviour tracking)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The Funnel DynamoDB table' });

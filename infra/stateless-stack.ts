@@ -6,16 +6,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { keys } from '../functions/adapters/dynamo/keys.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
 
 /** Lambda entry files, one per route group. Each exports `handler`. */
 export interface HandlerEntries {
-  /** `GET /v1/forms/{formId}`, `POST /v1/forms/{formId}/submissions` */
+  /** `GET /v1/forms/{formId}`, `POST /v1/forms/{formId}/submissions`, `POST /v1/events` */
   readonly capture: string;
   /** `GET /v1/leads/{leadId}`, `GET /v1/leads` */
   readonly leads: string;
@@ -25,6 +29,8 @@ export interface HandlerEntries {
   readonly widget: string;
   /** Table stream consumer: re-scores a lead when it does something. */
   readonly leadActivity: string;
+  /** Scheduled: re-scores leads whose decay check is due. */
+  readonly dueChecks: string;
 }
 
 export interface ApiThrottle {
@@ -39,6 +45,8 @@ export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
 export interface StatelessStackProps extends StackProps {
   /** The table from the stateful stack. */
   readonly table: dynamodb.ITable;
+  /** Signs visitor tokens (stateful stack); the capture function reads it. */
+  readonly visitorTokenSecret: secretsmanager.ISecret;
   /** Every origin allowed to call the API from a browser (`ConfigIndex.allOrigins()`). */
   readonly allowedOrigins: readonly string[];
   readonly entries: HandlerEntries;
@@ -60,14 +68,32 @@ export interface StatelessStackProps extends StackProps {
 
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
-/** DynamoDB actions each route group may call: nothing more (no Scan, no DeleteItem, no wildcard). */
+/** DynamoDB actions each function may call: nothing more (no Scan, no wildcard; DeleteItem only on due checks). */
 export const TABLE_ACTIONS = {
   capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  // A page view finds its lead by id (the visitor token carries the id, not the address).
+  captureIndex: ['dynamodb:Query'],
   leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
   leadsIndex: ['dynamodb:Query'],
   // Reads a lead's partition, writes its score; a stage change is a transaction of an update and a put.
   leadActivity: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // Re-scores (as above), reads and moves its cursor.
+  dueChecks: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
 } as const;
+
+/**
+ * Deleting a due check (one that ran, or one a re-score replaced): DeleteItem, but only on `DUE#…`
+ * partition keys, so a bug in a re-scorer cannot delete a lead.
+ */
+export const deleteDueChecksStatement = (tableArn: string) =>
+  new iam.PolicyStatement({
+    actions: ['dynamodb:DeleteItem'],
+    resources: [tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keys.duePartition('')}*`] } },
+  });
+
+/** How often the due-check drainer runs: a decay-driven stage change is seen at most this late. */
+export const DUE_CHECK_INTERVAL_MINUTES = 5;
 
 /** How the stream is fed to the consumer: retried, bisected, then dead-lettered (never silently lost). */
 export const STREAM_CONSUMER = { batchSize: 100, retryAttempts: 5, maxBatchingWindowSeconds: 1 } as const;
@@ -83,6 +109,7 @@ export class StatelessStack extends Stack {
   readonly leadActivity: NodejsFunction;
   /** Stream batches that failed every attempt land here; see the README for replay. */
   readonly leadActivityDlq: sqs.Queue;
+  readonly dueChecks: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -128,7 +155,8 @@ export class StatelessStack extends Stack {
       });
     };
 
-    const capture = fn('Capture', props.entries.capture, tableEnv);
+    const capture = fn('Capture', props.entries.capture, { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn });
+    props.visitorTokenSecret.grantRead(capture);
     const leads = fn('Leads', props.entries.leads, tableEnv);
     const openapi = fn('OpenApi', props.entries.openapi, {});
     // The widget is a static file served by a tiny function (no table access): one origin for the
@@ -139,6 +167,7 @@ export class StatelessStack extends Stack {
     // The lead-activity consumer: every submission inserted re-scores its lead.
     this.leadActivity = fn('LeadActivity', props.entries.leadActivity, tableEnv);
     this.leadActivity.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadActivity], resources: [table.tableArn] }));
+    this.leadActivity.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
     this.leadActivityDlq = new sqs.Queue(this, 'LeadActivityDlq', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -153,12 +182,28 @@ export class StatelessStack extends Stack {
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.leadActivityDlq),
-        // Only submissions change what a lead did; score writes must not wake the consumer again.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith('SUB#') } } } })],
+        // Only submissions and page views change what a lead did; score writes must not wake the consumer again.
+        filters: keys.activityPrefixes.map((prefix) =>
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith(prefix) } } } }),
+        ),
       }),
     );
 
+    // Decay: a lead's engagement shrinks with time, so its stage can change with no new activity. Each
+    // re-score writes when that can next happen into an hourly due bucket; this drains the buckets.
+    this.dueChecks = fn('DueChecks', props.entries.dueChecks, tableEnv);
+    this.dueChecks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.dueChecks], resources: [table.tableArn] }));
+    this.dueChecks.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
+    new events.Rule(this, 'DueChecksSchedule', {
+      description: 'Funnel: re-score leads whose decay check is due',
+      schedule: events.Schedule.rate(Duration.minutes(DUE_CHECK_INTERVAL_MINUTES)),
+      targets: [new targets.LambdaFunction(this.dueChecks, { retryAttempts: 2 })],
+    });
+
     capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
+    capture.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.captureIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
+    );
     leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));
     leads.addToRolePolicy(
       new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),

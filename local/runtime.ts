@@ -8,6 +8,7 @@ import { compose, type AppDeps } from '../functions/composition.js';
 import { parseConfig, type FunnelConfig } from '../functions/core/config.js';
 import type { Clock } from '../functions/core/ports.js';
 import { makeFormsHandler } from '../functions/handlers/forms.js';
+import { makeDueChecksHandler } from '../functions/handlers/due-checks.js';
 import { makeLeadActivityHandler } from '../functions/handlers/lead-activity.js';
 import { makeLeadsHandler } from '../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
@@ -33,10 +34,14 @@ export interface FunnelOptions {
   tableName?: string;
   /** The dev API key; generated when absent. */
   apiKey?: string;
+  /** Signs visitor tokens; generated when absent (tokens then do not survive a restart). */
+  tokenSecret?: string;
   /** Another config than `config/funnel.config.ts` (tests). */
   rawConfig?: unknown;
   clock?: Clock;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /** How often the scheduled due checks (decay re-scores) run, as EventBridge runs them on AWS. Default 60 s; 0 = never (tests call `runDueChecks`). */
+  dueCheckIntervalMs?: number;
 }
 
 export interface RunningFunnel {
@@ -48,6 +53,8 @@ export interface RunningFunnel {
   widgetGzipBytes: number;
   /** Resolves once the async consumers have handled everything written so far (for tests and demos). */
   settle(): Promise<void>;
+  /** Run the scheduled due checks now (they also run every `dueCheckIntervalMs`). */
+  runDueChecks(): Promise<{ rescored: number; failed: number }>;
   stop(): Promise<void>;
 }
 
@@ -164,7 +171,8 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const config: FunnelConfig = {
       sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])] })),
     };
-    deps = compose({ tableName, dynamo: client, rawConfig: config, ...(options.clock && { clock: options.clock }), logLevel: options.logLevel ?? 'warn' });
+    const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
+    deps = compose({ tableName, dynamo: client, rawConfig: config, tokenSecret: async () => tokenSecret, ...(options.clock && { clock: options.clock }), logLevel: options.logLevel ?? 'warn' });
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
     // The table stream feeds the same consumer Lambda runs, the way an event source mapping would.
     const poller = await startStreamPoller({
@@ -174,6 +182,12 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       handler: makeLeadActivityHandler(getDeps),
       onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
     });
+    const dueChecks = makeDueChecksHandler(getDeps);
+    const dueInterval = options.dueCheckIntervalMs ?? 60_000;
+    let dueRun: Promise<unknown> = Promise.resolve();
+    const runDue = () => (dueRun = dueRun.then(dueChecks)) as Promise<{ rescored: number; failed: number }>;
+    const dueTimer = dueInterval > 0 ? setInterval(() => void runDue().catch((e: Error) => getDeps().log.error('due checks failed', { error: e.message })), dueInterval) : undefined;
+    dueTimer?.unref();
     const docClient = DynamoDBDocumentClient.from(client);
     await new DynamoApiKeyStore({ client: docClient, tableName }).save(hashApiKey(apiKey), { name: 'local dev key', siteIds: ['*'] }, new Date().toISOString());
 
@@ -186,8 +200,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       deps,
       widgetGzipBytes: widget.gzipBytes,
       settle: () => poller.idle(),
+      runDueChecks: runDue,
       stop: () =>
         (stopping ??= (async () => {
+          clearInterval(dueTimer);
+          await dueRun.catch(() => undefined);
           await poller.stop();
           server.closeAllConnections();
           await new Promise<void>((ok) => server.close(() => ok()));

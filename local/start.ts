@@ -16,19 +16,27 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 if (process.argv.includes('--fresh')) rmSync(`${DATA_DIR}/dynamodb`, { recursive: true, force: true });
 mkdirSync(DATA_DIR, { recursive: true });
 
-/** The dev key survives restarts (kept in .data/, git-ignored) unless FUNNEL_API_KEY is set. */
-function devApiKey(): string {
-  if (process.env.FUNNEL_API_KEY) return process.env.FUNNEL_API_KEY;
-  const file = `${DATA_DIR}/dev-api-key`;
+/** A local secret that survives restarts (kept in .data/, git-ignored) unless its environment variable is set. */
+function localSecret(envName: string, fileName: string, make: () => string): string {
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv;
+  const file = `${DATA_DIR}/${fileName}`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = `fnl_dev_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  const secret = make();
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
+const devApiKey = () => localSecret('FUNNEL_API_KEY', 'dev-api-key', () => `fnl_dev_${randomBytes(24).toString('base64url')}`);
+/** Signs visitor tokens; kept so a visitor's tracking survives a restart. */
+const tokenSecret = () => localSecret('FUNNEL_TOKEN_SECRET', 'visitor-token-secret', () => randomBytes(32).toString('base64url'));
 
 try {
-  const funnel = await startFunnel({ port, dataDir: `${DATA_DIR}/dynamodb`, apiKey: devApiKey(), logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn' });
+  const funnel = await startFunnel({ port, dataDir: `${DATA_DIR}/dynamodb`, apiKey: devApiKey(), tokenSecret: tokenSecret(), logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn' });
   const { url } = funnel;
+  // How operator scripts (`npm run rescore`) reach this DynamoDB Local: a second one on the same files fails writes.
+  const endpointFile = `${DATA_DIR}/dynamodb-endpoint.json`;
+  writeFileSync(endpointFile, `${JSON.stringify({ endpoint: funnel.dynamoEndpoint, tableName: funnel.tableName, pid: process.pid })}\n`);
+  process.once('exit', () => rmSync(endpointFile, { force: true }));
   console.log(`
 Funnel is running.
 

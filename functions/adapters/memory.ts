@@ -1,6 +1,7 @@
-import type { LeadView, ScoreView, StageChangedEntry, TimelineEntry } from '../core/contracts.js';
-import type { ApiKey, ApiKeyStore, CaptureWrite, Clock, IdGenerator, LeadRepository, RateLimiter, ScoringInput, SpamRecord, StoredAnswer } from '../core/ports.js';
-import { toLeadView } from './dynamo/lead-repository.js';
+import type { LeadView, StageChangedEntry, TimelineEntry } from '../core/contracts.js';
+import type { ApiKey, ApiKeyStore, CaptureWrite, Clock, DueCheck, DueChecks, IdGenerator, LeadRef, LeadRepository, RateLimiter, ScoreUpdate, ScoringInput, SpamRecord, StoredAnswer, StoredEvent } from '../core/ports.js';
+import { isTrackable, scoringInputOf, toLeadView } from './dynamo/lead-repository.js';
+import { dueDay } from '../core/due.js';
 
 /**
  * In-memory implementations of every port: real behaviour, no I/O. Use-case tests use these and assert
@@ -12,6 +13,9 @@ export class InMemoryLeadRepository implements LeadRepository {
   readonly spam: SpamRecord[] = [];
   /** Stage changes recorded, by partition: the domain events a real table's stream would carry. */
   readonly stageChanges = new Map<string, StageChangedEntry[]>();
+  readonly events = new Map<string, { partition: string; entry: StoredEvent }>();
+  /** Scheduled re-scores written by saveScore; share it with an {@link InMemoryDueChecks}. */
+  constructor(readonly due: InMemoryDueChecks = new InMemoryDueChecks()) {}
 
   async findAnswer(siteId: string, emailKey: string, submissionId: string): Promise<StoredAnswer | undefined> {
     return this.submissions.get(`${siteId}#${emailKey}#${submissionId}`)?.answer;
@@ -51,18 +55,23 @@ export class InMemoryLeadRepository implements LeadRepository {
     return lead && this.view(partition, lead);
   }
 
-  async loadForScoring(siteId: string, emailKey: string): Promise<ScoringInput | undefined> {
-    const view = await this.findByEmail(siteId, emailKey);
-    if (!view) return undefined;
-    const events = view.timeline.flatMap((e) => (e.type === 'form_submitted' ? [{ id: e.submissionId, type: e.type, at: e.at, formId: e.formId, formKind: e.formKind }] : []));
-    return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events };
+  async loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined> {
+    const view = await this.findByEmail(ref.siteId, ref.emailKey);
+    return view && scoringInputOf(view, this.leads.get(`${ref.siteId}#${ref.emailKey}`)!.decayCheckAt as string | undefined);
   }
 
-  async saveScore(siteId: string, emailKey: string, score: ScoreView, change?: StageChangedEntry): Promise<void> {
-    const partition = `${siteId}#${emailKey}`;
+  async saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void> {
+    const partition = `${ref.siteId}#${ref.emailKey}`;
     const lead = this.leads.get(partition);
     if (!lead) throw new Error('no such lead');
-    lead.score = score;
+    if (update.decayCheckAt !== update.previousDecayCheckAt) {
+      if (update.decayCheckAt) this.due.add({ ...ref, at: update.decayCheckAt });
+      if (update.previousDecayCheckAt) void this.due.done({ ...ref, at: update.previousDecayCheckAt });
+    }
+    lead.score = update.score;
+    if (update.decayCheckAt) lead.decayCheckAt = update.decayCheckAt;
+    else delete lead.decayCheckAt;
+    const change = update.change;
     if (!change || (lead.stage ?? 'lead') !== change.from) return;
     const changes = this.stageChanges.get(partition) ?? [];
     if (changes.some((c) => c.to === change.to)) return;
@@ -70,8 +79,19 @@ export class InMemoryLeadRepository implements LeadRepository {
     this.stageChanges.set(partition, [...changes, change]);
   }
 
+  async recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'> {
+    const found = [...this.leads.entries()].find(([, l]) => l.leadId === leadId && l.siteId === siteId);
+    if (!found) return 'unknown';
+    if (!isTrackable(found[1])) return 'unsubscribed';
+    const key = `${found[0]}#${event.eventId}`;
+    if (this.events.has(key)) return 'duplicate';
+    this.events.set(key, { partition: found[0], entry: event });
+    return 'recorded';
+  }
+
   private view(partition: string, lead: Record<string, unknown>): LeadView {
-    const timeline: TimelineEntry[] = [...[...this.submissions.values()].filter((s) => s.partition === partition).map((s) => s.entry), ...(this.stageChanges.get(partition) ?? [])].sort((a, b) =>
+    const mine = <T extends { partition: string }>(m: Map<string, T>) => [...m.values()].filter((s) => s.partition === partition);
+    const timeline: TimelineEntry[] = [...mine(this.submissions).map((s) => s.entry), ...mine(this.events).map((e) => e.entry), ...(this.stageChanges.get(partition) ?? [])].sort((a, b) =>
       a.at.localeCompare(b.at),
     );
     return toLeadView(lead, timeline);
@@ -128,3 +148,24 @@ export class FakeClock implements Clock {
 }
 
 export const randomIds: IdGenerator = { newId: () => crypto.randomUUID() };
+
+/** Due checks in memory, keyed like the table's (time, lead), so writing one twice keeps one. */
+export class InMemoryDueChecks implements DueChecks {
+  readonly checks = new Map<string, DueCheck>();
+  day: string | undefined;
+  add(check: DueCheck): void {
+    this.checks.set(`${check.at}#${check.siteId}#${check.emailKey}`, check);
+  }
+  async list(day: string, until: string): Promise<DueCheck[]> {
+    return [...this.checks.values()].filter((c) => dueDay(c.at) === day && c.at <= until).sort((a, b) => a.at.localeCompare(b.at));
+  }
+  async done(check: DueCheck): Promise<void> {
+    this.checks.delete(`${check.at}#${check.siteId}#${check.emailKey}`);
+  }
+  async cursor(): Promise<string | undefined> {
+    return this.day;
+  }
+  async setCursor(day: string): Promise<void> {
+    this.day = day;
+  }
+}

@@ -51,3 +51,11 @@ export class LeadNotFoundError extends DomainError {
     super('lead_not_found', 'No such lead');
   }
 }
+
+/** A visitor token that is malformed, forged, expired or for another site. */
+export class InvalidVisitorTokenError extends DomainError {
+  readonly fields = { visitorToken: 'is not a valid visitor token (malformed, forged, expired or for another site)' };
+  constructor() {
+    super('invalid_visitor_token', 'Invalid visitorToken');
+  }
+}

@@ -1,4 +1,5 @@
-import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, ScoreView, Source, StageChangedEntry } from './contracts.js';
+import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from './contracts.js';
+import type { ScoringEvent } from './scoring/score.js';
 import type { Profile } from './fields.js';
 
 /** Time is a port so tests set it and nothing sleeps. */
@@ -57,9 +58,23 @@ export interface LeadRepository {
   findById(leadId: string): Promise<LeadView | undefined>;
   findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined>;
   /** Everything scoring needs about one lead, read consistently. */
-  loadForScoring(siteId: string, emailKey: string): Promise<ScoringInput | undefined>;
-  /** Store the score; a stage change is recorded (timeline + domain event) in the same write, once. */
-  saveScore(siteId: string, emailKey: string, score: ScoreView, change?: StageChangedEntry): Promise<void>;
+  loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined>;
+  /**
+   * Store the score; a stage change is recorded (timeline + domain event) in the same write, once. When
+   * `decayCheckAt` is new, a due check is written first, so a crash cannot lose the schedule.
+   */
+  saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void>;
+  /**
+   * Record a behaviour event of the lead with this id, unless it withdrew consent. Idempotent by eventId.
+   * `unknown`: no such lead on this site.
+   */
+  recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'>;
+}
+
+/** A lead's partition: the site and the hash of its address. */
+export interface LeadRef {
+  siteId: string;
+  emailKey: string;
 }
 
 export interface ScoringInput {
@@ -67,7 +82,37 @@ export interface ScoringInput {
   email: string;
   profile: Profile;
   stage: LifecycleStage;
-  events: { id: string; type: 'form_submitted'; at: string; formId: string; formKind: string }[];
+  events: ScoringEvent[];
+  /** The decay check already scheduled, if any. */
+  decayCheckAt?: string;
+}
+
+export interface ScoreUpdate {
+  score: ScoreView;
+  change?: StageChangedEntry;
+  /** When decay may next move the lead's stage; absent when it cannot. */
+  decayCheckAt?: string;
+  /** The one stored before, so an unchanged schedule is not written again. */
+  previousDecayCheckAt?: string;
+}
+
+/** A page view (the only behaviour event the public API takes), as stored on the lead's timeline. */
+export type StoredEvent = PageViewedEntry;
+
+/** A scheduled re-score: at `at`, re-score the lead (decay may have moved its stage). */
+export interface DueCheck extends LeadRef {
+  at: string;
+}
+
+/**
+ * Scheduled work, bucketed by day so a scheduled drainer reads a handful of small partitions. The cursor
+ * is the first day not yet fully drained.
+ */
+export interface DueChecks {
+  list(day: string, until: string): Promise<DueCheck[]>;
+  done(check: DueCheck): Promise<void>;
+  cursor(): Promise<string | undefined>;
+  setCursor(day: string): Promise<void>;
 }
 
 export interface ApiKey {
@@ -87,3 +132,13 @@ export interface RateLimiter {
 }
 
 export type { Profile };
+
+/**
+ * Opaque, signed tokens that tie a browser to a lead for behaviour tracking, without an email address in
+ * sight. Issued on a consented submission; verified on every event.
+ */
+export interface VisitorTokens {
+  issue(siteId: string, leadId: string): Promise<string>;
+  /** The site and lead a token stands for; undefined when it is malformed, forged or expired. */
+  verify(token: string): Promise<{ siteId: string; leadId: string } | undefined>;
+}

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '../adapters/logger.js';
 import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
-import { DomainError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
+import { DomainError, InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -43,11 +43,13 @@ export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
 function toResponse(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
   if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
   if (!(error instanceof DomainError)) return undefined;
-  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error instanceof ValidationError && { fields: error.fields }) } };
+  const fields = error instanceof ValidationError || error instanceof InvalidVisitorTokenError ? error.fields : undefined;
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(fields && { fields }) } };
   if (error instanceof ValidationError) return { status: 400, body };
   if (error instanceof UnknownFormError || error instanceof LeadNotFoundError) return { status: 404, body };
   if (error instanceof OriginNotAllowedError) return { status: 403, body };
   if (error instanceof UnauthorizedError) return { status: 401, body, headers: { 'www-authenticate': 'Bearer' } };
+  if (error instanceof InvalidVisitorTokenError) return { status: 401, body };
   if (error instanceof RateLimitedError) return { status: 429, body, headers: { 'retry-after': String(error.retryAfterSeconds) } };
   return { status: 400, body };
 }
@@ -73,13 +75,16 @@ export const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpRe
  * Parse a JSON body for methods that carry one: content type, size and syntax are checked before any
  * use case sees it, each with its own 4xx.
  */
-export const jsonBody = (maxBytes = MAX_BODY_BYTES): MiddlewareObj<HttpEvent, HttpResult> => ({
+export const jsonBody = (options: { maxBytes?: number; textPlainRoutes?: readonly string[] } = {}): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const { event } = request;
+    const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
     if (event.requestContext?.http?.method !== 'POST') return;
     const type = header(event, 'content-type');
-    if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
-      throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+    // text/plain is a CORS-simple type: a beacon-style tracker can send JSON as text/plain without a pre-flight.
+    const plainOk = options.textPlainRoutes?.includes(event.routeKey) ?? false;
+    if (!type || !(/^application\/json\s*(;|$)/i.test(type) || (plainOk && /^text\/plain\s*(;|$)/i.test(type)))) {
+      throw new HttpError(415, 'unsupported_media_type', plainOk ? 'Content-Type must be application/json or text/plain' : 'Content-Type must be application/json');
     }
     const raw = event.body ?? '';
     const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');

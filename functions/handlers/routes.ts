@@ -5,6 +5,7 @@
 export const ROUTES = [
   { routeKey: 'GET /v1/forms/{formId}', group: 'capture' },
   { routeKey: 'POST /v1/forms/{formId}/submissions', group: 'capture' },
+  { routeKey: 'POST /v1/events', group: 'capture' },
   { routeKey: 'GET /v1/leads/{leadId}', group: 'leads' },
   { routeKey: 'GET /v1/leads', group: 'leads' },
   { routeKey: 'GET /v1/openapi.json', group: 'openapi' },

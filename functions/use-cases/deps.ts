@@ -1,5 +1,5 @@
 import type { ConfigIndex } from '../core/config.js';
-import type { ApiKeyStore, Clock, IdGenerator, LeadRepository, RateLimiter } from '../core/ports.js';
+import type { ApiKeyStore, Clock, DueChecks, IdGenerator, LeadRepository, RateLimiter, VisitorTokens } from '../core/ports.js';
 
 /** Everything the use cases need, built once by the composition root (or by a test). */
 export interface Deps {
@@ -9,4 +9,6 @@ export interface Deps {
   rateLimiter: RateLimiter;
   clock: Clock;
   ids: IdGenerator;
+  visitorTokens: VisitorTokens;
+  due: DueChecks;
 }

@@ -1,31 +1,54 @@
-import type { ScoreView, StageChangedEntry } from '../core/contracts.js';
-import { nextStage, scoreLead } from '../core/scoring/index.js';
+import type { LifecycleStage, ScoreView, StageChangedEntry } from '../core/contracts.js';
+import type { LeadRef, ScoringInput, ScoreUpdate } from '../core/ports.js';
+import { nextDecayCheck, nextStage, scoreLead, type ScoringRules } from '../core/scoring/index.js';
 import type { Deps } from './deps.js';
 
-export interface RescoreResult {
+export interface Rescore extends ScoreUpdate {
   score: ScoreView;
-  change?: StageChangedEntry;
+  /** The stage before and after this score (equal when nothing moved). */
+  from: LifecycleStage;
+  to: LifecycleStage;
+}
+
+/**
+ * What re-scoring one lead decides, as a pure function of (lead, rules, now): its score, its stage (forward
+ * only unless the rules allow regression), the stage change to record, and when decay could next move it.
+ * @example decideRescore(input, rules, new Date()).to // 'mql'
+ */
+export function decideRescore(input: ScoringInput, rules: ScoringRules, now: Date): Rescore {
+  const score = scoreLead({ profile: input.profile, email: input.email, events: input.events, rules, now });
+  const to = nextStage(input.stage, score, rules);
+  const change: StageChangedEntry | undefined =
+    to === input.stage ? undefined : { type: 'stage_changed', at: now.toISOString(), from: input.stage, to, total: score.total, fit: score.fit, rulesVersion: score.rulesVersion };
+  const decayCheckAt = nextDecayCheck(input.events, rules, now, score.fit);
+  return {
+    score,
+    from: input.stage,
+    to,
+    ...(change && { change }),
+    ...(decayCheckAt && { decayCheckAt }),
+    ...(input.decayCheckAt && { previousDecayCheckAt: input.decayCheckAt }),
+  };
 }
 
 /**
  * Re-score one lead from everything it did.
  * 1. load its profile, stage and events (one consistent read of its partition)
- * 2. score them with the site's rules (pure: same inputs, same score)
- * 3. decide the stage (forward only unless the rules allow regression)
- * 4. save the score; a stage change is recorded on the timeline and emitted as a domain event in the
- *    same write, at most once per stage
+ * 2. decide score, stage and next decay check ({@link decideRescore}: pure)
+ * 3. unless it is a dry run, save: a due check first when the schedule moved, then the score; a stage
+ *    change is recorded on the timeline and emitted as a domain event in the same write, at most once
  * Returns undefined when the site has no scoring rules or the lead does not exist.
  */
-export async function rescoreLead(deps: Pick<Deps, 'config' | 'leads' | 'clock'>, ref: { siteId: string; emailKey: string }): Promise<RescoreResult | undefined> {
-  const rules = deps.config.findSite(ref.siteId)?.scoring;
+export async function rescoreLead(
+  deps: Pick<Deps, 'config' | 'leads' | 'clock'>,
+  ref: LeadRef,
+  options: { dryRun?: boolean; rules?: ScoringRules } = {},
+): Promise<Rescore | undefined> {
+  const rules = options.rules ?? deps.config.findSite(ref.siteId)?.scoring;
   if (!rules) return undefined;
-  const input = await deps.leads.loadForScoring(ref.siteId, ref.emailKey);
+  const input = await deps.leads.loadForScoring(ref);
   if (!input) return undefined;
-  const now = deps.clock.now();
-  const score = scoreLead({ profile: input.profile, email: input.email, events: input.events, rules, now });
-  const stage = nextStage(input.stage, score, rules);
-  const change: StageChangedEntry | undefined =
-    stage === input.stage ? undefined : { type: 'stage_changed', at: now.toISOString(), from: input.stage, to: stage, total: score.total, fit: score.fit, rulesVersion: score.rulesVersion };
-  await deps.leads.saveScore(ref.siteId, ref.emailKey, score, change);
-  return { score, ...(change && { change }) };
+  const result = decideRescore(input, rules, deps.clock.now());
+  if (!options.dryRun) await deps.leads.saveScore(ref, result);
+  return result;
 }

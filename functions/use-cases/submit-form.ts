@@ -3,6 +3,7 @@ import { consentRecord, nextStep, profileOf, spamReason, timelineEntry, validate
 import type { SubmissionResponse } from '../core/contracts.js';
 import { emailKey, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
+import type { StoredAnswer } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
 export interface SubmitFormInput {
@@ -29,6 +30,7 @@ export interface SubmitFormResult {
  * 5. a retried submissionId gets its first answer and records nothing
  * 6. merge into the lead deduplicated by email within the site, and record the submission with its
  *    consent and source, in one idempotent write
+ * 7. with marketing consent (and no pending double opt-in), hand out a signed visitor token for tracking
  *
  * @throws UnknownFormError | OriginNotAllowedError | RateLimitedError | ValidationError
  */
@@ -49,18 +51,27 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   const next = nextStep(form);
   const reply = { next, ...(form.successMessage && { message: form.successMessage }) };
 
+  const consent = consentRecord(form, body, at);
+  // Tracking starts only with marketing consent, and on a double opt-in form only once the address is confirmed.
+  const trackable = consent?.granted === true && next.type !== 'confirm-email';
+  const withToken = async (a: Pick<StoredAnswer, 'status' | 'leadId'> & typeof reply): Promise<SubmitFormResult> => {
+    const result = answer(a);
+    if (trackable) result.body.visitorToken = await deps.visitorTokens.issue(site.id, a.leadId);
+    return result;
+  };
+
   const spam = spamReason(form, body, now);
   if (spam) {
     await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fields: body.fields, ...(input.userAgent && { userAgent: input.userAgent }) });
-    return { status: 201, body: { leadId: deps.ids.newId(), ...reply } };
+    // Indistinguishable from a real answer, token included (its events will find no lead).
+    return withToken({ status: 201, leadId: deps.ids.newId(), ...reply });
   }
 
   const email = normaliseEmail(body.fields.email);
   const key = emailKey(email);
   const earlier = await deps.leads.findAnswer(site.id, key, submissionId);
-  if (earlier) return answer(earlier);
+  if (earlier) return withToken(earlier);
 
-  const consent = consentRecord(form, body, at);
   const entry = timelineEntry(form, submissionId, body, at, input.userAgent, consent);
   const stored = await deps.leads.capture({
     siteId: site.id,
@@ -73,7 +84,7 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
     newLeadId: deps.ids.newId(),
     reply,
   });
-  return answer(stored);
+  return withToken(stored);
 }
 
 const answer = (a: { status: 201 | 200; leadId: string; next: SubmissionResponse['next']; message?: string }): SubmitFormResult => ({

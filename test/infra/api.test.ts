@@ -6,6 +6,7 @@ import { functionId, infraConfig, synthTemplates } from './helpers.js';
 const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget'> = {
   'GET /v1/forms/{formId}': 'Capture',
   'POST /v1/forms/{formId}/submissions': 'Capture',
+  'POST /v1/events': 'Capture',
   'GET /v1/leads/{leadId}': 'Leads',
   'GET /v1/leads': 'Leads',
   'GET /v1/openapi.json': 'OpenApi',
@@ -27,10 +28,13 @@ describe('stateless stack: the lead-activity stream consumer', () => {
     });
   });
 
-  it('wakes only for inserted submissions, not for its own score writes', () => {
+  it('wakes only for inserted submissions and page views, not for its own score writes', () => {
     const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0]!;
-    const pattern = JSON.parse(mapping.Properties.FilterCriteria.Filters[0].Pattern);
-    expect(pattern).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'SUB#' }] } } } });
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'SUB#' }] } } } },
+      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'EV#' }] } } } },
+    ]);
   });
 
   it('keeps dead letters 14 days, encrypted, TLS only', () => {
@@ -39,13 +43,25 @@ describe('stateless stack: the lead-activity stream consumer', () => {
   });
 });
 
+describe('decay: the scheduled due-check drainer', () => {
+  const { stateless } = synthTemplates();
+
+  it('runs every 5 minutes from EventBridge, retried twice', () => {
+    const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
+    expect(rules[0]!.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })]);
+    stateless.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] } });
+  });
+});
+
 describe('stateless stack: functions', () => {
   const { stateless } = synthTemplates();
   const functions = stateless.findResources('AWS::Lambda::Function');
 
   it('has one function per route group and no others (no custom-resource lambdas)', () => {
-    expect(Object.keys(functions)).toHaveLength(5);
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'LeadActivity']) functionId(stateless, group);
+    expect(Object.keys(functions)).toHaveLength(6);
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'LeadActivity', 'DueChecks']) functionId(stateless, group);
   });
 
   it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout and 512 MB', () => {
@@ -75,7 +91,7 @@ describe('stateless stack: functions', () => {
   });
 
   it('writes to its own log group with a retention', () => {
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 5);
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 6);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
@@ -92,7 +108,7 @@ describe('stateless stack: functions', () => {
 describe('stateless stack: HTTP API', () => {
   const { stateless } = synthTemplates();
 
-  it('has exactly the five routes, each to its route group function', () => {
+  it('has exactly the routes of ROUTES, each to its route group function', () => {
     const routes = stateless.findResources('AWS::ApiGatewayV2::Route');
     const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration');
     const actual: Record<string, string> = {};
@@ -107,7 +123,7 @@ describe('stateless stack: HTTP API', () => {
   });
 
   it('lets API Gateway invoke each function, and nothing else', () => {
-    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission'));
+    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal !== 'events.amazonaws.com');
     expect(permissions.length).toBeGreaterThanOrEqual(3);
     for (const p of permissions) {
       expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });

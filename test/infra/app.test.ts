@@ -56,7 +56,7 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: five ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
+  it('synthesizes offline with local esbuild: six ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
       await writeWidgetBundle();
@@ -64,7 +64,7 @@ describe('the default app, really bundled', () => {
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
       const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-      expect(bundles).toHaveLength(5);
+      expect(bundles).toHaveLength(6);
       for (const dir of bundles) {
         const code = fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);

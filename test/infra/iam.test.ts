@@ -11,10 +11,14 @@ describe('IAM: least privilege per function', () => {
   /** The imported table ARN, as the stateless template references it. */
   const tableArnImport = { 'Fn::ImportValue': expect.stringContaining(`${tableId}Arn`) };
 
-  it('capture: get/put/update/query on the table only, no Scan, no Delete', () => {
+  it('capture: get/put/update/query on the table, query on GSI1 (a page view finds its lead by id), no Scan, no Delete', () => {
     const dynamo = dynamoStatements(statements('Capture'));
-    expect(sorted(actionsOf(dynamo))).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
-    for (const s of dynamo) expect(s.Resource).toEqual(tableArnImport);
+    const onTable = dynamo.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(tableArnImport) || (s.Resource as any)['Fn::ImportValue']);
+    expect(sorted(actionsOf(onTable))).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    for (const s of onTable) expect(s.Resource).toEqual(tableArnImport);
+    const onIndex = dynamo.filter((s) => !onTable.includes(s));
+    expect(actionsOf(onIndex)).toEqual(['dynamodb:Query']);
+    expect(onIndex.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }]);
     const all = actionsOf(statements('Capture'));
     expect(all).not.toContain('dynamodb:Scan');
     expect(all).not.toContain('dynamodb:DeleteItem');
@@ -74,13 +78,38 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('lead activity: reads partitions, writes scores, reads only its table stream, sends only to its DLQ', () => {
+  it('capture alone may read the visitor-token secret, and only that secret', () => {
+    const secretId = Object.keys(stateful.findResources('AWS::SecretsManager::Secret'))[0]!;
+    const reads = (group: string) => statements(group).filter((s) => actionsOf([s]).some((a) => a.startsWith('secretsmanager:')));
+    expect(sorted(actionsOf(reads('Capture')))).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    for (const s of reads('Capture')) expect(JSON.stringify(s.Resource)).toContain(secretId);
+    for (const group of ['Leads', 'OpenApi', 'Widget', 'LeadActivity', 'DueChecks']) expect(reads(group)).toEqual([]);
+    const env = stateless.findResources('AWS::Lambda::Function')[functionId(stateless, 'Capture')]!.Properties.Environment.Variables;
+    expect(JSON.stringify(env.TOKEN_SECRET_ARN)).toContain(secretId);
+  });
+
+  /** The one DeleteItem statement a function has: it must be limited to `DUE#` partition keys. */
+  const deleteStatement = (group: string) => {
+    const deletes = dynamoStatements(statements(group)).filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
+    expect(deletes).toHaveLength(1);
+    expect(actionsOf(deletes)).toEqual(['dynamodb:DeleteItem']);
+    return deletes[0] as typeof deletes[0] & { Condition?: unknown };
+  };
+
+  it('due checks: re-score writes, its cursor, and deletes only on DUE# keys; no Scan', () => {
+    const dynamo = dynamoStatements(statements('DueChecks'));
+    expect(sorted(actionsOf(dynamo))).toEqual(sorted(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']));
+    for (const s of dynamo) expect(s.Resource).toEqual(tableArnImport);
+    expect(deleteStatement('DueChecks').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
+    expect(deleteStatement('LeadActivity').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
+  });
+
+  it('lead activity: reads partitions, writes scores (deletes only replaced due checks), reads only its table stream, sends only to its DLQ', () => {
     const st = statements('LeadActivity');
-    expect(actionsOf(dynamoStatements(st)).filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a)).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actionsOf(dynamoStatements(st)).filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     const streamRead = st.find((x) => [x.Action].flat().includes('dynamodb:GetRecords'))!;
     expect(JSON.stringify(streamRead.Resource)).toContain('StreamArn');
     expect(actionsOf(st)).not.toContain('dynamodb:Scan');
-    expect(actionsOf(st)).not.toContain('dynamodb:DeleteItem');
     expect(actionsOf(st)).toContain('sqs:SendMessage');
   });
 });

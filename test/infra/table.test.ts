@@ -55,6 +55,14 @@ describe('stateful stack: the table', () => {
     expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
   });
 
+  it('holds the visitor-token signing secret: generated (never in the config), retained with the data', () => {
+    const secrets = Object.values(stateful.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+    expect(secrets[0]!.Properties.SecretString).toBeUndefined();
+    expect(secrets[0]!.DeletionPolicy).toBe('Retain');
+  });
+
   it('outputs the table name', () => {
     stateful.hasOutput('TableName', { Value: { Ref: tableId } });
   });

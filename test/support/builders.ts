@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import rawConfig from '../../config/funnel.config.js';
-import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryLeadRepository } from '../../functions/adapters/memory.js';
+import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryDueChecks, InMemoryLeadRepository } from '../../functions/adapters/memory.js';
+import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
@@ -9,6 +10,7 @@ import { hashApiKey } from '../../functions/use-cases/read-leads.js';
 
 export const ORIGIN = 'http://localhost:3000';
 export const API_KEY = 'fnl_test_0123456789abcdefghij';
+export const TOKEN_SECRET = 'test-visitor-token-secret';
 
 /** The demo config, optionally changed: `testConfig((c) => { c.sites[0].forms[0].doubleOptIn = true })`. */
 export function testConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
@@ -20,7 +22,8 @@ export function testConfig(change?: (config: FunnelConfigInput) => void): Funnel
 /** Use-case dependencies with in-memory adapters, a fake clock and one API key for every site. */
 export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const clock = new FakeClock();
-  const leads = new InMemoryLeadRepository();
+  const due = new InMemoryDueChecks();
+  const leads = new InMemoryLeadRepository(due);
   const apiKeys = new InMemoryApiKeyStore();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
@@ -31,9 +34,11 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     leads,
     apiKeys,
     rateLimiter: new FixedWindowRateLimiter(clock),
+    visitorTokens: new HmacVisitorTokens({ secret: async () => TOKEN_SECRET, clock }),
+    due,
     log: jsonLogger('silent'),
   };
-  return { deps, clock, leads, apiKeys };
+  return { deps, clock, leads, apiKeys, due };
 }
 
 /** A valid submission body for the demo `ebook` form, built step by step. */

@@ -1,3 +1,5 @@
+import { dueDay } from '../../core/due.js';
+
 /**
  * Every key of the single table, with the access pattern it serves. Nothing else builds keys.
  *
@@ -6,6 +8,9 @@
  * | lead       | SITE#<site>#EMAIL#<sha256(email)>   | LEAD                 | LEAD#<leadId> / LEAD |
  * | submission | SITE#<site>#EMAIL#<sha256(email)>   | SUB#<submissionId>   | —                    |
  * | stage      | SITE#<site>#EMAIL#<sha256(email)>   | STAGE#<stage>        | —                    |
+ * | event      | SITE#<site>#EMAIL#<sha256(email)>   | EV#<eventId>         | —                    |
+ * | due check  | DUE#<yyyy-mm-dd>                    | <iso time>#<lead PK> | —                    |
+ * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
  *
@@ -27,8 +32,24 @@ export const keys = {
    */
   stage: (siteId: string, emailKey: string, stage: string) => ({ PK: leadPartition(siteId, emailKey), SK: `STAGE#${stage}` }),
   stagePrefix: 'STAGE#',
-  /** Items whose arrival changes what a lead did, so its score must be recomputed. */
-  isActivity: (sk: string) => sk.startsWith('SUB#'),
+  /** A behaviour event (page view): idempotent by the client's event id, like a submission. */
+  event: (siteId: string, emailKey: string, eventId: string) => ({ PK: leadPartition(siteId, emailKey), SK: `EV#${eventId}` }),
+  eventPrefix: 'EV#',
+  /** Items whose arrival changes what a lead did, so its score must be recomputed (the stream filter too). */
+  activityPrefixes: ['SUB#', 'EV#'] as const,
+  isActivity: (sk: string) => sk.startsWith('SUB#') || sk.startsWith('EV#'),
+  /**
+   * Scheduled re-scores, one partition per UTC day: the drainer Queries the days from its cursor up to now
+   * (SK <= now) instead of scanning. The sort key orders checks by time and names the lead.
+   */
+  due: (at: string, siteId: string, emailKey: string) => ({ PK: `DUE#${dueDay(at)}`, SK: `${at}#${leadPartition(siteId, emailKey)}` }),
+  duePartition: (day: string) => `DUE#${day}`,
+  parseDue: (sk: string): { at: string; siteId: string; emailKey: string } | undefined => {
+    const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})$/.exec(sk);
+    return match ? { at: match[1]!, siteId: match[2]!, emailKey: match[3]! } : undefined;
+  },
+  /** Where the drainer is: the first day not yet fully drained. */
+  dueCursor: { PK: 'DUE#CURSOR', SK: 'DUE' },
   /** The (site, email hash) a lead partition key stands for. */
   parseLeadPartition: (pk: string): { siteId: string; emailKey: string } | undefined => {
     const match = /^SITE#([^#]+)#EMAIL#([0-9a-f]{64})$/.exec(pk);

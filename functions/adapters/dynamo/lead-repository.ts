@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsentRecord, LeadView, LifecycleStage, ScoreView, Source, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
 import { FieldName } from '../../core/fields.js';
-import type { CaptureWrite, LeadRepository, ScoringInput, SpamRecord, StoredAnswer } from '../../core/ports.js';
+import type { CaptureWrite, LeadRef, LeadRepository, ScoreUpdate, ScoringInput, SpamRecord, StoredAnswer, StoredEvent } from '../../core/ports.js';
+import type { ScoringEvent } from '../../core/scoring/score.js';
 import { TABLE } from './table.js';
 import { keys } from './keys.js';
 
@@ -107,17 +108,7 @@ export class DynamoLeadRepository implements LeadRepository {
   }
 
   async findById(leadId: string): Promise<LeadView | undefined> {
-    const { Items } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE.gsi1.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': TABLE.gsi1.partitionKey },
-        ExpressionAttributeValues: { ':pk': keys.leadById(leadId).GSI1PK },
-        Limit: 1,
-      }),
-    );
-    const partition = Items?.[0]?.PK as string | undefined;
+    const partition = await this.partitionOf(leadId);
     return partition ? this.readLead(partition) : undefined;
   }
 
@@ -134,24 +125,47 @@ export class DynamoLeadRepository implements LeadRepository {
   }
 
   /** Re-read everything a lead did (one Query of its partition), for scoring. */
-  async loadForScoring(siteId: string, emailKey: string): Promise<ScoringInput | undefined> {
-    const items = await this.queryPartition(keys.leadPartition(siteId, emailKey));
+  async loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined> {
+    const items = await this.queryPartition(keys.leadPartition(ref.siteId, ref.emailKey));
     const lead = items.find((i) => i.SK === 'LEAD');
     if (!lead) return undefined;
     const view = toLeadView(lead, timelineOf(items));
-    return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events: view.timeline.flatMap(toScoringEvent) };
+    return scoringInputOf(view, lead.decayCheckAt as string | undefined);
   }
 
   /**
-   * Store a lead's score. A stage change is one transaction: the lead's stage (only if it is still the
-   * stage the change started from) and the `STAGE#<stage>` item, which is at once the timeline entry and
-   * the domain event. Re-running it is harmless: a change already recorded fails its condition.
+   * Store a lead's score. A new decay schedule is written first (a due item, idempotent by key), so a crash
+   * after it costs one extra re-score, never a lost check; the check it replaces is deleted last. A stage change is one transaction: the lead's
+   * stage (only if it is still the stage the change started from) and the `STAGE#<stage>` item, which is
+   * at once the timeline entry and the domain event. Re-running it is harmless: a change already recorded
+   * fails its condition.
    */
-  async saveScore(siteId: string, emailKey: string, score: ScoreView, change?: StageChangedEntry): Promise<void> {
-    const Key = keys.lead(siteId, emailKey);
+  async saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void> {
+    const { score, change, decayCheckAt, previousDecayCheckAt } = update;
+    const rescheduled = decayCheckAt !== previousDecayCheckAt;
+    if (decayCheckAt && rescheduled) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.due(decayCheckAt, ref.siteId, ref.emailKey), entity: 'due', siteId: ref.siteId } }));
+    }
+    await this.writeScore(ref, score, change, decayCheckAt);
+    if (previousDecayCheckAt && rescheduled) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(previousDecayCheckAt, ref.siteId, ref.emailKey) }));
+    }
+  }
+
+  private async writeScore(ref: LeadRef, score: ScoreView, change: StageChangedEntry | undefined, decayCheckAt: string | undefined): Promise<void> {
+    const Key = keys.lead(ref.siteId, ref.emailKey);
+    const schedule = decayCheckAt ? { set: ', #decay = :decay', values: { ':decay': decayCheckAt } } : { set: ' REMOVE #decay', values: {} };
+    const names = { '#score': 'score', '#decay': 'decayCheckAt' };
     if (!change) {
       await this.client.send(
-        new UpdateCommand({ TableName: this.tableName, Key, UpdateExpression: 'SET #score = :score', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeNames: { '#score': 'score' }, ExpressionAttributeValues: { ':score': score } }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: `SET #score = :score${schedule.set}`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':score': score, ...schedule.values },
+        }),
       );
       return;
     }
@@ -163,16 +177,16 @@ export class DynamoLeadRepository implements LeadRepository {
               Update: {
                 TableName: this.tableName,
                 Key,
-                UpdateExpression: 'SET #score = :score, #stage = :to',
+                UpdateExpression: `SET #score = :score, #stage = :to${schedule.set}`,
                 ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#stage) OR #stage = :from)',
-                ExpressionAttributeNames: { '#score': 'score', '#stage': 'stage' },
-                ExpressionAttributeValues: { ':score': score, ':to': change.to, ':from': change.from },
+                ExpressionAttributeNames: { ...names, '#stage': 'stage' },
+                ExpressionAttributeValues: { ':score': score, ':to': change.to, ':from': change.from, ...schedule.values },
               },
             },
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.stage(siteId, emailKey, change.to), entity: 'stage', siteId, entry: change },
+                Item: { ...keys.stage(ref.siteId, ref.emailKey, change.to), entity: 'stage', siteId: ref.siteId, entry: change },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
@@ -184,6 +198,48 @@ export class DynamoLeadRepository implements LeadRepository {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return;
       throw error;
     }
+  }
+
+  /**
+   * A page view: lead id → partition (GSI1, keys only), the lead's consent (GetItem, two attributes), then a
+   * conditional PutItem of `EV#<eventId>`, so a retried send is stored once. About 0.5 + 0.5 RCU + 1 WCU.
+   */
+  async recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'> {
+    const partition = await this.partitionOf(leadId);
+    const ref = partition ? keys.parseLeadPartition(partition) : undefined;
+    if (!ref || ref.siteId !== siteId) return 'unknown';
+    const { Item: lead } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'consentMarketing, unsubscribedAt' }),
+    );
+    if (!lead) return 'unknown';
+    if (!isTrackable(lead)) return 'unsubscribed';
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.event(ref.siteId, ref.emailKey, event.eventId), entity: 'event', siteId, leadId, entry: event },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw error;
+    }
+  }
+
+  private async partitionOf(leadId: string): Promise<string | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE.gsi1.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TABLE.gsi1.partitionKey },
+        ExpressionAttributeValues: { ':pk': keys.leadById(leadId).GSI1PK },
+        Limit: 1,
+      }),
+    );
+    return Items?.[0]?.PK as string | undefined;
   }
 
   private async queryPartition(partition: string): Promise<Record<string, unknown>[]> {
@@ -200,17 +256,29 @@ export class DynamoLeadRepository implements LeadRepository {
   }
 }
 
-/** Submissions and stage changes of a partition, oldest first. */
+const TIMELINE_PREFIXES = [keys.submissionPrefix, keys.eventPrefix, keys.stagePrefix];
+
+/** Submissions, page views and stage changes of a partition, oldest first. */
 function timelineOf(items: Record<string, unknown>[]): TimelineEntry[] {
   return items
-    .filter((i) => typeof i.SK === 'string' && (i.SK.startsWith(keys.submissionPrefix) || i.SK.startsWith(keys.stagePrefix)))
+    .filter((i) => typeof i.SK === 'string' && TIMELINE_PREFIXES.some((p) => (i.SK as string).startsWith(p)))
     .map((i) => i.entry as TimelineEntry)
     .sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** What scoring counts from the timeline (stage changes are results of scoring, not inputs). */
-function toScoringEvent(entry: TimelineEntry): ScoringInput['events'] {
-  return entry.type === 'form_submitted' ? [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }] : [];
+/** What scoring counts from a lead: its profile and timeline (stage changes are results of scoring, not inputs). Shared with the in-memory fake. */
+export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined): ScoringInput {
+  const events = view.timeline.flatMap((entry): ScoringEvent[] => {
+    if (entry.type === 'form_submitted') return [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }];
+    if (entry.type === 'page_viewed') return [{ id: entry.eventId, type: 'page_viewed', at: entry.at, path: entry.path }];
+    return [];
+  });
+  return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events, ...(decayCheckAt && { decayCheckAt }) };
+}
+
+/** Page views count only for a lead that consented to marketing and has not unsubscribed since. Shared with the in-memory fake. */
+export function isTrackable(lead: Record<string, unknown>): boolean {
+  return (lead.consentMarketing as ConsentRecord | undefined)?.granted === true && lead.unsubscribedAt === undefined;
 }
 
 /** The stored lead item and its timeline, as the API shows them. Shared with the in-memory fake. */

@@ -1,5 +1,8 @@
 import type { FieldName } from '../fields.js';
 import { emailDomainType } from './domains.js';
+import { pagePath } from './paths.js';
+
+export { pagePath };
 import { Regression, seniorityOf, type EngagementRule, type FitWhen, type ScoringRules } from './rules.js';
 
 /**
@@ -198,23 +201,6 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${src}$`);
 }
 
-/**
- * The path of a page view, normalised: a full URL becomes its path; query, fragment and trailing slashes go.
- * @example pagePath('https://blog.example.com/pricing/?plan=pro#faq') // '/pricing'
- */
-export function pagePath(raw: string): string | undefined {
-  let p = raw.trim();
-  if (/^https?:\/\//i.test(p)) {
-    try {
-      p = new URL(p).pathname;
-    } catch {
-      return undefined;
-    }
-  }
-  p = p.replace(/[?#].*$/, '');
-  if (!p.startsWith('/')) return undefined;
-  return p.length > 1 ? p.replace(/\/+$/, '') || '/' : p;
-}
 
 function compileEngagementWhen(when: EngagementRule['when']): (event: ScoringEvent, path: string | undefined) => boolean {
   switch (when.event) {

@@ -1,0 +1,53 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DueCheck, DueChecks } from '../../core/ports.js';
+import { keys } from './keys.js';
+
+/**
+ * Scheduled re-scores in the single table: one partition per UTC day (`DUE#2026-11-22`), sorted by time.
+ * The drainer Queries each day from its cursor with `SK <= now`, so a run reads only what is due.
+ */
+export class DynamoDueChecks implements DueChecks {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  async list(day: string, until: string): Promise<DueCheck[]> {
+    const out: DueCheck[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK <= :until',
+          // Every SK of the day starts with the time, so `<= until~` includes checks at exactly `until`.
+          ExpressionAttributeValues: { ':pk': keys.duePartition(day), ':until': `${until}~` },
+          ProjectionExpression: 'SK',
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const check = keys.parseDue(item.SK as string);
+        if (check) out.push(check);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
+  async done(check: DueCheck): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(check.at, check.siteId, check.emailKey) }));
+  }
+
+  async cursor(): Promise<string | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.dueCursor, ConsistentRead: true }));
+    return Item?.day as string | undefined;
+  }
+
+  async setCursor(day: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.dueCursor, entity: 'due-cursor', day } }));
+  }
+}

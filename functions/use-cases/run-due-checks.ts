@@ -1,0 +1,60 @@
+import { dueDay, daysBefore, nextDay } from '../core/due.js';
+import type { Deps } from './deps.js';
+import { rescoreLead } from './rescore-lead.js';
+
+/**
+ * Where a first run (no cursor yet) starts looking: far enough back that a check written long before the
+ * drainer first ran is still found (a one-off cost of ~50 parallel reads of empty days).
+ */
+export const FIRST_RUN_LOOKBACK_DAYS = 400;
+const PARALLEL_DAYS = 8;
+
+export interface DueRunResult {
+  rescored: number;
+  failed: { siteId: string; at: string; error: string }[];
+  /** The first day not yet fully drained, after this run. */
+  cursor: string;
+}
+
+/**
+ * Re-score the leads whose decay check is due (decay may have moved them across a stage threshold).
+ * 1. start at the cursor (the first day not yet fully drained; 400 days back on a first run)
+ * 2. for each day up to now: re-score every lead due by now, then delete its check
+ * 3. move the cursor past every day that is over and fully drained; a check that fails stays (and holds
+ *    the cursor), is retried on every run and is reported, so nothing is skipped silently
+ * Re-scoring schedules the lead's next check, so a lead is checked exactly when its stage could change.
+ */
+export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due'>): Promise<DueRunResult> {
+  const now = deps.clock.now();
+  const until = now.toISOString();
+  const start = (await deps.due.cursor()) ?? daysBefore(now, FIRST_RUN_LOOKBACK_DAYS);
+  const current = dueDay(until);
+  const result: DueRunResult = { rescored: 0, failed: [], cursor: start };
+  let drainedSoFar = true;
+  const days: string[] = [];
+  for (let day = start; day <= current; day = nextDay(day)) days.push(day);
+  // Days are read several at a time (after downtime there can be many, most of them empty), then drained
+  // in order, so the cursor only ever passes days that are done.
+  for (let i = 0; i < days.length; i += PARALLEL_DAYS) {
+    const batch = days.slice(i, i + PARALLEL_DAYS);
+    const listed = await Promise.all(batch.map((day) => deps.due.list(day, until)));
+    for (const [j, day] of batch.entries()) {
+      let failedHere = false;
+      for (const check of listed[j]!) {
+        try {
+          await rescoreLead(deps, check);
+          await deps.due.done(check);
+          result.rescored++;
+        } catch (error) {
+          failedHere = true;
+          result.failed.push({ siteId: check.siteId, at: check.at, error: (error as Error).message });
+        }
+      }
+      drainedSoFar &&= !failedHere;
+      if (drainedSoFar && day < current) result.cursor = nextDay(day);
+    }
+  }
+  if (result.cursor !== start) await deps.due.setCursor(result.cursor);
+  return result;
+}
+

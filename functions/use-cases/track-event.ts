@@ -1,0 +1,60 @@
+import { fieldErrors } from '../core/capture.js';
+import { EventBody, type EventResponse, type PageViewedEntry } from '../core/contracts.js';
+import { InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.js';
+import { pagePath } from '../core/scoring/paths.js';
+import type { Deps } from './deps.js';
+
+export interface TrackEventInput {
+  /** The parsed JSON body, not yet validated. */
+  body: unknown;
+  /** The browser's Origin header; absent for server-side senders. */
+  origin?: string;
+}
+
+/** Events per lead per minute (per Lambda environment): a looping page cannot flood a lead's partition. */
+export const EVENTS_PER_MINUTE = 60;
+
+/**
+ * Record a page view of a known visitor.
+ * 1. validate the body (4xx naming the field)
+ * 2. verify the visitor token (signed, unexpired): anonymous or forged → 401
+ * 3. the page (and the Origin, when sent) must be on one of the token's site's allowed origins → 403
+ * 4. rate-limit per lead
+ * 5. store it on the lead's timeline, idempotent by eventId; only the path is kept. A lead that no longer
+ *    exists → 404 `lead_not_found`; a lead without marketing consent (never given, withdrawn, unsubscribed)
+ *    → 202 `ignored`, nothing stored. The stream then re-scores the lead.
+ */
+export async function trackEvent(deps: Deps, input: TrackEventInput): Promise<EventResponse> {
+  const parsed = EventBody.safeParse(input.body);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  const body = parsed.data;
+
+  const visitor = await deps.visitorTokens.verify(body.visitorToken);
+  const site = visitor && deps.config.findSite(visitor.siteId);
+  if (!visitor || !site) throw new InvalidVisitorTokenError();
+  const pageOrigin = new URL(body.url).origin;
+  for (const origin of [pageOrigin, input.origin]) {
+    if (origin !== undefined && !site.allowedOrigins.includes(origin)) throw new OriginNotAllowedError(origin);
+  }
+
+  const limit = await deps.rateLimiter.hit(`events:${visitor.leadId}`, EVENTS_PER_MINUTE, 60);
+  if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+
+  const entry: PageViewedEntry = {
+    type: 'page_viewed',
+    at: deps.clock.now().toISOString(),
+    eventId: body.eventId,
+    path: pagePath(body.url) ?? '/',
+    ...(body.title && { title: body.title }),
+    ...(body.referrer && { referrer: withoutQuery(body.referrer) }),
+  };
+  const outcome = await deps.leads.recordEvent(site.id, visitor.leadId, entry);
+  if (outcome === 'unknown') throw new LeadNotFoundError();
+  return outcome === 'unsubscribed' ? { status: 'ignored', reason: 'unsubscribed' } : { status: outcome };
+}
+
+/** A referrer's query string can carry anything (search terms, tokens, addresses): keep origin and path. */
+const withoutQuery = (url: string): string => {
+  const u = new URL(url);
+  return u.origin + u.pathname;
+};

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../functions/adapters/memory.js';
+import { HmacVisitorTokens, VISITOR_TOKEN_TTL_DAYS } from '../../functions/adapters/visitor-tokens.js';
+import { InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../../functions/core/errors.js';
+import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { EVENTS_PER_MINUTE, trackEvent } from '../../functions/use-cases/track-event.js';
+import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
+
+const DAY_MS = 86_400_000;
+const submit = (deps: ReturnType<typeof fakeDeps>['deps'], body: unknown, formId = 'ebook') =>
+  submitForm(deps, { formId, body, origin: ORIGIN, clientIp: '203.0.113.7' });
+
+/** A page view body for the demo site. */
+const aPageView = (visitorToken: string, over: Record<string, unknown> = {}) => ({
+  visitorToken,
+  eventId: randomUUID(),
+  type: 'page_viewed',
+  url: `${ORIGIN}/pricing/?plan=pro&email=jane%40acme.com#faq`,
+  title: 'Pricing',
+  referrer: `${ORIGIN}/blog/post?q=secret`,
+  ...over,
+});
+
+describe('Adapter: HmacVisitorTokens', () => {
+  const clock = new FakeClock();
+  const tokens = new HmacVisitorTokens({ secret: async () => 'secret-one', clock });
+  const leadId = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+  it('round-trips the site and lead, and names no email address', async () => {
+    const token = await tokens.issue('demo', leadId);
+    expect(await tokens.verify(token)).toEqual({ siteId: 'demo', leadId });
+    expect(token).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    expect(token).not.toContain('@');
+  });
+
+  it('rejects a token signed with another secret, a changed payload, a changed MAC and garbage', async () => {
+    const token = await tokens.issue('demo', leadId);
+    const other = await new HmacVisitorTokens({ secret: async () => 'secret-two', clock }).issue('demo', leadId);
+    const [v, payload, mac] = token.split('.') as [string, string, string];
+    const forgedPayload = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('demo', 'othr')).toString('base64url');
+    for (const bad of [other, `${v}.${forgedPayload}.${mac}`, `${v}.${payload}.${mac.slice(0, -2)}AA`, `${v}.${payload}`, `v2.${payload}.${mac}`, 'not-a-token', '', `${token}.x`]) {
+      expect(await tokens.verify(bad)).toBeUndefined();
+    }
+  });
+
+  it(`expires after ${VISITOR_TOKEN_TTL_DAYS} days`, async () => {
+    const local = new FakeClock();
+    const t = new HmacVisitorTokens({ secret: async () => 's', clock: local });
+    const token = await t.issue('demo', leadId);
+    local.advance((VISITOR_TOKEN_TTL_DAYS - 1) * DAY_MS);
+    expect(await t.verify(token)).toBeDefined();
+    local.advance(2 * DAY_MS);
+    expect(await t.verify(token)).toBeUndefined();
+  });
+});
+
+describe('Use case: submitForm hands out a visitor token', () => {
+  it('only when the visitor ticked marketing consent', async () => {
+    const { deps } = fakeDeps();
+    const consented = await submit(deps, aSubmission().build());
+    expect(await deps.visitorTokens.verify(consented.body.visitorToken!)).toEqual({ siteId: 'demo', leadId: consented.body.leadId });
+    const declined = await submit(deps, aSubmission().withEmail('bob@acme.com').with('consent', { marketing: false }).build());
+    expect(declined.body.visitorToken).toBeUndefined();
+    const silent = await submit(deps, aSubmission().withEmail('carl@acme.com').without('consent').build());
+    expect(silent.body.visitorToken).toBeUndefined();
+  });
+
+  it('not on a double opt-in form before the address is confirmed', async () => {
+    const { deps } = fakeDeps({ rawConfig: testConfig((c) => void (c.sites[0]!.forms[0]!.doubleOptIn = true)) });
+    const result = await submit(deps, aSubmission().build());
+    expect(result.body.next).toEqual({ type: 'confirm-email' });
+    expect(result.body.visitorToken).toBeUndefined();
+  });
+
+  it('also on a replayed submission, for the same lead', async () => {
+    const { deps } = fakeDeps();
+    const body = aSubmission().build();
+    const first = await submit(deps, body);
+    const replay = await submit(deps, body);
+    expect(await deps.visitorTokens.verify(replay.body.visitorToken!)).toEqual({ siteId: 'demo', leadId: first.body.leadId });
+  });
+});
+
+describe('Use case: trackEvent', () => {
+  async function consentedLead() {
+    const f = fakeDeps();
+    const { body } = await submit(f.deps, aSubmission().build());
+    return { ...f, leadId: body.leadId, token: body.visitorToken! };
+  }
+
+  it('stores a page view on the lead timeline: server time, path only, referrer without its query', async () => {
+    const { deps, leads, leadId, token, clock } = await consentedLead();
+    clock.advance(60_000);
+    const body = aPageView(token);
+    expect(await trackEvent(deps, { body, origin: ORIGIN })).toEqual({ status: 'recorded' });
+    const lead = await leads.findById(leadId);
+    expect(lead?.timeline.at(-1)).toEqual({ type: 'page_viewed', at: '2026-11-22T10:01:00.000Z', eventId: body.eventId, path: '/pricing', title: 'Pricing', referrer: `${ORIGIN}/blog/post` });
+    expect(JSON.stringify(lead?.timeline)).not.toContain('jane%40acme.com');
+  });
+
+  it('records a retried event once (same eventId → duplicate)', async () => {
+    const { deps, leads, leadId, token } = await consentedLead();
+    const body = aPageView(token);
+    await trackEvent(deps, { body });
+    expect(await trackEvent(deps, { body })).toEqual({ status: 'duplicate' });
+    expect((await leads.findById(leadId))?.timeline.filter((e) => e.type === 'page_viewed')).toHaveLength(1);
+  });
+
+  it('rejects a missing, forged or expired token with 401 invalid_visitor_token naming the field', async () => {
+    const { deps, token, clock } = await consentedLead();
+    const forged = await new HmacVisitorTokens({ secret: async () => 'guess', clock }).issue('demo', randomUUID());
+    for (const bad of [forged, 'v1.abc.def']) {
+      const error = await trackEvent(deps, { body: aPageView(bad) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidVisitorTokenError);
+      expect((error as InvalidVisitorTokenError).fields).toHaveProperty('visitorToken');
+    }
+    clock.advance((VISITOR_TOKEN_TTL_DAYS + 1) * DAY_MS);
+    await expect(trackEvent(deps, { body: aPageView(token) })).rejects.toBeInstanceOf(InvalidVisitorTokenError);
+  });
+
+  it('rejects bad bodies with the field named: wrong type, bad eventId, not a URL, unknown key, oversized title', async () => {
+    const { deps, token } = await consentedLead();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ type: 'email_clicked' }, 'type'],
+      [{ eventId: 'not-a-uuid' }, 'eventId'],
+      [{ url: 'javascript:alert(1)' }, 'url'],
+      [{ extra: 1 }, 'extra'],
+      [{ title: 'x'.repeat(301) }, 'title'],
+      [{ visitorToken: 42 }, 'visitorToken'],
+    ];
+    for (const [over, field] of cases) {
+      const error = await trackEvent(deps, { body: aPageView(token, over) }).catch((e: unknown) => e);
+      expect(error, field).toBeInstanceOf(ValidationError);
+      expect(Object.keys((error as ValidationError).fields)).toContain(field);
+    }
+    await expect(trackEvent(deps, { body: null })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("rejects a page or Origin that is not one of the site's allowed origins (403)", async () => {
+    const { deps, token } = await consentedLead();
+    await expect(trackEvent(deps, { body: aPageView(token, { url: 'https://evil.example/pricing' }) })).rejects.toBeInstanceOf(OriginNotAllowedError);
+    await expect(trackEvent(deps, { body: aPageView(token), origin: 'https://evil.example' })).rejects.toBeInstanceOf(OriginNotAllowedError);
+  });
+
+  it('ignores (202, nothing stored) the events of a lead that withdrew consent, and says so', async () => {
+    const { deps, leads, leadId, token } = await consentedLead();
+    await submit(deps, aSubmission().with('consent', { marketing: false }).build());
+    expect(await trackEvent(deps, { body: aPageView(token) })).toEqual({ status: 'ignored', reason: 'unsubscribed' });
+    const partition = [...leads.leads.entries()].find(([, l]) => l.leadId === leadId)![0];
+    leads.leads.get(partition)!.unsubscribedAt = '2026-11-22T11:00:00.000Z';
+    leads.leads.get(partition)!.consentMarketing = { granted: true };
+    expect(await trackEvent(deps, { body: aPageView(token) })).toEqual({ status: 'ignored', reason: 'unsubscribed' });
+    expect((await leads.findById(leadId))?.timeline.some((e) => e.type === 'page_viewed')).toBe(false);
+  });
+
+  it('rejects (404 lead_not_found) the events of a lead that does not exist, e.g. the token a bot got', async () => {
+    const { deps } = fakeDeps();
+    const token = await deps.visitorTokens.issue('demo', randomUUID());
+    await expect(trackEvent(deps, { body: aPageView(token) })).rejects.toBeInstanceOf(LeadNotFoundError);
+  });
+
+  it(`rate-limits a lead to ${EVENTS_PER_MINUTE} events a minute`, async () => {
+    const { deps, token } = await consentedLead();
+    for (let i = 0; i < EVENTS_PER_MINUTE; i++) await trackEvent(deps, { body: aPageView(token) });
+    await expect(trackEvent(deps, { body: aPageView(token) })).rejects.toBeInstanceOf(RateLimitedError);
+  });
+});
