@@ -4,8 +4,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-/** The gzip size the widget must stay under; `test/browser/widget-size.test.ts` fails above it. */
-export const WIDGET_GZIP_BUDGET_BYTES = 8 * 1024;
+/**
+ * The gzip size the widget must stay under; `test/browser/widget-size.test.ts` fails above it.
+ * 8 KB until the page-view tracker (widget/src/track.ts, about 0.33 KB gzipped) came in: raised to 8.5 KB for it.
+ */
+export const WIDGET_GZIP_BUDGET_BYTES = 8 * 1024 + 512;
 
 const ENTRY = fileURLToPath(new URL('./src/index.tsx', import.meta.url));
 

@@ -29,11 +29,13 @@ export interface OpenedPage {
 }
 
 /**
- * A fresh context (no shared cookies or storage) with one page at `url`, loaded.
+ * A fresh context (no shared cookies or storage) with one page at `url`, loaded. `init` runs in every page of
+ * the context before its own scripts (e.g. to fake `navigator.doNotTrack`).
  * @example const { page, errors } = await openPage(browser, url, { referer: 'https://news.example.com/' });
  */
-export async function openPage(browser: Browser, url: string, options: { referer?: string } = {}): Promise<OpenedPage> {
+export async function openPage(browser: Browser, url: string, options: { referer?: string; init?: () => void } = {}): Promise<OpenedPage> {
   const context = await browser.newContext();
+  if (options.init) await context.addInitScript(options.init);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -51,6 +53,12 @@ export interface RecordedSubmission {
   headers: IncomingHttpHeaders;
 }
 
+/** One `POST /v1/events` as the tracker sent it: the parsed body and the headers (the content type is text/plain). */
+export interface RecordedEvent {
+  body: any;
+  headers: IncomingHttpHeaders;
+}
+
 export interface FakeApi {
   /** The API base URL (`http://127.0.0.1:port`). */
   url: string;
@@ -60,9 +68,15 @@ export interface FakeApi {
   submissions: RecordedSubmission[];
   /** Every GET of a form definition, by form id. */
   formGets: string[];
+  /** Every `POST /v1/events` received, in order, including those answered with an error. */
+  events: RecordedEvent[];
+  /** The visitor tokens handed out so far (one per submission with marketing consent); the only ones accepted. */
+  tokens: Set<string>;
   forms: Record<string, FormView>;
-  /** Answer the next POSTs with these, in order; after that, the default answer (like the real API). */
+  /** Answer the next POSTs of submissions with these, in order; after that, the default answer (like the real API). */
   respondWith(...responses: FakeResponse[]): void;
+  /** The same for the next `POST /v1/events`; the default is `202 recorded` (or `duplicate`), `401` for an unknown token. */
+  respondToEventsWith(...responses: FakeResponse[]): void;
   /** A page served at `{pageOrigin}{path}`; `{{API_URL}}` is replaced by the API URL, as the local runtime does. */
   setPage(path: string, html: string): void;
   reset(): void;
@@ -112,30 +126,40 @@ export const formFixtures = (): Record<string, FormView> => ({
   },
 });
 
+/** The tracking-only snippet: no `data-funnel-form`, so it mounts nothing and only sends page views. */
+const TRACKING_SNIPPET = '<script async src="{{API_URL}}/widget.js" data-funnel-api="{{API_URL}}"></script>';
+
 /**
- * A blog page with one snippet per form id, and optional hostile CSS.
+ * A blog page with one snippet per form id, optional tracking-only snippets and optional hostile CSS.
  * @example blogPage({ forms: ['ebook', 'trial'], css: '* { color: red !important }' })
+ * @example blogPage({ forms: [], trackingSnippets: 1, title: 'Pricing' }) // a page without a form
  */
-export function blogPage(options: { forms: string[]; css?: string; before?: string; after?: string }): string {
+export function blogPage(options: { forms: string[]; css?: string; before?: string; after?: string; title?: string; trackingSnippets?: number }): string {
   const snippet = (id: string) => `<script async src="{{API_URL}}/widget.js" data-funnel-form="${id}" data-funnel-api="{{API_URL}}"></script>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blog</title><style>${options.css ?? ''}</style></head>
-<body><main><h1>A post</h1>${options.before ?? ''}<p>Prose before.</p>${options.forms.map((f) => `<section>${snippet(f)}</section>`).join('<p>More prose.</p>')}${options.after ?? ''}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${options.title ?? 'Blog'}</title><style>${options.css ?? ''}</style></head>
+<body><main><h1>A post</h1>${options.before ?? ''}<p>Prose before.</p>${options.forms.map((f) => `<section>${snippet(f)}</section>`).join('<p>More prose.</p>')}${TRACKING_SNIPPET.repeat(options.trackingSnippets ?? 0)}${options.after ?? ''}</main></body></html>`;
 }
 
 /**
  * Start a fake Funnel API on a free port: `/widget.js` (the real bundle), `GET /v1/forms/{id}`,
- * `POST /v1/forms/{id}/submissions` (recorded, answered like the real API), CORS, test pages and the demo.
+ * `POST /v1/forms/{id}/submissions` and `POST /v1/events` (recorded, answered like the real API), CORS,
+ * test pages and the demo.
  */
 export async function startFakeApi(): Promise<FakeApi> {
   const { code } = await buildWidget({ minify: true });
   let queue: FakeResponse[] = [];
+  let eventQueue: FakeResponse[] = [];
+  const eventIds = new Set<string>();
   const pages = new Map<string, string>();
   const answers = new Map<string, unknown>();
   const forms = formFixtures();
   let apiUrl = '';
   let pageOrigin = '';
 
-  /** What the real API answers: 400 on a bad email, the same answer (200) to a repeated submission id. */
+  /**
+   * What the real API answers: 400 on a bad email, the same answer (200) to a repeated submission id, and a
+   * visitor token only when the visitor gave marketing consent.
+   */
   const defaultAnswer = (formId: string, body: any): { status: number; body: unknown } => {
     const email = body?.fields?.email;
     if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) {
@@ -147,8 +171,21 @@ export async function startFakeApi(): Promise<FakeApi> {
       formId === 'trial'
         ? { leadId: `lead-${answers.size + 1}`, next: { type: 'redirect', url: `${pageOrigin}/demo/welcome` }, message: 'Your trial workspace is ready.' }
         : { leadId: `lead-${answers.size + 1}`, next: { type: 'download', url: `${pageOrigin}/demo/assets/serverless-funnel-playbook.pdf` }, message: 'Thanks! Your ebook is ready.' };
+    if (body.consent?.marketing === true) {
+      const visitorToken = `vt.${answer.leadId}.${api.tokens.size + 1}.signature`;
+      api.tokens.add(visitorToken);
+      Object.assign(answer, { visitorToken });
+    }
     answers.set(body.submissionId, answer);
     return { status: 201, body: answer };
+  };
+
+  /** `POST /v1/events` as the real API answers it: 401 for a token it never issued, `duplicate` for a known eventId. */
+  const defaultEventAnswer = (body: any): { status: number; body: unknown } => {
+    if (!api.tokens.has(body?.visitorToken)) return { status: 401, body: { error: { code: 'invalid_visitor_token', message: 'Invalid visitor token' } } };
+    if (eventIds.has(body.eventId)) return { status: 202, body: { status: 'duplicate' } };
+    eventIds.add(body.eventId);
+    return { status: 202, body: { status: 'recorded' } };
   };
 
   const api: FakeApi = {
@@ -156,13 +193,20 @@ export async function startFakeApi(): Promise<FakeApi> {
     pageOrigin: '',
     submissions: [],
     formGets: [],
+    events: [],
+    tokens: new Set(),
     forms,
     respondWith: (...responses) => void queue.push(...responses),
+    respondToEventsWith: (...responses) => void eventQueue.push(...responses),
     setPage: (path, html) => void pages.set(path, html),
     reset() {
       queue = [];
+      eventQueue = [];
       api.submissions.length = 0;
       api.formGets.length = 0;
+      api.events.length = 0;
+      api.tokens.clear();
+      eventIds.clear();
       answers.clear();
     },
     close: () => new Promise<void>((ok) => server.close(() => ok())),
@@ -190,6 +234,22 @@ export async function startFakeApi(): Promise<FakeApi> {
       api.formGets.push(id);
       const form = forms[id];
       return form ? json(200, { ...form }) : json(404, { error: { code: 'unknown_form', message: `No form ${id}` } });
+    }
+    if (path === '/v1/events' && req.method === 'POST') {
+      // The tracker sends text/plain (a CORS-simple request): the body is JSON whatever the content type says.
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return json(400, { error: { code: 'invalid_json', message: 'Body is not JSON' } });
+      }
+      api.events.push({ body, headers: req.headers });
+      const scripted = eventQueue.shift();
+      if (scripted === 'network-error') return void req.socket.end('HTTP/1.1 ???\r\n\r\n');
+      const answer = scripted ?? defaultEventAnswer(body);
+      return json(answer.status, answer.body ?? { error: { code: 'scripted', message: `Scripted ${answer.status}` } });
     }
     const post = /^\/v1\/forms\/([^/]+)\/submissions$/.exec(path);
     if (post && req.method === 'POST') {

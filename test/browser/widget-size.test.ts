@@ -10,7 +10,8 @@ describe('Widget bundle', () => {
     expect(bytes).toBe(Buffer.byteLength(code));
     expect(gzipBytes).toBeGreaterThan(1000);
     expect(gzipBytes).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
-    expect(WIDGET_GZIP_BUDGET_BYTES).toBeLessThanOrEqual(8192);
+    // The budget itself is capped: raising it past 8.5 KB (8 KB + the tracker) is a decision, not a drift.
+    expect(WIDGET_GZIP_BUDGET_BYTES).toBeLessThanOrEqual(8 * 1024 + 512);
   });
 
   it('ships no zod and nothing from the server side', async () => {

@@ -141,7 +141,7 @@ describe('Handler: openapi', () => {
     const res = await openApiHandler(apiEvent('GET /v1/openapi.json'), context);
     const doc = JSON.parse(res.body!);
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(['/v1/forms/{formId}', '/v1/forms/{formId}/submissions', '/v1/leads/{leadId}', '/v1/leads', '/v1/openapi.json']);
+    expect(Object.keys(doc.paths)).toEqual(['/v1/forms/{formId}', '/v1/forms/{formId}/submissions', '/v1/events', '/v1/leads/{leadId}', '/v1/leads', '/v1/openapi.json']);
     expect(doc.components.schemas.SubmissionRequest.properties.fields.required).toEqual(['email']);
     expect(doc.components.schemas.SubmissionRequest.properties.fields.properties.email.maxLength).toBe(254);
     expect(doc.components.schemas.Lead.required).toContain('timeline');

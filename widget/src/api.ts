@@ -13,11 +13,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One JSON request, retried on transient failures with the *same* body, so a retried submission
- * carries the same submissionId and the server records it once.
+ * carries the same submissionId and the server records it once. `extra` overrides the POST's init
+ * (the tracker sends text/plain with keepalive).
  * @example await request<FormView>('https://api.example.com/v1/forms/ebook')
  */
-export async function request<T>(url: string, body?: unknown, delays = RETRY_DELAYS_MS): Promise<ApiResult<T>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+export async function request<T>(url: string, body?: unknown, delays = RETRY_DELAYS_MS, extra?: RequestInit): Promise<ApiResult<T>> {
+  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...extra };
   for (let attempt = 0; ; attempt++) {
     let status = 0;
     let json: any;
@@ -48,3 +49,23 @@ export const submit = (api: string, formId: string, body: unknown) => request<Su
 export const uuid = (): string =>
   crypto.randomUUID?.() ??
   '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
+
+const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
+/** The API only takes http(s) page URLs; anything else (file:, about:, app schemes) is left out. */
+export const httpUrl = (u: string) => /^https?:\/\//i.test(u);
+
+/** Where the visitor is and came from: the page URL, the referrer and any utm_* parameters (non-empty only). */
+export function pageContext() {
+  const q = new URLSearchParams(location.search);
+  const utm: Record<string, string> = {};
+  for (const k of UTM) {
+    const v = q.get(`utm_${k}`)?.trim();
+    if (v) utm[k] = v.slice(0, 200);
+  }
+  const ref = document.referrer;
+  return {
+    ...(httpUrl(location.href) && { pageUrl: location.href.slice(0, 2048) }),
+    ...(httpUrl(ref) && { referrer: ref.slice(0, 2048) }),
+    ...(Object.keys(utm).length && { utm }),
+  };
+}

@@ -1,6 +1,7 @@
 import { Component } from 'preact';
 import type { FormView, SubmissionResponse } from '../../functions/core/contracts.js';
-import { getForm, submit, uuid, type ApiResult } from './api.js';
+import { getForm, httpUrl, pageContext, submit, uuid, type ApiResult } from './api.js';
+import { remember } from './track.js';
 
 export interface FunnelFormProps {
   /** API base URL without a trailing slash, e.g. `https://api.example.com`. */
@@ -11,25 +12,6 @@ export interface FunnelFormProps {
 type Errors = Record<string, string>;
 
 const FIX = 'Please correct the highlighted fields.';
-
-const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
-const httpUrl = (u: string) => /^https?:\/\//i.test(u);
-
-/** Where the visitor is and came from: the page URL, the referrer and any utm_* parameters (non-empty only). */
-export function pageContext() {
-  const q = new URLSearchParams(location.search);
-  const utm: Record<string, string> = {};
-  for (const k of UTM) {
-    const v = q.get(`utm_${k}`)?.trim();
-    if (v) utm[k] = v.slice(0, 200);
-  }
-  const ref = document.referrer;
-  return {
-    ...(httpUrl(location.href) && { pageUrl: location.href.slice(0, 2048) }),
-    ...(httpUrl(ref) && { referrer: ref.slice(0, 2048) }),
-    ...(Object.keys(utm).length && { utm }),
-  };
-}
 
 /** A human sentence for a failed call. Field errors are shown next to their fields instead. */
 function failure(r: Extract<ApiResult<unknown>, { ok: false }>): string {
@@ -146,7 +128,11 @@ export class FunnelForm extends Component<FunnelFormProps, State> {
     this.setState({ busy: false });
     // Only a definite 4xx means nothing was recorded; after a network failure or a 5xx the same id is kept.
     if (r.status >= 400 && r.status < 500) attempt.sent = true;
-    if (r.ok) return this.setState({ done: r.data });
+    if (r.ok) {
+      // A token comes back only with marketing consent: from the next page on, page views are tracked.
+      if (r.data.visitorToken) remember(this.props.api, r.data.visitorToken);
+      return this.setState({ done: r.data });
+    }
     const all = Object.entries(r.error?.fields ?? {});
     const shown: Errors = {};
     for (const [path, msg] of all) {

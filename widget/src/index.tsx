@@ -1,16 +1,19 @@
 import { render } from 'preact';
 import { CSS } from './styles.js';
 import { FunnelForm } from './form.js';
+import { track } from './track.js';
 
 /**
  * The loader. Every `<script data-funnel-form="ebook">` on the page gets a `<funnel-form>` right after it.
  * The same snippet may be pasted several times, and each copy runs this bundle: a script is marked
- * once it has its form, so nothing mounts twice.
+ * once it has its form, so nothing mounts twice. A snippet without `data-funnel-form` mounts nothing and
+ * only tracks (see track.ts); every snippet and form tracks too, at most once per page load and API.
  *
  * `<funnel-form form="ebook" api="https://api.example.com">` also works on its own, without the loader.
  */
 const TAG = 'funnel-form';
 let sheet: CSSStyleSheet | undefined;
+const base = (api: string) => api.replace(/\/+$/, '');
 
 class FunnelFormElement extends HTMLElement {
   connectedCallback() {
@@ -29,18 +32,21 @@ class FunnelFormElement extends HTMLElement {
       style.textContent = CSS;
       root.append(style);
     }
-    const api = (this.getAttribute('api') || location.origin).replace(/\/+$/, '');
+    const api = base(this.getAttribute('api') || location.origin);
+    void track(api);
     render(<FunnelForm api={api} formId={this.getAttribute('form') || ''} />, root);
   }
 }
 
 function mount(script: HTMLScriptElement) {
-  if (script.dataset.funnelMounted) return;
-  script.dataset.funnelMounted = '1';
-  const el = document.createElement(TAG);
   const d = script.dataset;
-  el.setAttribute('form', d.funnelForm!);
-  el.setAttribute('api', d.funnelApi || (script.src ? new URL(script.src).origin : location.origin));
+  if (d.funnelMounted) return;
+  d.funnelMounted = '1';
+  const api = d.funnelApi || (script.src ? new URL(script.src).origin : location.origin);
+  if (!d.funnelForm) return void track(base(api));
+  const el = document.createElement(TAG);
+  el.setAttribute('form', d.funnelForm);
+  el.setAttribute('api', api);
   const nonce = d.funnelNonce || script.nonce;
   if (nonce) el.setAttribute('nonce', nonce);
   script.after(el);
@@ -48,8 +54,8 @@ function mount(script: HTMLScriptElement) {
 
 function scan() {
   const current = document.currentScript as HTMLScriptElement | null;
-  if (current?.dataset.funnelForm) mount(current);
-  document.querySelectorAll<HTMLScriptElement>('script[data-funnel-form]').forEach(mount);
+  if (current) mount(current);
+  document.querySelectorAll<HTMLScriptElement>('script[data-funnel-form],script[data-funnel-api]').forEach(mount);
 }
 
 if (!customElements.get(TAG)) customElements.define(TAG, FunnelFormElement);
