@@ -20,7 +20,7 @@ export function decideRescore(input: ScoringInput, rules: ScoringRules, now: Dat
   const to = nextStage(input.stage, score, rules);
   const change: StageChangedEntry | undefined =
     to === input.stage ? undefined : { type: 'stage_changed', at: now.toISOString(), from: input.stage, to, total: score.total, fit: score.fit, rulesVersion: score.rulesVersion };
-  const decayCheckAt = nextDecayCheck(input.events, rules, now, score.fit);
+  const decayCheckAt = decayCanMoveStage(rules) ? nextDecayCheck(input.events, rules, now, score.fit) : undefined;
   return {
     score,
     from: input.stage,
@@ -30,6 +30,14 @@ export function decideRescore(input: ScoringInput, rules: ScoringRules, now: Dat
     ...(input.decayCheckAt && { previousDecayCheckAt: input.decayCheckAt }),
   };
 }
+
+/**
+ * Whether time alone can change a stage under these rules. Decay only shrinks points: positive points
+ * shrinking lower the score, which moves a stage only if the rules allow regression; negative points
+ * shrinking raise it, which can move a lead forward. Otherwise no decay check is ever scheduled.
+ */
+export const decayCanMoveStage = (rules: ScoringRules): boolean =>
+  rules.regression !== 'never' || rules.engagement.some((r) => r.halfLifeDays !== undefined && r.points < 0);
 
 /**
  * Re-score one lead from everything it did.

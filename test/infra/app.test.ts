@@ -19,6 +19,11 @@ describe('buildApp', () => {
     expect(() => synthTemplates({ config: bad })).toThrow('sites[0].forms[0].leadMagnet.url');
   });
 
+  it('fails synth on a bad scoring rule, naming its path', () => {
+    const bad = infraConfig((c) => void (c.sites[0]!.scoring!.engagement[0]!.halfLifeDays = -3));
+    expect(() => synthTemplates({ config: bad })).toThrow('sites[0].scoring.engagement[0].halfLifeDays');
+  });
+
   it('fails on a config with an origin that is not an origin', () => {
     const bad = infraConfig((c) => (c.sites[0]!.allowedOrigins = ['https://blog.example.com/path']));
     expect(() => synthTemplates({ config: bad })).toThrow('sites[0].allowedOrigins[0]');

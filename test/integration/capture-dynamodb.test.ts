@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,9 @@ import { randomIds } from '../../functions/adapters/memory.js';
 import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repository.js';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { emailKey } from '../../functions/core/email.js';
+import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { trackEvent } from '../../functions/use-cases/track-event.js';
 import { aSubmission, fakeDeps, ORIGIN } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
@@ -80,6 +83,34 @@ describe('Integration: capture against DynamoDB Local', () => {
     }
     expect(created.wcu).toBeGreaterThan(0);
     expect(replay.wcu).toBe(0);
+  });
+
+  it('costs at most 1 RCU + 1 WCU per page view, and 1 RCU + 2 WCU per re-score of a typical lead (no stage change)', async () => {
+    const { deps } = realDeps();
+    const email = `events-${Date.now()}@acme.com`;
+    const { body } = await submitForm(deps, input(aSubmission().withEmail(email).build()));
+    const meter = async (act: () => Promise<unknown>) => {
+      const sink: Metered[] = [];
+      const stop = metered(sink);
+      try {
+        await act();
+      } finally {
+        stop();
+      }
+      return { wcu: total(sink, 'write'), rcu: total(sink, 'read'), calls: sink.map((c) => `${c.command}:${c.units}`) };
+    };
+    const view = () => trackEvent(deps, { body: { visitorToken: body.visitorToken, eventId: randomUUID(), type: 'page_viewed', url: `${ORIGIN}/pricing` } });
+    const event = await meter(view);
+    const ref = { siteId: 'demo', emailKey: emailKey(email) };
+    await rescoreLead(deps, ref); // the first re-score moves the lead to mql (a transaction); the next does not
+    await view();
+    const rescore = await meter(() => rescoreLead(deps, ref));
+    console.log('capacity per page view and re-score', { event, rescore });
+    expect(event.rcu).toBeLessThanOrEqual(1);
+    expect(event.wcu).toBeLessThanOrEqual(1);
+    // The lead item with its score and breakdown is 1–2 KB: one UpdateItem of 2 WCU; the partition Query 1 RCU.
+    expect(rescore.rcu).toBeLessThanOrEqual(1);
+    expect(rescore.wcu).toBeLessThanOrEqual(2);
   });
 
   it('dedupes concurrent first submissions for one address into one lead', async () => {

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../functions/core/contracts.js';
 import { makeFormsHandler } from '../../functions/handlers/forms.js';
-import { aSubmission, apiEvent, fakeDeps } from '../support/builders.js';
+import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { aSubmission, apiEvent, fakeDeps, ORIGIN } from '../support/builders.js';
 
 const context = { awsRequestId: 'fuzz', getRemainingTimeInMillis: () => 10_000 } as Context;
 
@@ -64,6 +65,42 @@ describe('Property: the submission endpoint never fails on bad input', () => {
         expect(res.statusCode! < 500).toBe(true);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('Property: the events endpoint never fails on bad input', () => {
+  it('answers random and nearly valid event bodies with 202 or a 4xx JSON error, and stores only on 202 recorded', async () => {
+    const { deps, leads } = fakeDeps();
+    deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+    const { body: reply } = await submitForm(deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.1' });
+    const token = reply.visitorToken!;
+    const handler = makeFormsHandler(() => deps);
+    const nearlyValidEvent = fc.record(
+      {
+        visitorToken: fc.oneof(fc.constant(token), fc.constant(`${token}x`), fc.string(), fieldValue),
+        eventId: fc.oneof(fc.uuid(), fc.string(), fieldValue),
+        type: fc.oneof(fc.constant('page_viewed'), fc.string(), fieldValue),
+        url: fc.oneof(fc.constant(`${ORIGIN}/pricing`), fc.webUrl(), fc.string(), fieldValue),
+        title: fieldValue,
+        referrer: fc.oneof(fc.webUrl(), fieldValue),
+        __proto__: fieldValue,
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(nearlyValidEvent.map((b) => JSON.stringify(b)), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ unit: 'binary', maxLength: 20_000 }));
+    await fc.assert(
+      fc.asyncProperty(body, fc.constantFrom('application/json', 'text/plain;charset=UTF-8', 'text/html'), async (raw, type) => {
+        const before = leads.events.size;
+        const res = await handler(apiEvent('POST /v1/events', { body: raw, headers: { 'content-type': type } }), context);
+        const status = res.statusCode ?? 0;
+        expect(status === 202 || (status >= 400 && status < 500)).toBe(true);
+        if (status >= 400) {
+          expect(ErrorBody.safeParse(JSON.parse(res.body ?? '')).success).toBe(true);
+          expect(leads.events.size).toBe(before);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

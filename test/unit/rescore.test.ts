@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { emailKey } from '../../functions/core/email.js';
 import { makeLeadActivityHandler } from '../../functions/handlers/lead-activity.js';
-import { decideRescore, rescoreLead } from '../../functions/use-cases/rescore-lead.js';
+import { decayCanMoveStage, decideRescore, rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { FIRST_RUN_LOOKBACK_DAYS, runDueChecks } from '../../functions/use-cases/run-due-checks.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { trackEvent } from '../../functions/use-cases/track-event.js';
@@ -101,6 +101,23 @@ describe('Function: decideRescore', () => {
     // 40 × 0.5^(d/10) < 30 ⇔ d > 10·log2(4/3) ≈ 4.15 days
     // (scores are kept in cents, so the check falls when the rounded total drops below 30: minutes later)
     expect((at - now.getTime()) / DAY_MS).toBeCloseTo(10 * Math.log2(4 / 3), 2);
+  });
+});
+
+describe('Function: decayCanMoveStage', () => {
+  it('is false for forward-only rules whose decaying points are all positive (the demo), true otherwise', () => {
+    const rules = fakeDeps().deps.config.findSite('demo')!.scoring!;
+    expect(decayCanMoveStage(rules)).toBe(false);
+    expect(decayCanMoveStage({ ...rules, regression: 'to-lead-below-mql' })).toBe(true);
+    expect(decayCanMoveStage({ ...rules, engagement: [...rules.engagement, { id: 'careers', label: 'Careers', points: -10, halfLifeDays: 30, when: { event: 'page_viewed', path: '/careers' } }] })).toBe(true);
+  });
+
+  it('so the demo rules never schedule a decay check', async () => {
+    const f = fakeDeps();
+    const { ref, token } = await aLead(f, 'jane@gmail.com');
+    await viewPricing(f, token);
+    expect((await rescoreLead(f.deps, ref))?.decayCheckAt).toBeUndefined();
+    expect(f.due.checks.size).toBe(0);
   });
 });
 
