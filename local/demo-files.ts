@@ -14,11 +14,27 @@ const TYPES: Record<string, string> = {
 };
 
 /**
+ * Pages at the paths the demo scoring rules watch (`/pricing`, `/docs/**`), as on a real site. They carry
+ * the tracking-only snippet, so a visitor who consented is seen reading them.
+ */
+const PAGES: Record<string, string> = {
+  '/demo': 'index.html',
+  '/demo/': 'index.html',
+  '/demo/welcome': 'welcome.html',
+  '/pricing': 'pricing.html',
+  '/docs/getting-started': 'docs.html',
+};
+
+/** Whether the demo site serves this path (the local runtime routes it here instead of to the API). */
+export const isDemoPath = (path: string): boolean => path in PAGES || path.startsWith('/demo/');
+
+/**
  * The demo blog's file for a `/demo…` path, with `{{API_URL}}` filled in on HTML pages; undefined for
  * anything missing or outside `local/demo/` (no path traversal).
  */
 export async function demoFile(path: string, apiUrl: string): Promise<{ type: string; body: string | Buffer } | undefined> {
-  const file = path === '/demo' || path === '/demo/' ? 'index.html' : path === '/demo/welcome' ? 'welcome.html' : path.slice('/demo/'.length);
+  const file = PAGES[path] ?? (path.startsWith('/demo/') ? path.slice('/demo/'.length) : undefined);
+  if (!file) return undefined;
   const resolved = normalize(join(DEMO_DIR, file));
   if (!resolved.startsWith(DEMO_DIR)) return undefined;
   try {

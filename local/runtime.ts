@@ -16,7 +16,7 @@ import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
-import { demoFile } from './demo-files.js';
+import { demoFile, isDemoPath } from './demo-files.js';
 import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
 import { localStreamsClient, startStreamPoller } from './stream-poller.js';
 
@@ -109,7 +109,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     if (!deps) return void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'starting', message: 'Funnel is starting' } }));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
-    if (path.startsWith('/demo')) return serveDemo(path, res);
+    if (isDemoPath(path)) return serveDemo(path, res);
 
     if (method === 'OPTIONS') return preflight(req, res, path);
     const route = matchRoute(routeKeys, method, path);

@@ -40,7 +40,7 @@ try {
   console.log(`
 Funnel is running.
 
-  Demo blog        ${url}/demo
+  Demo blog        ${url}/demo   (then ${url}/pricing: page views of consented leads are scored)
   Widget           ${url}/widget.js  (${(funnel.widgetGzipBytes / 1024).toFixed(1)} KB gzipped)
   API              ${url}/v1
   OpenAPI          ${url}/v1/openapi.json
@@ -48,7 +48,7 @@ Funnel is running.
   DynamoDB Local   ${funnel.dynamoEndpoint}  (table "${funnel.tableName}", data in ${DATA_DIR}/dynamodb)
   Dev API key      ${funnel.apiKey}
 
-Read a lead back:
+Read a lead back, with its stage and score:
   curl -H "Authorization: Bearer ${funnel.apiKey}" "${url}/v1/leads?email=you@example.com"
 
 Ctrl-C stops everything.`);

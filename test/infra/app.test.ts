@@ -20,7 +20,7 @@ describe('buildApp', () => {
   });
 
   it('fails synth on a bad scoring rule, naming its path', () => {
-    const bad = infraConfig((c) => void (c.sites[0]!.scoring!.engagement[0]!.halfLifeDays = -3));
+    const bad = infraConfig((c) => void (c.sites[0]!.scoring!.engagement![0]!.halfLifeDays = -3));
     expect(() => synthTemplates({ config: bad })).toThrow('sites[0].scoring.engagement[0].halfLifeDays');
   });
 

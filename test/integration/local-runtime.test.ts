@@ -62,6 +62,12 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     expect(demo).toContain('data-funnel-form="trial"');
     expect(demo).not.toContain('{{API_URL}}');
     expect((await fetch(`${funnel.url}/demo/..%2f..%2fpackage.json`)).status).toBe(404);
+    // Pages at the paths the demo scoring rules watch, with the tracking-only snippet (no form).
+    for (const page of ['/pricing', '/docs/getting-started']) {
+      const html = await (await fetch(`${funnel.url}${page}`)).text();
+      expect(html).toContain(`<script async src="${funnel.url}/widget.js" data-funnel-api="${funnel.url}"></script>`);
+      expect(html).not.toContain('data-funnel-form');
+    }
   });
 
   it('refuses to start on an invalid config, naming the bad path, before starting anything', async () => {

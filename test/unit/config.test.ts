@@ -24,8 +24,8 @@ describe('Function: parseConfig', () => {
   it('names the path of every bad scoring rule: bad regex, unknown operator', () => {
     const raw = testConfig((c) => {
       const scoring = c.sites[0]!.scoring!;
-      scoring.fit[0]!.when = { field: 'jobTitle', matches: '(unclosed' };
-      (scoring.fit[1]! as { when: unknown }).when = { field: 'jobTitle', contains: 'VP' };
+      scoring.fit![0]!.when = { field: 'jobTitle', matches: '(unclosed' };
+      (scoring.fit![1]! as { when: unknown }).when = { field: 'jobTitle', contains: 'VP' };
     });
     expect(problemsOf(raw)).toEqual([
       'sites[0].scoring.fit[0].when.matches: invalid regular expression',
@@ -37,11 +37,11 @@ describe('Function: parseConfig', () => {
     // (zod runs these cross-checks once the shape is valid, so they come after the errors above are fixed)
     const rules = testConfig((c) => {
       const scoring = c.sites[0]!.scoring!;
-      scoring.engagement.push({ id: 'trial-signup', label: 'Again', points: 5, when: { event: 'email_opened' } });
+      scoring.engagement!.push({ id: 'trial-signup', label: 'Again', points: 5, when: { event: 'email_opened' } });
       scoring.thresholds.sql.score = 10;
     });
     expect(problemsOf(rules).sort()).toEqual(['sites[0].scoring.engagement[5].id: duplicate rule id "trial-signup" (also engagement[0])', 'sites[0].scoring.thresholds.sql.score: must be at least thresholds.mql.score (40)']);
-    const form = testConfig((c) => void c.sites[0]!.scoring!.engagement.push({ id: 'webinar', label: 'Webinar', points: 5, when: { event: 'form_submitted', formId: 'webinar' } }));
+    const form = testConfig((c) => void c.sites[0]!.scoring!.engagement!.push({ id: 'webinar', label: 'Webinar', points: 5, when: { event: 'form_submitted', formId: 'webinar' } }));
     expect(problemsOf(form)).toEqual(['sites[0].scoring.engagement[5].when.formId: no form "webinar" in site "demo"']);
   });
 
