@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('End to end: the demo blog on the local runtime', () => {
-  it('a visitor downloads the ebook, and the lead is stored with its source and consent', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+  it('a visitor downloads the ebook (lead stored with source and consent), then reads the pricing page, which is scored', { timeout: BROWSER_TIMEOUT_MS }, async () => {
     const { page, errors } = await openPage(browser, `${funnel.url}/demo?utm_source=newsletter&utm_campaign=launch`, { referer: 'https://news.example.com/' });
     const ebook = page.locator('funnel-form').first();
     await ebook.getByLabel('Work email').fill('e2e.reader@acme.com');
@@ -45,6 +45,18 @@ describe('End to end: the demo blog on the local runtime', () => {
     });
     expect(lead.timeline[0].userAgent).toMatch(/Chrome/);
     expect(errors, errors.join("\n")).toEqual([]);
+
+    // The same browser reads the pricing page (tracking-only snippet): the page view is scored.
+    await page.goto(`${funnel.url}/pricing`);
+    const leadAfter = async () => (await fetch(`${funnel.url}/v1/leads/${lead.leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    await expect.poll(async () => (await leadAfter()).timeline.some((e: { type: string }) => e.type === 'page_viewed'), { timeout: 10_000 }).toBe(true);
+    await funnel.settle();
+    const scored = await leadAfter();
+    expect(scored.timeline.find((e: { type: string }) => e.type === 'page_viewed')).toMatchObject({ path: '/pricing', title: 'Pricing · Acme' });
+    // Director (10) + business email (10) + marketing (5) = fit 25; ebook 10 + pricing 8 = engagement 18.
+    expect(scored.score).toMatchObject({ fit: 25, engagement: 18, total: 43, rulesVersion: '2026-11-01' });
+    expect(scored.score.breakdown.map((b: { ruleId: string }) => b.ruleId)).toEqual(['director-manager', 'business-email', 'marketing-role', 'content-download', 'pricing-visit']);
+    expect(scored.stage).toBe('mql');
   });
 
   it('a visitor starts a trial and is offered the way to it', { timeout: BROWSER_TIMEOUT_MS }, async () => {
