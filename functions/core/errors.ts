@@ -59,3 +59,25 @@ export class InvalidVisitorTokenError extends DomainError {
     super('invalid_visitor_token', 'Invalid visitorToken');
   }
 }
+
+/** Sending failed for a reason a retry may fix: throttling, a service outage, sending paused on the account. */
+export class TransientMailError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Email not sent (will retry): ${reason}`, options);
+    this.name = 'TransientMailError';
+  }
+}
+
+/** Sending failed for a reason no retry will fix (the address is rejected): stop, and record why. */
+export class PermanentMailError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Email not sent: ${reason}`, options);
+    this.name = 'PermanentMailError';
+  }
+}

@@ -142,3 +142,25 @@ export interface VisitorTokens {
   /** The site and lead a token stands for; undefined when it is malformed, forged or expired. */
   verify(token: string): Promise<{ siteId: string; leadId: string } | undefined>;
 }
+
+/** One email, ready to hand to the mail service: rendered, footer included. */
+export interface OutgoingEmail {
+  to: string;
+  from: string;
+  replyTo?: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058). */
+  headers: Record<string, string>;
+  /** Come back on the provider's delivery, bounce, complaint, open and click events: which send this was. */
+  tags: Record<string, string>;
+}
+
+/**
+ * Sends email. Throws {@link TransientMailError} for what a later retry may fix (throttling, outages,
+ * sending paused) and {@link PermanentMailError} for what no retry will (the address is rejected).
+ */
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+}

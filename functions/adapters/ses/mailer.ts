@@ -1,0 +1,58 @@
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { PermanentMailError, TransientMailError } from '../../core/errors.js';
+import type { Mailer, OutgoingEmail } from '../../core/ports.js';
+
+/** SES error names that say this address will never take this email (no retry). */
+const PERMANENT = new Set(['MessageRejected', 'BadRequestException']);
+
+/**
+ * The mail port on Amazon SES v2 (`SendEmail`, simple content: SES builds the MIME message). Every email
+ * goes through the configuration set, whose event destination brings deliveries, bounces, complaints,
+ * opens and clicks back, tagged with `tags` so each event finds its send.
+ *
+ * Errors: `MessageRejected` and `BadRequestException` are permanent for this email; everything else
+ * (`TooManyRequestsException`, `LimitExceededException`, `SendingPausedException`, `AccountSuspendedException`,
+ * 5xx, network) is transient: the SDK retries throttling itself first, the caller's queue retries later.
+ */
+export class SesMailer implements Mailer {
+  private readonly client: SESv2Client;
+  private readonly configurationSetName: string | undefined;
+
+  constructor(options: { client: SESv2Client; configurationSetName?: string }) {
+    this.client = options.client;
+    this.configurationSetName = options.configurationSetName;
+  }
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    try {
+      const out = await this.client.send(
+        new SendEmailCommand({
+          FromEmailAddress: email.from,
+          Destination: { ToAddresses: [email.to] },
+          ...(email.replyTo && { ReplyToAddresses: [email.replyTo] }),
+          ...(this.configurationSetName && { ConfigurationSetName: this.configurationSetName }),
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+              Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
+            },
+          },
+          // Tag values allow only [A-Za-z0-9_\-.@]; ours are ids and slugs.
+          EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: sesTagValue(Value) })),
+        }),
+      );
+      if (!out.MessageId) throw new TransientMailError('SES returned no message id');
+      return { messageId: out.MessageId };
+    } catch (error) {
+      if (error instanceof TransientMailError) throw error;
+      const name = (error as { name?: string }).name ?? 'Error';
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (PERMANENT.has(name)) throw new PermanentMailError(`${name}: ${(error as Error).message}`, { cause: error });
+      throw new TransientMailError(`${name}${status ? ` (${status})` : ''}`, { cause: error });
+    }
+  }
+}
+
+/** SES tag values: letters, digits, `_ - . @` only, at most 256 characters. */
+export const sesTagValue = (value: string): string => value.replace(/[^A-Za-z0-9_\-.@]/g, '_').slice(0, 256);
