@@ -11,6 +11,17 @@ export default defineConfig({
       name: 'Demo Blog',
       // Pages allowed to embed this site's forms. Add your blog's origin, e.g. 'https://blog.example.com'.
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      // Who the emails come from (an SES-verified identity when deployed), the postal address every email's
+      // footer carries (anti-spam law), the time zone of send windows when a lead's is unknown, and at most
+      // how many emails one lead gets a day across all sequences.
+      email: {
+        from: 'Acme <hello@acme.example>',
+        replyTo: 'team@acme.example',
+        postalAddress: 'Acme Inc., 548 Market St, San Francisco, CA 94104, USA',
+        timeZone: 'America/New_York',
+        maxPerDay: 2,
+        sendRatePerSecond: 10,
+      },
       forms: [
         {
           id: 'ebook',
@@ -36,6 +47,43 @@ export default defineConfig({
             url: 'http://localhost:3000/demo/assets/serverless-funnel-playbook.pdf',
           },
           successMessage: 'Thanks! Your ebook is ready.',
+          email: {
+            // Sent at once. Merge fields: {{ firstName | default: "there" }}, {{ leadMagnetUrl }}, … (see README).
+            delivery: {
+              subject: 'Your copy of {{ leadMagnetTitle }}',
+              html: '<p>Hi {{ firstName | default: "there" }},</p><p>Here is your ebook: <a href="{{ leadMagnetUrl }}">{{ leadMagnetTitle }}</a>.</p><p>Happy reading,<br>The Acme team</p>',
+              text: 'Hi {{ firstName | default: "there" }},\n\nHere is your ebook, {{ leadMagnetTitle }}:\n{{ leadMagnetUrl }}\n\nHappy reading,\nThe Acme team',
+            },
+            // Only for readers who ticked the consent box. Ends when they start a trial or become sales-ready.
+            sequence: {
+              id: 'ebook-nurture',
+              window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: { from: 9, to: 17 } },
+              steps: [
+                {
+                  id: 'three-ideas',
+                  delay: { days: 2 },
+                  subject: 'Three ideas from the playbook you can use this week',
+                  html: '<p>Hi {{ firstName | default: "there" }},</p><p>Chapter 2 of the playbook has the three changes that moved our numbers most. Start with the first: ask at the moment of intent.</p>',
+                  text: 'Hi {{ firstName | default: "there" }},\n\nChapter 2 of the playbook has the three changes that moved our numbers most. Start with the first: ask at the moment of intent.',
+                },
+                {
+                  id: 'case-study',
+                  delay: { days: 3 },
+                  subject: 'How {{ company | default: "teams like yours" }} could double trial sign-ups',
+                  html: '<p>Hi {{ firstName | default: "there" }},</p><p>We wrote up exactly how we doubled our trial sign-ups, numbers included.</p><p><a href="http://localhost:3000/pricing">See the plans</a></p>',
+                  text: 'Hi {{ firstName | default: "there" }},\n\nWe wrote up exactly how we doubled our trial sign-ups, numbers included.\n\nSee the plans: http://localhost:3000/pricing',
+                },
+                {
+                  id: 'walkthrough',
+                  delay: { days: 4 },
+                  subject: 'Want a 20-minute walkthrough?',
+                  html: '<p>Hi {{ firstName | default: "there" }},</p><p>Reply to this email and we will find a time.</p>',
+                  text: 'Hi {{ firstName | default: "there" }},\n\nReply to this email and we will find a time.',
+                },
+              ],
+              exit: { stages: ['sql'], formsSubmitted: ['trial'] },
+            },
+          },
         },
         {
           id: 'trial',
@@ -57,6 +105,35 @@ export default defineConfig({
           },
           trialUrl: 'http://localhost:3000/demo/welcome',
           successMessage: 'Your trial workspace is ready.',
+          email: {
+            delivery: {
+              subject: 'Your Acme trial is ready',
+              html: '<p>Hi {{ firstName | default: "there" }},</p><p>Your 14-day trial workspace is ready: <a href="{{ trialUrl }}">open it</a>.</p>',
+              text: 'Hi {{ firstName | default: "there" }},\n\nYour 14-day trial workspace is ready: {{ trialUrl }}',
+            },
+            sequence: {
+              id: 'trial-onboarding',
+              steps: [
+                {
+                  id: 'first-dashboard',
+                  delay: { days: 1 },
+                  window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: { from: 9, to: 18 } },
+                  subject: 'Your first dashboard in five minutes',
+                  html: '<p>Hi {{ firstName | default: "there" }},</p><p>Connect a data source and publish your first dashboard: <a href="{{ trialUrl }}">pick up where you left off</a>.</p>',
+                  text: 'Hi {{ firstName | default: "there" }},\n\nConnect a data source and publish your first dashboard: {{ trialUrl }}',
+                },
+                {
+                  id: 'invite-team',
+                  delay: { days: 3 },
+                  window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: { from: 9, to: 18 } },
+                  subject: 'Dashboards are better shared',
+                  html: '<p>Hi {{ firstName | default: "there" }},</p><p>Invite a teammate to {{ company | default: "your workspace" }}: it takes one click.</p>',
+                  text: 'Hi {{ firstName | default: "there" }},\n\nInvite a teammate to {{ company | default: "your workspace" }}: it takes one click.',
+                },
+              ],
+              exit: { stages: ['sql'] },
+            },
+          },
         },
       ],
       // Lead scoring. Fit: who the lead is (once per rule). Engagement: what it did (per event; `cap` bounds a

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { FieldName, formatPath, text } from './fields.js';
 // rules.js, not the scoring index: the index pulls in the email-domain lists, which capture does not need.
 import { ScoringRules } from './scoring/rules.js';
+// config.js, not the nurture index: config validation needs the schemas only.
+import { FormEmail, SiteEmail, formEmailIssues } from './nurture/config.js';
 
 /**
  * The Funnel configuration: sites, their allowed origins and their forms. Users edit
@@ -57,6 +59,8 @@ const FormBase = {
   minFillMs: z.number().int().min(0).max(60_000).default(1500),
   /** Shown after a successful submission, above the next step. */
   successMessage: text(300).optional(),
+  /** The emails this form sends: the delivery (at once), the double opt-in confirmation, a nurture sequence. */
+  email: FormEmail.optional(),
 };
 
 export const GatedContentForm = z.strictObject({
@@ -98,6 +102,8 @@ export const Site = z.strictObject({
     .default({ submissions: 10, windowSeconds: 60 }),
   /** Lead scoring: fit and engagement rules, thresholds for MQL and SQL. No scoring (every lead stays `lead`) when absent. */
   scoring: ScoringRules.optional(),
+  /** Sender, postal address (in every footer), time zone, daily cap per lead, send rate. Required when a form sends email. */
+  email: SiteEmail.optional(),
 });
 export type Site = z.infer<typeof Site>;
 
@@ -114,6 +120,23 @@ export const FunnelConfig = z
         const other = seenForms.get(form.id);
         if (other) ctx.addIssue({ code: 'custom', path: ['sites', s, 'forms', f, 'id'], message: `duplicate form id "${form.id}" (also in site "${other}")` });
         seenForms.set(form.id, site.id);
+      });
+      const sequences = new Map<string, number>();
+      site.forms.forEach((form, f) => {
+        if (!form.email) return;
+        const at = (path: (string | number)[]) => ['sites', s, 'forms', f, 'email', ...path];
+        if (!site.email) ctx.addIssue({ code: 'custom', path: ['sites', s, 'email'], message: `is required: form "${form.id}" sends email (sender and postal address for the footer)` });
+        for (const issue of formEmailIssues(form.email, { id: form.id, kind: form.kind, doubleOptIn: form.doubleOptIn, ...(form.kind === 'free-trial' && form.trialUrl && { trialUrl: form.trialUrl }) })) {
+          ctx.addIssue({ code: 'custom', path: at(issue.path), message: issue.message });
+        }
+        const sequence = form.email.sequence;
+        if (!sequence) return;
+        const other = sequences.get(sequence.id);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: at(['sequence', 'id']), message: `duplicate sequence id "${sequence.id}" (also forms[${other}])` });
+        sequences.set(sequence.id, f);
+        sequence.exit.formsSubmitted?.forEach((id, i) => {
+          if (!site.forms.some((x) => x.id === id)) ctx.addIssue({ code: 'custom', path: at(['sequence', 'exit', 'formsSubmitted', i]), message: `no form "${id}" in site "${site.id}"` });
+        });
       });
       // A rule about a form this site does not have would silently never fire.
       site.scoring?.engagement.forEach(({ when }, r) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
+import { cloneSite } from '../support/builders.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';
 
 const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget'> = {
@@ -133,10 +134,8 @@ describe('stateless stack: HTTP API', () => {
 
   it('allows CORS from exactly the config origins (all sites, no duplicates)', () => {
     const config = infraConfig((c) => {
-      const second = structuredClone(c.sites[0]!);
-      second.id = 'second';
+      const second = cloneSite(c.sites[0]!, 'second');
       second.allowedOrigins = ['https://blog.example.com', 'http://localhost:3000'];
-      second.forms.forEach((f) => (f.id = `second-${f.id}`));
       c.sites.push(second);
     });
     const expected = new ConfigIndex(parseConfig(config)).allOrigins();

@@ -19,6 +19,26 @@ export function testConfig(change?: (config: FunnelConfigInput) => void): Funnel
   return copy;
 }
 
+type SiteInput = FunnelConfigInput['sites'][number];
+
+/**
+ * A copy of a site under another id, its forms renamed `<id>-<form>` (form ids are global) and every
+ * reference to them (sequence exits, scoring rules) renamed alike.
+ * @example c.sites.push(cloneSite(c.sites[0]!, 'other')) // forms other-ebook, other-trial
+ */
+export function cloneSite(site: SiteInput, id: string): SiteInput {
+  const copy = structuredClone(site);
+  const rename = (formId: string) => `${id}-${formId}`;
+  copy.id = id;
+  for (const form of copy.forms) {
+    form.id = rename(form.id);
+    const exit = form.email?.sequence?.exit;
+    if (exit?.formsSubmitted) exit.formsSubmitted = exit.formsSubmitted.map(rename);
+  }
+  for (const rule of copy.scoring?.engagement ?? []) if (rule.when.event === 'form_submitted' && rule.when.formId) rule.when.formId = rename(rule.when.formId);
+  return copy;
+}
+
 /** Use-case dependencies with in-memory adapters, a fake clock and one API key for every site. */
 export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const clock = new FakeClock();

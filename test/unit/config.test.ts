@@ -45,6 +45,19 @@ describe('Function: parseConfig', () => {
     expect(problemsOf(form)).toEqual(['sites[0].scoring.engagement[5].when.formId: no form "webinar" in site "demo"']);
   });
 
+  it('checks the emails of every form in place: merge-field typos, the sender they need, the forms they name', () => {
+    const typo = testConfig((c) => void (c.sites[0]!.forms[0]!.email!.sequence!.steps[1]!.html = '<p>Hi {{ firstNam }}</p>'));
+    expect(problemsOf(typo)).toEqual([expect.stringMatching(/^sites\[0\]\.forms\[0\]\.email\.sequence\.steps\[1\]\.html: unknown merge field "firstNam"/)]);
+    const noSender = testConfig((c) => void delete c.sites[0]!.email);
+    expect(problemsOf(noSender)).toContainEqual(expect.stringMatching(/^sites\[0\]\.email: is required: form "ebook" sends email/));
+    const unknownForm = testConfig((c) => void (c.sites[0]!.forms[0]!.email!.sequence!.exit!.formsSubmitted = ['webinar']));
+    expect(problemsOf(unknownForm)).toEqual(['sites[0].forms[0].email.sequence.exit.formsSubmitted[0]: no form "webinar" in site "demo"']);
+    const sameSequence = testConfig((c) => void (c.sites[0]!.forms[1]!.email!.sequence!.id = 'ebook-nurture'));
+    expect(problemsOf(sameSequence)).toEqual(['sites[0].forms[1].email.sequence.id: duplicate sequence id "ebook-nurture" (also forms[0])']);
+    const noMagnet = testConfig((c) => void (c.sites[0]!.forms[1]!.email!.delivery!.text = '{{ leadMagnetUrl }}'));
+    expect(problemsOf(noMagnet)).toEqual([expect.stringMatching(/^sites\[0\]\.forms\[1\]\.email\.delivery\.text: merge field "leadMagnetUrl" is always empty/)]);
+  });
+
   it('names the path of a bad lead magnet URL', () => {
     const raw = testConfig((c) => {
       (c.sites[0]!.forms[0] as { leadMagnet: { url: string } }).leadMagnet.url = 'ftp://nope';

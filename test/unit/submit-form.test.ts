@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError } from '../../functions/core/errors.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
-import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
+import { aSubmission, cloneSite, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const input = (body: unknown, extra: Partial<Parameters<typeof submitForm>[1]> = {}) => ({ formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7', userAgent: 'Mozilla/5.0 test', ...extra });
 
@@ -54,12 +54,7 @@ describe('Use case: submitForm', () => {
   });
 
   it('keeps leads of different sites apart', async () => {
-    const raw = testConfig((c) => {
-      const other = structuredClone(c.sites[0]!);
-      other.id = 'other';
-      other.forms = other.forms.map((f) => ({ ...f, id: `other-${f.id}` }));
-      c.sites.push(other);
-    });
+    const raw = testConfig((c) => void c.sites.push(cloneSite(c.sites[0]!, 'other')));
     const { deps, leads } = fakeDeps({ rawConfig: raw });
     const a = await submitForm(deps, input(aSubmission().build()));
     const b = await submitForm(deps, input(aSubmission().build(), { formId: 'other-ebook' }));
