@@ -1,0 +1,90 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import rawConfig from '../config/funnel.config.js';
+import { ConfigIndex, parseConfig, type Form, type Site } from '../functions/core/config.js';
+import { DEFAULT_CONFIRMATION, SAMPLE_MERGE_VALUES, renderEmail, senderOf, type EmailTemplateParts, type MergeValues, type RenderedEmail } from '../functions/core/nurture/index.js';
+
+/**
+ * Render a form's emails with sample data, for review before they go out.
+ *
+ *   npm run email:preview -- ebook                 # every email of the form: delivery, confirmation, each step
+ *   npm run email:preview -- ebook --email case-study
+ *   npm run email:preview -- ebook --out previews  # also write <form>-<email>.html files to open in a browser
+ *
+ * Sample values stand in for the lead (`firstName` Jane, …); the form's own values (lead magnet, trial
+ * URL, site name) are the configured ones. The footer (postal address, unsubscribe link) is added as in
+ * a real send. An unknown form or email exits 1 naming the valid ones.
+ */
+
+export interface Preview {
+  /** `delivery`, `confirmation` or a step id. */
+  name: string;
+  rendered: RenderedEmail;
+}
+
+/** Every email a form can send, in the order a lead meets them. */
+export function formEmails(form: Form): { name: string; template: EmailTemplateParts }[] {
+  const email = form.email;
+  if (!email) return [];
+  return [
+    ...(form.doubleOptIn ? [{ name: 'confirmation', template: email.confirmation ?? DEFAULT_CONFIRMATION }] : []),
+    ...(email.delivery ? [{ name: 'delivery', template: email.delivery }] : []),
+    ...(email.sequence?.steps.map((step) => ({ name: step.id, template: step })) ?? []),
+  ];
+}
+
+/** The form's values merged over the sample lead. */
+export function previewValues(site: Site, form: Form): MergeValues {
+  return {
+    ...SAMPLE_MERGE_VALUES,
+    siteName: site.name,
+    formTitle: form.title,
+    ...(form.kind === 'gated-content' ? { leadMagnetTitle: form.leadMagnet.title, leadMagnetUrl: form.leadMagnet.url } : { leadMagnetTitle: undefined, leadMagnetUrl: undefined }),
+    ...(form.kind === 'free-trial' && form.trialUrl ? { trialUrl: form.trialUrl } : { trialUrl: undefined }),
+  };
+}
+
+/** Render the form's emails (or one of them) with sample data. */
+export function previewForm(site: Site, form: Form, only?: string): Preview[] {
+  if (!site.email) return [];
+  const sender = senderOf(site.email);
+  const footer = { postalAddress: site.email.postalAddress, unsubscribeUrl: 'https://api.example.com/v1/unsubscribe?t=sample', senderName: sender.name };
+  return formEmails(form)
+    .filter((e) => only === undefined || e.name === only)
+    .map(({ name, template }) => ({ name, rendered: renderEmail(template, previewValues(site, form), { footer }) }));
+}
+
+export function main(argv: string[], config: unknown = rawConfig, log = console.log, error = console.error): number {
+  const index = new ConfigIndex(parseConfig(config));
+  const formId = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const forms = index.config.sites.flatMap((s) => s.forms.filter((f) => f.email).map((f) => f.id));
+  const found = formId ? index.findForm(formId) : undefined;
+  if (!found || !found.form.email) {
+    error(`${formId ? `No emails for form "${formId}"` : 'Which form?'} Forms that send email: ${forms.join(', ') || 'none'}`);
+    return 1;
+  }
+  const only = flag('--email');
+  const names = formEmails(found.form).map((e) => e.name);
+  if (only !== undefined && !names.includes(only)) {
+    error(`Form "${found.form.id}" has no email "${only}". Its emails: ${names.join(', ')}`);
+    return 1;
+  }
+  const out = flag('--out');
+  if (out) mkdirSync(out, { recursive: true });
+  for (const { name, rendered } of previewForm(found.site, found.form, only)) {
+    log(`=== ${found.form.id} / ${name}\nSubject: ${rendered.subject}\n\n${rendered.text}\n`);
+    if (out) {
+      const file = join(out, `${found.form.id}-${name}.html`);
+      writeFileSync(file, rendered.html);
+      log(`(html: ${file})\n`);
+    }
+  }
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exit(main(process.argv.slice(2)));
