@@ -1,7 +1,7 @@
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -9,11 +9,14 @@ import rawConfig from '../config/funnel.config.js';
 import { startDynamoLocal } from '../local/dynamo.js';
 import { startFunnel } from '../local/runtime.js';
 import { buildWidget } from '../widget/build.js';
+import { benchRescore } from './rescore.js';
+import { benchScoring } from './scoring.js';
 import { median, percentile, printTable } from './stats.js';
 
 /**
  * `npm run bench`: each measurement is printed beside a baseline measured in the same run, because this
  * machine is shared and absolute times drift. Run with BENCH_N=<requests> to change the sample size.
+ * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore).
  */
 const N = Number(process.env.BENCH_N ?? 300);
 
@@ -66,7 +69,7 @@ async function coldStartProxy() {
   writeFileSync(join(dir, 'baseline.ts'), "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200 });\n");
   const bundle = async (entry: string, out: string) => {
     await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node24', minify: true, nodePaths: [join(process.cwd(), 'node_modules')], banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" }, logLevel: 'error' });
-    const code = execFileSync('cat', [out]);
+    const code = readFileSync(out);
     return { bytes: code.length, gzip: gzipSync(code).length };
   };
   const capture = await bundle('functions/handlers/forms.ts', join(dir, 'capture.mjs'));
@@ -101,6 +104,17 @@ async function widgetSize() {
   ]);
 }
 
-await widgetSize();
-await coldStartProxy();
-await captureOverhead();
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  widget: widgetSize,
+  'cold-start': coldStartProxy,
+  capture: captureOverhead,
+  scoring: benchScoring,
+  rescore: benchRescore,
+};
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in BENCHMARKS));
+if (unknown.length) {
+  console.error(`Unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(1);
+}
+for (const [name, run] of Object.entries(BENCHMARKS)) if (chosen.length === 0 || chosen.includes(name)) await run();
