@@ -12,7 +12,7 @@ import type { ScoringRules } from '../functions/core/scoring/index.js';
 import { decideRescore } from '../functions/use-cases/rescore-lead.js';
 import { rescoreSite, type RescoreSummary } from '../functions/use-cases/rescore-site.js';
 import { ensureTable, startDynamoLocal } from '../local/dynamo.js';
-import { printTable } from './stats.js';
+import { printTable, prng } from './stats.js';
 
 /**
  * Re-scoring a whole site (`npm run rescore`) against DynamoDB Local: BENCH_RESCORE_N leads (default
@@ -224,13 +224,3 @@ export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, 
   return stats;
 }
 
-/** A small seeded PRNG (mulberry32), so every run stores the same leads. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,6 +1,6 @@
 import { REALISTIC_30_RULES, parseScoringRules, scoreLead, type ScoringEvent } from '../functions/core/scoring/index.js';
 import type { FieldName } from '../functions/core/fields.js';
-import { median, printTable } from './stats.js';
+import { median, printTable, prng } from './stats.js';
 
 /**
  * Scoring throughput: `scoreLead` with the 30 realistic rules and 50 events per lead, beside a baseline
@@ -59,16 +59,6 @@ export async function benchScoring(): Promise<void> {
   console.log(`first scoreLead call (builds the email-domain Sets): ${firstCallMs.toFixed(1)} ms`);
 }
 
-/** A small seeded PRNG (mulberry32), so every run generates the same leads. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generateLeads(count: number, eventsPerLead: number, now: Date) {
   const random = prng(42);

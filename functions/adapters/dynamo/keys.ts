@@ -18,7 +18,9 @@ import { dueDay } from '../../core/due.js';
  */
 export const keys = {
   /** Dedupe: one lead per (site, address); the key itself is the uniqueness constraint. GetItem/UpdateItem. */
-  lead: (siteId: string, emailKey: string) => ({ PK: leadPartition(siteId, emailKey), SK: 'LEAD' }),
+  lead: (siteId: string, emailKey: string) => ({ PK: leadPartition(siteId, emailKey), SK: LEAD_SK }),
+  /** The sort key of the lead item itself within its partition (site-wide listings filter on it). */
+  leadSortKey: 'LEAD',
   /** A lead's whole record (lead item + its submissions) is one partition: one Query reads it. */
   leadPartition: (siteId: string, emailKey: string) => leadPartition(siteId, emailKey),
   /** Public lead id → the lead's partition, via GSI1 (KEYS_ONLY, written once when the lead is created). */
@@ -60,6 +62,8 @@ export const keys = {
   /** API keys by hash of the secret: GetItem on every authenticated request (cached in memory). */
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
 } as const;
+
+const LEAD_SK = 'LEAD';
 
 function leadPartition(siteId: string, emailKey: string): string {
   return `SITE#${siteId}#EMAIL#${emailKey}`;

@@ -3,8 +3,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { LifecycleStage } from '../../core/contracts.js';
 import { keys } from './keys.js';
 
-/** The sort key of a lead item (`keys.lead(...).SK`): the only item of a lead partition that is the lead itself. */
-const LEAD_SK = keys.lead('-', '-').SK;
+const LEAD_SK = keys.leadSortKey;
 
 /**
  * Segments scanned at once. Many, because DynamoDB Local re-reads a segment from its start for every page
