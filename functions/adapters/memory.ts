@@ -1,6 +1,39 @@
-import type { LeadView, StageChangedEntry, TimelineEntry } from '../core/contracts.js';
-import type { ApiKey, ApiKeyStore, CaptureWrite, Clock, DueCheck, DueChecks, IdGenerator, LeadRef, LeadRepository, RateLimiter, ScoreUpdate, ScoringInput, SpamRecord, StoredAnswer, StoredEvent } from '../core/ports.js';
-import { isTrackable, scoringInputOf, toLeadView } from './dynamo/lead-repository.js';
+import type {
+  EmailEngagedEntry,
+  EmailFailedEntry,
+  EmailKind,
+  EmailSentEntry,
+  EmailSuppressedEntry,
+  LeadView,
+  OptInConfirmedEntry,
+  SequenceExitedEntry,
+  StageChangedEntry,
+  TimelineEntry,
+  UnsubscribedEntry,
+} from '../core/contracts.js';
+import type { EnrolmentState } from '../core/nurture/sequence.js';
+import type {
+  ApiKey,
+  ApiKeyStore,
+  CaptureWrite,
+  Clock,
+  DueCheck,
+  DueChecks,
+  IdGenerator,
+  LeadRef,
+  LeadRepository,
+  MailLead,
+  NurtureStore,
+  RateLimiter,
+  ScoreUpdate,
+  ScoringInput,
+  SendRecord,
+  SpamRecord,
+  StoredAnswer,
+  StoredEnrolment,
+  StoredEvent,
+} from '../core/ports.js';
+import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from './dynamo/lead-repository.js';
 import { dueDay } from '../core/due.js';
 
 /**
@@ -14,6 +47,11 @@ export class InMemoryLeadRepository implements LeadRepository {
   /** Stage changes recorded, by partition: the domain events a real table's stream would carry. */
   readonly stageChanges = new Map<string, StageChangedEntry[]>();
   readonly events = new Map<string, { partition: string; entry: StoredEvent }>();
+  /**
+   * Set by an {@link InMemoryNurtureStore} built on this repository: its timeline entries (sends, opt-ins,
+   * the mail log, opens and clicks) and enrolments join the lead's view, as they share a partition in the table.
+   */
+  nurture?: { timelineOf(partition: string): TimelineEntry[]; enrolmentsOf(partition: string): StoredEnrolment[] };
   /** Scheduled re-scores written by saveScore; share it with an {@link InMemoryDueChecks}. */
   constructor(readonly due: InMemoryDueChecks = new InMemoryDueChecks()) {}
 
@@ -91,10 +129,13 @@ export class InMemoryLeadRepository implements LeadRepository {
 
   private view(partition: string, lead: Record<string, unknown>): LeadView {
     const mine = <T extends { partition: string }>(m: Map<string, T>) => [...m.values()].filter((s) => s.partition === partition);
-    const timeline: TimelineEntry[] = [...mine(this.submissions).map((s) => s.entry), ...mine(this.events).map((e) => e.entry), ...(this.stageChanges.get(partition) ?? [])].sort((a, b) =>
-      a.at.localeCompare(b.at),
-    );
-    return toLeadView(lead, timeline);
+    const timeline: TimelineEntry[] = [
+      ...mine(this.submissions).map((s) => s.entry),
+      ...mine(this.events).map((e) => e.entry),
+      ...(this.stageChanges.get(partition) ?? []),
+      ...(this.nurture?.timelineOf(partition) ?? []),
+    ].sort((a, b) => a.at.localeCompare(b.at));
+    return toLeadView(lead, timeline, this.nurture?.enrolmentsOf(partition) ?? []);
   }
 }
 
@@ -149,18 +190,18 @@ export class FakeClock implements Clock {
 
 export const randomIds: IdGenerator = { newId: () => crypto.randomUUID() };
 
-/** Due checks in memory, keyed like the table's (time, lead), so writing one twice keeps one. */
+/** Due checks in memory, keyed like the table's (time, lead, sequence for a nurture step), so writing one twice keeps one. */
 export class InMemoryDueChecks implements DueChecks {
   readonly checks = new Map<string, DueCheck>();
   day: string | undefined;
   add(check: DueCheck): void {
-    this.checks.set(`${check.at}#${check.siteId}#${check.emailKey}`, check);
+    this.checks.set(dueKey(check), check);
   }
   async list(day: string, until: string): Promise<DueCheck[]> {
     return [...this.checks.values()].filter((c) => dueDay(c.at) === day && c.at <= until).sort((a, b) => a.at.localeCompare(b.at));
   }
   async done(check: DueCheck): Promise<void> {
-    this.checks.delete(`${check.at}#${check.siteId}#${check.emailKey}`);
+    this.checks.delete(dueKey(check));
   }
   async cursor(): Promise<string | undefined> {
     return this.day;
@@ -169,3 +210,206 @@ export class InMemoryDueChecks implements DueChecks {
     this.day = day;
   }
 }
+
+const dueKey = (check: DueCheck): string => `${check.at}#${check.siteId}#${check.emailKey}${check.sequenceId === undefined ? '' : `#SEQ#${check.sequenceId}`}`;
+
+/** A send record as the fake stores it: the port's record, plus a `released` status and the timeline entry once done. */
+export interface InMemorySend {
+  partition: string;
+  sendKey: string;
+  kind: EmailKind;
+  status: SendRecord['status'] | 'released';
+  claimedAt: string;
+  sequenceId?: string;
+  sentAt?: string;
+  failedAt?: string;
+  entry?: EmailSentEntry | EmailFailedEntry;
+}
+
+type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry;
+
+/**
+ * The nurture store in memory, with the same rules as the DynamoDB one (conditions, idempotency, stale
+ * claims), on the leads of an {@link InMemoryLeadRepository} (`unsubscribedAt`, `suppressed`,
+ * `softBounces` live on its lead records) and the due checks of an {@link InMemoryDueChecks} (by default
+ * the repository's). Its entries and enrolments show in the repository's lead views.
+ * Every map is keyed `<partition>#<id>` where the partition is `<siteId>#<emailKey>`; assert on them.
+ * @example const store = new InMemoryNurtureStore(leads); await store.unsubscribe(ref, at, 'page'); store.logs.size // 1
+ */
+export class InMemoryNurtureStore implements NurtureStore {
+  /** Keyed `<partition>#<sequenceId>`. */
+  readonly enrolments = new Map<string, { partition: string; enrolment: StoredEnrolment }>();
+  /** Keyed `<partition>#<sendKey>`. */
+  readonly sends = new Map<string, InMemorySend>();
+  /** Keyed `<partition>#<submissionId>`. */
+  readonly optIns = new Map<string, { partition: string; entry: OptInConfirmedEntry }>();
+  /** The mail log (unsubscribes, suppressions, sequence exits), keyed `<partition>#<at>#<id>` like the table's `LOG#` items. */
+  readonly logs = new Map<string, { partition: string; entry: LogEntry }>();
+  /** Email opens and clicks, keyed `<partition>#<eventId>` (the table keeps them as `EV#` items, beside page views). */
+  readonly engagements = new Map<string, { partition: string; entry: EmailEngagedEntry }>();
+
+  constructor(
+    readonly repo: InMemoryLeadRepository,
+    readonly due: InMemoryDueChecks = repo.due,
+  ) {
+    repo.nurture = { timelineOf: (p) => this.timelineOf(p), enrolmentsOf: (p) => this.enrolmentsOf(p) };
+  }
+
+  async load(ref: LeadRef): Promise<MailLead | undefined> {
+    const partition = partitionOf(ref);
+    const lead = this.repo.leads.get(partition);
+    if (!lead) return undefined;
+    const submissions = [...this.repo.submissions.values()].filter((s) => s.partition === partition).sort((a, b) => a.entry.submissionId.localeCompare(b.entry.submissionId));
+    return mailLeadOf(ref, lead, {
+      submissions: submissions.map((s) => structuredClone(s.entry)),
+      optIns: mine(this.optIns, partition).map((o) => o.entry.submissionId).sort(),
+      enrolments: this.enrolmentsOf(partition),
+      sends: mine(this.sends, partition)
+        .sort((a, b) => a.sendKey.localeCompare(b.sendKey))
+        .flatMap((s): SendRecord[] =>
+          s.status === 'released' ? [] : [{ sendKey: s.sendKey, kind: s.kind, status: s.status, at: s.sentAt ?? s.claimedAt, ...(s.sequenceId !== undefined && { sequenceId: s.sequenceId }) }],
+        ),
+    });
+  }
+
+  async findRef(siteId: string, leadId: string): Promise<LeadRef | undefined> {
+    for (const [partition, lead] of this.repo.leads) {
+      if (lead.leadId === leadId && lead.siteId === siteId) return { siteId, emailKey: partition.slice(siteId.length + 1) };
+    }
+    return undefined;
+  }
+
+  async enrol(ref: LeadRef, enrolment: StoredEnrolment): Promise<boolean> {
+    const partition = partitionOf(ref);
+    const { state } = enrolment;
+    const dueAt = scheduledAt(state);
+    if (dueAt) this.due.add({ ...ref, at: dueAt, sequenceId: state.sequenceId });
+    const key = `${partition}#${state.sequenceId}`;
+    const existing = this.enrolments.get(key);
+    if (existing) {
+      if (dueAt && scheduledAt(existing.enrolment.state) !== dueAt) await this.due.done({ ...ref, at: dueAt, sequenceId: state.sequenceId });
+      return false;
+    }
+    this.enrolments.set(key, { partition, enrolment: structuredClone(enrolment) });
+    return true;
+  }
+
+  async moveEnrolment(ref: LeadRef, from: EnrolmentState, to: EnrolmentState, at: string): Promise<boolean> {
+    if (from.sequenceId !== to.sequenceId) throw new Error(`Cannot move an enrolment from "${from.sequenceId}" to "${to.sequenceId}"`);
+    const partition = partitionOf(ref);
+    const sequenceId = from.sequenceId;
+    const before = scheduledAt(from);
+    const after = scheduledAt(to);
+    if (after && after !== before) this.due.add({ ...ref, at: after, sequenceId });
+    const stored = this.enrolments.get(`${partition}#${sequenceId}`);
+    const current = stored?.enrolment.state;
+    if (!stored || !current || current.stepIndex !== from.stepIndex || current.status !== from.status || current.nextAt !== from.nextAt) return false;
+    stored.enrolment = { ...stored.enrolment, state: structuredClone(to) };
+    if (to.status === 'exited') {
+      const entry: SequenceExitedEntry = { type: 'sequence_exited', at, sequenceId, reason: to.exitReason ?? 'unknown', ...(to.exitDetail !== undefined && { detail: to.exitDetail }) };
+      this.logs.set(`${partition}#${at}#exit-${sequenceId}`, { partition, entry });
+    }
+    if (before && before !== after) await this.due.done({ ...ref, at: before, sequenceId });
+    return true;
+  }
+
+  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
+    const partition = partitionOf(ref);
+    const key = `${partition}#${send.sendKey}`;
+    const existing = this.sends.get(key);
+    const staleBefore = new Date(Date.parse(at) - staleAfterMs).toISOString();
+    if (existing && existing.status !== 'released' && !(existing.status === 'sending' && existing.claimedAt < staleBefore)) {
+      return existing.status === 'sent' ? 'sent' : existing.status === 'failed' ? 'failed' : 'busy';
+    }
+    this.sends.set(key, { partition, sendKey: send.sendKey, kind: send.kind, status: 'sending', claimedAt: at, ...(send.sequenceId !== undefined && { sequenceId: send.sequenceId }) });
+    return 'claimed';
+  }
+
+  async markSent(ref: LeadRef, sendKey: string, entry: EmailSentEntry): Promise<void> {
+    const send = this.claimOf(ref, sendKey);
+    Object.assign(send, { status: 'sent', sentAt: entry.at, entry: structuredClone(entry) });
+  }
+
+  async markFailed(ref: LeadRef, sendKey: string, entry: EmailFailedEntry): Promise<void> {
+    const send = this.claimOf(ref, sendKey);
+    Object.assign(send, { status: 'failed', failedAt: entry.at, entry: structuredClone(entry) });
+  }
+
+  async releaseSend(ref: LeadRef, sendKey: string): Promise<void> {
+    const send = this.sends.get(`${partitionOf(ref)}#${sendKey}`);
+    if (send?.status === 'sending') send.status = 'released';
+  }
+
+  async confirmOptIn(ref: LeadRef, submissionId: string, formId: string, at: string): Promise<'confirmed' | 'duplicate'> {
+    const partition = partitionOf(ref);
+    const key = `${partition}#${submissionId}`;
+    if (this.optIns.has(key)) return 'duplicate';
+    this.optIns.set(key, { partition, entry: { type: 'opt_in_confirmed', at, formId, submissionId } });
+    return 'confirmed';
+  }
+
+  async unsubscribe(ref: LeadRef, at: string, method: 'one-click' | 'page'): Promise<'unsubscribed' | 'already'> {
+    const partition = partitionOf(ref);
+    const lead = this.repo.leads.get(partition);
+    if (!lead || lead.unsubscribedAt !== undefined) return 'already';
+    lead.unsubscribedAt = at;
+    this.logs.set(`${partition}#${at}#unsubscribed`, { partition, entry: { type: 'unsubscribed', at, method } });
+    return 'unsubscribed';
+  }
+
+  async suppress(ref: LeadRef, entry: EmailSuppressedEntry): Promise<void> {
+    const partition = partitionOf(ref);
+    const lead = this.repo.leads.get(partition);
+    if (!lead) return;
+    const replaceable = lead.suppressed === undefined || (lead.suppressed === 'bounced' && entry.reason === 'complained');
+    if (!replaceable) return;
+    lead.suppressed = entry.reason;
+    this.logs.set(`${partition}#${entry.at}#suppressed-${entry.reason}`, { partition, entry: structuredClone(entry) });
+  }
+
+  async countSoftBounce(ref: LeadRef): Promise<number> {
+    const lead = this.repo.leads.get(partitionOf(ref));
+    if (!lead) return 0;
+    lead.softBounces = (typeof lead.softBounces === 'number' ? lead.softBounces : 0) + 1;
+    return lead.softBounces as number;
+  }
+
+  async recordEngagement(ref: LeadRef, entry: EmailEngagedEntry): Promise<'recorded' | 'duplicate' | 'unknown'> {
+    const partition = partitionOf(ref);
+    if (!this.repo.leads.has(partition)) return 'unknown';
+    const key = `${partition}#${entry.eventId}`;
+    // One key space with page views, as `EV#<eventId>` in the table.
+    if (this.engagements.has(key) || this.repo.events.has(key)) return 'duplicate';
+    this.engagements.set(key, { partition, entry: structuredClone(entry) });
+    return 'recorded';
+  }
+
+  /** The lead's mail-side timeline entries: sends done (sent/failed), opt-ins, the mail log, opens and clicks. */
+  timelineOf(partition: string): TimelineEntry[] {
+    return [
+      ...mine(this.sends, partition).flatMap((s) => ((s.status === 'sent' || s.status === 'failed') && s.entry ? [s.entry] : [])),
+      ...mine(this.optIns, partition).map((o) => o.entry),
+      ...mine(this.logs, partition).map((l) => l.entry),
+      ...mine(this.engagements, partition).map((e) => e.entry),
+    ].map((e) => structuredClone(e));
+  }
+
+  /** The lead's enrolments, by sequence id (as the table's Query returns them). */
+  enrolmentsOf(partition: string): StoredEnrolment[] {
+    return mine(this.enrolments, partition)
+      .map((e) => structuredClone(e.enrolment))
+      .sort((a, b) => a.state.sequenceId.localeCompare(b.state.sequenceId));
+  }
+
+  /** The claim to finish; like the table's `attribute_exists` condition, finishing no claim is an error. */
+  private claimOf(ref: LeadRef, sendKey: string): InMemorySend {
+    const send = this.sends.get(`${partitionOf(ref)}#${sendKey}`);
+    if (!send) throw new Error(`no claim for send "${sendKey}"`);
+    return send;
+  }
+}
+
+const partitionOf = (ref: LeadRef): string => `${ref.siteId}#${ref.emailKey}`;
+const mine = <T extends { partition: string }>(m: Map<string, T>, partition: string): T[] => [...m.values()].filter((v) => v.partition === partition);
+/** When an enrolment's next step is scheduled: only an active one with a `nextAt` is. */
+const scheduledAt = (state: EnrolmentState): string | undefined => (state.status === 'active' ? state.nextAt : undefined);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CompanySize, Email, FieldName, text } from './fields.js';
+import { canonicalTimeZone, isValidTimeZone } from './nurture/schedule.js';
 
 /**
  * The public API's shapes. The handlers validate with them, the OpenAPI document is generated from them,
@@ -19,10 +20,22 @@ export type Utm = z.infer<typeof Utm>;
 
 const PageUrl = z.string().max(2048, 'must be at most 2048 characters').pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 
+/**
+ * The visitor's IANA time zone as the browser reports it. Nurture steps leave inside their send window in
+ * this zone. A name this server's time-zone database does not know is dropped (the site's zone applies),
+ * not refused: a reader must never fail to get an ebook over a time zone.
+ */
+const VisitorTimeZone = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[A-Za-z0-9_+\-/]+$/, 'must be an IANA time zone name such as "Europe/Berlin"')
+  .transform((tz) => (isValidTimeZone(tz) ? canonicalTimeZone(tz) : undefined));
+
 export const SubmissionContext = z.strictObject({
   pageUrl: PageUrl.optional(),
   referrer: z.union([z.literal(''), PageUrl]).optional(),
   utm: Utm.optional(),
+  timeZone: VisitorTimeZone.optional(),
 });
 export type SubmissionContext = z.infer<typeof SubmissionContext>;
 
@@ -152,6 +165,8 @@ export const Source = z.object({
   pageUrl: z.string().optional(),
   referrer: z.string().optional(),
   utm: Utm.optional(),
+  /** The visitor's time zone, when the browser told it. */
+  timeZone: z.string().optional(),
 });
 export type Source = z.infer<typeof Source>;
 
@@ -196,7 +211,76 @@ export const PageViewedEntry = z.object({
 });
 export type PageViewedEntry = z.infer<typeof PageViewedEntry>;
 
-export const TimelineEntry = z.discriminatedUnion('type', [FormSubmittedEntry, PageViewedEntry, StageChangedEntry]);
+/** Which email of a form: the double opt-in confirmation, the delivery (lead magnet / trial link) or a sequence step. */
+export const EmailKind = z.enum(['confirmation', 'delivery', 'step']);
+export type EmailKind = z.infer<typeof EmailKind>;
+
+/** An email handed to the mail service (SES), once per (lead, submission) for a delivery and once per (lead, sequence, step). */
+export const EmailSentEntry = z.object({
+  type: z.literal('email_sent'),
+  at: z.string(),
+  kind: EmailKind,
+  formId: z.string(),
+  sequenceId: z.string().optional(),
+  stepId: z.string().optional(),
+  subject: z.string(),
+  messageId: z.string(),
+});
+export type EmailSentEntry = z.infer<typeof EmailSentEntry>;
+
+/** An email the mail service refused for good (invalid or suppressed address): not retried. */
+export const EmailFailedEntry = z.object({
+  type: z.literal('email_failed'),
+  at: z.string(),
+  kind: EmailKind,
+  formId: z.string(),
+  sequenceId: z.string().optional(),
+  stepId: z.string().optional(),
+  reason: z.string(),
+});
+export type EmailFailedEntry = z.infer<typeof EmailFailedEntry>;
+
+/** The lead clicked the link in a double opt-in confirmation email. */
+export const OptInConfirmedEntry = z.object({ type: z.literal('opt_in_confirmed'), at: z.string(), formId: z.string(), submissionId: z.string() });
+export type OptInConfirmedEntry = z.infer<typeof OptInConfirmedEntry>;
+
+/** The lead unsubscribed: one-click (RFC 8058, from the mail client) or from the unsubscribe page. */
+export const UnsubscribedEntry = z.object({ type: z.literal('unsubscribed'), at: z.string(), method: z.enum(['one-click', 'page']) });
+export type UnsubscribedEntry = z.infer<typeof UnsubscribedEntry>;
+
+/** The address was suppressed after a hard bounce, repeated soft bounces or a complaint: nothing more is sent. */
+export const EmailSuppressedEntry = z.object({ type: z.literal('email_suppressed'), at: z.string(), reason: z.enum(['bounced', 'complained']), detail: z.string().optional() });
+export type EmailSuppressedEntry = z.infer<typeof EmailSuppressedEntry>;
+
+/** An open or a click reported by the mail service: engagement that scoring rules may count. */
+export const EmailEngagedEntry = z.object({
+  type: z.enum(['email_opened', 'email_clicked']),
+  at: z.string(),
+  eventId: z.string(),
+  kind: EmailKind.optional(),
+  sequenceId: z.string().optional(),
+  stepId: z.string().optional(),
+  /** Clicks: the link's origin and path (no query string: it can carry anything). */
+  link: z.string().optional(),
+});
+export type EmailEngagedEntry = z.infer<typeof EmailEngagedEntry>;
+
+/** The lead left a nurture sequence early (unsubscribed, bounced, complained, reached a stage, submitted a form, refused address). */
+export const SequenceExitedEntry = z.object({ type: z.literal('sequence_exited'), at: z.string(), sequenceId: z.string(), reason: z.string(), detail: z.string().optional() });
+export type SequenceExitedEntry = z.infer<typeof SequenceExitedEntry>;
+
+export const TimelineEntry = z.union([
+  FormSubmittedEntry,
+  PageViewedEntry,
+  StageChangedEntry,
+  EmailSentEntry,
+  EmailFailedEntry,
+  OptInConfirmedEntry,
+  UnsubscribedEntry,
+  EmailSuppressedEntry,
+  EmailEngagedEntry,
+  SequenceExitedEntry,
+]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
 /** A lead's score with an explanation of every point. */
@@ -239,6 +323,25 @@ export const LeadView = z.object({
   stage: LifecycleStage,
   /** Absent until the site has scoring rules and the lead has been scored. */
   score: ScoreView.optional(),
+  /** Email status: unsubscribed or suppressed (bounce, complaint) leads get nothing more. Absent before any email. */
+  mail: z
+    .object({
+      unsubscribedAt: z.string().optional(),
+      suppressed: z.enum(['bounced', 'complained']).optional(),
+      /** Nurture sequences the lead is or was enrolled in. */
+      sequences: z.array(
+        z.object({
+          sequenceId: z.string(),
+          formId: z.string(),
+          status: z.enum(['active', 'completed', 'exited']),
+          /** Steps sent so far. */
+          stepsSent: z.number().int(),
+          nextAt: z.string().optional(),
+          exitReason: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,6 +1,7 @@
-import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from './contracts.js';
+import type { ConsentRecord, EmailEngagedEntry, EmailFailedEntry, EmailKind, EmailSentEntry, EmailSuppressedEntry, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from './contracts.js';
 import type { ScoringEvent } from './scoring/score.js';
 import type { Profile } from './fields.js';
+import type { EnrolmentState } from './nurture/sequence.js';
 
 /** Time is a port so tests set it and nothing sleeps. */
 export interface Clock {
@@ -99,9 +100,13 @@ export interface ScoreUpdate {
 /** A page view (the only behaviour event the public API takes), as stored on the lead's timeline. */
 export type StoredEvent = PageViewedEntry;
 
-/** A scheduled re-score: at `at`, re-score the lead (decay may have moved its stage). */
+/**
+ * Scheduled work on a lead at `at`: a decay re-score (decay may have moved its stage), or, with
+ * `sequenceId`, the lead's next step in that nurture sequence.
+ */
 export interface DueCheck extends LeadRef {
   at: string;
+  sequenceId?: string;
 }
 
 /**
@@ -164,3 +169,126 @@ export interface OutgoingEmail {
 export interface Mailer {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
 }
+
+// -------------------------------------------------------------------------------------------------------
+// Nurture
+
+/**
+ * Mail work, carried by a durable queue (SQS with a dead-letter queue on AWS) to the sender:
+ * - `submitted`: a submission landed: send the confirmation (double opt-in) or the delivery, and enrol;
+ * - `confirmed`: a double opt-in was confirmed: send the delivery and enrol;
+ * - `step`: the lead's next step in a sequence is due.
+ * Jobs name the lead by its partition, never by address. Handling a job twice is harmless.
+ */
+export type MailJob =
+  | { type: 'submitted'; siteId: string; emailKey: string; submissionId: string }
+  | { type: 'confirmed'; siteId: string; emailKey: string; submissionId: string }
+  | { type: 'step'; siteId: string; emailKey: string; sequenceId: string };
+
+export interface MailQueue {
+  enqueue(jobs: readonly MailJob[]): Promise<void>;
+}
+
+/** A lead's enrolment in one sequence, as stored. */
+export interface StoredEnrolment {
+  state: EnrolmentState;
+  formId: string;
+  enrolledAt: string;
+}
+
+/** One email's send record: claimed before SES is called, `sent` after, `failed` when refused for good. */
+export interface SendRecord {
+  sendKey: string;
+  kind: EmailKind;
+  status: 'sending' | 'sent' | 'failed';
+  /** When it was claimed (sending) or sent. */
+  at: string;
+  sequenceId?: string;
+}
+
+/** Everything the sender needs about one lead, read in one consistent Query of its partition. */
+export interface MailLead extends LeadRef {
+  leadId: string;
+  email: string;
+  profile: Profile;
+  stage: LifecycleStage;
+  consent?: ConsentRecord;
+  unsubscribedAt?: string;
+  suppressed?: 'bounced' | 'complained';
+  softBounces: number;
+  /** The lead's IANA time zone, when its browser told it (the latest submission's). */
+  timeZone?: string;
+  submissions: FormSubmittedEntry[];
+  optIns: string[];
+  enrolments: StoredEnrolment[];
+  sends: SendRecord[];
+}
+
+/** Where the mail side keeps its state: enrolments, send records, opt-ins, suppression, unsubscribes. */
+export interface NurtureStore {
+  load(ref: LeadRef): Promise<MailLead | undefined>;
+  /** The partition of the lead with this public id on this site (tokens carry ids, not addresses). */
+  findRef(siteId: string, leadId: string): Promise<LeadRef | undefined>;
+  /**
+   * Enrol, unless the lead already is (or was) in this sequence: the due step is scheduled first, so a
+   * crash cannot lose it. Returns false when an enrolment already existed.
+   */
+  enrol(ref: LeadRef, enrolment: StoredEnrolment): Promise<boolean>;
+  /**
+   * Store the enrolment's next state, only if it is still `from` (a concurrent or retried run that
+   * already moved it loses, harmlessly). A new `nextAt` is scheduled before the write; an exit is
+   * recorded on the timeline.
+   */
+  moveEnrolment(ref: LeadRef, from: EnrolmentState, to: EnrolmentState, at: string): Promise<boolean>;
+  /**
+   * Claim one email before sending it. `claimed`: go ahead. `sent`/`failed`: it was done already.
+   * `busy`: another worker claimed it less than `staleAfterMs` ago (it may be sending right now).
+   * A claim older than that is taken over: the worker that held it died mid-send.
+   */
+  claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number): Promise<'claimed' | 'sent' | 'failed' | 'busy'>;
+  /** The email left: record it (the timeline entry) on the claim. */
+  markSent(ref: LeadRef, sendKey: string, entry: EmailSentEntry): Promise<void>;
+  /** SES refused the address for good: record why; the claim stays, so it is never retried. */
+  markFailed(ref: LeadRef, sendKey: string, entry: EmailFailedEntry): Promise<void>;
+  /** A transient failure: drop the claim so the retry can send. */
+  releaseSend(ref: LeadRef, sendKey: string): Promise<void>;
+  /** Record a confirmed double opt-in for a submission; `duplicate` when it was confirmed before. */
+  confirmOptIn(ref: LeadRef, submissionId: string, formId: string, at: string): Promise<'confirmed' | 'duplicate'>;
+  /** Unsubscribe the lead (consent withdrawn, nothing more sent); `already` when it was. */
+  unsubscribe(ref: LeadRef, at: string, method: 'one-click' | 'page'): Promise<'unsubscribed' | 'already'>;
+  /** Suppress the address (hard bounce, complaint): nothing more is ever sent to it from this site. */
+  suppress(ref: LeadRef, entry: EmailSuppressedEntry): Promise<void>;
+  /** Count a soft bounce; returns how many there have been. */
+  countSoftBounce(ref: LeadRef): Promise<number>;
+  /** An open or click (idempotent by eventId); lands on the timeline and re-scores the lead. */
+  recordEngagement(ref: LeadRef, entry: EmailEngagedEntry): Promise<'recorded' | 'duplicate' | 'unknown'>;
+}
+
+/** Signed links in emails: confirmation (expires) and unsubscribe (does not). They carry a lead id, never an address. */
+export interface MailLinks {
+  confirmUrl(siteId: string, leadId: string, submissionId: string): Promise<string>;
+  unsubscribeUrl(siteId: string, leadId: string): Promise<string>;
+  /** The (site, lead, submission) of a confirmation token; `expired` when it was genuine but is too old. */
+  verifyConfirm(token: string): Promise<{ siteId: string; leadId: string; submissionId: string } | 'expired' | undefined>;
+  verifyUnsubscribe(token: string): Promise<{ siteId: string; leadId: string } | undefined>;
+}
+
+/** Keeps the send rate under a per-second limit (SES's max send rate): resolves when one more email may go. */
+export interface SendThrottle {
+  acquire(key: string, perSecond: number): Promise<void>;
+}
+
+/** What the mail service reports back about an email Funnel sent, provider-neutral (the SES adapter parses SES's events into it). */
+export type MailEvent = LeadRef & {
+  at: string;
+  /** The provider's id of the email, with the event type it makes each event's id. */
+  messageId: string;
+  kind?: EmailKind;
+  sequenceId?: string;
+  stepId?: string;
+} & (
+    | { type: 'bounced'; permanent: boolean; detail: string }
+    | { type: 'complained'; detail?: string }
+    | { type: 'opened' }
+    | { type: 'clicked'; link: string }
+  );

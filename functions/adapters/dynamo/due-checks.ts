@@ -39,7 +39,7 @@ export class DynamoDueChecks implements DueChecks {
   }
 
   async done(check: DueCheck): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(check.at, check.siteId, check.emailKey) }));
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(check.at, check.siteId, check.emailKey, check.sequenceId) }));
   }
 
   async cursor(): Promise<string | undefined> {

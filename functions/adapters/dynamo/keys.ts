@@ -9,7 +9,11 @@ import { dueDay } from '../../core/due.js';
  * | submission | SITE#<site>#EMAIL#<sha256(email)>   | SUB#<submissionId>   | —                    |
  * | stage      | SITE#<site>#EMAIL#<sha256(email)>   | STAGE#<stage>        | —                    |
  * | event      | SITE#<site>#EMAIL#<sha256(email)>   | EV#<eventId>         | —                    |
- * | due check  | DUE#<yyyy-mm-dd>                    | <iso time>#<lead PK> | —                    |
+ * | enrolment  | SITE#<site>#EMAIL#<sha256(email)>   | ENROL#<sequenceId>   | —                    |
+ * | send       | SITE#<site>#EMAIL#<sha256(email)>   | SEND#<sendKey>       | —                    |
+ * | opt-in     | SITE#<site>#EMAIL#<sha256(email)>   | OPTIN#<submissionId> | —                    |
+ * | mail log   | SITE#<site>#EMAIL#<sha256(email)>   | LOG#<iso time>#<id>  | —                    |
+ * | due check  | DUE#<yyyy-mm-dd>                    | <iso time>#<lead PK>[#SEQ#<sequenceId>] | —     |
  * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
@@ -37,18 +41,42 @@ export const keys = {
   /** A behaviour event (page view): idempotent by the client's event id, like a submission. */
   event: (siteId: string, emailKey: string, eventId: string) => ({ PK: leadPartition(siteId, emailKey), SK: `EV#${eventId}` }),
   eventPrefix: 'EV#',
-  /** Items whose arrival changes what a lead did, so its score must be recomputed (the stream filter too). */
-  activityPrefixes: ['SUB#', 'EV#'] as const,
-  isActivity: (sk: string) => sk.startsWith('SUB#') || sk.startsWith('EV#'),
   /**
-   * Scheduled re-scores, one partition per UTC day: the drainer Queries the days from its cursor up to now
-   * (SK <= now) instead of scanning. The sort key orders checks by time and names the lead.
+   * Items whose arrival the table stream reacts to (the stream filter too): submissions and page views
+   * (and email opens/clicks, also `EV#`) re-score the lead; submissions and opt-ins start its emails.
    */
-  due: (at: string, siteId: string, emailKey: string) => ({ PK: `DUE#${dueDay(at)}`, SK: `${at}#${leadPartition(siteId, emailKey)}` }),
+  activityPrefixes: ['SUB#', 'EV#', 'OPTIN#'] as const,
+  /** Whether an inserted item changes what the lead did, so its score must be recomputed. */
+  isActivity: (sk: string) => sk.startsWith('SUB#') || sk.startsWith('EV#'),
+  /** A lead's place in one nurture sequence (the state machine's state): one per (lead, sequence), so enrolling twice is a no-op. */
+  enrolment: (siteId: string, emailKey: string, sequenceId: string) => ({ PK: leadPartition(siteId, emailKey), SK: `ENROL#${sequenceId}` }),
+  enrolmentPrefix: 'ENROL#',
+  /**
+   * One email to one lead, claimed before it is handed to SES and marked sent after: the key is what makes
+   * a send happen once (`delivery#<submissionId>`, `confirmation#<submissionId>`, `step#<sequenceId>#<stepId>`).
+   */
+  send: (siteId: string, emailKey: string, sendKey: string) => ({ PK: leadPartition(siteId, emailKey), SK: `SEND#${sendKey}` }),
+  sendPrefix: 'SEND#',
+  /** A confirmed double opt-in, once per submission; its insert (on the stream) sends the delivery and enrols. */
+  optIn: (siteId: string, emailKey: string, submissionId: string) => ({ PK: leadPartition(siteId, emailKey), SK: `OPTIN#${submissionId}` }),
+  optInPrefix: 'OPTIN#',
+  /** Timeline entries of the mail side (unsubscribed, suppressed, sequence exits, refused sends); `id` makes each idempotent. */
+  log: (siteId: string, emailKey: string, at: string, id: string) => ({ PK: leadPartition(siteId, emailKey), SK: `LOG#${at}#${id}` }),
+  logPrefix: 'LOG#',
+  /**
+   * Scheduled work, one partition per UTC day: the drainer Queries the days from its cursor up to now
+   * (SK <= now) instead of scanning. The sort key orders checks by time and names the lead; a nurture
+   * step also names its sequence (`…#SEQ#<sequenceId>`), a decay re-score does not.
+   */
+  due: (at: string, siteId: string, emailKey: string, sequenceId?: string) => ({
+    PK: `DUE#${dueDay(at)}`,
+    SK: `${at}#${leadPartition(siteId, emailKey)}${sequenceId === undefined ? '' : `#SEQ#${sequenceId}`}`,
+  }),
   duePartition: (day: string) => `DUE#${day}`,
-  parseDue: (sk: string): { at: string; siteId: string; emailKey: string } | undefined => {
-    const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})$/.exec(sk);
-    return match ? { at: match[1]!, siteId: match[2]!, emailKey: match[3]! } : undefined;
+  parseDue: (sk: string): { at: string; siteId: string; emailKey: string; sequenceId?: string } | undefined => {
+    const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})(?:#SEQ#([^#]+))?$/.exec(sk);
+    if (!match) return undefined;
+    return { at: match[1]!, siteId: match[2]!, emailKey: match[3]!, ...(match[4] !== undefined && { sequenceId: match[4] }) };
   },
   /** Where the drainer is: the first day not yet fully drained. */
   dueCursor: { PK: 'DUE#CURSOR', SK: 'DUE' },

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsentRecord, LeadView, LifecycleStage, ScoreView, Source, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
 import { FieldName } from '../../core/fields.js';
-import type { CaptureWrite, LeadRef, LeadRepository, ScoreUpdate, ScoringInput, SpamRecord, StoredAnswer, StoredEvent } from '../../core/ports.js';
+import type { CaptureWrite, LeadRef, LeadRepository, MailLead, Profile, ScoreUpdate, ScoringInput, SpamRecord, StoredAnswer, StoredEnrolment, StoredEvent } from '../../core/ports.js';
 import type { ScoringEvent } from '../../core/scoring/score.js';
 import { TABLE } from './table.js';
 import { keys } from './keys.js';
@@ -118,16 +118,16 @@ export class DynamoLeadRepository implements LeadRepository {
 
   /** One lead with its timeline: a single (paginated) Query of its partition. */
   private async readLead(partition: string): Promise<LeadView | undefined> {
-    const items = await this.queryPartition(partition);
-    const lead = items.find((i) => i.SK === 'LEAD');
+    const items = await queryLeadPartition(this.client, this.tableName, partition);
+    const lead = items.find((i) => i.SK === keys.leadSortKey);
     if (!lead) return undefined;
-    return toLeadView(lead, timelineOf(items));
+    return toLeadView(lead, timelineOf(items), enrolmentsOf(items));
   }
 
   /** Re-read everything a lead did (one Query of its partition), for scoring. */
   async loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined> {
-    const items = await this.queryPartition(keys.leadPartition(ref.siteId, ref.emailKey));
-    const lead = items.find((i) => i.SK === 'LEAD');
+    const items = await queryLeadPartition(this.client, this.tableName, keys.leadPartition(ref.siteId, ref.emailKey));
+    const lead = items.find((i) => i.SK === keys.leadSortKey);
     if (!lead) return undefined;
     const view = toLeadView(lead, timelineOf(items));
     return scoringInputOf(view, lead.decayCheckAt as string | undefined);
@@ -228,42 +228,72 @@ export class DynamoLeadRepository implements LeadRepository {
     }
   }
 
-  private async partitionOf(leadId: string): Promise<string | undefined> {
-    const { Items } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE.gsi1.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': TABLE.gsi1.partitionKey },
-        ExpressionAttributeValues: { ':pk': keys.leadById(leadId).GSI1PK },
-        Limit: 1,
-      }),
-    );
-    return Items?.[0]?.PK as string | undefined;
-  }
-
-  private async queryPartition(partition: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true, ExclusiveStartKey }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
+  private partitionOf(leadId: string): Promise<string | undefined> {
+    return findLeadPartition(this.client, this.tableName, leadId);
   }
 }
 
-const TIMELINE_PREFIXES = [keys.submissionPrefix, keys.eventPrefix, keys.stagePrefix];
+/**
+ * The partition key of the lead with this public id (any site), via GSI1 (KEYS_ONLY, eventually
+ * consistent): about 0.5 RCU. Shared by the repository and the nurture store.
+ */
+export async function findLeadPartition(client: DynamoDBDocumentClient, tableName: string, leadId: string): Promise<string | undefined> {
+  const { Items } = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: TABLE.gsi1.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE.gsi1.partitionKey },
+      ExpressionAttributeValues: { ':pk': keys.leadById(leadId).GSI1PK },
+      Limit: 1,
+    }),
+  );
+  return Items?.[0]?.PK as string | undefined;
+}
 
-/** Submissions, page views and stage changes of a partition, oldest first. */
+/**
+ * Every item of one lead partition (the lead, its submissions, events, stages, enrolments, sends, opt-ins
+ * and mail log): one strongly consistent Query, paginated past 1 MB. 1 RCU per 4 KB read (rounded up over
+ * the whole page, not per item). Shared by the repository and the nurture store.
+ */
+export async function queryLeadPartition(client: DynamoDBDocumentClient, tableName: string, partition: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true, ExclusiveStartKey }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Items of a lead partition that are timeline entries as they stand (their `entry`). */
+const TIMELINE_PREFIXES = [keys.submissionPrefix, keys.eventPrefix, keys.stagePrefix, keys.optInPrefix, keys.logPrefix];
+
+/**
+ * The timeline of a partition, oldest first: submissions, page views, email opens and clicks (`EV#`), stage
+ * changes, confirmed opt-ins, the mail log (unsubscribes, suppressions, sequence exits) and the emails
+ * sent or refused for good (`SEND#` items once `sent`/`failed`; a claim in flight or released is not an
+ * entry). Ties keep the Query's sort-key order.
+ */
 function timelineOf(items: Record<string, unknown>[]): TimelineEntry[] {
   return items
-    .filter((i) => typeof i.SK === 'string' && TIMELINE_PREFIXES.some((p) => (i.SK as string).startsWith(p)))
+    .filter((i) => {
+      const sk = typeof i.SK === 'string' ? i.SK : '';
+      if (sk.startsWith(keys.sendPrefix)) return (i.status === 'sent' || i.status === 'failed') && i.entry !== undefined;
+      return TIMELINE_PREFIXES.some((p) => sk.startsWith(p)) && i.entry !== undefined;
+    })
     .map((i) => i.entry as TimelineEntry)
     .sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** The `ENROL#` items of a partition, as stored enrolments (in sequence id order, as the Query returns them). */
+export function enrolmentsOf(items: Record<string, unknown>[]): StoredEnrolment[] {
+  return items
+    .filter((i) => typeof i.SK === 'string' && i.SK.startsWith(keys.enrolmentPrefix))
+    .map((i) => ({ state: i.state as StoredEnrolment['state'], formId: i.formId as string, enrolledAt: i.enrolledAt as string }));
 }
 
 /** What scoring counts from a lead: its profile and timeline (stage changes are results of scoring, not inputs). Shared with the in-memory fake. */
@@ -271,6 +301,7 @@ export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined)
   const events = view.timeline.flatMap((entry): ScoringEvent[] => {
     if (entry.type === 'form_submitted') return [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }];
     if (entry.type === 'page_viewed') return [{ id: entry.eventId, type: 'page_viewed', at: entry.at, path: entry.path }];
+    if (entry.type === 'email_opened' || entry.type === 'email_clicked') return [{ id: entry.eventId, type: entry.type, at: entry.at, ...(entry.sequenceId !== undefined && { sequenceId: entry.sequenceId }) }];
     return [];
   });
   return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events, ...(decayCheckAt && { decayCheckAt }) };
@@ -281,10 +312,69 @@ export function isTrackable(lead: Record<string, unknown>): boolean {
   return (lead.consentMarketing as ConsentRecord | undefined)?.granted === true && lead.unsubscribedAt === undefined;
 }
 
-/** The stored lead item and its timeline, as the API shows them. Shared with the in-memory fake. */
-export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntry[]): LeadView {
-  const profile: Record<string, string> = {};
+/** The profile fields stored on a lead item. Shared with the nurture store and the in-memory fake. */
+export function profileOf(lead: Record<string, unknown>): Profile {
+  const profile: Profile = {};
   for (const field of PROFILE_FIELDS) if (typeof lead[field] === 'string') profile[field] = lead[field];
+  return profile;
+}
+
+/** The lead's IANA time zone as its browser last told it (the latest submission's source), as a spreadable object. */
+function timeZoneOf(lead: Record<string, unknown>): { timeZone?: string } {
+  const timeZone = (lead.latestSource as Source | undefined)?.timeZone;
+  return typeof timeZone === 'string' && timeZone !== '' ? { timeZone } : {};
+}
+
+/** The sender's view of a lead: its stored lead item plus what its partition holds. Shared with the in-memory fake. */
+export function mailLeadOf(ref: LeadRef, lead: Record<string, unknown>, parts: Pick<MailLead, 'submissions' | 'optIns' | 'enrolments' | 'sends'>): MailLead {
+  const consent = lead.consentMarketing as ConsentRecord | undefined;
+  const unsubscribedAt = lead.unsubscribedAt as string | undefined;
+  const suppressed = lead.suppressed as MailLead['suppressed'];
+  return {
+    siteId: ref.siteId,
+    emailKey: ref.emailKey,
+    leadId: lead.leadId as string,
+    email: lead.email as string,
+    profile: profileOf(lead),
+    stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
+    ...(consent && { consent }),
+    ...(unsubscribedAt !== undefined && { unsubscribedAt }),
+    ...(suppressed !== undefined && { suppressed }),
+    softBounces: typeof lead.softBounces === 'number' ? lead.softBounces : 0,
+    ...timeZoneOf(lead),
+    ...parts,
+  };
+}
+
+/**
+ * The email status the API shows: present once the lead unsubscribed, was suppressed or was enrolled in a
+ * sequence; absent before (a lead that only ever got a delivery email has none).
+ */
+function mailViewOf(lead: Record<string, unknown>, enrolments: readonly StoredEnrolment[]): LeadView['mail'] {
+  const unsubscribedAt = lead.unsubscribedAt as string | undefined;
+  const suppressed = lead.suppressed as 'bounced' | 'complained' | undefined;
+  if (unsubscribedAt === undefined && suppressed === undefined && enrolments.length === 0) return undefined;
+  return {
+    ...(unsubscribedAt !== undefined && { unsubscribedAt }),
+    ...(suppressed !== undefined && { suppressed }),
+    sequences: enrolments.map(({ state, formId }) => ({
+      sequenceId: state.sequenceId,
+      formId,
+      status: state.status,
+      stepsSent: state.stepIndex,
+      ...(state.nextAt !== undefined && { nextAt: state.nextAt }),
+      ...(state.exitReason !== undefined && { exitReason: state.exitReason }),
+    })),
+  };
+}
+
+/**
+ * The stored lead item, its timeline and its enrolments, as the API shows them. Shared with the in-memory
+ * fake. `mail` is set when the lead unsubscribed, was suppressed or has an enrolment.
+ */
+export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntry[], enrolments: readonly StoredEnrolment[] = []): LeadView {
+  const profile: Record<string, string> = profileOf(lead);
+  const mail = mailViewOf(lead, enrolments);
   const marketing = lead.consentMarketing as ConsentRecord | undefined;
   return {
     leadId: lead.leadId as string,
@@ -299,6 +389,7 @@ export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntr
     timeline,
     stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
     ...(lead.score !== undefined && { score: lead.score as ScoreView }),
+    ...(mail && { mail }),
     createdAt: lead.createdAt as string,
     updatedAt: lead.updatedAt as string,
   };
