@@ -3,10 +3,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, parseConfig } from './core/config.js';
 import { lazy } from './core/lazy.js';
-import type { Clock } from './core/ports.js';
+import type { Clock, MailQueue, Mailer } from './core/ports.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
+import { DynamoNurtureStore } from './adapters/dynamo/nurture-store.js';
+import { HmacMailLinks } from './adapters/mail-links.js';
+import { IntervalThrottle } from './adapters/throttle.js';
 import { HmacVisitorTokens } from './adapters/visitor-tokens.js';
 import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/memory.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
@@ -27,6 +30,14 @@ export interface ComposeOptions {
   /** Signs visitor tokens. On Lambda: the Secrets Manager secret named by TOKEN_SECRET_ARN. */
   tokenSecret: () => Promise<string>;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /** Sends email (SES on Lambda, the SES emulator locally). Operator scripts that send nothing may leave it out. */
+  mailer?: Mailer;
+  /** Carries mail jobs to the sender (SQS on Lambda, an in-process queue locally). */
+  mailQueue?: MailQueue;
+  /** The public API's base URL: links in emails (confirm, unsubscribe) point at it. */
+  publicApiUrl?: string;
+  /** How many sender environments run at once: each keeps to its share of a site's send rate. @default 1 */
+  sendConcurrency?: number;
 }
 
 /**
@@ -39,6 +50,7 @@ export function compose(options: ComposeOptions): AppDeps {
     marshallOptions: { removeUndefinedValues: true },
   });
   const clock = options.clock ?? systemClock;
+  const tableName = options.tableName;
   return {
     visitorTokens: new HmacVisitorTokens({ secret: options.tokenSecret, clock }),
     due: new DynamoDueChecks({ client, tableName: options.tableName }),
@@ -48,9 +60,18 @@ export function compose(options: ComposeOptions): AppDeps {
     leads: new DynamoLeadRepository({ client, tableName: options.tableName }),
     apiKeys: new DynamoApiKeyStore({ client, tableName: options.tableName }),
     rateLimiter: new FixedWindowRateLimiter(clock),
+    nurture: new DynamoNurtureStore({ client, tableName }),
+    mailer: options.mailer ?? { send: () => notConfigured('mailer') },
+    mailLinks: new HmacMailLinks({ secret: options.tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),
+    mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
+    sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
     log: jsonLogger(options.logLevel ?? 'info'),
   };
 }
+
+const notConfigured = (what: string): never => {
+  throw new Error(`compose(): no ${what} was given, so this process cannot send email`);
+};
 
 /** Built on first use (a Lambda cold start) from the function's environment. */
 export const fromEnvironment = lazy(() => {
@@ -69,5 +90,35 @@ export const fromEnvironment = lazy(() => {
   };
   // Cached once loaded; a failed load is forgotten so the next request tries again.
   const tokenSecret = () => (secret ??= loadSecret().catch((error: unknown) => ((secret = undefined), Promise.reject(error))));
-  return compose({ tableName, tokenSecret, logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info' });
+  // The mail clients are loaded only by the functions that send (the API's functions never do).
+  const mailer: Mailer = {
+    send: async (email) => {
+      const { SESv2Client } = await import('@aws-sdk/client-sesv2');
+      const { SesMailer } = await import('./adapters/ses/mailer.js');
+      const configurationSetName = process.env.SES_CONFIGURATION_SET;
+      sesMailer ??= new SesMailer({ client: new SESv2Client({}), ...(configurationSetName && { configurationSetName }) });
+      return sesMailer.send(email);
+    },
+  };
+  let sesMailer: Mailer | undefined;
+  let sqsQueue: MailQueue | undefined;
+  const mailQueue: MailQueue = {
+    enqueue: async (jobs) => {
+      const queueUrl = process.env.SEND_QUEUE_URL;
+      if (!queueUrl) throw new Error('SEND_QUEUE_URL is not set');
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      const { SqsMailQueue } = await import('./adapters/sqs/mail-queue.js');
+      sqsQueue ??= new SqsMailQueue({ client: new SQSClient({}), queueUrl });
+      return sqsQueue.enqueue(jobs);
+    },
+  };
+  return compose({
+    tableName,
+    tokenSecret,
+    mailer,
+    mailQueue,
+    publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
+    sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
+    logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info',
+  });
 });

@@ -11,6 +11,10 @@ import { makeFormsHandler } from '../functions/handlers/forms.js';
 import { makeDueChecksHandler } from '../functions/handlers/due-checks.js';
 import { makeLeadActivityHandler } from '../functions/handlers/lead-activity.js';
 import { makeLeadsHandler } from '../functions/handlers/leads.js';
+import { makeMailLinksHandler } from '../functions/handlers/mail-links.js';
+import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
+import { SesMailer } from '../functions/adapters/ses/mailer.js';
+import type { MailQueue } from '../functions/core/ports.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
@@ -18,6 +22,8 @@ import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
 import { demoFile, isDemoPath } from './demo-files.js';
 import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
+import { startLocalQueue, type LocalQueue } from './queue.js';
+import { startLocalSes, type LocalSes } from './ses.js';
 import { localStreamsClient, startStreamPoller } from './stream-poller.js';
 
 /** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
@@ -40,8 +46,12 @@ export interface FunnelOptions {
   rawConfig?: unknown;
   clock?: Clock;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
-  /** How often the scheduled due checks (decay re-scores) run, as EventBridge runs them on AWS. Default 60 s; 0 = never (tests call `runDueChecks`). */
+  /** How often the scheduled due checks (nurture steps, decay re-scores) run, as EventBridge runs them on AWS. Default 60 s; 0 = never (tests call `runDueChecks`). */
   dueCheckIntervalMs?: number;
+  /** Port of the SES emulator (its API and mail viewer). Default 0: a free port. */
+  sesPort?: number;
+  /** First retry delay of a failed mail job (doubling each time, as SQS redelivers with our backoff). Default 1 s. */
+  mailRetryBaseMs?: number;
 }
 
 export interface RunningFunnel {
@@ -54,7 +64,11 @@ export interface RunningFunnel {
   /** Resolves once the async consumers have handled everything written so far (for tests and demos). */
   settle(): Promise<void>;
   /** Run the scheduled due checks now (they also run every `dueCheckIntervalMs`). */
-  runDueChecks(): Promise<{ rescored: number; failed: number }>;
+  runDueChecks(): Promise<{ rescored: number; queued: number; failed: number }>;
+  /** The SES emulator every email goes to, with its viewer. */
+  ses: LocalSes;
+  /** The sender's queue (SQS on AWS): its dead letters can be redriven. */
+  mailQueue: LocalQueue;
   stop(): Promise<void>;
 }
 
@@ -86,10 +100,13 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     leads: makeLeadsHandler(getDeps) as never,
     openapi: openApiHandler as never,
     widget: makeWidgetHandler(() => widget.code) as never,
+    mail: makeMailLinksHandler(getDeps) as never,
   };
   const routeKeys = ROUTES.map((r) => r.routeKey);
   const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
   let url = '';
+  let ses: LocalSes | undefined;
+  let mailQueue: LocalQueue | undefined;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
@@ -172,7 +189,31 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])] })),
     };
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
-    deps = compose({ tableName, dynamo: client, rawConfig: config, tokenSecret: async () => tokenSecret, ...(options.clock && { clock: options.clock }), logLevel: options.logLevel ?? 'warn' });
+    ses = await startLocalSes({ port: options.sesPort ?? 0 });
+    // The sender runs behind a queue with SQS's semantics: batches, retries with backoff, a dead-letter list.
+    mailQueue = startLocalQueue({
+      name: 'funnel-send',
+      handler: makeSendEmailHandler(getDeps),
+      batchSize: 10,
+      maxReceiveCount: 10,
+      maxConcurrency: 2,
+      retryBaseMs: options.mailRetryBaseMs ?? 1000,
+      onDeadLetter: (messages) => getDeps().log.error('dead letter: send-email', { messages: messages.length }),
+    });
+    const queue = mailQueue;
+    const localMailQueue: MailQueue = { enqueue: (jobs) => queue.send(jobs.map((job) => JSON.stringify(job))) };
+    deps = compose({
+      tableName,
+      dynamo: client,
+      rawConfig: config,
+      tokenSecret: async () => tokenSecret,
+      mailer: new SesMailer({ client: ses.client, configurationSetName: 'funnel-local' }),
+      mailQueue: localMailQueue,
+      publicApiUrl: url,
+      sendConcurrency: 2,
+      ...(options.clock && { clock: options.clock }),
+      logLevel: options.logLevel ?? 'warn',
+    });
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
     // The table stream feeds the same consumer Lambda runs, the way an event source mapping would.
     const poller = await startStreamPoller({
@@ -185,7 +226,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const dueChecks = makeDueChecksHandler(getDeps);
     const dueInterval = options.dueCheckIntervalMs ?? 60_000;
     let dueRun: Promise<unknown> = Promise.resolve();
-    const runDue = () => (dueRun = dueRun.then(dueChecks)) as Promise<{ rescored: number; failed: number }>;
+    const runDue = () => (dueRun = dueRun.then(dueChecks)) as Promise<{ rescored: number; queued: number; failed: number }>;
     const dueTimer = dueInterval > 0 ? setInterval(() => void runDue().catch((e: Error) => getDeps().log.error('due checks failed', { error: e.message })), dueInterval) : undefined;
     dueTimer?.unref();
     const docClient = DynamoDBDocumentClient.from(client);
@@ -199,13 +240,23 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       dynamoEndpoint,
       deps,
       widgetGzipBytes: widget.gzipBytes,
-      settle: () => poller.idle(),
+      // The stream feeds the queue and the sender writes to the table: wait until both are quiet.
+      settle: async () => {
+        for (let round = 0; round < 2; round++) {
+          await poller.idle();
+          await queue.idle();
+        }
+      },
       runDueChecks: runDue,
+      ses,
+      mailQueue: queue,
       stop: () =>
         (stopping ??= (async () => {
           clearInterval(dueTimer);
           await dueRun.catch(() => undefined);
           await poller.stop();
+          await queue.stop();
+          await ses?.stop();
           server.closeAllConnections();
           await new Promise<void>((ok) => server.close(() => ok()));
           if (dynamo) await dynamo.stop();
@@ -214,6 +265,8 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     };
   } catch (error) {
     server.close();
+    await mailQueue?.stop();
+    await ses?.stop();
     await dynamo?.stop();
     throw error;
   }

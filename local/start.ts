@@ -13,6 +13,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, not "${process.env.PORT}"`);
   process.exit(1);
 }
+const sesPort = Number(process.env.SES_PORT ?? 8005);
+if (!Number.isInteger(sesPort) || sesPort < 0 || sesPort > 65535) {
+  console.error(`SES_PORT must be a port number, not "${process.env.SES_PORT}"`);
+  process.exit(1);
+}
 if (process.argv.includes('--fresh')) rmSync(`${DATA_DIR}/dynamodb`, { recursive: true, force: true });
 mkdirSync(DATA_DIR, { recursive: true });
 
@@ -31,7 +36,14 @@ const devApiKey = () => localSecret('FUNNEL_API_KEY', 'dev-api-key', () => `fnl_
 const tokenSecret = () => localSecret('FUNNEL_TOKEN_SECRET', 'visitor-token-secret', () => randomBytes(32).toString('base64url'));
 
 try {
-  const funnel = await startFunnel({ port, dataDir: `${DATA_DIR}/dynamodb`, apiKey: devApiKey(), tokenSecret: tokenSecret(), logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn' });
+  const funnel = await startFunnel({
+    port,
+    sesPort,
+    dataDir: `${DATA_DIR}/dynamodb`,
+    apiKey: devApiKey(),
+    tokenSecret: tokenSecret(),
+    logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn',
+  });
   const { url } = funnel;
   // How operator scripts (`npm run rescore`) reach this DynamoDB Local: a second one on the same files fails writes.
   const endpointFile = `${DATA_DIR}/dynamodb-endpoint.json`;
@@ -45,6 +57,7 @@ Funnel is running.
   API              ${url}/v1
   OpenAPI          ${url}/v1/openapi.json
   Health           ${url}/health
+  Mail viewer      ${funnel.ses.viewerUrl}  (SES emulator: every email the funnel sends, within seconds)
   DynamoDB Local   ${funnel.dynamoEndpoint}  (table "${funnel.tableName}", data in ${DATA_DIR}/dynamodb)
   Dev API key      ${funnel.apiKey}
 

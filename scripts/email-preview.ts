@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, parseConfig, type Form, type Site } from '../functions/core/config.js';
 import { DEFAULT_CONFIRMATION, SAMPLE_MERGE_VALUES, renderEmail, senderOf, type EmailTemplateParts, type MergeValues, type RenderedEmail } from '../functions/core/nurture/index.js';
+import { mergeValues } from '../functions/use-cases/send-mail.js';
 
 /**
  * Render a form's emails with sample data, for review before they go out.
@@ -34,15 +35,10 @@ export function formEmails(form: Form): { name: string; template: EmailTemplateP
   ];
 }
 
-/** The form's values merged over the sample lead. */
+/** The sample lead, with the form's own values, merged exactly as a real send merges them. */
 export function previewValues(site: Site, form: Form): MergeValues {
-  return {
-    ...SAMPLE_MERGE_VALUES,
-    siteName: site.name,
-    formTitle: form.title,
-    ...(form.kind === 'gated-content' ? { leadMagnetTitle: form.leadMagnet.title, leadMagnetUrl: form.leadMagnet.url } : { leadMagnetTitle: undefined, leadMagnetUrl: undefined }),
-    ...(form.kind === 'free-trial' && form.trialUrl ? { trialUrl: form.trialUrl } : { trialUrl: undefined }),
-  };
+  const { firstName, lastName, company, jobTitle, email, confirmUrl } = SAMPLE_MERGE_VALUES;
+  return { confirmUrl, ...mergeValues(site, form, { email, profile: { firstName, lastName, company, jobTitle } }) };
 }
 
 /** Render the form's emails (or one of them) with sample data. */

@@ -13,6 +13,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Per-field problems keyed by path, as in a validation error. */
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
   }
@@ -41,7 +43,7 @@ export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
 
 /** The single place where an error becomes a status. Only errors we mean to show are shown. */
 function toResponse(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
-  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } } };
   if (!(error instanceof DomainError)) return undefined;
   const fields = error instanceof ValidationError || error instanceof InvalidVisitorTokenError ? error.fields : undefined;
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(fields && { fields }) } };

@@ -10,6 +10,9 @@ export const ROUTES = [
   { routeKey: 'GET /v1/leads', group: 'leads' },
   { routeKey: 'GET /v1/openapi.json', group: 'openapi' },
   { routeKey: 'GET /widget.js', group: 'widget' },
+  { routeKey: 'GET /v1/confirm', group: 'mail' },
+  { routeKey: 'GET /v1/unsubscribe', group: 'mail' },
+  { routeKey: 'POST /v1/unsubscribe', group: 'mail' },
 ] as const;
 
 export type RouteGroup = (typeof ROUTES)[number]['group'];

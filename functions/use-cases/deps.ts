@@ -1,5 +1,5 @@
 import type { ConfigIndex } from '../core/config.js';
-import type { ApiKeyStore, Clock, DueChecks, IdGenerator, LeadRepository, RateLimiter, VisitorTokens } from '../core/ports.js';
+import type { ApiKeyStore, Clock, DueChecks, IdGenerator, LeadRepository, MailLinks, MailQueue, Mailer, NurtureStore, RateLimiter, SendThrottle, VisitorTokens } from '../core/ports.js';
 
 /** Everything the use cases need, built once by the composition root (or by a test). */
 export interface Deps {
@@ -11,4 +11,11 @@ export interface Deps {
   ids: IdGenerator;
   visitorTokens: VisitorTokens;
   due: DueChecks;
+  /** Nurture: enrolments, send records, opt-ins, unsubscribes, suppression. */
+  nurture: NurtureStore;
+  mailer: Mailer;
+  mailLinks: MailLinks;
+  /** Carries mail jobs to the sender (SQS on AWS). */
+  mailQueue: MailQueue;
+  sendThrottle: SendThrottle;
 }

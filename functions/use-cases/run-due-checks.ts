@@ -11,25 +11,29 @@ const PARALLEL_DAYS = 8;
 
 export interface DueRunResult {
   rescored: number;
+  /** Nurture steps handed to the sender's queue. */
+  queued: number;
   failed: { siteId: string; at: string; error: string }[];
   /** The first day not yet fully drained, after this run. */
   cursor: string;
 }
 
 /**
- * Re-score the leads whose decay check is due (decay may have moved them across a stage threshold).
+ * Run the scheduled work that is due: nurture steps and decay re-scores (decay may have moved a lead
+ * across a stage threshold).
  * 1. start at the cursor (the first day not yet fully drained; 400 days back on a first run)
- * 2. for each day up to now: re-score every lead due by now, then delete its check
+ * 2. for each day up to now: queue every due nurture step for the sender, re-score every lead whose decay
+ *    check is due, and delete each check once done
  * 3. move the cursor past every day that is over and fully drained; a check that fails stays (and holds
  *    the cursor), is retried on every run and is reported, so nothing is skipped silently
  * Re-scoring schedules the lead's next check, so a lead is checked exactly when its stage could change.
  */
-export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due'>): Promise<DueRunResult> {
+export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue'>): Promise<DueRunResult> {
   const now = deps.clock.now();
   const until = now.toISOString();
   const start = (await deps.due.cursor()) ?? daysBefore(now, FIRST_RUN_LOOKBACK_DAYS);
   const current = dueDay(until);
-  const result: DueRunResult = { rescored: 0, failed: [], cursor: start };
+  const result: DueRunResult = { rescored: 0, queued: 0, failed: [], cursor: start };
   let drainedSoFar = true;
   const days: string[] = [];
   for (let day = start; day <= current; day = nextDay(day)) days.push(day);
@@ -40,7 +44,20 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
     const listed = await Promise.all(batch.map((day) => deps.due.list(day, until)));
     for (const [j, day] of batch.entries()) {
       let failedHere = false;
-      for (const check of listed[j]!) {
+      const checks = listed[j]!;
+      const steps = checks.filter((c) => c.sequenceId !== undefined);
+      if (steps.length) {
+        // Due nurture steps go to the sender's queue in one go; each check is deleted once its job is queued.
+        try {
+          await deps.mailQueue.enqueue(steps.map((c) => ({ type: 'step', siteId: c.siteId, emailKey: c.emailKey, sequenceId: c.sequenceId! })));
+          await Promise.all(steps.map((c) => deps.due.done(c)));
+          result.queued += steps.length;
+        } catch (error) {
+          failedHere = true;
+          result.failed.push({ siteId: steps[0]!.siteId, at: steps[0]!.at, error: (error as Error).message });
+        }
+      }
+      for (const check of checks.filter((c) => c.sequenceId === undefined)) {
         try {
           await rescoreLead(deps, check);
           await deps.due.done(check);

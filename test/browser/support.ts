@@ -34,7 +34,8 @@ export interface OpenedPage {
  * @example const { page, errors } = await openPage(browser, url, { referer: 'https://news.example.com/' });
  */
 export async function openPage(browser: Browser, url: string, options: { referer?: string; init?: () => void } = {}): Promise<OpenedPage> {
-  const context = await browser.newContext();
+  // A fixed time zone, so what the widget reports is known (the default would be this machine's).
+  const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
   if (options.init) await context.addInitScript(options.init);
   const page = await context.newPage();
   const errors: string[] = [];

@@ -262,7 +262,7 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     expect(api.submissions).toHaveLength(1);
   });
 
-  it('posts the page context, an empty honeypot and startedAt in server time', async () => {
+  it('posts the page context (with the browser time zone), an empty honeypot and startedAt in server time', async () => {
     // Prepare
     const path = '/post?utm_source=newsletter&utm_medium=email&utm_campaign=launch&utm_term=&x=1';
     const { page } = await openPost(path, { referer: 'http://news.example.com/item?id=42' });
@@ -278,7 +278,7 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     const referrer = await page.evaluate(() => document.referrer);
     expect(referrer).toMatch(/^http:\/\/news\.example\.com\//);
     expect(Object.keys(body).sort()).toEqual(['consent', 'context', 'fields', 'hp', 'startedAt', 'submissionId']);
-    expect(body.context).toEqual({ pageUrl: `${api.pageOrigin}${path}`, referrer, utm: { source: 'newsletter', medium: 'email', campaign: 'launch' } });
+    expect(body.context).toEqual({ pageUrl: `${api.pageOrigin}${path}`, referrer, utm: { source: 'newsletter', medium: 'email', campaign: 'launch' }, timeZone: 'Europe/Berlin' });
     expect(body.fields).toEqual({ email: 'ada@example.com', jobTitle: 'CTO' });
     expect(body.consent).toEqual({ marketing: false });
     expect(body.hp).toBe('');

@@ -83,12 +83,12 @@ describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', ()
   });
 
   it('re-scores when decay is due: months later the scheduled check moves the lead back (regression on)', async () => {
-    expect(await funnel.runDueChecks()).toEqual({ rescored: 0, failed: 0 });
+    expect(await funnel.runDueChecks()).toMatchObject({ rescored: 0, failed: 0 });
     // Fit 15 + trial 30 (no decay) + ebook 10 (60 d) + pricing 24 (14 d) + docs 2 (30 d): the total falls
     // under 50 once the decaying 36 points are under 5, well within half a year.
     clock.advance(180 * 86_400_000);
     const run = await funnel.runDueChecks();
-    expect(run).toEqual({ rescored: 1, failed: 0 });
+    expect(run).toMatchObject({ rescored: 1, failed: 0 });
     const lead = await getLead(leadId);
     expect(lead.stage).toBe('lead');
     expect(lead.score!.total).toBeLessThan(50);

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import rawConfig from '../../config/funnel.config.js';
-import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryDueChecks, InMemoryLeadRepository } from '../../functions/adapters/memory.js';
+import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from '../../functions/adapters/memory.js';
+import { HmacMailLinks } from '../../functions/adapters/mail-links.js';
+import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
+import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
@@ -39,11 +42,21 @@ export function cloneSite(site: SiteInput, id: string): SiteInput {
   return copy;
 }
 
-/** Use-case dependencies with in-memory adapters, a fake clock and one API key for every site. */
+/** The public API's base URL in tests: links in emails point at it. */
+export const PUBLIC_API_URL = 'https://api.test';
+
+/**
+ * Use-case dependencies with in-memory adapters, a fake clock and one API key for every site. The nurture
+ * store shares the lead repository's leads and due checks (as they share the table); the mailer keeps an
+ * outbox and the mail queue collects jobs (`queue.take()`).
+ */
 export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const clock = new FakeClock();
   const due = new InMemoryDueChecks();
   const leads = new InMemoryLeadRepository(due);
+  const nurture = new InMemoryNurtureStore(leads, due);
+  const mailer = new InMemoryMailer();
+  const queue = new InMemoryMailQueue();
   const apiKeys = new InMemoryApiKeyStore();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
@@ -56,10 +69,18 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     rateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: async () => TOKEN_SECRET, clock }),
     due,
+    nurture,
+    mailer,
+    mailLinks: new HmacMailLinks({ secret: async () => TOKEN_SECRET, clock, baseUrl: PUBLIC_API_URL }),
+    mailQueue: queue,
+    sendThrottle: unthrottled,
     log: jsonLogger('silent'),
   };
-  return { deps, clock, leads, apiKeys, due };
+  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue };
 }
+
+/** {@link fakeDeps} for the mail side, with an optional config: `fakeMailDeps(testConfig((c) => …))`. */
+export const fakeMailDeps = (config?: FunnelConfigInput) => fakeDeps(config ? { rawConfig: config } : {});
 
 /** A valid submission body for the demo `ebook` form, built step by step. */
 export class SubmissionBuilder {

@@ -28,6 +28,20 @@ describe('Use case: submitForm', () => {
     expect(lead?.timeline).toEqual([expect.objectContaining({ type: 'form_submitted', formId: 'ebook', formKind: 'gated-content', userAgent: 'Mozilla/5.0 test', submissionId: body.submissionId })]);
   });
 
+  it("keeps the browser's time zone on the lead's source (canonical spelling); drops one this server does not know; refuses a malformed one", async () => {
+    // Prepare
+    const { deps, leads } = fakeDeps();
+    const withZone = (email: string, timeZone: unknown) => aSubmission().withEmail(email).with('context', { timeZone }).build();
+    // Act
+    const known = await submitForm(deps, input(withZone('a@acme.com', 'europe/berlin')));
+    const unknown = await submitForm(deps, input(withZone('b@acme.com', 'Mars/Olympus_Mons')));
+    const hostile = submitForm(deps, input(withZone('c@acme.com', '../../etc/passwd')));
+    // Assess
+    expect((await leads.findById(known.body.leadId))?.sources.latest.timeZone).toBe('Europe/Berlin');
+    expect((await leads.findById(unknown.body.leadId))?.sources.latest).not.toHaveProperty('timeZone');
+    await expect(hostile).rejects.toMatchObject({ fields: { 'context.timeZone': expect.stringMatching(/IANA/) } });
+  });
+
   it('merges a later submission for the same address (any case) into the same lead without blanking known fields', async () => {
     const { deps, clock, leads } = fakeDeps();
     const first = await submitForm(deps, input(aSubmission().build()));

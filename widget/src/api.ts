@@ -54,7 +54,7 @@ const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
 /** The API only takes http(s) page URLs; anything else (file:, about:, app schemes) is left out. */
 export const httpUrl = (u: string) => /^https?:\/\//i.test(u);
 
-/** Where the visitor is and came from: the page URL, the referrer and any utm_* parameters (non-empty only). */
+/** Where the visitor is and came from: the page URL, the referrer, any utm_* parameters (non-empty only) and the time zone. */
 export function pageContext() {
   const q = new URLSearchParams(location.search);
   const utm: Record<string, string> = {};
@@ -63,9 +63,12 @@ export function pageContext() {
     if (v) utm[k] = v.slice(0, 200);
   }
   const ref = document.referrer;
+  // The visitor's time zone: nurture emails then leave inside the send window of the reader's own day.
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return {
     ...(httpUrl(location.href) && { pageUrl: location.href.slice(0, 2048) }),
     ...(httpUrl(ref) && { referrer: ref.slice(0, 2048) }),
     ...(Object.keys(utm).length && { utm }),
+    ...(timeZone && { timeZone }),
   };
 }

@@ -1,0 +1,57 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { fromEnvironment, type AppDeps } from '../composition.js';
+import type { MailJob } from '../core/ports.js';
+import { handleMailJob } from '../use-cases/send-mail.js';
+
+const Ref = { siteId: z.string().min(1), emailKey: z.string().regex(/^[0-9a-f]{64}$/) };
+/** A mail job as queued (by the stream consumer or the due-step drainer). */
+export const MailJobMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('submitted'), ...Ref, submissionId: z.string().min(1) }),
+  z.strictObject({ type: z.literal('confirmed'), ...Ref, submissionId: z.string().min(1) }),
+  z.strictObject({ type: z.literal('step'), ...Ref, sequenceId: z.string().min(1) }),
+]) satisfies z.ZodType<MailJob>;
+
+/**
+ * The sender: an SQS consumer of mail jobs. Jobs of different leads run concurrently, jobs of one lead one
+ * after another. A job that fails (SES throttling or an outage, a send another worker holds) is reported
+ * as a batch item failure: SQS delivers it again after the visibility timeout, and after the queue's
+ * `maxReceiveCount` moves it to the dead-letter queue, from where it can be redriven. A message that is
+ * not a mail job is reported too, so it ends in the dead-letter queue for a person to look at.
+ */
+export const makeSendEmailHandler =
+  (deps: () => AppDeps) =>
+  async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const byLead = new Map<string, SQSRecord[]>();
+    for (const record of event.Records) {
+      const key = leadOf(record.body) ?? record.messageId;
+      byLead.set(key, [...(byLead.get(key) ?? []), record]);
+    }
+    const failed: string[] = [];
+    await Promise.all(
+      [...byLead.values()].map(async (records) => {
+        for (const record of records) {
+          try {
+            const job = MailJobMessage.parse(JSON.parse(record.body));
+            const result = await handleMailJob(deps(), job);
+            if (result.sent.length || result.note) deps().log.info('mail job', { type: job.type, siteId: job.siteId, sent: result.sent.length, note: result.note });
+          } catch (error) {
+            deps().log.warn('mail job failed', { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error: (error as Error).name, detail: (error as Error).message });
+            failed.push(record.messageId);
+          }
+        }
+      }),
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+
+const leadOf = (body: string): string | undefined => {
+  try {
+    const { siteId, emailKey } = JSON.parse(body) as { siteId?: string; emailKey?: string };
+    return siteId && emailKey ? `${siteId}#${emailKey}` : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export const handler = makeSendEmailHandler(fromEnvironment);

@@ -1,0 +1,58 @@
+import type { MailEvent } from '../core/ports.js';
+import type { Deps } from './deps.js';
+
+/** Soft bounces (mailbox full, temporary failures) tolerated before an address is suppressed like a hard bounce. */
+export const SOFT_BOUNCE_LIMIT = 3;
+
+/** Paths of Funnel's own links in emails: clicking them is not engagement with the content. */
+const OWN_LINKS = /\/v1\/(unsubscribe|confirm)(\?|$)/;
+
+export type MailEventOutcome = 'suppressed' | 'soft-bounce' | 'recorded' | 'duplicate' | 'ignored';
+
+/**
+ * React to what the mail service reports about an email Funnel sent.
+ * - hard bounce or complaint: suppress the address at once (nothing more is ever sent to it from this site;
+ *   every sequence stops at its next step) and record it on the timeline
+ * - soft bounce: count it; at {@link SOFT_BOUNCE_LIMIT} the address is suppressed like a hard bounce
+ * - open or click (where tracked): an engagement event on the lead's timeline, which re-scores the lead
+ *   (clicks on the unsubscribe or confirmation link do not count)
+ * Every reaction is idempotent: SES delivers events at least once.
+ */
+export async function handleMailEvent(deps: Pick<Deps, 'nurture'>, event: MailEvent): Promise<MailEventOutcome> {
+  const ref = { siteId: event.siteId, emailKey: event.emailKey };
+  const ids = { ...(event.kind && { kind: event.kind }), ...(event.sequenceId && { sequenceId: event.sequenceId }), ...(event.stepId && { stepId: event.stepId }) };
+  switch (event.type) {
+    case 'complained':
+      await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'complained', ...(event.detail && { detail: event.detail }) });
+      return 'suppressed';
+    case 'bounced': {
+      if (!event.permanent && (await deps.nurture.countSoftBounce(ref)) < SOFT_BOUNCE_LIMIT) return 'soft-bounce';
+      const detail = event.permanent ? event.detail : `${SOFT_BOUNCE_LIMIT} soft bounces, the last: ${event.detail}`;
+      await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'bounced', detail });
+      return 'suppressed';
+    }
+    case 'opened':
+    case 'clicked': {
+      const link = event.type === 'clicked' ? linkOf(event.link) : undefined;
+      if (event.type === 'clicked' && (!link || OWN_LINKS.test(event.link))) return 'ignored';
+      const outcome = await deps.nurture.recordEngagement(ref, {
+        type: event.type === 'opened' ? 'email_opened' : 'email_clicked',
+        at: event.at,
+        eventId: `${event.messageId}.${event.type}.${Date.parse(event.at)}`,
+        ...ids,
+        ...(link && { link }),
+      });
+      return outcome === 'unknown' ? 'ignored' : outcome;
+    }
+  }
+}
+
+/** A clicked link without its query string or fragment (they can carry anything). */
+function linkOf(raw: string): string | undefined {
+  try {
+    const url = new URL(raw);
+    return /^https?:$/.test(url.protocol) ? `${url.origin}${url.pathname}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,251 @@
+import type { Form, Site } from '../core/config.js';
+import type { EmailKind, FormSubmittedEntry } from '../core/contracts.js';
+import { PermanentMailError, TransientMailError } from '../core/errors.js';
+import {
+  DEFAULT_CONFIRMATION,
+  afterSend,
+  applyDecision,
+  decide,
+  effectiveTimeZone,
+  enrol,
+  localDay,
+  renderEmail,
+  senderOf,
+  type EmailTemplateParts,
+  type EnrolmentState,
+  type Mailbox,
+  type MergeValues,
+  type NurtureLead,
+  type Sequence,
+  type SiteEmail,
+} from '../core/nurture/index.js';
+import type { MailJob, MailLead, OutgoingEmail } from '../core/ports.js';
+import type { Deps } from './deps.js';
+
+/**
+ * How long a claimed send may stay in flight before another worker takes it over. Well above the sender's
+ * 30 s timeout, so a live worker is never overtaken; a worker that died mid-send is.
+ */
+export const SEND_CLAIM_STALE_MS = 5 * 60_000;
+
+export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle'>;
+
+/** What handling one job did, for logs and tests. */
+export interface MailJobResult {
+  /** Send keys of the emails handed to the mail service by this run. */
+  sent: string[];
+  /** Why nothing (more) happened, when that is worth saying. */
+  note?: string;
+}
+
+/**
+ * Handle one mail job: send the emails it calls for, each exactly once, and move the lead through its
+ * sequences. Safe to run twice or concurrently for the same job.
+ * 1. read the lead (one consistent Query: profile, consent, submissions, opt-ins, enrolments, sends)
+ * 2. `submitted`: on a double opt-in form not yet confirmed, send the confirmation email; otherwise as `confirmed`
+ * 3. `confirmed`: send the delivery email, then enrol in the form's sequence (with marketing consent
+ *    when the form asks for it); unsubscribed or suppressed leads get nothing
+ * 4. `step`: ask the sequence state machine: send the due step (then advance), wait, defer (daily cap) or exit
+ * Every send is claimed before SES is called and marked after, so a retry cannot double it.
+ * @throws TransientMailError when SES throttles or is down, or another worker holds the send: retry later
+ */
+export async function handleMailJob(deps: MailDeps, job: MailJob): Promise<MailJobResult> {
+  const site = deps.config.findSite(job.siteId);
+  if (!site?.email) return { sent: [], note: `site "${job.siteId}" sends no email` };
+  const lead = await deps.nurture.load(job);
+  if (!lead) return { sent: [], note: 'no such lead (erased?)' };
+  const ctx: SendContext = { deps, site, siteEmail: site.email, lead };
+  if (job.type === 'step') return onStepDue(ctx, job.sequenceId);
+
+  const submission = lead.submissions.find((s) => s.submissionId === job.submissionId);
+  const form = submission && site.forms.find((f) => f.id === submission.formId);
+  if (!submission || !form) return { sent: [], note: 'no such submission' };
+  if (job.type === 'submitted' && form.doubleOptIn && !confirmedFor(lead, form.id)) return sendConfirmation(ctx, form, submission);
+  return deliver(ctx, form, submission);
+}
+
+interface SendContext {
+  deps: MailDeps;
+  site: Site;
+  siteEmail: SiteEmail;
+  lead: MailLead;
+}
+
+/** Whether the lead confirmed its address on this form before (a returning reader need not confirm again). */
+const confirmedFor = (lead: MailLead, formId: string): boolean =>
+  lead.submissions.some((s) => s.formId === formId && lead.optIns.includes(s.submissionId));
+
+const blocked = (lead: MailLead): string | undefined => (lead.unsubscribedAt ? 'unsubscribed' : lead.suppressed ? `suppressed (${lead.suppressed})` : undefined);
+
+async function sendConfirmation(ctx: SendContext, form: Form, submission: FormSubmittedEntry): Promise<MailJobResult> {
+  const why = blocked(ctx.lead);
+  if (why) return { sent: [], note: why };
+  const confirmUrl = await ctx.deps.mailLinks.confirmUrl(ctx.site.id, ctx.lead.leadId, submission.submissionId);
+  const template = form.email?.confirmation ?? DEFAULT_CONFIRMATION;
+  const outcome = await sendOnce(ctx, form, { kind: 'confirmation', sendKey: `confirmation#${submission.submissionId}`, template, values: { confirmUrl } });
+  return { sent: outcome === 'sent' ? [`confirmation#${submission.submissionId}`] : [] };
+}
+
+async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEntry): Promise<MailJobResult> {
+  const why = blocked(ctx.lead);
+  if (why) return { sent: [], note: why };
+  const sent: string[] = [];
+  const delivery = form.email?.delivery;
+  if (delivery) {
+    const sendKey = `delivery#${submission.submissionId}`;
+    if ((await sendOnce(ctx, form, { kind: 'delivery', sendKey, template: delivery })) === 'sent') sent.push(sendKey);
+  }
+  const sequence = form.email?.sequence;
+  // Marketing needs consent where the form asks for it: a reader who left the box unticked gets the ebook, not the sequence.
+  const mayMarket = form.consent?.marketing ? submission.consent?.granted === true : true;
+  if (sequence && mayMarket && !ctx.lead.enrolments.some((e) => e.state.sequenceId === sequence.id)) {
+    const now = ctx.deps.clock.now();
+    const state = enrol(sequence, now, effectiveTimeZone(ctx.lead.timeZone, ctx.siteEmail.timeZone));
+    await ctx.deps.nurture.enrol(ctx.lead, { state, formId: form.id, enrolledAt: now.toISOString() });
+  }
+  return { sent };
+}
+
+async function onStepDue(ctx: SendContext, sequenceId: string): Promise<MailJobResult> {
+  const { deps, lead } = ctx;
+  const enrolment = lead.enrolments.find((e) => e.state.sequenceId === sequenceId);
+  if (!enrolment) return { sent: [], note: `not enrolled in "${sequenceId}"` };
+  const form = ctx.site.forms.find((f) => f.id === enrolment.formId);
+  const sequence = form?.email?.sequence?.id === sequenceId ? form.email.sequence : undefined;
+  const from = enrolment.state;
+  const now = deps.clock.now();
+  if (!form || !sequence) {
+    // The sequence was removed from the config: nothing more can be sent in it.
+    await moveIfChanged(ctx, from, applyDecision(from, { type: 'completed' }), now);
+    return { sent: [], note: `sequence "${sequenceId}" is no longer configured` };
+  }
+  const timeZone = effectiveTimeZone(lead.timeZone, ctx.siteEmail.timeZone);
+  const decision = decide(from, sequence, nurtureLeadOf(lead), ctx.siteEmail, now, sentToday(lead, now, timeZone));
+  if (decision.type !== 'send') {
+    await moveIfChanged(ctx, from, applyDecision(from, decision), now);
+    return { sent: [], note: decision.type };
+  }
+  const step = sequence.steps[decision.stepIndex]!;
+  const sendKey = stepSendKey(sequence, step.id);
+  const outcome = await sendOnce(ctx, form, { kind: 'step', sendKey, template: step, sequenceId, stepId: step.id });
+  if (outcome === 'failed' || outcome === 'failed-before') {
+    await moveIfChanged(ctx, from, applyDecision(from, { type: 'exit', reason: 'send-failed', detail: 'the mail service refused the address' }), now);
+    return { sent: [], note: 'send failed' };
+  }
+  // Sent now or by an earlier run that died before advancing: advance from when it left.
+  const sentAt = outcome === 'sent' ? now : new Date(lead.sends.find((s) => s.sendKey === sendKey)?.at ?? now.toISOString());
+  await deps.nurture.moveEnrolment(lead, from, afterSend(from, sequence, sentAt, timeZone), now.toISOString());
+  return { sent: outcome === 'sent' ? [sendKey] : [] };
+}
+
+export const stepSendKey = (sequence: Pick<Sequence, 'id'>, stepId: string): string => `step#${sequence.id}#${stepId}`;
+
+async function moveIfChanged(ctx: SendContext, from: EnrolmentState, to: EnrolmentState, now: Date): Promise<void> {
+  if (JSON.stringify(from) !== JSON.stringify(to)) await ctx.deps.nurture.moveEnrolment(ctx.lead, from, to, now.toISOString());
+}
+
+/** What the state machine needs to know about the lead, fresh from the table. */
+export function nurtureLeadOf(lead: MailLead): NurtureLead {
+  return {
+    stage: lead.stage,
+    unsubscribed: lead.unsubscribedAt !== undefined,
+    suppressed: lead.suppressed,
+    formsSubmitted: [...new Set(lead.submissions.map((s) => s.formId))],
+    timeZone: lead.timeZone,
+  };
+}
+
+/** Sequence emails the lead got today (its local day), across all sequences: what the daily cap counts. */
+export function sentToday(lead: MailLead, now: Date, timeZone: string): number {
+  const today = localDay(now, timeZone);
+  return lead.sends.filter((s) => s.kind === 'step' && s.status === 'sent' && localDay(new Date(s.at), timeZone) === today).length;
+}
+
+interface OneEmail {
+  kind: EmailKind;
+  sendKey: string;
+  template: EmailTemplateParts;
+  sequenceId?: string;
+  stepId?: string;
+  values?: MergeValues;
+}
+
+/**
+ * Send one email at most once: claim it, hand it to the mail service, mark it sent. A transient failure
+ * releases the claim (the job is retried); a permanent one is recorded and never retried.
+ */
+async function sendOnce(ctx: SendContext, form: Form, email: OneEmail): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before'> {
+  const { deps, lead, site, siteEmail } = ctx;
+  const at = deps.clock.now().toISOString();
+  const ids = { ...(email.sequenceId && { sequenceId: email.sequenceId }), ...(email.stepId && { stepId: email.stepId }) };
+  const claim = await deps.nurture.claimSend(lead, { sendKey: email.sendKey, kind: email.kind, ...(email.sequenceId && { sequenceId: email.sequenceId }) }, at, SEND_CLAIM_STALE_MS);
+  if (claim === 'sent') return 'sent-before';
+  if (claim === 'failed') return 'failed-before';
+  if (claim === 'busy') throw new TransientMailError(`another worker is sending ${email.sendKey}`);
+
+  const outgoing = await composeEmail(ctx, form, email);
+  let messageId: string;
+  try {
+    await deps.sendThrottle.acquire(site.id, siteEmail.sendRatePerSecond);
+    ({ messageId } = await deps.mailer.send(outgoing));
+  } catch (error) {
+    if (error instanceof PermanentMailError) {
+      await deps.nurture.markFailed(lead, email.sendKey, { type: 'email_failed', at, kind: email.kind, formId: form.id, ...ids, reason: error.reason });
+      return 'failed';
+    }
+    await deps.nurture.releaseSend(lead, email.sendKey);
+    throw error instanceof TransientMailError ? error : new TransientMailError((error as Error).message, { cause: error });
+  }
+  await deps.nurture.markSent(lead, email.sendKey, { type: 'email_sent', at, kind: email.kind, formId: form.id, ...ids, subject: outgoing.subject, messageId });
+  return 'sent';
+}
+
+/** Render the template for this lead, with the footer, the RFC 8058 one-click unsubscribe headers and the tags SES events come back with. */
+async function composeEmail(ctx: SendContext, form: Form, email: OneEmail): Promise<OutgoingEmail> {
+  const { deps, lead, site, siteEmail } = ctx;
+  const unsubscribeUrl = await deps.mailLinks.unsubscribeUrl(site.id, lead.leadId);
+  const sender = senderOf(siteEmail);
+  const rendered = renderEmail(email.template, { ...mergeValues(site, form, lead), ...email.values }, { footer: { postalAddress: siteEmail.postalAddress, unsubscribeUrl, senderName: sender.name } });
+  return {
+    to: lead.email,
+    from: formatMailbox(sender),
+    ...(siteEmail.replyTo && { replyTo: siteEmail.replyTo }),
+    ...rendered,
+    headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    tags: {
+      site: site.id,
+      lead: lead.emailKey,
+      kind: email.kind,
+      form: form.id,
+      ...(email.sequenceId && { sequence: email.sequenceId }),
+      ...(email.stepId && { step: email.stepId }),
+    },
+  };
+}
+
+/** The merge values of a real send: the lead's profile and the form's own values. */
+export function mergeValues(site: Site, form: Form, lead: Pick<MailLead, 'email' | 'profile'>): MergeValues {
+  const p = lead.profile;
+  return {
+    firstName: p.firstName,
+    lastName: p.lastName,
+    company: p.company,
+    jobTitle: p.jobTitle,
+    email: lead.email,
+    siteName: site.name,
+    formTitle: form.title,
+    ...(form.kind === 'gated-content' && { leadMagnetTitle: form.leadMagnet.title, leadMagnetUrl: form.leadMagnet.url }),
+    ...(form.kind === 'free-trial' && form.trialUrl && { trialUrl: form.trialUrl }),
+  };
+}
+
+/**
+ * A From header value: `"Acme Inc." <hello@acme.com>`; a non-ASCII display name is RFC 2047-encoded, as SES requires.
+ * @example formatMailbox({ name: 'Zoë', address: 'z@acme.com' }) // '=?UTF-8?B?Wm/Dqw==?= <z@acme.com>'
+ */
+export function formatMailbox(mailbox: Mailbox): string {
+  if (!mailbox.name) return mailbox.address;
+  // eslint-disable-next-line no-control-regex
+  const name = /^[\x20-\x7e]*$/.test(mailbox.name) ? `"${mailbox.name.replace(/["\\]/g, '\\$&')}"` : `=?UTF-8?B?${Buffer.from(mailbox.name, 'utf8').toString('base64')}?=`;
+  return `${name} <${mailbox.address}>`;
+}

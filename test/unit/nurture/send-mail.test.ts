@@ -1,0 +1,352 @@
+import { describe, expect, it } from 'vitest';
+import { emailKey } from '../../../functions/core/email.js';
+import { TransientMailError } from '../../../functions/core/errors.js';
+import type { MailJob } from '../../../functions/core/ports.js';
+import { handleMailEvent } from '../../../functions/use-cases/mail-events.js';
+import { confirmOptIn, unsubscribe } from '../../../functions/use-cases/mail-links.js';
+import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
+import { formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS } from '../../../functions/use-cases/send-mail.js';
+import { submitForm } from '../../../functions/use-cases/submit-form.js';
+import { aSubmission, fakeMailDeps, ORIGIN, testConfig } from '../../support/builders.js';
+
+const JANE = 'jane.doe@acme.com';
+const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+
+/** Submit a form as the widget would, then hand the sender the job the table stream would queue. */
+async function submitAndMail(t: ReturnType<typeof fakeMailDeps>, body = aSubmission().build(), formId = 'ebook') {
+  const answer = await submitForm(t.deps, { formId, body, origin: ORIGIN, clientIp: '203.0.113.7' });
+  const fields = body.fields as { email: string };
+  const job: MailJob = { type: 'submitted', siteId: 'demo', emailKey: emailKey(fields.email), submissionId: body.submissionId as string };
+  const result = await handleMailJob(t.deps, job);
+  return { answer, job, result, ref: { siteId: 'demo', emailKey: emailKey(fields.email) } };
+}
+
+/** What the scheduler does every minute: queue the due steps; then the sender handles each. */
+async function runScheduler(t: ReturnType<typeof fakeMailDeps>) {
+  await runDueChecks(t.deps);
+  const jobs = t.queue.take();
+  for (const job of jobs) await handleMailJob(t.deps, job);
+  return jobs;
+}
+
+/** A trial sign-up by the same reader (the trial form declares no job title). */
+const aTrial = () => ({ ...aSubmission().build(), fields: { email: JANE, firstName: 'Jane', company: 'Acme' } });
+
+const subjects = (t: ReturnType<typeof fakeMailDeps>, to = JANE) => t.mailer.to(to).map((e) => e.subject);
+
+describe('Use case: handleMailJob (nurture)', () => {
+  it('sends the delivery email at once, rendered for the lead, with the footer, one-click unsubscribe headers and tags', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    // Act
+    const { result } = await submitAndMail(t);
+    // Assess
+    expect(result.sent).toHaveLength(1);
+    const [email] = t.mailer.to(JANE);
+    expect(email).toMatchObject({ from: '"Acme" <hello@acme.example>', replyTo: 'team@acme.example', subject: 'Your copy of The Serverless Funnel Playbook' });
+    expect(email!.html).toContain('Hi Jane,');
+    expect(email!.html).toContain('href="http://localhost:3000/demo/assets/serverless-funnel-playbook.pdf"');
+    expect(email!.html).toContain('548 Market St');
+    expect(email!.text).toMatch(/Unsubscribe: https:\/\/api\.test\/v1\/unsubscribe\?token=u1\./);
+    expect(email!.headers['List-Unsubscribe']).toMatch(/^<https:\/\/api\.test\/v1\/unsubscribe\?token=u1\.[\w.-]+>$/);
+    expect(email!.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(email!.tags).toEqual({ site: 'demo', lead: emailKey(JANE), kind: 'delivery', form: 'ebook' });
+    expect(JSON.stringify(email!.headers)).not.toContain('@');
+  });
+
+  it('enrols a consenting reader in the sequence, first step due after its delay at the next window opening (site time zone)', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    t.clock.set('2026-11-22T10:00:00Z'); // Sunday, 05:00 in New York
+    // Act
+    const { ref } = await submitAndMail(t);
+    // Assess: +2 days = Tuesday 05:00 New York; the window (Mon–Fri 9–17) opens at 09:00 = 14:00 UTC
+    const lead = await t.deps.nurture.load(ref);
+    expect(lead!.enrolments.map((e) => e.state)).toEqual([{ sequenceId: 'ebook-nurture', stepIndex: 0, nextAt: '2026-11-24T14:00:00.000Z', status: 'active' }]);
+    expect([...t.due.checks.values()]).toEqual([expect.objectContaining({ at: '2026-11-24T14:00:00.000Z', sequenceId: 'ebook-nurture' })]);
+  });
+
+  it("uses the reader's own time zone when the browser told it", async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    t.clock.set('2026-11-22T10:00:00Z');
+    const body = aSubmission().with('context', { timeZone: 'Europe/Berlin' }).build();
+    // Act
+    const { ref } = await submitAndMail(t, body);
+    // Assess: Sunday 11:00 in Berlin + 2 days = Tuesday 11:00, inside the window = 10:00 UTC
+    expect((await t.deps.nurture.load(ref))!.enrolments[0]!.state.nextAt).toBe('2026-11-24T10:00:00.000Z');
+  });
+
+  it('sends the delivery but does not enrol a reader who left the consent box unticked', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    // Act
+    const { ref } = await submitAndMail(t, aSubmission().with('consent', { marketing: false }).build());
+    // Assess
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+    expect((await t.deps.nurture.load(ref))!.enrolments).toEqual([]);
+  });
+
+  it('runs the whole sequence across weeks on a fake clock, each step once, in its window, then completes', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    t.clock.set('2026-11-22T10:00:00Z');
+    const { ref } = await submitAndMail(t);
+    const sentAt: string[] = [];
+    // Act: the scheduler runs every few minutes for three weeks
+    for (let minute = 0; minute < 21 * 24 * 60; minute += 15) {
+      t.clock.set(new Date(Date.parse('2026-11-22T10:00:00Z') + minute * 60_000));
+      const before = t.mailer.outbox.length;
+      await runScheduler(t);
+      if (t.mailer.outbox.length > before) sentAt.push(t.clock.now().toISOString());
+    }
+    // Assess
+    expect(subjects(t)).toEqual([
+      'Your copy of The Serverless Funnel Playbook',
+      'Three ideas from the playbook you can use this week',
+      'How Acme could double trial sign-ups',
+      'Want a 20-minute walkthrough?',
+    ]);
+    // Tue 09:00 NY, then +3 days = Fri 09:00, then +4 days = Tue 09:00 (all 14:00 UTC in winter)
+    expect(sentAt).toEqual(['2026-11-24T14:00:00.000Z', '2026-11-27T14:00:00.000Z', '2026-12-01T14:00:00.000Z']);
+    const lead = await t.deps.nurture.load(ref);
+    expect(lead!.enrolments[0]!.state).toMatchObject({ status: 'completed', stepIndex: 3 });
+    expect(t.due.checks.size).toBe(0);
+  });
+
+  it('sends each step exactly once when the same job is handled twice, or by two workers at once', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    await submitAndMail(t);
+    t.clock.set('2026-11-24T14:00:00Z');
+    await runDueChecks(t.deps);
+    const [job] = t.queue.take();
+    // Act
+    const concurrent = await Promise.allSettled([handleMailJob(t.deps, job!), handleMailJob(t.deps, job!)]);
+    await handleMailJob(t.deps, job!).catch(() => undefined);
+    await handleMailJob(t.deps, job!).catch(() => undefined);
+    // Assess
+    expect(subjects(t).filter((s) => s.startsWith('Three ideas'))).toHaveLength(1);
+    // A worker that found the send claimed by the other either saw it sent or was told to retry later.
+    for (const r of concurrent) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(TransientMailError);
+  });
+
+  it('retries through SES throttling: nothing is lost and nothing doubled', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    t.mailer.failNext('transient', 2);
+    const body = aSubmission().build();
+    await expect(submitAndMail(t, body)).rejects.toBeInstanceOf(TransientMailError);
+    const job: MailJob = { type: 'submitted', siteId: 'demo', emailKey: emailKey(JANE), submissionId: body.submissionId as string };
+    // Act: the queue redelivers the job until it goes through
+    await expect(handleMailJob(t.deps, job)).rejects.toBeInstanceOf(TransientMailError);
+    await handleMailJob(t.deps, job);
+    await handleMailJob(t.deps, job);
+    // Assess
+    expect(t.mailer.calls).toBe(3);
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+  });
+
+  it('takes over a send whose worker died mid-send, once the claim is stale', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    const body = aSubmission().build();
+    await submitForm(t.deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
+    const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
+    await t.deps.nurture.claimSend(ref, { sendKey: `delivery#${body.submissionId}`, kind: 'delivery' }, t.clock.now().toISOString(), SEND_CLAIM_STALE_MS);
+    const job: MailJob = { type: 'submitted', ...ref, submissionId: body.submissionId as string };
+    // Act + Assess: while the claim is fresh, another worker must wait; after it is stale it sends
+    await expect(handleMailJob(t.deps, job)).rejects.toBeInstanceOf(TransientMailError);
+    t.clock.advance(SEND_CLAIM_STALE_MS + 1);
+    await handleMailJob(t.deps, job);
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+  });
+
+  it('stops the sequence with a recorded reason when SES refuses the address for good', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    t.clock.set('2026-11-24T14:00:00Z');
+    t.mailer.failNext('permanent');
+    // Act
+    await runScheduler(t);
+    t.clock.set('2026-12-10T14:00:00Z');
+    await runScheduler(t);
+    // Assess
+    const lead = await t.deps.nurture.load(ref);
+    expect(lead!.enrolments[0]!.state).toMatchObject({ status: 'exited', exitReason: 'send-failed' });
+    const view = await t.deps.leads.findByEmail('demo', emailKey(JANE));
+    expect(view!.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['email_failed', 'sequence_exited']));
+    expect(t.mailer.calls).toBe(2);
+  });
+
+  it('after a one-click unsubscribe nothing more is sent, and the exit is on the timeline', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    const token = tokenOf(t.mailer.to(JANE)[0]!.headers['List-Unsubscribe']!.slice(1, -1));
+    // Act
+    expect(await unsubscribe(t.deps, token, 'one-click')).toEqual({ status: 'unsubscribed', siteName: 'Demo Blog' });
+    expect(await unsubscribe(t.deps, token, 'one-click')).toEqual({ status: 'already-unsubscribed', siteName: 'Demo Blog' });
+    t.clock.set('2026-12-31T14:00:00Z');
+    await runScheduler(t);
+    await submitAndMail(t); // downloading again after unsubscribing: not even the delivery goes out
+    // Assess
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+    const lead = await t.deps.nurture.load(ref);
+    expect(lead!.enrolments[0]!.state).toMatchObject({ status: 'exited', exitReason: 'unsubscribed' });
+    const view = await t.deps.leads.findByEmail('demo', emailKey(JANE));
+    expect(view!.timeline.filter((e) => e.type === 'unsubscribed')).toEqual([expect.objectContaining({ method: 'one-click' })]);
+    expect(view!.mail).toMatchObject({ unsubscribedAt: expect.any(String), sequences: [expect.objectContaining({ status: 'exited', exitReason: 'unsubscribed' })] });
+  });
+
+  it('rejects a forged unsubscribe token', async () => {
+    const t = fakeMailDeps();
+    await submitAndMail(t);
+    expect(await unsubscribe(t.deps, 'u1.ZGVtby54.AAAA', 'one-click')).toEqual({ status: 'invalid' });
+  });
+
+  it('ends the sequence when the lead starts a trial (an exit condition) and keeps the trial sequence going', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    // Act
+    await submitAndMail(t, aTrial(), 'trial');
+    t.clock.set('2026-11-24T14:00:00Z');
+    await runScheduler(t);
+    // Assess
+    const lead = await t.deps.nurture.load(ref);
+    const byId = Object.fromEntries(lead!.enrolments.map((e) => [e.state.sequenceId, e.state]));
+    expect(byId['ebook-nurture']).toMatchObject({ status: 'exited', exitReason: 'form-submitted', exitDetail: 'trial' });
+    expect(byId['trial-onboarding']).toMatchObject({ status: 'active', stepIndex: 1 });
+    expect(subjects(t)).toContain('Your first dashboard in five minutes');
+    expect(subjects(t)).not.toContain('Three ideas from the playbook you can use this week');
+  });
+
+  it('keeps a lead in several sequences to maxPerDay emails a day, deferring the rest to the next window', async () => {
+    // Prepare: both sequences' first steps fall due on the same morning; at most one email a day
+    const t = fakeMailDeps(
+      testConfig((c) => {
+        c.sites[0]!.email!.maxPerDay = 1;
+        c.sites[0]!.forms[1]!.email!.sequence!.steps[0]!.delay = { days: 2 };
+        delete c.sites[0]!.forms[0]!.email!.sequence!.exit!.formsSubmitted;
+      }),
+    );
+    t.clock.set('2026-11-22T10:00:00Z');
+    await submitAndMail(t);
+    await submitAndMail(t, aTrial(), 'trial');
+    // Act
+    t.clock.set('2026-11-24T14:00:00Z');
+    await runScheduler(t);
+    const firstDay = subjects(t).length;
+    t.clock.set('2026-11-25T14:00:00Z');
+    await runScheduler(t);
+    // Assess: two deliveries on Sunday; Tuesday one step; Wednesday the deferred one
+    expect(firstDay).toBe(3);
+    expect(subjects(t)).toHaveLength(4);
+  });
+});
+
+describe('Use case: confirmOptIn (double opt-in)', () => {
+  const doubleOptIn = () => testConfig((c) => void (c.sites[0]!.forms[0]!.doubleOptIn = true));
+
+  it('sends only the confirmation until the link is clicked; then the delivery, and the lead is enrolled', async () => {
+    // Prepare
+    const t = fakeMailDeps(doubleOptIn());
+    const { answer, ref, job } = await submitAndMail(t);
+    expect(answer.body.next).toEqual({ type: 'confirm-email' });
+    const [confirmation] = t.mailer.to(JANE);
+    const confirmUrl = /href="(https:\/\/api\.test\/v1\/confirm\?token=[^"]+)"/.exec(confirmation!.html)![1]!;
+    expect(confirmation!.subject).toBe('Please confirm your email address');
+    expect((await t.deps.nurture.load(ref))!.enrolments).toEqual([]);
+    // Act
+    expect(await confirmOptIn(t.deps, tokenOf(confirmUrl))).toEqual({ status: 'confirmed', siteName: 'Demo Blog' });
+    await handleMailJob(t.deps, { ...job, type: 'confirmed' });
+    expect(await confirmOptIn(t.deps, tokenOf(confirmUrl))).toEqual({ status: 'already-confirmed', siteName: 'Demo Blog' });
+    await handleMailJob(t.deps, { ...job, type: 'confirmed' });
+    // Assess
+    expect(subjects(t)).toEqual(['Please confirm your email address', 'Your copy of The Serverless Funnel Playbook']);
+    expect((await t.deps.nurture.load(ref))!.enrolments).toHaveLength(1);
+  });
+
+  it('refuses an expired or forged confirmation link', async () => {
+    // Prepare
+    const t = fakeMailDeps(doubleOptIn());
+    await submitAndMail(t);
+    const confirmUrl = /href="([^"]+\/v1\/confirm[^"]+)"/.exec(t.mailer.to(JANE)[0]!.html)![1]!.replace(/&amp;/g, '&');
+    // Act + Assess
+    expect(await confirmOptIn(t.deps, 'c1.bm9wZQ.AAAA')).toEqual({ status: 'invalid' });
+    t.clock.advance(8 * 86_400_000);
+    expect(await confirmOptIn(t.deps, tokenOf(confirmUrl))).toEqual({ status: 'expired' });
+  });
+});
+
+describe('Use case: handleMailEvent (bounces, complaints, opens, clicks)', () => {
+  const event = (over: Record<string, unknown>) => ({ siteId: 'demo', emailKey: emailKey(JANE), messageId: 'msg-1', at: '2026-11-23T10:00:00.000Z', ...over }) as never;
+
+  it('suppresses at once on a hard bounce: the sequence stops at its next step, recorded on the timeline', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    // Act
+    expect(await handleMailEvent(t.deps, event({ type: 'bounced', permanent: true, detail: 'Permanent / General' }))).toBe('suppressed');
+    t.clock.set('2026-11-24T14:00:00Z');
+    await runScheduler(t);
+    // Assess
+    expect(t.mailer.outbox).toHaveLength(1);
+    const lead = await t.deps.nurture.load(ref);
+    expect(lead).toMatchObject({ suppressed: 'bounced' });
+    expect(lead!.enrolments[0]!.state).toMatchObject({ status: 'exited', exitReason: 'bounced' });
+  });
+
+  it(`suppresses after repeated soft bounces only`, async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    const soft = event({ type: 'bounced', permanent: false, detail: 'Transient / MailboxFull' });
+    // Act + Assess
+    expect(await handleMailEvent(t.deps, soft)).toBe('soft-bounce');
+    expect(await handleMailEvent(t.deps, soft)).toBe('soft-bounce');
+    expect((await t.deps.nurture.load(ref))!.suppressed).toBeUndefined();
+    expect(await handleMailEvent(t.deps, soft)).toBe('suppressed');
+    expect((await t.deps.nurture.load(ref))!.suppressed).toBe('bounced');
+  });
+
+  it('suppresses on a complaint, which outranks an earlier bounce', async () => {
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    await handleMailEvent(t.deps, event({ type: 'bounced', permanent: true, detail: 'x' }));
+    await handleMailEvent(t.deps, event({ type: 'complained', detail: 'abuse' }));
+    expect((await t.deps.nurture.load(ref))!.suppressed).toBe('complained');
+  });
+
+  it('turns opens and clicks into engagement on the timeline (once each); clicks on the unsubscribe link do not count', async () => {
+    // Prepare
+    const t = fakeMailDeps();
+    await submitAndMail(t);
+    const click = event({ type: 'clicked', link: 'https://acme.example/pricing?utm_source=email', sequenceId: 'ebook-nurture', stepId: 'three-ideas', kind: 'step' });
+    // Act
+    const outcomes = [
+      await handleMailEvent(t.deps, event({ type: 'opened' })),
+      await handleMailEvent(t.deps, click),
+      await handleMailEvent(t.deps, click),
+      await handleMailEvent(t.deps, event({ type: 'clicked', link: 'https://api.test/v1/unsubscribe?token=u1.x.y' })),
+    ];
+    // Assess
+    expect(outcomes).toEqual(['recorded', 'recorded', 'duplicate', 'ignored']);
+    const view = await t.deps.leads.findByEmail('demo', emailKey(JANE));
+    const engaged = view!.timeline.filter((e) => e.type === 'email_opened' || e.type === 'email_clicked');
+    expect(engaged).toEqual([
+      expect.objectContaining({ type: 'email_opened' }),
+      expect.objectContaining({ type: 'email_clicked', link: 'https://acme.example/pricing', sequenceId: 'ebook-nurture' }),
+    ]);
+  });
+});
+
+describe('formatMailbox', () => {
+  it('quotes ASCII display names and encodes others as RFC 2047', () => {
+    expect(formatMailbox({ address: 'a@b.co' })).toBe('a@b.co');
+    expect(formatMailbox({ name: 'Acme "Labs"', address: 'a@b.co' })).toBe('"Acme \\"Labs\\"" <a@b.co>');
+    expect(formatMailbox({ name: 'Zoë', address: 'z@acme.com' })).toBe('=?UTF-8?B?Wm/Dqw==?= <z@acme.com>');
+  });
+});
