@@ -9,6 +9,7 @@ import rawConfig from '../config/funnel.config.js';
 import { startDynamoLocal } from '../local/dynamo.js';
 import { startFunnel } from '../local/runtime.js';
 import { buildWidget } from '../widget/build.js';
+import { benchDispatch } from './dispatch.js';
 import { benchRescore } from './rescore.js';
 import { benchScoring } from './scoring.js';
 import { median, percentile, printTable } from './stats.js';
@@ -16,7 +17,7 @@ import { median, percentile, printTable } from './stats.js';
 /**
  * `npm run bench`: each measurement is printed beside a baseline measured in the same run, because this
  * machine is shared and absolute times drift. Run with BENCH_N=<requests> to change the sample size.
- * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore).
+ * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore, dispatch).
  */
 const N = Number(process.env.BENCH_N ?? 300);
 
@@ -110,6 +111,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   capture: captureOverhead,
   scoring: benchScoring,
   rescore: benchRescore,
+  dispatch: benchDispatch,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in BENCHMARKS));
