@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigIndex, parseConfig } from '../functions/core/config.js';
+import { parseMailbox } from '../functions/core/nurture/config.js';
 import { StatefulStack } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
@@ -14,8 +15,11 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   leads: path.join(PROJECT_ROOT, 'functions/handlers/leads.ts'),
   openapi: path.join(PROJECT_ROOT, 'functions/handlers/openapi.ts'),
   widget: path.join(PROJECT_ROOT, 'functions/handlers/widget.ts'),
+  mail: path.join(PROJECT_ROOT, 'functions/handlers/mail-links.ts'),
   leadActivity: path.join(PROJECT_ROOT, 'functions/handlers/lead-activity.ts'),
   dueChecks: path.join(PROJECT_ROOT, 'functions/handlers/due-checks.ts'),
+  sendEmail: path.join(PROJECT_ROOT, 'functions/handlers/send-email.ts'),
+  mailEvents: path.join(PROJECT_ROOT, 'functions/handlers/mail-events.ts'),
 };
 
 /** Where `npm run build:widget` (run by infra/app.ts before synth) writes the bundle. */
@@ -34,6 +38,10 @@ export interface FunnelSettings {
   memorySize: number;
   /** Deletion protection + RETAIN on the table. */
   retainData: boolean;
+  /** The domain emails are sent from, verified in SES. Default: the domain of the first site's `email.from`. */
+  senderDomain?: string;
+  /** Where alarms are emailed (an SNS subscription to confirm once). */
+  alarmEmail?: string;
 }
 
 export const DEFAULT_SETTINGS: FunnelSettings = {
@@ -46,6 +54,14 @@ export const DEFAULT_SETTINGS: FunnelSettings = {
   memorySize: 512,
   retainData: true,
 };
+
+const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/** The domain of the first site's sender address: what SES must have verified. */
+export function defaultSenderDomain(config: ConfigIndex): string | undefined {
+  const from = config.config.sites.find((s) => s.email)?.email?.from;
+  return from ? parseMailbox(from)?.address.split('@')[1]?.toLowerCase() : undefined;
+}
 
 export class InvalidSettingError extends Error {
   constructor(key: string, value: unknown, expected: string) {
@@ -95,6 +111,16 @@ export function readSettings(app: App): FunnelSettings {
     memorySize: int('memorySize', DEFAULT_SETTINGS.memorySize, 128, 10_240),
     retainData: bool('retainData', DEFAULT_SETTINGS.retainData),
   };
+  const senderDomain = get('senderDomain');
+  if (senderDomain !== undefined) {
+    if (typeof senderDomain !== 'string' || !DOMAIN.test(senderDomain)) throw new InvalidSettingError('senderDomain', senderDomain, 'a domain name such as acme.com (the domain of your sender address)');
+    settings.senderDomain = senderDomain.toLowerCase();
+  }
+  const alarmEmail = get('alarmEmail');
+  if (alarmEmail !== undefined) {
+    if (typeof alarmEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(alarmEmail)) throw new InvalidSettingError('alarmEmail', alarmEmail, 'an email address');
+    settings.alarmEmail = alarmEmail;
+  }
   return settings;
 }
 
@@ -132,14 +158,23 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const settings = readSettings(app);
   const prefix = `${settings.stackPrefix}-${settings.stage}`;
 
+  const senderDomain = settings.senderDomain ?? defaultSenderDomain(config);
+  if (!senderDomain) throw new InvalidSettingError('senderDomain', undefined, 'required: no site in the config has an email sender to take it from');
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
+    senderDomain,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     description: `Funnel (${settings.stage}): HTTP API and functions`,
     table: stateful.table,
     visitorTokenSecret: stateful.visitorTokenSecret,
+    mail: {
+      identityArn: stateful.senderIdentity.emailIdentityArn,
+      configurationSetName: stateful.configurationSet.configurationSetName,
+      eventsTopic: stateful.mailEventsTopic,
+      ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
+    },
     allowedOrigins: config.allOrigins(),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,

@@ -1,5 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
@@ -11,18 +13,40 @@ export interface StatefulStackProps extends StackProps {
    * @default true
    */
   readonly retainData?: boolean;
+  /** The domain the emails are sent from (verified in SES with Easy DKIM). */
+  readonly senderDomain: string;
 }
 
+/** SES events Funnel reacts to or wants to see: sends, deliveries, bounces, complaints, rejects, opens, clicks, delays, rendering failures. */
+export const MAIL_EVENTS = [
+  ses.EmailSendingEvent.SEND,
+  ses.EmailSendingEvent.DELIVERY,
+  ses.EmailSendingEvent.BOUNCE,
+  ses.EmailSendingEvent.COMPLAINT,
+  ses.EmailSendingEvent.REJECT,
+  ses.EmailSendingEvent.OPEN,
+  ses.EmailSendingEvent.CLICK,
+  ses.EmailSendingEvent.DELIVERY_DELAY,
+  ses.EmailSendingEvent.RENDERING_FAILURE,
+] as const;
+
 /**
- * What must outlive a deploy: the one DynamoDB table. Its shape comes from `TABLE`, the same constants the
+ * What must outlive a deploy: the one DynamoDB table, the token secret, and the SES sending identity with
+ * its configuration set (a domain's sending reputation and DKIM keys must not be recreated by a deploy). Its shape comes from `TABLE`, the same constants the
  * local runtime's `createTableInput` uses, so local and production cannot drift (see test/infra).
  */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
   /** Signs visitor tokens. Stateful: rotating it logs every tracked visitor out of tracking. */
   readonly visitorTokenSecret: secretsmanager.Secret;
+  /** The verified sending domain. */
+  readonly senderIdentity: ses.EmailIdentity;
+  /** Every email goes through it: reputation metrics, suppression, and the event destination below. */
+  readonly configurationSet: ses.ConfigurationSet;
+  /** SES publishes the events of every email here (bounces, complaints, opens, clicks…). */
+  readonly mailEventsTopic: sns.Topic;
 
-  constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const retain = props.retainData ?? true;
 
@@ -51,6 +75,26 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      // Addresses that hard-bounce or complain are kept off every later send by SES itself, too.
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+    // Not KMS-encrypted: SES can publish only to a topic whose key policy lets it use a customer key, and the
+    // topic holds events for seconds on their way to an encrypted queue (stateless stack).
+    this.mailEventsTopic = new sns.Topic(this, 'MailEventsTopic', { displayName: 'Funnel SES events', enforceSSL: true });
+    this.configurationSet.addEventDestination('ToMailEventsTopic', { destination: ses.EventDestination.snsTopic(this.mailEventsTopic), events: [...MAIL_EVENTS] });
+    this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
+      identity: ses.Identity.domain(props.senderDomain),
+      configurationSet: this.configurationSet,
+    });
+    for (const [i, record] of this.senderIdentity.dkimRecords.entries()) {
+      new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}` });
+    }
+    new CfnOutput(this, 'ConfigurationSetName', { value: this.configurationSet.configurationSetName, description: 'The SES configuration set every email goes through' });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The Funnel DynamoDB table' });
   }

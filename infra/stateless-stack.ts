@@ -11,6 +11,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
@@ -27,10 +32,27 @@ export interface HandlerEntries {
   readonly openapi: string;
   /** `GET /widget.js` */
   readonly widget: string;
+  /** `GET /v1/confirm`, `GET /v1/unsubscribe`, `POST /v1/unsubscribe`: the links in emails */
+  readonly mail: string;
   /** Table stream consumer: re-scores a lead when it does something. */
   readonly leadActivity: string;
-  /** Scheduled: re-scores leads whose decay check is due. */
+  /** Scheduled: queues due nurture steps, re-scores leads whose decay check is due. */
   readonly dueChecks: string;
+  /** SQS consumer of the mail queue: sends each email once. */
+  readonly sendEmail: string;
+  /** SQS consumer of SES events: bounces, complaints, opens, clicks. */
+  readonly mailEvents: string;
+}
+
+/** The sending side, from the stateful stack. */
+export interface MailResources {
+  /** ARN of the verified SES identity (the sender's domain). */
+  readonly identityArn: string;
+  readonly configurationSetName: string;
+  /** SES publishes the configuration set's events here. */
+  readonly eventsTopic: sns.ITopic;
+  /** Alarms notify this address (an SNS email subscription to confirm once). */
+  readonly alarmEmail?: string;
 }
 
 export interface ApiThrottle {
@@ -50,6 +72,7 @@ export interface StatelessStackProps extends StackProps {
   /** Every origin allowed to call the API from a browser (`ConfigIndex.allOrigins()`). */
   readonly allowedOrigins: readonly string[];
   readonly entries: HandlerEntries;
+  readonly mail: MailResources;
   /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
   readonly projectRoot: string;
   /** The built widget bundle, copied next to the widget function's code (`npm run build:widget` makes it). */
@@ -79,7 +102,22 @@ export const TABLE_ACTIONS = {
   leadActivity: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // Re-scores (as above), reads and moves its cursor.
   dueChecks: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // Confirm and unsubscribe links: find the lead by id (GSI1), read its partition, record the opt-in or the unsubscribe.
+  mailTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  mailIndex: ['dynamodb:Query'],
+  // The sender: reads the lead's partition, claims and marks sends, moves enrolments, schedules steps.
+  sendEmail: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // SES events: suppression and soft-bounce count on the lead, timeline entries, engagement events.
+  mailEvents: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 } as const;
+
+/** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
+export const SEND_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 2, functionTimeoutSeconds: 30 } as const;
+/** The SES events queue. */
+export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10 } as const;
+
+/** SES account reputation alarms: AWS reviews an account above 5% bounces or 0.1% complaints (and may pause it at 10% / 0.5%). */
+export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as const;
 
 /**
  * Deleting a due check (one that ran, or one a re-score replaced): DeleteItem, but only on `DUE#…`
@@ -92,8 +130,8 @@ export const deleteDueChecksStatement = (tableArn: string) =>
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keys.duePartition('')}*`] } },
   });
 
-/** How often the due-check drainer runs: a decay-driven stage change is seen at most this late. */
-export const DUE_CHECK_INTERVAL_MINUTES = 5;
+/** How often the due-check drainer runs: a nurture step leaves, and a decay-driven stage change is seen, at most this late. */
+export const DUE_CHECK_INTERVAL_MINUTES = 1;
 
 /** How the stream is fed to the consumer: retried, bisected, then dead-lettered (never silently lost). */
 export const STREAM_CONSUMER = { batchSize: 100, retryAttempts: 5, maxBatchingWindowSeconds: 1 } as const;
@@ -110,6 +148,13 @@ export class StatelessStack extends Stack {
   /** Stream batches that failed every attempt land here; see the README for replay. */
   readonly leadActivityDlq: sqs.Queue;
   readonly dueChecks: NodejsFunction;
+  readonly sendEmail: NodejsFunction;
+  readonly mailEvents: NodejsFunction;
+  readonly sendQueue: sqs.Queue;
+  readonly sendDlq: sqs.Queue;
+  readonly mailEventsDlq: sqs.Queue;
+  /** Every alarm notifies it. */
+  readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -118,7 +163,7 @@ export class StatelessStack extends Stack {
     const logLevel = props.logLevel ?? 'info';
     const tableEnv = { TABLE_NAME: table.tableName };
 
-    const fn = (name: string, entry: string, environment: Record<string, string>, afterBundling?: (outputDir: string) => string[]) => {
+    const fn = (name: string, entry: string, environment: Record<string, string>, afterBundling?: (outputDir: string) => string[], timeoutSeconds = 10) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
       // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
       const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -129,7 +174,7 @@ export class StatelessStack extends Stack {
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: props.memorySize ?? 512,
-        timeout: Duration.seconds(10),
+        timeout: Duration.seconds(timeoutSeconds),
         role,
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
@@ -162,7 +207,9 @@ export class StatelessStack extends Stack {
     // The widget is a static file served by a tiny function (no table access): one origin for the
     // snippet, browser-cached with an ETag. Its bundle is copied next to the handler code.
     const widget = fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
-    this.functions = { capture, leads, openapi, widget };
+    const mail = fn('MailLinks', props.entries.mail, { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn });
+    props.visitorTokenSecret.grantRead(mail);
+    this.functions = { capture, leads, openapi, widget, mail };
 
     // The lead-activity consumer: every submission inserted re-scores its lead.
     this.leadActivity = fn('LeadActivity', props.entries.leadActivity, tableEnv);
@@ -199,6 +246,92 @@ export class StatelessStack extends Stack {
       schedule: events.Schedule.rate(Duration.minutes(DUE_CHECK_INTERVAL_MINUTES)),
       targets: [new targets.LambdaFunction(this.dueChecks, { retryAttempts: 2 })],
     });
+
+    // ---- Nurture: the mail queue and its sender, SES events and their consumer -------------------------
+    const queue = (name: string, maxReceiveCount: number, visibilityTimeout?: Duration) => {
+      const dlq = new sqs.Queue(this, `${name}Dlq`, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+      const main = new sqs.Queue(this, `${name}Queue`, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(4),
+        ...(visibilityTimeout && { visibilityTimeout }),
+        deadLetterQueue: { queue: dlq, maxReceiveCount },
+      });
+      return { main, dlq };
+    };
+    // A failed job is visible again after the visibility timeout (≥ 6× the function timeout, as AWS
+    // recommends for Lambda consumers): 3 minutes between tries, 10 tries, then the dead-letter queue.
+    const send = queue('Send', SEND_QUEUE.maxReceiveCount, Duration.seconds(6 * SEND_QUEUE.functionTimeoutSeconds));
+    this.sendQueue = send.main;
+    this.sendDlq = send.dlq;
+    const queueEnv = { SEND_QUEUE_URL: this.sendQueue.queueUrl };
+    for (const producer of [this.leadActivity, this.dueChecks]) {
+      for (const [k, v] of Object.entries(queueEnv)) producer.addEnvironment(k, v);
+      this.sendQueue.grantSendMessages(producer);
+    }
+
+    this.sendEmail = fn(
+      'SendEmail',
+      props.entries.sendEmail,
+      {
+        ...tableEnv,
+        TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn,
+        SES_CONFIGURATION_SET: props.mail.configurationSetName,
+        SEND_CONCURRENCY: String(SEND_QUEUE.maxConcurrency),
+      },
+      undefined,
+      SEND_QUEUE.functionTimeoutSeconds,
+    );
+    props.visitorTokenSecret.grantRead(this.sendEmail);
+    this.sendEmail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.sendEmail], resources: [table.tableArn] }));
+    this.sendEmail.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
+    this.sendEmail.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [props.mail.identityArn, Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: props.mail.configurationSetName })],
+      }),
+    );
+    this.sendEmail.addEventSource(
+      new SqsEventSource(this.sendQueue, { batchSize: SEND_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: SEND_QUEUE.maxConcurrency }),
+    );
+
+    const events_ = queue('MailEvents', MAIL_EVENTS_QUEUE.maxReceiveCount);
+    this.mailEventsDlq = events_.dlq;
+    // Raw delivery: each message body is the SES event itself, not an SNS envelope.
+    props.mail.eventsTopic.addSubscription(new subscriptions.SqsSubscription(events_.main, { rawMessageDelivery: true }));
+    this.mailEvents = fn('MailEvents', props.entries.mailEvents, tableEnv);
+    this.mailEvents.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailEvents], resources: [table.tableArn] }));
+    this.mailEvents.addEventSource(new SqsEventSource(events_.main, { batchSize: MAIL_EVENTS_QUEUE.batchSize, reportBatchItemFailures: true }));
+
+    mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailTable], resources: [table.tableArn] }));
+    mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
+
+    // ---- Alarms ----------------------------------------------------------------------------------------
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Funnel alarms', enforceSSL: true });
+    if (props.mail.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.mail.alarmEmail));
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+      return a;
+    };
+    for (const [id, dlq, what] of [
+      ['LeadActivityDlqAlarm', this.leadActivityDlq, 'table stream batches the lead-activity consumer could not handle (scores, mail jobs)'],
+      ['SendDlqAlarm', this.sendDlq, 'mail jobs that failed 10 times (emails not sent): fix the cause, then redrive the queue'],
+      ['MailEventsDlqAlarm', this.mailEventsDlq, 'SES events (bounces, complaints) that could not be recorded'],
+    ] as const) {
+      alarm(id, `Funnel: ${what}`, dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }), 1);
+    }
+    // SES's own reputation metrics for the account (published about hourly).
+    const reputation = (name: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: name, period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });
+    alarm('BounceRateAlarm', `Funnel: SES bounce rate over ${REPUTATION_ALARMS.bounceRate * 100}%`, reputation('Reputation.BounceRate'), REPUTATION_ALARMS.bounceRate);
+    alarm('ComplaintRateAlarm', `Funnel: SES complaint rate over ${REPUTATION_ALARMS.complaintRate * 100}%`, reputation('Reputation.ComplaintRate'), REPUTATION_ALARMS.complaintRate);
 
     capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
     capture.addToRolePolicy(
@@ -238,6 +371,11 @@ export class StatelessStack extends Stack {
       this.api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
     }
 
+    // Links in emails (confirm, unsubscribe) point at the API.
+    this.sendEmail.addEnvironment('PUBLIC_API_URL', this.stage.url);
+
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
+    new CfnOutput(this, 'SendDlqArn', { value: this.sendDlq.queueArn, description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms notify this topic' });
   }
 }

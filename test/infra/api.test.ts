@@ -4,7 +4,7 @@ import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
 import { cloneSite } from '../support/builders.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';
 
-const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget'> = {
+const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget' | 'MailLinks'> = {
   'GET /v1/forms/{formId}': 'Capture',
   'POST /v1/forms/{formId}/submissions': 'Capture',
   'POST /v1/events': 'Capture',
@@ -12,6 +12,9 @@ const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget'> = {
   'GET /v1/leads': 'Leads',
   'GET /v1/openapi.json': 'OpenApi',
   'GET /widget.js': 'Widget',
+  'GET /v1/confirm': 'MailLinks',
+  'GET /v1/unsubscribe': 'MailLinks',
+  'POST /v1/unsubscribe': 'MailLinks',
 };
 
 describe('stateless stack: the lead-activity stream consumer', () => {
@@ -29,12 +32,13 @@ describe('stateless stack: the lead-activity stream consumer', () => {
     });
   });
 
-  it('wakes only for inserted submissions and page views, not for its own score writes', () => {
-    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0]!;
+  it('wakes only for inserted submissions, behaviour events and opt-ins, not for its own score writes', () => {
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.StartingPosition)!;
     const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns).toEqual([
       { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'SUB#' }] } } } },
       { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'EV#' }] } } } },
+      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'OPTIN#' }] } } } },
     ]);
   });
 
@@ -44,13 +48,13 @@ describe('stateless stack: the lead-activity stream consumer', () => {
   });
 });
 
-describe('decay: the scheduled due-check drainer', () => {
+describe('the scheduled due-check drainer (nurture steps, decay)', () => {
   const { stateless } = synthTemplates();
 
-  it('runs every 5 minutes from EventBridge, retried twice', () => {
+  it('runs every minute from EventBridge (a due step leaves within a minute), retried twice', () => {
     const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(1);
-    expect(rules[0]!.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
+    expect(rules[0]!.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     expect(rules[0]!.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })]);
     stateless.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] } });
   });
@@ -60,18 +64,18 @@ describe('stateless stack: functions', () => {
   const { stateless } = synthTemplates();
   const functions = stateless.findResources('AWS::Lambda::Function');
 
-  it('has one function per route group and no others (no custom-resource lambdas)', () => {
-    expect(Object.keys(functions)).toHaveLength(6);
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'LeadActivity', 'DueChecks']) functionId(stateless, group);
+  it('has one function per route group and consumer, and no others (no custom-resource lambdas)', () => {
+    expect(Object.keys(functions)).toHaveLength(9);
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'LeadActivity', 'DueChecks', 'SendEmail', 'MailEvents']) functionId(stateless, group);
   });
 
-  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout and 512 MB', () => {
-    for (const fn of Object.values(functions)) {
+  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the sender 30 s) and 512 MB', () => {
+    for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        Timeout: 10,
+        Timeout: id.startsWith('SendEmail') ? 30 : 10,
         MemorySize: 512,
         LoggingConfig: { LogFormat: 'JSON' },
       });
@@ -92,7 +96,7 @@ describe('stateless stack: functions', () => {
   });
 
   it('writes to its own log group with a retention', () => {
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 6);
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 9);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);

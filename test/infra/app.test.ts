@@ -61,7 +61,7 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: six ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
+  it('synthesizes offline with local esbuild: nine ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
       await writeWidgetBundle();
@@ -69,7 +69,7 @@ describe('the default app, really bundled', () => {
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
       const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-      expect(bundles).toHaveLength(6);
+      expect(bundles).toHaveLength(9);
       for (const dir of bundles) {
         const code = fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);

@@ -20,7 +20,7 @@ export function infraConfig(change?: (config: FunnelConfigInput) => void): Funne
 export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown> } = {}) {
   const built = buildApp(options.config ?? infraConfig(), {
     appProps: { context: { 'aws:cdk:bundling-stacks': [], ...options.context } },
-    entries: { capture: FIXTURE_HANDLER, leads: FIXTURE_HANDLER, openapi: FIXTURE_HANDLER, widget: FIXTURE_HANDLER, leadActivity: FIXTURE_HANDLER, dueChecks: FIXTURE_HANDLER },
+    entries: { capture: FIXTURE_HANDLER, leads: FIXTURE_HANDLER, openapi: FIXTURE_HANDLER, widget: FIXTURE_HANDLER, mail: FIXTURE_HANDLER, leadActivity: FIXTURE_HANDLER, dueChecks: FIXTURE_HANDLER, sendEmail: FIXTURE_HANDLER, mailEvents: FIXTURE_HANDLER },
     widgetBundle: FIXTURE_HANDLER,
   });
   return {

@@ -78,7 +78,7 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('capture alone may read the visitor-token secret, and only that secret', () => {
+  it('only capture, the mail links and the sender may read the visitor-token secret (it signs tokens and links), and only that secret', () => {
     const secretId = Object.keys(stateful.findResources('AWS::SecretsManager::Secret'))[0]!;
     const reads = (group: string) => statements(group).filter((s) => actionsOf([s]).some((a) => a.startsWith('secretsmanager:')));
     expect(sorted(actionsOf(reads('Capture')))).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);

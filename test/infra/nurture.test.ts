@@ -1,0 +1,152 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { InvalidSettingError } from '../../infra/funnel-app.js';
+import { MAIL_EVENTS_QUEUE, REPUTATION_ALARMS, SEND_QUEUE } from '../../infra/stateless-stack.js';
+import { actionsOf, dynamoStatements, functionId, infraConfig, statementsOf, synthTemplates } from './helpers.js';
+
+const sorted = (a: readonly string[]) => [...a].sort();
+
+describe('Infra: SES sending identity and events (stateful stack)', () => {
+  const { stateful } = synthTemplates();
+
+  it('verifies the sender domain from the config (acme.example) with Easy DKIM, tied to the configuration set', () => {
+    // Assess
+    stateful.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'acme.example', ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() } });
+    const outputs = Object.keys(stateful.findOutputs('*'));
+    expect(outputs.filter((o) => o.startsWith('DkimRecord'))).toHaveLength(3);
+    expect(outputs).toContain('ConfigurationSetName');
+  });
+
+  it('sends through a configuration set with reputation metrics, TLS required and bounce/complaint suppression', () => {
+    stateful.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      SendingOptions: { SendingEnabled: true },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+    });
+  });
+
+  it('publishes bounces, complaints, deliveries, opens and clicks to an SNS topic', () => {
+    const [destination] = Object.values(stateful.findResources('AWS::SES::ConfigurationSetEventDestination'));
+    expect(destination!.Properties.EventDestination).toMatchObject({ Enabled: true, SnsDestination: { TopicARN: { Ref: expect.stringMatching(/^MailEventsTopic/) } } });
+    expect(sorted(destination!.Properties.EventDestination.MatchingEventTypes)).toEqual(sorted(['send', 'delivery', 'bounce', 'complaint', 'reject', 'open', 'click', 'deliveryDelay', 'renderingFailure']));
+  });
+
+  it('takes the sender domain from context, and refuses a bad one naming the key', () => {
+    synthTemplates({ context: { senderDomain: 'Mail.Example.COM' } }).stateful.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.example.com' });
+    expect(() => synthTemplates({ context: { senderDomain: 'not a domain' } })).toThrow(InvalidSettingError);
+    expect(() => synthTemplates({ context: { senderDomain: 'not a domain' } })).toThrow('"senderDomain"');
+    const noEmail = infraConfig((c) => {
+      for (const site of c.sites) {
+        delete site.email;
+        for (const form of site.forms) delete form.email;
+      }
+    });
+    expect(() => synthTemplates({ config: noEmail })).toThrow('senderDomain');
+  });
+});
+
+describe('Infra: the mail queue, the sender and the SES events consumer (stateless stack)', () => {
+  const { stateless } = synthTemplates();
+  const functions = stateless.findResources('AWS::Lambda::Function');
+  const env = (group: string) => functions[functionId(stateless, group)]!.Properties.Environment.Variables;
+  const mappingOf = (group: string) => Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FunctionName.Ref === functionId(stateless, group))!;
+  const queues = stateless.findResources('AWS::SQS::Queue');
+
+  it('feeds the sender from the send queue: batches of 10, item failures reported, at most 2 environments at once', () => {
+    expect(mappingOf('SendEmail').Properties).toMatchObject({
+      BatchSize: SEND_QUEUE.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+      EventSourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^SendQueue/), 'Arn'] },
+    });
+    expect(env('SendEmail').SEND_CONCURRENCY).toBe('2');
+  });
+
+  it('retries a mail job 10 times, 3 minutes apart, then keeps it 14 days in a dead-letter queue (encrypted, TLS only)', () => {
+    const send = Object.entries(queues).find(([id]) => id.startsWith('SendQueue'))![1];
+    expect(send.Properties).toMatchObject({
+      VisibilityTimeout: 6 * SEND_QUEUE.functionTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { maxReceiveCount: SEND_QUEUE.maxReceiveCount, deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^SendDlq/), 'Arn'] } },
+    });
+    const dlq = Object.entries(queues).find(([id]) => id.startsWith('SendDlq'))![1];
+    expect(dlq.Properties).toMatchObject({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+  });
+
+  it('subscribes the SES events queue to the topic with raw delivery, consumed in batches with item failures and its own DLQ', () => {
+    stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, TopicArn: { 'Fn::ImportValue': Match.stringLikeRegexp('MailEventsTopic') } });
+    expect(mappingOf('MailEvents').Properties).toMatchObject({ BatchSize: MAIL_EVENTS_QUEUE.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const events = Object.entries(queues).find(([id]) => id.startsWith('MailEventsQueue'))![1];
+    expect(events.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: MAIL_EVENTS_QUEUE.maxReceiveCount });
+  });
+
+  it('gives the sender its configuration set, the API URL for links, the table and the signing secret', () => {
+    expect(env('SendEmail')).toMatchObject({
+      TABLE_NAME: expect.anything(),
+      TOKEN_SECRET_ARN: expect.anything(),
+      SES_CONFIGURATION_SET: { 'Fn::ImportValue': expect.stringMatching(/ConfigurationSet/) },
+      PUBLIC_API_URL: expect.anything(),
+    });
+    expect(JSON.stringify(env('SendEmail').PUBLIC_API_URL)).toContain('HttpApi');
+    for (const producer of ['LeadActivity', 'DueChecks']) expect(env(producer).SEND_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^SendQueue/) });
+  });
+
+  it('least privilege: only the sender may send email, on its identity and configuration set only', () => {
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'LeadActivity', 'DueChecks', 'MailEvents']) {
+      expect(actionsOf(statementsOf(stateless, functionId(stateless, group))).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    }
+    const sends = statementsOf(stateless, functionId(stateless, 'SendEmail')).filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
+    expect(actionsOf(sends)).toEqual(['ses:SendEmail']);
+    const resources = JSON.stringify(sends[0]!.Resource);
+    expect(resources).toContain('SenderIdentity');
+    expect(resources).toContain('configuration-set/');
+  });
+
+  it('least privilege: table access per mail function, deletes only on DUE# keys, no Scan', () => {
+    const actions = (group: string) => sorted(actionsOf(dynamoStatements(statementsOf(stateless, functionId(stateless, group)))));
+    expect(actions('SendEmail')).toEqual(sorted(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
+    expect(actions('MailEvents')).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    expect(actions('MailLinks')).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    const deleteOf = dynamoStatements(statementsOf(stateless, functionId(stateless, 'SendEmail'))).find((s) => actionsOf([s]).includes('dynamodb:DeleteItem')) as { Condition?: unknown };
+    expect(deleteOf.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
+  });
+
+  it('lets only the stream consumer and the scheduler put jobs on the send queue', () => {
+    const senders = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage'));
+    const roles = senders.flatMap((p) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, ''))).sort();
+    expect(roles).toEqual(['DueChecks', 'LeadActivity']);
+  });
+});
+
+describe('Infra: alarms', () => {
+  const { stateless } = synthTemplates();
+  const alarms = stateless.findResources('AWS::CloudWatch::Alarm');
+  const alarm = (prefix: string) => Object.entries(alarms).find(([id]) => id.startsWith(prefix))![1].Properties;
+
+  it('alarms on any message in each dead-letter queue', () => {
+    for (const [prefix, dlq] of [['LeadActivityDlqAlarm', 'LeadActivityDlq'], ['SendDlqAlarm', 'SendDlq'], ['MailEventsDlqAlarm', 'MailEventsDlq']]) {
+      expect(alarm(prefix!)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${dlq}`)), 'QueueName'] } }],
+      });
+    }
+  });
+
+  it(`alarms on an SES bounce rate over ${REPUTATION_ALARMS.bounceRate * 100}% and a complaint rate over ${REPUTATION_ALARMS.complaintRate * 100}%`, () => {
+    expect(alarm('BounceRateAlarm')).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.05 });
+    expect(alarm('ComplaintRateAlarm')).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.001 });
+  });
+
+  it('sends every alarm to one topic, emailed to alarmEmail only when given (a bad address fails synth naming the key)', () => {
+    for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
+    expect(Object.keys(alarms)).toHaveLength(5);
+    stateless.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
+    synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@acme.example' });
+    expect(() => synthTemplates({ context: { alarmEmail: 'ops' } })).toThrow('"alarmEmail"');
+  });
+});
