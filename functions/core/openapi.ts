@@ -19,12 +19,13 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const submissionRequest = SubmissionBody.extend({ fields: SubmissionFields.partial({ email: undefined }) });
   const formIdParam = { name: 'formId', in: 'path', required: true, schema: { type: 'string' } };
   const bearer = [{ apiKey: [] }];
+  const tokenParam = { name: 'token', in: 'query', required: true, description: 'The signed token from the email link', schema: { type: 'string', maxLength: 1024 } };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Funnel API',
       version: '1.0.0',
-      description: 'Lead capture, behaviour tracking, lead read-back with scores. Errors are always `{ error: { code, message, fields? } }`.',
+      description: 'Lead capture, behaviour tracking, lead read-back with scores, and the links in nurture emails. Errors are always `{ error: { code, message, fields? } }`.',
     },
     ...(serverUrl && { servers: [{ url: serverUrl }] }),
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -98,6 +99,38 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
         },
       },
       '/v1/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/v1/confirm': {
+        get: {
+          operationId: 'confirmOptIn',
+          summary: 'Confirm a double opt-in (the link in the confirmation email)',
+          description: 'Records the confirmation once; the delivery email follows within seconds. Answers an HTML page to a browser (`Accept: text/html`), JSON otherwise. Confirming twice is harmless.',
+          parameters: [tokenParam],
+          responses: {
+            '200': { description: '`{ status: "confirmed" | "already-confirmed" }`, or a page' },
+            '400': error('`invalid_token`: missing, malformed or forged (`error.fields.token`)'),
+            '410': error('`link_expired`: the link is older than 7 days'),
+          },
+        },
+      },
+      '/v1/unsubscribe': {
+        get: {
+          operationId: 'unsubscribePage',
+          summary: 'The unsubscribe page (the link in every email): a button that POSTs; a GET changes nothing',
+          parameters: [tokenParam],
+          responses: { '200': { description: 'The page (HTML) or `{ status: "confirm-unsubscribe" }`' }, '400': error('`invalid_token` (`error.fields.token`)') },
+        },
+        post: {
+          operationId: 'unsubscribe',
+          summary: 'Unsubscribe: RFC 8058 one-click (`List-Unsubscribe=One-Click` from the mail client) or the page\'s button',
+          parameters: [tokenParam],
+          requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' }, via: { const: 'page' } } } } } },
+          responses: {
+            '200': { description: '`{ status: "unsubscribed" | "already-unsubscribed" }`, or a page' },
+            '400': error('`invalid_token` (`error.fields.token`)'),
+            '413': error('Body over 16 KB'),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run api-key`' } },

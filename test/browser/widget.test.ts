@@ -302,7 +302,7 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
 
     // Assess
     const [body] = await submissions(api, 1);
-    expect(body.context).toEqual({ pageUrl: `${api.pageOrigin}/post` });
+    expect(body.context).toEqual({ pageUrl: `${api.pageOrigin}/post`, timeZone: 'Europe/Berlin' });
   });
 
   it('mounts one form per snippet, also when the same snippet is pasted twice', async () => {

@@ -4,6 +4,7 @@ import { ErrorBody } from '../../functions/core/contracts.js';
 import { makeFormsHandler } from '../../functions/handlers/forms.js';
 import { makeLeadsHandler } from '../../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../../functions/handlers/openapi.js';
+import { ROUTES } from '../../functions/handlers/routes.js';
 import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN } from '../support/builders.js';
 
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as Context;
@@ -141,7 +142,10 @@ describe('Handler: openapi', () => {
     const res = await openApiHandler(apiEvent('GET /v1/openapi.json'), context);
     const doc = JSON.parse(res.body!);
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(['/v1/forms/{formId}', '/v1/forms/{formId}/submissions', '/v1/events', '/v1/leads/{leadId}', '/v1/leads', '/v1/openapi.json']);
+    expect(Object.keys(doc.paths)).toEqual(['/v1/forms/{formId}', '/v1/forms/{formId}/submissions', '/v1/events', '/v1/leads/{leadId}', '/v1/leads', '/v1/openapi.json', '/v1/confirm', '/v1/unsubscribe']);
+    // Every route the API serves is documented.
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(ROUTES.map((r) => r.routeKey).filter((k) => k !== 'GET /widget.js').sort()).toEqual(documented.sort());
     expect(doc.components.schemas.SubmissionRequest.properties.fields.required).toEqual(['email']);
     expect(doc.components.schemas.SubmissionRequest.properties.fields.properties.email.maxLength).toBe(254);
     expect(doc.components.schemas.Lead.required).toContain('timeline');
