@@ -132,6 +132,7 @@ export const deleteDueChecksStatement = (tableArn: string) =>
 
 /** How often the due-check drainer runs: a nurture step leaves, and a decay-driven stage change is seen, at most this late. */
 export const DUE_CHECK_INTERVAL_MINUTES = 1;
+export const DUE_CHECK_TIMEOUT_SECONDS = 50;
 
 /** How the stream is fed to the consumer: retried, bisected, then dead-lettered (never silently lost). */
 export const STREAM_CONSUMER = { batchSize: 100, retryAttempts: 5, maxBatchingWindowSeconds: 1 } as const;
@@ -236,9 +237,10 @@ export class StatelessStack extends Stack {
       }),
     );
 
-    // Decay: a lead's engagement shrinks with time, so its stage can change with no new activity. Each
-    // re-score writes when that can next happen into an hourly due bucket; this drains the buckets.
-    this.dueChecks = fn('DueChecks', props.entries.dueChecks, tableEnv);
+    // Scheduled work: nurture steps, and decay (a lead's engagement shrinks with time, so its stage can
+    // change with no new activity). Both are written into daily due buckets; this drains them every minute.
+    // Up to 50 s: a run that finds thousands of steps due at once queues them all (runs may overlap: both are idempotent).
+    this.dueChecks = fn('DueChecks', props.entries.dueChecks, tableEnv, undefined, DUE_CHECK_TIMEOUT_SECONDS);
     this.dueChecks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.dueChecks], resources: [table.tableArn] }));
     this.dueChecks.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
     new events.Rule(this, 'DueChecksSchedule', {

@@ -123,6 +123,10 @@ export const FunnelConfig = z
       });
       const sequences = new Map<string, number>();
       site.forms.forEach((form, f) => {
+        // A double opt-in form sends a confirmation email even without an `email` block of its own.
+        if (form.doubleOptIn && !form.email && !site.email) {
+          ctx.addIssue({ code: 'custom', path: ['sites', s, 'email'], message: `is required: form "${form.id}" uses double opt-in, which sends a confirmation email` });
+        }
         if (!form.email) return;
         const at = (path: (string | number)[]) => ['sites', s, 'forms', f, 'email', ...path];
         if (!site.email) ctx.addIssue({ code: 'custom', path: ['sites', s, 'email'], message: `is required: form "${form.id}" sends email (sender and postal address for the footer)` });

@@ -8,6 +8,8 @@ import { rescoreLead } from './rescore-lead.js';
  */
 export const FIRST_RUN_LOOKBACK_DAYS = 400;
 const PARALLEL_DAYS = 8;
+/** Due steps queued (and their checks deleted) per round: bounds the requests in flight when thousands fall due at once. */
+const STEP_CHUNK = 50;
 
 export interface DueRunResult {
   rescored: number;
@@ -46,15 +48,17 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
       let failedHere = false;
       const checks = listed[j]!;
       const steps = checks.filter((c) => c.sequenceId !== undefined);
-      if (steps.length) {
-        // Due nurture steps go to the sender's queue in one go; each check is deleted once its job is queued.
+      // Due nurture steps go to the sender's queue a chunk at a time; each check is deleted once its job is
+      // queued (a crash in between queues it again next run: the sender is idempotent).
+      for (let k = 0; k < steps.length; k += STEP_CHUNK) {
+        const chunk = steps.slice(k, k + STEP_CHUNK);
         try {
-          await deps.mailQueue.enqueue(steps.map((c) => ({ type: 'step', siteId: c.siteId, emailKey: c.emailKey, sequenceId: c.sequenceId! })));
-          await Promise.all(steps.map((c) => deps.due.done(c)));
-          result.queued += steps.length;
+          await deps.mailQueue.enqueue(chunk.map((c) => ({ type: 'step', siteId: c.siteId, emailKey: c.emailKey, sequenceId: c.sequenceId! })));
+          await Promise.all(chunk.map((c) => deps.due.done(c)));
+          result.queued += chunk.length;
         } catch (error) {
           failedHere = true;
-          result.failed.push({ siteId: steps[0]!.siteId, at: steps[0]!.at, error: (error as Error).message });
+          result.failed.push({ siteId: chunk[0]!.siteId, at: chunk[0]!.at, error: (error as Error).message });
         }
       }
       for (const check of checks.filter((c) => c.sequenceId === undefined)) {

@@ -69,13 +69,13 @@ describe('stateless stack: functions', () => {
     for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'LeadActivity', 'DueChecks', 'SendEmail', 'MailEvents']) functionId(stateless, group);
   });
 
-  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the sender 30 s) and 512 MB', () => {
+  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the sender 30 s, the scheduler 50 s) and 512 MB', () => {
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        Timeout: id.startsWith('SendEmail') ? 30 : 10,
+        Timeout: id.startsWith('SendEmail') ? 30 : id.startsWith('DueChecks') ? 50 : 10,
         MemorySize: 512,
         LoggingConfig: { LogFormat: 'JSON' },
       });

@@ -50,6 +50,12 @@ describe('Function: parseConfig', () => {
     expect(problemsOf(typo)).toEqual([expect.stringMatching(/^sites\[0\]\.forms\[0\]\.email\.sequence\.steps\[1\]\.html: unknown merge field "firstNam"/)]);
     const noSender = testConfig((c) => void delete c.sites[0]!.email);
     expect(problemsOf(noSender)).toContainEqual(expect.stringMatching(/^sites\[0\]\.email: is required: form "ebook" sends email/));
+    const optInWithoutSender = testConfig((c) => {
+      delete c.sites[0]!.email;
+      for (const form of c.sites[0]!.forms) delete form.email;
+      c.sites[0]!.forms[0]!.doubleOptIn = true;
+    });
+    expect(problemsOf(optInWithoutSender)).toEqual(['sites[0].email: is required: form "ebook" uses double opt-in, which sends a confirmation email']);
     const unknownForm = testConfig((c) => void (c.sites[0]!.forms[0]!.email!.sequence!.exit!.formsSubmitted = ['webinar']));
     expect(problemsOf(unknownForm)).toEqual(['sites[0].forms[0].email.sequence.exit.formsSubmitted[0]: no form "webinar" in site "demo"']);
     const sameSequence = testConfig((c) => void (c.sites[0]!.forms[1]!.email!.sequence!.id = 'ebook-nurture'));

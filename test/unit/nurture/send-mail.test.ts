@@ -4,6 +4,7 @@ import { TransientMailError } from '../../../functions/core/errors.js';
 import type { MailJob } from '../../../functions/core/ports.js';
 import { handleMailEvent } from '../../../functions/use-cases/mail-events.js';
 import { confirmOptIn, unsubscribe } from '../../../functions/use-cases/mail-links.js';
+import { rescoreLead } from '../../../functions/use-cases/rescore-lead.js';
 import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
 import { formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS } from '../../../functions/use-cases/send-mail.js';
 import { submitForm } from '../../../functions/use-cases/submit-form.js';
@@ -340,6 +341,9 @@ describe('Use case: handleMailEvent (bounces, complaints, opens, clicks)', () =>
       expect.objectContaining({ type: 'email_opened' }),
       expect.objectContaining({ type: 'email_clicked', link: 'https://acme.example/pricing', sequenceId: 'ebook-nurture' }),
     ]);
+    // The click counts for scoring (the demo rule "Clicked a nurture email": 5 points).
+    const rescored = await rescoreLead(t.deps, { siteId: 'demo', emailKey: emailKey(JANE) });
+    expect(rescored!.score.breakdown).toContainEqual(expect.objectContaining({ ruleId: 'nurture-click', points: 5, events: 1 }));
   });
 });
 
