@@ -136,6 +136,12 @@ export default defineConfig({
           },
         },
       ],
+      // Sales hand-off: signed webhooks (Standard Webhooks) to your CRM or sales tool. Secrets are not here:
+      // Secrets Manager on AWS, .data/webhook-secrets.json locally (`npm run webhooks -- secret demo/crm`).
+      // This local endpoint is the demo receiver: see what it got at http://localhost:3000/webhooks.
+      webhooks: [
+        { id: 'crm', url: 'http://localhost:3000/demo/webhooks/crm', events: ['lead.qualified', 'prospect.ready', 'lead.unsubscribed'], description: 'Demo CRM (the local inspector)' },
+      ],
       // Lead scoring. Fit: who the lead is (once per rule). Engagement: what it did (per event; `cap` bounds a
       // rule's total, `halfLifeDays` halves each event's points that often). A lead becomes MQL, then SQL
       // (a sales-ready prospect), when its total (and fit) reach the thresholds. Bump `version` when you

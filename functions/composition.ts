@@ -3,7 +3,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, parseConfig } from './core/config.js';
 import { lazy } from './core/lazy.js';
-import type { Clock, MailQueue, Mailer } from './core/ports.js';
+import type { Clock, MailQueue, Mailer, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
+import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
+import { HttpWebhookSender } from './adapters/webhooks/http-sender.js';
+import { SignedWebhookTransport } from './adapters/webhooks/transport.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
@@ -38,6 +41,10 @@ export interface ComposeOptions {
   publicApiUrl?: string;
   /** How many sender environments run at once: each keeps to its share of a site's send rate. @default 1 */
   sendConcurrency?: number;
+  /** Carries webhook jobs (SQS on Lambda, an in-process queue locally). */
+  webhookQueue?: WebhookQueue;
+  webhookSecrets?: WebhookSecrets;
+  webhookTransport?: WebhookTransport;
 }
 
 /**
@@ -65,6 +72,10 @@ export function compose(options: ComposeOptions): AppDeps {
     mailLinks: new HmacMailLinks({ secret: options.tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),
     mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
     sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
+    webhooks: new DynamoWebhookStore({ client, tableName }),
+    webhookQueue: options.webhookQueue ?? { enqueue: () => notConfigured('webhookQueue'), deadLetter: () => notConfigured('webhookQueue') },
+    webhookSecrets: options.webhookSecrets ?? { secretOf: () => notConfigured('webhookSecrets') },
+    webhookTransport: options.webhookTransport ?? { send: () => notConfigured('webhookTransport') },
     log: jsonLogger(options.logLevel ?? 'info'),
   };
 }
@@ -112,11 +123,48 @@ export const fromEnvironment = lazy(() => {
       return sqsQueue.enqueue(jobs);
     },
   };
+  let webhookQueue: WebhookQueue | undefined;
+  const lazyWebhookQueue: WebhookQueue = {
+    enqueue: async (jobs, opts) => (await sqsWebhooks()).enqueue(jobs, opts),
+    deadLetter: async (notice) => (await sqsWebhooks()).deadLetter(notice),
+  };
+  const sqsWebhooks = async () => {
+    const queueUrl = process.env.WEBHOOK_QUEUE_URL;
+    const deadLetterQueueUrl = process.env.WEBHOOK_DLQ_URL;
+    if (!queueUrl || !deadLetterQueueUrl) throw new Error('WEBHOOK_QUEUE_URL / WEBHOOK_DLQ_URL are not set');
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    const { SqsWebhookQueue } = await import('./adapters/sqs/mail-queue.js');
+    return (webhookQueue ??= new SqsWebhookQueue({ client: new SQSClient({}), queueUrl, deadLetterQueueUrl }));
+  };
+  // One Secrets Manager secret per endpoint (WEBHOOK_SECRET_ARNS: {"site/endpoint": arn}), each read once.
+  const webhookSecretCache = new Map<string, Promise<string>>();
+  const webhookSecrets: WebhookSecrets = {
+    secretOf: (siteId, endpointId) => {
+      const name = `${siteId}/${endpointId}`;
+      let cached = webhookSecretCache.get(name);
+      if (!cached) {
+        cached = (async () => {
+          const arn = (JSON.parse(process.env.WEBHOOK_SECRET_ARNS ?? '{}') as Record<string, string>)[name];
+          if (!arn) throw new Error(`no webhook secret for ${name}`);
+          const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+          const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+          if (!SecretString) throw new Error(`webhook secret ${name} is empty`);
+          return SecretString.startsWith('whsec_') ? SecretString : `whsec_${SecretString}`;
+        })().catch((error: unknown) => (webhookSecretCache.delete(name), Promise.reject(error)));
+        webhookSecretCache.set(name, cached);
+      }
+      return cached;
+    },
+  };
+  const webhookTransport = new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: false, allowHttp: 'never' }));
   return compose({
     tableName,
     tokenSecret,
     mailer,
     mailQueue,
+    webhookQueue: lazyWebhookQueue,
+    webhookSecrets,
+    webhookTransport,
     publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
     sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
     logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info',

@@ -2,7 +2,8 @@ import { App, Duration, Tags, type AppProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { ConfigIndex, parseConfig } from '../functions/core/config.js';
+import { ConfigIndex, InvalidConfigError, parseConfig } from '../functions/core/config.js';
+import { productionWebhookProblems } from '../functions/core/webhooks/config.js';
 import { parseMailbox } from '../functions/core/nurture/config.js';
 import { StatefulStack } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
@@ -20,6 +21,8 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   dueChecks: path.join(PROJECT_ROOT, 'functions/handlers/due-checks.ts'),
   sendEmail: path.join(PROJECT_ROOT, 'functions/handlers/send-email.ts'),
   mailEvents: path.join(PROJECT_ROOT, 'functions/handlers/mail-events.ts'),
+  webhooks: path.join(PROJECT_ROOT, 'functions/handlers/webhooks-api.ts'),
+  deliverWebhooks: path.join(PROJECT_ROOT, 'functions/handlers/deliver-webhooks.ts'),
 };
 
 /** Where `npm run build:widget` (run by infra/app.ts before synth) writes the bundle. */
@@ -146,6 +149,11 @@ export interface FunnelApp {
  */
 export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): FunnelApp {
   const config = new ConfigIndex(parseConfig(rawConfig));
+  // What a laptop allows and AWS must not: webhooks over http, or to private addresses.
+  const webhookProblems = config.config.sites.flatMap((site, s) =>
+    (site.webhooks ?? []).flatMap((endpoint, e) => productionWebhookProblems(endpoint).map((p) => `sites[${s}].webhooks[${e}].${p} (http://localhost endpoints are for npm start)`)),
+  );
+  if (webhookProblems.length) throw new InvalidConfigError(webhookProblems);
   const app = new App({
     ...options.appProps,
     context: {
@@ -164,6 +172,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
     senderDomain,
+    webhookEndpoints: config.config.sites.flatMap((site) => (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id }))),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     description: `Funnel (${settings.stage}): HTTP API and functions`,
@@ -175,6 +184,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
       eventsTopic: stateful.mailEventsTopic,
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
     },
+    webhookSecrets: stateful.webhookSecrets,
     allowedOrigins: config.allOrigins(),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,

@@ -15,6 +15,8 @@ export interface StatefulStackProps extends StackProps {
   readonly retainData?: boolean;
   /** The domain the emails are sent from (verified in SES with Easy DKIM). */
   readonly senderDomain: string;
+  /** Every webhook endpoint of the config: each gets its signing secret. */
+  readonly webhookEndpoints?: readonly { siteId: string; endpointId: string }[];
 }
 
 /** SES events Funnel reacts to or wants to see: sends, deliveries, bounces, complaints, rejects, opens, clicks, delays, rendering failures. */
@@ -45,6 +47,8 @@ export class StatefulStack extends Stack {
   readonly configurationSet: ses.ConfigurationSet;
   /** SES publishes the events of every email here (bounces, complaints, opens, clicks…). */
   readonly mailEventsTopic: sns.Topic;
+  /** The signing secret of each webhook endpoint, by `site/endpoint`: generated here, never in the config. */
+  readonly webhookSecrets: Readonly<Record<string, secretsmanager.Secret>> = {};
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -95,6 +99,17 @@ export class StatefulStack extends Stack {
       new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}` });
     }
     new CfnOutput(this, 'ConfigurationSetName', { value: this.configurationSet.configurationSetName, description: 'The SES configuration set every email goes through' });
+
+    // 44 letters and digits are valid base64: the secret is `whsec_` + this, as Standard Webhooks expects.
+    const secrets: Record<string, secretsmanager.Secret> = {};
+    for (const { siteId, endpointId } of props.webhookEndpoints ?? []) {
+      secrets[`${siteId}/${endpointId}`] = new secretsmanager.Secret(this, `WebhookSecret-${siteId}-${endpointId}`, {
+        description: `Funnel: signing secret of webhook endpoint ${siteId}/${endpointId} (give it to the receiver as whsec_<value>)`,
+        generateSecretString: { passwordLength: 44, excludePunctuation: true, includeSpace: false },
+        removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
+    this.webhookSecrets = secrets;
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The Funnel DynamoDB table' });
   }

@@ -42,6 +42,10 @@ export interface HandlerEntries {
   readonly sendEmail: string;
   /** SQS consumer of SES events: bounces, complaints, opens, clicks. */
   readonly mailEvents: string;
+  /** `GET /v1/webhooks/deliveries…`, `POST …/replay`: the delivery log and replay */
+  readonly webhooks: string;
+  /** SQS consumer of webhook jobs: signs and POSTs each lead's events in order. */
+  readonly deliverWebhooks: string;
 }
 
 /** The sending side, from the stateful stack. */
@@ -73,6 +77,8 @@ export interface StatelessStackProps extends StackProps {
   readonly allowedOrigins: readonly string[];
   readonly entries: HandlerEntries;
   readonly mail: MailResources;
+  /** Webhook signing secrets by `site/endpoint` (stateful stack). */
+  readonly webhookSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
   /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
   readonly projectRoot: string;
   /** The built widget bundle, copied next to the widget function's code (`npm run build:widget` makes it). */
@@ -109,12 +115,20 @@ export const TABLE_ACTIONS = {
   sendEmail: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // SES events: suppression and soft-bounce count on the lead, timeline entries, engagement events.
   mailEvents: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // The webhook sender: reads pending deliveries and endpoint state, logs tries, schedules retries.
+  deliverWebhooks: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // The delivery log and replay: a lead's, an endpoint's (pointers, then BatchGetItem), one by id (GSI1).
+  webhooksApiTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+  webhooksApiIndex: ['dynamodb:Query'],
 } as const;
 
 /** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
 export const SEND_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 2, functionTimeoutSeconds: 30 } as const;
 /** The SES events queue. */
 export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10 } as const;
+
+/** The webhook queue: a job is a lead's pending events for one endpoint (each POST up to 10 s). */
+export const WEBHOOK_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 5, functionTimeoutSeconds: 60 } as const;
 
 /** SES account reputation alarms: AWS reviews an account above 5% bounces or 0.1% complaints (and may pause it at 10% / 0.5%). */
 export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as const;
@@ -156,6 +170,10 @@ export class StatelessStack extends Stack {
   readonly mailEventsDlq: sqs.Queue;
   /** Every alarm notifies it. */
   readonly alarmTopic: sns.Topic;
+  readonly webhookQueue: sqs.Queue;
+  /** Deliveries that ran out of tries (or were refused for good) are reported here; its alarm tells the operator. */
+  readonly webhookDlq: sqs.Queue;
+  readonly deliverWebhooks: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -210,7 +228,8 @@ export class StatelessStack extends Stack {
     const widget = fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
     const mail = fn('MailLinks', props.entries.mail, { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn });
     props.visitorTokenSecret.grantRead(mail);
-    this.functions = { capture, leads, openapi, widget, mail };
+    const webhooks = fn('WebhooksApi', props.entries.webhooks, tableEnv);
+    this.functions = { capture, leads, openapi, widget, mail, webhooks };
 
     // The lead-activity consumer: every submission inserted re-scores its lead.
     this.leadActivity = fn('LeadActivity', props.entries.leadActivity, tableEnv);
@@ -305,6 +324,31 @@ export class StatelessStack extends Stack {
     this.mailEvents.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailEvents], resources: [table.tableArn] }));
     this.mailEvents.addEventSource(new SqsEventSource(events_.main, { batchSize: MAIL_EVENTS_QUEUE.batchSize, reportBatchItemFailures: true }));
 
+    // ---- Hand-off: webhooks -----------------------------------------------------------------------------
+    const hooks = queue('Webhook', WEBHOOK_QUEUE.maxReceiveCount, Duration.seconds(6 * WEBHOOK_QUEUE.functionTimeoutSeconds));
+    this.webhookQueue = hooks.main;
+    this.webhookDlq = hooks.dlq;
+    const secretArns = JSON.stringify(Object.fromEntries(Object.entries(props.webhookSecrets).map(([name, secret]) => [name, secret.secretArn])));
+    const webhookEnv = { WEBHOOK_QUEUE_URL: this.webhookQueue.queueUrl, WEBHOOK_DLQ_URL: this.webhookDlq.queueUrl };
+    this.deliverWebhooks = fn('DeliverWebhooks', props.entries.deliverWebhooks, { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_ARNS: secretArns }, undefined, WEBHOOK_QUEUE.functionTimeoutSeconds);
+    for (const secret of Object.values(props.webhookSecrets)) secret.grantRead(this.deliverWebhooks);
+    this.deliverWebhooks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.deliverWebhooks], resources: [table.tableArn] }));
+    this.webhookQueue.grantSendMessages(this.deliverWebhooks);
+    this.webhookDlq.grantSendMessages(this.deliverWebhooks);
+    this.deliverWebhooks.addEventSource(
+      new SqsEventSource(this.webhookQueue, { batchSize: WEBHOOK_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: WEBHOOK_QUEUE.maxConcurrency }),
+    );
+    // The stream consumer records deliveries and queues their jobs; the scheduler queues due retries.
+    for (const producer of [this.leadActivity, this.dueChecks]) {
+      for (const [k, v] of Object.entries(webhookEnv)) producer.addEnvironment(k, v);
+      this.webhookQueue.grantSendMessages(producer);
+    }
+    const webhooksApi = this.functions.webhooks;
+    for (const [k, v] of Object.entries(webhookEnv)) webhooksApi.addEnvironment(k, v);
+    this.webhookQueue.grantSendMessages(webhooksApi);
+    webhooksApi.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiTable], resources: [table.tableArn] }));
+    webhooksApi.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
+
     mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailTable], resources: [table.tableArn] }));
     mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
 
@@ -327,6 +371,7 @@ export class StatelessStack extends Stack {
       ['LeadActivityDlqAlarm', this.leadActivityDlq, 'table stream batches the lead-activity consumer could not handle (scores, mail jobs)'],
       ['SendDlqAlarm', this.sendDlq, 'mail jobs that failed 10 times (emails not sent): fix the cause, then redrive the queue'],
       ['MailEventsDlqAlarm', this.mailEventsDlq, 'SES events (bounces, complaints) that could not be recorded'],
+      ['WebhookDlqAlarm', this.webhookDlq, 'webhook deliveries dead-lettered (out of tries, or refused for good): fix the receiver, then replay them'],
     ] as const) {
       alarm(id, `Funnel: ${what}`, dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }), 1);
     }

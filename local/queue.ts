@@ -24,8 +24,11 @@ export interface LocalQueueOptions {
 export interface LocalQueue {
   /** Queue messages, visible now or after `delaySeconds`. */
   send(bodies: string[], options?: { delaySeconds?: number }): Promise<void>;
-  /** Resolves once nothing is queued, waiting for a retry or in flight. */
-  idle(): Promise<void>;
+  /**
+   * Resolves once nothing is queued, waiting for a retry or in flight. With `ignoreDelayed`, messages that
+   * are not visible yet (a retry after a backoff, a delayed send) do not count.
+   */
+  idle(options?: { ignoreDelayed?: boolean }): Promise<void>;
   deadLetters(): SQSRecord[];
   /** Move every dead letter back to the queue (SQS's DLQ redrive): the replay path. Returns how many. */
   redrive(): Promise<number>;
@@ -159,7 +162,10 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       counts.sent += bodies.length;
       pump();
     },
-    idle: () => (isIdle() ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    idle: async (idleOptions = {}) => {
+      if (!idleOptions.ignoreDelayed) return isIdle() ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve));
+      while (!stopped && (inFlight.size > 0 || queued.some((m) => m.visibleAt <= Date.now()))) await new Promise((ok) => setTimeout(ok, 10));
+    },
     deadLetters: () => [...dead],
     async redrive() {
       const messages = dead.splice(0);

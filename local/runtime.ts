@@ -12,9 +12,15 @@ import { makeDueChecksHandler } from '../functions/handlers/due-checks.js';
 import { makeLeadActivityHandler } from '../functions/handlers/lead-activity.js';
 import { makeLeadsHandler } from '../functions/handlers/leads.js';
 import { makeMailLinksHandler } from '../functions/handlers/mail-links.js';
+import { makeDeliverWebhooksHandler } from '../functions/handlers/deliver-webhooks.js';
+import { makeWebhooksApiHandler } from '../functions/handlers/webhooks-api.js';
+import { HttpWebhookSender } from '../functions/adapters/webhooks/http-sender.js';
+import { newWebhookSecret } from '../functions/adapters/webhooks/signer.js';
+import { SignedWebhookTransport } from '../functions/adapters/webhooks/transport.js';
+import { startWebhookInspector, type WebhookInspector } from './webhook-inspector.js';
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
-import type { MailQueue } from '../functions/core/ports.js';
+import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
@@ -52,6 +58,8 @@ export interface FunnelOptions {
   sesPort?: number;
   /** First retry delay of a failed mail job (doubling each time, as SQS redelivers with our backoff). Default 1 s. */
   mailRetryBaseMs?: number;
+  /** Webhook signing secrets by `site/endpoint`; generated for every configured endpoint when absent. */
+  webhookSecrets?: Record<string, string>;
 }
 
 export interface RunningFunnel {
@@ -69,6 +77,12 @@ export interface RunningFunnel {
   ses: LocalSes;
   /** The sender's queue (SQS on AWS): its dead letters can be redriven. */
   mailQueue: LocalQueue;
+  /** The webhook sender's queue (SQS on AWS). */
+  webhookQueue: LocalQueue;
+  /** Signing secrets of the webhook endpoints, by `site/endpoint`. */
+  webhookSecrets: Record<string, string>;
+  /** What the demo receiver (`/demo/webhooks/<name>`) got, and the inspector page at `/webhooks`. */
+  inspector: WebhookInspector;
   stop(): Promise<void>;
 }
 
@@ -101,12 +115,15 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     openapi: openApiHandler as never,
     widget: makeWidgetHandler(() => widget.code) as never,
     mail: makeMailLinksHandler(getDeps) as never,
+    webhooks: makeWebhooksApiHandler(getDeps) as never,
   };
   const routeKeys = ROUTES.map((r) => r.routeKey);
   const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
   let url = '';
   let ses: LocalSes | undefined;
   let mailQueue: LocalQueue | undefined;
+  let webhookQueue: LocalQueue | undefined;
+  let inspector: WebhookInspector | undefined;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
@@ -126,6 +143,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     if (!deps) return void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'starting', message: 'Funnel is starting' } }));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
+    if (inspector?.handles(method, path)) return inspector.handle(req, res, await readBody(req));
     if (isDemoPath(path)) return serveDemo(path, res);
 
     if (method === 'OPTIONS') return preflight(req, res, path);
@@ -185,8 +203,34 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   try {
     await ensureTable(client, tableName);
     // Locally the runtime's own origin may embed every site's forms, so the demo works on any PORT.
+    // Likewise a webhook endpoint on the demo's own origin (the demo receiver) follows the port.
     const config: FunnelConfig = {
-      sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])] })),
+      sites: userConfig.sites.map((s) => ({
+        ...s,
+        allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])],
+        ...(s.webhooks && { webhooks: s.webhooks.map((e) => ({ ...e, url: e.url.replace(/^http:\/\/localhost:3000(?=\/)/, url) })) }),
+      })),
+    };
+    const webhookSecrets = { ...options.webhookSecrets };
+    for (const site of config.sites) for (const e of site.webhooks ?? []) webhookSecrets[`${site.id}/${e.id}`] ??= newWebhookSecret();
+    inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps });
+    const deadLetters: unknown[] = [];
+    webhookQueue = startLocalQueue({
+      name: 'funnel-webhooks',
+      handler: makeDeliverWebhooksHandler(getDeps),
+      batchSize: 10,
+      maxReceiveCount: 10,
+      maxConcurrency: 5,
+      retryBaseMs: options.mailRetryBaseMs ?? 1000,
+      onDeadLetter: (messages) => getDeps().log.error('dead letter: deliver-webhooks', { messages: messages.length }),
+    });
+    const hooks = webhookQueue;
+    const localWebhookQueue: WebhookQueue = {
+      enqueue: (jobs, opts) => hooks.send(jobs.map((job) => JSON.stringify(job)), opts),
+      deadLetter: async (notice) => {
+        deadLetters.push(notice);
+        getDeps().log.error('webhook dead-lettered', notice);
+      },
     };
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
     ses = await startLocalSes({ port: options.sesPort ?? 0 });
@@ -211,6 +255,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       mailQueue: localMailQueue,
       publicApiUrl: url,
       sendConcurrency: 2,
+      webhookQueue: localWebhookQueue,
+      webhookSecrets: { secretOf: async (siteId, endpointId) => webhookSecrets[`${siteId}/${endpointId}`] ?? Promise.reject(new Error(`no webhook secret for ${siteId}/${endpointId}`)) },
+      // A laptop: http to localhost is allowed (the demo receiver); still no redirects, still a 10 s timeout.
+      webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: true, allowHttp: 'localhost' })),
       ...(options.clock && { clock: options.clock }),
       logLevel: options.logLevel ?? 'warn',
     });
@@ -241,21 +289,27 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       deps,
       widgetGzipBytes: widget.gzipBytes,
       // The stream feeds the queue and the sender writes to the table: wait until both are quiet.
+      // Retries waiting for their backoff do not count: settle() is "everything that can happen now has".
       settle: async () => {
         for (let round = 0; round < 2; round++) {
           await poller.idle();
           await queue.idle();
+          await hooks.idle({ ignoreDelayed: true });
         }
       },
       runDueChecks: runDue,
       ses,
       mailQueue: queue,
+      webhookQueue: hooks,
+      webhookSecrets,
+      inspector,
       stop: () =>
         (stopping ??= (async () => {
           clearInterval(dueTimer);
           await dueRun.catch(() => undefined);
           await poller.stop();
           await queue.stop();
+          await hooks.stop();
           await ses?.stop();
           server.closeAllConnections();
           await new Promise<void>((ok) => server.close(() => ok()));
@@ -266,6 +320,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   } catch (error) {
     server.close();
     await mailQueue?.stop();
+    await webhookQueue?.stop();
     await ses?.stop();
     await dynamo?.stop();
     throw error;

@@ -211,7 +211,8 @@ export class InMemoryDueChecks implements DueChecks {
   }
 }
 
-const dueKey = (check: DueCheck): string => `${check.at}#${check.siteId}#${check.emailKey}${check.sequenceId === undefined ? '' : `#SEQ#${check.sequenceId}`}`;
+const dueKey = (check: DueCheck): string =>
+  `${check.at}#${check.siteId}#${check.emailKey}${check.sequenceId === undefined ? '' : `#SEQ#${check.sequenceId}`}${check.endpointId === undefined ? '' : `#WH#${check.endpointId}`}`;
 
 /** A send record as the fake stores it: the port's record, plus a `released` status and the timeline entry once done. */
 export interface InMemorySend {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WebhookEndpoints } from './webhooks/config.js';
 import { FieldName, formatPath, text } from './fields.js';
 // rules.js, not the scoring index: the index pulls in the email-domain lists, which capture does not need.
 import { ScoringRules } from './scoring/rules.js';
@@ -104,6 +105,8 @@ export const Site = z.strictObject({
   scoring: ScoringRules.optional(),
   /** Sender, postal address (in every footer), time zone, daily cap per lead, send rate. Required when a form sends email. */
   email: SiteEmail.optional(),
+  /** Sales hand-off: endpoints that receive signed events (`prospect.ready`…). Secrets live outside the config. */
+  webhooks: WebhookEndpoints.optional(),
 });
 export type Site = z.infer<typeof Site>;
 

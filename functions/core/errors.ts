@@ -52,6 +52,13 @@ export class LeadNotFoundError extends DomainError {
   }
 }
 
+/** No webhook delivery with this id that the caller may see. */
+export class DeliveryNotFoundError extends DomainError {
+  constructor() {
+    super('delivery_not_found', 'No such delivery');
+  }
+}
+
 /** A visitor token that is malformed, forged, expired or for another site. */
 export class InvalidVisitorTokenError extends DomainError {
   readonly fields = { visitorToken: 'is not a valid visitor token (malformed, forged, expired or for another site)' };

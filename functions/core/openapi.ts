@@ -19,6 +19,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const submissionRequest = SubmissionBody.extend({ fields: SubmissionFields.partial({ email: undefined }) });
   const formIdParam = { name: 'formId', in: 'path', required: true, schema: { type: 'string' } };
   const bearer = [{ apiKey: [] }];
+  const deliveryIdParam = { name: 'deliveryId', in: 'path', required: true, description: 'The `webhook-id` of the delivery (`msg_…`)', schema: { type: 'string' } };
   const tokenParam = { name: 'token', in: 'query', required: true, description: 'The signed token from the email link', schema: { type: 'string', maxLength: 1024 } };
   return {
     openapi: '3.1.0',
@@ -99,6 +100,38 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
         },
       },
       '/v1/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/v1/webhooks/deliveries': {
+        get: {
+          operationId: 'listDeliveries',
+          summary: 'The webhook delivery log: a lead\'s deliveries (`lead`), or an endpoint\'s newest first (`endpoint`, `site`, `limit` 1–100)',
+          security: bearer,
+          parameters: [
+            { name: 'lead', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'endpoint', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'site', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } },
+          ],
+          responses: { '200': { description: '`{ deliveries: [...] }`: status, attempts (time, status code, latency, error), next attempt' }, '400': error('Bad query (named in `error.fields`)'), '401': error('Missing or invalid API key'), '404': error('No such lead') },
+        },
+      },
+      '/v1/webhooks/deliveries/{deliveryId}': {
+        get: {
+          operationId: 'getDelivery',
+          summary: 'One delivery with its payload and log',
+          security: bearer,
+          parameters: [deliveryIdParam],
+          responses: { '200': { description: 'The delivery' }, '401': error('Missing or invalid API key'), '404': error('No such delivery') },
+        },
+      },
+      '/v1/webhooks/deliveries/{deliveryId}/replay': {
+        post: {
+          operationId: 'replayDelivery',
+          summary: 'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled',
+          security: bearer,
+          parameters: [deliveryIdParam],
+          responses: { '202': { description: 'Queued: the delivery, back to pending' }, '401': error('Missing or invalid API key'), '404': error('No such delivery') },
+        },
+      },
       '/v1/confirm': {
         get: {
           operationId: 'confirmOptIn',

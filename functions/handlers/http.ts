@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '../adapters/logger.js';
 import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
-import { DomainError, InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
+import { DeliveryNotFoundError, DomainError, InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -48,7 +48,7 @@ function toResponse(error: unknown): { status: number; body: ErrorBody; headers?
   const fields = error instanceof ValidationError || error instanceof InvalidVisitorTokenError ? error.fields : undefined;
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(fields && { fields }) } };
   if (error instanceof ValidationError) return { status: 400, body };
-  if (error instanceof UnknownFormError || error instanceof LeadNotFoundError) return { status: 404, body };
+  if (error instanceof UnknownFormError || error instanceof LeadNotFoundError || error instanceof DeliveryNotFoundError) return { status: 404, body };
   if (error instanceof OriginNotAllowedError) return { status: 403, body };
   if (error instanceof UnauthorizedError) return { status: 401, body, headers: { 'www-authenticate': 'Bearer' } };
   if (error instanceof InvalidVisitorTokenError) return { status: 401, body };

@@ -1,15 +1,20 @@
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { AttributeValue as DynamoAttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { keys } from '../adapters/dynamo/keys.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
+import { raiseWebhooks, type WebhookTrigger } from '../use-cases/webhooks.js';
 
 /**
  * Table stream consumer: reacts to what a lead did.
  * - a submission or a behaviour event (page view, email open/click) inserted: re-score the lead, once per
  *   lead per batch however many of its records the batch holds (scoring reads the whole partition);
  * - a submission or a confirmed opt-in inserted: queue its emails (confirmation, or delivery + enrolment)
- *   for the sender. The stream is the outbox: the capture wrote nothing else, so a crash loses nothing.
+ *   for the sender. The stream is the outbox: the capture wrote nothing else, so a crash loses nothing;
+ * - a stage reached or an unsubscribe recorded: raise the sales webhooks (a delivery per subscribed
+ *   endpoint, then a job for the webhook sender). Again the stream is the outbox.
  * On a failure the batch reports the first failed record, so the event source mapping retries from
  * there (re-scoring and queueing are idempotent) and, after its last attempt, sends the rest to the
  * dead-letter queue.
@@ -27,6 +32,15 @@ export const makeLeadActivityHandler =
       const sequenceNumber = record.dynamodb!.SequenceNumber!;
       if (sk.startsWith(keys.submissionPrefix)) jobs.push({ job: { type: 'submitted', ...ref, submissionId: sk.slice(keys.submissionPrefix.length) }, sequenceNumber });
       if (sk.startsWith(keys.optInPrefix)) jobs.push({ job: { type: 'confirmed', ...ref, submissionId: sk.slice(keys.optInPrefix.length) }, sequenceNumber });
+      const trigger = webhookTriggerOf(sk, record.dynamodb?.NewImage);
+      if (trigger) {
+        try {
+          await raiseWebhooks(deps(), ref, trigger);
+        } catch (error) {
+          deps().log.error('raising webhooks failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
+          return failFrom(sequenceNumber, jobs, deps);
+        }
+      }
       if (!keys.isActivity(sk) || rescored.has(pk)) continue;
       try {
         await rescoreLead(deps(), ref);
@@ -61,6 +75,15 @@ async function failFrom(sequenceNumber: string, jobs: { job: MailJob; sequenceNu
     }
   }
   return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+}
+
+/** A stage reached (`STAGE#…`) or an unsubscribe (`LOG#<at>#unsubscribed`) raises sales webhooks; nothing else does. */
+function webhookTriggerOf(sk: string, image: Record<string, AttributeValue> | undefined): WebhookTrigger | undefined {
+  if (!image || !(sk.startsWith(keys.stagePrefix) || (sk.startsWith(keys.logPrefix) && sk.endsWith('#unsubscribed')))) return undefined;
+  const entry = unmarshall(image as Record<string, DynamoAttributeValue>).entry as { type?: string; at?: string; from?: string; to?: string } | undefined;
+  if (entry?.type === 'stage_changed' && entry.at && entry.from && entry.to) return { kind: 'stage', change: { at: entry.at, from: entry.from as never, to: entry.to as never } };
+  if (entry?.type === 'unsubscribed' && entry.at) return { kind: 'unsubscribed', at: entry.at };
+  return undefined;
 }
 
 export const handler = makeLeadActivityHandler(fromEnvironment);

@@ -13,6 +13,9 @@ export const ROUTES = [
   { routeKey: 'GET /v1/confirm', group: 'mail' },
   { routeKey: 'GET /v1/unsubscribe', group: 'mail' },
   { routeKey: 'POST /v1/unsubscribe', group: 'mail' },
+  { routeKey: 'GET /v1/webhooks/deliveries', group: 'webhooks' },
+  { routeKey: 'GET /v1/webhooks/deliveries/{deliveryId}', group: 'webhooks' },
+  { routeKey: 'POST /v1/webhooks/deliveries/{deliveryId}/replay', group: 'webhooks' },
 ] as const;
 
 export type RouteGroup = (typeof ROUTES)[number]['group'];

@@ -1,5 +1,22 @@
 import type { ConfigIndex } from '../core/config.js';
-import type { ApiKeyStore, Clock, DueChecks, IdGenerator, LeadRepository, MailLinks, MailQueue, Mailer, NurtureStore, RateLimiter, SendThrottle, VisitorTokens } from '../core/ports.js';
+import type {
+  ApiKeyStore,
+  Clock,
+  DueChecks,
+  IdGenerator,
+  LeadRepository,
+  MailLinks,
+  MailQueue,
+  Mailer,
+  NurtureStore,
+  RateLimiter,
+  SendThrottle,
+  VisitorTokens,
+  WebhookQueue,
+  WebhookSecrets,
+  WebhookStore,
+  WebhookTransport,
+} from '../core/ports.js';
 
 /** Everything the use cases need, built once by the composition root (or by a test). */
 export interface Deps {
@@ -18,4 +35,10 @@ export interface Deps {
   /** Carries mail jobs to the sender (SQS on AWS). */
   mailQueue: MailQueue;
   sendThrottle: SendThrottle;
+  /** Sales hand-off: webhook deliveries and their log, endpoint state. */
+  webhooks: WebhookStore;
+  /** Carries webhook jobs to the webhook sender (SQS on AWS). */
+  webhookQueue: WebhookQueue;
+  webhookSecrets: WebhookSecrets;
+  webhookTransport: WebhookTransport;
 }

@@ -13,7 +13,7 @@ const STEP_CHUNK = 50;
 
 export interface DueRunResult {
   rescored: number;
-  /** Nurture steps handed to the sender's queue. */
+  /** Nurture steps and webhook retries handed to their senders' queues. */
   queued: number;
   failed: { siteId: string; at: string; error: string }[];
   /** The first day not yet fully drained, after this run. */
@@ -24,13 +24,13 @@ export interface DueRunResult {
  * Run the scheduled work that is due: nurture steps and decay re-scores (decay may have moved a lead
  * across a stage threshold).
  * 1. start at the cursor (the first day not yet fully drained; 400 days back on a first run)
- * 2. for each day up to now: queue every due nurture step for the sender, re-score every lead whose decay
- *    check is due, and delete each check once done
+ * 2. for each day up to now: queue every due nurture step for the mail sender and every due webhook retry
+ *    for the webhook sender, re-score every lead whose decay check is due, and delete each check once done
  * 3. move the cursor past every day that is over and fully drained; a check that fails stays (and holds
  *    the cursor), is retried on every run and is reported, so nothing is skipped silently
  * Re-scoring schedules the lead's next check, so a lead is checked exactly when its stage could change.
  */
-export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue'>): Promise<DueRunResult> {
+export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue' | 'webhookQueue'>): Promise<DueRunResult> {
   const now = deps.clock.now();
   const until = now.toISOString();
   const start = (await deps.due.cursor()) ?? daysBefore(now, FIRST_RUN_LOOKBACK_DAYS);
@@ -48,6 +48,19 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
       let failedHere = false;
       const checks = listed[j]!;
       const steps = checks.filter((c) => c.sequenceId !== undefined);
+      const retries = checks.filter((c) => c.endpointId !== undefined);
+      // Webhook retries that are due: back to the webhook sender, each check deleted once queued.
+      for (let k = 0; k < retries.length; k += STEP_CHUNK) {
+        const chunk = retries.slice(k, k + STEP_CHUNK);
+        try {
+          await deps.webhookQueue.enqueue(chunk.map((c) => ({ siteId: c.siteId, emailKey: c.emailKey, endpointId: c.endpointId! })));
+          await Promise.all(chunk.map((c) => deps.due.done(c)));
+          result.queued += chunk.length;
+        } catch (error) {
+          failedHere = true;
+          result.failed.push({ siteId: chunk[0]!.siteId, at: chunk[0]!.at, error: (error as Error).message });
+        }
+      }
       // Due nurture steps go to the sender's queue a chunk at a time; each check is deleted once its job is
       // queued (a crash in between queues it again next run: the sender is idempotent).
       for (let k = 0; k < steps.length; k += STEP_CHUNK) {
@@ -61,7 +74,7 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
           result.failed.push({ siteId: chunk[0]!.siteId, at: chunk[0]!.at, error: (error as Error).message });
         }
       }
-      for (const check of checks.filter((c) => c.sequenceId === undefined)) {
+      for (const check of checks.filter((c) => c.sequenceId === undefined && c.endpointId === undefined)) {
         try {
           await rescoreLead(deps, check);
           await deps.due.done(check);

@@ -28,7 +28,7 @@ describe('Adapter: SqsMailQueue', () => {
     // Prepare
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
     // Act + Assess
-    await expect(queue.enqueue([job(1)])).rejects.toThrow(/refused 1 of 1 .*InternalError/);
+    await expect(queue.enqueue([job(1)])).rejects.toThrow(/refused 1 of 1 jobs.*InternalError/);
   });
 
   it('sends nothing for no jobs', async () => {

@@ -4,7 +4,7 @@ import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
 import { cloneSite } from '../support/builders.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';
 
-const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget' | 'MailLinks'> = {
+const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget' | 'MailLinks' | 'WebhooksApi'> = {
   'GET /v1/forms/{formId}': 'Capture',
   'POST /v1/forms/{formId}/submissions': 'Capture',
   'POST /v1/events': 'Capture',
@@ -15,6 +15,9 @@ const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget' | 'MailL
   'GET /v1/confirm': 'MailLinks',
   'GET /v1/unsubscribe': 'MailLinks',
   'POST /v1/unsubscribe': 'MailLinks',
+  'GET /v1/webhooks/deliveries': 'WebhooksApi',
+  'GET /v1/webhooks/deliveries/{deliveryId}': 'WebhooksApi',
+  'POST /v1/webhooks/deliveries/{deliveryId}/replay': 'WebhooksApi',
 };
 
 describe('stateless stack: the lead-activity stream consumer', () => {
@@ -32,13 +35,15 @@ describe('stateless stack: the lead-activity stream consumer', () => {
     });
   });
 
-  it('wakes only for inserted submissions, behaviour events and opt-ins, not for its own score writes', () => {
+  it('wakes only for inserted submissions, behaviour events, opt-ins, stage changes and mail log entries, not for its own score writes', () => {
     const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.StartingPosition)!;
     const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns).toEqual([
       { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'SUB#' }] } } } },
       { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'EV#' }] } } } },
       { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'OPTIN#' }] } } } },
+      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'STAGE#' }] } } } },
+      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'LOG#' }] } } } },
     ]);
   });
 
@@ -65,17 +70,17 @@ describe('stateless stack: functions', () => {
   const functions = stateless.findResources('AWS::Lambda::Function');
 
   it('has one function per route group and consumer, and no others (no custom-resource lambdas)', () => {
-    expect(Object.keys(functions)).toHaveLength(9);
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'LeadActivity', 'DueChecks', 'SendEmail', 'MailEvents']) functionId(stateless, group);
+    expect(Object.keys(functions)).toHaveLength(11);
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'WebhooksApi', 'LeadActivity', 'DueChecks', 'SendEmail', 'MailEvents', 'DeliverWebhooks']) functionId(stateless, group);
   });
 
-  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the sender 30 s, the scheduler 50 s) and 512 MB', () => {
+  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the mail sender 30 s, the scheduler 50 s, the webhook sender 60 s) and 512 MB', () => {
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        Timeout: id.startsWith('SendEmail') ? 30 : id.startsWith('DueChecks') ? 50 : 10,
+        Timeout: id.startsWith('SendEmail') ? 30 : id.startsWith('DueChecks') ? 50 : id.startsWith('DeliverWebhooks') ? 60 : 10,
         MemorySize: 512,
         LoggingConfig: { LogFormat: 'JSON' },
       });
@@ -96,7 +101,7 @@ describe('stateless stack: functions', () => {
   });
 
   it('writes to its own log group with a retention', () => {
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 9);
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 11);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import rawConfig from '../../config/funnel.config.js';
 import { InvalidConfigError } from '../../functions/core/config.js';
 import { WIDGET_BUNDLE_PATH, writeWidgetBundle } from '../../widget/build.js';
 import { buildApp, DEFAULT_SETTINGS, InvalidSettingError } from '../../infra/funnel-app.js';
-import { infraConfig, synthTemplates } from './helpers.js';
+import { deployableConfig, infraConfig, synthTemplates } from './helpers.js';
 
 describe('buildApp', () => {
   it('fails synth on an invalid config, naming the path of the bad value', () => {
@@ -61,15 +60,15 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: nine ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
+  it('synthesizes offline with local esbuild: eleven ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
       await writeWidgetBundle();
-      const { app, stateless } = buildApp(rawConfig, { appProps: { outdir } });
+      const { app, stateless } = buildApp(deployableConfig(), { appProps: { outdir } });
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
       const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-      expect(bundles).toHaveLength(9);
+      expect(bundles).toHaveLength(11);
       for (const dir of bundles) {
         const code = fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);

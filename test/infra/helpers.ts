@@ -8,8 +8,15 @@ export const FIXTURE_HANDLER = fileURLToPath(new URL('./fixtures/handler.ts', im
 
 /** The demo config, optionally changed in place on a copy. */
 export function infraConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
-  const copy = structuredClone(rawConfig);
+  const copy = deployableConfig();
   change?.(copy);
+  return copy;
+}
+
+/** The demo config as a deployment would have it: the demo's localhost webhook receiver replaced by an https one. */
+export function deployableConfig(): FunnelConfigInput {
+  const copy = structuredClone(rawConfig);
+  for (const site of copy.sites) for (const e of site.webhooks ?? []) e.url = 'https://crm.example.com/hooks/funnel';
   return copy;
 }
 
@@ -20,7 +27,19 @@ export function infraConfig(change?: (config: FunnelConfigInput) => void): Funne
 export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown> } = {}) {
   const built = buildApp(options.config ?? infraConfig(), {
     appProps: { context: { 'aws:cdk:bundling-stacks': [], ...options.context } },
-    entries: { capture: FIXTURE_HANDLER, leads: FIXTURE_HANDLER, openapi: FIXTURE_HANDLER, widget: FIXTURE_HANDLER, mail: FIXTURE_HANDLER, leadActivity: FIXTURE_HANDLER, dueChecks: FIXTURE_HANDLER, sendEmail: FIXTURE_HANDLER, mailEvents: FIXTURE_HANDLER },
+    entries: {
+      capture: FIXTURE_HANDLER,
+      leads: FIXTURE_HANDLER,
+      openapi: FIXTURE_HANDLER,
+      widget: FIXTURE_HANDLER,
+      mail: FIXTURE_HANDLER,
+      webhooks: FIXTURE_HANDLER,
+      leadActivity: FIXTURE_HANDLER,
+      dueChecks: FIXTURE_HANDLER,
+      sendEmail: FIXTURE_HANDLER,
+      mailEvents: FIXTURE_HANDLER,
+      deliverWebhooks: FIXTURE_HANDLER,
+    },
     widgetBundle: FIXTURE_HANDLER,
   });
   return {

@@ -113,7 +113,10 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
   });
 
   it('lets only the stream consumer and the scheduler put jobs on the send queue', () => {
-    const senders = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage'));
+    const sendQueueId = Object.keys(stateless.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('SendQueue'))!;
+    const senders = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some((st) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(sendQueueId)),
+    );
     const roles = senders.flatMap((p) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, ''))).sort();
     expect(roles).toEqual(['DueChecks', 'LeadActivity']);
   });
@@ -144,9 +147,43 @@ describe('Infra: alarms', () => {
 
   it('sends every alarm to one topic, emailed to alarmEmail only when given (a bad address fails synth naming the key)', () => {
     for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
-    expect(Object.keys(alarms)).toHaveLength(5);
+    expect(Object.keys(alarms)).toHaveLength(6);
     stateless.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@acme.example' });
     expect(() => synthTemplates({ context: { alarmEmail: 'ops' } })).toThrow('"alarmEmail"');
+  });
+});
+
+describe('Infra: sales webhooks', () => {
+  const { stateless } = synthTemplates();
+  const functions = stateless.findResources('AWS::Lambda::Function');
+  const env = (group: string) => functions[functionId(stateless, group)]!.Properties.Environment.Variables;
+
+  it('feeds the webhook sender from its queue (batches of 10, item failures, 5 at once) with a dead-letter queue that alarms', () => {
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FunctionName.Ref === functionId(stateless, 'DeliverWebhooks'))!;
+    expect(mapping.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 5 } });
+    const queue = Object.entries(stateless.findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith('WebhookQueue'))![1];
+    expect(queue.Properties).toMatchObject({ VisibilityTimeout: 360, RedrivePolicy: { maxReceiveCount: 10 } });
+    const alarm = Object.entries(stateless.findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.startsWith('WebhookDlqAlarm'))![1];
+    expect(alarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+  });
+
+  it('gives the sender the signing secret of each endpoint (read access to those only), its queue and dead-letter queue', () => {
+    expect(JSON.parse(JSON.stringify(env('DeliverWebhooks').WEBHOOK_SECRET_ARNS))).toBeDefined();
+    expect(JSON.stringify(env('DeliverWebhooks').WEBHOOK_SECRET_ARNS)).toContain('demo/crm');
+    expect(env('DeliverWebhooks')).toMatchObject({ WEBHOOK_QUEUE_URL: { Ref: expect.stringMatching(/^WebhookQueue/) }, WEBHOOK_DLQ_URL: { Ref: expect.stringMatching(/^WebhookDlq/) } });
+    const reads = statementsOf(stateless, functionId(stateless, 'DeliverWebhooks')).filter((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue'));
+    expect(reads).toHaveLength(1);
+    expect(JSON.stringify(reads[0]!.Resource)).toContain('WebhookSecretdemocrm');
+    for (const group of ['Capture', 'Leads', 'LeadActivity', 'SendEmail', 'WebhooksApi']) {
+      expect(JSON.stringify(statementsOf(stateless, functionId(stateless, group)))).not.toContain('WebhookSecret');
+    }
+  });
+
+  it('refuses to deploy an http or private-address endpoint, naming its path', () => {
+    const local = infraConfig((c) => void (c.sites[0]!.webhooks![0]!.url = 'http://localhost:3000/demo/webhooks/crm'));
+    expect(() => synthTemplates({ config: local })).toThrow(/sites\[0\]\.webhooks\[0\]\.url: must be https in production/);
+    const metadata = infraConfig((c) => void (c.sites[0]!.webhooks![0]!.url = 'https://169.254.169.254/latest'));
+    expect(() => synthTemplates({ config: metadata })).toThrow(/sites\[0\]\.webhooks\[0\]\.url: must not point at a private/);
   });
 });

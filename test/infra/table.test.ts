@@ -55,12 +55,18 @@ describe('stateful stack: the table', () => {
     expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
   });
 
-  it('holds the visitor-token signing secret: generated (never in the config), retained with the data', () => {
-    const secrets = Object.values(stateful.findResources('AWS::SecretsManager::Secret'));
-    expect(secrets).toHaveLength(1);
-    expect(secrets[0]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
-    expect(secrets[0]!.Properties.SecretString).toBeUndefined();
-    expect(secrets[0]!.DeletionPolicy).toBe('Retain');
+  it('holds the visitor-token and webhook signing secrets: generated (never in the config), retained with the data', () => {
+    const secrets = stateful.findResources('AWS::SecretsManager::Secret');
+    const [token, ...others] = Object.entries(secrets).sort(([a], [b]) => (a.startsWith('VisitorToken') ? -1 : b.startsWith('VisitorToken') ? 1 : 0));
+    expect(token![0]).toMatch(/^VisitorTokenSecret/);
+    expect(token![1].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+    // One per webhook endpoint of the config (the demo has one), 44 base64 letters and digits: whsec_<value>.
+    expect(others.map(([id]) => id)).toEqual([expect.stringMatching(/^WebhookSecretdemocrm/)]);
+    expect(others[0]![1].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 44, ExcludePunctuation: true });
+    for (const secret of Object.values(secrets)) {
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.DeletionPolicy).toBe('Retain');
+    }
   });
 
   it('outputs the table name', () => {

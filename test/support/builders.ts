@@ -8,12 +8,15 @@ import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
+import { InMemoryWebhookQueue, InMemoryWebhookStore, RecordingTransport, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
 
 export const ORIGIN = 'http://localhost:3000';
 export const API_KEY = 'fnl_test_0123456789abcdefghij';
 export const TOKEN_SECRET = 'test-visitor-token-secret';
+/** The signing secret of every webhook endpoint in tests (Standard Webhooks format). */
+export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** The demo config, optionally changed: `testConfig((c) => { c.sites[0].forms[0].doubleOptIn = true })`. */
 export function testConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
@@ -57,6 +60,9 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const nurture = new InMemoryNurtureStore(leads, due);
   const mailer = new InMemoryMailer();
   const queue = new InMemoryMailQueue();
+  const webhooks = new InMemoryWebhookStore(due);
+  const webhookQueue = new InMemoryWebhookQueue();
+  const webhookTransport = new RecordingTransport();
   const apiKeys = new InMemoryApiKeyStore();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
@@ -74,9 +80,13 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     mailLinks: new HmacMailLinks({ secret: async () => TOKEN_SECRET, clock, baseUrl: PUBLIC_API_URL }),
     mailQueue: queue,
     sendThrottle: unthrottled,
+    webhooks,
+    webhookQueue,
+    webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
+    webhookTransport,
     log: jsonLogger('silent'),
   };
-  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue };
+  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport };
 }
 
 /** {@link fakeDeps} for the mail side, with an optional config: `fakeMailDeps(testConfig((c) => …))`. */

@@ -142,7 +142,6 @@ describe('Handler: openapi', () => {
     const res = await openApiHandler(apiEvent('GET /v1/openapi.json'), context);
     const doc = JSON.parse(res.body!);
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(['/v1/forms/{formId}', '/v1/forms/{formId}/submissions', '/v1/events', '/v1/leads/{leadId}', '/v1/leads', '/v1/openapi.json', '/v1/confirm', '/v1/unsubscribe']);
     // Every route the API serves is documented.
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(ROUTES.map((r) => r.routeKey).filter((k) => k !== 'GET /widget.js').sort()).toEqual(documented.sort());

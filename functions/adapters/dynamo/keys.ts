@@ -13,7 +13,10 @@ import { dueDay } from '../../core/due.js';
  * | send       | SITE#<site>#EMAIL#<sha256(email)>   | SEND#<sendKey>       | —                    |
  * | opt-in     | SITE#<site>#EMAIL#<sha256(email)>   | OPTIN#<submissionId> | —                    |
  * | mail log   | SITE#<site>#EMAIL#<sha256(email)>   | LOG#<iso time>#<id>  | —                    |
- * | due check  | DUE#<yyyy-mm-dd>                    | <iso time>#<lead PK>[#SEQ#<sequenceId>] | —     |
+ * | webhook    | SITE#<site>#EMAIL#<sha256(email)>   | WH#<endpoint>#<event time>#<type> | WHD#<deliveryId> / WH |
+ * | wh log     | WHLOG#<site>#<endpoint>             | <event time>#<deliveryId> | —               |
+ * | endpoint   | WHEP#<site>#<endpoint>              | STATE                | —                    |
+ * | due check  | DUE#<yyyy-mm-dd>                    | <iso time>#<lead PK>[#SEQ#<sequenceId> or #WH#<endpoint>] | — |
  * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
@@ -43,9 +46,10 @@ export const keys = {
   eventPrefix: 'EV#',
   /**
    * Items whose arrival the table stream reacts to (the stream filter too): submissions and page views
-   * (and email opens/clicks, also `EV#`) re-score the lead; submissions and opt-ins start its emails.
+   * (and email opens/clicks, also `EV#`) re-score the lead; submissions and opt-ins start its emails;
+   * stage changes and mail log entries (an unsubscribe) raise sales webhooks.
    */
-  activityPrefixes: ['SUB#', 'EV#', 'OPTIN#'] as const,
+  activityPrefixes: ['SUB#', 'EV#', 'OPTIN#', 'STAGE#', 'LOG#'] as const,
   /** Whether an inserted item changes what the lead did, so its score must be recomputed. */
   isActivity: (sk: string) => sk.startsWith('SUB#') || sk.startsWith('EV#'),
   /** A lead's place in one nurture sequence (the state machine's state): one per (lead, sequence), so enrolling twice is a no-op. */
@@ -72,12 +76,28 @@ export const keys = {
     PK: `DUE#${dueDay(at)}`,
     SK: `${at}#${leadPartition(siteId, emailKey)}${sequenceId === undefined ? '' : `#SEQ#${sequenceId}`}`,
   }),
+  /** A webhook retry: the lead's pending deliveries to this endpoint are tried again then. */
+  dueWebhook: (at: string, siteId: string, emailKey: string, endpointId: string) => ({ PK: `DUE#${dueDay(at)}`, SK: `${at}#${leadPartition(siteId, emailKey)}#WH#${endpointId}` }),
   duePartition: (day: string) => `DUE#${day}`,
-  parseDue: (sk: string): { at: string; siteId: string; emailKey: string; sequenceId?: string } | undefined => {
-    const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})(?:#SEQ#([^#]+))?$/.exec(sk);
+  parseDue: (sk: string): { at: string; siteId: string; emailKey: string; sequenceId?: string; endpointId?: string } | undefined => {
+    const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})(?:#SEQ#([^#]+)|#WH#([^#]+))?$/.exec(sk);
     if (!match) return undefined;
-    return { at: match[1]!, siteId: match[2]!, emailKey: match[3]!, ...(match[4] !== undefined && { sequenceId: match[4] }) };
+    return { at: match[1]!, siteId: match[2]!, emailKey: match[3]!, ...(match[4] !== undefined && { sequenceId: match[4] }), ...(match[5] !== undefined && { endpointId: match[5] }) };
   },
+  /**
+   * One webhook delivery (an event for one endpoint), in its lead's partition, ordered per endpoint by the
+   * event's time: the sender drains them oldest first, so each lead's events arrive in order. The event
+   * time and type make the key, so a repeated stream record cannot create a second delivery.
+   */
+  webhookDelivery: (siteId: string, emailKey: string, endpointId: string, eventAt: string, type: string) => ({ PK: leadPartition(siteId, emailKey), SK: `WH#${endpointId}#${eventAt}#${type}` }),
+  webhookPrefix: (endpointId?: string) => (endpointId === undefined ? 'WH#' : `WH#${endpointId}#`),
+  /** Delivery id → its item, via GSI1 (replay by id). */
+  webhookById: (deliveryId: string) => ({ GSI1PK: `WHD#${deliveryId}`, GSI1SK: 'WH' }),
+  /** Per-endpoint delivery log: a pointer per delivery, newest last, for `GET /v1/webhooks/{endpoint}/deliveries`. */
+  webhookLog: (siteId: string, endpointId: string, eventAt: string, deliveryId: string) => ({ PK: `WHLOG#${siteId}#${endpointId}`, SK: `${eventAt}#${deliveryId}` }),
+  webhookLogPartition: (siteId: string, endpointId: string) => `WHLOG#${siteId}#${endpointId}`,
+  /** An endpoint's state: disabled after a 410 Gone until an operator enables it again. */
+  webhookEndpoint: (siteId: string, endpointId: string) => ({ PK: `WHEP#${siteId}#${endpointId}`, SK: 'STATE' }),
   /** Where the drainer is: the first day not yet fully drained. */
   dueCursor: { PK: 'DUE#CURSOR', SK: 'DUE' },
   /** The (site, email hash) a lead partition key stands for. */

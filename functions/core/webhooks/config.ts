@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { text } from '../fields.js';
+
+/** The events a sales system can subscribe to. */
+export const WebhookEvent = z.enum(['lead.qualified', 'prospect.ready', 'lead.unsubscribed']);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * An endpoint URL: https, or http to localhost only (a receiver on the machine running `npm start`). A
+ * deployed stack refuses http altogether and private addresses (see `productionWebhookProblems`).
+ */
+const EndpointUrl = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an https URL' }))
+  .refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
+  }, 'must be https (http is allowed only for localhost, when running locally)')
+  .refine((u) => !new URL(u).username && !new URL(u).password, 'must not carry credentials: receivers verify the signature instead');
+
+/**
+ * A sales system's webhook endpoint. Its signing secret is never in the config: Secrets Manager on AWS
+ * (one secret per endpoint, created by the stack), `.data/webhook-secrets.json` locally.
+ */
+export const WebhookEndpoint = z.strictObject({
+  /** Stable: names the endpoint's secret, its delivery log and its deliveries. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes'),
+  url: EndpointUrl,
+  events: z
+    .array(WebhookEvent)
+    .min(1, 'must name at least one event')
+    .refine((e) => new Set(e).size === e.length, 'must not repeat an event'),
+  description: text(200).optional(),
+});
+export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
+
+/** A site's endpoints, ids unique within the site. */
+export const WebhookEndpoints = z
+  .array(WebhookEndpoint)
+  .max(20, 'at most 20 endpoints per site')
+  .superRefine((endpoints, ctx) => {
+    endpoints.forEach((e, i) => {
+      if (endpoints.findIndex((x) => x.id === e.id) !== i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate endpoint id "${e.id}"` });
+    });
+  });
+
+/**
+ * What a deployed stack refuses that a laptop allows: an http URL, or an IP-literal host in a private,
+ * loopback or link-local range (host names are checked again at send time, on the address connected to).
+ * @example productionWebhookProblems({ id: 'crm', url: 'http://localhost:4000/hook', events: ['prospect.ready'] }) // ['url: must be https in production']
+ */
+export function productionWebhookProblems(endpoint: Pick<WebhookEndpoint, 'url'>): string[] {
+  const url = new URL(endpoint.url);
+  const problems: string[] = [];
+  if (url.protocol !== 'https:') problems.push('url: must be https in production');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (LOCAL_HOSTS.has(url.hostname) || /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/.test(host) || /^(::1?|f[cd][0-9a-f]{2}:|fe80:)/i.test(host)) {
+    problems.push('url: must not point at a private, loopback or link-local address');
+  }
+  return problems;
+}

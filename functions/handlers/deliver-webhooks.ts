@@ -1,0 +1,38 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { fromEnvironment, type AppDeps } from '../composition.js';
+import { deliverWebhooks } from '../use-cases/webhooks.js';
+
+/** A webhook job as queued (by the stream consumer, a retry or the scheduler). */
+export const WebhookJobMessage = z.strictObject({ siteId: z.string().min(1), emailKey: z.string().regex(/^[0-9a-f]{64}$/), endpointId: z.string().min(1) });
+
+/**
+ * The webhook sender: an SQS consumer of webhook jobs. Jobs for the same lead and endpoint in one batch
+ * are handled once (a job delivers everything pending, oldest first). An unexpected failure (the table
+ * unreachable) is reported for redelivery; what the receiver did never fails a job: it is recorded in
+ * the delivery's log and retried on its own schedule.
+ */
+export const makeDeliverWebhooksHandler =
+  (deps: () => AppDeps) =>
+  async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failed: string[] = [];
+    const seen = new Set<string>();
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          const job = WebhookJobMessage.parse(JSON.parse(record.body));
+          const lane = `${job.siteId}#${job.emailKey}#${job.endpointId}`;
+          if (seen.has(lane)) return;
+          seen.add(lane);
+          const result = await deliverWebhooks(deps(), job);
+          if (result.delivered.length || result.retryAt || result.note) deps().log.info('webhook job', { siteId: job.siteId, endpointId: job.endpointId, delivered: result.delivered.length, retryAt: result.retryAt, note: result.note });
+        } catch (error) {
+          deps().log.warn('webhook job failed', { messageId: record.messageId, error: (error as Error).name, detail: (error as Error).message });
+          failed.push(record.messageId);
+        }
+      }),
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+
+export const handler = makeDeliverWebhooksHandler(fromEnvironment);

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import type { StageChangedEntry } from '../core/contracts.js';
+import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob } from '../core/ports.js';
+import type { WebhookEvent } from '../core/webhooks/config.js';
+import { eventsOfStageChange, webhookPayload } from '../core/webhooks/payload.js';
+import { classifyResponse, nextAttemptAt } from '../core/webhooks/retry.js';
+import type { Deps } from './deps.js';
+
+/** Retries due sooner than this go back on the queue with a delay (SQS allows 15 min); later ones into the due index. */
+const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
+
+export type WebhookDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport'>;
+
+/** What raised the events: a stage change recorded on the lead, or its unsubscribe. */
+export type WebhookTrigger = { kind: 'stage'; change: Pick<StageChangedEntry, 'from' | 'to' | 'at'> } | { kind: 'unsubscribed'; at: string };
+
+/**
+ * Raise the webhook events of something a lead did, for every endpoint of its site subscribed to them.
+ * 1. work out the events (`lead.qualified`, `prospect.ready`, `lead.unsubscribed`) and the endpoints
+ * 2. freeze each event's payload as the lead is now, into one delivery per endpoint (a repeated stream
+ *    record makes the same delivery ids and keys, so nothing is doubled)
+ * 3. queue a job per endpoint: the sender delivers the lead's pending events oldest first
+ * Returns the deliveries recorded.
+ */
+export async function raiseWebhooks(deps: WebhookDeps, ref: LeadRef, trigger: WebhookTrigger): Promise<WebhookDelivery[]> {
+  const site = deps.config.findSite(ref.siteId);
+  const types: WebhookEvent[] = trigger.kind === 'stage' ? eventsOfStageChange(trigger.change) : ['lead.unsubscribed'];
+  const eventAt = trigger.kind === 'stage' ? trigger.change.at : trigger.at;
+  const endpoints = (site?.webhooks ?? []).filter((e) => types.some((t) => e.events.includes(t)));
+  if (!site || endpoints.length === 0) return [];
+  const lead = await deps.leads.findByEmail(ref.siteId, ref.emailKey);
+  if (!lead) return [];
+  const createdAt = deps.clock.now().toISOString();
+  const deliveries: WebhookDelivery[] = endpoints.flatMap((endpoint) =>
+    types
+      .filter((type) => endpoint.events.includes(type))
+      .map((type) => ({
+        ...ref,
+        deliveryId: deliveryIdOf(ref, endpoint.id, type, eventAt),
+        endpointId: endpoint.id,
+        type,
+        leadId: lead.leadId,
+        eventAt,
+        createdAt,
+        status: 'pending' as const,
+        body: JSON.stringify(webhookPayload(type, eventAt, { id: site.id, name: site.name }, lead)),
+        attempts: [],
+      })),
+  );
+  await deps.webhooks.create(deliveries);
+  await deps.webhookQueue.enqueue(endpoints.map((e) => ({ ...ref, endpointId: e.id })));
+  return deliveries;
+}
+
+/** Stable across stream retries: the same lead, endpoint, event and time always give the same id. */
+export const deliveryIdOf = (ref: LeadRef, endpointId: string, type: string, eventAt: string): string =>
+  `msg_${createHash('sha256').update(`${ref.siteId}|${ref.emailKey}|${endpointId}|${type}|${eventAt}`).digest('base64url').slice(0, 27)}`;
+
+export interface DeliverResult {
+  delivered: string[];
+  /** When the first undelivered event will be tried again, if it will. */
+  retryAt?: string;
+  note?: string;
+}
+
+/**
+ * Deliver a lead's pending events to one endpoint, oldest first, so a receiver gets each lead's events in
+ * order even after an outage.
+ * 1. a removed or disabled endpoint: hold everything (a replay after re-enabling sends it)
+ * 2. for each pending delivery, oldest first: if its next try is not yet due, schedule it and stop
+ * 3. sign and POST it (10 s timeout, no redirects); record the try in its log
+ *    - 2xx: delivered, go on with the next
+ *    - network error, timeout, 5xx, 408/409/425/429: try again later (backoff with jitter, `Retry-After`
+ *      honoured, 11 tries over more than 3 days) and stop, so later events wait their turn; after the
+ *      last try it is dead-lettered (the operator's alarm fires) and the next one goes
+ *    - 410 Gone: the endpoint is disabled; any other 4xx (or a redirect): failed for good, dead-lettered
+ * Each try carries the delivery's one `webhook-id`, so a receiver can drop a repeat.
+ */
+export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promise<DeliverResult> {
+  const endpoint = deps.config.findSite(job.siteId)?.webhooks?.find((e) => e.id === job.endpointId);
+  if (!endpoint) return { delivered: [], note: `endpoint "${job.endpointId}" is not configured` };
+  if (await deps.webhooks.disabledAt(job.siteId, job.endpointId)) return { delivered: [], note: 'endpoint disabled' };
+  const delivered: string[] = [];
+  for (const delivery of await deps.webhooks.pending(job, job.endpointId)) {
+    const now = deps.clock.now();
+    if (delivery.nextAttemptAt && Date.parse(delivery.nextAttemptAt) > now.getTime()) {
+      await scheduleRetry(deps, job, delivery.nextAttemptAt, now);
+      return { delivered, retryAt: delivery.nextAttemptAt };
+    }
+    const secret = await deps.webhookSecrets.secretOf(job.siteId, job.endpointId);
+    const outcome = await deps.webhookTransport.send({ url: endpoint.url, body: delivery.body, webhookId: delivery.deliveryId, timestamp: now, secret });
+    const verdict = classifyResponse(outcome);
+    const attempt: WebhookAttempt = {
+      at: now.toISOString(),
+      result: 'delivered',
+      ...(outcome.kind === 'response' && { status: outcome.status }),
+      latencyMs: Math.round(outcome.latencyMs),
+      ...(outcome.kind !== 'response' && { error: outcome.kind === 'timeout' ? 'timeout' : `${outcome.code ?? 'network'}: ${outcome.message}` }),
+    };
+    if (verdict === 'delivered') {
+      if (await deps.webhooks.recordAttempt(delivery, attempt, { status: 'delivered' })) delivered.push(delivery.deliveryId);
+      continue;
+    }
+    if (verdict === 'retry') {
+      const retryAfter = outcome.kind === 'response' ? outcome.retryAfter : undefined;
+      const next = nextAttemptAt({ attempt: delivery.attempts.length + 1, now, ...(retryAfter && { retryAfter }), random: Math.random });
+      if (next) {
+        const nextAt = next.toISOString();
+        if (await deps.webhooks.recordAttempt(delivery, { ...attempt, result: 'retry' }, { status: 'pending', nextAttemptAt: nextAt })) await scheduleRetry(deps, job, nextAt, now);
+        return { delivered, retryAt: nextAt };
+      }
+      await deadLetter(deps, delivery, { ...attempt, result: 'dead' }, `no success after ${delivery.attempts.length + 1} tries`);
+      continue;
+    }
+    if (verdict === 'disable') {
+      await deadLetter(deps, delivery, { ...attempt, result: 'disabled' }, 'the endpoint answered 410 Gone and was disabled');
+      await deps.webhooks.setDisabled(job.siteId, job.endpointId, now.toISOString(), '410 Gone');
+      return { delivered, note: 'endpoint disabled (410 Gone)' };
+    }
+    await deadLetter(deps, delivery, { ...attempt, result: 'failed' }, `refused with ${attempt.status ?? 'an error'}: not retried`);
+  }
+  return { delivered };
+}
+
+async function deadLetter(deps: WebhookDeps, delivery: WebhookDelivery, attempt: WebhookAttempt, reason: string): Promise<void> {
+  const status = attempt.result === 'failed' ? 'failed' : 'dead';
+  if (!(await deps.webhooks.recordAttempt(delivery, attempt, { status }))) return;
+  await deps.webhookQueue.deadLetter({ deliveryId: delivery.deliveryId, siteId: delivery.siteId, endpointId: delivery.endpointId, type: delivery.type, reason });
+}
+
+/** Soon: back on the queue with a delay. Later: a due item the scheduler picks up. */
+async function scheduleRetry(deps: WebhookDeps, job: WebhookJob, at: string, now: Date): Promise<void> {
+  const waitMs = Date.parse(at) - now.getTime();
+  if (waitMs <= QUEUE_DELAY_LIMIT_MS) await deps.webhookQueue.enqueue([{ siteId: job.siteId, emailKey: job.emailKey, endpointId: job.endpointId }], { delaySeconds: Math.max(0, Math.ceil(waitMs / 1000)) });
+  else await deps.webhooks.scheduleRetry(job, job.endpointId, at);
+}
+
+/**
+ * Replay a delivery (dead-lettered, failed, or even delivered: the receiver asked for it again): put it
+ * back to pending with its log kept, re-enable its endpoint if a 410 disabled it, and queue its lead's job.
+ * Undefined when there is no such delivery on the sites `siteIds` may see.
+ */
+export async function replayDelivery(deps: WebhookDeps, deliveryId: string, siteIds: readonly string[] = ['*']): Promise<WebhookDelivery | undefined> {
+  const delivery = await deps.webhooks.find(deliveryId);
+  if (!delivery || !(siteIds.includes('*') || siteIds.includes(delivery.siteId))) return undefined;
+  const at = deps.clock.now().toISOString();
+  await deps.webhooks.reopen(delivery, at);
+  await deps.webhooks.setDisabled(delivery.siteId, delivery.endpointId, undefined);
+  await deps.webhookQueue.enqueue([{ siteId: delivery.siteId, emailKey: delivery.emailKey, endpointId: delivery.endpointId }]);
+  return (await deps.webhooks.find(deliveryId)) ?? delivery;
+}

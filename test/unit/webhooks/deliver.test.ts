@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { emailKey } from '../../../functions/core/email.js';
+import { WebhookPayload } from '../../../functions/core/webhooks/payload.js';
+import { RETRY_SCHEDULE_MS } from '../../../functions/core/webhooks/retry.js';
+import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
+import { submitForm } from '../../../functions/use-cases/submit-form.js';
+import { deliverWebhooks, raiseWebhooks, replayDelivery } from '../../../functions/use-cases/webhooks.js';
+import { aSubmission, fakeDeps, ORIGIN, WEBHOOK_SECRET } from '../../support/builders.js';
+
+const JANE = 'jane.doe@acme.com';
+const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
+const job = { ...ref, endpointId: 'crm' };
+const HOUR = 3_600_000;
+
+async function aLead() {
+  const t = fakeDeps();
+  await submitForm(t.deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.7' });
+  return t;
+}
+const qualified = (at = '2026-11-22T10:00:00.000Z') => ({ kind: 'stage' as const, change: { from: 'lead' as const, to: 'mql' as const, at } });
+const ready = (at = '2026-11-22T11:00:00.000Z') => ({ kind: 'stage' as const, change: { from: 'mql' as const, to: 'sql' as const, at } });
+
+/** Run the webhook sender until nothing is queued, moving the clock to each retry as the queue or scheduler would. */
+async function drain(t: Awaited<ReturnType<typeof aLead>>, rounds = 40) {
+  for (let i = 0; i < rounds; i++) {
+    const queued = t.webhookQueue.jobs.splice(0);
+    if (queued.length === 0) {
+      const due = [...t.due.checks.values()].filter((c) => c.endpointId).sort((a, b) => a.at.localeCompare(b.at))[0];
+      if (!due) return;
+      t.clock.set(due.at);
+      await runDueChecks(t.deps);
+      continue;
+    }
+    for (const j of queued) {
+      if (j.delaySeconds) t.clock.advance(j.delaySeconds * 1000);
+      await deliverWebhooks(t.deps, j);
+    }
+  }
+}
+
+describe('Use case: raiseWebhooks', () => {
+  it('records one delivery per subscribed endpoint with a versioned payload, and queues the endpoint job; a repeat doubles nothing', async () => {
+    // Prepare
+    const t = await aLead();
+    // Act
+    const first = await raiseWebhooks(t.deps, ref, qualified());
+    await raiseWebhooks(t.deps, ref, qualified());
+    // Assess
+    expect(first).toHaveLength(1);
+    expect(t.webhooks.deliveries.size).toBe(1);
+    const payload = WebhookPayload.parse(JSON.parse(first[0]!.body));
+    expect(payload).toMatchObject({ type: 'lead.qualified', timestamp: '2026-11-22T10:00:00.000Z', data: { schemaVersion: '2026-11-01', site: { id: 'demo', name: 'Demo Blog' }, lead: { email: JANE, profile: { firstName: 'Jane' } } } });
+    expect(payload.data.lead.sources.first.utm).toEqual({ source: 'newsletter', medium: 'email', campaign: 'q4' });
+    expect(first[0]!.body).not.toMatch(/emailKey|"PK"|SITE#/);
+    expect(t.webhookQueue.take()).toEqual([job, job]);
+  });
+
+  it('raises both lead.qualified and prospect.ready when a lead jumps straight to sql', async () => {
+    const t = await aLead();
+    const deliveries = await raiseWebhooks(t.deps, ref, { kind: 'stage', change: { from: 'lead', to: 'sql', at: '2026-11-22T10:00:00.000Z' } });
+    expect(deliveries.map((d) => d.type).sort()).toEqual(['lead.qualified', 'prospect.ready']);
+  });
+});
+
+describe('Use case: deliverWebhooks', () => {
+  it('posts the frozen body with one stable webhook-id and the endpoint secret, and logs the try', async () => {
+    // Prepare
+    const t = await aLead();
+    const [delivery] = await raiseWebhooks(t.deps, ref, qualified());
+    // Act
+    const result = await deliverWebhooks(t.deps, job);
+    // Assess
+    expect(result.delivered).toEqual([delivery!.deliveryId]);
+    expect(t.webhookTransport.requests).toEqual([{ url: 'http://localhost:3000/demo/webhooks/crm', body: delivery!.body, webhookId: delivery!.deliveryId, timestamp: t.clock.now(), secret: WEBHOOK_SECRET }]);
+    const stored = await t.webhooks.find(delivery!.deliveryId);
+    expect(stored).toMatchObject({ status: 'delivered', attempts: [{ result: 'delivered', status: 200, latencyMs: 5 }] });
+  });
+
+  it('retries a receiver that fails 3 times (503, timeout, network) with backoff, then delivers with the same webhook-id', async () => {
+    // Prepare
+    const t = await aLead();
+    t.webhookTransport.answer(503, { kind: 'timeout', latencyMs: 10_000 }, { kind: 'network', code: 'ECONNREFUSED', message: 'refused', latencyMs: 1 });
+    const [delivery] = await raiseWebhooks(t.deps, ref, qualified());
+    const started = t.clock.now().getTime();
+    // Act
+    await drain(t);
+    // Assess
+    const stored = (await t.webhooks.find(delivery!.deliveryId))!;
+    expect(stored.status).toBe('delivered');
+    expect(stored.attempts.map((a) => a.result)).toEqual(['retry', 'retry', 'retry', 'delivered']);
+    expect(new Set(t.webhookTransport.requests.map((r) => r.webhookId))).toEqual(new Set([delivery!.deliveryId]));
+    // Tries after ~5 s, ~5 min, ~30 min (±20%).
+    const gaps = stored.attempts.slice(1).map((a, i) => Date.parse(a.at) - Date.parse(stored.attempts[i]!.at));
+    RETRY_SCHEDULE_MS.slice(0, 3).forEach((ms, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(0.8 * ms - 1000);
+      expect(gaps[i]).toBeLessThanOrEqual(1.2 * ms + 1000);
+    });
+    expect(Date.parse(stored.attempts.at(-1)!.at) - started).toBeLessThan(HOUR);
+  });
+
+  it('keeps each lead’s events in order: prospect.ready waits until lead.qualified is through', async () => {
+    // Prepare
+    const t = await aLead();
+    t.webhookTransport.answer(500, 500);
+    await raiseWebhooks(t.deps, ref, qualified());
+    await raiseWebhooks(t.deps, ref, ready());
+    // Act
+    await drain(t);
+    // Assess
+    const types = t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { type: string }).type);
+    expect(types).toEqual(['lead.qualified', 'lead.qualified', 'lead.qualified', 'prospect.ready']);
+  });
+
+  it('dead-letters after the last of 11 tries over more than 3 days, goes on with the next event, and a replay delivers it', async () => {
+    // Prepare
+    const t = await aLead();
+    t.webhookTransport.answer(...Array.from({ length: 11 }, () => 503));
+    const [first] = await raiseWebhooks(t.deps, ref, qualified());
+    await raiseWebhooks(t.deps, ref, ready());
+    const started = t.clock.now().getTime();
+    // Act
+    await drain(t, 200);
+    const dead = (await t.webhooks.find(first!.deliveryId))!;
+    await replayDelivery(t.deps, first!.deliveryId);
+    await drain(t);
+    // Assess
+    expect(dead.status).toBe('dead');
+    expect(dead.attempts).toHaveLength(11);
+    expect(Date.parse(dead.attempts.at(-1)!.at) - started).toBeGreaterThan(72 * HOUR);
+    expect(t.webhookQueue.deadLetters).toEqual([expect.objectContaining({ deliveryId: first!.deliveryId, type: 'lead.qualified', reason: 'no success after 11 tries' })]);
+    const types = t.webhookTransport.requests.slice(11).map((r) => (JSON.parse(r.body) as { type: string }).type);
+    expect(types).toEqual(['prospect.ready', 'lead.qualified']);
+    expect((await t.webhooks.find(first!.deliveryId))!).toMatchObject({ status: 'delivered' });
+    expect(t.webhookTransport.requests.at(-1)!.webhookId).toBe(first!.deliveryId);
+  });
+
+  it('never retries a 4xx other than 408/409/425/429: failed at once and dead-lettered', async () => {
+    const t = await aLead();
+    t.webhookTransport.answer(400);
+    const [d] = await raiseWebhooks(t.deps, ref, qualified());
+    await drain(t);
+    expect(t.webhookTransport.requests).toHaveLength(1);
+    expect(await t.webhooks.find(d!.deliveryId)).toMatchObject({ status: 'failed', attempts: [{ result: 'failed', status: 400 }] });
+    expect(t.webhookQueue.deadLetters).toHaveLength(1);
+  });
+
+  it('honours Retry-After on a 429 (never earlier than asked)', async () => {
+    const t = await aLead();
+    t.webhookTransport.answer({ kind: 'response', status: 429, retryAfter: '120', latencyMs: 3 });
+    const [d] = await raiseWebhooks(t.deps, ref, qualified());
+    await deliverWebhooks(t.deps, job);
+    const stored = (await t.webhooks.find(d!.deliveryId))!;
+    expect(Date.parse(stored.nextAttemptAt!) - t.clock.now().getTime()).toBeGreaterThanOrEqual(120_000);
+    expect(t.webhookQueue.jobs.at(-1)!.delaySeconds).toBeGreaterThanOrEqual(120);
+  });
+
+  it('disables the endpoint on 410 Gone: nothing more is sent to it until a replay re-enables it', async () => {
+    // Prepare
+    const t = await aLead();
+    t.webhookTransport.answer(410);
+    const [first] = await raiseWebhooks(t.deps, ref, qualified());
+    // Act
+    await drain(t);
+    await raiseWebhooks(t.deps, ref, ready());
+    const whileDisabled = await deliverWebhooks(t.deps, job);
+    await replayDelivery(t.deps, first!.deliveryId);
+    await drain(t);
+    // Assess
+    expect(whileDisabled).toEqual({ delivered: [], note: 'endpoint disabled' });
+    expect(t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual(['lead.qualified', 'lead.qualified', 'prospect.ready']);
+  });
+
+  it('schedules a long wait in the due index; the scheduler hands it back to the webhook sender', async () => {
+    // Prepare
+    const t = await aLead();
+    t.webhookTransport.answer(503, 503, 503);
+    await raiseWebhooks(t.deps, ref, qualified());
+    // Act: three failures; the third retry (~30 min) is beyond the queue's 15-minute delay
+    for (let i = 0; i < 3; i++) {
+      for (const j of t.webhookQueue.jobs.splice(0)) {
+        t.clock.advance(j.delaySeconds * 1000);
+        await deliverWebhooks(t.deps, j);
+      }
+    }
+    const due = [...t.due.checks.values()];
+    t.clock.set(due[0]!.at);
+    const run = await runDueChecks(t.deps);
+    // Assess
+    expect(due).toEqual([expect.objectContaining({ endpointId: 'crm', siteId: 'demo' })]);
+    expect(run.queued).toBe(1);
+    expect(t.webhookQueue.take()).toEqual([job]);
+  });
+});
