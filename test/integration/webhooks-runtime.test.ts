@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
+import { aSubmission, testConfig } from '../support/builders.js';
+import { freshTable } from '../support/dynamo.js';
+
+/**
+ * Hand-off end to end on the local runtime: a submission qualifies a lead → the table stream raises the
+ * webhooks → the webhook queue → the sender signs and POSTs → the demo receiver (verifying with the
+ * official standardwebhooks library) and a second receiver that is down at first.
+ */
+let funnel: RunningFunnel;
+let flaky: Server;
+const flakyGot: { headers: Record<string, string>; body: string; status: number }[] = [];
+let failuresLeft = 1;
+
+beforeAll(async () => {
+  flaky = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const status = failuresLeft-- > 0 ? 503 : 200;
+      flakyGot.push({ headers: req.headers as Record<string, string>, body, status });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((ok) => flaky.listen(0, '127.0.0.1', ok));
+  const port = (flaky.address() as AddressInfo).port;
+  // Low thresholds: a VP at a business address who downloads the ebook goes straight to sql.
+  const config = testConfig((c) => {
+    c.sites[0]!.scoring!.thresholds = { mql: { score: 10 }, sql: { score: 30 } };
+    c.sites[0]!.webhooks!.push({ id: 'flaky', url: `http://localhost:${port}/hook`, events: ['prospect.ready'] });
+  });
+  const { endpoint, tableName } = await freshTable();
+  // Real time here: standardwebhooks accepts a signature timestamp within 5 minutes of now, and the retry
+  // waits real seconds on the local queue (the retry schedule itself is tested with a fake clock).
+  funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', rawConfig: config, dueCheckIntervalMs: 0 });
+});
+afterAll(async () => {
+  await funnel?.stop();
+  flaky?.closeAllConnections();
+  flaky?.close();
+});
+
+describe('Webhooks on the local runtime (stream → queue → signed POST)', () => {
+  let leadId: string;
+
+  it('delivers lead.qualified then prospect.ready to the demo receiver, each signature valid for standardwebhooks', async () => {
+    // Act
+    const res = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: JSON.stringify(aSubmission().withEmail('vp@acme.com').build()) });
+    leadId = (await res.json()).leadId;
+    await funnel.settle();
+    // Assess
+    const received = funnel.inspector.received().filter((r) => r.endpoint === 'demo/crm').reverse();
+    expect(received.map((r) => [r.type, r.verification])).toEqual([
+      ['lead.qualified', 'valid'],
+      ['prospect.ready', 'valid'],
+    ]);
+    const payload = JSON.parse(received[1]!.body);
+    expect(payload).toMatchObject({ type: 'prospect.ready', data: { schemaVersion: '2026-11-01', lead: { id: leadId, email: 'vp@acme.com', stage: 'sql', score: { total: expect.any(Number) } } } });
+    expect(payload.data.lead.stageHistory).toEqual([expect.objectContaining({ from: 'lead', to: 'sql' })]);
+    const page = await (await fetch(`${funnel.url}/webhooks`)).text();
+    expect(page).toContain('✔ signature valid');
+  });
+
+  it('retries a receiver that is down, with the same webhook-id, until it is delivered; the log shows every try', async () => {
+    // Act: the first try got a 503; the retry comes after ~5 s
+    await new Promise((ok) => setTimeout(ok, 6_500));
+    await funnel.settle();
+    // Assess
+    expect(flakyGot.map((g) => g.status)).toEqual([503, 200]);
+    expect(new Set(flakyGot.map((g) => g.headers['webhook-id'])).size).toBe(1);
+    const secret = funnel.webhookSecrets['demo/flaky']!;
+    expect(new Webhook(secret).verify(flakyGot[1]!.body, flakyGot[1]!.headers)).toMatchObject({ type: 'prospect.ready' });
+    const log = await (await fetch(`${funnel.url}/v1/webhooks/deliveries?endpoint=flaky&site=demo`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    expect(log.deliveries).toEqual([expect.objectContaining({ type: 'prospect.ready', status: 'delivered', attempts: [expect.objectContaining({ result: 'retry', status: 503 }), expect.objectContaining({ result: 'delivered', status: 200 })] })]);
+    const byLead = await (await fetch(`${funnel.url}/v1/webhooks/deliveries?lead=${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    expect(byLead.deliveries).toHaveLength(3);
+  }, 20_000);
+
+  it('replays a delivery on request with the same webhook-id (API key required)', async () => {
+    // Prepare
+    const [delivery] = (await (await fetch(`${funnel.url}/v1/webhooks/deliveries?endpoint=flaky&site=demo`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json()).deliveries;
+    // Act
+    const denied = await fetch(`${funnel.url}/v1/webhooks/deliveries/${delivery.deliveryId}/replay`, { method: 'POST' });
+    const replayed = await fetch(`${funnel.url}/v1/webhooks/deliveries/${delivery.deliveryId}/replay`, { method: 'POST', headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    await funnel.settle();
+    // Assess
+    expect(denied.status).toBe(401);
+    expect(replayed.status).toBe(202);
+    expect(flakyGot).toHaveLength(3);
+    expect(flakyGot[2]!.headers['webhook-id']).toBe(delivery.deliveryId);
+    const missing = await fetch(`${funnel.url}/v1/webhooks/deliveries/msg_doesnotexist0000000000/replay`, { method: 'POST', headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    expect(missing.status).toBe(404);
+  });
+});
