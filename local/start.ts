@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { InvalidConfigError } from '../functions/core/config.js';
+import rawConfig from '../config/funnel.config.js';
+import { newWebhookSecret } from '../functions/adapters/webhooks/signer.js';
+import { InvalidConfigError, parseConfig } from '../functions/core/config.js';
 import { startFunnel } from './runtime.js';
 
 /**
@@ -32,6 +34,22 @@ function localSecret(envName: string, fileName: string, make: () => string): str
   return secret;
 }
 const devApiKey = () => localSecret('FUNNEL_API_KEY', 'dev-api-key', () => `fnl_dev_${randomBytes(24).toString('base64url')}`);
+/** Webhook signing secrets by `site/endpoint`, kept so receivers keep verifying across restarts. */
+function webhookSecrets(): Record<string, string> {
+  const file = `${DATA_DIR}/webhook-secrets.json`;
+  const known = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  const config = parseConfig(rawConfig);
+  let changed = false;
+  for (const site of config.sites) {
+    for (const e of site.webhooks ?? []) {
+      if (known[`${site.id}/${e.id}`]) continue;
+      known[`${site.id}/${e.id}`] = newWebhookSecret();
+      changed = true;
+    }
+  }
+  if (changed) writeFileSync(file, `${JSON.stringify(known, null, 2)}\n`, { mode: 0o600 });
+  return known;
+}
 /** Signs visitor tokens; kept so a visitor's tracking survives a restart. */
 const tokenSecret = () => localSecret('FUNNEL_TOKEN_SECRET', 'visitor-token-secret', () => randomBytes(32).toString('base64url'));
 
@@ -42,6 +60,7 @@ try {
     dataDir: `${DATA_DIR}/dynamodb`,
     apiKey: devApiKey(),
     tokenSecret: tokenSecret(),
+    webhookSecrets: webhookSecrets(),
     logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn',
   });
   const { url } = funnel;
@@ -58,6 +77,7 @@ Funnel is running.
   OpenAPI          ${url}/v1/openapi.json
   Health           ${url}/health
   Mail viewer      ${funnel.ses.viewerUrl}  (SES emulator: every email the funnel sends, within seconds)
+  Webhooks         ${url}/webhooks  (what the demo CRM endpoint received, each signature verified)
   DynamoDB Local   ${funnel.dynamoEndpoint}  (table "${funnel.tableName}", data in ${DATA_DIR}/dynamodb)
   Dev API key      ${funnel.apiKey}
 

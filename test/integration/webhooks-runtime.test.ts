@@ -2,6 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main as webhooksCli } from '../../scripts/webhooks.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { aSubmission, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
@@ -94,5 +98,27 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
     expect(flakyGot[2]!.headers['webhook-id']).toBe(delivery.deliveryId);
     const missing = await fetch(`${funnel.url}/v1/webhooks/deliveries/msg_doesnotexist0000000000/replay`, { method: 'POST', headers: { authorization: `Bearer ${funnel.apiKey}` } });
     expect(missing.status).toBe(404);
+  });
+
+  it('npm run webhooks: lists an endpoint log, replays by id, prints a local secret, and explains a bad call', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const run = (...args: string[]) => webhooksCli([...args, '--api', funnel.url, '--key', funnel.apiKey], (l) => lines.push(l), (e) => errors.push(e));
+    const dir = mkdtempSync(join(tmpdir(), 'funnel-wh-'));
+    writeFileSync(join(dir, 'webhook-secrets.json'), JSON.stringify({ 'demo/crm': 'whsec_abc' }));
+    // Act
+    const listed = await run('list', '--endpoint', 'flaky', '--site', 'demo');
+    const id = lines.find((l) => l.startsWith('| msg_'))!.split(' | ')[0]!.slice(2);
+    const replayed = await run('replay', id);
+    await funnel.settle();
+    const secret = await webhooksCli(['secret', 'demo/crm'], (l) => lines.push(l), (e) => errors.push(e), dir);
+    const bad = await run('replay', 'msg_doesnotexist0000000000');
+    // Assess
+    expect([listed, replayed, secret, bad]).toEqual([0, 0, 0, 1]);
+    expect(lines).toContain(`Replaying ${id}: queued (status pending).`);
+    expect(lines).toContain('whsec_abc');
+    expect(errors.at(-1)).toMatch(/^404: No such delivery/);
+    expect(flakyGot).toHaveLength(4);
   });
 });
