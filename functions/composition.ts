@@ -5,6 +5,7 @@ import { ConfigIndex, parseConfig } from './core/config.js';
 import { lazy } from './core/lazy.js';
 import type { Clock, MailQueue, Mailer, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
+import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
 import { HttpWebhookSender } from './adapters/webhooks/http-sender.js';
 import { SignedWebhookTransport } from './adapters/webhooks/transport.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
@@ -73,6 +74,7 @@ export function compose(options: ComposeOptions): AppDeps {
     mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
     sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
     webhooks: new DynamoWebhookStore({ client, tableName }),
+    prospects: new DynamoProspectStore({ client, tableName }),
     webhookQueue: options.webhookQueue ?? { enqueue: () => notConfigured('webhookQueue'), deadLetter: () => notConfigured('webhookQueue') },
     webhookSecrets: options.webhookSecrets ?? { secretOf: () => notConfigured('webhookSecrets') },
     webhookTransport: options.webhookTransport ?? { send: () => notConfigured('webhookTransport') },

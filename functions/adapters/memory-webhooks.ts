@@ -1,5 +1,6 @@
-import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookOutcome, WebhookQueue, WebhookSecrets, WebhookStore, WebhookTransport } from '../core/ports.js';
-import type { InMemoryDueChecks } from './memory.js';
+import type { LeadRef, ProspectEntry, ProspectStore, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookOutcome, WebhookQueue, WebhookSecrets, WebhookStore, WebhookTransport } from '../core/ports.js';
+import { anonymisedAudit } from './dynamo/prospect-store.js';
+import type { InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from './memory.js';
 
 /** Webhook deliveries in memory, with the same behaviour as the DynamoDB store (see `dynamo/webhook-store.ts`). */
 export class InMemoryWebhookStore implements WebhookStore {
@@ -97,5 +98,85 @@ export class RecordingTransport implements WebhookTransport {
   async send(request: { url: string; body: string; webhookId: string; timestamp: Date; secret: string }): Promise<WebhookOutcome> {
     this.requests.push(request);
     return this.script.shift() ?? { kind: 'response', status: 200, latencyMs: 5 };
+  }
+}
+
+/**
+ * The prospect index, claims, export and erasure in memory, over the in-memory repository and nurture
+ * store (the same data a table partition holds), with the DynamoDB store's behaviour.
+ */
+export class InMemoryProspectStore implements ProspectStore {
+  readonly counters = new Map<string, number>();
+  /** `site#emailKey#stage` → the qualification's number. */
+  readonly numbers = new Map<string, number>();
+  readonly entries = new Map<string, ProspectEntry & { stage: string }>();
+  readonly erased: ReturnType<typeof anonymisedAudit>[] = [];
+
+  constructor(
+    private readonly repo: InMemoryLeadRepository,
+    private readonly nurture: InMemoryNurtureStore,
+    private readonly webhooks: InMemoryWebhookStore,
+  ) {}
+
+  async sequenceOf(ref: LeadRef, stage: string): Promise<number> {
+    const key = `${ref.siteId}#${ref.emailKey}#${stage}`;
+    const known = this.numbers.get(key);
+    if (known !== undefined) return known;
+    const seq = (this.counters.get(`${ref.siteId}#${stage}`) ?? 0) + 1;
+    this.counters.set(`${ref.siteId}#${stage}`, seq);
+    this.numbers.set(key, seq);
+    return seq;
+  }
+  async putEntry(stage: string, entry: ProspectEntry): Promise<void> {
+    this.entries.set(`${entry.siteId}#${stage}#${entry.seq}`, { ...entry, stage });
+  }
+  async entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]> {
+    return [...this.entries.values()]
+      .filter((e) => e.siteId === siteId && e.stage === stage && e.seq > afterSeq)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
+      .map(({ stage: _, ...e }) => e);
+  }
+  async claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }> {
+    const lead = this.repo.leads.get(`${ref.siteId}#${ref.emailKey}`);
+    if (!lead) throw new Error('no such lead');
+    if (lead.claimedBy !== undefined && lead.claimedBy !== rep) return { taken: { rep: lead.claimedBy as string, at: lead.claimedAt as string } };
+    lead.claimedBy = rep;
+    lead.claimedAt ??= at;
+    const claimedAt = lead.claimedAt as string;
+    this.nurture.logs.set(`${ref.siteId}#${ref.emailKey}#${claimedAt}#claimed`, { partition: `${ref.siteId}#${ref.emailKey}`, entry: { type: 'prospect_claimed', at: claimedAt, rep } });
+    return { claimed: { rep, at: claimedAt } };
+  }
+  async exportLead(ref: LeadRef): Promise<Record<string, unknown[]>> {
+    const partition = `${ref.siteId}#${ref.emailKey}`;
+    const lead = this.repo.leads.get(partition);
+    const mine = <T extends { partition: string }>(m: Map<string, T>) => [...m.values()].filter((v) => v.partition === partition).map(({ partition: _, ...rest }) => rest);
+    return {
+      lead: lead ? [lead] : [],
+      submissions: mine(this.repo.submissions),
+      events: [...mine(this.repo.events), ...mine(this.nurture.engagements)],
+      stageChanges: this.repo.stageChanges.get(partition) ?? [],
+      enrolments: mine(this.nurture.enrolments),
+      emails: mine(this.nurture.sends),
+      optIns: mine(this.nurture.optIns),
+      log: mine(this.nurture.logs),
+      webhookDeliveries: await this.webhooks.forLead(ref),
+    };
+  }
+  async eraseLead(ref: LeadRef, at: string): Promise<boolean> {
+    const partition = `${ref.siteId}#${ref.emailKey}`;
+    const lead = this.repo.leads.get(partition);
+    if (!lead) return false;
+    const history = [...this.repo.submissions.values()].filter((s) => s.partition === partition).flatMap((s) => (s.entry.consent ? [s.entry.consent] : []));
+    this.repo.leads.delete(partition);
+    this.repo.stageChanges.delete(partition);
+    for (const m of [this.repo.submissions, this.repo.events, this.nurture.enrolments, this.nurture.sends, this.nurture.optIns, this.nurture.logs, this.nurture.engagements] as Map<string, { partition: string }>[]) {
+      for (const [k, v] of m) if (v.partition === partition) m.delete(k);
+    }
+    for (const d of await this.webhooks.forLead(ref)) this.webhooks.deliveries.delete(d.deliveryId);
+    for (const [k, c] of this.repo.due.checks) if (c.siteId === ref.siteId && c.emailKey === ref.emailKey) this.repo.due.checks.delete(k);
+    for (const [k, e] of this.entries) if (e.siteId === ref.siteId && e.emailKey === ref.emailKey) this.entries.delete(k);
+    this.erased.push(anonymisedAudit(lead.leadId as string, at, history));
+    return true;
   }
 }

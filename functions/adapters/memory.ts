@@ -7,6 +7,7 @@ import type {
   LeadView,
   OptInConfirmedEntry,
   SequenceExitedEntry,
+  ProspectClaimedEntry,
   StageChangedEntry,
   TimelineEntry,
   UnsubscribedEntry,
@@ -227,7 +228,7 @@ export interface InMemorySend {
   entry?: EmailSentEntry | EmailFailedEntry;
 }
 
-type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry;
+type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry | ProspectClaimedEntry;
 
 /**
  * The nurture store in memory, with the same rules as the DynamoDB one (conditions, idempotency, stale

@@ -269,7 +269,12 @@ export type EmailEngagedEntry = z.infer<typeof EmailEngagedEntry>;
 export const SequenceExitedEntry = z.object({ type: z.literal('sequence_exited'), at: z.string(), sequenceId: z.string(), reason: z.string(), detail: z.string().optional() });
 export type SequenceExitedEntry = z.infer<typeof SequenceExitedEntry>;
 
+/** A sales rep took the prospect (`POST /v1/prospects/{id}/claim`). */
+export const ProspectClaimedEntry = z.object({ type: z.literal('prospect_claimed'), at: z.string(), rep: z.string() });
+export type ProspectClaimedEntry = z.infer<typeof ProspectClaimedEntry>;
+
 export const TimelineEntry = z.union([
+  ProspectClaimedEntry,
   FormSubmittedEntry,
   PageViewedEntry,
   StageChangedEntry,
@@ -323,6 +328,8 @@ export const LeadView = z.object({
   stage: LifecycleStage,
   /** Absent until the site has scoring rules and the lead has been scored. */
   score: ScoreView.optional(),
+  /** The sales rep who took this prospect, when one did. */
+  claim: z.object({ rep: z.string(), at: z.string() }).optional(),
   /** Email status: unsubscribed or suppressed (bounce, complaint) leads get nothing more. Absent before any email. */
   mail: z
     .object({
@@ -346,3 +353,24 @@ export const LeadView = z.object({
   updatedAt: z.string(),
 });
 export type LeadView = z.infer<typeof LeadView>;
+
+/** The body of `POST /v1/prospects/{leadId}/claim`. */
+export const ClaimBody = z.strictObject({
+  /** Who takes the prospect: a name or an address, as your sales team knows its reps. */
+  rep: text(200).pipe(z.string().min(1, 'must not be empty')),
+});
+export type ClaimBody = z.infer<typeof ClaimBody>;
+
+/** One prospect in `GET /v1/prospects`. */
+export const ProspectView = z.object({
+  leadId: z.string(),
+  email: z.string(),
+  profile: z.record(z.string(), z.string()),
+  /** The stage the lead is at now (it may have moved on since it qualified for the listed one). */
+  stage: LifecycleStage,
+  score: ScoreView.omit({ breakdown: true }).optional(),
+  /** When the lead reached the listed stage. */
+  qualifiedAt: z.string(),
+  claim: z.object({ rep: z.string(), at: z.string() }).optional(),
+});
+export type ProspectView = z.infer<typeof ProspectView>;

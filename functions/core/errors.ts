@@ -88,3 +88,10 @@ export class PermanentMailError extends Error {
     this.name = 'PermanentMailError';
   }
 }
+
+/** Another sales rep took this prospect first. */
+export class AlreadyClaimedError extends DomainError {
+  constructor(readonly claim: { rep: string; at: string }) {
+    super('already_claimed', `Already claimed by ${claim.rep} at ${claim.at}`);
+  }
+}

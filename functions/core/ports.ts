@@ -371,3 +371,31 @@ export type WebhookOutcome =
 export interface WebhookTransport {
   send(request: { url: string; body: string; webhookId: string; timestamp: Date; secret: string }): Promise<WebhookOutcome>;
 }
+
+// -------------------------------------------------------------------------------------------------------
+// Hand-off: the pull API and privacy
+
+/** One entry of the prospect index: a lead that reached a stage, numbered in qualification order. */
+export interface ProspectEntry extends LeadRef {
+  seq: number;
+  leadId: string;
+  qualifiedAt: string;
+  /** When the index entry was written (a gap before it older than a minute is permanent). */
+  writtenAt: string;
+}
+
+/** The qualification index behind `GET /v1/prospects`, claims, and the lead's export and erasure. */
+export interface ProspectStore {
+  /** The qualification's number: the one it was given before, or the next of the (site, stage) counter. */
+  sequenceOf(ref: LeadRef, stage: string): Promise<number>;
+  /** Write the index entry (idempotent). */
+  putEntry(stage: string, entry: ProspectEntry): Promise<void>;
+  /** Index entries after `afterSeq`, in order, at most `limit`. */
+  entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]>;
+  /** Record who took the prospect, unless someone else did: then their claim. */
+  claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }>;
+  /** Every item held on the lead (its partition and what points at it), without internal keys, by kind. */
+  exportLead(ref: LeadRef): Promise<Record<string, unknown[]>>;
+  /** Delete everything held on the lead and keep only an anonymised consent audit entry. Returns false when there was no lead. */
+  eraseLead(ref: LeadRef, at: string): Promise<boolean>;
+}

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '../adapters/logger.js';
 import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
-import { DeliveryNotFoundError, DomainError, InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
+import { AlreadyClaimedError, DeliveryNotFoundError, DomainError, InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -52,6 +52,7 @@ function toResponse(error: unknown): { status: number; body: ErrorBody; headers?
   if (error instanceof OriginNotAllowedError) return { status: 403, body };
   if (error instanceof UnauthorizedError) return { status: 401, body, headers: { 'www-authenticate': 'Bearer' } };
   if (error instanceof InvalidVisitorTokenError) return { status: 401, body };
+  if (error instanceof AlreadyClaimedError) return { status: 409, body };
   if (error instanceof RateLimitedError) return { status: 429, body, headers: { 'retry-after': String(error.retryAfterSeconds) } };
   return { status: 400, body };
 }

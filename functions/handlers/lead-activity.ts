@@ -5,6 +5,7 @@ import { keys } from '../adapters/dynamo/keys.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
+import { indexQualification } from '../use-cases/prospects.js';
 import { raiseWebhooks, type WebhookTrigger } from '../use-cases/webhooks.js';
 
 /**
@@ -35,6 +36,8 @@ export const makeLeadActivityHandler =
       const trigger = webhookTriggerOf(sk, record.dynamodb?.NewImage);
       if (trigger) {
         try {
+          // A stage reached is numbered into the pull API's index before its webhooks go out.
+          if (trigger.kind === 'stage') await indexQualification(deps(), ref, trigger.change.to, trigger.change.at);
           await raiseWebhooks(deps(), ref, trigger);
         } catch (error) {
           deps().log.error('raising webhooks failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });

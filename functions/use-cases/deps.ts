@@ -9,6 +9,7 @@ import type {
   MailQueue,
   Mailer,
   NurtureStore,
+  ProspectStore,
   RateLimiter,
   SendThrottle,
   VisitorTokens,
@@ -41,4 +42,6 @@ export interface Deps {
   webhookQueue: WebhookQueue;
   webhookSecrets: WebhookSecrets;
   webhookTransport: WebhookTransport;
+  /** The pull API's prospect index, claims, export and erasure. */
+  prospects: ProspectStore;
 }

@@ -8,7 +8,7 @@ import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
-import { InMemoryWebhookQueue, InMemoryWebhookStore, RecordingTransport, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
+import { InMemoryProspectStore, InMemoryWebhookQueue, InMemoryWebhookStore, RecordingTransport, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
 
@@ -84,6 +84,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     webhookQueue,
     webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
     webhookTransport,
+    prospects: new InMemoryProspectStore(leads, nurture, webhooks),
     log: jsonLogger('silent'),
   };
   return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport };

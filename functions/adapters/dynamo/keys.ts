@@ -96,6 +96,17 @@ export const keys = {
   /** Per-endpoint delivery log: a pointer per delivery, newest last, for `GET /v1/webhooks/{endpoint}/deliveries`. */
   webhookLog: (siteId: string, endpointId: string, eventAt: string, deliveryId: string) => ({ PK: `WHLOG#${siteId}#${endpointId}`, SK: `${eventAt}#${deliveryId}` }),
   webhookLogPartition: (siteId: string, endpointId: string) => `WHLOG#${siteId}#${endpointId}`,
+  /**
+   * The pull API's index of qualified leads, one partition per (site, stage), in qualification order: a
+   * sequence number from the partition's counter (`COUNTER`), so a cursor (the last number read) never
+   * skips or repeats a prospect (see `use-cases/prospects.ts`).
+   */
+  prospect: (siteId: string, stage: string, seq: number) => ({ PK: `PROSPECTS#${siteId}#${stage}`, SK: `SEQ#${String(seq).padStart(12, '0')}` }),
+  prospectCounter: (siteId: string, stage: string) => ({ PK: `PROSPECTS#${siteId}#${stage}`, SK: 'COUNTER' }),
+  prospectPartition: (siteId: string, stage: string) => `PROSPECTS#${siteId}#${stage}`,
+  prospectSeqOf: (sk: string): number => Number(sk.slice('SEQ#'.length)),
+  /** The anonymised record that a lead was erased, kept for the consent audit. */
+  erased: (siteId: string, at: string, leadId: string) => ({ PK: `ERASED#${siteId}`, SK: `${at}#${leadId}` }),
   /** An endpoint's state: disabled after a 410 Gone until an operator enables it again. */
   webhookEndpoint: (siteId: string, endpointId: string) => ({ PK: `WHEP#${siteId}#${endpointId}`, SK: 'STATE' }),
   /** Where the drainer is: the first day not yet fully drained. */

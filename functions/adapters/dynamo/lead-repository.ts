@@ -389,6 +389,7 @@ export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntr
     timeline,
     stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
     ...(lead.score !== undefined && { score: lead.score as ScoreView }),
+    ...(typeof lead.claimedBy === 'string' && { claim: { rep: lead.claimedBy, at: lead.claimedAt as string } }),
     ...(mail && { mail }),
     createdAt: lead.createdAt as string,
     updatedAt: lead.updatedAt as string,

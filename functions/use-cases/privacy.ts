@@ -1,0 +1,35 @@
+import { LeadNotFoundError } from '../core/errors.js';
+import type { ApiKey } from '../core/ports.js';
+import type { Deps } from './deps.js';
+import { getLead } from './read-leads.js';
+
+type PrivacyDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock'>;
+
+const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || key.siteIds.includes(siteId);
+
+/**
+ * Everything held on a lead (a data-subject access request): the lead as the API shows it, and every
+ * record behind it, grouped by kind, without internal keys.
+ * @throws LeadNotFoundError
+ */
+export async function exportLead(deps: PrivacyDeps, key: ApiKey, leadId: string): Promise<{ exportedAt: string; lead: unknown; records: Record<string, unknown[]> }> {
+  const lead = await getLead(deps, key, leadId);
+  const ref = await deps.nurture.findRef(lead.siteId, lead.leadId);
+  if (!ref) throw new LeadNotFoundError();
+  return { exportedAt: deps.clock.now().toISOString(), lead, records: await deps.prospects.exportLead(ref) };
+}
+
+/**
+ * Erase a lead (right to erasure).
+ * 1. find it (a lead the key may not read is answered like a missing one)
+ * 2. delete its profile, submissions, events, stage changes, enrolments, email records, opt-ins, log and
+ *    webhook deliveries, and what points at it: scheduled steps and checks, prospect index entries,
+ *    delivery log pointers. Pending emails and deliveries are thereby cancelled (their jobs find no lead)
+ * 3. keep an anonymised audit entry: the lead id, when, and its consent decisions without text or address
+ * @throws LeadNotFoundError (also for a second erasure)
+ */
+export async function eraseLead(deps: PrivacyDeps, key: ApiKey, leadId: string): Promise<void> {
+  const lead = /^[A-Za-z0-9_-]{8,64}$/.test(leadId) ? await deps.leads.findById(leadId) : undefined;
+  const ref = lead && mayRead(key, lead.siteId) ? await deps.nurture.findRef(lead.siteId, lead.leadId) : undefined;
+  if (!ref || !(await deps.prospects.eraseLead(ref, deps.clock.now().toISOString()))) throw new LeadNotFoundError();
+}
