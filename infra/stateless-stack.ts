@@ -102,10 +102,12 @@ export const TABLE_ACTIONS = {
   capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   // A page view finds its lead by id (the visitor token carries the id, not the address).
   captureIndex: ['dynamodb:Query'],
-  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
+  // Read leads and the prospect index; claim (UpdateItem + the timeline entry); export; erase (BatchWriteItem of deletes, scoped below).
+  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   leadsIndex: ['dynamodb:Query'],
-  // Reads a lead's partition, writes its score; a stage change is a transaction of an update and a put.
-  leadActivity: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // Reads a lead's partition, writes its score (a stage change is a transaction of an update and a put),
+  // numbers a qualification (GetItem of its stage item, the counter) and records webhook deliveries.
+  leadActivity: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem'],
   // Re-scores (as above), reads and moves its cursor.
   dueChecks: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // Confirm and unsubscribe links: find the lead by id (GSI1), read its partition, record the opt-in or the unsubscribe.
@@ -387,6 +389,14 @@ export class StatelessStack extends Stack {
     leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));
     leads.addToRolePolicy(
       new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
+    );
+    // Erasure deletes a lead's partition and what points at it, and nothing else: leading keys limited.
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
+      }),
     );
 
     this.api = new apigw.HttpApi(this, 'HttpApi', {

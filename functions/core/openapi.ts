@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorBody, EventBody, EventResponse, FormView, LeadView, SubmissionBody, SubmissionFields, SubmissionResponse } from './contracts.js';
+import { ClaimBody, ErrorBody, EventBody, EventResponse, FormView, LeadView, ProspectView, SubmissionBody, SubmissionFields, SubmissionResponse } from './contracts.js';
 
 const toSchema = (schema: z.ZodType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -19,6 +19,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const submissionRequest = SubmissionBody.extend({ fields: SubmissionFields.partial({ email: undefined }) });
   const formIdParam = { name: 'formId', in: 'path', required: true, schema: { type: 'string' } };
   const bearer = [{ apiKey: [] }];
+  const leadIdParam = { name: 'leadId', in: 'path', required: true, schema: { type: 'string' } };
   const deliveryIdParam = { name: 'deliveryId', in: 'path', required: true, description: 'The `webhook-id` of the delivery (`msg_…`)', schema: { type: 'string' } };
   const tokenParam = { name: 'token', in: 'query', required: true, description: 'The signed token from the email link', schema: { type: 'string', maxLength: 1024 } };
   return {
@@ -79,6 +80,13 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
         },
       },
       '/v1/leads/{leadId}': {
+        delete: {
+          operationId: 'eraseLead',
+          summary: 'Erase a lead (right to erasure): profile, events, emails, deliveries and scheduled work; only an anonymised consent audit entry is kept',
+          security: bearer,
+          parameters: [leadIdParam],
+          responses: { '204': { description: 'Erased' }, '401': error('Missing or invalid API key'), '404': error('No such lead (or already erased)') },
+        },
         get: {
           operationId: 'getLead',
           summary: 'A lead with profile, consent record, sources, timeline, lifecycle stage and score (with the rule behind every point)',
@@ -97,6 +105,39 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
             { name: 'site', in: 'query', required: false, description: 'Required when the key reads more than one site', schema: { type: 'string' } },
           ],
           responses: { '200': { description: 'The lead', ...jsonContent('Lead') }, '400': error('Bad query'), '401': error('Missing or invalid API key'), '404': error('No such lead') },
+        },
+      },
+      '/v1/leads/{leadId}/export': {
+        get: {
+          operationId: 'exportLead',
+          summary: 'Everything held on a lead, as JSON (a data-subject access request): the lead, and every record behind it by kind, without internal keys',
+          security: bearer,
+          parameters: [leadIdParam],
+          responses: { '200': { description: '`{ exportedAt, lead, records: { submissions, events, stageChanges, enrolments, emails, optIns, log, webhookDeliveries } }`' }, '401': error('Missing or invalid API key'), '404': error('No such lead') },
+        },
+      },
+      '/v1/prospects': {
+        get: {
+          operationId: 'listProspects',
+          summary: 'Prospects that reached a stage, in qualification order, from a cursor that never skips or repeats one even while new ones arrive',
+          security: bearer,
+          parameters: [
+            { name: 'stage', in: 'query', required: false, schema: { type: 'string', enum: ['mql', 'sql'], default: 'sql' } },
+            { name: 'since', in: 'query', required: false, description: 'The `nextCursor` of the previous page', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+            { name: 'site', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '`{ prospects: [...], nextCursor }`', content: { 'application/json': { schema: { type: 'object', properties: { prospects: { type: 'array', items: ref('Prospect') }, nextCursor: { type: 'string' } } } } } }, '400': error('Bad query (named in `error.fields`)'), '401': error('Missing or invalid API key') },
+        },
+      },
+      '/v1/prospects/{leadId}/claim': {
+        post: {
+          operationId: 'claimProspect',
+          summary: 'Record which sales rep took the prospect (the same rep again is fine)',
+          security: bearer,
+          parameters: [leadIdParam],
+          requestBody: { required: true, ...jsonContent('ClaimRequest') },
+          responses: { '200': { description: '`{ claim: { rep, at } }`' }, '400': error('Invalid body (named in `error.fields`)'), '401': error('Missing or invalid API key'), '404': error('No such lead'), '409': error('`already_claimed` by another rep (named in the message)') },
         },
       },
       '/v1/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
@@ -174,6 +215,8 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
         EventRequest: toSchema(EventBody),
         EventResponse: toSchema(EventResponse),
         Lead: toSchema(LeadView),
+        Prospect: toSchema(ProspectView),
+        ClaimRequest: toSchema(ClaimBody),
         Error: toSchema(ErrorBody),
       },
     },

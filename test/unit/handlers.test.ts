@@ -165,3 +165,50 @@ describe('Handler: widget', () => {
     expect(loads).toBe(1);
   });
 });
+
+describe('Handler: leads (prospects, claim, export, erasure)', () => {
+  const auth = { authorization: `Bearer ${API_KEY}` };
+  async function setup() {
+    const fake = fakeDeps();
+    const api = makeLeadsHandler(() => fake.deps);
+    const forms = makeFormsHandler(() => fake.deps);
+    const created = await forms(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().build()) }), context);
+    return { fake, api, leadId: JSON.parse(created.body!).leadId as string };
+  }
+
+  it('lists prospects (200 with a cursor), needs the key (401) and names bad query values (400)', async () => {
+    const { api } = await setup();
+    const ok = await api(apiEvent('GET /v1/prospects', { query: { stage: 'sql' }, headers: auth }), context);
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body!)).toEqual({ prospects: [], nextCursor: expect.any(String) });
+    expect((await api(apiEvent('GET /v1/prospects'), context)).statusCode).toBe(401);
+    const bad = await api(apiEvent('GET /v1/prospects', { query: { stage: 'hot', limit: '500' }, headers: auth }), context);
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(JSON.parse(bad.body!).error.fields).sort()).toEqual(['query.limit', 'query.stage']);
+  });
+
+  it('claims (200), refuses another rep with 409, an unknown lead with 404 and a bad body with 400 naming the field', async () => {
+    const { api, leadId } = await setup();
+    const claim = (id: string, body: string) => api(apiEvent('POST /v1/prospects/{leadId}/claim', { path: { leadId: id }, body, headers: auth }), context);
+    expect((await claim(leadId, '{"rep":"alice"}')).statusCode).toBe(200);
+    const taken = await claim(leadId, '{"rep":"bob"}');
+    expect(taken.statusCode).toBe(409);
+    expect(JSON.parse(taken.body!).error).toMatchObject({ code: 'already_claimed', message: expect.stringContaining('alice') });
+    expect((await claim('00000000-0000-4000-8000-999999999999', '{"rep":"bob"}')).statusCode).toBe(404);
+    const bad = await claim(leadId, '{"rep":42}');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body!).error.fields).toHaveProperty('rep');
+    expect((await claim(leadId, 'not json')).statusCode).toBe(400);
+  });
+
+  it('exports as an attachment, erases with 204, then answers 404 for both', async () => {
+    const { api, leadId } = await setup();
+    const exported = await api(apiEvent('GET /v1/leads/{leadId}/export', { path: { leadId }, headers: auth }), context);
+    expect(exported.statusCode).toBe(200);
+    expect(exported.headers?.['content-disposition']).toBe(`attachment; filename="lead-${leadId}.json"`);
+    const erased = await api(apiEvent('DELETE /v1/leads/{leadId}', { path: { leadId }, headers: auth }), context);
+    expect(erased.statusCode).toBe(204);
+    expect((await api(apiEvent('DELETE /v1/leads/{leadId}', { path: { leadId }, headers: auth }), context)).statusCode).toBe(404);
+    expect((await api(apiEvent('GET /v1/leads/{leadId}/export', { path: { leadId }, headers: auth }), context)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,77 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../functions/adapters/dynamo/keys.js';
+import { compose, type AppDeps } from '../../functions/composition.js';
+import { emailKey } from '../../functions/core/email.js';
+import { eraseLead } from '../../functions/use-cases/privacy.js';
+import { indexQualification, listProspects } from '../../functions/use-cases/prospects.js';
+import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { aSubmission, ORIGIN, testConfig } from '../support/builders.js';
+import { freshTable } from '../support/dynamo.js';
+
+const KEY = { name: 'test', siteIds: ['*'] };
+let deps: AppDeps;
+let table: Awaited<ReturnType<typeof freshTable>>;
+
+beforeAll(async () => {
+  table = await freshTable();
+  const config = testConfig((c) => void (c.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 }));
+  deps = compose({ tableName: table.tableName, dynamo: table.client, rawConfig: config, tokenSecret: async () => 'secret', logLevel: 'silent' });
+});
+
+const aLead = async (email: string) => {
+  await submitForm(deps, { formId: 'ebook', body: aSubmission().withEmail(email).build(), origin: ORIGIN, clientIp: '203.0.113.9' });
+  return { siteId: 'demo', emailKey: emailKey(email) };
+};
+/** The lead's STAGE# item, as a re-score writes it (the index numbers it). */
+const qualify = async (ref: { siteId: string; emailKey: string }, stage: 'mql' | 'sql') => {
+  await deps.leads.saveScore(ref, { score: { fit: 0, engagement: 0, total: 90, rulesVersion: 'x', computedAt: new Date().toISOString(), breakdown: [] }, change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: stage, total: 90, fit: 30, rulesVersion: 'x' } });
+  return indexQualification(deps, ref, stage, new Date().toISOString());
+};
+
+describe('Prospects against DynamoDB Local', () => {
+  it('a reader paging with limit 7 while 40 leads qualify concurrently sees each prospect exactly once', async () => {
+    // Prepare
+    const refs = await Promise.all(Array.from({ length: 40 }, (_, i) => aLead(`p${i}@acme.com`)));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        const page = await listProspects(deps, KEY, { stage: 'sql', limit: '7', ...(cursor && { since: cursor }) });
+        seen.push(...page.prospects.map((p) => p.email));
+        cursor = page.nextCursor;
+      }
+    })();
+    // Act: 40 qualifications, 8 at a time, each indexed twice (a stream retry)
+    for (let i = 0; i < refs.length; i += 8) await Promise.all(refs.slice(i, i + 8).flatMap((r) => [qualify(r, 'sql').then(() => indexQualification(deps, r, 'sql', new Date().toISOString()))]));
+    writing = false;
+    await reader;
+    for (let i = 0; i < 10; i++) {
+      const page = await listProspects(deps, KEY, { stage: 'sql', limit: '7', ...(cursor && { since: cursor }) });
+      seen.push(...page.prospects.map((p) => p.email));
+      cursor = page.nextCursor;
+    }
+    // Assess
+    expect(seen).toHaveLength(40);
+    expect(new Set(seen).size).toBe(40);
+  });
+
+  it('erasure leaves nothing of the lead in its partition, its index entries or its scheduled work', async () => {
+    // Prepare
+    const ref = await aLead('erase-me@acme.com');
+    await qualify(ref, 'mql');
+    const lead = (await deps.leads.findByEmail(ref.siteId, ref.emailKey))!;
+    // Act
+    await eraseLead(deps, KEY, lead.leadId);
+    // Assess
+    const left = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.leadPartition(ref.siteId, ref.emailKey) } }));
+    expect(left.Items).toEqual([]);
+    const index = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.prospectPartition('demo', 'mql') } }));
+    expect((index.Items ?? []).filter((i) => i.emailKey === ref.emailKey)).toEqual([]);
+    const audit = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'ERASED#demo' } }));
+    expect(audit.Items).toEqual([expect.objectContaining({ leadId: lead.leadId, consent: [expect.objectContaining({ formId: 'ebook', granted: true })] })]);
+    expect(JSON.stringify(audit.Items)).not.toContain('erase-me');
+    expect(await deps.leads.findById(lead.leadId)).toBeUndefined();
+  });
+});
