@@ -152,3 +152,33 @@ describe('Handler: mail links (confirm, unsubscribe)', () => {
     expect(res.body).toContain('<h1>Link not valid</h1>');
   });
 });
+
+describe('Handler: lead activity raises webhooks (the stream is the outbox)', () => {
+  const stageRecord = (seq: string) => ({
+    eventName: 'INSERT',
+    dynamodb: {
+      Keys: { PK: { S: keys.leadPartition('demo', ref.emailKey) }, SK: { S: 'STAGE#sql' } },
+      NewImage: { entry: { M: { type: { S: 'stage_changed' }, at: { S: '2026-11-22T10:00:00.000Z' }, from: { S: 'mql' }, to: { S: 'sql' }, total: { N: '90' }, fit: { N: '30' }, rulesVersion: { S: 'x' } } } },
+      SequenceNumber: seq,
+    },
+  });
+
+  it('a crash between recording the qualification and queueing its delivery loses nothing and doubles nothing', async () => {
+    // Prepare: the lead qualified; queueing the webhook job fails once (the process "dies")
+    const t = fakeMailDeps();
+    await submitted(t);
+    vi.spyOn(t.webhookQueue, 'enqueue').mockRejectedValueOnce(new Error('SQS unavailable'));
+    const handler = makeLeadActivityHandler(() => t.deps);
+    const event = { Records: [stageRecord('21')] } as unknown as DynamoDBStreamEvent;
+    // Act: the event source mapping retries the failed record
+    const first = await handler(event);
+    const retry = await handler(event);
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '21' }] });
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect([...t.webhooks.deliveries.values()].map((d) => d.type)).toEqual(['prospect.ready']);
+    expect(t.webhookQueue.take()).toEqual([{ ...ref, endpointId: 'crm' }]);
+    const listed = await t.deps.prospects.entriesAfter('demo', 'sql', 0, 10);
+    expect(listed.map((e) => e.seq)).toEqual([1]);
+  });
+});
