@@ -137,7 +137,8 @@ async function scheduleRetry(deps: WebhookDeps, job: WebhookJob, at: string, now
 
 /**
  * Replay a delivery (dead-lettered, failed, or even delivered: the receiver asked for it again): put it
- * back to pending with its log kept, re-enable its endpoint if a 410 disabled it, and queue its lead's job.
+ * back to pending with its log kept and queue its lead's job. If a 410 had disabled its endpoint, the
+ * endpoint is enabled again and every delivery held meanwhile is queued too (the newest 1,000 leads').
  * Undefined when there is no such delivery on the sites `siteIds` may see.
  */
 export async function replayDelivery(deps: WebhookDeps, deliveryId: string, siteIds: readonly string[] = ['*']): Promise<WebhookDelivery | undefined> {
@@ -145,7 +146,14 @@ export async function replayDelivery(deps: WebhookDeps, deliveryId: string, site
   if (!delivery || !(siteIds.includes('*') || siteIds.includes(delivery.siteId))) return undefined;
   const at = deps.clock.now().toISOString();
   await deps.webhooks.reopen(delivery, at);
-  await deps.webhooks.setDisabled(delivery.siteId, delivery.endpointId, undefined);
-  await deps.webhookQueue.enqueue([{ siteId: delivery.siteId, emailKey: delivery.emailKey, endpointId: delivery.endpointId }]);
+  const lanes = new Map([[delivery.emailKey, { siteId: delivery.siteId, emailKey: delivery.emailKey, endpointId: delivery.endpointId }]]);
+  if (await deps.webhooks.disabledAt(delivery.siteId, delivery.endpointId)) {
+    // Re-enabled: everything held while it was disabled goes out too, each lead's events in order.
+    await deps.webhooks.setDisabled(delivery.siteId, delivery.endpointId, undefined);
+    for (const held of await deps.webhooks.forEndpoint(delivery.siteId, delivery.endpointId, { limit: 1000 })) {
+      if (held.status === 'pending') lanes.set(held.emailKey, { siteId: held.siteId, emailKey: held.emailKey, endpointId: held.endpointId });
+    }
+  }
+  await deps.webhookQueue.enqueue([...lanes.values()]);
   return (await deps.webhooks.find(deliveryId)) ?? delivery;
 }

@@ -165,9 +165,29 @@ describe('Use case: deliverWebhooks', () => {
     const whileDisabled = await deliverWebhooks(t.deps, job);
     await replayDelivery(t.deps, first!.deliveryId);
     await drain(t);
-    // Assess
+    // Assess: the replay re-enabled the endpoint, and the event held meanwhile went out after it, in order
     expect(whileDisabled).toEqual({ delivered: [], note: 'endpoint disabled' });
     expect(t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual(['lead.qualified', 'lead.qualified', 'prospect.ready']);
+    expect(await t.webhooks.disabledAt('demo', 'crm')).toBeUndefined();
+  });
+
+  it('after re-enabling (a replay), the deliveries of other leads held while it was disabled go out too', async () => {
+    // Prepare: lead A's delivery gets 410; lead B qualifies while the endpoint is disabled
+    const t = await aLead();
+    await submitForm(t.deps, { formId: 'ebook', body: aSubmission().withEmail('bob@acme.com').build(), origin: ORIGIN, clientIp: '203.0.113.8' });
+    const bob = { siteId: 'demo', emailKey: emailKey('bob@acme.com') };
+    t.webhookTransport.answer(410);
+    const [first] = await raiseWebhooks(t.deps, ref, qualified());
+    await drain(t);
+    await raiseWebhooks(t.deps, bob, qualified('2026-11-22T10:30:00.000Z'));
+    await drain(t);
+    const heldBeforeReplay = t.webhookTransport.requests.length;
+    // Act
+    await replayDelivery(t.deps, first!.deliveryId);
+    await drain(t);
+    // Assess
+    expect(heldBeforeReplay).toBe(1);
+    expect(t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { data: { lead: { email: string } } }).data.lead.email).slice(1).sort()).toEqual(['bob@acme.com', JANE].sort());
   });
 
   it('schedules a long wait in the due index; the scheduler hands it back to the webhook sender', async () => {
