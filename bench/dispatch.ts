@@ -1,3 +1,4 @@
+import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
@@ -24,7 +25,7 @@ const NOW = new Date('2026-11-24T15:00:00.000Z');
 
 export async function benchDispatch(): Promise<void> {
   const n = Number(process.env.BENCH_DISPATCH_N ?? 10_000);
-  const config: FunnelConfigInput = structuredClone(rawConfig);
+  const config: FunnelConfigInput = resolveConfig(rawConfig, localEnv());
   const site = config.sites.find((s) => s.id === SITE)!;
   site.email!.sendRatePerSecond = 10_000; // measure the machinery, not the configured limit
   const dynamo = await startDynamoLocal();

@@ -4,7 +4,7 @@ import { keys } from '../functions/adapters/dynamo/keys.js';
 import { DEFAULT_SEGMENTS, DynamoLeadScan, meterCapacity, type CapacityMeter } from '../functions/adapters/dynamo/lead-scan.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { compose } from '../functions/composition.js';
-import { parseConfig, type FunnelConfigInput } from '../functions/core/config.js';
+import { parseConfig, type FunnelConfigInput, resolveConfig, localEnv } from '../functions/core/config.js';
 import type { FormSubmittedEntry, PageViewedEntry } from '../functions/core/contracts.js';
 import { emailKey } from '../functions/core/email.js';
 import type { ScoringInput } from '../functions/core/ports.js';
@@ -33,10 +33,10 @@ const CONCURRENCY = Number(process.env.BENCH_RESCORE_CONCURRENCY ?? 16);
 
 export async function benchRescore(): Promise<void> {
   const leadCount = Number(process.env.BENCH_RESCORE_N ?? 100_000);
-  const oldConfig = parseConfig(rawConfig);
+  const oldConfig = parseConfig(rawConfig, localEnv());
   const oldRules = oldConfig.sites.find((s) => s.id === SITE)!.scoring!;
   // The change under test: a new version, a lower MQL bar, pricing visits worth more.
-  const newConfig: FunnelConfigInput = structuredClone(rawConfig);
+  const newConfig: FunnelConfigInput = resolveConfig(rawConfig, localEnv());
   const rules = newConfig.sites.find((s) => s.id === SITE)!.scoring!;
   rules.version = '2026-12-01-bench';
   rules.thresholds = { mql: { score: 30, fit: 10 }, sql: { score: 70, fit: 25 } };

@@ -1,3 +1,4 @@
+import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import rawConfig from '../config/funnel.config.js';
@@ -34,7 +35,7 @@ export async function benchWebhooks(): Promise<void> {
   });
   await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
   const url = `http://localhost:${(receiver.address() as AddressInfo).port}/hook`;
-  const config: FunnelConfigInput = structuredClone(rawConfig);
+  const config: FunnelConfigInput = resolveConfig(rawConfig, localEnv());
   config.sites[0]!.webhooks = [{ id: 'bench', url, events: ['lead.qualified', 'prospect.ready', 'lead.unsubscribed'] }];
   config.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 };
   const dynamo = await startDynamoLocal();

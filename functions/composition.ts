@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
-import { ConfigIndex, parseConfig } from './core/config.js';
+import { ConfigIndex, DEPLOYED, parseConfig, type ConfigEnv } from './core/config.js';
 import { lazy } from './core/lazy.js';
 import type { Clock, MailQueue, Mailer, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
@@ -28,8 +28,10 @@ export interface ComposeOptions {
   tableName: string;
   /** Defaults to a client from the environment (Lambda's role and region). */
   dynamo?: DynamoDBClient;
-  /** Defaults to `config/funnel.config.ts`. */
+  /** Defaults to `config/funnel.config.ts`. An object, or a config function called with `configEnv`. */
   rawConfig?: unknown;
+  /** Where the config is read. @default DEPLOYED: Lambda sees the deployed sites only */
+  configEnv?: ConfigEnv;
   clock?: Clock;
   /** Signs visitor tokens. On Lambda: the Secrets Manager secret named by TOKEN_SECRET_ARN. */
   tokenSecret: () => Promise<string>;
@@ -53,7 +55,7 @@ export interface ComposeOptions {
  * `fromEnvironment`; the local runtime and the tests call `compose` with their own table and client.
  */
 export function compose(options: ComposeOptions): AppDeps {
-  const config = new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig));
+  const config = new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig, options.configEnv ?? DEPLOYED));
   const client = DynamoDBDocumentClient.from(options.dynamo ?? new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });

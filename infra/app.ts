@@ -5,4 +5,8 @@ import { buildApp } from './funnel-app.js';
 
 // The widget function serves this file; build it fresh so a deploy always ships the current widget.
 await writeWidgetBundle();
-buildApp(rawConfig).app.synth();
+const { app, localOnlySites, stateful } = buildApp(rawConfig);
+// Said on stderr, so `cdk synth > template.yaml` stays a template.
+if (localOnlySites.length) console.error(`Funnel: local-only site(s) not deployed (they run under npm start): ${localOnlySites.join(', ')}`);
+if (!stateful.senderIdentity) console.error('Funnel: no site to deploy sends email yet, and no -c senderDomain: the stack has no SES sending identity.');
+app.synth();

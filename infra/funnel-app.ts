@@ -1,12 +1,17 @@
 import { App, Duration, Tags, type AppProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { ConfigIndex, InvalidConfigError, parseConfig } from '../functions/core/config.js';
+import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
 import { productionWebhookProblems } from '../functions/core/webhooks/config.js';
 import { parseMailbox } from '../functions/core/nurture/config.js';
 import { StatefulStack } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
+
+/** aws-cdk-lib's recommended feature flags for new apps (what `cdk init` writes into cdk.json). */
+const RECOMMENDED_FLAGS = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
 
 /** The repository root: where package-lock.json, node_modules and functions/ live. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -138,6 +143,8 @@ export interface BuildAppOptions {
 
 export interface FunnelApp {
   readonly app: App;
+  /** Sites of the config that exist only locally (`npm start`), left out of this deployment. */
+  readonly localOnlySites: readonly string[];
   readonly settings: FunnelSettings;
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
@@ -148,7 +155,10 @@ export interface FunnelApp {
  * synth with its path (`InvalidConfigError`). Stacks are environment-agnostic: no look-ups, no account.
  */
 export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): FunnelApp {
-  const config = new ConfigIndex(parseConfig(rawConfig));
+  // The deployed view of the config: a config function gets `{ local: false }` (no demo site, no local URL).
+  const config = new ConfigIndex(parseConfig(rawConfig, DEPLOYED));
+  const deployedIds = new Set(config.config.sites.map((s) => s.id));
+  const localOnlySites = siteIds(rawConfig).filter((id) => !deployedIds.has(id));
   // What a laptop allows and AWS must not: webhooks over http, or to private addresses.
   const webhookProblems = config.config.sites.flatMap((site, s) =>
     (site.webhooks ?? []).flatMap((endpoint, e) => productionWebhookProblems(endpoint).map((p) => `sites[${s}].webhooks[${e}].${p} (http://localhost endpoints are for npm start)`)),
@@ -157,6 +167,8 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const app = new App({
     ...options.appProps,
     context: {
+      // The feature flags a new CDK app gets (`cdk init`), here so the tests synthesize what the CLI does.
+      ...RECOMMENDED_FLAGS,
       // Today's behaviour, said out loud: the stateful stack's export cannot be removed while the
       // stateless stack imports it (so the table can never be dropped by accident from under the API).
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
@@ -166,12 +178,12 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const settings = readSettings(app);
   const prefix = `${settings.stackPrefix}-${settings.stage}`;
 
+  // No sender (no deployed site sends email yet, and no -c senderDomain): no SES identity, no send grant.
   const senderDomain = settings.senderDomain ?? defaultSenderDomain(config);
-  if (!senderDomain) throw new InvalidSettingError('senderDomain', undefined, 'required: no site in the config has an email sender to take it from');
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
-    senderDomain,
+    ...(senderDomain && { senderDomain }),
     webhookEndpoints: config.config.sites.flatMap((site) => (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id }))),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
@@ -179,7 +191,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     table: stateful.table,
     visitorTokenSecret: stateful.visitorTokenSecret,
     mail: {
-      identityArn: stateful.senderIdentity.emailIdentityArn,
+      ...(stateful.senderIdentity && { identityArn: stateful.senderIdentity.emailIdentityArn }),
       configurationSetName: stateful.configurationSet.configurationSetName,
       eventsTopic: stateful.mailEventsTopic,
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
@@ -201,5 +213,15 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     Tags.of(stack).add('app', 'funnel');
     Tags.of(stack).add('stage', settings.stage);
   }
-  return { app, settings, stateful, stateless };
+  return { app, localOnlySites, settings, stateful, stateless };
+}
+
+/** The site ids of the config's local view (for the note on what a deployment leaves out). */
+function siteIds(rawConfig: unknown): string[] {
+  try {
+    const sites = (resolveConfig(rawConfig, localEnv()) as { sites?: { id?: unknown }[] }).sites;
+    return Array.isArray(sites) ? sites.flatMap((s) => (typeof s?.id === 'string' ? [s.id] : [])) : [];
+  } catch {
+    return [];
+  }
 }

@@ -13,8 +13,8 @@ export interface StatefulStackProps extends StackProps {
    * @default true
    */
   readonly retainData?: boolean;
-  /** The domain the emails are sent from (verified in SES with Easy DKIM). */
-  readonly senderDomain: string;
+  /** The domain the emails are sent from (verified in SES with Easy DKIM). None: no sending identity. */
+  readonly senderDomain?: string;
   /** Every webhook endpoint of the config: each gets its signing secret. */
   readonly webhookEndpoints?: readonly { siteId: string; endpointId: string }[];
 }
@@ -41,8 +41,8 @@ export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
   /** Signs visitor tokens. Stateful: rotating it logs every tracked visitor out of tracking. */
   readonly visitorTokenSecret: secretsmanager.Secret;
-  /** The verified sending domain. */
-  readonly senderIdentity: ses.EmailIdentity;
+  /** The verified sending domain (absent when no deployed site sends email). */
+  readonly senderIdentity?: ses.EmailIdentity;
   /** Every email goes through it: reputation metrics, suppression, and the event destination below. */
   readonly configurationSet: ses.ConfigurationSet;
   /** SES publishes the events of every email here (bounces, complaints, opens, clicks…). */
@@ -91,12 +91,14 @@ export class StatefulStack extends Stack {
     // topic holds events for seconds on their way to an encrypted queue (stateless stack).
     this.mailEventsTopic = new sns.Topic(this, 'MailEventsTopic', { displayName: 'Funnel SES events', enforceSSL: true });
     this.configurationSet.addEventDestination('ToMailEventsTopic', { destination: ses.EventDestination.snsTopic(this.mailEventsTopic), events: [...MAIL_EVENTS] });
-    this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
-      identity: ses.Identity.domain(props.senderDomain),
-      configurationSet: this.configurationSet,
-    });
-    for (const [i, record] of this.senderIdentity.dkimRecords.entries()) {
-      new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}` });
+    if (props.senderDomain) {
+      this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
+        identity: ses.Identity.domain(props.senderDomain),
+        configurationSet: this.configurationSet,
+      });
+      for (const [i, record] of this.senderIdentity.dkimRecords.entries()) {
+        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}` });
+      }
     }
     new CfnOutput(this, 'ConfigurationSetName', { value: this.configurationSet.configurationSetName, description: 'The SES configuration set every email goes through' });
 

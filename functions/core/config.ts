@@ -111,7 +111,8 @@ export const Site = z.strictObject({
 export type Site = z.infer<typeof Site>;
 
 export const FunnelConfig = z
-  .strictObject({ sites: z.array(Site).min(1) })
+  // No site at all is valid: a deployment of the shipped config (whose demo site is local only) has none.
+  .strictObject({ sites: z.array(Site) })
   .superRefine((config, ctx) => {
     const seenSites = new Set<string>();
     const seenForms = new Map<string, string>();
@@ -165,20 +166,57 @@ export class InvalidConfigError extends Error {
 }
 
 /**
- * Validate a raw config object.
- * @example parseConfig(rawConfig).sites[0].forms[0].id // 'ebook'
+ * Where the config is read: the local funnel (`npm start`, the tests, the local CLIs), which knows the URL
+ * it runs at, or a deployment (`cdk synth`, Lambda), which has no local URL at all. A config file that is a
+ * function of this can keep a demo site that exists only locally, with links that follow the local port,
+ * and the compiler stops `baseUrl` from reaching a deployed site.
+ */
+export type ConfigEnv = { readonly local: true; readonly baseUrl: string } | { readonly local: false };
+
+/** What `config/funnel.config.ts` exports: the config, or a function of where it runs. */
+export type ConfigSource = FunnelConfigInput | ((env: ConfigEnv) => FunnelConfigInput);
+
+/** The deployed view of a config: what `cdk synth` and the Lambda functions read. */
+export const DEPLOYED: ConfigEnv = { local: false };
+
+/** The local view at a base URL (default: `npm start`'s default port). */
+export const localEnv = (baseUrl = 'http://localhost:3000'): ConfigEnv => ({ local: true, baseUrl: baseUrl.replace(/\/+$/, '') });
+
+/**
+ * The raw config for one place: calls a config function with `env`, returns a plain config as it is.
+ * @example resolveConfig(rawConfig, localEnv('http://localhost:3100')).sites[0].id // 'demo'
+ */
+export function resolveConfig<T>(source: T | ((env: ConfigEnv) => T), env: ConfigEnv): T {
+  return typeof source === 'function' ? (source as (env: ConfigEnv) => T)(env) : source;
+}
+
+/**
+ * Validate a raw config (an object, or a config function called with `env`).
+ * @example parseConfig(rawConfig, localEnv()).sites[0].forms[0].id // 'ebook'
  * @throws InvalidConfigError naming the path of every bad value
  */
-export function parseConfig(raw: unknown): FunnelConfig {
-  const result = FunnelConfig.safeParse(raw);
+export function parseConfig(raw: unknown, env: ConfigEnv): FunnelConfig {
+  let resolved: unknown;
+  try {
+    resolved = resolveConfig(raw, env);
+  } catch (error) {
+    throw new InvalidConfigError([`(root): the config function threw: ${(error as Error).message}`]);
+  }
+  const result = FunnelConfig.safeParse(resolved);
   if (!result.success) {
     throw new InvalidConfigError(result.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`));
   }
   return result.data;
 }
 
-/** Identity helper so the config file gets types and completion while staying plain data. */
-export const defineConfig = (config: FunnelConfigInput): FunnelConfigInput => config;
+/**
+ * Identity helper so the config file gets types and completion while staying plain data.
+ * @example export default defineConfig((env) => ({ sites: [...(env.local ? [demoSite(env.baseUrl)] : []), mySite] }))
+ */
+export const defineConfig = <T extends ConfigSource>(config: T): T => config;
+
+/** One site as the config file writes it (defaults not yet applied). */
+export type SiteInput = FunnelConfigInput['sites'][number];
 
 /** Look-ups the request path needs, built once per process. */
 export class ConfigIndex {

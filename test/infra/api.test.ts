@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
+import { ConfigIndex, parseConfig, localEnv } from '../../functions/core/config.js';
 import { cloneSite } from '../support/builders.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';
 
@@ -151,8 +151,8 @@ describe('stateless stack: HTTP API', () => {
       second.allowedOrigins = ['https://blog.example.com', 'http://localhost:3000'];
       c.sites.push(second);
     });
-    const expected = new ConfigIndex(parseConfig(config)).allOrigins();
-    expect(expected).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000', 'https://blog.example.com']);
+    const expected = new ConfigIndex(parseConfig(config, localEnv())).allOrigins();
+    expect(expected).toEqual(['http://localhost:3000', 'https://blog.example.com']);
     const { stateless: t } = synthTemplates({ config });
     const api = Object.values(t.findResources('AWS::ApiGatewayV2::Api'))[0]!;
     expect(api.Properties.CorsConfiguration).toEqual({

@@ -1,3 +1,4 @@
+import { resolveConfig, localEnv } from '../../functions/core/config.js';
 import { Template } from 'aws-cdk-lib/assertions';
 import { fileURLToPath } from 'node:url';
 import rawConfig from '../../config/funnel.config.js';
@@ -15,7 +16,7 @@ export function infraConfig(change?: (config: FunnelConfigInput) => void): Funne
 
 /** The demo config as a deployment would have it: the demo's localhost webhook receiver replaced by an https one. */
 export function deployableConfig(): FunnelConfigInput {
-  const copy = structuredClone(rawConfig);
+  const copy = resolveConfig(rawConfig, localEnv());
   for (const site of copy.sites) for (const e of site.webhooks ?? []) e.url = 'https://crm.example.com/hooks/funnel';
   return copy;
 }

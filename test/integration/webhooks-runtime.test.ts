@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as webhooksCli } from '../../scripts/webhooks.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
-import { aSubmission, testConfig } from '../support/builders.js';
+import { aSubmission, testConfigFn } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await new Promise<void>((ok) => flaky.listen(0, '127.0.0.1', ok));
   const port = (flaky.address() as AddressInfo).port;
   // Low thresholds: a VP at a business address who downloads the ebook goes straight to sql.
-  const config = testConfig((c) => {
+  const config = testConfigFn((c) => {
     c.sites[0]!.scoring!.thresholds = { mql: { score: 10 }, sql: { score: 30 } };
     c.sites[0]!.webhooks!.push({ id: 'flaky', url: `http://localhost:${port}/hook`, events: ['prospect.ready'] });
   });
@@ -112,7 +112,7 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
     const id = lines.find((l) => l.startsWith('| msg_'))!.split(' | ')[0]!.slice(2);
     const replayed = await run('replay', id);
     await funnel.settle();
-    const secret = await webhooksCli(['secret', 'demo/crm'], (l) => lines.push(l), (e) => errors.push(e), dir);
+    const secret = await webhooksCli(['secret', 'demo/crm'], (l) => lines.push(l), (e) => errors.push(e), { FUNNEL_DATA_DIR: dir });
     const bad = await run('replay', 'msg_doesnotexist0000000000');
     // Assess
     expect([listed, replayed, secret, bad]).toEqual([0, 0, 0, 1]);

@@ -7,7 +7,7 @@ import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memo
 import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import type { AppDeps } from '../../functions/composition.js';
-import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
+import { ConfigIndex, localEnv, parseConfig, resolveConfig, type ConfigEnv, type FunnelConfigInput } from '../../functions/core/config.js';
 import { InMemoryProspectStore, InMemoryWebhookQueue, InMemoryWebhookStore, RecordingTransport, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
@@ -20,10 +20,22 @@ export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** The demo config, optionally changed: `testConfig((c) => { c.sites[0].forms[0].doubleOptIn = true })`. */
 export function testConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
-  const copy = structuredClone(rawConfig);
+  const copy = resolveConfig(rawConfig, localEnv());
   change?.(copy);
   return copy;
 }
+
+/**
+ * {@link testConfig} as a config function, for a runtime on a port not known in advance (`port: 0`): its
+ * links and the demo receiver follow the URL the runtime gets, as the shipped config's do.
+ */
+export const testConfigFn =
+  (change?: (config: FunnelConfigInput) => void) =>
+  (env: ConfigEnv): FunnelConfigInput => {
+    const copy = resolveConfig(rawConfig, env);
+    change?.(copy);
+    return copy;
+  };
 
 type SiteInput = FunnelConfigInput['sites'][number];
 
@@ -67,7 +79,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
   const deps: AppDeps = {
-    config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig)),
+    config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig, localEnv())),
     clock,
     ids: { newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` },
     leads,

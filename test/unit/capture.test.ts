@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { formView, nextStep, spamReason, validateSubmission } from '../../functions/core/capture.js';
-import { ConfigIndex, parseConfig } from '../../functions/core/config.js';
+import { ConfigIndex, parseConfig, localEnv } from '../../functions/core/config.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { aSubmission, testConfig } from '../support/builders.js';
 
-const index = new ConfigIndex(parseConfig(testConfig()));
+const index = new ConfigIndex(parseConfig(testConfig(), localEnv()));
 const ebook = index.findForm('ebook')!.form;
 const trial = index.findForm('trial')!.form;
 
@@ -48,12 +48,12 @@ describe('Function: validateSubmission', () => {
   });
 
   it('refuses a consent answer on a form that asks none', () => {
-    const noConsent = new ConfigIndex(parseConfig(testConfig((c) => delete c.sites[0]!.forms[0]!.consent))).findForm('ebook')!.form;
+    const noConsent = new ConfigIndex(parseConfig(testConfig((c) => delete c.sites[0]!.forms[0]!.consent), localEnv())).findForm('ebook')!.form;
     expect(errorsOf(noConsent, aSubmission().build())['consent']).toMatch(/asks for no consent/);
   });
 
   it('requires consent where the form says so', () => {
-    const required = new ConfigIndex(parseConfig(testConfig((c) => (c.sites[0]!.forms[0]!.consent!.marketing.required = true)))).findForm('ebook')!.form;
+    const required = new ConfigIndex(parseConfig(testConfig((c) => (c.sites[0]!.forms[0]!.consent!.marketing.required = true)), localEnv())).findForm('ebook')!.form;
     expect(errorsOf(required, aSubmission().with('consent', { marketing: false }).build())['consent.marketing']).toMatch(/must be accepted/);
   });
 });

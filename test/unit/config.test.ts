@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import rawConfig from '../../config/funnel.config.js';
-import { ConfigIndex, InvalidConfigError, parseConfig } from '../../functions/core/config.js';
+import { ConfigIndex, InvalidConfigError, parseConfig, localEnv } from '../../functions/core/config.js';
 import { testConfig } from '../support/builders.js';
 
 const problemsOf = (raw: unknown): string[] => {
   try {
-    parseConfig(raw);
+    parseConfig(raw, localEnv());
   } catch (error) {
     if (error instanceof InvalidConfigError) return [...error.problems];
     throw error;
@@ -15,7 +15,7 @@ const problemsOf = (raw: unknown): string[] => {
 
 describe('Function: parseConfig', () => {
   it('accepts the shipped demo config with forms ebook and trial', () => {
-    const index = new ConfigIndex(parseConfig(rawConfig));
+    const index = new ConfigIndex(parseConfig(rawConfig, localEnv()));
     expect(index.findForm('ebook')?.site.id).toBe('demo');
     expect(index.findForm('trial')?.form.kind).toBe('free-trial');
     expect(index.allOrigins()).toContain('http://localhost:3000');

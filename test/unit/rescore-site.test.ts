@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InMemoryLeadRepository } from '../../functions/adapters/memory.js';
-import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
+import { ConfigIndex, parseConfig, type FunnelConfigInput, localEnv } from '../../functions/core/config.js';
 import type { LifecycleStage, ScoreView } from '../../functions/core/contracts.js';
 import type { LeadRef } from '../../functions/core/ports.js';
 import { NothingToRescoreError, rescoreSite, type LeadLister, type ListedLead } from '../../functions/use-cases/rescore-site.js';
@@ -54,7 +54,7 @@ async function seeded() {
 }
 
 const input = (body: unknown) => ({ formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7', userAgent: 'vitest' });
-const withConfig = (deps: ReturnType<typeof fakeDeps>['deps'], raw: FunnelConfigInput) => ({ ...deps, config: new ConfigIndex(parseConfig(raw)) });
+const withConfig = (deps: ReturnType<typeof fakeDeps>['deps'], raw: FunnelConfigInput) => ({ ...deps, config: new ConfigIndex(parseConfig(raw, localEnv())) });
 /** `n` leads on the demo site (the rate limiter is out of the way). */
 async function manyLeads(n: number) {
   const fake = fakeDeps();

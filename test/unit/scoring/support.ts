@@ -1,3 +1,4 @@
+import { resolveConfig, localEnv } from '../../../functions/core/config.js';
 import rawConfig from '../../../config/funnel.config.js';
 import { parseScoringRules, type ScoringEvent, type ScoringRules, type ScoringRulesInput } from '../../../functions/core/scoring/index.js';
 
@@ -18,4 +19,4 @@ export const anEvent = (type: ScoringEvent['type'], daysAgo = 0, extra: Partial<
 });
 
 /** The demo site's rules, as config/funnel.config.ts defines them. */
-export const DEMO_RULES: ScoringRulesInput = rawConfig.sites[0]!.scoring!;
+export const DEMO_RULES: ScoringRulesInput = resolveConfig(rawConfig, localEnv()).sites[0]!.scoring!;
