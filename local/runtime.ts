@@ -1,11 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import rawDefaultConfig from '../config/funnel.config.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { compose, type AppDeps } from '../functions/composition.js';
-import { parseConfig, type FunnelConfig } from '../functions/core/config.js';
+import { localEnv, parseConfig, type FunnelConfig } from '../functions/core/config.js';
 import type { Clock } from '../functions/core/ports.js';
 import { makeFormsHandler } from '../functions/handlers/forms.js';
 import { makeDueChecksHandler } from '../functions/handlers/due-checks.js';
@@ -48,7 +49,7 @@ export interface FunnelOptions {
   apiKey?: string;
   /** Signs visitor tokens; generated when absent (tokens then do not survive a restart). */
   tokenSecret?: string;
-  /** Another config than `config/funnel.config.ts` (tests). */
+  /** Another config than `config/funnel.config.ts` (tests): an object, or a function of where it runs (called with this funnel's URL). */
   rawConfig?: unknown;
   clock?: Clock;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
@@ -69,6 +70,8 @@ export interface RunningFunnel {
   dynamoEndpoint: string;
   deps: AppDeps;
   widgetGzipBytes: number;
+  /** What a browser that accepts brotli receives for /widget.js. */
+  widgetBrotliBytes: number;
   /** Resolves once the async consumers have handled everything written so far (for tests and demos). */
   settle(): Promise<void>;
   /** Run the scheduled due checks now (they also run every `dueCheckIntervalMs`). */
@@ -88,8 +91,10 @@ export interface RunningFunnel {
 
 /** The same handlers as Lambda, fed the same API Gateway v2 events, plus the demo page and the widget. */
 export async function startFunnel(options: FunnelOptions = {}): Promise<RunningFunnel> {
-  // Validate the config before starting anything, so a mistake costs nothing but its message.
-  const userConfig = parseConfig(options.rawConfig ?? rawDefaultConfig);
+  // Validate the config before starting anything, so a mistake costs nothing but its message. It is read
+  // again once the port is known: its links follow the URL the funnel runs at.
+  const rawConfig = options.rawConfig ?? rawDefaultConfig;
+  parseConfig(rawConfig, localEnv(`http://localhost:${options.port ?? 3000}`));
   const tableName = options.tableName ?? 'funnel';
   const { buildWidget } = await import('../widget/build.js');
   const widget = await buildWidget({ minify: true });
@@ -157,7 +162,20 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     if (body === undefined) return void res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Body too large' } }));
     const group = groupOf.get(route.routeKey)!;
     const result = await groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`));
-    writeResult(res, result as never);
+    writeResult(res, group === 'mail' ? framedByMailViewer(result as never) : (result as never));
+  }
+
+  /**
+   * The local mail viewer shows each email in a frame, so a link clicked there (unsubscribe, confirm) opens
+   * inside it: the pages those links lead to may be framed by the viewer, and only locally and only by it.
+   * Deployed, they keep `frame-ancestors 'none'`.
+   */
+  function framedByMailViewer(result: { headers?: Record<string, string> }) {
+    const csp = result.headers?.['content-security-policy'];
+    if (!csp || !ses) return result;
+    const viewer = new URL(ses.viewerUrl);
+    const origins = [viewer.origin, `${viewer.protocol}//127.0.0.1:${viewer.port}`];
+    return { ...result, headers: { ...result.headers, 'content-security-policy': csp.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(' ')}`) } };
   }
 
   /** API Gateway answers CORS pre-flights itself in production; this mirrors that configuration. */
@@ -202,14 +220,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
 
   try {
     await ensureTable(client, tableName);
-    // Locally the runtime's own origin may embed every site's forms, so the demo works on any PORT.
-    // Likewise a webhook endpoint on the demo's own origin (the demo receiver) follows the port.
+    // The config's links follow this URL (`env.baseUrl`); the runtime's own origin, under either loopback
+    // name, may embed every site's forms, so the demo pages work whichever name the browser used.
+    const userConfig = parseConfig(rawConfig, localEnv(url));
     const config: FunnelConfig = {
-      sites: userConfig.sites.map((s) => ({
-        ...s,
-        allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])],
-        ...(s.webhooks && { webhooks: s.webhooks.map((e) => ({ ...e, url: e.url.replace(/^http:\/\/localhost:3000(?=\/)/, url) })) }),
-      })),
+      sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])] })),
     };
     const webhookSecrets = { ...options.webhookSecrets };
     for (const site of config.sites) for (const e of site.webhooks ?? []) webhookSecrets[`${site.id}/${e.id}`] ??= newWebhookSecret();
@@ -288,6 +303,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       dynamoEndpoint,
       deps,
       widgetGzipBytes: widget.gzipBytes,
+      widgetBrotliBytes: brotliCompressSync(widget.code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length,
       // The stream feeds the queue and the sender writes to the table: wait until both are quiet.
       // Retries waiting for their backoff do not count: settle() is "everything that can happen now has".
       settle: async () => {

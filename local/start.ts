@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import rawConfig from '../config/funnel.config.js';
 import { newWebhookSecret } from '../functions/adapters/webhooks/signer.js';
-import { InvalidConfigError, parseConfig } from '../functions/core/config.js';
+import { InvalidConfigError, localEnv, parseConfig } from '../functions/core/config.js';
+import { DataDirInUseError, lockDataDir } from './instance.js';
 import { startFunnel } from './runtime.js';
 
 /**
@@ -20,8 +21,16 @@ if (!Number.isInteger(sesPort) || sesPort < 0 || sesPort > 65535) {
   console.error(`SES_PORT must be a port number, not "${process.env.SES_PORT}"`);
   process.exit(1);
 }
-if (process.argv.includes('--fresh')) rmSync(`${DATA_DIR}/dynamodb`, { recursive: true, force: true });
 mkdirSync(DATA_DIR, { recursive: true });
+// One funnel per data folder: a second DynamoDB Local on the same files would corrupt both.
+let lock: ReturnType<typeof lockDataDir>;
+try {
+  lock = lockDataDir(DATA_DIR, 'npm start');
+} catch (error) {
+  console.error(error instanceof DataDirInUseError ? error.message : `Funnel could not start: ${(error as Error).message}`);
+  process.exit(1);
+}
+if (process.argv.includes('--fresh')) rmSync(`${DATA_DIR}/dynamodb`, { recursive: true, force: true });
 
 /** A local secret that survives restarts (kept in .data/, git-ignored) unless its environment variable is set. */
 function localSecret(envName: string, fileName: string, make: () => string): string {
@@ -38,7 +47,8 @@ const devApiKey = () => localSecret('FUNNEL_API_KEY', 'dev-api-key', () => `fnl_
 function webhookSecrets(): Record<string, string> {
   const file = `${DATA_DIR}/webhook-secrets.json`;
   const known = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
-  const config = parseConfig(rawConfig);
+  // Only the endpoint ids matter here; the URL the config gets does not.
+  const config = parseConfig(rawConfig, localEnv(`http://localhost:${port}`));
   let changed = false;
   for (const site of config.sites) {
     for (const e of site.webhooks ?? []) {
@@ -64,15 +74,13 @@ try {
     logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn',
   });
   const { url } = funnel;
-  // How operator scripts (`npm run rescore`) reach this DynamoDB Local: a second one on the same files fails writes.
-  const endpointFile = `${DATA_DIR}/dynamodb-endpoint.json`;
-  writeFileSync(endpointFile, `${JSON.stringify({ endpoint: funnel.dynamoEndpoint, tableName: funnel.tableName, pid: process.pid })}\n`);
-  process.once('exit', () => rmSync(endpointFile, { force: true }));
+  // How the CLIs (`npm run rescore`, `webhooks`, `snippet`, `api-key`…) find this funnel.
+  lock.update({ url, dynamoEndpoint: funnel.dynamoEndpoint, tableName: funnel.tableName, mailViewerUrl: funnel.ses.viewerUrl });
   console.log(`
 Funnel is running.
 
   Demo blog        ${url}/demo   (then ${url}/pricing: page views of consented leads are scored)
-  Widget           ${url}/widget.js  (${(funnel.widgetGzipBytes / 1024).toFixed(1)} KB gzipped)
+  Widget           ${url}/widget.js  (${(funnel.widgetBrotliBytes / 1024).toFixed(1)} KB with brotli, ${(funnel.widgetGzipBytes / 1024).toFixed(1)} KB with gzip)
   API              ${url}/v1
   OpenAPI          ${url}/v1/openapi.json
   Health           ${url}/health
@@ -84,7 +92,7 @@ Funnel is running.
 Read a lead back, with its stage and score:
   curl -H "Authorization: Bearer ${funnel.apiKey}" "${url}/v1/leads?email=you@example.com"
 
-Ctrl-C stops everything.`);
+Ctrl-C stops everything (as does SIGINT or SIGTERM to npm or to pid ${process.pid}).`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -101,7 +109,13 @@ Ctrl-C stops everything.`);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+  // `npm start` runs this process in npm's place (the script execs node), so a signal to npm's pid lands
+  // here. Should the parent die without one (kill -9), this process is re-parented: stop then too.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && shutdown('parent process exited'), 500).unref();
 } catch (error) {
   console.error(error instanceof InvalidConfigError ? error.message : `Funnel could not start: ${(error as Error).message}`);
+  lock.release();
   process.exit(1);
 }
