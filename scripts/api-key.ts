@@ -1,45 +1,108 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import rawConfig from '../config/funnel.config.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
-import { ConfigIndex, parseConfig } from '../functions/core/config.js';
+import { ConfigIndex, DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
+import { findRunning } from '../local/instance.js';
+import { CliError, connect, dataDirOf, LOCAL_TABLE, runCli, type Target } from './cli.js';
 
-/**
- * Manage API keys for the read API, in the deployed table (your AWS credentials and region from the
- * environment, as for any AWS CLI tool):
- *   npm run api-key -- create --table <TableName> --site demo --name "Sales CRM"
- *   npm run api-key -- revoke --table <TableName> --key fnl_...
- * The key is printed once; only its SHA-256 is stored.
- */
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { table: { type: 'string' }, site: { type: 'string', multiple: true }, name: { type: 'string' }, key: { type: 'string' }, endpoint: { type: 'string' } },
-});
-const [command] = positionals;
-const fail = (message: string): never => {
-  console.error(message);
-  process.exit(1);
-};
+export const USAGE = `Usage: npm run api-key -- create --site <siteId>... [--name <label>] [--table <TableName>]
+       npm run api-key -- revoke --key <fnl_…> [--table <TableName>]
 
-const tableName = values.table ?? process.env.TABLE_NAME ?? fail('--table <TableName> is required (the stack prints it as an output)');
-const client = DynamoDBDocumentClient.from(new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {}));
-const store = new DynamoApiKeyStore({ client, tableName });
+Keys for the read API (/v1/leads, /v1/prospects, /v1/webhooks…). The key is printed once; only its SHA-256
+is stored.
 
-if (command === 'create') {
-  const config = new ConfigIndex(parseConfig(rawConfig));
-  const sites = values.site ?? fail('--site <siteId> is required (repeat it for several sites, or --site "*" for all)');
-  for (const site of sites) if (site !== '*' && !config.findSite(site)) fail(`No site "${site}" in config/funnel.config.ts`);
-  const secret = `fnl_${randomBytes(32).toString('base64url')}`;
-  await store.save(hashApiKey(secret), { name: values.name ?? 'api key', siteIds: sites }, new Date().toISOString());
-  console.log(`Created API key "${values.name ?? 'api key'}" for ${sites.join(', ')}. It is shown once; store it in your secret manager:\n\n  ${secret}\n`);
-} else if (command === 'revoke') {
-  const secret = values.key ?? fail('--key <the key> is required');
-  await client.send(new UpdateCommand({ TableName: tableName, Key: keys.apiKey(hashApiKey(secret)), UpdateExpression: 'SET revokedAt = :now', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':now': new Date().toISOString() } }));
-  console.log('Revoked. Running functions stop accepting it within a minute (their key cache).');
-} else {
-  fail('Usage: npm run api-key -- create --table <TableName> --site <siteId> [--name <label>]\n       npm run api-key -- revoke --table <TableName> --key <key>');
+  --site <id>      a site the key may read (repeat it for several, or --site "*" for every site)
+  --name <label>   what the key is for, e.g. "Sales CRM"
+  --table <name>   a deployed table (the stack's TableName output), with the AWS credentials and region of
+                   the environment (AWS_PROFILE, AWS_REGION…)
+  --endpoint <url> another DynamoDB endpoint (table "${LOCAL_TABLE}" unless --table)
+
+Without --table: the local funnel (FUNNEL_DATA_DIR, default .data/), through the running \`npm start\` if
+there is one.`;
+
+/** The whole command; returns the exit code. */
+export async function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        table: { type: 'string' },
+        site: { type: 'string', multiple: true },
+        name: { type: 'string' },
+        key: { type: 'string' },
+        endpoint: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const { positionals, values } = parsed;
+  const [command] = positionals;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  if ((command !== 'create' && command !== 'revoke') || positionals.length > 1) {
+    err(command ? `Unknown command "${positionals.join(' ')}".\n\n${USAGE}` : USAGE);
+    return 1;
+  }
+  const target: Target = values.endpoint
+    ? { kind: 'endpoint', endpoint: values.endpoint, tableName: values.table ?? LOCAL_TABLE }
+    : values.table
+      ? { kind: 'aws', tableName: values.table }
+      : { kind: 'local', dataDir: dataDirOf(env) };
+
+  let sites: string[] = [];
+  let secret = '';
+  if (command === 'create') {
+    // A deployed table serves the deployed sites; the local funnel the local ones (the demo site among them).
+    const config = new ConfigIndex(parseConfig(rawConfig, target.kind === 'aws' ? DEPLOYED : localEnv(findRunning(dataDirOf(env))?.url)));
+    sites = values.site ?? [];
+    const known = config.config.sites.map((s) => s.id);
+    if (sites.length === 0) throw new CliError(`--site <siteId> is required (repeat it for several sites, or --site "*" for all). Sites: ${known.join(', ') || 'none'}`);
+    for (const site of sites) if (site !== '*' && !config.findSite(site)) throw new CliError(`No site "${site}" in config/funnel.config.ts${target.kind === 'aws' ? ' that is deployed' : ''}. Sites: ${known.join(', ') || 'none'}`);
+  } else {
+    secret = values.key ?? '';
+    if (!secret) throw new CliError('--key <the key> is required: the key to revoke');
+  }
+
+  const connection = await connect(target);
+  try {
+    const { client, tableName } = connection;
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+    } catch (error) {
+      const name = (error as Error).name;
+      throw new CliError(name === 'ResourceNotFoundException' ? `No table "${tableName}" at ${connection.description}.` : `Cannot reach table "${tableName}" at ${connection.description}: ${name}: ${(error as Error).message}`);
+    }
+    const doc = DynamoDBDocumentClient.from(client);
+    if (command === 'create') {
+      const key = `fnl_${randomBytes(32).toString('base64url')}`;
+      const name = values.name ?? 'api key';
+      await new DynamoApiKeyStore({ client: doc, tableName }).save(hashApiKey(key), { name, siteIds: sites }, new Date().toISOString());
+      out(`Created API key "${name}" for ${sites.join(', ')} in ${connection.description}. It is shown once; store it in your secret manager:\n\n  ${key}\n`);
+      return 0;
+    }
+    try {
+      await doc.send(new UpdateCommand({ TableName: tableName, Key: keys.apiKey(hashApiKey(secret)), UpdateExpression: 'SET revokedAt = :now', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':now': new Date().toISOString() } }));
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw new CliError(`No such key in ${connection.description}: nothing revoked.`);
+      throw error;
+    }
+    out('Revoked. Running functions stop accepting it within a minute (their key cache).');
+    return 0;
+  } finally {
+    await connection.close();
+  }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runCli(() => main(process.argv.slice(2)));

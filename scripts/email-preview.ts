@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import rawConfig from '../config/funnel.config.js';
-import { ConfigIndex, parseConfig, type Form, type Site } from '../functions/core/config.js';
+import { ConfigIndex, localEnv, parseConfig, type Form, type Site } from '../functions/core/config.js';
+import { findRunning } from '../local/instance.js';
+import { dataDirOf } from './cli.js';
 import { DEFAULT_CONFIRMATION, SAMPLE_MERGE_VALUES, renderEmail, senderOf, type EmailTemplateParts, type MergeValues, type RenderedEmail } from '../functions/core/nurture/index.js';
 import { mergeValues } from '../functions/use-cases/send-mail.js';
 
@@ -11,7 +13,8 @@ import { mergeValues } from '../functions/use-cases/send-mail.js';
  *
  *   npm run email:preview -- ebook                 # every email of the form: delivery, confirmation, each step
  *   npm run email:preview -- ebook --email case-study
- *   npm run email:preview -- ebook --out previews  # also write <form>-<email>.html files to open in a browser
+ *   npm run email:preview -- ebook --out           # also write <form>-<email>.html files to open in a browser,
+ *                                                  # into .data/email-previews/ (git-ignored) or --out <dir>
  *
  * Sample values stand in for the lead (`firstName` Jane, …); the form's own values (lead magnet, trial
  * URL, site name) are the configured ones. The footer (postal address, unsubscribe link) is added as in
@@ -45,15 +48,35 @@ export function previewValues(site: Site, form: Form): MergeValues {
 export function previewForm(site: Site, form: Form, only?: string): Preview[] {
   if (!site.email) return [];
   const sender = senderOf(site.email);
-  const footer = { postalAddress: site.email.postalAddress, unsubscribeUrl: 'https://api.example.com/v1/unsubscribe?t=sample', senderName: sender.name };
+  const footer = { postalAddress: site.email.postalAddress, unsubscribeUrl: 'https://api.example.com/v1/unsubscribe?token=sample', senderName: sender.name };
   return formEmails(form)
     .filter((e) => only === undefined || e.name === only)
     .map(({ name, template }) => ({ name, rendered: renderEmail(template, previewValues(site, form), { footer }) }));
 }
 
-export function main(argv: string[], config: unknown = rawConfig, log = console.log, error = console.error): number {
-  const index = new ConfigIndex(parseConfig(config));
-  const formId = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+export const USAGE = `Usage: npm run email:preview -- <formId> [--email <delivery|confirmation|step id>] [--out [dir]]
+
+Renders a form's emails with sample data. --out also writes each as an HTML file, into
+.data/email-previews/ (git-ignored) unless a folder is given.`;
+
+/** A standalone page around an email's HTML, so a browser opening the file reads it as UTF-8. */
+export const previewPage = (subject: string, html: string) =>
+  `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head>\n<body>\n${html}\n</body>\n</html>\n`;
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function main(argv: string[], config: unknown = rawConfig, log = console.log, error = console.error, dataDir = dataDirOf()): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    log(USAGE);
+    return 0;
+  }
+  if (argv.length === 0) {
+    error(USAGE);
+    return 1;
+  }
+  const index = new ConfigIndex(parseConfig(config, localEnv(findRunning(dataDir)?.url)));
+  const takesValue = new Set(['--email']);
+  const formId = argv.find((a, i) => !a.startsWith('--') && !takesValue.has(argv[i - 1] ?? '') && !(argv[i - 1] === '--out' && i > 1));
   const flag = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -70,13 +93,16 @@ export function main(argv: string[], config: unknown = rawConfig, log = console.
     error(`Form "${found.form.id}" has no email "${only}". Its emails: ${names.join(', ')}`);
     return 1;
   }
-  const out = flag('--out');
+  // `--out` alone writes into the data folder, which git ignores; `--out <dir>` where asked.
+  const outAt = argv.indexOf('--out');
+  const outArg = outAt >= 0 ? argv[outAt + 1] : undefined;
+  const out = outAt < 0 ? undefined : outArg && !outArg.startsWith('--') && outArg !== formId ? outArg : join(dataDir, 'email-previews');
   if (out) mkdirSync(out, { recursive: true });
   for (const { name, rendered } of previewForm(found.site, found.form, only)) {
     log(`=== ${found.form.id} / ${name}\nSubject: ${rendered.subject}\n\n${rendered.text}\n`);
     if (out) {
       const file = join(out, `${found.form.id}-${name}.html`);
-      writeFileSync(file, rendered.html);
+      writeFileSync(file, previewPage(rendered.subject, rendered.html));
       log(`(html: ${file})\n`);
     }
   }

@@ -1,14 +1,14 @@
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import rawDefaultConfig from '../config/funnel.config.js';
 import { DynamoLeadScan, meterCapacity } from '../functions/adapters/dynamo/lead-scan.js';
 import { compose } from '../functions/composition.js';
-import { ConfigIndex, InvalidConfigError, parseConfig } from '../functions/core/config.js';
+import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig } from '../functions/core/config.js';
 import { rescoreSite, type RescoreSummary, type Transition } from '../functions/use-cases/rescore-site.js';
-import { localClient, startDynamoLocal, type LocalDynamo } from '../local/dynamo.js';
+import { findRunning } from '../local/instance.js';
+import { connect, LOCAL_TABLE, type Connection, type Target } from './cli.js';
 
 /**
  * `npm run rescore`: re-score every lead of a site with the rules now in `config/funnel.config.ts`,
@@ -22,9 +22,10 @@ import { localClient, startDynamoLocal, type LocalDynamo } from '../local/dynamo
  * Exit codes: 0 done; 1 bad flags, config or table; 2 done, but some leads failed (re-run: it is idempotent).
  */
 
-export const USAGE = `Usage: npm run rescore -- [--site <siteId>]... [--dry-run] [--concurrency <n>] [--table <TableName> [--endpoint <url>]]
+export const USAGE = `Usage: npm run rescore -- (--all | --site <siteId>...) [--dry-run] [--concurrency <n>] [--table <TableName> [--endpoint <url>]]
 
-  --site <id>         a site to re-score (repeatable); default: every site with scoring rules
+  --all               every site with scoring rules (the default when other flags are given)
+  --site <id>         a site to re-score (repeatable)
   --dry-run           decide every score and stage, write nothing; print the stage changes that would happen
   --concurrency <n>   leads re-scored at once (default ${16}, at most 256)
   --table <name>      a deployed table (the stack's TableName output), reached with the AWS credentials and
@@ -36,12 +37,7 @@ running \`npm start\` if there is one.`;
 
 const DEFAULT_CONCURRENCY = 16;
 const MAX_CONCURRENCY = 256;
-const LOCAL_TABLE = 'funnel';
 
-/** Written by `npm start` (local/start.ts) while it runs: how to reach its DynamoDB Local. */
-export const ENDPOINT_FILE = 'dynamodb-endpoint.json';
-
-export type Target = { kind: 'local'; dataDir: string } | { kind: 'endpoint'; endpoint: string; tableName: string } | { kind: 'aws'; tableName: string };
 
 export interface RescoreArgs {
   siteIds: string[];
@@ -69,6 +65,7 @@ export function parseRescoreArgs(argv: string[], config: ConfigIndex, env: Recor
       allowPositionals: false,
       options: {
         site: { type: 'string', multiple: true },
+        all: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         concurrency: { type: 'string' },
         table: { type: 'string' },
@@ -126,10 +123,16 @@ interface Io {
 /** The whole command; returns the exit code. */
 export async function main(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
   const env = io.env ?? process.env;
+  if (argv.length === 0) {
+    io.err(USAGE);
+    return 1;
+  }
   let config: ConfigIndex;
   let args: RescoreArgs;
   try {
-    config = new ConfigIndex(parseConfig(io.rawConfig ?? rawDefaultConfig));
+    // A deployed table has the deployed sites; the local funnel's data has the local ones.
+    const deployed = argv.some((a) => a === '--table' || a.startsWith('--table='));
+    config = new ConfigIndex(parseConfig(io.rawConfig ?? rawDefaultConfig, deployed ? DEPLOYED : localEnv(findRunning(env.FUNNEL_DATA_DIR || '.data')?.url)));
     args = parseRescoreArgs(argv, config, env);
   } catch (error) {
     if (error instanceof UsageError && !error.message) {
@@ -255,76 +258,6 @@ function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
-}
-
-interface Connection {
-  client: DynamoDBClient;
-  tableName: string;
-  description: string;
-  close(): Promise<void>;
-}
-
-/**
- * The DynamoDB to talk to. Locally, the running `npm start`'s DynamoDB Local when there is one (it writes
- * `<data dir>/dynamodb-endpoint.json`): a second DynamoDB Local on the same files fails writes with
- * InternalFailure (both hold the one SQLite file), so this never starts one while `npm start` runs.
- * Otherwise it starts DynamoDB Local on the data directory for this run and stops it after.
- */
-async function connect(target: Target): Promise<Connection> {
-  // A batch job: retry throttling longer than a request path would (the SDK backs off between attempts).
-  if (target.kind === 'aws') {
-    const client = new DynamoDBClient({ maxAttempts: 10 });
-    return { client, tableName: target.tableName, description: `AWS (region ${await client.config.region().catch(() => '?')})`, close: async () => client.destroy() };
-  }
-  if (target.kind === 'endpoint') {
-    const { hostname } = new URL(target.endpoint);
-    const local = hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '::1' || hostname === '[::1]';
-    const client = local ? localClient(target.endpoint) : new DynamoDBClient({ endpoint: target.endpoint, maxAttempts: 10 });
-    return { client, tableName: target.tableName, description: target.endpoint, close: async () => client.destroy() };
-  }
-  const running = await runningLocalFunnel(target.dataDir);
-  if (running) {
-    const client = localClient(running.endpoint);
-    return { client, tableName: running.tableName, description: `${running.endpoint} (the running npm start, data in ${target.dataDir}/dynamodb)`, close: async () => client.destroy() };
-  }
-  const dbDir = `${target.dataDir}/dynamodb`;
-  if (!existsSync(dbDir)) throw new Error(`No local funnel data in ${dbDir}: run \`npm start\` and capture some leads first, or pass --table for a deployed table.`);
-  let dynamo: LocalDynamo;
-  try {
-    dynamo = await startDynamoLocal({ dataDir: dbDir });
-  } catch (error) {
-    throw new Error(`Could not start DynamoDB Local on ${dbDir}: ${(error as Error).message}`);
-  }
-  return { client: dynamo.client, tableName: LOCAL_TABLE, description: `DynamoDB Local on ${dbDir} (started for this run)`, close: () => dynamo.stop() };
-}
-
-/** The endpoint `npm start` left, if that process is alive and its DynamoDB Local answers. */
-async function runningLocalFunnel(dataDir: string): Promise<{ endpoint: string; tableName: string } | undefined> {
-  const file = `${dataDir}/${ENDPOINT_FILE}`;
-  if (!existsSync(file)) return undefined;
-  let found: { endpoint?: unknown; tableName?: unknown; pid?: unknown };
-  try {
-    found = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof found.endpoint !== 'string' || typeof found.tableName !== 'string') return undefined;
-  if (typeof found.pid === 'number') {
-    try {
-      process.kill(found.pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return undefined; // left behind by a crashed npm start
-    }
-  }
-  const client = localClient(found.endpoint);
-  try {
-    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2000) });
-    return { endpoint: found.endpoint, tableName: found.tableName };
-  } catch {
-    return undefined;
-  } finally {
-    client.destroy();
-  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import rawConfig from '../config/funnel.config.js';
-import { ConfigIndex, parseConfig } from '../functions/core/config.js';
+import { parseArgs } from 'node:util';
+import { DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
+import { apiUrlOf, CliError, runCli } from './cli.js';
 
 /**
  * Print the `<script>` snippet a marketer pastes into a blog post.
@@ -9,8 +11,8 @@ import { ConfigIndex, parseConfig } from '../functions/core/config.js';
  *   npm run snippet -- trial --api https://api.example.com
  *   npm run snippet -- --track-only --api https://api.example.com   # pages without a form
  *
- * The API base defaults to $FUNNEL_API_URL, else http://localhost:3000. An unknown form id exits 1 and
- * lists the form ids the config knows.
+ * The API base defaults to $FUNNEL_API_URL, else the running local funnel. An unknown form id exits 1
+ * and lists the form ids the config knows.
  */
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -36,35 +38,39 @@ export function trackingSnippetFor(apiUrl: string): string {
   return `<script async src="${api}/widget.js" data-funnel-api="${api}"></script>`;
 }
 
-function main(argv: string[]): number {
-  let api = process.env.FUNNEL_API_URL || 'http://localhost:3000';
-  const positional: string[] = [];
-  let trackOnly = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--api') api = argv[++i] ?? '';
-    else if (arg.startsWith('--api=')) api = arg.slice('--api='.length);
-    else if (arg === '--track-only') trackOnly = true;
-    else if (arg === '--help' || arg === '-h') positional.length = 0;
-    else positional.push(arg);
+export const USAGE = `Usage: npm run snippet -- <formId> [--api https://api.example.com]
+       npm run snippet -- --track-only [--api https://api.example.com]
+
+Prints the <script> tag to paste into a page. The API defaults to $FUNNEL_API_URL, else the local funnel
+running on FUNNEL_DATA_DIR (default .data/).`;
+
+/** The whole command; returns the exit code. */
+export function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { api: { type: 'string' }, 'track-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
   }
-  const index = new ConfigIndex(parseConfig(rawConfig));
-  const known = index.config.sites.flatMap((site) => site.forms.map((form) => `${form.id} (site ${site.id})`));
-  const formId = positional[0];
-  if (trackOnly ? positional.length : !formId || positional.length > 1) {
-    console.error(`Usage: npm run snippet -- <formId> [--api https://api.example.com]\n       npm run snippet -- --track-only [--api https://api.example.com]\nKnown forms: ${known.join(', ')}`);
+  const { positionals, values } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const trackOnly = values['track-only'] === true;
+  // A form of either view: the local one (the demo site) or the deployed one (your sites).
+  const forms = new Map<string, string>();
+  for (const env_ of [localEnv(), DEPLOYED]) for (const site of parseConfig(rawConfig, env_).sites) for (const form of site.forms) forms.set(form.id, `${form.id} (site ${site.id})`);
+  const known = [...forms.values()].join(', ') || 'none';
+  const formId = positionals[0];
+  if (trackOnly ? positionals.length : !formId || positionals.length > 1) {
+    err(`${USAGE}\n\nKnown forms: ${known}`);
     return 1;
   }
-  if (formId && !index.findForm(formId)) {
-    console.error(`Unknown form "${formId}". Known forms: ${known.join(', ')}`);
-    return 1;
-  }
-  if (!/^https?:\/\/[^\s"<>]+$/i.test(api)) {
-    console.error(`--api must be an http(s) URL, got "${api}"`);
-    return 1;
-  }
-  console.log(formId ? snippetFor(formId, api) : trackingSnippetFor(api));
+  if (formId && !forms.has(formId)) throw new CliError(`Unknown form "${formId}". Known forms: ${known}`);
+  const api = apiUrlOf(values.api, env);
+  out(formId ? snippetFor(formId, api) : trackingSnippetFor(api));
   return 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runCli(() => main(process.argv.slice(2)));

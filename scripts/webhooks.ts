@@ -1,5 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { findRunning } from '../local/instance.js';
+import { apiUrlOf, CliError, dataDirOf, runCli } from './cli.js';
+
+export const USAGE = `Usage: npm run webhooks -- <command> [--api <url> --key <key>]
+
+  list --endpoint <id> [--site <id>] [--limit <n>]   an endpoint's delivery log, newest first
+  list --lead <leadId>                               a lead's deliveries
+  show <deliveryId>                                  one delivery with its payload and tries
+  replay <deliveryId>                                send it again now, with the same webhook-id
+  secret <site>/<endpoint>                           the local signing secret of an endpoint
+
+The API defaults to $FUNNEL_API_URL, else the local funnel running on FUNNEL_DATA_DIR (default .data/),
+whose dev API key is used. Against a deployed stack: --api <ApiUrl> --key <API key> (or FUNNEL_API_URL and
+FUNNEL_API_KEY).`;
 
 /**
  * Operate the sales webhooks through the API (the local funnel by default, or a deployed one):
@@ -9,18 +23,31 @@ import { parseArgs } from 'node:util';
  *   npm run webhooks -- replay <deliveryId>                      send it again now, same webhook-id
  *   npm run webhooks -- secret demo/crm                          the local signing secret of an endpoint
  * Against a deployed stack: --api <ApiUrl> --key <API key> (or FUNNEL_API_URL / FUNNEL_API_KEY). Locally
- * the dev key in .data/dev-api-key and http://localhost:3000 (PORT) are used. Exit 1 on any error.
+ * the running funnel is found through its data folder, and its dev key is used. Exit 1 on any error.
  */
-export async function main(argv: string[], out = console.log, err = console.error, dataDir = process.env.FUNNEL_DATA_DIR ?? '.data'): Promise<number> {
+export async function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const dataDir = dataDirOf(env);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { api: { type: 'string' }, key: { type: 'string' }, endpoint: { type: 'string' }, site: { type: 'string' }, lead: { type: 'string' }, limit: { type: 'string' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { api: { type: 'string' }, key: { type: 'string' }, endpoint: { type: 'string' }, site: { type: 'string' }, lead: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
-    err((error as Error).message);
+    err(`${(error as Error).message}\n\n${USAGE}`);
     return 1;
   }
   const { positionals, values } = parsed;
   const [command, arg] = positionals;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const usage = (problem?: string) => {
+    err(problem ? `${problem}\n\n${USAGE}` : USAGE);
+    return 1;
+  };
+  if (!command) return usage();
+  if (!['list', 'show', 'replay', 'secret'].includes(command)) return usage(`Unknown command "${command}".`);
+  if (command === 'list' && !values.endpoint && !values.lead) return usage('list needs --endpoint <id> (an endpoint\'s log) or --lead <leadId> (a lead\'s deliveries).');
+  if ((command === 'show' || command === 'replay') && !arg) return usage(`${command} needs a delivery id (from \`list\`).`);
   if (command === 'secret') {
     const file = `${dataDir}/webhook-secrets.json`;
     const secrets = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
@@ -32,14 +59,27 @@ export async function main(argv: string[], out = console.log, err = console.erro
     out(secret);
     return 0;
   }
-  const api = (values.api ?? process.env.FUNNEL_API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
-  const key = values.key ?? process.env.FUNNEL_API_KEY ?? (existsSync(`${dataDir}/dev-api-key`) ? readFileSync(`${dataDir}/dev-api-key`, 'utf8').trim() : undefined);
+  let api: string;
+  try {
+    api = apiUrlOf(values.api, env);
+  } catch (error) {
+    err((error as Error).message);
+    return 1;
+  }
+  // The local dev key only for the local funnel: never send it to another API.
+  const local = findRunning(dataDir)?.url === api;
+  const key = values.key ?? env.FUNNEL_API_KEY ?? (local && existsSync(`${dataDir}/dev-api-key`) ? readFileSync(`${dataDir}/dev-api-key`, 'utf8').trim() : undefined);
   if (!key) {
-    err('No API key: pass --key, set FUNNEL_API_KEY, or start the local funnel once (it writes .data/dev-api-key).');
+    err(`No API key for ${api}: pass --key <key> or set FUNNEL_API_KEY (create one with: npm run api-key -- create --site <siteId>).`);
     return 1;
   }
   const call = async (method: string, path: string) => {
-    const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+    let res: Response;
+    try {
+      res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+    } catch (error) {
+      throw new CliError(`Cannot reach the API at ${api}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}. Is the funnel running there?`);
+    }
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(`${res.status}: ${(body as { error?: { message?: string } }).error?.message ?? res.statusText}`);
     return body as Record<string, unknown>;
@@ -59,11 +99,10 @@ export async function main(argv: string[], out = console.log, err = console.erro
       return 0;
     }
   } catch (error) {
-    err(`${(error as Error).message} (API ${api})`);
+    err(error instanceof CliError ? error.message : `${(error as Error).message} (API ${api})`);
     return 1;
   }
-  err('Usage: npm run webhooks -- list --endpoint <id> [--site <id>] | list --lead <leadId> | show <deliveryId> | replay <deliveryId> | secret <site>/<endpoint>   [--api <url> --key <key>]');
-  return 1;
+  return usage();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exit(await main(process.argv.slice(2)));
+if (import.meta.url === `file://${process.argv[1]}`) runCli(() => main(process.argv.slice(2)));

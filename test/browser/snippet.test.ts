@@ -1,11 +1,17 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../../local/instance.js';
 import { snippetFor } from '../../scripts/snippet.js';
 
 const run = promisify(execFile);
+/** A data folder with no funnel running on it. */
+const idle = mkdtempSync(join(tmpdir(), 'snippet-idle-'));
 const tsx = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'scripts/snippet.ts', ...args], { env: { ...process.env, FUNNEL_API_URL: '', ...env } }).then(
+  run(process.execPath, ['--import', 'tsx', 'scripts/snippet.ts', ...args], { env: { ...process.env, FUNNEL_API_URL: '', FUNNEL_DATA_DIR: idle, ...env } }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -25,14 +31,30 @@ describe('Function: snippetFor', () => {
 });
 
 describe('Command: npm run snippet', { timeout: 30_000 }, () => {
-  it('prints the snippet for a known form, with --api or the default', async () => {
+  it('prints the snippet for a known form, with --api, FUNNEL_API_URL or the running local funnel', async () => {
     const withApi = await tsx(['trial', '--api', 'https://api.example.com']);
     expect(withApi.code).toBe(0);
     expect(withApi.stdout.trim()).toBe(snippetFor('trial', 'https://api.example.com'));
-    const byDefault = await tsx(['ebook']);
-    expect(byDefault.stdout.trim()).toBe(snippetFor('ebook', 'http://localhost:3000'));
+    // A funnel running on PORT=3100 (its lock names a live process: this test's runner).
+    const running = mkdtempSync(join(tmpdir(), 'snippet-running-'));
+    writeFileSync(join(running, LOCK_FILE), JSON.stringify({ pid: process.pid, command: 'npm start', startedAt: new Date().toISOString(), url: 'http://localhost:3100' }));
+    const byDefault = await tsx(['ebook'], { FUNNEL_DATA_DIR: running });
+    expect(byDefault.stdout.trim()).toBe(snippetFor('ebook', 'http://localhost:3100'));
+    // Nothing running and no --api: one line saying what to do, exit 1.
+    const nothing = await tsx(['ebook']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr.trim()).toBe(`No local funnel is running on ${idle}: start one with \`npm start\` (and FUNNEL_DATA_DIR if it uses another folder), or pass --api <url> for a deployed one.`);
     const fromEnv = await tsx(['ebook'], { FUNNEL_API_URL: 'https://funnel.example.org' });
     expect(fromEnv.stdout.trim()).toBe(snippetFor('ebook', 'https://funnel.example.org'));
+  });
+
+  it('prints its usage on no arguments (exit 1) and on --help (exit 0)', async () => {
+    const none = await tsx([]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^Usage: npm run snippet -- <formId>/);
+    const help = await tsx(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run snippet -- <formId>/);
   });
 
   it('exits 1 on an unknown form id and lists the known ones', async () => {

@@ -8,12 +8,13 @@ import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repos
 import { DynamoLeadScan, meterCapacity } from '../../functions/adapters/dynamo/lead-scan.js';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { FakeClock, randomIds } from '../../functions/adapters/memory.js';
-import { ConfigIndex, parseConfig, type FunnelConfigInput } from '../../functions/core/config.js';
+import { ConfigIndex, parseConfig, type FunnelConfigInput, localEnv } from '../../functions/core/config.js';
 import { emailKey } from '../../functions/core/email.js';
 import { rescoreSite } from '../../functions/use-cases/rescore-site.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { freePort } from '../../local/dynamo.js';
-import { ENDPOINT_FILE, main, parseRescoreArgs, UsageError } from '../../scripts/rescore.js';
+import { main, parseRescoreArgs, UsageError } from '../../scripts/rescore.js';
+import { LOCK_FILE } from '../../local/instance.js';
 import { aSubmission, cloneSite, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
@@ -35,7 +36,7 @@ const loweredBar = (c: FunnelConfigInput) => {
 };
 
 const deps = (raw: FunnelConfigInput) => ({
-  config: new ConfigIndex(parseConfig(raw)),
+  config: new ConfigIndex(parseConfig(raw, localEnv())),
   clock,
   leads: new DynamoLeadRepository({ client: table.doc, tableName: table.tableName }),
   lister: new DynamoLeadScan({ client: table.doc, tableName: table.tableName, segments: 3 }),
@@ -146,17 +147,17 @@ describe('Script: npm run rescore on the local funnel', () => {
       const url = `http://localhost:${port}`;
       const res = await fetch(`${url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(aSubmission().withEmail('local@acme.com').build()) });
       expect(res.status).toBe(201);
-      expect(existsSync(join(dataDir, ENDPOINT_FILE))).toBe(true);
+      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
 
       const out: string[] = [];
       const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), env: { FUNNEL_DATA_DIR: dataDir }, progress: false };
       expect(await main(['--dry-run'], io)).toBe(0);
-      expect(out.join('\n')).toContain('(the running npm start, data in');
+      expect(out.join('\n')).toContain('(the running npm start, pid ');
       expect(out.join('\n')).toMatch(/\| demo +\| 2026-11-01 +\| 1 +\|/);
 
       child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(existsSync(join(dataDir, ENDPOINT_FILE))).toBe(false);
+      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
       out.length = 0;
       expect(await main(['--site', 'demo'], io)).toBe(0);
       expect(out.join('\n')).toContain('(started for this run)');
@@ -168,7 +169,7 @@ describe('Script: npm run rescore on the local funnel', () => {
 });
 
 describe('Script: npm run rescore flags', () => {
-  const config = new ConfigIndex(parseConfig(twoSites((c) => delete c.sites[1]!.scoring)));
+  const config = new ConfigIndex(parseConfig(twoSites((c) => delete c.sites[1]!.scoring), localEnv()));
   const parse = (...argv: string[]) => parseRescoreArgs(argv, config, {});
 
   it('defaults to every site with scoring rules, the local funnel and 16 at once', () => {
@@ -193,7 +194,7 @@ describe('Script: npm run rescore flags', () => {
   });
 
   it('refuses to run when no site has rules', () => {
-    const none = new ConfigIndex(parseConfig(testConfig((c) => delete c.sites[0]!.scoring)));
+    const none = new ConfigIndex(parseConfig(testConfig((c) => delete c.sites[0]!.scoring), localEnv()));
     expect(() => parseRescoreArgs([], none, {})).toThrow('No site in config/funnel.config.ts has scoring rules');
   });
 

@@ -1,14 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import rawConfig from '../../config/funnel.config.js';
+import { LOCK_FILE } from '../../local/instance.js';
 import { main } from '../../scripts/email-preview.js';
 import { testConfig } from '../support/builders.js';
 
-const run = (argv: string[], config = testConfig()) => {
+const run = (argv: string[], config: unknown = testConfig(), dataDir = mkdtempSync(join(tmpdir(), 'preview-data-'))) => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = main(argv, config, (s) => out.push(s), (s) => err.push(s));
+  const code = main(argv, config, (s) => out.push(s), (s) => err.push(s), dataDir);
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 
@@ -36,9 +38,38 @@ describe('Command: email preview (npm run email:preview)', () => {
       expect(run(['trial', '--email', 'invite-team', '--out', dir]).code).toBe(0);
       const html = readFileSync(join(dir, 'trial-invite-team.html'), 'utf8');
       expect(html).toContain('Acme &amp; Co'); // sample company, escaped in HTML
-      expect(html).toMatch(/<a href="https:\/\/api\.example\.com\/v1\/unsubscribe\?t=sample"/);
+      // The same query parameter as real mails, in a page a browser reads as UTF-8 when opened from disk.
+      expect(html).toMatch(/<a href="https:\/\/api\.example\.com\/v1\/unsubscribe\?token=sample"/);
+      expect(html).toMatch(/^<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">/);
+      expect(html).toContain('<title>Dashboards are better shared</title>');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes into the git-ignored data folder when --out names no folder, and prints its usage on no arguments', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'preview-data-'));
+    try {
+      expect(run(['ebook', '--email', 'delivery', '--out'], testConfig(), dataDir).code).toBe(0);
+      expect(readFileSync(join(dataDir, 'email-previews', 'ebook-delivery.html'), 'utf8')).toContain('<meta charset="utf-8">');
+      const none = run([]);
+      expect(none.code).toBe(1);
+      expect(none.err).toMatch(/^Usage: npm run email:preview -- <formId>/);
+      expect(run(['--help']).out).toMatch(/^Usage:/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('follows the URL of the running local funnel in the links it previews', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'preview-data-'));
+    writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: process.ppid, command: 'npm start', startedAt: new Date().toISOString(), url: 'http://localhost:3100' }));
+    try {
+      const { out } = run(['ebook', '--email', 'delivery'], rawConfig, dataDir);
+      expect(out).toContain('http://localhost:3100/demo/assets/serverless-funnel-playbook.pdf');
+      expect(out).not.toContain('localhost:3000');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
