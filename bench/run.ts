@@ -1,3 +1,4 @@
+import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +25,7 @@ const N = Number(process.env.BENCH_N ?? 300);
 
 async function captureOverhead() {
   const dynamo = await startDynamoLocal();
-  const config = structuredClone(rawConfig);
+  const config = resolveConfig(rawConfig, localEnv());
   for (const site of config.sites) site.rateLimit = { submissions: 10_000, windowSeconds: 60 };
   const funnel = await startFunnel({ port: 0, dynamoEndpoint: dynamo.endpoint, tableName: 'bench', rawConfig: config, logLevel: 'silent' });
   const doc = DynamoDBDocumentClient.from(dynamo.client);
@@ -97,13 +98,28 @@ async function widgetSize() {
   const { FormView } = await import('../functions/core/contracts.js');
   const { ConfigIndex, parseConfig } = await import('../functions/core/config.js');
   const { formView } = await import('../functions/core/capture.js');
-  const found = new ConfigIndex(parseConfig(rawConfig)).findForm('ebook')!;
+  const found = new ConfigIndex(parseConfig(rawConfig, localEnv())).findForm('ebook')!;
   const formJson = Buffer.from(JSON.stringify(FormView.parse(formView(found.site, found.form, new Date()))));
   printTable('Widget: everything one snippet loads', ['', 'bytes', 'gzip bytes'], [
     ['widget.js', widget.bytes, widget.gzipBytes],
     ['GET /v1/forms/ebook (JSON)', formJson.length, gzipSync(formJson).length],
     ['total', widget.bytes + formJson.length, widget.gzipBytes + gzipSync(formJson).length],
   ]);
+  // What GET /widget.js actually sends (the same handler locally and on Lambda), by what the browser accepts.
+  const { makeWidgetHandler } = await import('../functions/handlers/widget.js');
+  const { lambdaContext } = await import('../local/api-gateway.js');
+  const serve = makeWidgetHandler(() => widget.code);
+  const wire = async (acceptEncoding: string) => {
+    const res = await serve({ routeKey: 'GET /widget.js', rawPath: '/widget.js', headers: { 'accept-encoding': acceptEncoding } } as never, lambdaContext('widget') as never);
+    return Buffer.from(res.body ?? '', 'base64').length;
+  };
+  const identity = await wire('identity');
+  const rows: (string | number)[][] = [];
+  for (const [label, accept] of [['brotli (Accept-Encoding: gzip, deflate, br)', 'gzip, deflate, br'], ['gzip (Accept-Encoding: gzip, deflate)', 'gzip, deflate'], ['uncompressed (baseline)', 'identity']] as const) {
+    const bytes = await wire(accept);
+    rows.push([label, bytes, bytes / identity]);
+  }
+  printTable('Widget: bytes on the wire for GET /widget.js', ['', 'bytes', 'ratio to uncompressed'], rows);
 }
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {

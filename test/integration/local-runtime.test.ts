@@ -1,5 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { brotliDecompressSync } from 'node:zlib';
+import { WIDGET_GZIP_BUDGET_BYTES } from '../../widget/build.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { aSubmission, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
@@ -56,6 +59,11 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     const widget = await fetch(`${funnel.url}/widget.js`);
     expect(widget.headers.get('content-type')).toMatch(/javascript/);
     expect((await widget.text()).length).toBeGreaterThan(1000);
+    // Compressed on the wire, as a browser asks: brotli, within the gzip budget.
+    const onTheWire = await rawGet(`${funnel.url}/widget.js`, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(onTheWire.headers['content-encoding']).toBe('br');
+    expect(onTheWire.body.length).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
+    expect(brotliDecompressSync(onTheWire.body).toString()).toContain('funnel-form');
     const demo = await (await fetch(`${funnel.url}/demo`)).text();
     expect(demo).toContain(`src="${funnel.url}/widget.js"`);
     expect(demo).toContain('data-funnel-form="ebook"');
@@ -86,3 +94,16 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     }
   });
 });
+
+/** A GET whose body is returned as sent (fetch would decompress it). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((ok, fail) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+      .on('error', fail)
+      .end();
+  });
+}
