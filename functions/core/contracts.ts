@@ -340,11 +340,16 @@ export const LeadView = z.object({
         z.object({
           sequenceId: z.string(),
           formId: z.string(),
+          /** `exited` as soon as an exit condition holds, even before the sender records the exit. */
           status: z.enum(['active', 'completed', 'exited']),
           /** Steps sent so far. */
           stepsSent: z.number().int(),
+          /** When the next step is due; only while active. */
           nextAt: z.string().optional(),
+          /** Why the lead left: unsubscribed, complained, bounced, stage-reached, form-submitted, send-failed. */
           exitReason: z.string().optional(),
+          /** The stage reached or the form submitted, for those reasons. */
+          exitDetail: z.string().optional(),
         }),
       ),
     })

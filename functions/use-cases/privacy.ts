@@ -3,7 +3,7 @@ import type { ApiKey } from '../core/ports.js';
 import type { Deps } from './deps.js';
 import { getLead } from './read-leads.js';
 
-type PrivacyDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock'>;
+type PrivacyDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock' | 'config'>;
 
 const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || key.siteIds.includes(siteId);
 

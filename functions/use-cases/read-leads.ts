@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { ConfigIndex } from '../core/config.js';
 import type { LeadView } from '../core/contracts.js';
 import { emailKey } from '../core/email.js';
 import { LeadNotFoundError, UnauthorizedError, ValidationError } from '../core/errors.js';
 import { Email } from '../core/fields.js';
+import { exitOf } from '../core/nurture/sequence.js';
 import type { ApiKey } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
@@ -28,10 +30,36 @@ const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || ke
  * A lead of a site the key may not read is answered exactly like a missing one, so ids cannot be probed.
  * @throws LeadNotFoundError
  */
-export async function getLead(deps: Pick<Deps, 'leads'>, key: ApiKey, leadId: string): Promise<LeadView> {
+export async function getLead(deps: Pick<Deps, 'leads' | 'config'>, key: ApiKey, leadId: string): Promise<LeadView> {
   const lead = /^[A-Za-z0-9_-]{8,64}$/.test(leadId) ? await deps.leads.findById(leadId) : undefined;
   if (!lead || !mayRead(key, lead.siteId)) throw new LeadNotFoundError();
-  return lead;
+  return withSequenceOutlook(deps.config, lead);
+}
+
+/**
+ * The lead's sequences as they will go, not only as last stored: the sender records an exit lazily (when
+ * the next step comes due), so a sequence the lead has already left (unsubscribed, bounced, reached an
+ * exit stage, submitted an exit form) reads `exited` with its reason, and no `nextAt`, from the moment the
+ * exit condition holds. The same rule as the sender's ({@link exitOf}), so the two cannot disagree.
+ * @example withSequenceOutlook(config, unsubscribedLead).mail.sequences[0] // { status: 'exited', exitReason: 'unsubscribed', … }
+ */
+export function withSequenceOutlook(config: ConfigIndex, lead: LeadView): LeadView {
+  if (!lead.mail?.sequences.some((s) => s.status === 'active')) return lead;
+  const site = config.findSite(lead.siteId);
+  const nurtureLead = {
+    stage: lead.stage,
+    unsubscribed: lead.mail.unsubscribedAt !== undefined,
+    suppressed: lead.mail.suppressed,
+    formsSubmitted: lead.timeline.flatMap((e) => (e.type === 'form_submitted' ? [e.formId] : [])),
+  };
+  const sequences = lead.mail.sequences.map((s) => {
+    const sequence = site?.forms.find((f) => f.id === s.formId)?.email?.sequence;
+    const exit = s.status === 'active' && sequence?.id === s.sequenceId ? exitOf(sequence, nurtureLead) : undefined;
+    if (!exit) return s;
+    const { nextAt: _dropped, ...rest } = s;
+    return { ...rest, status: 'exited' as const, exitReason: exit.reason, ...(exit.detail !== undefined && { exitDetail: exit.detail }) };
+  });
+  return { ...lead, mail: { ...lead.mail, sequences } };
 }
 
 /**
@@ -49,5 +77,5 @@ export async function findLeadByEmail(deps: Pick<Deps, 'leads' | 'config'>, key:
   if (!mayRead(key, siteId)) throw new LeadNotFoundError();
   const lead = await deps.leads.findByEmail(siteId, emailKey(email.data));
   if (!lead) throw new LeadNotFoundError();
-  return lead;
+  return withSequenceOutlook(deps.config, lead);
 }

@@ -4,6 +4,7 @@ import { TransientMailError } from '../../../functions/core/errors.js';
 import type { MailJob } from '../../../functions/core/ports.js';
 import { handleMailEvent } from '../../../functions/use-cases/mail-events.js';
 import { confirmOptIn, unsubscribe } from '../../../functions/use-cases/mail-links.js';
+import { findLeadByEmail, getLead } from '../../../functions/use-cases/read-leads.js';
 import { rescoreLead } from '../../../functions/use-cases/rescore-lead.js';
 import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
 import { formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS } from '../../../functions/use-cases/send-mail.js';
@@ -199,6 +200,37 @@ describe('Use case: handleMailJob (nurture)', () => {
     const view = await t.deps.leads.findByEmail('demo', emailKey(JANE));
     expect(view!.timeline.filter((e) => e.type === 'unsubscribed')).toEqual([expect.objectContaining({ method: 'one-click' })]);
     expect(view!.mail).toMatchObject({ unsubscribedAt: expect.any(String), sequences: [expect.objectContaining({ status: 'exited', exitReason: 'unsubscribed' })] });
+  });
+
+  it('reads a sequence the lead has left as exited, with why, before the sender records the exit', async () => {
+    // Prepare: enrolled in the ebook sequence, first step days away
+    const t = fakeMailDeps();
+    await submitAndMail(t);
+    const key = { name: 'test', siteIds: ['*'] };
+    const before = await findLeadByEmail(t.deps, key, { email: JANE, site: 'demo' });
+    expect(before.mail!.sequences).toEqual([expect.objectContaining({ sequenceId: 'ebook-nurture', status: 'active', nextAt: expect.any(String) })]);
+    // Act: a one-click unsubscribe; no step has come due, so nothing is recorded on the enrolment yet
+    const token = tokenOf(t.mailer.to(JANE)[0]!.headers['List-Unsubscribe']!.slice(1, -1));
+    await unsubscribe(t.deps, token, 'one-click');
+    const stored = (await t.deps.nurture.load((await t.deps.nurture.findRef('demo', before.leadId))!))!.enrolments[0]!.state;
+    const after = await getLead(t.deps, key, before.leadId);
+    // Assess: the store still says active; the API says what will happen
+    expect(stored.status).toBe('active');
+    expect(after.mail!.sequences).toEqual([{ sequenceId: 'ebook-nurture', formId: 'ebook', status: 'exited', stepsSent: 0, exitReason: 'unsubscribed' }]);
+  });
+
+  it('reads a sequence left by submitting an exit form as exited, naming the form', async () => {
+    // Prepare: the ebook sequence exits when the lead starts a trial
+    const t = fakeMailDeps();
+    await submitAndMail(t);
+    // Act
+    await submitAndMail(t, aTrial(), 'trial');
+    const view = await findLeadByEmail(t.deps, { name: 'test', siteIds: ['demo'] }, { email: JANE });
+    // Assess
+    const ebook = view.mail!.sequences.find((s) => s.sequenceId === 'ebook-nurture')!;
+    expect(ebook).toMatchObject({ status: 'exited', exitReason: 'form-submitted', exitDetail: 'trial' });
+    expect(ebook.nextAt).toBeUndefined();
+    expect(view.mail!.sequences.find((s) => s.sequenceId === 'trial-onboarding')).toMatchObject({ status: 'active', nextAt: expect.any(String) });
   });
 
   it('rejects a forged unsubscribe token', async () => {
