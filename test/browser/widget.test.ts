@@ -156,6 +156,15 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     expect(await form.getByRole('alert').textContent()).toMatch(/correct the highlighted/i);
     await expect.poll(() => page.evaluate(() => (document.querySelector('funnel-form')!.shadowRoot!.activeElement as HTMLInputElement | null)?.name)).toBe('email');
     expect(api.submissions).toHaveLength(1);
+    // "Highlighted" is true: the invalid field is drawn in the error colour, the others keep the neutral border.
+    const borderOf = (name: string) =>
+      page.evaluate((n) => {
+        const input = document.querySelector('funnel-form')!.shadowRoot!.querySelector<HTMLInputElement>(`input[name="${n}"]`)!;
+        const style = getComputedStyle(input);
+        return { color: style.borderTopColor, shadow: style.boxShadow };
+      }, name);
+    expect(await borderOf('email')).toEqual({ color: 'rgb(180, 35, 24)', shadow: 'rgb(180, 35, 24) 0px 0px 0px 1px inset' });
+    expect(await borderOf('firstName')).toEqual({ color: 'rgb(196, 201, 212)', shadow: 'none' });
   });
 
   it('starts a new submission id when the visitor corrects the form after a 400', async () => {

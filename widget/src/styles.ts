@@ -18,7 +18,7 @@ label{display:block;margin:0 0 .25em;font-weight:600;font-size:.9em}
 input,select,button{font:inherit;color:inherit;margin:0}
 .f>input,select{display:block;width:100%;padding:.5em .6em;border:1px solid var(--l);border-radius:6px;background:#fff}
 :focus-visible{outline:3px solid var(--a);outline-offset:2px}
-[aria-invalid=true]{border-color:var(--r)}
+.f>[aria-invalid=true]{border-color:var(--r);box-shadow:inset 0 0 0 1px var(--r)}
 .e{display:block;margin-top:.25em;color:var(--r);font-size:.875em}
 .c{display:flex;gap:.5em;font-weight:400}
 .hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
