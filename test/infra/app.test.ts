@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import rawConfig from '../../config/funnel.config.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,5 +92,46 @@ describe('the default app, really bundled', () => {
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the config file exactly as shipped, through the CDK CLI', () => {
+  it('synthesizes offline as a fresh clone has it: the local-only demo site left out and named, nothing local deployed, no warnings', { timeout: 180_000 }, async () => {
+    // Prepare
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-cli-'));
+    try {
+      // Act: what the README tells a newcomer to run
+      const result = spawnSync('npx', ['cdk', 'synth', '-q', '-o', outdir], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+      const said = `${result.stdout}${result.stderr}`;
+
+      // Assess
+      expect(result.status, said).toBe(0);
+      expect(said).toContain('Funnel: local-only site(s) not deployed (they run under npm start): demo');
+      expect(said).not.toContain('feature flags are not configured');
+      expect(said).not.toContain('⚠️');
+      const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
+      expect(templates.sort()).toEqual(['Funnel-prod-Stateful.template.json', 'Funnel-prod-Stateless.template.json']);
+      for (const file of templates) {
+        const text = fs.readFileSync(path.join(outdir, file), 'utf8');
+        expect(text).not.toMatch(/localhost|127\.0\.0\.1|acme\.example/);
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('sets every feature flag a new CDK app gets', () => {
+    const recommended = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+    const { app } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+    // One deliberate exception, set in buildApp with its reason: strong cross-stack references.
+    const overridden = new Set(['@aws-cdk/core:defaultCrossStackReferences']);
+    for (const [flag, value] of Object.entries(recommended)) if (!overridden.has(flag)) expect(app.node.tryGetContext(flag), flag).toEqual(value);
+    expect(Object.keys(recommended).length).toBeGreaterThan(80);
+  });
+
+  it('builds from the shipped config with no deployed site, and names the demo site as local only', () => {
+    const { localOnlySites, stateful } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+    expect(localOnlySites).toEqual(['demo']);
+    expect(stateful.senderIdentity).toBeUndefined();
   });
 });

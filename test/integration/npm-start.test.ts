@@ -1,15 +1,19 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamo.js';
+import { isAlive, LOCK_FILE, type LocalInstance } from '../../local/instance.js';
 import { aSubmission } from '../support/builders.js';
 
-/** Run `npm start`'s script as a user would, and wait until it prints that it is running. */
-async function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { env: { ...process.env, ...env }, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
+/**
+ * Run `npm start` exactly as a user does (npm, its script, Node 24 from the `node` package), and wait until
+ * it prints that it is running. `pid` is npm's: what a process manager, an IDE's stop button or CI signals.
+ */
+async function npmStart(env: Record<string, string>) {
+  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -21,7 +25,8 @@ async function start(env: Record<string, string>) {
   }
   const dynamo = /DynamoDB Local\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '';
   const apiKey = /Dev API key\s+(\S+)/.exec(out)?.[1] ?? '';
-  return { child, out: () => out, exited, dynamo, apiKey };
+  const lock = JSON.parse(readFileSync(join(env.FUNNEL_DATA_DIR!, LOCK_FILE), 'utf8')) as LocalInstance;
+  return { child, npmPid: child.pid!, funnelPid: lock.pid, lock, out: () => out, exited, dynamo, apiKey };
 }
 
 const portOpen = (url: string) =>
@@ -32,31 +37,90 @@ const portOpen = (url: string) =>
     socket.on('error', () => ok(false));
   });
 
+/** Waits until `check` holds, at most `ms`. */
+async function within(ms: number, check: () => boolean | Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await check()) return true;
+  return check();
+}
+
+/** Every address something listens on at this TCP port (Linux: /proc/net/tcp and tcp6), in their hex form. */
+function listenAddresses(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols[3] === '0A' && cols[1]?.endsWith(`:${hexPort}`))
+      .map((cols) => cols[1]!.split(':')[0]!),
+  );
+}
+// 127.0.0.1 in /proc/net/tcp, ::ffff:127.0.0.1 and ::1 in /proc/net/tcp6.
+const LOOPBACK = new Set(['0100007F', '0000000000000000FFFF00000100007F', '00000000000000000000000001000000']);
+
+/** Everything `npm start` started is gone: npm, the funnel, its port, its DynamoDB Local, its lock. */
+async function expectAllGone(run: Awaited<ReturnType<typeof npmStart>>, url: string, dataDir: string) {
+  expect(await within(5_000, () => !isAlive(run.funnelPid) && !isAlive(run.npmPid))).toBe(true);
+  expect(await within(5_000, async () => !(await portOpen(run.dynamo)))).toBe(true);
+  expect(await portOpen(url)).toBe(false);
+  return existsSync(join(dataDir, LOCK_FILE));
+}
+
 describe('npm start', () => {
-  it('prints its URLs, keeps data between runs, and stops every child process on Ctrl-C', async () => {
+  it('runs on any PORT with every link following it, keeps data between runs, refuses a second funnel on its data folder, and stops on SIGINT or SIGTERM to npm', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'funnel-start-'));
     const port = await freePort();
-    const env = { PORT: String(port), FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: '' };
+    const env = { PORT: String(port), SES_PORT: String(await freePort()), FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: '' };
     const url = `http://localhost:${port}`;
 
-    const first = await start(env);
+    const first = await npmStart(env);
     expect(first.out()).toContain(`${url}/demo`);
     expect(first.apiKey).toMatch(/^fnl_dev_/);
+    expect(first.lock).toMatchObject({ pid: first.funnelPid, command: 'npm start', url, dynamoEndpoint: first.dynamo });
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const res = await fetch(`${url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(aSubmission().withEmail('kept@acme.com').build()) });
-    const { leadId } = await res.json();
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
-    expect(await portOpen(first.dynamo)).toBe(false);
+    const { leadId, next } = await res.json();
+    expect(next.url).toBe(`${url}/demo/assets/serverless-funnel-playbook.pdf`);
+    // DynamoDB Local listens on loopback only.
+    const dynamoPort = Number(new URL(first.dynamo).port);
+    expect(listenAddresses(dynamoPort).length).toBeGreaterThan(0);
+    for (const address of listenAddresses(dynamoPort)) expect(LOOPBACK.has(address)).toBe(true);
 
-    const second = await start(env);
-    expect(second.apiKey).toBe(first.apiKey);
-    const read = await fetch(`${url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${second.apiKey}` } });
+    // A second funnel on the same data folder (another port) is refused, naming the first.
+    const second = spawn('npm', ['start'], { env: { ...process.env, ...env, PORT: String(await freePort()), SES_PORT: String(await freePort()) } });
+    let refused = '';
+    second.stderr.on('data', (d) => (refused += d));
+    expect(await new Promise((ok) => second.on('exit', ok))).toBe(1);
+    expect(refused).toContain(`The data folder ${dataDir} is in use by npm start (pid ${first.funnelPid}, ${url}`);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+
+    process.kill(first.npmPid, 'SIGINT');
+    expect(await expectAllGone(first, url, dataDir)).toBe(false);
+
+    const again = await npmStart(env);
+    expect(again.apiKey).toBe(first.apiKey);
+    const read = await fetch(`${url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${again.apiKey}` } });
     expect(read.status).toBe(200);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
-    expect(await portOpen(second.dynamo)).toBe(false);
-  }, 120_000);
+    process.kill(again.npmPid, 'SIGTERM');
+    expect(await expectAllGone(again, url, dataDir)).toBe(false);
+  }, 180_000);
+
+  it('stops when npm is killed (SIGKILL), and its DynamoDB Local stops when the funnel itself is killed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'funnel-start-'));
+    const port = await freePort();
+    const env = { PORT: String(port), SES_PORT: String(await freePort()), FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: '' };
+    const url = `http://localhost:${port}`;
+
+    // npm dies without a word: the funnel sees its parent gone and stops in order (its lock released).
+    const orphaned = await npmStart(env);
+    process.kill(orphaned.npmPid, 'SIGKILL');
+    expect(await expectAllGone(orphaned, url, dataDir)).toBe(false);
+
+    // The funnel dies without a word: its DynamoDB Local goes too; the lock it leaves is stale.
+    const killed = await npmStart(env);
+    process.kill(killed.funnelPid, 'SIGKILL');
+    expect(await expectAllGone(killed, url, dataDir)).toBe(true);
+  }, 180_000);
 
   it('refuses a bad PORT with a clear message and exit code 1', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { env: { ...process.env, PORT: 'abc' } });
