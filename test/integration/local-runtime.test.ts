@@ -24,6 +24,32 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('hands out links that follow the URL it runs at (the shipped config, on a port that is not 3000)', async () => {
+    // Prepare
+    expect(new URL(funnel.url).port).not.toBe('3000');
+    const email = 'links-follow@acme.com';
+    // Act
+    const ebook = await (await post(aSubmission().withEmail(email).build())).json();
+    const trial = await (
+      await fetch(`${funnel.url}/v1/forms/trial/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: funnel.url },
+        body: JSON.stringify({ ...aSubmission().build(), fields: { email: 'links-trial@acme.com', firstName: 'Lin', company: 'Acme' } }),
+      })
+    ).json();
+    await funnel.settle();
+    const delivery = (await funnel.ses.emails()).find((e) => e.destination.to.includes(email))!;
+    // Assess: the download, the trial's "Continue", the delivery email's link and the nurture step's pricing link
+    expect(ebook.next.url).toBe(`${funnel.url}/demo/assets/serverless-funnel-playbook.pdf`);
+    expect(trial.next.url).toBe(`${funnel.url}/demo/welcome`);
+    expect(delivery.body.html).toContain(`href="${funnel.url}/demo/assets/serverless-funnel-playbook.pdf"`);
+    expect(delivery.body.text).toContain(`${funnel.url}/v1/unsubscribe?token=`);
+    const steps = funnel.deps.config.findForm('ebook')!.form.email!.sequence!.steps;
+    expect(steps.find((s) => s.id === 'case-study')!.html).toContain(`href="${funnel.url}/pricing"`);
+    // And nothing anywhere in the running config still points at the default port.
+    expect(JSON.stringify(funnel.deps.config.config)).not.toContain('localhost:3000');
+  });
+
   it('captures a lead over HTTP and reads it back with the dev API key', async () => {
     const created = await post(aSubmission().withEmail('http-jane@acme.com').build(), { 'user-agent': 'Mozilla/5.0 (runtime test)' });
     expect(created.status).toBe(201);
