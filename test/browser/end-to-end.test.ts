@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
-import { testConfig } from '../support/builders.js';
+import { aSubmission, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 import { BROWSER_TIMEOUT_MS, launchBrowser, openPage } from './support.js';
 
@@ -72,5 +72,43 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(await next.getAttribute('href')).toContain('/demo/welcome');
     const res = await fetch(`${funnel.url}/v1/leads?email=trial.user%40acme.com`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
     expect((await res.json()).profile).toMatchObject({ company: 'Acme', companySize: '51-200' });
+  });
+
+  it('the README walkthrough: the delivery email in the mail viewer, its unsubscribe link clicked there, works', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+    // Prepare: a consented download, its delivery email in the SES emulator
+    const email = 'viewer.reader@acme.com';
+    const submitted = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: funnel.url },
+      body: JSON.stringify(aSubmission().withEmail(email).build()),
+    });
+    expect(submitted.status).toBe(201);
+    await funnel.settle();
+    const sent = (await funnel.ses.emails()).find((e) => e.destination.to.includes(email))!;
+    const { page, errors } = await openPage(browser, funnel.ses.viewerUrl);
+
+    // Act: open the email's HTML view, click Unsubscribe inside it, confirm on the page that opens there
+    await page.locator(`button[onclick="toggle('${sent.messageId}-html')"]`).click();
+    const mail = page.frameLocator(`iframe[id="${sent.messageId}-html-iframe"]`);
+    await mail.getByRole('link', { name: 'Unsubscribe' }).click();
+    await mail.getByRole('button', { name: 'Unsubscribe' }).click();
+    await mail.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
+
+    // Assess: the page was allowed in the viewer's frame, and the lead is unsubscribed
+    expect(errors.filter((e) => /refused|frame-ancestors|Content Security Policy/i.test(e))).toEqual([]);
+    const lead = await (await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    expect(lead.mail.unsubscribedAt).toEqual(expect.any(String));
+  });
+
+  it('keeps mail-link pages unframeable by any other page', async () => {
+    const lead = await (await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent('viewer.reader@acme.com')}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    expect(lead.leadId).toEqual(expect.any(String));
+    const sent = (await funnel.ses.emails()).find((e) => e.destination.to.includes('viewer.reader@acme.com'))!;
+    const link = /href="([^"]*\/v1\/unsubscribe\?token=[^"]*)"/.exec(sent.body.html!)![1]!.replaceAll('&amp;', '&');
+    const page = await fetch(link, { headers: { accept: 'text/html' } });
+    const csp = page.headers.get('content-security-policy')!;
+    const viewer = new URL(funnel.ses.viewerUrl);
+    expect(csp).toContain(`frame-ancestors ${viewer.origin} http://127.0.0.1:${viewer.port}`);
+    expect(csp).not.toContain('*');
   });
 });
