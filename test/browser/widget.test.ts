@@ -152,7 +152,7 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     const email = form.getByLabel('Work email');
     await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true');
     const describedBy = await email.getAttribute('aria-describedby');
-    expect(await form.locator(`#${describedBy}`).textContent()).toBe('must be a valid email address');
+    expect(await form.locator(`#${describedBy}`).textContent()).toBe('Work email must be a valid email address.');
     expect(await form.getByRole('alert').textContent()).toMatch(/correct the highlighted/i);
     await expect.poll(() => page.evaluate(() => (document.querySelector('funnel-form')!.shadowRoot!.activeElement as HTMLInputElement | null)?.name)).toBe('email');
     expect(api.submissions).toHaveLength(1);

@@ -137,7 +137,10 @@ export class FunnelForm extends Component<FunnelFormProps, State> {
     const shown: Errors = {};
     for (const [path, msg] of all) {
       const name = path == 'consent.marketing' ? 'consent' : path.replace(/^fields\./, '');
-      if (form.querySelector(`[data-n="${name}"]`)) shown[name] = msg;
+      // The API says what is wrong in a fragment ("must be a valid email address"); next to the browser's own
+      // messages the visitor reads a sentence that names the field: "Work email must be a valid email address."
+      const label = name == 'consent' ? 'This box' : view.fields.find((f) => f.name == name)?.label;
+      if (label && form.querySelector(`[data-n="${name}"]`)) shown[name] = /[.!?]$/.test(msg) ? msg : `${label} ${msg}.`;
     }
     const n = Object.keys(shown).length;
     this.setState({ errors: shown, formError: n && n == all.length ? FIX : failure(r) });
