@@ -1,4 +1,3 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -78,12 +77,6 @@ export async function main(argv: string[], out = console.log, err = console.erro
   const connection = await connect(target);
   try {
     const { client, tableName } = connection;
-    try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
-    } catch (error) {
-      const name = (error as Error).name;
-      throw new CliError(name === 'ResourceNotFoundException' ? `No table "${tableName}" at ${connection.description}.` : `Cannot reach table "${tableName}" at ${connection.description}: ${name}: ${(error as Error).message}`);
-    }
     const doc = DynamoDBDocumentClient.from(client);
     if (command === 'create') {
       const key = `fnl_${randomBytes(32).toString('base64url')}`;

@@ -1,5 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync } from 'node:fs';
+import { InvalidConfigError } from '../functions/core/config.js';
 import { localClient, startDynamoLocal, type LocalDynamo } from '../local/dynamo.js';
 import { findRunning, lockDataDir } from '../local/instance.js';
 
@@ -47,7 +48,8 @@ export function runCli(main: () => Promise<number> | number): void {
       (code) => process.exit(code),
       (error: unknown) => {
         const e = error as Error;
-        console.error(e instanceof CliError ? e.message : `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}${process.env.DEBUG ? `\n${e?.stack}` : ''}`);
+        const expected = e instanceof CliError || e instanceof InvalidConfigError;
+        console.error(expected ? e.message : `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}${process.env.DEBUG ? `\n${e?.stack}` : ''}`);
         process.exit(1);
       },
     );
@@ -68,7 +70,27 @@ export interface Connection {
  * InternalFailure (both hold the one SQLite file), so this never starts one while `npm start` runs.
  * Otherwise it starts DynamoDB Local on the data directory for this run and stops it after.
  */
+/**
+ * The table to talk to, checked to exist and answer (a missing table or an unreachable endpoint is a
+ * `CliError` naming it).
+ */
 export async function connect(target: Target): Promise<Connection> {
+  const connection = await open(target);
+  try {
+    await connection.client.send(new DescribeTableCommand({ TableName: connection.tableName }));
+    return connection;
+  } catch (error) {
+    await connection.close();
+    const name = (error as Error).name;
+    throw new CliError(
+      name === 'ResourceNotFoundException'
+        ? `No table "${connection.tableName}" at ${connection.description}.`
+        : `Cannot reach table "${connection.tableName}" at ${connection.description}: ${name}: ${(error as Error).message}`,
+    );
+  }
+}
+
+async function open(target: Target): Promise<Connection> {
   // A batch job: retry throttling longer than a request path would (the SDK backs off between attempts).
   if (target.kind === 'aws') {
     const client = new DynamoDBClient({ maxAttempts: 10 });

@@ -1,4 +1,3 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -8,7 +7,7 @@ import { compose } from '../functions/composition.js';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig } from '../functions/core/config.js';
 import { rescoreSite, type RescoreSummary, type Transition } from '../functions/use-cases/rescore-site.js';
 import { findRunning } from '../local/instance.js';
-import { connect, LOCAL_TABLE, type Connection, type Target } from './cli.js';
+import { connect, LOCAL_TABLE, runCli, type Connection, type Target } from './cli.js';
 
 /**
  * `npm run rescore`: re-score every lead of a site with the rules now in `config/funnel.config.ts`,
@@ -154,17 +153,6 @@ export async function main(argv: string[], io: Io = { out: console.log, err: con
   }
   try {
     const { client, tableName } = connection;
-    try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
-    } catch (error) {
-      const name = (error as Error).name;
-      io.err(
-        name === 'ResourceNotFoundException'
-          ? `No table "${tableName}" at ${connection.description}.`
-          : `Cannot reach table "${tableName}" at ${connection.description}: ${name}: ${(error as Error).message}`,
-      );
-      return 1;
-    }
     io.out(`${args.dryRun ? 'Dry run (nothing is written)' : 'Re-scoring'}: table "${tableName}" at ${connection.description}, concurrency ${args.concurrency}.`);
 
     const deps = compose({ tableName, dynamo: client, rawConfig: config.config, tokenSecret: async () => Promise.reject(new Error('re-scoring signs no visitor tokens')), logLevel: 'silent' });
@@ -260,12 +248,4 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof InvalidConfigError ? error.message : `Re-scoring stopped: ${(error as Error).stack ?? error}`);
-      process.exit(1);
-    },
-  );
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runCli(() => main(process.argv.slice(2)));
