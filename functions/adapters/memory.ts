@@ -17,6 +17,7 @@ import type {
   ApiKey,
   ApiKeyStore,
   CaptureWrite,
+  ClaimOptions,
   Clock,
   DueCheck,
   DueChecks,
@@ -315,12 +316,14 @@ export class InMemoryNurtureStore implements NurtureStore {
     return true;
   }
 
-  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
+  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number, options: ClaimOptions = {}): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
     const partition = partitionOf(ref);
     const key = `${partition}#${send.sendKey}`;
     const existing = this.sends.get(key);
     const staleBefore = new Date(Date.parse(at) - staleAfterMs).toISOString();
-    if (existing && existing.status !== 'released' && !(existing.status === 'sending' && existing.claimedAt < staleBefore)) {
+    const reclaimBefore = options.reclaimAfterMs === undefined ? '0000' : new Date(Date.parse(at) - options.reclaimAfterMs).toISOString();
+    const finished = existing?.status === 'sent' || existing?.status === 'failed';
+    if (existing && existing.status !== 'released' && !(existing.status === 'sending' && existing.claimedAt < staleBefore) && !(finished && existing.claimedAt < reclaimBefore)) {
       return existing.status === 'sent' ? 'sent' : existing.status === 'failed' ? 'failed' : 'busy';
     }
     this.sends.set(key, { partition, sendKey: send.sendKey, kind: send.kind, status: 'sending', claimedAt: at, ...(send.sequenceId !== undefined && { sequenceId: send.sequenceId }) });

@@ -227,6 +227,15 @@ export interface MailLead extends LeadRef {
 }
 
 /** Where the mail side keeps its state: enrolments, send records, opt-ins, suppression, unsubscribes. */
+/** How a send claim may be taken again. */
+export interface ClaimOptions {
+  /**
+   * A send finished (sent or refused) more than this long ago may be claimed again: one key then stands for
+   * "at most one such email per window" (the delivery per lead and form), not "once ever".
+   */
+  reclaimAfterMs?: number;
+}
+
 export interface NurtureStore {
   load(ref: LeadRef): Promise<MailLead | undefined>;
   /** The partition of the lead with this public id on this site (tokens carry ids, not addresses). */
@@ -247,7 +256,7 @@ export interface NurtureStore {
    * `busy`: another worker claimed it less than `staleAfterMs` ago (it may be sending right now).
    * A claim older than that is taken over: the worker that held it died mid-send.
    */
-  claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number): Promise<'claimed' | 'sent' | 'failed' | 'busy'>;
+  claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number, options?: ClaimOptions): Promise<'claimed' | 'sent' | 'failed' | 'busy'>;
   /** The email left: record it (the timeline entry) on the claim. */
   markSent(ref: LeadRef, sendKey: string, entry: EmailSentEntry): Promise<void>;
   /** SES refused the address for good: record why; the claim stays, so it is never retried. */

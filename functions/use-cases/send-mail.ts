@@ -19,7 +19,7 @@ import {
   type Sequence,
   type SiteEmail,
 } from '../core/nurture/index.js';
-import type { MailJob, MailLead, OutgoingEmail } from '../core/ports.js';
+import type { ClaimOptions, MailJob, MailLead, OutgoingEmail } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -77,23 +77,52 @@ const confirmedFor = (lead: MailLead, formId: string): boolean =>
 
 const blocked = (lead: MailLead): string | undefined => (lead.unsubscribedAt ? 'unsubscribed' : lead.suppressed ? `suppressed (${lead.suppressed})` : undefined);
 
-async function sendConfirmation(ctx: SendContext, form: Form, submission: FormSubmittedEntry): Promise<MailJobResult> {
+/**
+ * The send keys of the emails a public form triggers: one per lead and form, claimed again only after the
+ * site's `resendAfterHours`. However many submissions an attacker makes for one address, the conditional
+ * claim lets one email through per window, under any concurrency, with the one write a send always cost.
+ */
+export const deliveryKey = (formId: string): string => `delivery#${formId}`;
+export const confirmationKey = (formId: string): string => `confirmation#${formId}`;
+
+/** Emails of every kind the address got in the last 24 hours: what `maxPerAddressPerDay` counts. */
+export function sentInLastDay(lead: Pick<MailLead, 'sends'>, now: Date): number {
+  const since = now.getTime() - 24 * 3_600_000;
+  return lead.sends.filter((s) => s.status === 'sent' && Date.parse(s.at) > since).length;
+}
+
+/** Why a form-triggered email must not go now, if it must not. */
+function capped(ctx: SendContext): string | undefined {
   const why = blocked(ctx.lead);
+  if (why) return why;
+  const sent = sentInLastDay(ctx.lead, ctx.deps.clock.now());
+  return sent >= ctx.siteEmail.maxPerAddressPerDay ? `address cap: ${sent} emails in 24 h (maxPerAddressPerDay ${ctx.siteEmail.maxPerAddressPerDay})` : undefined;
+}
+
+const windowOf = (ctx: SendContext): ClaimOptions => ({ reclaimAfterMs: ctx.siteEmail.resendAfterHours * 3_600_000 });
+
+async function sendConfirmation(ctx: SendContext, form: Form, submission: FormSubmittedEntry): Promise<MailJobResult> {
+  const why = capped(ctx);
   if (why) return { sent: [], note: why };
   const confirmUrl = await ctx.deps.mailLinks.confirmUrl(ctx.site.id, ctx.lead.leadId, submission.submissionId);
   const template = form.email?.confirmation ?? DEFAULT_CONFIRMATION;
-  const outcome = await sendOnce(ctx, form, { kind: 'confirmation', sendKey: `confirmation#${submission.submissionId}`, template, values: { confirmUrl } });
-  return { sent: outcome === 'sent' ? [`confirmation#${submission.submissionId}`] : [] };
+  const sendKey = confirmationKey(form.id);
+  const outcome = await sendOnce(ctx, form, { kind: 'confirmation', sendKey, template, values: { confirmUrl } }, windowOf(ctx));
+  return outcome === 'sent' ? { sent: [sendKey] } : { sent: [], note: `a confirmation went out less than ${ctx.siteEmail.resendAfterHours} h ago` };
 }
 
 async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEntry): Promise<MailJobResult> {
   const why = blocked(ctx.lead);
   if (why) return { sent: [], note: why };
   const sent: string[] = [];
+  let note: string | undefined;
   const delivery = form.email?.delivery;
   if (delivery) {
-    const sendKey = `delivery#${submission.submissionId}`;
-    if ((await sendOnce(ctx, form, { kind: 'delivery', sendKey, template: delivery })) === 'sent') sent.push(sendKey);
+    const sendKey = deliveryKey(form.id);
+    const cap = capped(ctx);
+    if (cap) note = cap;
+    else if ((await sendOnce(ctx, form, { kind: 'delivery', sendKey, template: delivery }, windowOf(ctx))) === 'sent') sent.push(sendKey);
+    else note = `this form's delivery was already sent (or refused) less than ${ctx.siteEmail.resendAfterHours} h ago`;
   }
   const sequence = form.email?.sequence;
   // Marketing needs consent where the form asks for it: a reader who left the box unticked gets the ebook, not the sequence.
@@ -103,7 +132,7 @@ async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEn
     const state = enrol(sequence, now, effectiveTimeZone(ctx.lead.timeZone, ctx.siteEmail.timeZone));
     await ctx.deps.nurture.enrol(ctx.lead, { state, formId: form.id, enrolledAt: now.toISOString() });
   }
-  return { sent };
+  return note === undefined ? { sent } : { sent, note };
 }
 
 async function onStepDue(ctx: SendContext, sequenceId: string): Promise<MailJobResult> {
@@ -120,7 +149,9 @@ async function onStepDue(ctx: SendContext, sequenceId: string): Promise<MailJobR
     return { sent: [], note: `sequence "${sequenceId}" is no longer configured` };
   }
   const timeZone = effectiveTimeZone(lead.timeZone, ctx.siteEmail.timeZone);
-  const decision = decide(from, sequence, nurtureLeadOf(lead), ctx.siteEmail, now, sentToday(lead, now, timeZone));
+  // The address cap counts every kind of email: when it is reached, the step waits as at the daily cap.
+  const addressCapped = sentInLastDay(lead, now) >= ctx.siteEmail.maxPerAddressPerDay;
+  const decision = decide(from, sequence, nurtureLeadOf(lead), ctx.siteEmail, now, addressCapped ? ctx.siteEmail.maxPerDay : sentToday(lead, now, timeZone));
   if (decision.type !== 'send') {
     await moveIfChanged(ctx, from, applyDecision(from, decision), now);
     return { sent: [], note: decision.type };
@@ -174,14 +205,14 @@ interface OneEmail {
  * Send one email at most once: claim it, hand it to the mail service, mark it sent. A transient failure
  * releases the claim (the job is retried); a permanent one is recorded and never retried.
  */
-async function sendOnce(ctx: SendContext, form: Form, email: OneEmail): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before'> {
+async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: ClaimOptions = {}): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before'> {
   const { deps, lead, site, siteEmail } = ctx;
   const at = deps.clock.now().toISOString();
   const ids = { ...(email.sequenceId && { sequenceId: email.sequenceId }), ...(email.stepId && { stepId: email.stepId }) };
-  const claim = await deps.nurture.claimSend(lead, { sendKey: email.sendKey, kind: email.kind, ...(email.sequenceId && { sequenceId: email.sequenceId }) }, at, SEND_CLAIM_STALE_MS);
-  if (claim === 'sent') return 'sent-before';
-  if (claim === 'failed') return 'failed-before';
-  if (claim === 'busy') throw new TransientMailError(`another worker is sending ${email.sendKey}`);
+  const claimed = await deps.nurture.claimSend(lead, { sendKey: email.sendKey, kind: email.kind, ...(email.sequenceId && { sequenceId: email.sequenceId }) }, at, SEND_CLAIM_STALE_MS, claim);
+  if (claimed === 'sent') return 'sent-before';
+  if (claimed === 'failed') return 'failed-before';
+  if (claimed === 'busy') throw new TransientMailError(`another worker is sending ${email.sendKey}`);
 
   const outgoing = await composeEmail(ctx, form, email);
   let messageId: string;

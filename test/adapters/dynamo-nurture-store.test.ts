@@ -207,11 +207,19 @@ describe('Adapter: DynamoNurtureStore send claims', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: 'funnel',
       Item: { PK, SK: 'SEND#step#ebook-nurture#s1', entity: 'send', siteId: 'demo', status: 'sending', kind: 'step', sequenceId: 'ebook-nurture', claimedAt: AT },
-      ConditionExpression: 'attribute_not_exists(PK) OR #status = :released OR (#status = :sending AND #claimedAt < :staleBefore)',
+      ConditionExpression:
+        'attribute_not_exists(PK) OR #status = :released OR (#status = :sending AND #claimedAt < :staleBefore) OR (#status IN (:sent, :failed) AND #claimedAt < :reclaimBefore)',
       ExpressionAttributeNames: { '#status': 'status', '#claimedAt': 'claimedAt' },
-      ExpressionAttributeValues: { ':released': 'released', ':sending': 'sending', ':staleBefore': '2026-11-22T09:55:00.000Z' },
+      // Once ever: no finished claim is older than the year 0000.
+      ExpressionAttributeValues: { ':released': 'released', ':sending': 'sending', ':sent': 'sent', ':failed': 'failed', ':staleBefore': '2026-11-22T09:55:00.000Z', ':reclaimBefore': '0000' },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+  });
+
+  it('lets a finished send be claimed again after its window (one delivery per lead and form a day)', async () => {
+    ddb.on(PutCommand).resolves({});
+    await store.claimSend(ref, send, AT, 5 * 60_000, { reclaimAfterMs: 24 * 3_600_000 });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':reclaimBefore': '2026-11-21T10:00:00.000Z' });
   });
 
   it.each([

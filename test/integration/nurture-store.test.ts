@@ -205,6 +205,21 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     ]);
   });
 
+  it('claims a windowed send once per window: sent or refused inside it answers so, after it the key is claimable again', async () => {
+    // Prepare: the delivery of a form, at most once a day
+    const lead = await aLead();
+    const send = { sendKey: 'delivery#ebook', kind: 'delivery' as const };
+    const day = { reclaimAfterMs: 24 * 3_600_000 };
+    expect(await store.claimSend(lead, send, T0, STALE_MS, day)).toBe('claimed');
+    await store.markSent(lead, send.sendKey, { type: 'email_sent', at: plus(500), kind: 'delivery', formId: 'ebook', subject: 'Your ebook', messageId: 'm-1' });
+    // Act + Assess: ten concurrent claims an hour later all see it sent; a day later exactly one wins
+    const inside = await Promise.all(Array.from({ length: 10 }, () => store.claimSend(lead, send, plus(3_600_000), STALE_MS, day)));
+    expect(new Set(inside)).toEqual(new Set(['sent']));
+    const after = await Promise.all(Array.from({ length: 10 }, () => store.claimSend(lead, send, plus(24 * 3_600_000 + 1), STALE_MS, day)));
+    expect(after.filter((c) => c === 'claimed')).toHaveLength(1);
+    expect(after.filter((c) => c === 'busy')).toHaveLength(9);
+  });
+
   it('makes a released claim claimable again at once, and leaves it out of `sends`', async () => {
     const lead = await aLead();
     const send = { sendKey: `delivery#${lead.submissionId}`, kind: 'delivery' as const };

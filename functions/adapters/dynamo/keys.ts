@@ -57,7 +57,7 @@ export const keys = {
   enrolmentPrefix: 'ENROL#',
   /**
    * One email to one lead, claimed before it is handed to SES and marked sent after: the key is what makes
-   * a send happen once (`delivery#<submissionId>`, `confirmation#<submissionId>`, `step#<sequenceId>#<stepId>`).
+   * a send happen once (`step#<sequenceId>#<stepId>`), or once per window (`delivery#<formId>`, `confirmation#<formId>`: see send-mail.ts).
    */
   send: (siteId: string, emailKey: string, sendKey: string) => ({ PK: leadPartition(siteId, emailKey), SK: `SEND#${sendKey}` }),
   sendPrefix: 'SEND#',

@@ -13,7 +13,7 @@ import type {
   UnsubscribedEntry,
 } from '../../core/contracts.js';
 import type { EnrolmentState } from '../../core/nurture/sequence.js';
-import type { LeadRef, MailLead, NurtureStore, SendRecord, StoredEnrolment } from '../../core/ports.js';
+import type { ClaimOptions, LeadRef, MailLead, NurtureStore, SendRecord, StoredEnrolment } from '../../core/ports.js';
 import { keys } from './keys.js';
 import { enrolmentsOf, findLeadPartition, mailLeadOf, queryLeadPartition } from './lead-repository.js';
 
@@ -146,8 +146,10 @@ export class DynamoNurtureStore implements NurtureStore {
    * (a failed condition is billed 1 WCU too); on failure the stored item comes back with the error, so
    * `sent` / `failed` / `busy` costs no extra read.
    */
-  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
+  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number, options: ClaimOptions = {}): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
     const staleBefore = new Date(Date.parse(at) - staleAfterMs).toISOString();
+    // Far in the past when a send is once-ever: no finished claim is older than that.
+    const reclaimBefore = options.reclaimAfterMs === undefined ? '0000' : new Date(Date.parse(at) - options.reclaimAfterMs).toISOString();
     try {
       await this.client.send(
         new PutCommand({
@@ -161,9 +163,10 @@ export class DynamoNurtureStore implements NurtureStore {
             ...(send.sequenceId !== undefined && { sequenceId: send.sequenceId }),
             claimedAt: at,
           },
-          ConditionExpression: 'attribute_not_exists(PK) OR #status = :released OR (#status = :sending AND #claimedAt < :staleBefore)',
+          ConditionExpression:
+            'attribute_not_exists(PK) OR #status = :released OR (#status = :sending AND #claimedAt < :staleBefore) OR (#status IN (:sent, :failed) AND #claimedAt < :reclaimBefore)',
           ExpressionAttributeNames: { '#status': 'status', '#claimedAt': 'claimedAt' },
-          ExpressionAttributeValues: { ':released': 'released', ':sending': 'sending', ':staleBefore': staleBefore },
+          ExpressionAttributeValues: { ':released': 'released', ':sending': 'sending', ':sent': 'sent', ':failed': 'failed', ':staleBefore': staleBefore, ':reclaimBefore': reclaimBefore },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

@@ -81,6 +81,14 @@ export const SiteEmail = z.strictObject({
   maxPerDay: z.number().int('must be a whole number').min(1, 'must be 1–50').max(50, 'must be 1–50').default(2),
   /** At most this many emails a second handed to SES for this site (keep it under the account's SES rate). */
   sendRatePerSecond: z.number().positive('must be more than 0').max(10_000, 'must be at most 10000').default(10),
+  /**
+   * Against mail-bombing through a public form: at most one delivery email, and one double opt-in
+   * confirmation, per lead and form in this many hours. A repeat submission inside the window is answered
+   * and recorded as usual (the browser still shows the download), without another email.
+   */
+  resendAfterHours: z.number().int('must be a whole number').min(1, 'must be 1–720').max(720, 'must be 1–720').default(24),
+  /** Against mail-bombing: at most this many emails of every kind (delivery, confirmation, sequence) to one address in 24 hours. */
+  maxPerAddressPerDay: z.number().int('must be a whole number').min(1, 'must be 1–50').max(50, 'must be 1–50').default(5),
 });
 export type SiteEmail = z.infer<typeof SiteEmail>;
 export type SiteEmailInput = z.input<typeof SiteEmail>;

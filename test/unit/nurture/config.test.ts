@@ -31,7 +31,7 @@ describe('Function: parseSiteEmail', () => {
     // Act
     const site = parseSiteEmail({ from: 'Acme <hello@acme.com>', postalAddress: 'Acme Inc, 1 Main St, Springfield' });
     // Assess
-    expect(site).toEqual({ from: 'Acme <hello@acme.com>', postalAddress: 'Acme Inc, 1 Main St, Springfield', timeZone: 'UTC', maxPerDay: 2, sendRatePerSecond: 10 });
+    expect(site).toEqual({ from: 'Acme <hello@acme.com>', postalAddress: 'Acme Inc, 1 Main St, Springfield', timeZone: 'UTC', maxPerDay: 2, sendRatePerSecond: 10, resendAfterHours: 24, maxPerAddressPerDay: 5 });
   });
 
   it('stores a time zone in its canonical spelling and keeps a multi-line postal address', () => {

@@ -7,7 +7,7 @@ import { confirmOptIn, unsubscribe } from '../../../functions/use-cases/mail-lin
 import { findLeadByEmail, getLead } from '../../../functions/use-cases/read-leads.js';
 import { rescoreLead } from '../../../functions/use-cases/rescore-lead.js';
 import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
-import { formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS } from '../../../functions/use-cases/send-mail.js';
+import { deliveryKey, formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS } from '../../../functions/use-cases/send-mail.js';
 import { submitForm } from '../../../functions/use-cases/submit-form.js';
 import { aSubmission, fakeMailDeps, ORIGIN, testConfig } from '../../support/builders.js';
 
@@ -149,13 +149,45 @@ describe('Use case: handleMailJob (nurture)', () => {
     expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
   });
 
+  it('sends one delivery per lead and form in the window, however often the form is submitted, and again after it', async () => {
+    // Prepare: an attacker submits the ebook form for a victim's address over and over
+    const t = fakeMailDeps(testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 })));
+    // Act: 50 submissions in a minute, each answered and each with its own mail job
+    const results = [];
+    for (let i = 0; i < 50; i++) {
+      results.push(await submitAndMail(t));
+      t.clock.advance(1000);
+    }
+    // Assess: every submission was answered with the download, and recorded; one email left
+    expect(results.every((r) => r.answer.body.next.type === 'download')).toBe(true);
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+    const view = await t.deps.leads.findByEmail('demo', emailKey(JANE));
+    expect(view!.timeline.filter((e) => e.type === 'form_submitted')).toHaveLength(50);
+    expect(results.at(-1)!.result.note).toBe("this form's delivery was already sent (or refused) less than 24 h ago");
+    // A day later the reader may get it again (resendAfterHours: 24)
+    t.clock.advance(24 * 3_600_000);
+    await submitAndMail(t);
+    expect(subjects(t)).toHaveLength(2);
+  });
+
+  it('caps the emails of every kind to one address in 24 hours (maxPerAddressPerDay)', async () => {
+    // Prepare: a cap of 2, and a trial after the ebook (two forms: two deliveries allowed by the window)
+    const t = fakeMailDeps(testConfig((c) => (c.sites[0]!.email!.maxPerAddressPerDay = 1)));
+    // Act
+    await submitAndMail(t);
+    const trial = await submitAndMail(t, aTrial(), 'trial');
+    // Assess: the trial's delivery waits for the cap, with the reason said
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+    expect(trial.result).toEqual({ sent: [], note: 'address cap: 1 emails in 24 h (maxPerAddressPerDay 1)' });
+  });
+
   it('takes over a send whose worker died mid-send, once the claim is stale', async () => {
     // Prepare
     const t = fakeMailDeps();
     const body = aSubmission().build();
     await submitForm(t.deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
     const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
-    await t.deps.nurture.claimSend(ref, { sendKey: `delivery#${body.submissionId}`, kind: 'delivery' }, t.clock.now().toISOString(), SEND_CLAIM_STALE_MS);
+    await t.deps.nurture.claimSend(ref, { sendKey: deliveryKey('ebook'), kind: 'delivery' }, t.clock.now().toISOString(), SEND_CLAIM_STALE_MS);
     const job: MailJob = { type: 'submitted', ...ref, submissionId: body.submissionId as string };
     // Act + Assess: while the claim is fresh, another worker must wait; after it is stale it sends
     await expect(handleMailJob(t.deps, job)).rejects.toBeInstanceOf(TransientMailError);
