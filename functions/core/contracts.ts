@@ -135,7 +135,8 @@ export type EventBody = z.infer<typeof EventBody>;
  * `unsubscribed` (the lead withdrew consent or unsubscribed) so it stops sending.
  */
 export const EventResponse = z.object({
-  status: z.enum(['recorded', 'duplicate', 'ignored']),
+  /** `recorded` for a new or retried event (and, indistinguishably, one whose lead does not exist); `ignored` when the lead gave no marketing consent. */
+  status: z.enum(['recorded', 'ignored']),
   reason: z.enum(['unsubscribed']).optional(),
 });
 export type EventResponse = z.infer<typeof EventResponse>;

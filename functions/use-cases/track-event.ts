@@ -1,6 +1,6 @@
 import { fieldErrors } from '../core/capture.js';
 import { EventBody, type EventResponse, type PageViewedEntry } from '../core/contracts.js';
-import { InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.js';
+import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.js';
 import { pagePath } from '../core/scoring/paths.js';
 import type { Deps } from './deps.js';
 
@@ -20,9 +20,12 @@ export const EVENTS_PER_MINUTE = 60;
  * 2. verify the visitor token (signed, unexpired): anonymous or forged → 401
  * 3. the page (and the Origin, when sent) must be on one of the token's site's allowed origins → 403
  * 4. rate-limit per lead
- * 5. store it on the lead's timeline, idempotent by eventId; only the path is kept. A lead that no longer
- *    exists → 404 `lead_not_found`; a lead without marketing consent (never given, withdrawn, unsubscribed)
- *    → 202 `ignored`, nothing stored. The stream then re-scores the lead.
+ * 5. store it on the lead's timeline, idempotent by eventId; only the path is kept. A lead without marketing
+ *    consent (never given, withdrawn, unsubscribed) → 202 `ignored`, nothing stored. The stream then
+ *    re-scores the lead.
+ * Every other outcome answers 202 `recorded`: a new event, a retried one, and one whose lead does not
+ * exist. A bot caught at submission got a token for a lead that was never stored; were its page views
+ * answered differently from a real lead's (a 404, or `duplicate` on a retry), it could tell it was caught.
  */
 export async function trackEvent(deps: Deps, input: TrackEventInput): Promise<EventResponse> {
   const parsed = EventBody.safeParse(input.body);
@@ -49,8 +52,7 @@ export async function trackEvent(deps: Deps, input: TrackEventInput): Promise<Ev
     ...(body.referrer && { referrer: withoutQuery(body.referrer) }),
   };
   const outcome = await deps.leads.recordEvent(site.id, visitor.leadId, entry);
-  if (outcome === 'unknown') throw new LeadNotFoundError();
-  return outcome === 'unsubscribed' ? { status: 'ignored', reason: 'unsubscribed' } : { status: outcome };
+  return outcome === 'unsubscribed' ? { status: 'ignored', reason: 'unsubscribed' } : { status: 'recorded' };
 }
 
 /** A referrer's query string can carry anything (search terms, tokens, addresses): keep origin and path. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../functions/adapters/memory.js';
 import { HmacVisitorTokens, VISITOR_TOKEN_TTL_DAYS } from '../../functions/adapters/visitor-tokens.js';
-import { InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../../functions/core/errors.js';
+import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../../functions/core/errors.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { EVENTS_PER_MINUTE, trackEvent } from '../../functions/use-cases/track-event.js';
 import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
@@ -99,11 +99,11 @@ describe('Use case: trackEvent', () => {
     expect(JSON.stringify(lead?.timeline)).not.toContain('jane%40acme.com');
   });
 
-  it('records a retried event once (same eventId → duplicate)', async () => {
+  it('records a retried event once, answering it as recorded', async () => {
     const { deps, leads, leadId, token } = await consentedLead();
     const body = aPageView(token);
     await trackEvent(deps, { body });
-    expect(await trackEvent(deps, { body })).toEqual({ status: 'duplicate' });
+    expect(await trackEvent(deps, { body })).toEqual({ status: 'recorded' });
     expect((await leads.findById(leadId))?.timeline.filter((e) => e.type === 'page_viewed')).toHaveLength(1);
   });
 
@@ -154,10 +154,19 @@ describe('Use case: trackEvent', () => {
     expect((await leads.findById(leadId))?.timeline.some((e) => e.type === 'page_viewed')).toBe(false);
   });
 
-  it('rejects (404 lead_not_found) the events of a lead that does not exist, e.g. the token a bot got', async () => {
-    const { deps } = fakeDeps();
-    const token = await deps.visitorTokens.issue('demo', randomUUID());
-    await expect(trackEvent(deps, { body: aPageView(token) })).rejects.toBeInstanceOf(LeadNotFoundError);
+  it("answers a caught bot's page views exactly as a real lead's: recorded, also on a retry (nothing is stored)", async () => {
+    // Prepare: a bot (honeypot filled) and a real reader submit; both get a visitor token
+    const { deps, leads } = fakeDeps();
+    const bot = await submitForm(deps, { formId: 'ebook', body: aSubmission().withEmail('bot@acme.com').with('hp', 'https://spam.example').build(), origin: ORIGIN, clientIp: '198.51.100.1' });
+    const human = await submitForm(deps, { formId: 'ebook', body: aSubmission().withEmail('human@acme.com').build(), origin: ORIGIN, clientIp: '198.51.100.2' });
+    const botView = aPageView(bot.body.visitorToken!);
+    const humanView = aPageView(human.body.visitorToken!);
+    // Act
+    const answers = [await trackEvent(deps, { body: botView }), await trackEvent(deps, { body: botView }), await trackEvent(deps, { body: humanView }), await trackEvent(deps, { body: humanView })];
+    // Assess: the same answers; only the real lead's view is stored
+    expect(bot.status).toBe(human.status);
+    expect(answers).toEqual([{ status: 'recorded' }, { status: 'recorded' }, { status: 'recorded' }, { status: 'recorded' }]);
+    expect(await leads.findById(bot.body.leadId)).toBeUndefined();
   });
 
   it(`rate-limits a lead to ${EVENTS_PER_MINUTE} events a minute`, async () => {
