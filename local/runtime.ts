@@ -22,6 +22,7 @@ import { startWebhookInspector, type WebhookInspector } from './webhook-inspecto
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
+import { unavailable } from '../functions/handlers/http.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
@@ -61,7 +62,12 @@ export interface FunnelOptions {
   mailRetryBaseMs?: number;
   /** Webhook signing secrets by `site/endpoint`; generated for every configured endpoint when absent. */
   webhookSecrets?: Record<string, string>;
+  /** How long an API function may run before the caller gets 503, as API Gateway answers a Lambda timeout. Default 10 s (the stack's). */
+  functionTimeoutMs?: number;
 }
+
+/** The API functions' timeout in the stack (`StatelessStack`, 10 s). */
+const FUNCTION_TIMEOUT_MS = 10_000;
 
 export interface RunningFunnel {
   url: string;
@@ -161,7 +167,16 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const body = await readBody(req);
     if (body === undefined) return void res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Body too large' } }));
     const group = groupOf.get(route.routeKey)!;
-    const result = await groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`));
+    // As on AWS: a function that runs out of time is answered 503 by API Gateway (the work it started may
+    // still finish; capture is idempotent, so the client's retry with the same submissionId is safe).
+    const timeoutMs = options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs)));
+    const result = await Promise.race([groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`, timeoutMs)), timedOut]).finally(() => clearTimeout(timer));
+    if (result === 'timeout') {
+      getDeps().log.warn('function timed out, answered 503', { route: route.routeKey, timeoutMs });
+      return writeResult(res, unavailable());
+    }
     writeResult(res, group === 'mail' ? framedByMailViewer(result as never) : (result as never));
   }
 

@@ -41,6 +41,29 @@ export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
   return value;
 }
 
+/**
+ * Errors of the infrastructure under load, not of the request: DynamoDB throttling or an overloaded
+ * table, an SDK or socket timeout, a dropped connection. The request may be retried as it is (capture is
+ * idempotent by submissionId), so the answer is 503 with Retry-After, never a 500.
+ */
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+export function isTransient(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $retryable?: unknown } | undefined;
+  return !!e && (TRANSIENT.has(e.name ?? '') || e.$retryable !== undefined || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? ''));
+}
+
+/** What API Gateway answers when a function runs out of time, and what a transient failure answers: retry in a second. */
+export const unavailable = () => json(503, { error: { code: 'unavailable', message: 'Busy: please try again in a moment' } }, { 'retry-after': '1' });
+
 /** The single place where an error becomes a status. Only errors we mean to show are shown. */
 function toResponse(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
   if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } } };
@@ -66,6 +89,11 @@ export const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpRe
     const mapped = toResponse(request.error);
     if (mapped) {
       request.response = json(mapped.status, mapped.body, mapped.headers);
+      return;
+    }
+    if (isTransient(request.error)) {
+      log().warn('transient failure, answered 503', { requestId: request.context?.awsRequestId, route: request.event.routeKey, error: request.error?.name });
+      request.response = unavailable();
       return;
     }
     const requestId = request.context?.awsRequestId ?? request.event.requestContext?.requestId;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
 import { WIDGET_GZIP_BUDGET_BYTES } from '../../widget/build.js';
+import { emailKey } from '../../functions/core/email.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { aSubmission, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
@@ -133,3 +134,26 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ headers
       .end();
   });
 }
+
+describe('Local runtime: a function out of time', () => {
+  it('answers 503 with Retry-After, as API Gateway does, and the submission is stored once', { timeout: 60_000 }, async () => {
+    // Prepare: a runtime whose API functions get 1 ms (a burst on a busy machine, compressed)
+    const { endpoint, tableName } = await freshTable();
+    const slow = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', functionTimeoutMs: 1, dueCheckIntervalMs: 0 });
+    try {
+      const body = aSubmission().withEmail('timed-out@acme.com').build();
+      // Act
+      const res = await fetch(`${slow.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: slow.url }, body: JSON.stringify(body) });
+      // Assess
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect((await res.json()).error.code).toBe('unavailable');
+      // The handler went on after the 503 (as a Lambda would until its own timeout): the lead is whole.
+      let lead;
+      for (const deadline = Date.now() + 5000; !lead && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) lead = await slow.deps.leads.findByEmail('demo', emailKey('timed-out@acme.com'));
+      expect(lead?.timeline.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
+    } finally {
+      await slow.stop();
+    }
+  });
+});

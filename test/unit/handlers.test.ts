@@ -96,6 +96,22 @@ describe('Handler: forms (capture)', () => {
     expect(errorOf(res)).toEqual({ code: 'internal_error', message: expect.stringContaining('req-1') });
     expect(error).toHaveBeenCalledWith('unhandled error', expect.objectContaining({ requestId: 'req-1' }));
   });
+
+  it.each([
+    ['DynamoDB throttling', Object.assign(new Error('Throughput exceeds the current capacity of arn:aws:dynamodb:secret-table'), { name: 'ProvisionedThroughputExceededException', $retryable: { throttling: true } })],
+    ['an SDK timeout', Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' })],
+    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+  ])('answers %s with 503 and Retry-After (the client retries the same submission), leaking nothing', async (_, failure) => {
+    const { deps, submit } = setup();
+    deps.leads.capture = async () => {
+      throw failure;
+    };
+    const res = await submit(JSON.stringify(aSubmission().build()));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'retry-after': '1' });
+    expect(errorOf(res)).toEqual({ code: 'unavailable', message: 'Busy: please try again in a moment' });
+    expect(res.body).not.toMatch(/arn|secret|socket|timed out/);
+  });
 });
 
 describe('Handler: leads (authenticated read API)', () => {
