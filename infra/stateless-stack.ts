@@ -411,7 +411,10 @@ export class StatelessStack extends Stack {
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
         allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
-        allowHeaders: ['content-type', 'authorization'],
+        // The blogs' pages call only the public routes, which need no Authorization header. Not allowing it
+        // cross-origin keeps the API-key routes (leads, prospects, webhooks) out of any page's reach, even
+        // a page that got hold of a key: HTTP API CORS is one setting for every route.
+        allowHeaders: ['content-type'],
         maxAge: props.corsMaxAge ?? Duration.hours(1),
       },
     });

@@ -202,7 +202,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       Object.assign(headers, {
         'access-control-allow-origin': origin,
         'access-control-allow-methods': 'GET,POST,OPTIONS',
-        'access-control-allow-headers': 'content-type,authorization',
+        'access-control-allow-headers': 'content-type',
         'access-control-max-age': '600',
       });
     }

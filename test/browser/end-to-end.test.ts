@@ -111,4 +111,21 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(csp).toContain(`frame-ancestors ${viewer.origin} http://127.0.0.1:${viewer.port}`);
     expect(csp).not.toContain('*');
   });
+
+  it("lets a blog page call the public routes cross-origin, but not the API-key routes, even with the key", { timeout: BROWSER_TIMEOUT_MS }, async () => {
+    // Prepare: the demo page under its other loopback name, so the API at localhost is another origin
+    const page127 = funnel.url.replace('localhost', '127.0.0.1');
+    const { page } = await openPage(browser, `${page127}/demo`);
+    // Act: what a script on a blog page could try
+    const result = await page.evaluate(
+      async ({ api, key }) => {
+        const form = await fetch(`${api}/v1/forms/ebook`).then((r) => r.status, () => 'blocked');
+        const leads = await fetch(`${api}/v1/leads?email=viewer.reader%40acme.com`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status, () => 'blocked');
+        return { form, leads };
+      },
+      { api: funnel.url, key: funnel.apiKey },
+    );
+    // Assess
+    expect(result).toEqual({ form: 200, leads: 'blocked' });
+  });
 });
