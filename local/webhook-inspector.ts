@@ -1,7 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { AppDeps } from '../functions/composition.js';
 import type { FunnelConfig } from '../functions/core/config.js';
+
+const INSPECTOR_CSS = 'body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%;margin-bottom:2rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}.ok{color:#047857}.bad{color:#b91c1c}pre{max-width:60rem;overflow:auto}';
+/**
+ * The inspector shows payloads a receiver got (names, companies, addresses): no script may run on it, no
+ * other site may frame it, and its one stylesheet is allowed by its hash, not by 'unsafe-inline'.
+ */
+export const INSPECTOR_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(INSPECTOR_CSS).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 /** One request the demo receiver got, with the result of verifying its signature. */
 export interface ReceivedWebhook {
@@ -85,9 +93,9 @@ export function startWebhookInspector(options: { secrets: Record<string, string>
       )
       .join('');
     res
-      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': INSPECTOR_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
       .end(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%;margin-bottom:2rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}.ok{color:#047857}.bad{color:#b91c1c}pre{max-width:60rem;overflow:auto}</style></head><body>` +
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>${INSPECTOR_CSS}</style></head><body>` +
           `<h1>Webhook inspector</h1><p>What the local endpoints received (newest first; refreshes every 5 s), each signature checked with the official <code>standardwebhooks</code> library.</p>` +
           `<table><tr><th>received</th><th>endpoint</th><th>webhook-id</th><th>type</th><th>lead</th><th>verify signature</th><th></th></tr>${rows || '<tr><td colspan="7">Nothing yet: qualify a lead (e.g. a VP at a business address downloads the ebook, then visits /pricing).</td></tr>'}</table>${log}</body></html>`,
       );

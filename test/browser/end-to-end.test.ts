@@ -128,4 +128,15 @@ describe('End to end: the demo blog on the local runtime', () => {
     // Assess
     expect(result).toEqual({ form: 200, leads: 'blocked' });
   });
+
+  it('serves the webhook inspector under a strict Content-Security-Policy that its own page satisfies', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+    // Act
+    const res = await fetch(`${funnel.url}/webhooks`);
+    const { page, errors } = await openPage(browser, `${funnel.url}/webhooks`);
+    // Assess: no script, no framing, no inline anything but its one hashed stylesheet, which applies
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    expect(await page.evaluate(() => getComputedStyle(document.body).marginTop)).toBe('32px');
+    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+  });
 });
