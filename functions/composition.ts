@@ -10,6 +10,7 @@ import { HttpWebhookSender } from './adapters/webhooks/http-sender.js';
 import { SignedWebhookTransport } from './adapters/webhooks/transport.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
+import { DynamoRateLimiter } from './adapters/dynamo/rate-limiter.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
 import { DynamoNurtureStore } from './adapters/dynamo/nurture-store.js';
 import { HmacMailLinks } from './adapters/mail-links.js';
@@ -69,7 +70,8 @@ export function compose(options: ComposeOptions): AppDeps {
     ids: randomIds,
     leads: new DynamoLeadRepository({ client, tableName: options.tableName }),
     apiKeys: new DynamoApiKeyStore({ client, tableName: options.tableName }),
-    rateLimiter: new FixedWindowRateLimiter(clock),
+    rateLimiter: new DynamoRateLimiter({ client, tableName, clock }),
+    eventRateLimiter: new FixedWindowRateLimiter(clock),
     nurture: new DynamoNurtureStore({ client, tableName }),
     mailer: options.mailer ?? { send: () => notConfigured('mailer') },
     mailLinks: new HmacMailLinks({ secret: options.tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),

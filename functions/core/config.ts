@@ -22,6 +22,21 @@ const Origin = z
   .string()
   .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must be an origin such as https://blog.example.com (scheme, host, optional port; no path)');
 
+const count = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
+const seconds = z.number().int('must be a whole number').min(1, 'must be 1–86400').max(86_400, 'must be 1–86400');
+
+/** The defaults let a busy office, campus or mobile NAT through (50 readers a minute behind one address). */
+export const RateLimits = z.strictObject({
+  /** Accepted new submissions per client and site in the window. */
+  submissions: count.default(100),
+  windowSeconds: seconds.default(600),
+  /** Invalid submissions (answered 4xx) per client and site in the same window. */
+  invalidSubmissions: count.default(300),
+  /** Accepted new submissions per form from all clients together. */
+  perForm: z.strictObject({ submissions: count.default(6000), windowSeconds: seconds.default(60) }).default({ submissions: 6000, windowSeconds: 60 }),
+});
+export type RateLimits = z.infer<typeof RateLimits>;
+
 export const FormField = z.strictObject({
   name: FieldName,
   label: text(120).pipe(z.string().min(1)),
@@ -97,10 +112,13 @@ export const Site = z.strictObject({
   /** Origins allowed to embed this site's forms (CORS and the Origin check on submissions). */
   allowedOrigins: z.array(Origin).min(1),
   forms: z.array(Form).min(1),
-  /** Per client (IP address) and site: more submissions than this inside the window get 429. */
-  rateLimit: z
-    .strictObject({ submissions: z.number().int().min(1).max(10_000), windowSeconds: z.number().int().min(1).max(86_400) })
-    .default({ submissions: 10, windowSeconds: 60 }),
+  /**
+   * Submission limits, shared by every environment (counted in the table): see docs/security.md for the
+   * threat model. Per client (an IPv4 address or an IPv6 /64) and site, only accepted new submissions count
+   * (a retried submissionId is free); invalid ones (4xx) have their own, looser count; and each form has a
+   * ceiling across all clients, against a flood from many addresses.
+   */
+  rateLimit: RateLimits.default(RateLimits.parse({})),
   /** Lead scoring: fit and engagement rules, thresholds for MQL and SQL. No scoring (every lead stays `lead`) when absent. */
   scoring: ScoringRules.optional(),
   /** Sender, postal address (in every footer), time zone, daily cap per lead, send rate. Required when a form sends email. */

@@ -24,7 +24,10 @@ export interface Deps {
   config: ConfigIndex;
   leads: LeadRepository;
   apiKeys: ApiKeyStore;
+  /** Submission limits, shared by every environment (the table). */
   rateLimiter: RateLimiter;
+  /** Page views per lead, per environment: a looping page cannot flood a partition; no write per view. */
+  eventRateLimiter: RateLimiter;
   clock: Clock;
   ids: IdGenerator;
   visitorTokens: VisitorTokens;

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { consentRecord, nextStep, profileOf, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
 import type { SubmissionResponse } from '../core/contracts.js';
 import { emailKey, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
 import type { StoredAnswer } from '../core/ports.js';
+import { clientKeyOf } from '../core/rate-limit.js';
 import type { Deps } from './deps.js';
 
 export interface SubmitFormInput {
@@ -24,10 +24,12 @@ export interface SubmitFormResult {
 /**
  * Submit a form.
  * 1. find the form and check the page's origin may embed it
- * 2. rate-limit the client
- * 3. validate the body against the form's declared fields
- * 4. bots (honeypot, too fast): answer as if accepted, store as spam, stop
- * 5. a retried submissionId gets its first answer and records nothing
+ * 2. validate the body against the form's declared fields; an invalid one counts against the client's
+ *    looser limit of invalid submissions (over it: 429 instead of 400)
+ * 3. bots (honeypot, too fast): counted like submissions, answered as if accepted, stored as spam
+ * 4. a retried submissionId gets its first answer, records nothing and costs no limit
+ * 5. a new submission counts against the client's limit (its IPv4 address or IPv6 /64) and the form's
+ *    ceiling, shared by every environment: over either, 429 with Retry-After
  * 6. merge into the lead deduplicated by email within the site, and record the submission with its
  *    consent and source, in one idempotent write
  * 7. with marketing consent (and no pending double opt-in), hand out a signed visitor token for tracking
@@ -39,12 +41,25 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   if (!found) throw new UnknownFormError(input.formId);
   const { site, form } = found;
   if (input.origin !== undefined && !site.allowedOrigins.includes(input.origin)) throw new OriginNotAllowedError(input.origin);
+  const limits = site.rateLimit;
+  const client = `${site.id}#${clientKeyOf(input.clientIp)}`;
 
-  const clientKey = `${site.id}:${createHash('sha256').update(input.clientIp).digest('hex').slice(0, 32)}`;
-  const limit = await deps.rateLimiter.hit(clientKey, site.rateLimit.submissions, site.rateLimit.windowSeconds);
-  if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
-
-  const body = validateSubmission(form, input.body);
+  let body;
+  try {
+    body = validateSubmission(form, input.body);
+  } catch (error) {
+    const limit = await deps.rateLimiter.hit(`invalid#${client}`, limits.invalidSubmissions, limits.windowSeconds);
+    if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+    throw error;
+  }
+  /** Count a new submission (or a bot's) against the client's limit and the form's ceiling, at once. */
+  const count = async () => {
+    const [perClient, perForm] = await Promise.all([
+      deps.rateLimiter.hit(`submit#${client}`, limits.submissions, limits.windowSeconds),
+      deps.rateLimiter.hit(`form#${site.id}#${form.id}`, limits.perForm.submissions, limits.perForm.windowSeconds),
+    ]);
+    for (const limit of [perClient, perForm]) if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+  };
   const now = deps.clock.now();
   const at = now.toISOString();
   const submissionId = body.submissionId ?? deps.ids.newId();
@@ -62,6 +77,7 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
 
   const spam = spamReason(form, body, now);
   if (spam) {
+    await count();
     await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fields: body.fields, ...(input.userAgent && { userAgent: input.userAgent }) });
     // Indistinguishable from a real answer, token included (its events will find no lead).
     return withToken({ status: 201, leadId: deps.ids.newId(), ...reply });
@@ -71,6 +87,7 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   const key = emailKey(email);
   const earlier = await deps.leads.findAnswer(site.id, key, submissionId);
   if (earlier) return withToken(earlier);
+  await count();
 
   const entry = timelineEntry(form, submissionId, body, at, input.userAgent, consent);
   const stored = await deps.leads.capture({

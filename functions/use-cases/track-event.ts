@@ -40,7 +40,7 @@ export async function trackEvent(deps: Deps, input: TrackEventInput): Promise<Ev
     if (origin !== undefined && !site.allowedOrigins.includes(origin)) throw new OriginNotAllowedError(origin);
   }
 
-  const limit = await deps.rateLimiter.hit(`events:${visitor.leadId}`, EVENTS_PER_MINUTE, 60);
+  const limit = await deps.eventRateLimiter.hit(`events:${visitor.leadId}`, EVENTS_PER_MINUTE, 60);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
 
   const entry: PageViewedEntry = {

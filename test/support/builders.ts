@@ -85,6 +85,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     leads,
     apiKeys,
     rateLimiter: new FixedWindowRateLimiter(clock),
+    eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: async () => TOKEN_SECRET, clock }),
     due,
     nurture,

@@ -1,3 +1,4 @@
+import type { FunnelConfigInput } from '../../functions/core/config.js';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
@@ -6,13 +7,13 @@ import { makeFormsHandler } from '../../functions/handlers/forms.js';
 import { makeLeadsHandler } from '../../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../../functions/handlers/openapi.js';
 import { ROUTES } from '../../functions/handlers/routes.js';
-import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN } from '../support/builders.js';
+import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as Context;
 const SUBMIT = 'POST /v1/forms/{formId}/submissions';
 
-function setup() {
-  const fake = fakeDeps();
+function setup(config?: FunnelConfigInput) {
+  const fake = fakeDeps(config ? { rawConfig: config } : {});
   const forms = makeFormsHandler(() => fake.deps);
   const leadsApi = makeLeadsHandler(() => fake.deps);
   const submit = (body: string, options: Parameters<typeof apiEvent>[1] = {}) => forms(apiEvent(SUBMIT, { path: { formId: 'ebook' }, body, ...options }), context);
@@ -75,7 +76,7 @@ describe('Handler: forms (capture)', () => {
   });
 
   it('answers a flood from one client with 429 and Retry-After', async () => {
-    const { submit } = setup();
+    const { submit } = setup(testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 10, windowSeconds: 60 })));
     const results = [];
     for (let i = 0; i < 11; i++) results.push(await submit(JSON.stringify(aSubmission().withEmail(`p${i}@acme.com`).build())));
     expect(results.slice(0, 10).every((r) => r.statusCode === 201)).toBe(true);

@@ -98,12 +98,51 @@ describe('Use case: submitForm', () => {
   });
 
   it('rate-limits one client per site, and lets it in again after the window', async () => {
-    const { deps, clock } = fakeDeps();
+    const { deps, clock } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 10, windowSeconds: 60 })) });
     for (let i = 0; i < 10; i++) await submitForm(deps, input(aSubmission().withEmail(`p${i}@acme.com`).build()));
     await expect(submitForm(deps, input(aSubmission().build()))).rejects.toMatchObject({ constructor: RateLimitedError, retryAfterSeconds: 60 });
     await expect(submitForm(deps, input(aSubmission().build(), { clientIp: '198.51.100.1' }))).resolves.toMatchObject({ status: 201 });
     clock.advance(60_000);
     await expect(submitForm(deps, input(aSubmission().build()))).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('lets a busy office through with the default limits: 50 readers behind one address in a minute', async () => {
+    const { deps } = fakeDeps();
+    const answers = [];
+    for (let i = 0; i < 50; i++) answers.push(await submitForm(deps, input(aSubmission().withEmail(`reader${i}@office.example`).build(), { clientIp: '203.0.113.7' })));
+    expect(answers.every((a) => a.status === 201)).toBe(true);
+  });
+
+  it('counts only accepted new submissions: a retried submissionId and a 400 cost nothing of the limit', async () => {
+    // Prepare: 3 submissions per window, 5 invalid ones
+    const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 3, windowSeconds: 60, invalidSubmissions: 5 })) });
+    const first = aSubmission().withEmail('one@acme.com').build();
+    // Act + Assess: two accepted, then the first retried ten times (free), then four typos (their own count)
+    await submitForm(deps, input(first));
+    await submitForm(deps, input(aSubmission().withEmail('two@acme.com').build()));
+    for (let i = 0; i < 10; i++) await expect(submitForm(deps, input(first))).resolves.toMatchObject({ status: 201 });
+    for (let i = 0; i < 4; i++) await expect(submitForm(deps, input(aSubmission().withEmail('typo@').build()))).rejects.toBeInstanceOf(ValidationError);
+    await expect(submitForm(deps, input(aSubmission().withEmail('three@acme.com').build()))).resolves.toMatchObject({ status: 201 });
+    await expect(submitForm(deps, input(aSubmission().withEmail('four@acme.com').build()))).rejects.toBeInstanceOf(RateLimitedError);
+    // The invalid count has its own limit: the fifth typo is still a 400, the sixth a 429
+    await expect(submitForm(deps, input(aSubmission().withEmail('typo@').build()))).rejects.toBeInstanceOf(ValidationError);
+    await expect(submitForm(deps, input(aSubmission().withEmail('typo@').build()))).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('counts an IPv6 client by its /64, so rotating addresses inside it does not help', async () => {
+    const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 3, windowSeconds: 60 })) });
+    for (let i = 1; i <= 3; i++) await submitForm(deps, input(aSubmission().withEmail(`v6-${i}@acme.com`).build(), { clientIp: `2001:db8:7:9::${i.toString(16)}` }));
+    await expect(submitForm(deps, input(aSubmission().build(), { clientIp: '2001:db8:7:9:ffff:ffff:ffff:fffe' }))).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(submitForm(deps, input(aSubmission().build(), { clientIp: '2001:db8:7:a::1' }))).resolves.toMatchObject({ status: 201 });
+  });
+
+  it("stops a flood from many addresses at the form's ceiling", async () => {
+    const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { perForm: { submissions: 20, windowSeconds: 60 } })) });
+    for (let i = 0; i < 20; i++) await submitForm(deps, input(aSubmission().withEmail(`flood${i}@acme.com`).build(), { clientIp: `198.51.100.${i}` }));
+    await expect(submitForm(deps, input(aSubmission().withEmail('late@acme.com').build(), { clientIp: '192.0.2.200' }))).rejects.toBeInstanceOf(RateLimitedError);
+    // Another form of the site is not affected
+    const trial = { ...aSubmission().build(), fields: { email: 'trial@acme.com', firstName: 'T', company: 'Acme' } };
+    await expect(submitForm(deps, input(trial, { formId: 'trial', clientIp: '192.0.2.201' }))).resolves.toMatchObject({ status: 201 });
   });
 
   it('records a declined consent as declined, with the text that was shown', async () => {

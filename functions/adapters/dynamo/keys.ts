@@ -20,10 +20,16 @@ import { dueDay } from '../../core/due.js';
  * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
+ * | rate count | RATE#<scope>#<window start>         | RATE                 | —                    |
  *
  * The email is hashed in keys so no address appears in key-based metrics, logs or error messages.
  */
 export const keys = {
+  /**
+   * A rate-limit counter: one item per (scope, fixed window), counted with a conditional ADD and expired by
+   * TTL. `scope` is already hashed (a client's address never appears) and carries the site and the shard.
+   */
+  rateCount: (scope: string, windowStart: string) => ({ PK: `RATE#${scope}#${windowStart}`, SK: 'RATE' }),
   /** Dedupe: one lead per (site, address); the key itself is the uniqueness constraint. GetItem/UpdateItem. */
   lead: (siteId: string, emailKey: string) => ({ PK: leadPartition(siteId, emailKey), SK: LEAD_SK }),
   /** The sort key of the lead item itself within its partition (site-wide listings filter on it). */

@@ -1,0 +1,46 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock, RateLimiter } from '../../core/ports.js';
+import { keys } from './keys.js';
+import { TABLE } from './table.js';
+
+/**
+ * A fixed-window counter in the table, shared by every Lambda environment (and every local runtime on the
+ * same table), so a limit is the same however many environments serve the requests and survives their
+ * cold starts. One conditional UpdateItem per hit (1 WCU: the item is tiny); a hit over the limit is a
+ * failed condition (still 1 WCU) and changes nothing. Items expire by TTL a window after they close.
+ *
+ * A high limit is spread over shards (at most 200 hits a second per item), so a form's ceiling never makes
+ * one hot item: each hit goes to a random shard, each shard allows its share of the limit.
+ */
+export class DynamoRateLimiter implements RateLimiter {
+  constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock; random?: () => number }) {}
+
+  async hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+    const now = this.options.clock.now().getTime();
+    const windowMs = windowSeconds * 1000;
+    const start = Math.floor(now / windowMs) * windowMs;
+    const shards = Math.max(1, Math.ceil(limit / windowSeconds / MAX_HITS_PER_SECOND_PER_ITEM));
+    const shard = Math.floor((this.options.random ?? Math.random)() * shards);
+    const perShard = Math.ceil(limit / shards);
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: keys.rateCount(shards > 1 ? `${key}#${shard}` : key, new Date(start).toISOString()),
+          UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ExpressionAttributeNames: { '#n': 'n', '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':one': 1, ':limit': perShard, ':ttl': Math.ceil((start + 2 * windowMs) / 1000) },
+        }),
+      );
+      return { allowed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((start + windowMs - now) / 1000)) };
+    }
+  }
+}
+
+/** DynamoDB allows 1,000 writes a second per partition; a fifth of that leaves room for bursts. */
+export const MAX_HITS_PER_SECOND_PER_ITEM = 200;
