@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { randomIds } from '../../functions/adapters/memory.js';
 import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repository.js';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
+import { DynamoRateLimiter } from '../../functions/adapters/dynamo/rate-limiter.js';
 import { emailKey } from '../../functions/core/email.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
@@ -25,13 +26,15 @@ function realDeps() {
   const leads = new DynamoLeadRepository({ client, tableName: table.tableName });
   fake.deps.leads = leads;
   fake.deps.ids = randomIds;
-  fake.deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+  fake.deps.rateLimiter = new DynamoRateLimiter({ client, tableName: table.tableName, clock: fake.clock });
   return { ...fake, leads };
 }
 
 interface Metered {
   command: string;
   units: number;
+  /** A rate-limit counter (`RATE#…`), reported apart from the capture itself. */
+  rate: boolean;
 }
 
 /**
@@ -46,7 +49,8 @@ function metered(sink: Metered[]) {
       (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
       const out = await next(args);
       const cc = (out.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
-      if (cc) sink.push({ command: String(ctx.commandName), units: cc.CapacityUnits ?? 0 });
+      const pk = (args.input as { Key?: { PK?: string } }).Key?.PK ?? '';
+      if (cc) sink.push({ command: String(ctx.commandName), units: cc.CapacityUnits ?? 0, rate: pk.startsWith('RATE#') });
       return out;
     },
     { step: 'initialize', name: id },
@@ -56,10 +60,10 @@ function metered(sink: Metered[]) {
 
 const input = (body: unknown) => ({ formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.9', userAgent: 'test' });
 const isRead = (command: string) => /^(Get|Query|BatchGet)/.test(command);
-const total = (calls: Metered[], kind: 'read' | 'write') => calls.filter((c) => isRead(c.command) === (kind === 'read')).reduce((sum, c) => sum + c.units, 0);
+const total = (calls: Metered[], kind: 'read' | 'write', rate = false) => calls.filter((c) => isRead(c.command) === (kind === 'read') && c.rate === rate).reduce((sum, c) => sum + c.units, 0);
 
 describe('Integration: capture against DynamoDB Local', () => {
-  it('costs at most 3 write units and 1 read unit per capture (new lead, returning lead, replay)', async () => {
+  it('costs at most 3 write units and 1 read unit per capture (new lead, returning lead, replay), plus 2 WCU of shared rate limits for a new submission', async () => {
     const { deps } = realDeps();
     const email = `budget-${Date.now()}@acme.com`;
     const measure = async (body: unknown) => {
@@ -70,7 +74,7 @@ describe('Integration: capture against DynamoDB Local', () => {
       } finally {
         stop();
       }
-      return { wcu: total(sink, 'write'), rcu: total(sink, 'read'), calls: sink.map((c) => `${c.command}:${c.units}`) };
+      return { wcu: total(sink, 'write'), rcu: total(sink, 'read'), limits: total(sink, 'write', true), calls: sink.map((c) => `${c.command}:${c.units}${c.rate ? ' (rate limit)' : ''}`) };
     };
     const first = aSubmission().withEmail(email).build();
     const created = await measure(first);
@@ -83,6 +87,8 @@ describe('Integration: capture against DynamoDB Local', () => {
     }
     expect(created.wcu).toBeGreaterThan(0);
     expect(replay.wcu).toBe(0);
+    // The shared limits: the client's counter and the form's, one tiny item each; a replay counts nothing.
+    expect([created.limits, returning.limits, replay.limits]).toEqual([2, 2, 0]);
   });
 
   it('costs at most 1 RCU + 1 WCU per page view, and 1 RCU + 2 WCU per re-score of a typical lead (no stage change)', async () => {
