@@ -45,6 +45,16 @@ interface Message {
   visibleAt: number;
 }
 
+/** Retries of a failed message: after base × 2^(receives − 1) ms, capped, ±20% jitter; then the dead letters. */
+export const LOCAL_QUEUE_DEFAULTS = { maxReceiveCount: 10, retryBaseMs: 1000, retryCapMs: 60_000, jitter: 0.2 } as const;
+
+/** The shortest time from a message's first receive to its last, given the jitter: how long it can wait for a lease. */
+export function minimumRetrySpanMs(o: { maxReceiveCount: number; retryBaseMs: number; retryCapMs: number; jitter: number } = LOCAL_QUEUE_DEFAULTS): number {
+  let total = 0;
+  for (let receives = 1; receives < o.maxReceiveCount; receives++) total += Math.min(o.retryCapMs, o.retryBaseMs * 2 ** (receives - 1)) * (1 - o.jitter);
+  return total;
+}
+
 /**
  * An in-process stand-in for an SQS queue and its Lambda event source mapping, for the local runtime: the
  * same handler gets Lambda-shaped `SQSEvent` batches; a thrown error fails the whole batch, reported
@@ -55,9 +65,9 @@ interface Message {
  */
 export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
   const batchSize = options.batchSize ?? 10;
-  const maxReceiveCount = options.maxReceiveCount ?? 10;
-  const retryBaseMs = options.retryBaseMs ?? 1000;
-  const retryCapMs = options.retryCapMs ?? 60_000;
+  const maxReceiveCount = options.maxReceiveCount ?? LOCAL_QUEUE_DEFAULTS.maxReceiveCount;
+  const retryBaseMs = options.retryBaseMs ?? LOCAL_QUEUE_DEFAULTS.retryBaseMs;
+  const retryCapMs = options.retryCapMs ?? LOCAL_QUEUE_DEFAULTS.retryCapMs;
   const maxConcurrency = options.maxConcurrency ?? 2;
   const arn = `arn:aws:sqs:local:000000000000:${options.name}`;
 
@@ -143,7 +153,7 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       }
       counts.retried++;
       const backoff = Math.min(retryCapMs, retryBaseMs * 2 ** (m.receives - 1));
-      m.visibleAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+      m.visibleAt = Date.now() + backoff * (1 - LOCAL_QUEUE_DEFAULTS.jitter + Math.random() * 2 * LOCAL_QUEUE_DEFAULTS.jitter);
       queued.push(m);
     }
     if (toDead.length) {

@@ -23,10 +23,17 @@ import type { ClaimOptions, MailJob, MailLead, OutgoingEmail } from '../core/por
 import type { Deps } from './deps.js';
 
 /**
- * How long a claimed send may stay in flight before another worker takes it over. Well above the sender's
- * 30 s timeout, so a live worker is never overtaken; a worker that died mid-send is.
+ * How long a claimed send may stay in flight before another worker takes it over (the lease).
+ *
+ * The timing argument: a live sender holds a claim at most as long as its function may run, 30 s
+ * (`SEND_QUEUE.functionTimeoutSeconds`: Lambda stops it there), so a lease of twice that never overtakes a
+ * live worker. A job that finds a claim it cannot own fails and is retried by its queue; it must not run
+ * out of tries before the lease ends. On AWS the send queue redelivers after 180 s, 10 receives: 27 minutes.
+ * Locally the queue backs off 1, 2, 4 … s, capped at 60 s, 10 receives: at least 194 s even with -20%
+ * jitter. Both exceed the lease plus one retry interval, so a claim left by a sender killed mid-send is
+ * always taken over and its email sent (`test/unit/lease-timing.test.ts` checks these numbers).
  */
-export const SEND_CLAIM_STALE_MS = 5 * 60_000;
+export const SEND_CLAIM_STALE_MS = 60_000;
 
 export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle'>;
 
