@@ -18,6 +18,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { keys } from '../functions/adapters/dynamo/keys.js';
+import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
@@ -151,7 +152,7 @@ export const DUE_CHECK_INTERVAL_MINUTES = 1;
 export const DUE_CHECK_TIMEOUT_SECONDS = 50;
 
 /** How the stream is fed to the consumer: retried, bisected, then dead-lettered (never silently lost). */
-export const STREAM_CONSUMER = { batchSize: 100, retryAttempts: 5, maxBatchingWindowSeconds: 1 } as const;
+export { STREAM_CONSUMER };
 
 /**
  * Everything that can be recreated on any deploy: the HTTP API, one function per route group, their

@@ -1,5 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
@@ -19,6 +21,11 @@ export interface LocalQueueOptions {
   maxConcurrency?: number;
   /** Where a message goes after its last receive (the dead-letter queue). */
   onDeadLetter?: (messages: SQSRecord[]) => void;
+  /**
+   * Keep the queue on disk: an append-only journal of every send, retry, delivery and dead letter,
+   * replayed at start. Without it the queue lives in memory.
+   */
+  journal?: string;
 }
 
 export interface LocalQueue {
@@ -60,8 +67,9 @@ export function minimumRetrySpanMs(o: { maxReceiveCount: number; retryBaseMs: nu
  * same handler gets Lambda-shaped `SQSEvent` batches; a thrown error fails the whole batch, reported
  * `batchItemFailures` fail just those messages; a failed message comes back after an exponential
  * backoff with its receive count raised, and after `maxReceiveCount` receives goes to the dead letters.
- * Delivery is at least once and unordered, as with a standard queue. Messages live in memory: what the
- * local runtime puts here comes from the table stream or the due index, both replayed after a restart.
+ * Delivery is at least once and unordered, as with a standard queue. With a `journal` the queue survives
+ * a restart, kill -9 included: every change is appended (synchronously, before `send` returns, so a
+ * producer that saw its send succeed can move on), and a message in flight at the crash is delivered again.
  */
 export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
   const batchSize = options.batchSize ?? 10;
@@ -71,12 +79,15 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
   const maxConcurrency = options.maxConcurrency ?? 2;
   const arn = `arn:aws:sqs:local:000000000000:${options.name}`;
 
-  let queued: Message[] = [];
-  const dead: SQSRecord[] = [];
+  const journal = options.journal ? openJournal(options.journal) : undefined;
+  let queued: Message[] = journal?.queued ?? [];
+  const deadMessages: Message[] = journal?.dead ?? [];
   const inFlight = new Set<Promise<void>>();
   const counts = { sent: 0, delivered: 0, retried: 0, deadLettered: 0 };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  // Messages restored from the journal are delivered as soon as the consumer runs.
+  if (queued.length) setImmediate(() => pump());
   let idleWaiters: (() => void)[] = [];
 
   const isIdle = () => queued.length === 0 && inFlight.size === 0;
@@ -141,25 +152,28 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
     } catch {
       failedIds = new Set(batch.map((m) => m.id));
     }
-    const toDead: SQSRecord[] = [];
+    const toDead: Message[] = [];
     for (const m of batch) {
       if (!failedIds.has(m.id)) {
         counts.delivered++;
+        journal?.append({ o: 'd', id: m.id });
         continue;
       }
       if (m.receives >= maxReceiveCount) {
-        toDead.push(record(m));
+        toDead.push(m);
+        journal?.append({ o: 'x', id: m.id, receives: m.receives });
         continue;
       }
       counts.retried++;
       const backoff = Math.min(retryCapMs, retryBaseMs * 2 ** (m.receives - 1));
       m.visibleAt = Date.now() + backoff * (1 - LOCAL_QUEUE_DEFAULTS.jitter + Math.random() * 2 * LOCAL_QUEUE_DEFAULTS.jitter);
+      journal?.append({ o: 'r', id: m.id, receives: m.receives, visibleAt: m.visibleAt });
       queued.push(m);
     }
     if (toDead.length) {
       counts.deadLettered += toDead.length;
-      dead.push(...toDead);
-      options.onDeadLetter?.(toDead);
+      deadMessages.push(...toDead);
+      options.onDeadLetter?.(toDead.map(record));
     }
   }
 
@@ -168,7 +182,11 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       if (stopped) throw new Error(`queue ${options.name} is stopped`);
       const now = Date.now();
       const visibleAt = now + (sendOptions.delaySeconds ?? 0) * 1000;
-      for (const body of bodies) queued.push({ id: randomUUID(), body, sentAt: now, receives: 0, visibleAt });
+      for (const body of bodies) {
+        const m = { id: randomUUID(), body, sentAt: now, receives: 0, visibleAt };
+        journal?.append({ o: 's', id: m.id, body, sentAt: now, visibleAt });
+        queued.push(m);
+      }
       counts.sent += bodies.length;
       pump();
     },
@@ -176,11 +194,14 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       if (!idleOptions.ignoreDelayed) return isIdle() ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve));
       while (!stopped && (inFlight.size > 0 || queued.some((m) => m.visibleAt <= Date.now()))) await new Promise((ok) => setTimeout(ok, 10));
     },
-    deadLetters: () => [...dead],
+    deadLetters: () => deadMessages.map(record),
     async redrive() {
-      const messages = dead.splice(0);
+      const messages = deadMessages.splice(0);
       const now = Date.now();
-      for (const r of messages) queued.push({ id: r.messageId, body: r.body, sentAt: now, receives: 0, visibleAt: now });
+      for (const m of messages) {
+        journal?.append({ o: 'v', id: m.id, visibleAt: now });
+        queued.push({ ...m, receives: 0, visibleAt: now });
+      }
       pump();
       return messages.length;
     },
@@ -194,4 +215,54 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
     },
     stats: () => ({ ...counts, inFlight: inFlight.size, queued: queued.length }),
   };
+}
+
+type JournalEntry =
+  | { o: 's'; id: string; body: string; sentAt: number; visibleAt: number }
+  | { o: 'r'; id: string; receives: number; visibleAt: number }
+  | { o: 'd'; id: string }
+  | { o: 'x'; id: string; receives: number }
+  | { o: 'v'; id: string; visibleAt: number };
+
+/**
+ * Replay a queue's journal into its queued and dead messages, rewrite it compacted (write, then rename: a
+ * crash leaves the old or the new file, never half of one), and keep appending to it. A last line cut by
+ * a crash is ignored: its change had not been acknowledged to anyone.
+ */
+function openJournal(path: string): { queued: Message[]; dead: Message[]; append(entry: JournalEntry): void } {
+  const live = new Map<string, Message & { dead?: boolean }>();
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    let e: JournalEntry;
+    try {
+      e = JSON.parse(line) as JournalEntry;
+    } catch {
+      continue;
+    }
+    const m = live.get(e.id);
+    if (e.o === 's') live.set(e.id, { id: e.id, body: e.body, sentAt: e.sentAt, receives: 0, visibleAt: e.visibleAt });
+    else if (!m) continue;
+    else if (e.o === 'r') Object.assign(m, { receives: e.receives, visibleAt: e.visibleAt });
+    else if (e.o === 'd') live.delete(e.id);
+    else if (e.o === 'x') Object.assign(m, { receives: e.receives, dead: true });
+    else if (e.o === 'v') Object.assign(m, { receives: 0, visibleAt: e.visibleAt, dead: false });
+  }
+  const queued: Message[] = [];
+  const dead: Message[] = [];
+  const compacted: string[] = [];
+  for (const { dead: isDead, ...m } of live.values()) {
+    compacted.push(JSON.stringify({ o: 's', id: m.id, body: m.body, sentAt: m.sentAt, visibleAt: m.visibleAt }));
+    if (isDead) {
+      dead.push(m);
+      compacted.push(JSON.stringify({ o: 'x', id: m.id, receives: m.receives }));
+    } else {
+      // Waiting, or in flight when the process died: delivered again (at least once) once visible.
+      queued.push(m);
+      if (m.receives) compacted.push(JSON.stringify({ o: 'r', id: m.id, receives: m.receives, visibleAt: m.visibleAt }));
+    }
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, compacted.length ? `${compacted.join('\n')}\n` : '');
+  renameSync(`${path}.tmp`, path);
+  return { queued, dead, append: (entry) => appendFileSync(path, `${JSON.stringify(entry)}\n`) };
 }

@@ -32,7 +32,8 @@ import { demoFile, isDemoPath } from './demo-files.js';
 import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
 import { startLocalQueue, type LocalQueue } from './queue.js';
 import { startLocalSes, type LocalSes } from './ses.js';
-import { localStreamsClient, startStreamPoller } from './stream-poller.js';
+import { localStreamsClient, startStreamPoller, type StreamPoller } from './stream-poller.js';
+import { join } from 'node:path';
 
 /** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
 const MAX_RAW_BODY = 1024 * 1024;
@@ -88,6 +89,8 @@ export interface RunningFunnel {
   mailQueue: LocalQueue;
   /** The webhook sender's queue (SQS on AWS). */
   webhookQueue: LocalQueue;
+  /** The table stream's consumer (the event source mapping on AWS): its dead letters can be redriven. */
+  streamPoller: StreamPoller;
   /** Signing secrets of the webhook endpoints, by `site/endpoint`. */
   webhookSecrets: Record<string, string>;
   /** What the demo receiver (`/demo/webhooks/<name>`) got, and the inspector page at `/webhooks`. */
@@ -131,6 +134,9 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   const routeKeys = ROUTES.map((r) => r.routeKey);
   const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
   let url = '';
+  let adminKey = '';
+  /** Every local queue and the stream's dead letters, by name, in one shape for the admin routes. */
+  let localQueues: () => Record<string, { stats(): object; deadLetters(): { id: string; receives: string; body: string }[]; redrive(): Promise<number> }> = () => ({});
   let ses: LocalSes | undefined;
   let mailQueue: LocalQueue | undefined;
   let webhookQueue: LocalQueue | undefined;
@@ -155,6 +161,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (inspector?.handles(method, path)) return inspector.handle(req, res, await readBody(req));
+    if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);
     if (isDemoPath(path)) return serveDemo(path, res);
 
     if (method === 'OPTIONS') return preflight(req, res, path);
@@ -178,6 +185,25 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       return writeResult(res, unavailable());
     }
     writeResult(res, group === 'mail' ? framedByMailViewer(result as never) : (result as never));
+  }
+
+  /**
+   * `npm run queues`: the local queues and the stream's dead letters, listed and redriven. The SQS console
+   * and `aws sqs start-message-move-task` do this on AWS. Local only, and only with the dev API key.
+   */
+  async function queuesAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string) {
+    const send = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.headers.authorization !== `Bearer ${adminKey}`) return send(401, { error: { code: 'unauthorized', message: 'The dev API key is required' } });
+    const all = localQueues();
+    if (method === 'GET' && path === '/local/queues') {
+      return send(200, {
+        queues: Object.entries(all).map(([name, q]) => ({ name, ...q.stats(), deadLetters: q.deadLetters().map((d) => ({ id: d.id, receives: d.receives, body: d.body })) })),
+      });
+    }
+    const name = decodeURIComponent(path.split('/')[3] ?? '');
+    const queue = all[name];
+    if (method === 'POST' && queue && path === `/local/queues/${encodeURIComponent(name)}/redrive`) return send(200, { name, redriven: await queue.redrive() });
+    return send(404, { error: { code: 'not_found', message: `No queue "${name}". Queues: ${Object.keys(all).join(', ')}` } });
   }
 
   /**
@@ -245,7 +271,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     for (const site of config.sites) for (const e of site.webhooks ?? []) webhookSecrets[`${site.id}/${e.id}`] ??= newWebhookSecret();
     inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps });
     const deadLetters: unknown[] = [];
+    // With a data folder (npm start), queues, stream checkpoints and stream dead letters live beside the
+    // database, so a restart (kill -9 included) loses nothing and re-reads nothing it had handled.
+    const journalOf = (name: string) => (options.dataDir ? { journal: join(options.dataDir, `queue-${name}.jsonl`) } : {});
     webhookQueue = startLocalQueue({
+      ...journalOf('funnel-webhooks'),
       name: 'funnel-webhooks',
       handler: makeDeliverWebhooksHandler(getDeps),
       batchSize: 10,
@@ -266,6 +296,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     ses = await startLocalSes({ port: options.sesPort ?? 0 });
     // The sender runs behind a queue with SQS's semantics: batches, retries with backoff, a dead-letter list.
     mailQueue = startLocalQueue({
+      ...journalOf('funnel-send'),
       name: 'funnel-send',
       handler: makeSendEmailHandler(getDeps),
       batchSize: 10,
@@ -295,11 +326,23 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
     // The table stream feeds the same consumer Lambda runs, the way an event source mapping would.
     const poller = await startStreamPoller({
+      ...(options.dataDir && { checkpointFile: join(options.dataDir, 'stream-checkpoints.json'), deadLetterFile: join(options.dataDir, 'stream-dead-letters.json') }),
       dynamo: client,
       streams: localStreamsClient(dynamoEndpoint),
       tableName,
       handler: makeLeadActivityHandler(getDeps),
       onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
+    });
+    adminKey = apiKey;
+    const sqs = (q: LocalQueue) => ({ stats: () => q.stats(), redrive: () => q.redrive(), deadLetters: () => q.deadLetters().map((r) => ({ id: r.messageId, receives: r.attributes.ApproximateReceiveCount, body: r.body })) });
+    localQueues = () => ({
+      'funnel-send': sqs(queue),
+      'funnel-webhooks': sqs(hooks),
+      'lead-activity-stream': {
+        stats: () => ({ deadLettered: poller.deadLetters().length }),
+        redrive: () => poller.redrive(),
+        deadLetters: () => poller.deadLetters().map((r) => ({ id: r.eventID ?? '', receives: 'all', body: JSON.stringify(r.dynamodb?.Keys ?? {}) })),
+      },
     });
     const dueChecks = makeDueChecksHandler(getDeps);
     const dueInterval = options.dueCheckIntervalMs ?? 60_000;
@@ -332,6 +375,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       ses,
       mailQueue: queue,
       webhookQueue: hooks,
+      streamPoller: poller,
       webhookSecrets,
       inspector,
       stop: () =>

@@ -8,7 +8,9 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
@@ -20,16 +22,27 @@ export interface StreamPollerOptions {
   handler: StreamHandler;
   /** Records per invocation, as the event source mapping's BatchSize. */
   batchSize?: number;
-  /** Attempts per batch before it goes to the dead-letter hook, as MaximumRetryAttempts + 1. */
+  /** Attempts per batch before it goes to the dead-letter hook, as MaximumRetryAttempts + 1. @default as on AWS */
   maxAttempts?: number;
   pollIntervalMs?: number;
   /** Where a batch goes after its last attempt (the event source mapping's on-failure destination). */
   onDeadLetter?: (records: DynamoDBRecord[], error: unknown) => void;
+  /**
+   * Remember, per shard, the last record handled, and resume after it on the next start (as Lambda's event
+   * source mapping does), instead of re-reading the stream from its oldest record.
+   */
+  checkpointFile?: string;
+  /** Keep dead-lettered records on disk, for `deadLetters()` and `redrive()` after a restart. */
+  deadLetterFile?: string;
 }
 
 export interface StreamPoller {
   /** Resolves once every record written so far has been handled (or dead-lettered). */
   idle(): Promise<void>;
+  /** Records that failed every attempt: kept whole (unlike Lambda's on-failure destination), so they can be redriven. */
+  deadLetters(): DynamoDBRecord[];
+  /** Hand every dead letter to the handler again (once each); those that fail again stay. Returns how many succeeded. */
+  redrive(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -38,13 +51,26 @@ export interface StreamPoller {
  * order per shard, in batches, retrying a failed batch (from the first failed item when the handler
  * reports batch item failures), then handing it to a dead-letter hook so the shard moves on.
  *
- * It starts at TRIM_HORIZON: after a restart the last 24 hours are handled again, which is safe because
- * every consumer is idempotent, and nothing written while the runtime was down is lost.
+ * With a checkpoint file it resumes each shard after the last record it handled (records written while
+ * the runtime was down are read then, so nothing is lost); a shard it has no checkpoint for, or whose
+ * checkpoint has been trimmed away, is read from TRIM_HORIZON (safe: every consumer is idempotent). A
+ * failed batch is retried as Lambda retries it (bisected on errors), then dead-lettered whole.
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const { dynamo, streams, tableName, handler } = options;
   const batchSize = options.batchSize ?? 100;
-  const maxAttempts = options.maxAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? STREAM_CONSUMER.retryAttempts + 1;
+  const checkpoints: Record<string, string> = options.checkpointFile && existsSync(options.checkpointFile) ? readJson(options.checkpointFile) : {};
+  const dead: DynamoDBRecord[] = options.deadLetterFile && existsSync(options.deadLetterFile) ? readJson(options.deadLetterFile) : [];
+  const saveCheckpoint = (shardId: string, sequenceNumber: string) => {
+    checkpoints[shardId] = sequenceNumber;
+    if (options.checkpointFile) writeJson(options.checkpointFile, checkpoints);
+  };
+  const deadLetter = (records: DynamoDBRecord[], error: unknown) => {
+    dead.push(...records);
+    if (options.deadLetterFile) writeJson(options.deadLetterFile, dead);
+    options.onDeadLetter?.(records, error);
+  };
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
   const streamArn = Table?.LatestStreamArn;
@@ -65,27 +91,51 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (iterators.has(id) || finished.has(id)) continue;
         // A child shard starts only after its parent is read to the end, to keep per-item order.
         if (shard.ParentShardId && iterators.has(shard.ParentShardId)) continue;
-        const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: id, ShardIteratorType: 'TRIM_HORIZON' }));
-        iterators.set(id, ShardIterator);
+        iterators.set(id, await iteratorFor(id));
       }
       ExclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
     } while (ExclusiveStartShardId);
   }
 
-  async function deliver(records: StreamRecord[]) {
-    let remaining = records.map(toLambdaRecord(streamArn!));
-    for (let attempt = 1; remaining.length; attempt++) {
+  /** After the checkpoint when there is one still in the stream, else from the oldest record. */
+  async function iteratorFor(shardId: string): Promise<string | undefined> {
+    const after = checkpoints[shardId];
+    if (after) {
+      try {
+        return (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }))).ShardIterator;
+      } catch {
+        // Trimmed (older than the stream's 24 hours) or otherwise gone: read what is left.
+      }
+    }
+    return (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+  }
+
+  /**
+   * Hand records to the handler as Lambda does: retry from the first failed record when it reports batch
+   * item failures; on a thrown error split the batch in two and retry each half (bisecting does not use up
+   * attempts); after the last attempt, dead-letter what is left.
+   */
+  async function deliver(lambdaRecords: DynamoDBRecord[], attempt = 1): Promise<void> {
+    let remaining = lambdaRecords;
+    for (; remaining.length; attempt++) {
       try {
         const response = await handler({ Records: remaining });
         const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
         if (!failed) return;
-        // As with ReportBatchItemFailures: retry from the first failed record on.
         const from = remaining.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
-        if (attempt >= maxAttempts) return options.onDeadLetter?.(remaining.slice(Math.max(0, from)), new Error('batch item failure'));
+        if (attempt >= maxAttempts) return deadLetter(remaining.slice(Math.max(0, from)), new Error('batch item failure'));
         remaining = remaining.slice(Math.max(0, from));
       } catch (error) {
-        if (attempt >= maxAttempts) return options.onDeadLetter?.(remaining, error);
+        if (error instanceof Stopping) throw error;
+        if (remaining.length > 1) {
+          const half = Math.ceil(remaining.length / 2);
+          await deliver(remaining.slice(0, half), attempt);
+          return deliver(remaining.slice(half), attempt);
+        }
+        if (attempt >= maxAttempts) return deadLetter(remaining, error);
       }
+      // Stopping: leave the batch unhandled and the checkpoint before it, for the next start.
+      if (stopped) throw new Stopping();
       await sleep(Math.min(2000, 50 * 2 ** attempt));
     }
   }
@@ -113,7 +163,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       pending.push(...(page.Records ?? []));
       while (pending.length) {
         sawRecords = true;
-        await deliver(pending.splice(0, batchSize));
+        const batch = pending.splice(0, batchSize);
+        await deliver(batch.map(toLambdaRecord(streamArn!)));
+        // Handled or dead-lettered: either way the shard moves on, and a restart resumes after it.
+        const last = batch.at(-1)?.dynamodb?.SequenceNumber;
+        if (last) saveCheckpoint(shardId, last);
       }
     }
     return sawRecords;
@@ -125,7 +179,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       try {
         sawRecords = await pollOnce();
       } catch (error) {
-        if (!stopped) console.error(JSON.stringify({ level: 'ERROR', message: 'stream poller', error: (error as Error).message }));
+        if (!stopped && !(error instanceof Stopping)) console.error(JSON.stringify({ level: 'ERROR', message: 'stream poller', error: (error as Error).message }));
       }
       if (!sawRecords) {
         const waiting = lastIdleCheck;
@@ -144,12 +198,38 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         const check = () => (++passes >= 2 ? resolve() : lastIdleCheck.push(check));
         lastIdleCheck.push(check);
       }),
+    deadLetters: () => [...dead],
+    redrive: async () => {
+      const records = dead.splice(0);
+      let redriven = 0;
+      for (const record of records) {
+        try {
+          const response = await handler({ Records: [record] });
+          if (response?.batchItemFailures?.length) throw new Error('batch item failure');
+          redriven++;
+        } catch {
+          dead.push(record);
+        }
+      }
+      if (options.deadLetterFile) writeJson(options.deadLetterFile, dead);
+      return redriven;
+    },
     stop: async () => {
       stopped = true;
       lastIdleCheck.forEach((r) => r());
       await loop;
     },
   };
+}
+
+/** The poller was stopped while a batch was still failing: it is handed over to the next start. */
+class Stopping extends Error {}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+/** Write, then rename: a crash leaves the old file or the new one. */
+function writeJson(file: string, value: unknown) {
+  writeFileSync(`${file}.tmp`, JSON.stringify(value));
+  renameSync(`${file}.tmp`, file);
 }
 
 /** A DynamoDB Streams API record in the shape Lambda hands to a function. */

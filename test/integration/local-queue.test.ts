@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { startLocalQueue, type SqsHandler } from '../../local/queue.js';
@@ -141,4 +144,40 @@ describe('Local runtime: SQS stand-in (queue + event source mapping)', () => {
     await expect(queue.send(['x'])).rejects.toThrow(/stopped/);
     expect(r.batches).toHaveLength(0);
   });
+
+  it('with a journal, survives a crash: what was waiting or in flight is delivered again, what was done is not, dead letters stay', async () => {
+    // Prepare: a consumer that dies (never returns) on "b"; "a" is done; "dead" fails for good
+    const journal = join(mkdtempSync(join(tmpdir(), 'queue-')), 'q.jsonl');
+    const first = recorder(async (event) => {
+      if (event.Records.some((r) => r.body === 'b')) await new Promise(() => undefined);
+      if (event.Records.some((r) => r.body === 'dead')) throw new Error('refused');
+    });
+    const crashed = startLocalQueue({ name: 'q', handler: first.handler, batchSize: 1, maxConcurrency: 1, maxReceiveCount: 1, journal });
+    await crashed.send(['a']);
+    await crashed.send(['dead']);
+    await crashed.idle();
+    await crashed.send(['b', 'c']);
+    await new Promise((r) => setTimeout(r, 50)); // "b" is in flight, "c" waits behind it: then the process dies
+    // Act: a new process opens the same journal
+    const second = recorder();
+    const restarted = startLocalQueue({ name: 'q', handler: second.handler, batchSize: 10, maxConcurrency: 1, journal });
+    await new Promise((r) => setTimeout(r, 20));
+    await restarted.idle();
+    // Assess
+    expect(second.batches.flatMap((b) => b.bodies).sort()).toEqual(['b', 'c']);
+    expect(restarted.deadLetters().map((d) => d.body)).toEqual(['dead']);
+    expect(await restarted.redrive()).toBe(1);
+    await restarted.idle();
+    expect(second.batches.flatMap((b) => b.bodies)).toContain('dead');
+    await restarted.stop();
+    // A third start finds nothing left to do
+    const third = recorder();
+    const again = startLocalQueue({ name: 'q', handler: third.handler, journal });
+    await new Promise((r) => setTimeout(r, 20));
+    await again.idle();
+    expect(third.batches).toEqual([]);
+    expect(again.deadLetters()).toEqual([]);
+    await again.stop();
+  });
 });
+

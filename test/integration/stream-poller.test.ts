@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,4 +67,65 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
     await poller!.idle();
     expect(attempts).toEqual([[0, 1, 2], [1, 2]]);
   });
+
+  it('retries as Lambda does by default (5 retries, 6 attempts) and bisects a failing batch down to its poison record', async () => {
+    // Prepare: three records in one batch, the middle one poison
+    const table = await freshTable();
+    const put = (n: number) => table.doc.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'P', SK: `S#${n}`, n } }));
+    for (let i = 0; i < 3; i++) await put(i);
+    const handled: number[] = [];
+    let poisonTries = 0;
+    // Act
+    poller = await startStreamPoller({
+      dynamo: table.client,
+      streams: localStreamsClient(table.endpoint),
+      tableName: table.tableName,
+      pollIntervalMs: 20,
+      handler: async (event) => {
+        if (numbers(event.Records).includes(1)) {
+          if (event.Records.length === 1) poisonTries++;
+          throw new Error('poison');
+        }
+        handled.push(...numbers(event.Records));
+      },
+    });
+    await poller.idle();
+    // Assess: the good records went through, the poison one was tried 6 times alone, then dead-lettered whole
+    expect(handled.sort()).toEqual([0, 2]);
+    expect(poisonTries).toBe(6);
+    expect(numbers(poller.deadLetters())).toEqual([1]);
+  }, 30_000);
+
+  it('resumes after its checkpoint on the next start (not from the oldest record), and keeps dead letters for a redrive', async () => {
+    // Prepare: a poller with a checkpoint and a dead-letter file handles 0–2, 1 fails for good
+    const table = await freshTable();
+    const dir = mkdtempSync(join(tmpdir(), 'poller-'));
+    const files = { checkpointFile: join(dir, 'checkpoints.json'), deadLetterFile: join(dir, 'dead.json') };
+    const put = (n: number) => table.doc.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'P', SK: `S#${n}`, n } }));
+    const start = (handler: StreamHandler) => startStreamPoller({ dynamo: table.client, streams: localStreamsClient(table.endpoint), tableName: table.tableName, handler, maxAttempts: 2, pollIntervalMs: 20, batchSize: 1, ...files });
+    let broken = true;
+    const seen: number[] = [];
+    const handler: StreamHandler = async (event) => {
+      if (broken && numbers(event.Records).includes(1)) throw new Error('not yet');
+      seen.push(...numbers(event.Records));
+    };
+    for (let i = 0; i < 3; i++) await put(i);
+    poller = await start(handler);
+    await poller.idle();
+    await poller.stop();
+    // Act: written while "down", then a new start; then the cause is fixed and the dead letter redriven
+    await put(3);
+    await put(4);
+    seen.length = 0;
+    poller = await start(handler);
+    await poller.idle();
+    // Assess
+    expect(seen).toEqual([3, 4]);
+    expect(numbers(poller.deadLetters())).toEqual([1]);
+    broken = false;
+    expect(await poller.redrive()).toBe(1);
+    expect(seen).toEqual([3, 4, 1]);
+    expect(poller.deadLetters()).toEqual([]);
+  }, 30_000);
 });
+
