@@ -43,7 +43,11 @@ export interface SpamRecord {
   submissionId: string;
   reason: 'honeypot' | 'too-fast';
   at: string;
-  fields: Record<string, string>;
+  /**
+   * The length of each field sent, not its value: a bot's submission often carries a real person's
+   * address, name and company, and spam is kept 30 days, beyond the reach of that person's erasure.
+   */
+  fieldLengths: Record<string, number>;
   userAgent?: string;
 }
 

@@ -78,7 +78,8 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   const spam = spamReason(form, body, now);
   if (spam) {
     await count();
-    await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fields: body.fields, ...(input.userAgent && { userAgent: input.userAgent }) });
+    const fieldLengths = Object.fromEntries(Object.entries(body.fields).map(([name, value]) => [name, String(value).length]));
+    await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fieldLengths, ...(input.userAgent && { userAgent: input.userAgent }) });
     // Indistinguishable from a real answer, token included (its events will find no lead).
     return withToken({ status: 201, leadId: deps.ids.newId(), ...reply });
   }

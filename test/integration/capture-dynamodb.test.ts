@@ -163,7 +163,10 @@ describe('Integration: capture against DynamoDB Local', () => {
     await submitForm(deps, input(aSubmission().withEmail(email).with('hp', 'buy now').build()));
     expect(await leads.findByEmail('demo', emailKey(email))).toBeUndefined();
     const spam = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'SITE#demo#SPAM#2026-11-22' } }));
-    expect(spam.Items?.find((i) => i.fields.email === email)).toMatchObject({ reason: 'honeypot', expiresAt: expect.any(Number) });
+    const record = spam.Items?.find((i) => i.fieldLengths?.email === email.length);
+    expect(record).toMatchObject({ reason: 'honeypot', expiresAt: expect.any(Number), fieldLengths: { email: email.length, firstName: 4, company: 4 } });
+    // No personal data in clear (a bot's submission often carries a real person's details): not the address, not the names.
+    expect(JSON.stringify(spam.Items)).not.toMatch(new RegExp(`${email}|Jane|Acme|${emailKey(email)}`));
 
     const human = await submitForm(deps, input(aSubmission().withEmail(`human-${Date.now()}@acme.com`).build()));
     const lead = await leads.findById(human.body.leadId);
