@@ -1,31 +1,12 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamo.js';
-import { isAlive, LOCK_FILE, type LocalInstance } from '../../local/instance.js';
+import { isAlive } from '../../local/instance.js';
+import { npmStart, within as until } from '../support/npm-start.js';
 import { main as queuesCli } from '../../scripts/queues.js';
 import { aSubmission } from '../support/builders.js';
-
-/** `npm start` as a user runs it, in its own process group (as a terminal would), up and serving. */
-async function npmStart(env: Record<string, string>) {
-  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, stdio: 'pipe', detached: true }) as ChildProcessWithoutNullStreams;
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-  for (const deadline = Date.now() + 60_000; !out.includes('Ctrl-C stops everything'); await new Promise((r) => setTimeout(r, 100))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${out}`);
-  }
-  const lock = JSON.parse(readFileSync(join(env.FUNNEL_DATA_DIR!, LOCK_FILE), 'utf8')) as LocalInstance;
-  return { child, lock, out: () => out, exited };
-}
-
-const until = async (ms: number, check: () => Promise<boolean> | boolean) => {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) if (await check()) return true;
-  return check();
-};
 
 describe('A crash in the middle of a burst, then a restart', () => {
   it('every submission that got a 2xx gets its delivery email exactly once; Ctrl-C mid-burst dead-letters nothing', { timeout: 300_000 }, async () => {
@@ -48,7 +29,7 @@ describe('A crash in the middle of a burst, then a restart', () => {
     };
 
     // Act 1: a burst, and kill -9 of the funnel while it is in flight
-    const first = await npmStart(env);
+    const first = await npmStart(env, { detached: true });
     const burst = Array.from({ length: 60 }, (_, i) => submit(i));
     await until(30_000, () => answered >= 15);
     process.kill(first.lock.pid, 'SIGKILL');
@@ -58,7 +39,7 @@ describe('A crash in the middle of a burst, then a restart', () => {
     expect(accepted.length).toBeGreaterThan(0);
 
     // Act 2: restart; the queues and the stream resume, a claim the dead sender left is taken over after its lease
-    const second = await npmStart(env);
+    const second = await npmStart(env, { detached: true });
     const deliveries = async (email: string) => {
       const res = await fetch(`${url}/v1/leads?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${env.FUNNEL_API_KEY}` } });
       if (!res.ok) return -1;

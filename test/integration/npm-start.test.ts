@@ -1,33 +1,13 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { npmStart, within } from '../support/npm-start.js';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamo.js';
-import { isAlive, LOCK_FILE, type LocalInstance } from '../../local/instance.js';
+import { isAlive, LOCK_FILE } from '../../local/instance.js';
 import { aSubmission } from '../support/builders.js';
-
-/**
- * Run `npm start` exactly as a user does (npm, its script, Node 24 from the `node` package), and wait until
- * it prints that it is running. `pid` is npm's: what a process manager, an IDE's stop button or CI signals.
- */
-async function npmStart(env: Record<string, string>) {
-  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('Ctrl-C stops everything')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const dynamo = /DynamoDB Local\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '';
-  const apiKey = /Dev API key\s+(\S+)/.exec(out)?.[1] ?? '';
-  const lock = JSON.parse(readFileSync(join(env.FUNNEL_DATA_DIR!, LOCK_FILE), 'utf8')) as LocalInstance;
-  return { child, npmPid: child.pid!, funnelPid: lock.pid, lock, out: () => out, exited, dynamo, apiKey };
-}
 
 const portOpen = (url: string) =>
   new Promise<boolean>((ok) => {
@@ -36,12 +16,6 @@ const portOpen = (url: string) =>
     socket.on('connect', () => (socket.destroy(), ok(true)));
     socket.on('error', () => ok(false));
   });
-
-/** Waits until `check` holds, at most `ms`. */
-async function within(ms: number, check: () => boolean | Promise<boolean>): Promise<boolean> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await check()) return true;
-  return check();
-}
 
 /** Every address something listens on at this TCP port (Linux: /proc/net/tcp and tcp6), in their hex form. */
 function listenAddresses(port: number): string[] {
