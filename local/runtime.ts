@@ -193,7 +193,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
    */
   async function queuesAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string) {
     const send = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.headers.authorization !== `Bearer ${adminKey}`) return send(401, { error: { code: 'unauthorized', message: 'The dev API key is required' } });
+    if (!adminKey || req.headers.authorization !== `Bearer ${adminKey}`) return send(401, { error: { code: 'unauthorized', message: 'The dev API key is required' } });
     const all = localQueues();
     if (method === 'GET' && path === '/local/queues') {
       return send(200, {
