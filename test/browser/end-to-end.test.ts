@@ -75,7 +75,9 @@ describe('End to end: the demo blog on the local runtime', () => {
   });
 
   it('the README walkthrough: the delivery email in the mail viewer, its unsubscribe link clicked there, works', { timeout: BROWSER_TIMEOUT_MS }, async () => {
-    // Prepare: a consented download, its delivery email in the SES emulator
+    // Prepare: a consented download, its delivery email in the SES emulator. The emulator's store is one per
+    // process, shared with the other test files this worker ran: empty it, so the viewer lists this email only.
+    await funnel.ses.clear();
     const email = 'viewer.reader@acme.com';
     const submitted = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
       method: 'POST',
@@ -88,9 +90,15 @@ describe('End to end: the demo blog on the local runtime', () => {
     const { page, errors } = await openPage(browser, funnel.ses.viewerUrl);
 
     // Act: open the email's HTML view, click Unsubscribe inside it, confirm on the page that opens there
-    await page.locator(`button[onclick="toggle('${sent.messageId}-html')"]`).click();
     const mail = page.frameLocator(`iframe[id="${sent.messageId}-html-iframe"]`);
-    await mail.getByRole('link', { name: 'Unsubscribe' }).click();
+    const unsubscribeLink = mail.getByRole('link', { name: 'Unsubscribe' });
+    // The viewer writes each email into its frame as it renders the list; reload once if it was not there yet.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await page.locator(`button[onclick="toggle('${sent.messageId}-html')"]`).click();
+      if (await unsubscribeLink.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+      await page.reload({ waitUntil: 'load' });
+    }
+    await unsubscribeLink.click();
     await mail.getByRole('button', { name: 'Unsubscribe' }).click();
     await mail.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
 
