@@ -114,8 +114,9 @@ export const TABLE_ACTIONS = {
   // Confirm and unsubscribe links: find the lead by id (GSI1), read its partition, record the opt-in or the unsubscribe.
   mailTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   mailIndex: ['dynamodb:Query'],
-  // The sender: reads the lead's partition, claims and marks sends, moves enrolments, schedules steps.
-  sendEmail: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // The sender: reads the lead's partition, claims and marks sends, moves enrolments, schedules steps, and
+  // checks the lead is still there before an email leaves (GetItem).
+  sendEmail: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
   // SES events: suppression and soft-bounce count on the lead, timeline entries, engagement events.
   mailEvents: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // The webhook sender: reads pending deliveries and endpoint state, logs tries, schedules retries.
@@ -140,6 +141,19 @@ export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as c
  * Deleting a due check (one that ran, or one a re-score replaced): DeleteItem, but only on `DUE#…`
  * partition keys, so a bug in a re-scorer cannot delete a lead.
  */
+/**
+ * Sweeping what a raced erasure left (`ProspectStore.sweepIfErased`): the writers that are not guarded by
+ * the lead item (the sender, the stream consumer) may delete a lead's partition and what points at it,
+ * and nothing else.
+ */
+export const SWEEP_LEADING_KEYS = ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*'];
+export const sweepErasedStatement = (tableArn: string) =>
+  new iam.PolicyStatement({
+    actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+    resources: [tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': SWEEP_LEADING_KEYS } },
+  });
+
 export const deleteDueChecksStatement = (tableArn: string) =>
   new iam.PolicyStatement({
     actions: ['dynamodb:DeleteItem'],
@@ -240,7 +254,7 @@ export class StatelessStack extends Stack {
     // The lead-activity consumer: every submission inserted re-scores its lead.
     this.leadActivity = fn('LeadActivity', props.entries.leadActivity, tableEnv);
     this.leadActivity.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadActivity], resources: [table.tableArn] }));
-    this.leadActivity.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
+    this.leadActivity.addToRolePolicy(sweepErasedStatement(table.tableArn));
     this.leadActivityDlq = new sqs.Queue(this, 'LeadActivityDlq', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -311,7 +325,7 @@ export class StatelessStack extends Stack {
     );
     props.visitorTokenSecret.grantRead(this.sendEmail);
     this.sendEmail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.sendEmail], resources: [table.tableArn] }));
-    this.sendEmail.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
+    this.sendEmail.addToRolePolicy(sweepErasedStatement(table.tableArn));
     if (props.mail.identityArn) {
       this.sendEmail.addToRolePolicy(
         new iam.PolicyStatement({

@@ -169,6 +169,18 @@ export class InMemoryProspectStore implements ProspectStore {
     if (!lead) return false;
     const history = [...this.repo.submissions.values()].filter((s) => s.partition === partition).flatMap((s) => (s.entry.consent ? [s.entry.consent] : []));
     this.repo.leads.delete(partition);
+    await this.clear(ref);
+    this.erased.push(anonymisedAudit(lead.leadId as string, at, history));
+    return true;
+  }
+  async sweepIfErased(ref: LeadRef): Promise<'present' | 'swept'> {
+    if (this.repo.leads.has(`${ref.siteId}#${ref.emailKey}`)) return 'present';
+    await this.clear(ref);
+    return 'swept';
+  }
+  /** Everything of a lead but the lead itself, and what points at it. */
+  private async clear(ref: LeadRef): Promise<void> {
+    const partition = `${ref.siteId}#${ref.emailKey}`;
     this.repo.stageChanges.delete(partition);
     for (const m of [this.repo.submissions, this.repo.events, this.nurture.enrolments, this.nurture.sends, this.nurture.optIns, this.nurture.logs, this.nurture.engagements] as Map<string, { partition: string }>[]) {
       for (const [k, v] of m) if (v.partition === partition) m.delete(k);
@@ -176,7 +188,5 @@ export class InMemoryProspectStore implements ProspectStore {
     for (const d of await this.webhooks.forLead(ref)) this.webhooks.deliveries.delete(d.deliveryId);
     for (const [k, c] of this.repo.due.checks) if (c.siteId === ref.siteId && c.emailKey === ref.emailKey) this.repo.due.checks.delete(k);
     for (const [k, e] of this.entries) if (e.siteId === ref.siteId && e.emailKey === ref.emailKey) this.entries.delete(k);
-    this.erased.push(anonymisedAudit(lead.leadId as string, at, history));
-    return true;
   }
 }

@@ -411,4 +411,9 @@ export interface ProspectStore {
   exportLead(ref: LeadRef): Promise<Record<string, unknown[]>>;
   /** Delete everything held on the lead and keep only an anonymised consent audit entry. Returns false when there was no lead. */
   eraseLead(ref: LeadRef, at: string): Promise<boolean>;
+  /**
+   * For a writer that may have raced an erasure (its writes are not guarded by the lead item): if the lead
+   * is gone, delete whatever is left of it. 'present' when the lead exists (nothing is done).
+   */
+  sweepIfErased(ref: LeadRef): Promise<'present' | 'swept'>;
 }

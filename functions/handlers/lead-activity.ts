@@ -39,6 +39,8 @@ export const makeLeadActivityHandler =
           // A stage reached is numbered into the pull API's index before its webhooks go out.
           if (trigger.kind === 'stage') await indexQualification(deps(), ref, trigger.change.to, trigger.change.at);
           await raiseWebhooks(deps(), ref, trigger);
+          // Index entries and deliveries are not guarded by the lead item: an erasure that raced them is completed here.
+          await deps().prospects.sweepIfErased(ref);
         } catch (error) {
           deps().log.error('raising webhooks failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
           return failFrom(sequenceNumber, jobs, deps);
@@ -46,7 +48,8 @@ export const makeLeadActivityHandler =
       }
       if (!keys.isActivity(sk) || rescored.has(pk)) continue;
       try {
-        await rescoreLead(deps(), ref);
+        // No lead to score: erased, maybe after this item was written. What it left behind is swept.
+        if (!(await rescoreLead(deps(), ref))) await deps().prospects.sweepIfErased(ref);
         rescored.add(pk);
       } catch (error) {
         deps().log.error('rescore failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });

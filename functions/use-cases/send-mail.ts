@@ -35,7 +35,7 @@ import type { Deps } from './deps.js';
  */
 export const SEND_CLAIM_STALE_MS = 60_000;
 
-export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle'>;
+export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects'>;
 
 /** What handling one job did, for logs and tests. */
 export interface MailJobResult {
@@ -62,12 +62,25 @@ export async function handleMailJob(deps: MailDeps, job: MailJob): Promise<MailJ
   const lead = await deps.nurture.load(job);
   if (!lead) return { sent: [], note: 'no such lead (erased?)' };
   const ctx: SendContext = { deps, site, siteEmail: site.email, lead };
-  if (job.type === 'step') return onStepDue(ctx, job.sequenceId);
+  let result: MailJobResult;
+  try {
+    result = await run(ctx, job);
+  } catch (error) {
+    if (error instanceof LeadErasedError) return { sent: [], note: 'the lead was erased: nothing sent' };
+    throw error;
+  }
+  // An erasure may have raced this job between its read of the lead and its writes (claims, enrolments,
+  // scheduled steps are not guarded by the lead item): if the lead is gone now, nothing of it may stay.
+  if ((await deps.prospects.sweepIfErased(lead)) === 'swept') return { sent: result.sent, note: 'the lead was erased meanwhile: what this job wrote is gone' };
+  return result;
+}
 
-  const submission = lead.submissions.find((s) => s.submissionId === job.submissionId);
-  const form = submission && site.forms.find((f) => f.id === submission.formId);
+async function run(ctx: SendContext, job: MailJob): Promise<MailJobResult> {
+  if (job.type === 'step') return onStepDue(ctx, job.sequenceId);
+  const submission = ctx.lead.submissions.find((s) => s.submissionId === job.submissionId);
+  const form = submission && ctx.site.forms.find((f) => f.id === submission.formId);
   if (!submission || !form) return { sent: [], note: 'no such submission' };
-  if (job.type === 'submitted' && form.doubleOptIn && !confirmedFor(lead, form.id)) return sendConfirmation(ctx, form, submission);
+  if (job.type === 'submitted' && form.doubleOptIn && !confirmedFor(ctx.lead, form.id)) return sendConfirmation(ctx, form, submission);
   return deliver(ctx, form, submission);
 }
 
@@ -225,8 +238,12 @@ async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: Cl
   let messageId: string;
   try {
     await deps.sendThrottle.acquire(site.id, siteEmail.sendRatePerSecond);
+    // The last moment before the email leaves: no email to an address whose lead was erased meanwhile (the
+    // sweep also removes this claim). SES has no way to take an email back, so this check comes last.
+    if ((await deps.prospects.sweepIfErased(lead)) === 'swept') throw new LeadErasedError();
     ({ messageId } = await deps.mailer.send(outgoing));
   } catch (error) {
+    if (error instanceof LeadErasedError) throw error;
     if (error instanceof PermanentMailError) {
       await deps.nurture.markFailed(lead, email.sendKey, { type: 'email_failed', at, kind: email.kind, formId: form.id, ...ids, reason: error.reason });
       return 'failed';
@@ -236,6 +253,11 @@ async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: Cl
   }
   await deps.nurture.markSent(lead, email.sendKey, { type: 'email_sent', at, kind: email.kind, formId: form.id, ...ids, subject: outgoing.subject, messageId });
   return 'sent';
+}
+
+/** The lead was erased while its email was on its way: the job ends, and sends nothing. */
+class LeadErasedError extends Error {
+  override name = 'LeadErasedError';
 }
 
 /** Render the template for this lead, with the footer, the RFC 8058 one-click unsubscribe headers and the tags SES events come back with. */

@@ -39,6 +39,13 @@ describe('IAM: least privilege per function', () => {
     expect(onIndex.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }]);
   });
 
+  it.each(['SendEmail', 'LeadActivity'])('%s: deletes only under the leading keys of a lead and what points at it (sweeping a raced erasure)', (group) => {
+    const deletes = dynamoStatements(statements(group)).filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
+    expect(deletes).toHaveLength(1);
+    expect(sorted(actionsOf(deletes))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);
+    expect((deletes[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*'] } });
+  });
+
   it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs', (group) => {
     expect(dynamoStatements(statements(group))).toEqual([]);
     expect(actionsOf(statements(group)).filter((a) => !a.startsWith('logs:'))).toEqual([]);
@@ -103,12 +110,11 @@ describe('IAM: least privilege per function', () => {
     expect(sorted(actionsOf(dynamo))).toEqual(sorted(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']));
     for (const s of dynamo) expect(s.Resource).toEqual(tableArnImport);
     expect(deleteStatement('DueChecks').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
-    expect(deleteStatement('LeadActivity').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
   });
 
-  it('lead activity: reads partitions, writes scores (deletes only replaced due checks), reads only its table stream, sends only to its DLQ', () => {
+  it('lead activity: reads partitions, writes scores (deletes replaced due checks and what a raced erasure left), reads only its table stream, sends only to its DLQ', () => {
     const st = statements('LeadActivity');
-    expect(actionsOf(dynamoStatements(st)).filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actionsOf(dynamoStatements(st)).filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a)).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     const streamRead = st.find((x) => [x.Action].flat().includes('dynamodb:GetRecords'))!;
     expect(JSON.stringify(streamRead.Resource)).toContain('StreamArn');
     expect(actionsOf(st)).not.toContain('dynamodb:Scan');

@@ -146,28 +146,38 @@ export class DynamoLeadRepository implements LeadRepository {
     if (decayCheckAt && rescheduled) {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.due(decayCheckAt, ref.siteId, ref.emailKey), entity: 'due', siteId: ref.siteId } }));
     }
-    await this.writeScore(ref, score, change, decayCheckAt);
+    if ((await this.writeScore(ref, score, change, decayCheckAt)) === 'lead-gone') {
+      // Erased meanwhile: the check just scheduled must not outlive it.
+      if (decayCheckAt && rescheduled) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(decayCheckAt, ref.siteId, ref.emailKey) }));
+      return;
+    }
     if (previousDecayCheckAt && rescheduled) {
       await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(previousDecayCheckAt, ref.siteId, ref.emailKey) }));
     }
   }
 
-  private async writeScore(ref: LeadRef, score: ScoreView, change: StageChangedEntry | undefined, decayCheckAt: string | undefined): Promise<void> {
+  /** Write the score (and a stage change); 'lead-gone' when the lead was erased meanwhile (nothing is written). */
+  private async writeScore(ref: LeadRef, score: ScoreView, change: StageChangedEntry | undefined, decayCheckAt: string | undefined): Promise<'written' | 'lead-gone' | 'stage-moved'> {
     const Key = keys.lead(ref.siteId, ref.emailKey);
     const schedule = decayCheckAt ? { set: ', #decay = :decay', values: { ':decay': decayCheckAt } } : { set: ' REMOVE #decay', values: {} };
     const names = { '#score': 'score', '#decay': 'decayCheckAt' };
     if (!change) {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key,
-          UpdateExpression: `SET #score = :score${schedule.set}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':score': score, ...schedule.values },
-        }),
-      );
-      return;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: `SET #score = :score${schedule.set}`,
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':score': score, ...schedule.values },
+          }),
+        );
+        return 'written';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'lead-gone';
+        throw error;
+      }
     }
     try {
       await this.client.send(
@@ -181,6 +191,7 @@ export class DynamoLeadRepository implements LeadRepository {
                 ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#stage) OR #stage = :from)',
                 ExpressionAttributeNames: { ...names, '#stage': 'stage' },
                 ExpressionAttributeValues: { ':score': score, ':to': change.to, ':from': change.from, ...schedule.values },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
             {
@@ -193,9 +204,14 @@ export class DynamoLeadRepository implements LeadRepository {
           ],
         }),
       );
+      return 'written';
     } catch (error) {
-      // Someone (a retry, a concurrent re-score) already recorded this change: nothing left to do.
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return;
+      // Someone (a retry, a concurrent re-score) already recorded this change: nothing left to do. Unless
+      // the lead itself is gone (erased meanwhile): then nothing of it may be written again.
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        const lead = error.CancellationReasons[0];
+        return lead?.Code === 'ConditionalCheckFailed' && !lead.Item ? 'lead-gone' : 'stage-moved';
+      }
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsentRecord, FormSubmittedEntry } from '../../core/contracts.js';
 import type { LeadRef, ProspectEntry, ProspectStore, StoredEnrolment } from '../../core/ports.js';
 import { keys } from './keys.js';
@@ -106,13 +106,45 @@ export class DynamoProspectStore implements ProspectStore {
     return out;
   }
 
+  /**
+   * Erase a lead. The lead item goes first: from then on every guarded write (score, stage, suppression,
+   * claim) fails, and every consumer that reads the lead finds none and sweeps what it may have written
+   * meanwhile (`sweepIfErased`). Only then is the partition read and cleared, so whatever was written
+   * before the lead went is found and deleted here, and whatever comes after is swept by its writer.
+   */
   async eraseLead(ref: LeadRef, at: string): Promise<boolean> {
+    let lead: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: lead } = await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ConditionExpression: 'attribute_exists(PK)', ReturnValues: 'ALL_OLD' }),
+      ));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    const items = await this.sweep(ref, lead);
+    const history = items.filter((i) => (i.SK as string).startsWith(keys.submissionPrefix)).flatMap((i) => ((i.entry as FormSubmittedEntry).consent ? [(i.entry as FormSubmittedEntry).consent!] : []));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.erased(ref.siteId, at, lead!.leadId as string), entity: 'erased', ...anonymisedAudit(lead!.leadId as string, at, history) } }));
+    return true;
+  }
+
+  /**
+   * For a writer that may have raced an erasure: when the lead is gone (a consistent GetItem, 1 RCU), delete
+   * whatever is left of it. Called after writes that are not guarded by the lead item itself.
+   */
+  async sweepIfErased(ref: LeadRef): Promise<'present' | 'swept'> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'PK', ConsistentRead: true }));
+    if (Item) return 'present';
+    await this.sweep(ref);
+    return 'swept';
+  }
+
+  /** Delete the lead's partition and what points at it from elsewhere; returns the partition's items as they were. */
+  private async sweep(ref: LeadRef, lead?: Record<string, unknown>): Promise<Record<string, unknown>[]> {
     const items = await queryLeadPartition(this.client, this.tableName, keys.leadPartition(ref.siteId, ref.emailKey));
-    const lead = items.find((i) => i.SK === keys.leadSortKey);
-    if (!lead) return false;
     const doomed: Record<string, unknown>[] = items.map((i) => ({ PK: i.PK, SK: i.SK }));
     // What points at the lead from elsewhere: its scheduled work, its prospect index entries, its webhook log pointers.
-    if (typeof lead.decayCheckAt === 'string') doomed.push(keys.due(lead.decayCheckAt, ref.siteId, ref.emailKey));
+    if (typeof lead?.decayCheckAt === 'string') doomed.push(keys.due(lead.decayCheckAt, ref.siteId, ref.emailKey));
     for (const item of items) {
       const sk = item.SK as string;
       const enrolment = sk.startsWith(keys.enrolmentPrefix) ? (item as unknown as StoredEnrolment) : undefined;
@@ -132,9 +164,7 @@ export class DynamoProspectStore implements ProspectStore {
         if (pending.length) await new Promise((ok) => setTimeout(ok, 50 * 2 ** tries));
       }
     }
-    const history = items.filter((i) => (i.SK as string).startsWith(keys.submissionPrefix)).flatMap((i) => ((i.entry as FormSubmittedEntry).consent ? [(i.entry as FormSubmittedEntry).consent!] : []));
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.erased(ref.siteId, at, lead.leadId as string), entity: 'erased', ...anonymisedAudit(lead.leadId as string, at, history) } }));
-    return true;
+    return items;
   }
 }
 

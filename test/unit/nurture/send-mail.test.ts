@@ -181,6 +181,22 @@ describe('Use case: handleMailJob (nurture)', () => {
     expect(trial.result).toEqual({ sent: [], note: 'address cap: 1 emails in 24 h (maxPerAddressPerDay 1)' });
   });
 
+  it('sends nothing to a lead erased while its email waited to leave, and leaves nothing of it behind', async () => {
+    // Prepare: the erasure lands while the sender waits for its send slot (after reading the lead, after claiming)
+    const t = fakeMailDeps();
+    const body = aSubmission().build();
+    const answer = await submitForm(t.deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
+    const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
+    t.deps.sendThrottle = { acquire: async () => void (await t.deps.prospects.eraseLead(ref, t.clock.now().toISOString())) };
+    // Act
+    const result = await handleMailJob(t.deps, { type: 'submitted', ...ref, submissionId: body.submissionId as string });
+    // Assess
+    expect(result).toEqual({ sent: [], note: 'the lead was erased: nothing sent' });
+    expect(t.mailer.to(JANE)).toEqual([]);
+    expect(await t.deps.leads.findById(answer.body.leadId)).toBeUndefined();
+    expect(await t.deps.nurture.load(ref)).toBeUndefined();
+  });
+
   it('takes over a send whose worker died mid-send, once the claim is stale', async () => {
     // Prepare
     const t = fakeMailDeps();
