@@ -164,9 +164,10 @@ export class FixedWindowRateLimiter implements RateLimiter {
       window = { count: 0, resetsAt: now + windowSeconds * 1000 };
       this.windows.set(key, window);
     }
+    if (window.count >= limit) return { allowed: false as const, retryAfterSeconds: Math.max(1, Math.ceil((window.resetsAt - now) / 1000)) };
     window.count += 1;
-    if (window.count > limit) return { allowed: false as const, retryAfterSeconds: Math.max(1, Math.ceil((window.resetsAt - now) / 1000)) };
-    return { allowed: true as const };
+    const counted = window;
+    return { allowed: true as const, undo: async () => void (counted.count = Math.max(0, counted.count - 1)) };
   }
 
   private evict(now: number) {

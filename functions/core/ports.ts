@@ -139,7 +139,8 @@ export interface ApiKeyStore {
 
 /** Caps how often one client may submit; returns seconds to wait when over the limit. */
 export interface RateLimiter {
-  hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /** Count one hit; an allowed hit can be taken back (`undo`), e.g. when it turns out to be a replay. */
+  hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true; undo(): Promise<void> } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 export type { Profile };

@@ -52,13 +52,14 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
     if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
     throw error;
   }
-  /** Count a new submission (or a bot's) against the client's limit and the form's ceiling, at once. */
-  const count = async () => {
-    const [perClient, perForm] = await Promise.all([
+  /** Count a submission (or a bot's) against the client's limit and the form's ceiling, at once. */
+  const hits = () =>
+    Promise.all([
       deps.rateLimiter.hit(`submit#${client}`, limits.submissions, limits.windowSeconds),
       deps.rateLimiter.hit(`form#${site.id}#${form.id}`, limits.perForm.submissions, limits.perForm.windowSeconds),
     ]);
-    for (const limit of [perClient, perForm]) if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+  const enforce = (counted: Awaited<ReturnType<typeof hits>>) => {
+    for (const limit of counted) if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
   };
   const now = deps.clock.now();
   const at = now.toISOString();
@@ -77,7 +78,7 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
 
   const spam = spamReason(form, body, now);
   if (spam) {
-    await count();
+    enforce(await hits());
     const fieldLengths = Object.fromEntries(Object.entries(body.fields).map(([name, value]) => [name, String(value).length]));
     await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fieldLengths, ...(input.userAgent && { userAgent: input.userAgent }) });
     // Indistinguishable from a real answer, token included (its events will find no lead).
@@ -86,9 +87,14 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
 
   const email = normaliseEmail(body.fields.email);
   const key = emailKey(email);
-  const earlier = await deps.leads.findAnswer(site.id, key, submissionId);
-  if (earlier) return withToken(earlier);
-  await count();
+  // The replay check and the counting run side by side (one round trip, not two); a replay then takes its
+  // counts back: a retried submission costs no limit.
+  const [earlier, counted] = await Promise.all([deps.leads.findAnswer(site.id, key, submissionId), hits()]);
+  if (earlier) {
+    await Promise.all(counted.map((c) => (c.allowed ? c.undo() : undefined)));
+    return withToken(earlier);
+  }
+  enforce(counted);
 
   const entry = timelineEntry(form, submissionId, body, at, input.userAgent, consent);
   const stored = await deps.leads.capture({

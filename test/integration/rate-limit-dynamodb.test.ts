@@ -32,8 +32,13 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
     // 1 WCU per counted hit. A refused hit is a failed condition, which AWS also bills as 1 WCU but which
     // DynamoDB does not report on the exception.
     expect(wcu).toBe(4);
+    // A hit taken back (a replay) frees its place
+    const again = await a.hit('submit#demo#other', 1, 60);
+    expect((await a.hit('submit#demo#other', 1, 60)).allowed).toBe(false);
+    if (again.allowed) await again.undo();
+    expect((await b.hit('submit#demo#other', 1, 60)).allowed).toBe(true);
     clock.advance(50_000);
-    expect(await a.hit('submit#demo#client', 4, 60)).toEqual({ allowed: true });
+    expect(await a.hit('submit#demo#client', 4, 60)).toMatchObject({ allowed: true });
   });
 
   it('spreads a high limit over shards (at most 200 hits a second an item) and still holds it in total', async () => {

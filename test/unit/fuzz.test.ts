@@ -37,7 +37,7 @@ describe('Property: the submission endpoint never fails on bad input', () => {
   it('answers thousands of random bodies with 2xx or a 4xx JSON error, and stores a lead only on 2xx', async () => {
     const { deps, leads } = fakeDeps();
     // One client may submit as often as it likes here: the rate limit is tested on its own.
-    deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+    deps.rateLimiter = { hit: async () => ({ allowed: true, undo: async () => undefined }) };
     const handler = makeFormsHandler(() => deps);
     await fc.assert(
       fc.asyncProperty(anyBody, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'), async (body, type) => {
@@ -57,7 +57,7 @@ describe('Property: the submission endpoint never fails on bad input', () => {
 
   it('stays 4xx for valid-looking bodies with one hostile value', async () => {
     const { deps } = fakeDeps();
-    deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+    deps.rateLimiter = { hit: async () => ({ allowed: true, undo: async () => undefined }) };
     const handler = makeFormsHandler(() => deps);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('email', 'firstName', 'company', 'jobTitle'), fc.oneof(fc.string({ unit: 'binary' }), fc.string({ minLength: 300 }), fc.constant('\u0000'), fc.constant('<script>alert(1)</script>\u202e')), async (field, value) => {
@@ -72,7 +72,7 @@ describe('Property: the submission endpoint never fails on bad input', () => {
 describe('Property: the events endpoint never fails on bad input', () => {
   it('answers random and nearly valid event bodies with 202 or a 4xx JSON error, and stores only on 202 recorded', async () => {
     const { deps, leads } = fakeDeps();
-    deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+    deps.rateLimiter = { hit: async () => ({ allowed: true, undo: async () => undefined }) };
     const { body: reply } = await submitForm(deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.1' });
     const token = reply.visitorToken!;
     const handler = makeFormsHandler(() => deps);

@@ -58,7 +58,7 @@ const withConfig = (deps: ReturnType<typeof fakeDeps>['deps'], raw: FunnelConfig
 /** `n` leads on the demo site (the rate limiter is out of the way). */
 async function manyLeads(n: number) {
   const fake = fakeDeps();
-  fake.deps.rateLimiter = { hit: async () => ({ allowed: true }) };
+  fake.deps.rateLimiter = { hit: async () => ({ allowed: true, undo: async () => undefined }) };
   for (let i = 0; i < n; i++) await submitForm(fake.deps, input(aSubmission().withEmail(`reader${i}@acme.com`).build()));
   return fake;
 }

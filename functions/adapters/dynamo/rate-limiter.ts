@@ -16,28 +16,40 @@ import { TABLE } from './table.js';
 export class DynamoRateLimiter implements RateLimiter {
   constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock; random?: () => number }) {}
 
-  async hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+  async hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true; undo(): Promise<void> } | { allowed: false; retryAfterSeconds: number }> {
     const now = this.options.clock.now().getTime();
     const windowMs = windowSeconds * 1000;
     const start = Math.floor(now / windowMs) * windowMs;
     const shards = Math.max(1, Math.ceil(limit / windowSeconds / MAX_HITS_PER_SECOND_PER_ITEM));
     const shard = Math.floor((this.options.random ?? Math.random)() * shards);
     const perShard = Math.ceil(limit / shards);
+    const Key = keys.rateCount(shards > 1 ? `${key}#${shard}` : key, new Date(start).toISOString());
     try {
       await this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: keys.rateCount(shards > 1 ? `${key}#${shard}` : key, new Date(start).toISOString()),
+          Key,
           UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
           ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
           ExpressionAttributeNames: { '#n': 'n', '#ttl': TABLE.ttlAttribute },
           ExpressionAttributeValues: { ':one': 1, ':limit': perShard, ':ttl': Math.ceil((start + 2 * windowMs) / 1000) },
         }),
       );
-      return { allowed: true };
+      return { allowed: true, undo: () => this.undo(Key) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((start + windowMs - now) / 1000)) };
+    }
+  }
+
+  /** Take one hit back (1 WCU), never below zero, never creating a counter. */
+  private async undo(Key: Record<string, string>): Promise<void> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({ TableName: this.options.tableName, Key, UpdateExpression: 'ADD #n :minus', ConditionExpression: '#n > :zero', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':minus': -1, ':zero': 0 } }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }
