@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -110,9 +110,3 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
     release,
   };
 }
-
-/** The lock file's path, for messages. */
-export const lockPath = (dataDir: string) => join(dataDir, LOCK_FILE);
-
-/** Whether this data folder has ever held a local funnel's database. */
-export const hasLocalData = (dataDir: string) => existsSync(join(dataDir, 'dynamodb'));

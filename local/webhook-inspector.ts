@@ -9,7 +9,7 @@ const INSPECTOR_CSS = 'body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table
  * The inspector shows payloads a receiver got (names, companies, addresses): no script may run on it, no
  * other site may frame it, and its one stylesheet is allowed by its hash, not by 'unsafe-inline'.
  */
-export const INSPECTOR_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(INSPECTOR_CSS).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+const INSPECTOR_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(INSPECTOR_CSS).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 /** One request the demo receiver got, with the result of verifying its signature. */
 export interface ReceivedWebhook {

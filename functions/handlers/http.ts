@@ -56,7 +56,7 @@ const TRANSIENT = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
 ]);
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const e = error as { name?: string; code?: string; $retryable?: unknown } | undefined;
   return !!e && (TRANSIENT.has(e.name ?? '') || e.$retryable !== undefined || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? ''));
 }
