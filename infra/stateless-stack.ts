@@ -355,6 +355,7 @@ export class StatelessStack extends Stack {
     this.deliverWebhooks = fn('DeliverWebhooks', props.entries.deliverWebhooks, { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_ARNS: secretArns }, undefined, WEBHOOK_QUEUE.functionTimeoutSeconds);
     for (const secret of Object.values(props.webhookSecrets)) secret.grantRead(this.deliverWebhooks);
     this.deliverWebhooks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.deliverWebhooks], resources: [table.tableArn] }));
+    this.deliverWebhooks.addToRolePolicy(sweepErasedStatement(table.tableArn));
     this.webhookQueue.grantSendMessages(this.deliverWebhooks);
     this.webhookDlq.grantSendMessages(this.deliverWebhooks);
     this.deliverWebhooks.addEventSource(

@@ -26,6 +26,9 @@ export class InMemoryWebhookStore implements WebhookStore {
   async scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
     this.due.add({ ...ref, at, endpointId });
   }
+  async unscheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
+    await this.due.done({ ...ref, at, endpointId });
+  }
   async find(deliveryId: string): Promise<WebhookDelivery | undefined> {
     const d = this.deliveries.get(deliveryId);
     return d && structuredClone(d);

@@ -360,6 +360,8 @@ export interface WebhookStore {
   recordAttempt(delivery: WebhookDelivery, attempt: WebhookAttempt, next: { status: WebhookDelivery['status']; nextAttemptAt?: string }): Promise<boolean>;
   /** Schedule the lead's deliveries to this endpoint to be tried again at `at` (a due item). */
   scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void>;
+  /** Take a scheduled retry back (its lead was erased while it was being scheduled). */
+  unscheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void>;
   find(deliveryId: string): Promise<WebhookDelivery | undefined>;
   forLead(ref: LeadRef): Promise<WebhookDelivery[]>;
   /** The endpoint's deliveries, newest first. */

@@ -9,7 +9,7 @@ import type { Deps } from './deps.js';
 /** Retries due sooner than this go back on the queue with a delay (SQS allows 15 min); later ones into the due index. */
 const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
 
-export type WebhookDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport'>;
+export type WebhookDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects'>;
 
 /** What raised the events: a stage change recorded on the lead, or its unsubscribe. */
 export type WebhookTrigger = { kind: 'stage'; change: Pick<StageChangedEntry, 'from' | 'to' | 'at'> } | { kind: 'unsubscribed'; at: string };
@@ -132,7 +132,11 @@ async function deadLetter(deps: WebhookDeps, delivery: WebhookDelivery, attempt:
 async function scheduleRetry(deps: WebhookDeps, job: WebhookJob, at: string, now: Date): Promise<void> {
   const waitMs = Date.parse(at) - now.getTime();
   if (waitMs <= QUEUE_DELAY_LIMIT_MS) await deps.webhookQueue.enqueue([{ siteId: job.siteId, emailKey: job.emailKey, endpointId: job.endpointId }], { delaySeconds: Math.max(0, Math.ceil(waitMs / 1000)) });
-  else await deps.webhooks.scheduleRetry(job, job.endpointId, at);
+  else {
+    await deps.webhooks.scheduleRetry(job, job.endpointId, at);
+    // A retry is not guarded by the lead: if an erasure raced this delivery, take it back and sweep.
+    if ((await deps.prospects.sweepIfErased(job)) === 'swept') await deps.webhooks.unscheduleRetry(job, job.endpointId, at);
+  }
 }
 
 /**

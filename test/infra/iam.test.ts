@@ -39,7 +39,7 @@ describe('IAM: least privilege per function', () => {
     expect(onIndex.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }]);
   });
 
-  it.each(['SendEmail', 'LeadActivity'])('%s: deletes only under the leading keys of a lead and what points at it (sweeping a raced erasure)', (group) => {
+  it.each(['SendEmail', 'LeadActivity', 'DeliverWebhooks'])('%s: deletes only under the leading keys of a lead and what points at it (sweeping a raced erasure)', (group) => {
     const deletes = dynamoStatements(statements(group)).filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
     expect(deletes).toHaveLength(1);
     expect(sorted(actionsOf(deletes))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookStore } from '../../core/ports.js';
 import { keys } from './keys.js';
 import { TABLE } from './table.js';
@@ -66,6 +66,10 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.dueWebhook(at, ref.siteId, ref.emailKey, endpointId), entity: 'due', siteId: ref.siteId } }));
+  }
+
+  async unscheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.dueWebhook(at, ref.siteId, ref.emailKey, endpointId) }));
   }
 
   async find(deliveryId: string): Promise<WebhookDelivery | undefined> {

@@ -210,4 +210,29 @@ describe('Use case: deliverWebhooks', () => {
     expect(run.queued).toBe(1);
     expect(t.webhookQueue.take()).toEqual([job]);
   });
+
+  it('takes back a retry it scheduled for a lead erased meanwhile: nothing of the lead is left in the due index', async () => {
+    // Prepare: the erasure lands between the third failed try being logged and its retry being scheduled
+    const t = await aLead();
+    t.webhookTransport.answer(503, 503, 503);
+    await raiseWebhooks(t.deps, ref, qualified());
+    const log = t.deps.webhooks.recordAttempt.bind(t.deps.webhooks);
+    let tries = 0;
+    t.deps.webhooks.recordAttempt = async (...args) => {
+      const logged = await log(...args);
+      if (++tries === 3) await t.deps.prospects.eraseLead(ref, t.clock.now().toISOString());
+      return logged;
+    };
+    // Act: three failures; the third retry (~30 min) would go into the due index
+    for (let i = 0; i < 3; i++) {
+      for (const j of t.webhookQueue.jobs.splice(0)) {
+        t.clock.advance(j.delaySeconds * 1000);
+        await deliverWebhooks(t.deps, j);
+      }
+    }
+    // Assess
+    expect([...t.due.checks.values()].filter((c) => c.emailKey === ref.emailKey)).toEqual([]);
+    expect(await t.deps.webhooks.forLead(ref)).toEqual([]);
+  });
 });
+
