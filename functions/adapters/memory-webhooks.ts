@@ -133,6 +133,9 @@ export class InMemoryProspectStore implements ProspectStore {
   async putEntry(stage: string, entry: ProspectEntry): Promise<void> {
     this.entries.set(`${entry.siteId}#${stage}#${entry.seq}`, { ...entry, stage });
   }
+  async dropEntry(siteId: string, stage: string, seq: number): Promise<void> {
+    this.entries.delete(`${siteId}#${stage}#${seq}`);
+  }
   async entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]> {
     return [...this.entries.values()]
       .filter((e) => e.siteId === siteId && e.stage === stage && e.seq > afterSeq)

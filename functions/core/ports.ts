@@ -406,6 +406,8 @@ export interface ProspectStore {
   sequenceOf(ref: LeadRef, stage: string): Promise<number>;
   /** Write the index entry (idempotent). */
   putEntry(stage: string, entry: ProspectEntry): Promise<void>;
+  /** Delete an index entry (one written for a lead erased meanwhile). */
+  dropEntry(siteId: string, stage: string, seq: number): Promise<void>;
   /** Index entries after `afterSeq`, in order, at most `limit`. */
   entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]>;
   /** Record who took the prospect, unless someone else did: then their claim. */

@@ -20,6 +20,12 @@ export async function indexQualification(deps: Pick<Deps, 'prospects' | 'clock' 
   if (!lead) return undefined; // erased since
   const seq = await deps.prospects.sequenceOf(ref, stage);
   await deps.prospects.putEntry(stage, { ...ref, seq, leadId: lead.leadId, qualifiedAt, writtenAt: deps.clock.now().toISOString() });
+  // An erasure that deleted the lead before the entry was written may have swept the stage item (the only
+  // pointer to the entry) already: the entry is found by nobody else, so its writer takes it back.
+  if ((await deps.prospects.sweepIfErased(ref)) === 'swept') {
+    await deps.prospects.dropEntry(ref.siteId, stage, seq);
+    return undefined;
+  }
   return seq;
 }
 

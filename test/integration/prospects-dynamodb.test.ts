@@ -6,6 +6,9 @@ import { emailKey } from '../../functions/core/email.js';
 import { eraseLead } from '../../functions/use-cases/privacy.js';
 import { indexQualification, listProspects } from '../../functions/use-cases/prospects.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { raiseWebhooks } from '../../functions/use-cases/webhooks.js';
+import { InMemoryWebhookQueue } from '../../functions/adapters/memory-webhooks.js';
+import { localClient } from '../../local/dynamo.js';
 import { aSubmission, ORIGIN, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
@@ -16,7 +19,7 @@ let table: Awaited<ReturnType<typeof freshTable>>;
 beforeAll(async () => {
   table = await freshTable();
   const config = testConfig((c) => void (c.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 }));
-  deps = compose({ tableName: table.tableName, dynamo: table.client, rawConfig: config, tokenSecret: async () => 'secret', logLevel: 'silent' });
+  deps = compose({ tableName: table.tableName, dynamo: table.client, rawConfig: config, tokenSecret: async () => 'secret', logLevel: 'silent', webhookQueue: new InMemoryWebhookQueue() });
 });
 
 const aLead = async (email: string) => {
@@ -73,5 +76,56 @@ describe('Prospects against DynamoDB Local', () => {
     expect(audit.Items).toEqual([expect.objectContaining({ leadId: lead.leadId, consent: [expect.objectContaining({ formId: 'ebook', granted: true })] })]);
     expect(JSON.stringify(audit.Items)).not.toContain('erase-me');
     expect(await deps.leads.findById(lead.leadId)).toBeUndefined();
+  });
+
+  /** What the table still holds of a lead outside its partition: prospect index entries and webhook log pointers. */
+  const leftOutside = async (ref: { siteId: string; emailKey: string }) => {
+    const query = async (pk: string) => (await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? [];
+    const items = [...(await query(keys.prospectPartition('demo', 'mql'))), ...(await query(keys.webhookLogPartition('demo', 'crm'))), ...(await query(keys.leadPartition(ref.siteId, ref.emailKey)))];
+    return items.filter((i) => JSON.stringify(i).includes(ref.emailKey)).map((i) => `${i.PK} ${i.SK}`);
+  };
+
+  it('an erasure landing between numbering a qualification and writing its index entry leaves no entry', async () => {
+    // Prepare: the lead is MQL; the erasure runs just before the index entry is written
+    const ref = await aLead('erase-mid-index@acme.com');
+    await deps.leads.saveScore(ref, { score: { fit: 0, engagement: 0, total: 60, rulesVersion: 'x', computedAt: new Date().toISOString(), breakdown: [] }, change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: 'mql', total: 60, fit: 30, rulesVersion: 'x' } });
+    const lead = (await deps.leads.findByEmail(ref.siteId, ref.emailKey))!;
+    const prospects = Object.assign(Object.create(deps.prospects) as typeof deps.prospects, {
+      putEntry: async (stage: string, entry: Parameters<typeof deps.prospects.putEntry>[1]) => {
+        await eraseLead(deps, KEY, lead.leadId);
+        return deps.prospects.putEntry(stage, entry);
+      },
+    });
+    // Act
+    const seq = await indexQualification({ ...deps, prospects }, ref, 'mql', new Date().toISOString());
+    // Assess
+    expect(seq).toBeUndefined();
+    expect(await leftOutside(ref)).toEqual([]);
+  });
+
+  it.each(['webhook-log', 'webhook'])('an erasure landing just before a webhook delivery\'s %s item is written leaves neither it nor its pointer', async (entity) => {
+    // Prepare: a client that erases the lead just before that item is written
+    const ref = await aLead(`erase-before-${entity}@acme.com`);
+    const lead = (await deps.leads.findByEmail(ref.siteId, ref.emailKey))!;
+    const client = localClient(table.endpoint);
+    let erased = false;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const item = (args.input as { Item?: { entity?: { S?: string } } }).Item;
+        if (!erased && item?.entity?.S === entity) {
+          erased = true;
+          await eraseLead(deps, KEY, lead.leadId);
+        }
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    const racing = compose({ tableName: table.tableName, dynamo: client, rawConfig: testConfig(), tokenSecret: async () => 'secret', logLevel: 'silent', webhookQueue: new InMemoryWebhookQueue() });
+    // Act: the stage change raises its webhooks, then the raiser sweeps as the stream consumer does
+    await raiseWebhooks(racing, ref, { kind: 'stage', change: { from: 'lead', to: 'mql', at: new Date().toISOString() } });
+    await racing.prospects.sweepIfErased(ref);
+    // Assess
+    expect(erased).toBe(true);
+    expect(await leftOutside(ref)).toEqual([]);
   });
 });

@@ -58,6 +58,10 @@ export class DynamoProspectStore implements ProspectStore {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.prospect(entry.siteId, stage, entry.seq), entity: 'prospect', ...entry } }));
   }
 
+  async dropEntry(siteId: string, stage: string, seq: number): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.prospect(siteId, stage, seq) }));
+  }
+
   async entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]> {
     const { Items } = await this.client.send(
       new QueryCommand({

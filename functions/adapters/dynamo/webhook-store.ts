@@ -25,6 +25,9 @@ export class DynamoWebhookStore implements WebhookStore {
     await Promise.all(
       deliveries.map(async (d) => {
         const key = keys.webhookDelivery(d.siteId, d.emailKey, d.endpointId, d.eventAt, d.type);
+        // The pointer goes first: an erasure that sweeps the partition between the two writes then finds the
+        // delivery and deletes its pointer with it; the other order could leave a pointer nobody finds.
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.webhookLog(d.siteId, d.endpointId, d.eventAt, d.deliveryId), entity: 'webhook-log', target: key } }));
         try {
           await this.client.send(
             new PutCommand({
@@ -36,7 +39,6 @@ export class DynamoWebhookStore implements WebhookStore {
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }
-        await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.webhookLog(d.siteId, d.endpointId, d.eventAt, d.deliveryId), entity: 'webhook-log', target: key } }));
       }),
     );
   }
