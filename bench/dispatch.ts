@@ -29,7 +29,15 @@ export async function benchDispatch(): Promise<void> {
   const site = config.sites.find((s) => s.id === SITE)!;
   site.email!.sendRatePerSecond = 10_000; // measure the machinery, not the configured limit
   const dynamo = await startDynamoLocal();
-  const funnel = await startFunnel({ port: 0, dynamoEndpoint: dynamo.endpoint, tableName: TABLE, rawConfig: config, clock: new FakeClock(NOW), dueCheckIntervalMs: 0, logLevel: 'silent' });
+  const funnel = await startFunnel({
+    port: 0,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName: TABLE,
+    rawConfig: config,
+    clock: new FakeClock(NOW),
+    dueCheckIntervalMs: 0,
+    logLevel: 'silent',
+  });
   try {
     const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
     let started = performance.now();
@@ -64,7 +72,11 @@ export async function benchDispatch(): Promise<void> {
     const loopSeconds = (performance.now() - started) / 1000;
     started = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 20 }, async () => { while (next < n) await funnel.ses.client.send(email(next++)); }));
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < n) await funnel.ses.client.send(email(next++));
+      }),
+    );
     const loop20Seconds = (performance.now() - started) / 1000;
 
     console.log(`the scheduler run (list + queue + delete ${n} due items) took ${schedulerSeconds.toFixed(1)} s of it`);
@@ -77,10 +89,20 @@ export async function benchDispatch(): Promise<void> {
         while (next < n) {
           const i = next++;
           const PK = `BENCH#${i}`;
-          await doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': PK }, ConsistentRead: true }));
+          await doc.send(
+            new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': PK }, ConsistentRead: true }),
+          );
           await doc.send(new PutCommand({ TableName: TABLE, Item: { PK, SK: 'SEND#x', status: 'sending' }, ConditionExpression: 'attribute_not_exists(PK)' }));
           await funnel.ses.client.send(email(i));
-          await doc.send(new UpdateCommand({ TableName: TABLE, Key: { PK, SK: 'SEND#x' }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'sent' } }));
+          await doc.send(
+            new UpdateCommand({
+              TableName: TABLE,
+              Key: { PK, SK: 'SEND#x' },
+              UpdateExpression: 'SET #s = :s',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: { ':s': 'sent' },
+            }),
+          );
           await doc.send(new PutCommand({ TableName: TABLE, Item: { PK: `BENCHDUE#${i}`, SK: 'x' } }));
           await doc.send(new PutCommand({ TableName: TABLE, Item: { PK, SK: 'ENROL#x', stepIndex: 1 } }));
           await doc.send(new DeleteCommand({ TableName: TABLE, Key: { PK: `BENCHDUE#${i}`, SK: 'x' } }));
@@ -89,12 +111,16 @@ export async function benchDispatch(): Promise<void> {
     );
     const floorSeconds = (performance.now() - started) / 1000;
 
-    printTable(`Nurture dispatch: ${n} due steps, scheduler → queue → sender → SES emulator (sendRatePerSecond lifted)`, ['', 'seconds', 'emails/s', 'ratio to 1-at-a-time loop'], [
-      ['scheduler run + sender (the real pipeline)', pipelineSeconds, n / pipelineSeconds, (n / pipelineSeconds) / (n / loopSeconds)],
-      ['bare SendEmail loop, 1 at a time (baseline)', loopSeconds, n / loopSeconds, 1],
-      ['bare SendEmail loop, 20 at a time', loop20Seconds, n / loop20Seconds, (n / loop20Seconds) / (n / loopSeconds)],
-      ['same table I/O + SendEmail, no logic, 20 at a time', floorSeconds, n / floorSeconds, (n / floorSeconds) / (n / loopSeconds)],
-    ]);
+    printTable(
+      `Nurture dispatch: ${n} due steps, scheduler → queue → sender → SES emulator (sendRatePerSecond lifted)`,
+      ['', 'seconds', 'emails/s', 'ratio to 1-at-a-time loop'],
+      [
+        ['scheduler run + sender (the real pipeline)', pipelineSeconds, n / pipelineSeconds, n / pipelineSeconds / (n / loopSeconds)],
+        ['bare SendEmail loop, 1 at a time (baseline)', loopSeconds, n / loopSeconds, 1],
+        ['bare SendEmail loop, 20 at a time', loop20Seconds, n / loop20Seconds, n / loop20Seconds / (n / loopSeconds)],
+        ['same table I/O + SendEmail, no logic, 20 at a time', floorSeconds, n / floorSeconds, n / floorSeconds / (n / loopSeconds)],
+      ],
+    );
     console.log(`pipeline / same-I/O floor: ${(pipelineSeconds / floorSeconds).toFixed(2)}× the time`);
   } finally {
     await funnel.stop();
@@ -116,8 +142,19 @@ async function seed(doc: DynamoDBDocumentClient, n: number): Promise<void> {
     const enrolment: StoredEnrolment = { state: { sequenceId: 'ebook-nurture', stepIndex: 0, nextAt: due, status: 'active' }, formId: 'ebook', enrolledAt: at };
     const leadId = crypto.randomUUID();
     items.push(
-      { ...keys.lead(SITE, ref.emailKey), ...keys.leadById(leadId), entity: 'lead', leadId, siteId: SITE, email, firstName: 'Jane', company: `Acme ${i % 97}`, createdAt: at, updatedAt: at,
-        consentMarketing: { granted: true, text: 'Send me the occasional email', version: '2026-11-01', formId: 'ebook', at } },
+      {
+        ...keys.lead(SITE, ref.emailKey),
+        ...keys.leadById(leadId),
+        entity: 'lead',
+        leadId,
+        siteId: SITE,
+        email,
+        firstName: 'Jane',
+        company: `Acme ${i % 97}`,
+        createdAt: at,
+        updatedAt: at,
+        consentMarketing: { granted: true, text: 'Send me the occasional email', version: '2026-11-01', formId: 'ebook', at },
+      },
       { ...keys.enrolment(SITE, ref.emailKey, 'ebook-nurture'), entity: 'enrolment', ...enrolment },
       { ...keys.due(due, SITE, ref.emailKey, 'ebook-nurture'), entity: 'due', siteId: SITE },
     );

@@ -56,14 +56,23 @@ export async function benchRescore(): Promise<void> {
     const meter = meterCapacity(dynamo.client);
     const now = new Date();
 
-    let started = performance.now();
+    const started = performance.now();
     const seeded = await seedLeads(doc, TABLE_NAME, leadCount, now, oldRules);
     const seedSeconds = (performance.now() - started) / 1000;
     const seedWrites = meter.writeUnits;
-    console.log(`\nseeded ${leadCount} leads (${seeded.items} items, ${(seeded.bytes / 1e6).toFixed(0)} MB of attribute data) in ${seedSeconds.toFixed(0)} s, ${seedWrites} WCU; stages before: ${JSON.stringify(seeded.stages)}`);
+    console.log(
+      `\nseeded ${leadCount} leads (${seeded.items} items, ${(seeded.bytes / 1e6).toFixed(0)} MB of attribute data) in ${seedSeconds.toFixed(0)} s, ${seedWrites} WCU; stages before: ${JSON.stringify(seeded.stages)}`,
+    );
 
     const lister = new DynamoLeadScan({ client: doc, tableName: TABLE_NAME, segments: DEFAULT_SEGMENTS });
-    const deps = compose({ tableName: TABLE_NAME, dynamo: dynamo.client, rawConfig: newConfig, clock: { now: () => now }, tokenSecret: async () => 'unused', logLevel: 'silent' });
+    const deps = compose({
+      tableName: TABLE_NAME,
+      dynamo: dynamo.client,
+      rawConfig: newConfig,
+      clock: { now: () => now },
+      tokenSecret: async () => 'unused',
+      logLevel: 'silent',
+    });
 
     const measure = async <T>(run: () => Promise<T>) => {
       meter.reset();
@@ -80,7 +89,9 @@ export async function benchRescore(): Promise<void> {
     const real = await measure(() => rescoreSite({ ...deps, lister }, { siteId: SITE, concurrency: CONCURRENCY }));
     meter.stop();
     if (scan.result !== leadCount || dry.result.rescored !== leadCount || real.result.rescored !== leadCount || real.result.failed > 0) {
-      throw new Error(`bench: expected ${leadCount} leads everywhere, got scan ${scan.result}, dry ${dry.result.rescored}, real ${real.result.rescored} (failed ${real.result.failed})`);
+      throw new Error(
+        `bench: expected ${leadCount} leads everywhere, got scan ${scan.result}, dry ${dry.result.rescored}, real ${real.result.rescored} (failed ${real.result.failed})`,
+      );
     }
 
     const row = (label: string, m: { seconds: number; readUnits: number; writeUnits: number }) => [
@@ -103,7 +114,9 @@ export async function benchRescore(): Promise<void> {
         ['re-score / baseline', real.seconds / scan.seconds, '—', real.readUnits / scan.readUnits, '—', '—', '—'],
       ],
     );
-    console.log(`stage changes: dry run would make ${changes(dry.result)}; the real run made ${changes(real.result)}; capacity units of the real run by operation: ${JSON.stringify(real.byOperation)}`);
+    console.log(
+      `stage changes: dry run would make ${changes(dry.result)}; the real run made ${changes(real.result)}; capacity units of the real run by operation: ${JSON.stringify(real.byOperation)}`,
+    );
 
     // Capacity scales with the number of leads (the Scan with the table's size), so per-lead units × 1M.
     const projected = (m: { readUnits: number; writeUnits: number }) => {
@@ -116,7 +129,11 @@ export async function benchRescore(): Promise<void> {
     printTable(
       `Projected AWS cost of one re-score of 1,000,000 such leads (on-demand, ${PRICES.region}: $${PRICES.perMillionReadUnits} per million read units, $${PRICES.perMillionWriteUnits} per million write units)`,
       ['', 'read units', 'write units', 'reads', 'writes', 'total'],
-      [['listing only (the Scan)', ...projected(scan)], ['dry run', ...projected(dry)], ['re-score', ...projected(real)]],
+      [
+        ['listing only (the Scan)', ...projected(scan)],
+        ['dry run', ...projected(dry)],
+        ['re-score', ...projected(real)],
+      ],
     );
   } finally {
     await dynamo.stop();
@@ -135,10 +152,33 @@ const changes = (s: RescoreSummary) => JSON.stringify(s.stageChanges);
 export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, count: number, now: Date, rules: ScoringRules) {
   const random = prng(7);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const titles = ['CEO', 'VP Marketing', 'Head of Growth', 'Director of Engineering', 'Marketing Manager', 'Software Engineer', 'Student', 'Team Lead', 'Founder', 'Analyst', ''];
+  const titles = [
+    'CEO',
+    'VP Marketing',
+    'Head of Growth',
+    'Director of Engineering',
+    'Marketing Manager',
+    'Software Engineer',
+    'Student',
+    'Team Lead',
+    'Founder',
+    'Analyst',
+    '',
+  ];
   const sizes = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+', ''];
   const domains = ['acme.com', 'gmail.com', 'globex.de', 'yahoo.co.uk', 'mailinator.com', 'initech.com', 'outlook.com', 'example.io'];
-  const paths = ['/pricing', '/docs/api/leads', '/docs', '/blog/funnels', '/blog/scoring', '/customers/acme', '/integrations/hubspot', '/security', '/about', '/'];
+  const paths = [
+    '/pricing',
+    '/docs/api/leads',
+    '/docs',
+    '/blog/funnels',
+    '/blog/scoring',
+    '/customers/acme',
+    '/integrations/hubspot',
+    '/security',
+    '/about',
+    '/',
+  ];
   const consentText = 'Send me the occasional email about new guides and product news. Unsubscribe at any time.';
   const stats = { items: 0, bytes: 0, stages: {} as Record<string, number> };
 
@@ -150,12 +190,36 @@ export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, 
       const ago = (maxDays: number) => new Date(now.getTime() - Math.floor(random() * maxDays * 86_400_000)).toISOString();
       const createdAt = ago(180);
       const consent = { granted: true, text: consentText, version: '2026-11-01', formId: 'ebook', at: createdAt };
-      const source = { formId: 'ebook', at: createdAt, pageUrl: `https://blog.example.com${pick(paths)}`, referrer: 'https://www.google.com/', utm: { source: 'newsletter', medium: 'email', campaign: 'q4' } };
+      const source = {
+        formId: 'ebook',
+        at: createdAt,
+        pageUrl: `https://blog.example.com${pick(paths)}`,
+        referrer: 'https://www.google.com/',
+        utm: { source: 'newsletter', medium: 'email', campaign: 'q4' },
+      };
       const submissions: FormSubmittedEntry[] = [
-        { type: 'form_submitted', at: createdAt, submissionId: `${leadId}-s1`, formId: 'ebook', formKind: 'gated-content', pageUrl: source.pageUrl, referrer: source.referrer, utm: source.utm, userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15', consent },
+        {
+          type: 'form_submitted',
+          at: createdAt,
+          submissionId: `${leadId}-s1`,
+          formId: 'ebook',
+          formKind: 'gated-content',
+          pageUrl: source.pageUrl,
+          referrer: source.referrer,
+          utm: source.utm,
+          userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15',
+          consent,
+        },
       ];
       if (random() < 0.3) submissions.push({ ...submissions[0]!, at: ago(60), submissionId: `${leadId}-s2`, formId: 'trial', formKind: 'free-trial' });
-      const views: PageViewedEntry[] = Array.from({ length: Math.floor(random() * 5) }, (_, v) => ({ type: 'page_viewed', at: ago(60), eventId: `${leadId}-v${v}`, path: pick(paths), title: 'A page of the blog', referrer: 'https://blog.example.com/' }));
+      const views: PageViewedEntry[] = Array.from({ length: Math.floor(random() * 5) }, (_, v) => ({
+        type: 'page_viewed',
+        at: ago(60),
+        eventId: `${leadId}-v${v}`,
+        path: pick(paths),
+        title: 'A page of the blog',
+        referrer: 'https://blog.example.com/',
+      }));
       const profile = { firstName: 'Jane', company: pick(['Acme', 'Globex', 'Initech', 'Umbrella']), jobTitle: pick(titles), companySize: pick(sizes) };
       for (const k of Object.keys(profile) as (keyof typeof profile)[]) if (!profile[k]) delete profile[k];
 
@@ -191,7 +255,14 @@ export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, 
         ...(scored.decayCheckAt && { decayCheckAt: scored.decayCheckAt }),
       };
       for (const entry of submissions) {
-        yield { ...keys.submission(SITE, key, entry.submissionId), entity: 'submission', siteId: SITE, leadId, entry, answer: { status: 201, leadId, next: { type: 'download', url: 'https://blog.example.com/playbook.pdf' } } };
+        yield {
+          ...keys.submission(SITE, key, entry.submissionId),
+          entity: 'submission',
+          siteId: SITE,
+          leadId,
+          entry,
+          answer: { status: 201, leadId, next: { type: 'download', url: 'https://blog.example.com/playbook.pdf' } },
+        };
       }
       for (const entry of views) yield { ...keys.event(SITE, key, entry.eventId), entity: 'event', siteId: SITE, leadId, entry };
       if (scored.change) yield { ...keys.stage(SITE, key, scored.change.to), entity: 'stage', siteId: SITE, entry: scored.change };
@@ -223,4 +294,3 @@ export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, 
   await Promise.all(Array.from({ length: 16 }, writer));
   return stats;
 }
-

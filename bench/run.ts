@@ -35,7 +35,11 @@ async function captureOverhead() {
       submissionId: crypto.randomUUID(),
       fields: { email: `reader${i}@acme-${i % 50}.com`, firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
       consent: { marketing: true },
-      context: { pageUrl: 'https://blog.example.com/posts/funnels', referrer: 'https://www.google.com/', utm: { source: 'newsletter', medium: 'email', campaign: 'q4' } },
+      context: {
+        pageUrl: 'https://blog.example.com/posts/funnels',
+        referrer: 'https://www.google.com/',
+        utm: { source: 'newsletter', medium: 'email', campaign: 'q4' },
+      },
     });
   const capture = async (i: number) => {
     const started = performance.now();
@@ -59,26 +63,50 @@ async function captureOverhead() {
   }
   await funnel.stop();
   await dynamo.stop();
-  printTable(`Capture overhead: POST submission through the local runtime vs a bare PutItem of the same body (n=${N})`, ['', 'median ms', 'p99 ms'], [
-    ['POST /v1/forms/ebook/submissions', median(captures), percentile(captures, 99)],
-    ['bare PutItem (baseline)', median(puts), percentile(puts, 99)],
-    ['ratio', median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
-  ]);
+  printTable(
+    `Capture overhead: POST submission through the local runtime vs a bare PutItem of the same body (n=${N})`,
+    ['', 'median ms', 'p99 ms'],
+    [
+      ['POST /v1/forms/ebook/submissions', median(captures), percentile(captures, 99)],
+      ['bare PutItem (baseline)', median(puts), percentile(puts, 99)],
+      ['ratio', median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
+    ],
+  );
 }
 
 /** Bundle like the CDK stack does (esbuild, ESM, minified, node24, SDK bundled) and time a fresh import. */
 async function coldStartProxy() {
   const dir = mkdtempSync(join(tmpdir(), 'funnel-bench-'));
-  writeFileSync(join(dir, 'baseline.ts'), "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200 });\n");
+  writeFileSync(
+    join(dir, 'baseline.ts'),
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200 });\n",
+  );
   const bundle = async (entry: string, out: string) => {
-    await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node24', minify: true, nodePaths: [join(process.cwd(), 'node_modules')], banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" }, logLevel: 'error' });
+    await build({
+      entryPoints: [entry],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      minify: true,
+      nodePaths: [join(process.cwd(), 'node_modules')],
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'error',
+    });
     const code = readFileSync(out);
     return { bytes: code.length, gzip: gzipSync(code).length };
   };
   const capture = await bundle('functions/handlers/forms.ts', join(dir, 'capture.mjs'));
   const baseline = await bundle(join(dir, 'baseline.ts'), join(dir, 'baseline.mjs'));
   const importMs = (file: string) =>
-    Number(execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`], { env: { ...process.env, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1' } }).toString());
+    Number(
+      execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`],
+        { env: { ...process.env, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1' } },
+      ).toString(),
+    );
   const runs = 15;
   const captureTimes: number[] = [];
   const baselineTimes: number[] = [];
@@ -86,11 +114,15 @@ async function coldStartProxy() {
     captureTimes.push(importMs(join(dir, 'capture.mjs')));
     baselineTimes.push(importMs(join(dir, 'baseline.mjs')));
   }
-  printTable(`Cold-start proxy: bundle size and import time in a fresh Node process (median of ${runs})`, ['', 'bytes', 'gzip bytes', 'import ms'], [
-    ['capture function (forms.ts)', capture.bytes, capture.gzip, median(captureTimes)],
-    ['DynamoDB client only (baseline)', baseline.bytes, baseline.gzip, median(baselineTimes)],
-    ['ratio', capture.bytes / baseline.bytes, capture.gzip / baseline.gzip, median(captureTimes) / median(baselineTimes)],
-  ]);
+  printTable(
+    `Cold-start proxy: bundle size and import time in a fresh Node process (median of ${runs})`,
+    ['', 'bytes', 'gzip bytes', 'import ms'],
+    [
+      ['capture function (forms.ts)', capture.bytes, capture.gzip, median(captureTimes)],
+      ['DynamoDB client only (baseline)', baseline.bytes, baseline.gzip, median(baselineTimes)],
+      ['ratio', capture.bytes / baseline.bytes, capture.gzip / baseline.gzip, median(captureTimes) / median(baselineTimes)],
+    ],
+  );
 }
 
 async function widgetSize() {
@@ -100,22 +132,33 @@ async function widgetSize() {
   const { formView } = await import('../functions/core/capture.js');
   const found = new ConfigIndex(parseConfig(rawConfig, localEnv())).findForm('ebook')!;
   const formJson = Buffer.from(JSON.stringify(FormView.parse(formView(found.site, found.form, new Date()))));
-  printTable('Widget: everything one snippet loads', ['', 'bytes', 'gzip bytes'], [
-    ['widget.js', widget.bytes, widget.gzipBytes],
-    ['GET /v1/forms/ebook (JSON)', formJson.length, gzipSync(formJson).length],
-    ['total', widget.bytes + formJson.length, widget.gzipBytes + gzipSync(formJson).length],
-  ]);
+  printTable(
+    'Widget: everything one snippet loads',
+    ['', 'bytes', 'gzip bytes'],
+    [
+      ['widget.js', widget.bytes, widget.gzipBytes],
+      ['GET /v1/forms/ebook (JSON)', formJson.length, gzipSync(formJson).length],
+      ['total', widget.bytes + formJson.length, widget.gzipBytes + gzipSync(formJson).length],
+    ],
+  );
   // What GET /widget.js actually sends (the same handler locally and on Lambda), by what the browser accepts.
   const { makeWidgetHandler } = await import('../functions/handlers/widget.js');
   const { lambdaContext } = await import('../local/api-gateway.js');
   const serve = makeWidgetHandler(() => widget.code);
   const wire = async (acceptEncoding: string) => {
-    const res = await serve({ routeKey: 'GET /widget.js', rawPath: '/widget.js', headers: { 'accept-encoding': acceptEncoding } } as never, lambdaContext('widget') as never);
+    const res = await serve(
+      { routeKey: 'GET /widget.js', rawPath: '/widget.js', headers: { 'accept-encoding': acceptEncoding } } as never,
+      lambdaContext('widget') as never,
+    );
     return Buffer.from(res.body ?? '', 'base64').length;
   };
   const identity = await wire('identity');
   const rows: (string | number)[][] = [];
-  for (const [label, accept] of [['brotli (Accept-Encoding: gzip, deflate, br)', 'gzip, deflate, br'], ['gzip (Accept-Encoding: gzip, deflate)', 'gzip, deflate'], ['uncompressed (baseline)', 'identity']] as const) {
+  for (const [label, accept] of [
+    ['brotli (Accept-Encoding: gzip, deflate, br)', 'gzip, deflate, br'],
+    ['gzip (Accept-Encoding: gzip, deflate)', 'gzip, deflate'],
+    ['uncompressed (baseline)', 'identity'],
+  ] as const) {
     const bytes = await wire(accept);
     rows.push([label, bytes, bytes / identity]);
   }

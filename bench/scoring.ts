@@ -51,23 +51,50 @@ export async function benchScoring(): Promise<void> {
   if (Number.isNaN(sink)) console.log('unreachable');
   const s = median(scoringRates);
   const b = median(baselineRates);
-  printTable(`Scoring: leads/s, ${leadCount} leads × 50 events, 30 rules (median of ${rounds} rounds)`, ['', 'leads/s', 'µs per lead'], [
-    ['scoreLead (REALISTIC_30_RULES)', Math.round(s), 1e6 / s],
-    ['touch the data, constant points (baseline)', Math.round(b), 1e6 / b],
-    ['ratio (scoreLead cost / baseline cost)', b / s, '—'],
-  ]);
+  printTable(
+    `Scoring: leads/s, ${leadCount} leads × 50 events, 30 rules (median of ${rounds} rounds)`,
+    ['', 'leads/s', 'µs per lead'],
+    [
+      ['scoreLead (REALISTIC_30_RULES)', Math.round(s), 1e6 / s],
+      ['touch the data, constant points (baseline)', Math.round(b), 1e6 / b],
+      ['ratio (scoreLead cost / baseline cost)', b / s, '—'],
+    ],
+  );
   console.log(`first scoreLead call (builds the email-domain Sets): ${firstCallMs.toFixed(1)} ms`);
 }
-
 
 function generateLeads(count: number, eventsPerLead: number, now: Date) {
   const random = prng(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const titles = ['CEO', 'VP Marketing', 'Head of Growth', 'Director of Engineering', 'Marketing Manager', 'Software Engineer', 'Student', 'Team Lead', 'Founder', 'Analyst'];
+  const titles = [
+    'CEO',
+    'VP Marketing',
+    'Head of Growth',
+    'Director of Engineering',
+    'Marketing Manager',
+    'Software Engineer',
+    'Student',
+    'Team Lead',
+    'Founder',
+    'Analyst',
+  ];
   const sizes = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'];
   const countries = ['US', 'GB', 'DE', 'FR', 'IN', 'BR', 'NL'];
   const domains = ['acme.com', 'gmail.com', 'example.io', 'yahoo.co.uk', 'mailinator.com', 'globex.de', 'outlook.com', 'initech.com'];
-  const paths = ['/pricing', '/docs/api/leads', '/docs', '/blog/funnels', '/blog/scoring', '/customers/acme', '/integrations/hubspot', '/careers/open', '/security', '/compare/rival', '/about', '/'];
+  const paths = [
+    '/pricing',
+    '/docs/api/leads',
+    '/docs',
+    '/blog/funnels',
+    '/blog/scoring',
+    '/customers/acme',
+    '/integrations/hubspot',
+    '/careers/open',
+    '/security',
+    '/compare/rival',
+    '/about',
+    '/',
+  ];
   const types: ScoringEvent['type'][] = ['page_viewed', 'page_viewed', 'page_viewed', 'page_viewed', 'email_opened', 'email_clicked', 'form_submitted'];
   return Array.from({ length: count }, (_, i) => {
     const events: ScoringEvent[] = Array.from({ length: eventsPerLead }, (_, j) => {
@@ -79,7 +106,14 @@ function generateLeads(count: number, eventsPerLead: number, now: Date) {
       if (type === 'form_submitted') return { id, type, at, formId: pick(['ebook', 'trial', 'demo']), formKind: pick(['gated-content', 'free-trial']) };
       return { id, type, at };
     });
-    const profile: Partial<Record<FieldName, string>> = { firstName: 'Jane', company: pick(['Acme', 'Globex', 'Rival Inc', 'Initech']), jobTitle: pick(titles), companySize: pick(sizes), country: pick(countries), phone: '+1 555 0100 200' };
+    const profile: Partial<Record<FieldName, string>> = {
+      firstName: 'Jane',
+      company: pick(['Acme', 'Globex', 'Rival Inc', 'Initech']),
+      jobTitle: pick(titles),
+      companySize: pick(sizes),
+      country: pick(countries),
+      phone: '+1 555 0100 200',
+    };
     return { profile, email: `lead${i}@${pick(domains)}`, events };
   });
 }

@@ -39,16 +39,36 @@ export async function benchWebhooks(): Promise<void> {
   config.sites[0]!.webhooks = [{ id: 'bench', url, events: ['lead.qualified', 'prospect.ready', 'lead.unsubscribed'] }];
   config.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 };
   const dynamo = await startDynamoLocal();
-  const funnel = await startFunnel({ port: 0, dynamoEndpoint: dynamo.endpoint, tableName: 'bench-webhooks', rawConfig: config, dueCheckIntervalMs: 0, logLevel: 'silent' });
+  const funnel = await startFunnel({
+    port: 0,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName: 'bench-webhooks',
+    rawConfig: config,
+    dueCheckIntervalMs: 0,
+    logLevel: 'silent',
+  });
   try {
     const { deps } = funnel;
-    const body = JSON.stringify({ type: 'prospect.ready', timestamp: new Date().toISOString(), data: { lead: { email: 'x@acme.example', profile: { firstName: 'Jane' } } } });
+    const body = JSON.stringify({
+      type: 'prospect.ready',
+      timestamp: new Date().toISOString(),
+      data: { lead: { email: 'x@acme.example', profile: { firstName: 'Jane' } } },
+    });
     // 1. Throughput. Deliveries written straight to the store (as the stream consumer would), then queued.
     const refs = Array.from({ length: n }, (_, i) => ({ siteId: 'demo', emailKey: emailKey(`wh${i}@acme.example`) }));
     let started = performance.now();
     for (let i = 0; i < n; i += 200) {
       await deps.webhooks.create(
-        refs.slice(i, i + 200).map((ref, j) => ({ ...ref, deliveryId: `msg_bench${String(i + j).padStart(8, '0')}`, endpointId: 'bench', type: 'prospect.ready', leadId: `lead-${i + j}`, eventAt: new Date().toISOString(), createdAt: new Date().toISOString(), body })),
+        refs.slice(i, i + 200).map((ref, j) => ({
+          ...ref,
+          deliveryId: `msg_bench${String(i + j).padStart(8, '0')}`,
+          endpointId: 'bench',
+          type: 'prospect.ready',
+          leadId: `lead-${i + j}`,
+          eventAt: new Date().toISOString(),
+          createdAt: new Date().toISOString(),
+          body,
+        })),
       );
     }
     console.log(`\nrecorded ${n} deliveries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -66,29 +86,48 @@ export async function benchWebhooks(): Promise<void> {
       Array.from({ length: 5 }, async () => {
         while (next < n) {
           const i = next++;
-          await sender.send({ url, body, headers: signWebhook({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id: `msg_loop${i}`, timestamp: new Date(), body }) });
+          await sender.send({
+            url,
+            body,
+            headers: signWebhook({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id: `msg_loop${i}`, timestamp: new Date(), body }),
+          });
         }
       }),
     );
     const loopSeconds = (performance.now() - started) / 1000;
-    printTable(`Webhook deliveries: ${n} queued events to a local receiver`, ['', 'seconds', 'deliveries/s', 'ratio to baseline'], [
-      ['webhook sender (queue → read pending → sign → POST → log the try)', pipelineSeconds, n / pipelineSeconds, loopSeconds / pipelineSeconds],
-      ['bare signed POST loop, 5 at a time (baseline)', loopSeconds, n / loopSeconds, 1],
-    ]);
+    printTable(
+      `Webhook deliveries: ${n} queued events to a local receiver`,
+      ['', 'seconds', 'deliveries/s', 'ratio to baseline'],
+      [
+        ['webhook sender (queue → read pending → sign → POST → log the try)', pipelineSeconds, n / pipelineSeconds, loopSeconds / pipelineSeconds],
+        ['bare signed POST loop, 5 at a time (baseline)', loopSeconds, n / loopSeconds, 1],
+      ],
+    );
 
     // 2. Latency from qualification to the first attempt.
     const latencies: number[] = [];
     for (let i = 0; i < latencyN; i++) {
       const email = `lat${i}@acme.example`;
-      await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: JSON.stringify({ fields: { email, firstName: 'Jane' }, consent: { marketing: false } }) });
+      await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: funnel.url },
+        body: JSON.stringify({ fields: { email, firstName: 'Jane' }, consent: { marketing: false } }),
+      });
       await funnel.settle();
       const ref = { siteId: 'demo', emailKey: emailKey(email) };
       const t0 = performance.now();
-      await deps.leads.saveScore(ref, { score: { fit: 30, engagement: 60, total: 90, rulesVersion: 'bench', computedAt: new Date().toISOString(), breakdown: [] }, change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: 'sql', total: 90, fit: 30, rulesVersion: 'bench' } });
+      await deps.leads.saveScore(ref, {
+        score: { fit: 30, engagement: 60, total: 90, rulesVersion: 'bench', computedAt: new Date().toISOString(), breakdown: [] },
+        change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: 'sql', total: 90, fit: 30, rulesVersion: 'bench' },
+      });
       while (!arrivals.has(email)) await new Promise((ok) => setTimeout(ok, 2));
       latencies.push(arrivals.get(email)! - t0);
     }
-    printTable(`Qualification → first delivery attempt on the local runtime (n=${latencyN})`, ['', 'p50 ms', 'p99 ms'], [['stage change written → POST at the receiver', median(latencies), percentile(latencies, 99)]]);
+    printTable(
+      `Qualification → first delivery attempt on the local runtime (n=${latencyN})`,
+      ['', 'p50 ms', 'p99 ms'],
+      [['stage change written → POST at the receiver', median(latencies), percentile(latencies, 99)]],
+    );
     console.log('(locally the table stream is polled every 100 ms; on AWS, Lambda polls the stream about 4 times a second)');
   } finally {
     await funnel.stop();

@@ -156,7 +156,12 @@ function demoSite(baseUrl: string): SiteInput {
     // Secrets Manager on AWS, .data/webhook-secrets.json locally (`npm run webhooks -- secret demo/crm`).
     // This endpoint is the local funnel's demo receiver: see what it got at <local URL>/webhooks.
     webhooks: [
-      { id: 'crm', url: `${baseUrl}/demo/webhooks/crm`, events: ['lead.qualified', 'prospect.ready', 'lead.unsubscribed'], description: 'Demo CRM (the local inspector)' },
+      {
+        id: 'crm',
+        url: `${baseUrl}/demo/webhooks/crm`,
+        events: ['lead.qualified', 'prospect.ready', 'lead.unsubscribed'],
+        description: 'Demo CRM (the local inspector)',
+      },
     ],
     // Lead scoring. Fit: who the lead is (once per rule). Engagement: what it did (per event; `cap` bounds a
     // rule's total, `halfLifeDays` halves each event's points that often). A lead becomes MQL, then SQL
@@ -175,7 +180,14 @@ function demoSite(baseUrl: string): SiteInput {
       ],
       engagement: [
         { id: 'trial-signup', label: 'Signed up for a free trial', points: 30, when: { event: 'form_submitted', formKind: 'free-trial' } },
-        { id: 'content-download', label: 'Downloaded gated content', points: 10, cap: 30, halfLifeDays: 60, when: { event: 'form_submitted', formKind: 'gated-content' } },
+        {
+          id: 'content-download',
+          label: 'Downloaded gated content',
+          points: 10,
+          cap: 30,
+          halfLifeDays: 60,
+          when: { event: 'form_submitted', formKind: 'gated-content' },
+        },
         { id: 'pricing-visit', label: 'Viewed the pricing page', points: 8, cap: 24, halfLifeDays: 14, when: { event: 'page_viewed', path: '/pricing' } },
         { id: 'docs-reading', label: 'Read the documentation', points: 2, cap: 10, halfLifeDays: 30, when: { event: 'page_viewed', path: '/docs/**' } },
         { id: 'nurture-click', label: 'Clicked a nurture email', points: 5, cap: 15, halfLifeDays: 30, when: { event: 'email_clicked' } },

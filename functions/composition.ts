@@ -106,7 +106,11 @@ export const fromEnvironment = lazy(() => {
     return SecretString;
   };
   // Cached once loaded; a failed load is forgotten so the next request tries again.
-  const tokenSecret = () => (secret ??= loadSecret().catch((error: unknown) => ((secret = undefined), Promise.reject(error))));
+  const tokenSecret = () =>
+    (secret ??= loadSecret().catch((error: unknown) => {
+      secret = undefined; // a failed load is tried again by the next call, not cached
+      throw error;
+    }));
   // The mail clients are loaded only by the functions that send (the API's functions never do).
   const mailer: Mailer = {
     send: async (email) => {
@@ -156,7 +160,10 @@ export const fromEnvironment = lazy(() => {
           const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
           if (!SecretString) throw new Error(`webhook secret ${name} is empty`);
           return SecretString.startsWith('whsec_') ? SecretString : `whsec_${SecretString}`;
-        })().catch((error: unknown) => (webhookSecretCache.delete(name), Promise.reject(error)));
+        })().catch((error: unknown) => {
+          webhookSecretCache.delete(name);
+          throw error;
+        });
         webhookSecretCache.set(name, cached);
       }
       return cached;

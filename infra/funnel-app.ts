@@ -11,7 +11,10 @@ import { StatefulStack } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
 /** aws-cdk-lib's recommended feature flags for new apps (what `cdk init` writes into cdk.json). */
-const RECOMMENDED_FLAGS = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+const RECOMMENDED_FLAGS = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 /** The repository root: where package-lock.json, node_modules and functions/ live. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -121,12 +124,14 @@ export function readSettings(app: App): FunnelSettings {
   };
   const senderDomain = get('senderDomain');
   if (senderDomain !== undefined) {
-    if (typeof senderDomain !== 'string' || !DOMAIN.test(senderDomain)) throw new InvalidSettingError('senderDomain', senderDomain, 'a domain name such as acme.com (the domain of your sender address)');
+    if (typeof senderDomain !== 'string' || !DOMAIN.test(senderDomain))
+      throw new InvalidSettingError('senderDomain', senderDomain, 'a domain name such as acme.com (the domain of your sender address)');
     settings.senderDomain = senderDomain.toLowerCase();
   }
   const alarmEmail = get('alarmEmail');
   if (alarmEmail !== undefined) {
-    if (typeof alarmEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(alarmEmail)) throw new InvalidSettingError('alarmEmail', alarmEmail, 'an email address');
+    if (typeof alarmEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(alarmEmail))
+      throw new InvalidSettingError('alarmEmail', alarmEmail, 'an email address');
     settings.alarmEmail = alarmEmail;
   }
   return settings;
@@ -161,7 +166,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const localOnlySites = siteIds(rawConfig).filter((id) => !deployedIds.has(id));
   // What a laptop allows and AWS must not: webhooks over http, or to private addresses.
   const webhookProblems = config.config.sites.flatMap((site, s) =>
-    (site.webhooks ?? []).flatMap((endpoint, e) => productionWebhookProblems(endpoint).map((p) => `sites[${s}].webhooks[${e}].${p} (http://localhost endpoints are for npm start)`)),
+    (site.webhooks ?? []).flatMap((endpoint, e) =>
+      productionWebhookProblems(endpoint).map((p) => `sites[${s}].webhooks[${e}].${p} (http://localhost endpoints are for npm start)`),
+    ),
   );
   if (webhookProblems.length) throw new InvalidConfigError(webhookProblems);
   const app = new App({

@@ -90,17 +90,26 @@ export class StatefulStack extends Stack {
     // Not KMS-encrypted: SES can publish only to a topic whose key policy lets it use a customer key, and the
     // topic holds events for seconds on their way to an encrypted queue (stateless stack).
     this.mailEventsTopic = new sns.Topic(this, 'MailEventsTopic', { displayName: 'Funnel SES events', enforceSSL: true });
-    this.configurationSet.addEventDestination('ToMailEventsTopic', { destination: ses.EventDestination.snsTopic(this.mailEventsTopic), events: [...MAIL_EVENTS] });
+    this.configurationSet.addEventDestination('ToMailEventsTopic', {
+      destination: ses.EventDestination.snsTopic(this.mailEventsTopic),
+      events: [...MAIL_EVENTS],
+    });
     if (props.senderDomain) {
       this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
         identity: ses.Identity.domain(props.senderDomain),
         configurationSet: this.configurationSet,
       });
       for (const [i, record] of this.senderIdentity.dkimRecords.entries()) {
-        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}` });
+        new CfnOutput(this, `DkimRecord${i + 1}`, {
+          value: `${record.name} CNAME ${record.value}`,
+          description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}`,
+        });
       }
     }
-    new CfnOutput(this, 'ConfigurationSetName', { value: this.configurationSet.configurationSetName, description: 'The SES configuration set every email goes through' });
+    new CfnOutput(this, 'ConfigurationSetName', {
+      value: this.configurationSet.configurationSetName,
+      description: 'The SES configuration set every email goes through',
+    });
 
     // 44 letters and digits are valid base64: the secret is `whsec_` + this, as Standard Webhooks expects.
     const secrets: Record<string, secretsmanager.Secret> = {};

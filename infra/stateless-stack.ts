@@ -20,31 +20,22 @@ import type { Construct } from 'constructs';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
+import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
 
-/** Lambda entry files, one per route group. Each exports `handler`. */
-export interface HandlerEntries {
-  /** `GET /v1/forms/{formId}`, `POST /v1/forms/{formId}/submissions`, `POST /v1/events` */
-  readonly capture: string;
-  /** `GET /v1/leads/{leadId}`, `GET /v1/leads` */
-  readonly leads: string;
-  /** `GET /v1/openapi.json` */
-  readonly openapi: string;
-  /** `GET /widget.js` */
-  readonly widget: string;
-  /** `GET /v1/confirm`, `GET /v1/unsubscribe`, `POST /v1/unsubscribe`: the links in emails */
-  readonly mail: string;
+/**
+ * Lambda entry files: one per route group (each serves the routes of its group in the endpoint table,
+ * `functions/handlers/endpoints.ts`) and one per consumer. Each exports `handler`.
+ */
+export interface HandlerEntries extends Readonly<Record<RouteGroup, string>> {
   /** Table stream consumer: re-scores a lead when it does something. */
   readonly leadActivity: string;
-  /** Scheduled: queues due nurture steps, re-scores leads whose decay check is due. */
+  /** Scheduled (every minute): queues due nurture steps and webhook retries, re-scores leads whose decay check is due. */
   readonly dueChecks: string;
   /** SQS consumer of the mail queue: sends each email once. */
   readonly sendEmail: string;
   /** SQS consumer of SES events: bounces, complaints, opens, clicks. */
   readonly mailEvents: string;
-  /** `GET /v1/webhooks/deliveries…`, `POST …/replay`: the delivery log and replay */
-  readonly webhooks: string;
   /** SQS consumer of webhook jobs: signs and POSTs each lead's events in order. */
   readonly deliverWebhooks: string;
 }
@@ -233,7 +224,11 @@ export class StatelessStack extends Stack {
           externalModules: [],
           banner: "import { createRequire as __funnelCreateRequire } from 'node:module'; const require = __funnelCreateRequire(import.meta.url);",
           ...(afterBundling && {
-            commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_inputDir: string, outputDir: string) => afterBundling(outputDir) },
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_inputDir: string, outputDir: string) => afterBundling(outputDir),
+            },
           }),
         },
       });
@@ -271,7 +266,10 @@ export class StatelessStack extends Stack {
         onFailure: new SqsDlq(this.leadActivityDlq),
         // Only submissions and page views change what a lead did; score writes must not wake the consumer again.
         filters: keys.activityPrefixes.map((prefix) =>
-          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith(prefix) } } } }),
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith(prefix) } } },
+          }),
         ),
       }),
     );
@@ -330,7 +328,10 @@ export class StatelessStack extends Stack {
       this.sendEmail.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail'],
-          resources: [props.mail.identityArn, Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: props.mail.configurationSetName })],
+          resources: [
+            props.mail.identityArn,
+            Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: props.mail.configurationSetName }),
+          ],
         }),
       );
     }
@@ -352,14 +353,24 @@ export class StatelessStack extends Stack {
     this.webhookDlq = hooks.dlq;
     const secretArns = JSON.stringify(Object.fromEntries(Object.entries(props.webhookSecrets).map(([name, secret]) => [name, secret.secretArn])));
     const webhookEnv = { WEBHOOK_QUEUE_URL: this.webhookQueue.queueUrl, WEBHOOK_DLQ_URL: this.webhookDlq.queueUrl };
-    this.deliverWebhooks = fn('DeliverWebhooks', props.entries.deliverWebhooks, { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_ARNS: secretArns }, undefined, WEBHOOK_QUEUE.functionTimeoutSeconds);
+    this.deliverWebhooks = fn(
+      'DeliverWebhooks',
+      props.entries.deliverWebhooks,
+      { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_ARNS: secretArns },
+      undefined,
+      WEBHOOK_QUEUE.functionTimeoutSeconds,
+    );
     for (const secret of Object.values(props.webhookSecrets)) secret.grantRead(this.deliverWebhooks);
     this.deliverWebhooks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.deliverWebhooks], resources: [table.tableArn] }));
     this.deliverWebhooks.addToRolePolicy(sweepErasedStatement(table.tableArn));
     this.webhookQueue.grantSendMessages(this.deliverWebhooks);
     this.webhookDlq.grantSendMessages(this.deliverWebhooks);
     this.deliverWebhooks.addEventSource(
-      new SqsEventSource(this.webhookQueue, { batchSize: WEBHOOK_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: WEBHOOK_QUEUE.maxConcurrency }),
+      new SqsEventSource(this.webhookQueue, {
+        batchSize: WEBHOOK_QUEUE.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: WEBHOOK_QUEUE.maxConcurrency,
+      }),
     );
     // The stream consumer records deliveries and queues their jobs; the scheduler queues due retries.
     for (const producer of [this.leadActivity, this.dueChecks]) {
@@ -370,7 +381,9 @@ export class StatelessStack extends Stack {
     for (const [k, v] of Object.entries(webhookEnv)) webhooksApi.addEnvironment(k, v);
     this.webhookQueue.grantSendMessages(webhooksApi);
     webhooksApi.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiTable], resources: [table.tableArn] }));
-    webhooksApi.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
+    webhooksApi.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
+    );
 
     mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailTable], resources: [table.tableArn] }));
     mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
@@ -399,18 +412,25 @@ export class StatelessStack extends Stack {
       alarm(id, `Funnel: ${what}`, dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }), 1);
     }
     // SES's own reputation metrics for the account (published about hourly).
-    const reputation = (name: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: name, period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });
-    alarm('BounceRateAlarm', `Funnel: SES bounce rate over ${REPUTATION_ALARMS.bounceRate * 100}%`, reputation('Reputation.BounceRate'), REPUTATION_ALARMS.bounceRate);
-    alarm('ComplaintRateAlarm', `Funnel: SES complaint rate over ${REPUTATION_ALARMS.complaintRate * 100}%`, reputation('Reputation.ComplaintRate'), REPUTATION_ALARMS.complaintRate);
+    const reputation = (name: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: name, period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });
+    alarm(
+      'BounceRateAlarm',
+      `Funnel: SES bounce rate over ${REPUTATION_ALARMS.bounceRate * 100}%`,
+      reputation('Reputation.BounceRate'),
+      REPUTATION_ALARMS.bounceRate,
+    );
+    alarm(
+      'ComplaintRateAlarm',
+      `Funnel: SES complaint rate over ${REPUTATION_ALARMS.complaintRate * 100}%`,
+      reputation('Reputation.ComplaintRate'),
+      REPUTATION_ALARMS.complaintRate,
+    );
 
     capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
-    capture.addToRolePolicy(
-      new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.captureIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
-    );
+    capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.captureIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
     leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));
-    leads.addToRolePolicy(
-      new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
-    );
+    leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
     // Erasure deletes a lead's partition and what points at it, and nothing else: leading keys limited.
     leads.addToRolePolicy(
       new iam.PolicyStatement({
@@ -442,8 +462,8 @@ export class StatelessStack extends Stack {
       throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
     });
 
-    // One integration per function, shared by its routes (the handler switches on routeKey). The routes
-    // come from the same list the local runtime serves.
+    // One integration per function, shared by its routes (the handler dispatches on the route key). The
+    // routes come from the endpoint table, as the local runtime's and the OpenAPI document's do.
     const integrations = Object.fromEntries(
       Object.entries(this.functions).map(([group, f]) => [group, new HttpLambdaIntegration(`${f.node.id.replace(/Function$/, '')}Integration`, f)]),
     ) as Record<RouteGroup, HttpLambdaIntegration>;
@@ -456,7 +476,10 @@ export class StatelessStack extends Stack {
     this.sendEmail.addEnvironment('PUBLIC_API_URL', this.stage.url);
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
-    new CfnOutput(this, 'SendDlqArn', { value: this.sendDlq.queueArn, description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed' });
+    new CfnOutput(this, 'SendDlqArn', {
+      value: this.sendDlq.queueArn,
+      description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms notify this topic' });
   }
 }

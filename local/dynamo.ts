@@ -1,4 +1,11 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -49,7 +56,9 @@ const LAUNCHER = fileURLToPath(new URL('./java/DynamoLoopback.java', import.meta
  */
 function launcherArgs(): { classPath: string[]; main: string } {
   const source = readFileSync(LAUNCHER);
-  const cache = fileURLToPath(new URL(`../node_modules/.cache/funnel-dynamo-${createHash('sha256').update(source).digest('hex').slice(0, 12)}/`, import.meta.url));
+  const cache = fileURLToPath(
+    new URL(`../node_modules/.cache/funnel-dynamo-${createHash('sha256').update(source).digest('hex').slice(0, 12)}/`, import.meta.url),
+  );
   if (existsSync(join(cache, 'DynamoLoopback.class'))) return { classPath: [cache], main: 'DynamoLoopback' };
   const javac = spawnSync('javac', ['-d', cache, LAUNCHER], { stdio: 'ignore' });
   if (javac.status === 0) return { classPath: [cache], main: 'DynamoLoopback' };

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -22,9 +23,9 @@ import { startWebhookInspector, type WebhookInspector } from './webhook-inspecto
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
-import { unavailable } from '../functions/handlers/http.js';
+import { unavailable, type HttpEvent, type HttpResult } from '../functions/handlers/http.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/routes.js';
+import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
@@ -123,20 +124,22 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     if (!deps) throw new Error('not started');
     return deps;
   };
-  const groups: Record<RouteGroup, (event: unknown, context: unknown) => Promise<unknown>> = {
-    capture: makeFormsHandler(getDeps) as never,
-    leads: makeLeadsHandler(getDeps) as never,
-    openapi: openApiHandler as never,
-    widget: makeWidgetHandler(() => widget.code) as never,
-    mail: makeMailLinksHandler(getDeps) as never,
-    webhooks: makeWebhooksApiHandler(getDeps) as never,
+  /** One handler per route group, as one Lambda function per group serves them on AWS. */
+  const groups: Record<RouteGroup, (event: HttpEvent, context: Context) => Promise<HttpResult>> = {
+    capture: makeFormsHandler(getDeps),
+    leads: makeLeadsHandler(getDeps),
+    openapi: openApiHandler,
+    widget: makeWidgetHandler(() => widget.code),
+    mail: makeMailLinksHandler(getDeps),
+    webhooks: makeWebhooksApiHandler(getDeps),
   };
   const routeKeys = ROUTES.map((r) => r.routeKey);
   const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
   let url = '';
   let adminKey = '';
   /** Every local queue and the stream's dead letters, by name, in one shape for the admin routes. */
-  let localQueues: () => Record<string, { stats(): object; deadLetters(): { id: string; receives: string; body: string }[]; redrive(): Promise<number> }> = () => ({});
+  let localQueues: () => Record<string, { stats(): object; deadLetters(): { id: string; receives: string; body: string }[]; redrive(): Promise<number> }> =
+    () => ({});
   let ses: LocalSes | undefined;
   let mailQueue: LocalQueue | undefined;
   let webhookQueue: LocalQueue | undefined;
@@ -157,7 +160,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       // 200 only once the table exists and the handlers are wired; until then callers should wait.
       return void res.writeHead(deps ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: deps ? 'ok' : 'starting' }));
     }
-    if (!deps) return void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'starting', message: 'Funnel is starting' } }));
+    if (!deps)
+      return void res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+        .end(JSON.stringify({ error: { code: 'starting', message: 'Funnel is starting' } }));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (inspector?.handles(method, path)) return inspector.handle(req, res, await readBody(req));
@@ -169,22 +175,29 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     if (!route) {
       const known = pathExists(path);
       const status = known ? 405 : 404;
-      return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: known ? 'method_not_allowed' : 'not_found', message: known ? 'Method not allowed' : 'No such route' } }));
+      return void res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: known ? 'method_not_allowed' : 'not_found', message: known ? 'Method not allowed' : 'No such route' } }));
     }
     const body = await readBody(req);
-    if (body === undefined) return void res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Body too large' } }));
+    if (body === undefined)
+      return void res
+        .writeHead(413, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Body too large' } }));
     const group = groupOf.get(route.routeKey)!;
     // As on AWS: a function that runs out of time is answered 503 by API Gateway (the work it started may
     // still finish; capture is idempotent, so the client's retry with the same submissionId is safe).
     const timeoutMs = options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs)));
-    const result = await Promise.race([groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`, timeoutMs)), timedOut]).finally(() => clearTimeout(timer));
+    const result = await Promise.race([groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`, timeoutMs)), timedOut]).finally(() =>
+      clearTimeout(timer),
+    );
     if (result === 'timeout') {
       getDeps().log.warn('function timed out, answered 503', { route: route.routeKey, timeoutMs });
       return writeResult(res, unavailable());
     }
-    writeResult(res, group === 'mail' ? framedByMailViewer(result as never) : (result as never));
+    writeResult(res, group === 'mail' ? framedByMailViewer(result) : result);
   }
 
   /**
@@ -193,11 +206,16 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
    */
   async function queuesAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string) {
     const send = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (!adminKey || req.headers.authorization !== `Bearer ${adminKey}`) return send(401, { error: { code: 'unauthorized', message: 'The dev API key is required' } });
+    if (!adminKey || req.headers.authorization !== `Bearer ${adminKey}`)
+      return send(401, { error: { code: 'unauthorized', message: 'The dev API key is required' } });
     const all = localQueues();
     if (method === 'GET' && path === '/local/queues') {
       return send(200, {
-        queues: Object.entries(all).map(([name, q]) => ({ name, ...q.stats(), deadLetters: q.deadLetters().map((d) => ({ id: d.id, receives: d.receives, body: d.body })) })),
+        queues: Object.entries(all).map(([name, q]) => ({
+          name,
+          ...q.stats(),
+          deadLetters: q.deadLetters().map((d) => ({ id: d.id, receives: d.receives, body: d.body })),
+        })),
       });
     }
     const name = decodeURIComponent(path.split('/')[3] ?? '');
@@ -211,12 +229,16 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
    * inside it: the pages those links lead to may be framed by the viewer, and only locally and only by it.
    * Deployed, they keep `frame-ancestors 'none'`.
    */
-  function framedByMailViewer(result: { headers?: Record<string, string> }) {
+  function framedByMailViewer(result: HttpResult): HttpResult {
     const csp = result.headers?.['content-security-policy'];
-    if (!csp || !ses) return result;
+    if (typeof csp !== 'string') return result;
+    if (!ses) return result;
     const viewer = new URL(ses.viewerUrl);
     const origins = [viewer.origin, `${viewer.protocol}//127.0.0.1:${viewer.port}`];
-    return { ...result, headers: { ...result.headers, 'content-security-policy': csp.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(' ')}`) } };
+    return {
+      ...result,
+      headers: { ...result.headers, 'content-security-policy': csp.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(' ')}`) },
+    };
   }
 
   /** API Gateway answers CORS pre-flights itself in production; this mirrors that configuration. */
@@ -286,7 +308,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     });
     const hooks = webhookQueue;
     const localWebhookQueue: WebhookQueue = {
-      enqueue: (jobs, opts) => hooks.send(jobs.map((job) => JSON.stringify(job)), opts),
+      enqueue: (jobs, opts) =>
+        hooks.send(
+          jobs.map((job) => JSON.stringify(job)),
+          opts,
+        ),
       deadLetter: async (notice) => {
         deadLetters.push(notice);
         getDeps().log.error('webhook dead-lettered', notice);
@@ -317,7 +343,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       publicApiUrl: url,
       sendConcurrency: 2,
       webhookQueue: localWebhookQueue,
-      webhookSecrets: { secretOf: async (siteId, endpointId) => webhookSecrets[`${siteId}/${endpointId}`] ?? Promise.reject(new Error(`no webhook secret for ${siteId}/${endpointId}`)) },
+      webhookSecrets: {
+        secretOf: async (siteId, endpointId) =>
+          webhookSecrets[`${siteId}/${endpointId}`] ?? Promise.reject(new Error(`no webhook secret for ${siteId}/${endpointId}`)),
+      },
       // A laptop: http to localhost is allowed (the demo receiver); still no redirects, still a 10 s timeout.
       webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: true, allowHttp: 'localhost' })),
       ...(options.clock && { clock: options.clock }),
@@ -326,7 +355,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
     // The table stream feeds the same consumer Lambda runs, the way an event source mapping would.
     const poller = await startStreamPoller({
-      ...(options.dataDir && { checkpointFile: join(options.dataDir, 'stream-checkpoints.json'), deadLetterFile: join(options.dataDir, 'stream-dead-letters.json') }),
+      ...(options.dataDir && {
+        checkpointFile: join(options.dataDir, 'stream-checkpoints.json'),
+        deadLetterFile: join(options.dataDir, 'stream-dead-letters.json'),
+      }),
       dynamo: client,
       streams: localStreamsClient(dynamoEndpoint),
       tableName,
@@ -334,7 +366,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
     });
     adminKey = apiKey;
-    const sqs = (q: LocalQueue) => ({ stats: () => q.stats(), redrive: () => q.redrive(), deadLetters: () => q.deadLetters().map((r) => ({ id: r.messageId, receives: r.attributes.ApproximateReceiveCount, body: r.body })) });
+    const sqs = (q: LocalQueue) => ({
+      stats: () => q.stats(),
+      redrive: () => q.redrive(),
+      deadLetters: () => q.deadLetters().map((r) => ({ id: r.messageId, receives: r.attributes.ApproximateReceiveCount, body: r.body })),
+    });
     localQueues = () => ({
       'funnel-send': sqs(queue),
       'funnel-webhooks': sqs(hooks),
@@ -348,7 +384,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const dueInterval = options.dueCheckIntervalMs ?? 60_000;
     let dueRun: Promise<unknown> = Promise.resolve();
     const runDue = () => (dueRun = dueRun.then(dueChecks)) as Promise<{ rescored: number; queued: number; failed: number }>;
-    const dueTimer = dueInterval > 0 ? setInterval(() => void runDue().catch((e: Error) => getDeps().log.error('due checks failed', { error: e.message })), dueInterval) : undefined;
+    const dueTimer =
+      dueInterval > 0
+        ? setInterval(() => void runDue().catch((e: Error) => getDeps().log.error('due checks failed', { error: e.message })), dueInterval)
+        : undefined;
     dueTimer?.unref();
     const docClient = DynamoDBDocumentClient.from(client);
     await new DynamoApiKeyStore({ client: docClient, tableName }).save(hashApiKey(apiKey), { name: 'local dev key', siteIds: ['*'] }, new Date().toISOString());

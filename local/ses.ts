@@ -64,4 +64,3 @@ export async function startLocalSes(options: { port?: number; host?: string } = 
     },
   };
 }
-

@@ -4,6 +4,7 @@ import {
   DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
@@ -102,7 +103,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     const after = checkpoints[shardId];
     if (after) {
       try {
-        return (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }))).ShardIterator;
+        return (
+          await streams.send(
+            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+          )
+        ).ShardIterator;
       } catch {
         // Trimmed (older than the stream's 24 hours) or otherwise gone: read what is left.
       }
@@ -149,7 +154,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         finished.add(shardId);
         continue;
       }
-      let page;
+      let page: GetRecordsCommandOutput;
       try {
         page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       } catch (error) {
@@ -179,12 +184,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       try {
         sawRecords = await pollOnce();
       } catch (error) {
-        if (!stopped && !(error instanceof Stopping)) console.error(JSON.stringify({ level: 'ERROR', message: 'stream poller', error: (error as Error).message }));
+        if (!stopped && !(error instanceof Stopping))
+          console.error(JSON.stringify({ level: 'ERROR', message: 'stream poller', error: (error as Error).message }));
       }
       if (!sawRecords) {
         const waiting = lastIdleCheck;
         lastIdleCheck = [];
-        waiting.forEach((resolve) => resolve());
+        for (const resolve of waiting) resolve();
         await sleep(pollIntervalMs);
       }
     }
@@ -216,7 +222,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     },
     stop: async () => {
       stopped = true;
-      lastIdleCheck.forEach((r) => r());
+      for (const r of lastIdleCheck) r();
       await loop;
     },
   };

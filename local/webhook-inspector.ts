@@ -4,7 +4,8 @@ import { Webhook } from 'standardwebhooks';
 import type { AppDeps } from '../functions/composition.js';
 import type { FunnelConfig } from '../functions/core/config.js';
 
-const INSPECTOR_CSS = 'body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%;margin-bottom:2rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}.ok{color:#047857}.bad{color:#b91c1c}pre{max-width:60rem;overflow:auto}';
+const INSPECTOR_CSS =
+  'body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%;margin-bottom:2rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}.ok{color:#047857}.bad{color:#b91c1c}pre{max-width:60rem;overflow:auto}';
 /**
  * The inspector shows payloads a receiver got (names, companies, addresses): no script may run on it, no
  * other site may frame it, and its one stylesheet is allowed by its hash, not by 'unsafe-inline'.
@@ -70,30 +71,61 @@ export function startWebhookInspector(options: { secrets: Record<string, string>
     } catch {
       /* shown as is */
     }
-    received.unshift({ receivedAt: new Date().toISOString(), endpoint: endpoint ? `${endpoint.siteId}/${endpoint.endpointId}` : path, webhookId: headers['webhook-id'] ?? '', ...(type && { type }), ...(leadEmail && { leadEmail }), verification, body });
+    received.unshift({
+      receivedAt: new Date().toISOString(),
+      endpoint: endpoint ? `${endpoint.siteId}/${endpoint.endpointId}` : path,
+      webhookId: headers['webhook-id'] ?? '',
+      ...(type && { type }),
+      ...(leadEmail && { leadEmail }),
+      verification,
+      body,
+    });
     received.length = Math.min(received.length, KEEP);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
   }
 
   async function page(res: ServerResponse, asJson: boolean) {
     const logs = await Promise.all(
-      options.config.sites.flatMap((site) => (site.webhooks ?? []).map(async (e) => ({ endpoint: `${site.id}/${e.id}`, url: e.url, deliveries: await options.deps().webhooks.forEndpoint(site.id, e.id, { limit: 50 }) }))),
+      options.config.sites.flatMap((site) =>
+        (site.webhooks ?? []).map(async (e) => ({
+          endpoint: `${site.id}/${e.id}`,
+          url: e.url,
+          deliveries: await options.deps().webhooks.forEndpoint(site.id, e.id, { limit: 50 }),
+        })),
+      ),
     );
-    if (asJson) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ received, endpoints: logs.map((l) => ({ ...l, deliveries: l.deliveries.map(({ body: _, emailKey: __, ...d }) => d) })) }));
+    if (asJson)
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ received, endpoints: logs.map((l) => ({ ...l, deliveries: l.deliveries.map(({ body: _, emailKey: __, ...d }) => d) })) }));
     const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     const rows = received
-      .map((r) => `<tr><td>${esc(r.receivedAt)}</td><td>${esc(r.endpoint)}</td><td><code>${esc(r.webhookId)}</code></td><td>${esc(r.type)}</td><td>${esc(r.leadEmail)}</td><td class="${r.verification === 'valid' ? 'ok' : 'bad'}">${r.verification === 'valid' ? '✔ signature valid' : `✘ ${esc(r.verification)}`}</td><td><details><summary>body</summary><pre>${esc(JSON.stringify(JSON.parse(r.body || 'null'), null, 2))}</pre></details></td></tr>`)
+      .map(
+        (r) =>
+          `<tr><td>${esc(r.receivedAt)}</td><td>${esc(r.endpoint)}</td><td><code>${esc(r.webhookId)}</code></td><td>${esc(r.type)}</td><td>${esc(r.leadEmail)}</td><td class="${r.verification === 'valid' ? 'ok' : 'bad'}">${r.verification === 'valid' ? '✔ signature valid' : `✘ ${esc(r.verification)}`}</td><td><details><summary>body</summary><pre>${esc(JSON.stringify(JSON.parse(r.body || 'null'), null, 2))}</pre></details></td></tr>`,
+      )
       .join('');
     const log = logs
       .map(
         (l) =>
           `<h2>Delivery log: ${esc(l.endpoint)} <small>${esc(l.url)}</small></h2><table><tr><th>event time</th><th>delivery (webhook-id)</th><th>type</th><th>status</th><th>tries</th><th>last</th><th>next try</th></tr>` +
-          l.deliveries.map((d) => `<tr><td>${esc(d.eventAt)}</td><td><code>${esc(d.deliveryId)}</code></td><td>${esc(d.type)}</td><td>${esc(d.status)}</td><td>${d.attempts.length}</td><td>${esc(d.attempts.at(-1) ? `${d.attempts.at(-1)!.status ?? d.attempts.at(-1)!.error ?? ''} in ${d.attempts.at(-1)!.latencyMs} ms` : '')}</td><td>${esc(d.nextAttemptAt)}</td></tr>`).join('') +
+          l.deliveries
+            .map(
+              (d) =>
+                `<tr><td>${esc(d.eventAt)}</td><td><code>${esc(d.deliveryId)}</code></td><td>${esc(d.type)}</td><td>${esc(d.status)}</td><td>${d.attempts.length}</td><td>${esc(d.attempts.at(-1) ? `${d.attempts.at(-1)!.status ?? d.attempts.at(-1)!.error ?? ''} in ${d.attempts.at(-1)!.latencyMs} ms` : '')}</td><td>${esc(d.nextAttemptAt)}</td></tr>`,
+            )
+            .join('') +
           '</table>',
       )
       .join('');
     res
-      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': INSPECTOR_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+      .writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': INSPECTOR_CSP,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      })
       .end(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>${INSPECTOR_CSS}</style></head><body>` +
           `<h1>Webhook inspector</h1><p>What the local endpoints received (newest first; refreshes every 5 s), each signature checked with the official <code>standardwebhooks</code> library.</p>` +

@@ -1,14 +1,13 @@
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import rawConfig from '../config/funnel.config.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { ConfigIndex, DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { findRunning } from '../local/instance.js';
-import { CliError, connect, dataDirOf, LOCAL_TABLE, runCli, type Target } from './cli.js';
+import { CliError, connect, dataDirOf, LOCAL_TABLE, parseCli, runCli, type Target } from './cli.js';
 
 export const USAGE = `Usage: npm run api-key -- create --site <siteId>... [--name <label>] [--table <TableName>]
        npm run api-key -- revoke --key <fnl_…> [--table <TableName>]
@@ -27,9 +26,8 @@ there is one.`;
 
 /** The whole command; returns the exit code. */
 export async function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCli(
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -40,10 +38,9 @@ export async function main(argv: string[], out = console.log, err = console.erro
         endpoint: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   const { positionals, values } = parsed;
   const [command] = positionals;
   if (values.help) {
@@ -67,8 +64,13 @@ export async function main(argv: string[], out = console.log, err = console.erro
     const config = new ConfigIndex(parseConfig(rawConfig, target.kind === 'aws' ? DEPLOYED : localEnv(findRunning(dataDirOf(env))?.url)));
     sites = values.site ?? [];
     const known = config.config.sites.map((s) => s.id);
-    if (sites.length === 0) throw new CliError(`--site <siteId> is required (repeat it for several sites, or --site "*" for all). Sites: ${known.join(', ') || 'none'}`);
-    for (const site of sites) if (site !== '*' && !config.findSite(site)) throw new CliError(`No site "${site}" in config/funnel.config.ts${target.kind === 'aws' ? ' that is deployed' : ''}. Sites: ${known.join(', ') || 'none'}`);
+    if (sites.length === 0)
+      throw new CliError(`--site <siteId> is required (repeat it for several sites, or --site "*" for all). Sites: ${known.join(', ') || 'none'}`);
+    for (const site of sites)
+      if (site !== '*' && !config.findSite(site))
+        throw new CliError(
+          `No site "${site}" in config/funnel.config.ts${target.kind === 'aws' ? ' that is deployed' : ''}. Sites: ${known.join(', ') || 'none'}`,
+        );
   } else {
     secret = values.key ?? '';
     if (!secret) throw new CliError('--key <the key> is required: the key to revoke');
@@ -86,7 +88,15 @@ export async function main(argv: string[], out = console.log, err = console.erro
       return 0;
     }
     try {
-      await doc.send(new UpdateCommand({ TableName: tableName, Key: keys.apiKey(hashApiKey(secret)), UpdateExpression: 'SET revokedAt = :now', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':now': new Date().toISOString() } }));
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.apiKey(hashApiKey(secret)),
+          UpdateExpression: 'SET revokedAt = :now',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+        }),
+      );
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') throw new CliError(`No such key in ${connection.description}: nothing revoked.`);
       throw error;

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync } from 'node:fs';
 import { InvalidConfigError } from '../functions/core/config.js';
@@ -18,6 +19,18 @@ export const dataDirOf = (env: Record<string, string | undefined> = process.env)
 /** An expected failure (bad flag, nothing running, 4xx from the API): printed as one line, exit 1. */
 export class CliError extends Error {
   override name = 'CliError';
+}
+
+/**
+ * Parse a command's arguments; a bad flag is a CliError that ends with the command's usage.
+ * @example const { values } = parseCli({ args, options: { help: { type: 'boolean' } } }, USAGE)
+ */
+export function parseCli<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${usage}`);
+  }
 }
 
 /**
@@ -97,7 +110,9 @@ async function open(target: Target): Promise<Connection> {
     const region = await client.config.region().catch(() => undefined);
     if (!region) {
       client.destroy();
-      throw new CliError('No AWS region for --table: set AWS_REGION (or an AWS_PROFILE that has one) to the region of the deployed stack. For the local funnel, leave out --table.');
+      throw new CliError(
+        'No AWS region for --table: set AWS_REGION (or an AWS_PROFILE that has one) to the region of the deployed stack. For the local funnel, leave out --table.',
+      );
     }
     return { client, tableName: target.tableName, description: `AWS (region ${region})`, close: async () => client.destroy() };
   }
@@ -110,11 +125,20 @@ async function open(target: Target): Promise<Connection> {
   const running = findRunning(target.dataDir);
   if (running?.dynamoEndpoint && running.tableName) {
     const client = localClient(running.dynamoEndpoint);
-    return { client, tableName: running.tableName, description: `${running.dynamoEndpoint} (the running npm start, pid ${running.pid}, data in ${target.dataDir}/dynamodb)`, close: async () => client.destroy() };
+    return {
+      client,
+      tableName: running.tableName,
+      description: `${running.dynamoEndpoint} (the running npm start, pid ${running.pid}, data in ${target.dataDir}/dynamodb)`,
+      close: async () => client.destroy(),
+    };
   }
-  if (running) throw new Error(`The data folder ${target.dataDir} is in use by ${running.command} (pid ${running.pid}), which is still starting: try again in a few seconds.`);
+  if (running)
+    throw new Error(
+      `The data folder ${target.dataDir} is in use by ${running.command} (pid ${running.pid}), which is still starting: try again in a few seconds.`,
+    );
   const dbDir = `${target.dataDir}/dynamodb`;
-  if (!existsSync(dbDir)) throw new Error(`No local funnel data in ${dbDir}: run \`npm start\` and capture some leads first, or pass --table for a deployed table.`);
+  if (!existsSync(dbDir))
+    throw new Error(`No local funnel data in ${dbDir}: run \`npm start\` and capture some leads first, or pass --table for a deployed table.`);
   // No funnel runs: hold the folder for this run, so an \`npm start\` meanwhile is refused instead of
   // starting a second DynamoDB Local on the same files.
   const lock = lockDataDir(target.dataDir, 'npm run rescore');
@@ -136,4 +160,3 @@ async function open(target: Target): Promise<Connection> {
     },
   };
 }
-

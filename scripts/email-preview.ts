@@ -5,7 +5,15 @@ import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, localEnv, parseConfig, type Form, type Site } from '../functions/core/config.js';
 import { findRunning } from '../local/instance.js';
 import { dataDirOf } from './cli.js';
-import { DEFAULT_CONFIRMATION, SAMPLE_MERGE_VALUES, renderEmail, senderOf, type EmailTemplateParts, type MergeValues, type RenderedEmail } from '../functions/core/nurture/index.js';
+import {
+  DEFAULT_CONFIRMATION,
+  SAMPLE_MERGE_VALUES,
+  renderEmail,
+  senderOf,
+  type EmailTemplateParts,
+  type MergeValues,
+  type RenderedEmail,
+} from '../functions/core/nurture/index.js';
 import { mergeValues } from '../functions/use-cases/send-mail.js';
 
 /**
@@ -83,7 +91,7 @@ export function main(argv: string[], config: unknown = rawConfig, log = console.
   };
   const forms = index.config.sites.flatMap((s) => s.forms.filter((f) => f.email).map((f) => f.id));
   const found = formId ? index.findForm(formId) : undefined;
-  if (!found || !found.form.email) {
+  if (!found?.form.email) {
     error(`${formId ? `No emails for form "${formId}"` : 'Which form?'} Forms that send email: ${forms.join(', ') || 'none'}`);
     return 1;
   }

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { findRunning } from '../local/instance.js';
-import { CliError, dataDirOf, runCli } from './cli.js';
+import { CliError, dataDirOf, parseCli, runCli } from './cli.js';
 
 export const USAGE = `Usage: npm run queues -- list
        npm run queues -- redrive <queue>
@@ -23,13 +22,7 @@ interface QueueView {
 
 /** The whole command; returns the exit code. */
 export async function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
+  const parsed = parseCli({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } }, USAGE);
   const { positionals, values } = parsed;
   if (values.help) {
     out(USAGE);
@@ -42,7 +35,8 @@ export async function main(argv: string[], out = console.log, err = console.erro
   }
   const dataDir = dataDirOf(env);
   const running = findRunning(dataDir);
-  if (!running?.url) throw new CliError(`No local funnel is running on ${dataDir}: start it with \`npm start\` (its queues are kept in the data folder and resume with it).`);
+  if (!running?.url)
+    throw new CliError(`No local funnel is running on ${dataDir}: start it with \`npm start\` (its queues are kept in the data folder and resume with it).`);
   const keyFile = `${dataDir}/dev-api-key`;
   const key = env.FUNNEL_API_KEY || (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '');
   const call = async (method: string, path: string) => {

@@ -37,7 +37,6 @@ running \`npm start\` if there is one.`;
 const DEFAULT_CONCURRENCY = 16;
 const MAX_CONCURRENCY = 256;
 
-
 export interface RescoreArgs {
   siteIds: string[];
   dryRun: boolean;
@@ -56,21 +55,22 @@ export class UsageError extends Error {
  * @throws UsageError naming the problem (an unknown site names the valid ones)
  */
 export function parseRescoreArgs(argv: string[], config: ConfigIndex, env: Record<string, string | undefined>): RescoreArgs {
-  let values;
+  const options = {
+    site: { type: 'string', multiple: true },
+    all: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+    concurrency: { type: 'string' },
+    table: { type: 'string' },
+    endpoint: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>>['values'];
   try {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        site: { type: 'string', multiple: true },
-        all: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        concurrency: { type: 'string' },
-        table: { type: 'string' },
-        endpoint: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options,
     }));
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -84,7 +84,10 @@ export function parseRescoreArgs(argv: string[], config: ConfigIndex, env: Recor
   for (const id of siteIds) {
     const site = config.findSite(id);
     if (!site) throw new UsageError(`Unknown site "${id}". Sites in config/funnel.config.ts: ${sites.map((s) => s.id).join(', ')}`);
-    if (!site.scoring) throw new UsageError(`Site "${id}" has no scoring rules (add \`scoring\` to it in config/funnel.config.ts). Sites with rules: ${withRules.join(', ') || 'none'}`);
+    if (!site.scoring)
+      throw new UsageError(
+        `Site "${id}" has no scoring rules (add \`scoring\` to it in config/funnel.config.ts). Sites with rules: ${withRules.join(', ') || 'none'}`,
+      );
   }
   if (siteIds.length === 0) throw new UsageError('No site in config/funnel.config.ts has scoring rules: nothing to re-score.');
 
@@ -105,7 +108,8 @@ export function parseRescoreArgs(argv: string[], config: ConfigIndex, env: Recor
   } else {
     target = { kind: 'local', dataDir: env.FUNNEL_DATA_DIR || '.data' };
   }
-  if ('tableName' in target && !/^[a-zA-Z0-9_.-]{3,255}$/.test(target.tableName)) throw new UsageError(`--table must be a DynamoDB table name, not "${target.tableName}"`);
+  if ('tableName' in target && !/^[a-zA-Z0-9_.-]{3,255}$/.test(target.tableName))
+    throw new UsageError(`--table must be a DynamoDB table name, not "${target.tableName}"`);
   return { siteIds, dryRun: values['dry-run'], concurrency, target };
 }
 
@@ -153,9 +157,17 @@ export async function main(argv: string[], io: Io = { out: console.log, err: con
   }
   try {
     const { client, tableName } = connection;
-    io.out(`${args.dryRun ? 'Dry run (nothing is written)' : 'Re-scoring'}: table "${tableName}" at ${connection.description}, concurrency ${args.concurrency}.`);
+    io.out(
+      `${args.dryRun ? 'Dry run (nothing is written)' : 'Re-scoring'}: table "${tableName}" at ${connection.description}, concurrency ${args.concurrency}.`,
+    );
 
-    const deps = compose({ tableName, dynamo: client, rawConfig: config.config, tokenSecret: async () => Promise.reject(new Error('re-scoring signs no visitor tokens')), logLevel: 'silent' });
+    const deps = compose({
+      tableName,
+      dynamo: client,
+      rawConfig: config.config,
+      tokenSecret: async () => Promise.reject(new Error('re-scoring signs no visitor tokens')),
+      logLevel: 'silent',
+    });
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const lister = new DynamoLeadScan({ client: doc, tableName });
     const meter = meterCapacity(client);
@@ -217,7 +229,17 @@ export function report(rows: Row[], dryRun: boolean): string[] {
   const seen = new Set(rows.flatMap((r) => Object.keys(r.summary.stageChanges)));
   const transitions = TRANSITION_ORDER.filter((t) => seen.has(t));
   const prefix = dryRun ? 'would ' : '';
-  const header = ['site', 'rules version', 'leads scanned', ...(transitions.length ? transitions.map((t) => `${prefix}${t}`) : [`${prefix}change stage`]), 'unchanged', 'failed', 'seconds', 'RCU', 'WCU'];
+  const header = [
+    'site',
+    'rules version',
+    'leads scanned',
+    ...(transitions.length ? transitions.map((t) => `${prefix}${t}`) : [`${prefix}change stage`]),
+    'unchanged',
+    'failed',
+    'seconds',
+    'RCU',
+    'WCU',
+  ];
   const body = rows.map(({ summary: s, seconds, readUnits, writeUnits }) => [
     s.siteId,
     s.rulesVersion,
@@ -232,11 +254,17 @@ export function report(rows: Row[], dryRun: boolean): string[] {
   const lines = ['', ...table(header, body), ''];
   for (const { summary: s } of rows) {
     const versions = Object.entries(s.previousVersions).map(([v, n]) => `${v === 'none' ? 'never scored' : v}: ${n}`);
-    lines.push(`${s.siteId}: scores before this run by rules version: ${versions.join(', ') || '—'}; ${s.scoreChanged} score(s) ${dryRun ? 'would change' : 'changed'}${s.missing ? `; ${s.missing} lead(s) gone meanwhile` : ''}.`);
+    lines.push(
+      `${s.siteId}: scores before this run by rules version: ${versions.join(', ') || '—'}; ${s.scoreChanged} score(s) ${dryRun ? 'would change' : 'changed'}${s.missing ? `; ${s.missing} lead(s) gone meanwhile` : ''}.`,
+    );
     for (const f of s.failures) lines.push(`  failed: site ${f.ref.siteId}, lead ${f.ref.emailKey}: ${f.error}`);
     if (s.failed > s.failures.length) lines.push(`  … and ${s.failed - s.failures.length} more`);
   }
-  lines.push(dryRun ? 'Nothing was written. Run again without --dry-run to apply.' : `Every score re-computed here records its rules version (${rows.map((r) => `${r.summary.siteId}: ${r.summary.rulesVersion}`).join(', ')}).`);
+  lines.push(
+    dryRun
+      ? 'Nothing was written. Run again without --dry-run to apply.'
+      : `Every score re-computed here records its rules version (${rows.map((r) => `${r.summary.siteId}: ${r.summary.rulesVersion}`).join(', ')}).`,
+  );
   return lines;
 }
 

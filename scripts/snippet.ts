@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import rawConfig from '../config/funnel.config.js';
-import { parseArgs } from 'node:util';
 import { DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
-import { apiUrlOf, CliError, runCli } from './cli.js';
+import { apiUrlOf, CliError, parseCli, runCli } from './cli.js';
 
 /**
  * Print the `<script>` snippet a marketer pastes into a blog post.
@@ -46,12 +45,10 @@ running on FUNNEL_DATA_DIR (default .data/).`;
 
 /** The whole command; returns the exit code. */
 export function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { api: { type: 'string' }, 'track-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseCli(
+    { args: argv, allowPositionals: true, options: { api: { type: 'string' }, 'track-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+    USAGE,
+  );
   const { positionals, values } = parsed;
   if (values.help) {
     out(USAGE);
@@ -60,7 +57,8 @@ export function main(argv: string[], out = console.log, err = console.error, env
   const trackOnly = values['track-only'] === true;
   // A form of either view: the local one (the demo site) or the deployed one (your sites).
   const forms = new Map<string, string>();
-  for (const env_ of [localEnv(), DEPLOYED]) for (const site of parseConfig(rawConfig, env_).sites) for (const form of site.forms) forms.set(form.id, `${form.id} (site ${site.id})`);
+  for (const env_ of [localEnv(), DEPLOYED])
+    for (const site of parseConfig(rawConfig, env_).sites) for (const form of site.forms) forms.set(form.id, `${form.id} (site ${site.id})`);
   const known = [...forms.values()].join(', ') || 'none';
   const formId = positionals[0];
   if (trackOnly ? positionals.length : !formId || positionals.length > 1) {

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { findRunning } from '../local/instance.js';
-import { apiUrlOf, CliError, dataDirOf, runCli } from './cli.js';
+import { apiUrlOf, CliError, dataDirOf, parseCli, runCli } from './cli.js';
 
 export const USAGE = `Usage: npm run webhooks -- <command> [--api <url> --key <key>]
 
@@ -27,13 +26,22 @@ FUNNEL_API_KEY).`;
  */
 export async function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): Promise<number> {
   const dataDir = dataDirOf(env);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { api: { type: 'string' }, key: { type: 'string' }, endpoint: { type: 'string' }, site: { type: 'string' }, lead: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
+  const parsed = parseCli(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        api: { type: 'string' },
+        key: { type: 'string' },
+        endpoint: { type: 'string' },
+        site: { type: 'string' },
+        lead: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
   const { positionals, values } = parsed;
   const [command, arg] = positionals;
   if (values.help) {
@@ -46,14 +54,17 @@ export async function main(argv: string[], out = console.log, err = console.erro
   };
   if (!command) return usage();
   if (!['list', 'show', 'replay', 'secret'].includes(command)) return usage(`Unknown command "${command}".`);
-  if (command === 'list' && !values.endpoint && !values.lead) return usage('list needs --endpoint <id> (an endpoint\'s log) or --lead <leadId> (a lead\'s deliveries).');
+  if (command === 'list' && !values.endpoint && !values.lead)
+    return usage("list needs --endpoint <id> (an endpoint's log) or --lead <leadId> (a lead's deliveries).");
   if ((command === 'show' || command === 'replay') && !arg) return usage(`${command} needs a delivery id (from \`list\`).`);
   if (command === 'secret') {
     const file = `${dataDir}/webhook-secrets.json`;
     const secrets = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
     const secret = arg ? secrets[arg] : undefined;
     if (!secret) {
-      err(`No local secret for "${arg ?? ''}"${Object.keys(secrets).length ? `; known: ${Object.keys(secrets).join(', ')}` : ' (start the funnel once: npm start)'}. A deployed endpoint's secret is the Secrets Manager secret "WebhookSecret-<site>-<endpoint>" of the stateful stack: whsec_<its value>.`);
+      err(
+        `No local secret for "${arg ?? ''}"${Object.keys(secrets).length ? `; known: ${Object.keys(secrets).join(', ')}` : ' (start the funnel once: npm start)'}. A deployed endpoint's secret is the Secrets Manager secret "WebhookSecret-<site>-<endpoint>" of the stateful stack: whsec_<its value>.`,
+      );
       return 1;
     }
     out(secret);
@@ -68,7 +79,8 @@ export async function main(argv: string[], out = console.log, err = console.erro
   }
   // The local dev key only for the local funnel: never send it to another API.
   const local = findRunning(dataDir)?.url === api;
-  const key = values.key ?? env.FUNNEL_API_KEY ?? (local && existsSync(`${dataDir}/dev-api-key`) ? readFileSync(`${dataDir}/dev-api-key`, 'utf8').trim() : undefined);
+  const key =
+    values.key ?? env.FUNNEL_API_KEY ?? (local && existsSync(`${dataDir}/dev-api-key`) ? readFileSync(`${dataDir}/dev-api-key`, 'utf8').trim() : undefined);
   if (!key) {
     err(`No API key for ${api}: pass --key <key> or set FUNNEL_API_KEY (create one with: npm run api-key -- create --site <siteId>).`);
     return 1;
@@ -78,7 +90,9 @@ export async function main(argv: string[], out = console.log, err = console.erro
     try {
       res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
     } catch (error) {
-      throw new CliError(`Cannot reach the API at ${api}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}. Is the funnel running there?`);
+      throw new CliError(
+        `Cannot reach the API at ${api}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}. Is the funnel running there?`,
+      );
     }
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(`${res.status}: ${(body as { error?: { message?: string } }).error?.message ?? res.statusText}`);
@@ -86,15 +100,32 @@ export async function main(argv: string[], out = console.log, err = console.erro
   };
   try {
     if (command === 'list' && (values.endpoint || values.lead)) {
-      const q = new URLSearchParams(Object.entries({ endpoint: values.endpoint, site: values.site, lead: values.lead, limit: values.limit }).flatMap(([k, v]) => (v ? [[k, v]] : [])));
-      const { deliveries } = (await call('GET', `/v1/webhooks/deliveries?${q}`)) as { deliveries: { deliveryId: string; eventAt: string; type: string; status: string; attempts: { status?: number; error?: string }[]; nextAttemptAt?: string }[] };
+      const q = new URLSearchParams(
+        Object.entries({ endpoint: values.endpoint, site: values.site, lead: values.lead, limit: values.limit }).flatMap(([k, v]) => (v ? [[k, v]] : [])),
+      );
+      const { deliveries } = (await call('GET', `/v1/webhooks/deliveries?${q}`)) as {
+        deliveries: {
+          deliveryId: string;
+          eventAt: string;
+          type: string;
+          status: string;
+          attempts: { status?: number; error?: string }[];
+          nextAttemptAt?: string;
+        }[];
+      };
       out('| delivery (webhook-id) | event time | type | status | tries | last | next try |');
       out('|---|---|---|---|---|---|---|');
-      for (const d of deliveries) out(`| ${d.deliveryId} | ${d.eventAt} | ${d.type} | ${d.status} | ${d.attempts.length} | ${d.attempts.at(-1)?.status ?? d.attempts.at(-1)?.error ?? ''} | ${d.nextAttemptAt ?? ''} |`);
+      for (const d of deliveries)
+        out(
+          `| ${d.deliveryId} | ${d.eventAt} | ${d.type} | ${d.status} | ${d.attempts.length} | ${d.attempts.at(-1)?.status ?? d.attempts.at(-1)?.error ?? ''} | ${d.nextAttemptAt ?? ''} |`,
+        );
       return 0;
     }
     if ((command === 'show' || command === 'replay') && arg) {
-      const result = await call(command === 'show' ? 'GET' : 'POST', `/v1/webhooks/deliveries/${encodeURIComponent(arg)}${command === 'replay' ? '/replay' : ''}`);
+      const result = await call(
+        command === 'show' ? 'GET' : 'POST',
+        `/v1/webhooks/deliveries/${encodeURIComponent(arg)}${command === 'replay' ? '/replay' : ''}`,
+      );
       out(command === 'replay' ? `Replaying ${arg}: queued (status ${String(result.status)}).` : JSON.stringify(result, null, 2));
       return 0;
     }

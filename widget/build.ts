@@ -50,7 +50,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { bytes, gzipBytes } = await writeWidgetBundle();
   const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
   const pct = Math.round((gzipBytes / WIDGET_GZIP_BUDGET_BYTES) * 100);
-  console.log(`dist/widget.js\n  minified  ${String(bytes).padStart(6)} B  ${kb(bytes)}\n  gzip      ${String(gzipBytes).padStart(6)} B  ${kb(gzipBytes)}\n  budget    ${String(WIDGET_GZIP_BUDGET_BYTES).padStart(6)} B  ${kb(WIDGET_GZIP_BUDGET_BYTES)} (${pct}% used)`);
+  console.log(
+    `dist/widget.js\n  minified  ${String(bytes).padStart(6)} B  ${kb(bytes)}\n  gzip      ${String(gzipBytes).padStart(6)} B  ${kb(gzipBytes)}\n  budget    ${String(WIDGET_GZIP_BUDGET_BYTES).padStart(6)} B  ${kb(WIDGET_GZIP_BUDGET_BYTES)} (${pct}% used)`,
+  );
   if (gzipBytes > WIDGET_GZIP_BUDGET_BYTES) {
     console.error('Widget is over its gzip budget.');
     process.exit(1);

@@ -8,7 +8,10 @@ export interface Logger {
  * Structured logs: one JSON object per line on stdout; `silent` for tests. Written to the stream directly,
  * not through `console`, because Lambda's JSON log format would wrap a console line as a string.
  */
-export function jsonLogger(level: 'info' | 'warn' | 'error' | 'silent' = 'info', write: (line: string) => void = (line) => void process.stdout.write(line)): Logger {
+export function jsonLogger(
+  level: 'info' | 'warn' | 'error' | 'silent' = 'info',
+  write: (line: string) => void = (line) => void process.stdout.write(line),
+): Logger {
   const order = { info: 0, warn: 1, error: 2, silent: 3 };
   const emit = (l: 'info' | 'warn' | 'error') => (msg: string, data?: Record<string, unknown>) => {
     if (order[l] >= order[level]) write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: l.toUpperCase(), message: msg, ...data })}\n`);

@@ -19,7 +19,7 @@ export class HmacMailLinks implements MailLinks {
   private readonly clock: Clock;
   private readonly baseUrl: string;
 
-  constructor(options: { secret: () => Promise<string>; clock: Clock; /** The public API's base URL, e.g. `https://api.example.com`. */ baseUrl: string }) {
+  constructor(options: { secret: () => Promise<string>; clock: Clock /** The public API's base URL, e.g. `https://api.example.com`. */; baseUrl: string }) {
     this.secret = options.secret;
     this.clock = options.clock;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -64,6 +64,8 @@ export class HmacMailLinks implements MailLinks {
   }
 
   private async mac(purpose: string, payload: string): Promise<Buffer> {
-    return createHmac('sha256', await this.secret()).update(`funnel-mail-link:${purpose}:${payload}`).digest();
+    return createHmac('sha256', await this.secret())
+      .update(`funnel-mail-link:${purpose}:${payload}`)
+      .digest();
   }
 }

@@ -1,4 +1,16 @@
-import type { LeadRef, ProspectEntry, ProspectStore, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookOutcome, WebhookQueue, WebhookSecrets, WebhookStore, WebhookTransport } from '../core/ports.js';
+import type {
+  LeadRef,
+  ProspectEntry,
+  ProspectStore,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookJob,
+  WebhookOutcome,
+  WebhookQueue,
+  WebhookSecrets,
+  WebhookStore,
+  WebhookTransport,
+} from '../core/ports.js';
 import { anonymisedAudit } from './dynamo/prospect-store.js';
 import type { InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from './memory.js';
 
@@ -9,12 +21,17 @@ export class InMemoryWebhookStore implements WebhookStore {
   constructor(readonly due: InMemoryDueChecks) {}
 
   async create(deliveries: readonly Omit<WebhookDelivery, 'attempts' | 'status'>[]): Promise<void> {
-    for (const d of deliveries) if (!this.deliveries.has(d.deliveryId)) this.deliveries.set(d.deliveryId, structuredClone({ ...d, status: 'pending', attempts: [] }));
+    for (const d of deliveries)
+      if (!this.deliveries.has(d.deliveryId)) this.deliveries.set(d.deliveryId, structuredClone({ ...d, status: 'pending', attempts: [] }));
   }
   async pending(ref: LeadRef, endpointId: string): Promise<WebhookDelivery[]> {
     return (await this.forLead(ref)).filter((d) => d.endpointId === endpointId && d.status === 'pending');
   }
-  async recordAttempt(delivery: WebhookDelivery, attempt: WebhookAttempt, next: { status: WebhookDelivery['status']; nextAttemptAt?: string }): Promise<boolean> {
+  async recordAttempt(
+    delivery: WebhookDelivery,
+    attempt: WebhookAttempt,
+    next: { status: WebhookDelivery['status']; nextAttemptAt?: string },
+  ): Promise<boolean> {
     const stored = this.deliveries.get(delivery.deliveryId);
     if (!stored || stored.attempts.length !== delivery.attempts.length) return false;
     stored.attempts.push(structuredClone(attempt));
@@ -150,13 +167,17 @@ export class InMemoryProspectStore implements ProspectStore {
     lead.claimedBy = rep;
     lead.claimedAt ??= at;
     const claimedAt = lead.claimedAt as string;
-    this.nurture.logs.set(`${ref.siteId}#${ref.emailKey}#${claimedAt}#claimed`, { partition: `${ref.siteId}#${ref.emailKey}`, entry: { type: 'prospect_claimed', at: claimedAt, rep } });
+    this.nurture.logs.set(`${ref.siteId}#${ref.emailKey}#${claimedAt}#claimed`, {
+      partition: `${ref.siteId}#${ref.emailKey}`,
+      entry: { type: 'prospect_claimed', at: claimedAt, rep },
+    });
     return { claimed: { rep, at: claimedAt } };
   }
   async exportLead(ref: LeadRef): Promise<Record<string, unknown[]>> {
     const partition = `${ref.siteId}#${ref.emailKey}`;
     const lead = this.repo.leads.get(partition);
-    const mine = <T extends { partition: string }>(m: Map<string, T>) => [...m.values()].filter((v) => v.partition === partition).map(({ partition: _, ...rest }) => rest);
+    const mine = <T extends { partition: string }>(m: Map<string, T>) =>
+      [...m.values()].filter((v) => v.partition === partition).map(({ partition: _, ...rest }) => rest);
     return {
       lead: lead ? [lead] : [],
       submissions: mine(this.repo.submissions),
@@ -188,7 +209,15 @@ export class InMemoryProspectStore implements ProspectStore {
   private async clear(ref: LeadRef): Promise<void> {
     const partition = `${ref.siteId}#${ref.emailKey}`;
     this.repo.stageChanges.delete(partition);
-    for (const m of [this.repo.submissions, this.repo.events, this.nurture.enrolments, this.nurture.sends, this.nurture.optIns, this.nurture.logs, this.nurture.engagements] as Map<string, { partition: string }>[]) {
+    for (const m of [
+      this.repo.submissions,
+      this.repo.events,
+      this.nurture.enrolments,
+      this.nurture.sends,
+      this.nurture.optIns,
+      this.nurture.logs,
+      this.nurture.engagements,
+    ] as Map<string, { partition: string }>[]) {
       for (const [k, v] of m) if (v.partition === partition) m.delete(k);
     }
     for (const d of await this.webhooks.forLead(ref)) this.webhooks.deliveries.delete(d.deliveryId);

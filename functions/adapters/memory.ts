@@ -263,15 +263,29 @@ export class InMemoryNurtureStore implements NurtureStore {
     const partition = partitionOf(ref);
     const lead = this.repo.leads.get(partition);
     if (!lead) return undefined;
-    const submissions = [...this.repo.submissions.values()].filter((s) => s.partition === partition).sort((a, b) => a.entry.submissionId.localeCompare(b.entry.submissionId));
+    const submissions = [...this.repo.submissions.values()]
+      .filter((s) => s.partition === partition)
+      .sort((a, b) => a.entry.submissionId.localeCompare(b.entry.submissionId));
     return mailLeadOf(ref, lead, {
       submissions: submissions.map((s) => structuredClone(s.entry)),
-      optIns: mine(this.optIns, partition).map((o) => o.entry.submissionId).sort(),
+      optIns: mine(this.optIns, partition)
+        .map((o) => o.entry.submissionId)
+        .sort(),
       enrolments: this.enrolmentsOf(partition),
       sends: mine(this.sends, partition)
         .sort((a, b) => a.sendKey.localeCompare(b.sendKey))
         .flatMap((s): SendRecord[] =>
-          s.status === 'released' ? [] : [{ sendKey: s.sendKey, kind: s.kind, status: s.status, at: s.sentAt ?? s.claimedAt, ...(s.sequenceId !== undefined && { sequenceId: s.sequenceId }) }],
+          s.status === 'released'
+            ? []
+            : [
+                {
+                  sendKey: s.sendKey,
+                  kind: s.kind,
+                  status: s.status,
+                  at: s.sentAt ?? s.claimedAt,
+                  ...(s.sequenceId !== undefined && { sequenceId: s.sequenceId }),
+                },
+              ],
         ),
     });
   }
@@ -310,24 +324,48 @@ export class InMemoryNurtureStore implements NurtureStore {
     if (!stored || !current || current.stepIndex !== from.stepIndex || current.status !== from.status || current.nextAt !== from.nextAt) return false;
     stored.enrolment = { ...stored.enrolment, state: structuredClone(to) };
     if (to.status === 'exited') {
-      const entry: SequenceExitedEntry = { type: 'sequence_exited', at, sequenceId, reason: to.exitReason ?? 'unknown', ...(to.exitDetail !== undefined && { detail: to.exitDetail }) };
+      const entry: SequenceExitedEntry = {
+        type: 'sequence_exited',
+        at,
+        sequenceId,
+        reason: to.exitReason ?? 'unknown',
+        ...(to.exitDetail !== undefined && { detail: to.exitDetail }),
+      };
       this.logs.set(`${partition}#${at}#exit-${sequenceId}`, { partition, entry });
     }
     if (before && before !== after) await this.due.done({ ...ref, at: before, sequenceId });
     return true;
   }
 
-  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number, options: ClaimOptions = {}): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
+  async claimSend(
+    ref: LeadRef,
+    send: { sendKey: string; kind: EmailKind; sequenceId?: string },
+    at: string,
+    staleAfterMs: number,
+    options: ClaimOptions = {},
+  ): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
     const partition = partitionOf(ref);
     const key = `${partition}#${send.sendKey}`;
     const existing = this.sends.get(key);
     const staleBefore = new Date(Date.parse(at) - staleAfterMs).toISOString();
     const reclaimBefore = options.reclaimAfterMs === undefined ? '0000' : new Date(Date.parse(at) - options.reclaimAfterMs).toISOString();
     const finished = existing?.status === 'sent' || existing?.status === 'failed';
-    if (existing && existing.status !== 'released' && !(existing.status === 'sending' && existing.claimedAt < staleBefore) && !(finished && existing.claimedAt < reclaimBefore)) {
+    if (
+      existing &&
+      existing.status !== 'released' &&
+      !(existing.status === 'sending' && existing.claimedAt < staleBefore) &&
+      !(finished && existing.claimedAt < reclaimBefore)
+    ) {
       return existing.status === 'sent' ? 'sent' : existing.status === 'failed' ? 'failed' : 'busy';
     }
-    this.sends.set(key, { partition, sendKey: send.sendKey, kind: send.kind, status: 'sending', claimedAt: at, ...(send.sequenceId !== undefined && { sequenceId: send.sequenceId }) });
+    this.sends.set(key, {
+      partition,
+      sendKey: send.sendKey,
+      kind: send.kind,
+      status: 'sending',
+      claimedAt: at,
+      ...(send.sequenceId !== undefined && { sequenceId: send.sequenceId }),
+    });
     return 'claimed';
   }
 

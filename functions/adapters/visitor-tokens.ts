@@ -39,6 +39,8 @@ export class HmacVisitorTokens implements VisitorTokens {
   }
 
   private async mac(payload: string): Promise<Buffer> {
-    return createHmac('sha256', await this.secret()).update(payload).digest();
+    return createHmac('sha256', await this.secret())
+      .update(payload)
+      .digest();
   }
 }

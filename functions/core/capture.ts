@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
 import type { ConsentRecord, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
-import { SubmissionContext, Utm } from './contracts.js';
+import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
 import { FIELD_INPUTS, FIELD_RULES, formatPath, type FieldName, type Profile } from './fields.js';
 
@@ -62,7 +62,7 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out[formatPath([...issue.path, key]) ] ??= issue.path.length ? 'is not a field of this form' : 'is not a known property';
+      for (const key of issue.keys) out[formatPath([...issue.path, key])] ??= issue.path.length ? 'is not a field of this form' : 'is not a known property';
     } else {
       out[formatPath(issue.path) || 'body'] ??= issue.message;
     }
@@ -103,7 +103,14 @@ export function consentRecord(form: Form, body: Pick<ValidSubmission, 'consent'>
   return { granted: body.consent?.marketing === true, text: asked.text, version: asked.version, formId: form.id, at };
 }
 
-export function timelineEntry(form: Form, submissionId: string, body: ValidSubmission, at: string, userAgent: string | undefined, consent: ConsentRecord | undefined): FormSubmittedEntry {
+export function timelineEntry(
+  form: Form,
+  submissionId: string,
+  body: ValidSubmission,
+  at: string,
+  userAgent: string | undefined,
+  consent: ConsentRecord | undefined,
+): FormSubmittedEntry {
   const ctx = body.context ?? {};
   return {
     type: 'form_submitted',

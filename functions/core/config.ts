@@ -12,9 +12,7 @@ import { FormEmail, SiteEmail, formEmailIssues } from './nurture/config.js';
  * `cdk synth`, so a bad config fails fast with the path of what is wrong. Secrets never live here.
  */
 
-const Slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
 
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -92,18 +90,16 @@ export const FreeTrialForm = z.strictObject({
   trialUrl: HttpUrl.optional(),
 });
 
-export const Form = z
-  .discriminatedUnion('kind', [GatedContentForm, FreeTrialForm])
-  .superRefine((form, ctx) => {
-    const names = form.fields.map((f) => f.name);
-    const email = form.fields.find((f) => f.name === 'email');
-    if (!email || !email.required) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must include a required "email" field' });
-    }
-    names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field "${name}"` });
-    });
+export const Form = z.discriminatedUnion('kind', [GatedContentForm, FreeTrialForm]).superRefine((form, ctx) => {
+  const names = form.fields.map((f) => f.name);
+  const email = form.fields.find((f) => f.name === 'email');
+  if (!email?.required) {
+    ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must include a required "email" field' });
+  }
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field "${name}"` });
   });
+});
 export type Form = z.infer<typeof Form>;
 
 export const Site = z.strictObject({
@@ -147,27 +143,47 @@ export const FunnelConfig = z
       site.forms.forEach((form, f) => {
         // A double opt-in form sends a confirmation email even without an `email` block of its own.
         if (form.doubleOptIn && !form.email && !site.email) {
-          ctx.addIssue({ code: 'custom', path: ['sites', s, 'email'], message: `is required: form "${form.id}" uses double opt-in, which sends a confirmation email` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', s, 'email'],
+            message: `is required: form "${form.id}" uses double opt-in, which sends a confirmation email`,
+          });
         }
         if (!form.email) return;
         const at = (path: (string | number)[]) => ['sites', s, 'forms', f, 'email', ...path];
-        if (!site.email) ctx.addIssue({ code: 'custom', path: ['sites', s, 'email'], message: `is required: form "${form.id}" sends email (sender and postal address for the footer)` });
-        for (const issue of formEmailIssues(form.email, { id: form.id, kind: form.kind, doubleOptIn: form.doubleOptIn, ...(form.kind === 'free-trial' && form.trialUrl && { trialUrl: form.trialUrl }) })) {
+        if (!site.email)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', s, 'email'],
+            message: `is required: form "${form.id}" sends email (sender and postal address for the footer)`,
+          });
+        for (const issue of formEmailIssues(form.email, {
+          id: form.id,
+          kind: form.kind,
+          doubleOptIn: form.doubleOptIn,
+          ...(form.kind === 'free-trial' && form.trialUrl && { trialUrl: form.trialUrl }),
+        })) {
           ctx.addIssue({ code: 'custom', path: at(issue.path), message: issue.message });
         }
         const sequence = form.email.sequence;
         if (!sequence) return;
         const other = sequences.get(sequence.id);
-        if (other !== undefined) ctx.addIssue({ code: 'custom', path: at(['sequence', 'id']), message: `duplicate sequence id "${sequence.id}" (also forms[${other}])` });
+        if (other !== undefined)
+          ctx.addIssue({ code: 'custom', path: at(['sequence', 'id']), message: `duplicate sequence id "${sequence.id}" (also forms[${other}])` });
         sequences.set(sequence.id, f);
         sequence.exit.formsSubmitted?.forEach((id, i) => {
-          if (!site.forms.some((x) => x.id === id)) ctx.addIssue({ code: 'custom', path: at(['sequence', 'exit', 'formsSubmitted', i]), message: `no form "${id}" in site "${site.id}"` });
+          if (!site.forms.some((x) => x.id === id))
+            ctx.addIssue({ code: 'custom', path: at(['sequence', 'exit', 'formsSubmitted', i]), message: `no form "${id}" in site "${site.id}"` });
         });
       });
       // A rule about a form this site does not have would silently never fire.
       site.scoring?.engagement.forEach(({ when }, r) => {
         if (when.event === 'form_submitted' && when.formId && !site.forms.some((f) => f.id === when.formId)) {
-          ctx.addIssue({ code: 'custom', path: ['sites', s, 'scoring', 'engagement', r, 'when', 'formId'], message: `no form "${when.formId}" in site "${site.id}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', s, 'scoring', 'engagement', r, 'when', 'formId'],
+            message: `no form "${when.formId}" in site "${site.id}"`,
+          });
         }
       });
     });

@@ -18,7 +18,10 @@ export const Utm = z.strictObject({
 });
 export type Utm = z.infer<typeof Utm>;
 
-const PageUrl = z.string().max(2048, 'must be at most 2048 characters').pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+const PageUrl = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 
 /**
  * The visitor's IANA time zone as the browser reports it. Nurture steps leave inside their send window in
@@ -250,7 +253,12 @@ export const UnsubscribedEntry = z.object({ type: z.literal('unsubscribed'), at:
 export type UnsubscribedEntry = z.infer<typeof UnsubscribedEntry>;
 
 /** The address was suppressed after a hard bounce, repeated soft bounces or a complaint: nothing more is sent. */
-export const EmailSuppressedEntry = z.object({ type: z.literal('email_suppressed'), at: z.string(), reason: z.enum(['bounced', 'complained']), detail: z.string().optional() });
+export const EmailSuppressedEntry = z.object({
+  type: z.literal('email_suppressed'),
+  at: z.string(),
+  reason: z.enum(['bounced', 'complained']),
+  detail: z.string().optional(),
+});
 export type EmailSuppressedEntry = z.infer<typeof EmailSuppressedEntry>;
 
 /** An open or a click reported by the mail service: engagement that scoring rules may count. */
@@ -267,7 +275,13 @@ export const EmailEngagedEntry = z.object({
 export type EmailEngagedEntry = z.infer<typeof EmailEngagedEntry>;
 
 /** The lead left a nurture sequence early (unsubscribed, bounced, complained, reached a stage, submitted a form, refused address). */
-export const SequenceExitedEntry = z.object({ type: z.literal('sequence_exited'), at: z.string(), sequenceId: z.string(), reason: z.string(), detail: z.string().optional() });
+export const SequenceExitedEntry = z.object({
+  type: z.literal('sequence_exited'),
+  at: z.string(),
+  sequenceId: z.string(),
+  reason: z.string(),
+  detail: z.string().optional(),
+});
 export type SequenceExitedEntry = z.infer<typeof SequenceExitedEntry>;
 
 /** A sales rep took the prospect (`POST /v1/prospects/{id}/claim`). */

@@ -1,8 +1,18 @@
 /**
- * Domain errors. They know nothing of HTTP: `functions/handlers/http.ts` maps each to a status in one place.
- * Anything else thrown is a bug and becomes a generic 500 with a request id, never its message.
+ * Errors a caller is meant to see. Each class carries the status it is answered with (and the headers
+ * that go with it), so the edge maps an error by reading it, in one place (`functions/handlers/http.ts`).
+ * A DomainError without a status is a bug: answered as a generic 500 and logged. Anything else thrown is
+ * a bug too, answered the same way, never with its message.
  */
 export class DomainError extends Error {
+  /** The HTTP status this error is answered with. */
+  readonly status: number | undefined = undefined;
+  /** Per-field problems keyed by path (`fields.email`, `query.limit`), when the error is about input. */
+  readonly fields: Record<string, string> | undefined = undefined;
+  /** Response headers that go with the status (Retry-After, WWW-Authenticate). */
+  headers(): Record<string, string> {
+    return {};
+  }
   constructor(
     readonly code: string,
     message: string,
@@ -13,18 +23,24 @@ export class DomainError extends Error {
 }
 
 export class UnknownFormError extends DomainError {
+  override readonly status = 404;
   constructor(formId: string) {
     super('form_not_found', `No form with id "${formId}"`);
   }
 }
 
 export class OriginNotAllowedError extends DomainError {
+  override readonly status = 403;
   constructor(origin: string) {
     super('origin_not_allowed', `Origin ${origin} may not submit this form`);
   }
 }
 
 export class RateLimitedError extends DomainError {
+  override readonly status = 429;
+  override headers() {
+    return { 'retry-after': String(this.retryAfterSeconds) };
+  }
   constructor(readonly retryAfterSeconds: number) {
     super('rate_limited', `Too many submissions; try again in ${retryAfterSeconds} s`);
   }
@@ -32,21 +48,26 @@ export class RateLimitedError extends DomainError {
 
 /** Input that does not satisfy the contract; `fields` maps each bad path to what is wrong with it. */
 export class ValidationError extends DomainError {
-  constructor(
-    readonly fields: Record<string, string>,
-    message = `Invalid ${Object.keys(fields).join(', ')}`,
-  ) {
+  override readonly status = 400;
+  override readonly fields: Record<string, string>;
+  constructor(fields: Record<string, string>, message = `Invalid ${Object.keys(fields).join(', ')}`) {
     super('validation_error', message);
+    this.fields = fields;
   }
 }
 
 export class UnauthorizedError extends DomainError {
+  override readonly status = 401;
+  override headers() {
+    return { 'www-authenticate': 'Bearer' };
+  }
   constructor() {
     super('unauthorized', 'A valid API key is required: Authorization: Bearer <key>');
   }
 }
 
 export class LeadNotFoundError extends DomainError {
+  override readonly status = 404;
   constructor() {
     super('lead_not_found', 'No such lead');
   }
@@ -54,6 +75,7 @@ export class LeadNotFoundError extends DomainError {
 
 /** No webhook delivery with this id that the caller may see. */
 export class DeliveryNotFoundError extends DomainError {
+  override readonly status = 404;
   constructor() {
     super('delivery_not_found', 'No such delivery');
   }
@@ -61,7 +83,8 @@ export class DeliveryNotFoundError extends DomainError {
 
 /** A visitor token that is malformed, forged, expired or for another site. */
 export class InvalidVisitorTokenError extends DomainError {
-  readonly fields = { visitorToken: 'is not a valid visitor token (malformed, forged, expired or for another site)' };
+  override readonly status = 401;
+  override readonly fields = { visitorToken: 'is not a valid visitor token (malformed, forged, expired or for another site)' };
   constructor() {
     super('invalid_visitor_token', 'Invalid visitorToken');
   }
@@ -91,6 +114,7 @@ export class PermanentMailError extends Error {
 
 /** Another sales rep took this prospect first. */
 export class AlreadyClaimedError extends DomainError {
+  override readonly status = 409;
   constructor(readonly claim: { rep: string; at: string }) {
     super('already_claimed', `Already claimed by ${claim.rep} at ${claim.at}`);
   }

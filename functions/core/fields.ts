@@ -35,7 +35,7 @@ export const FIELD_RULES = {
   phone: z
     .string()
     .max(40, 'must be at most 40 characters')
-    .regex(/^\+?[0-9 ().\-]{4,40}$/, 'must be a phone number'),
+    .regex(/^\+?[0-9 ().-]{4,40}$/, 'must be a phone number'),
   country: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166 country code')

@@ -1,4 +1,19 @@
-import type { ConsentRecord, EmailEngagedEntry, EmailFailedEntry, EmailKind, EmailSentEntry, EmailSuppressedEntry, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from './contracts.js';
+import type {
+  ConsentRecord,
+  EmailEngagedEntry,
+  EmailFailedEntry,
+  EmailKind,
+  EmailSentEntry,
+  EmailSuppressedEntry,
+  FormSubmittedEntry,
+  LeadView,
+  LifecycleStage,
+  Next,
+  PageViewedEntry,
+  ScoreView,
+  Source,
+  StageChangedEntry,
+} from './contracts.js';
 import type { ScoringEvent } from './scoring/score.js';
 import type { Profile } from './fields.js';
 import type { EnrolmentState } from './nurture/sequence.js';
@@ -261,7 +276,13 @@ export interface NurtureStore {
    * `busy`: another worker claimed it less than `staleAfterMs` ago (it may be sending right now).
    * A claim older than that is taken over: the worker that held it died mid-send.
    */
-  claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number, options?: ClaimOptions): Promise<'claimed' | 'sent' | 'failed' | 'busy'>;
+  claimSend(
+    ref: LeadRef,
+    send: { sendKey: string; kind: EmailKind; sequenceId?: string },
+    at: string,
+    staleAfterMs: number,
+    options?: ClaimOptions,
+  ): Promise<'claimed' | 'sent' | 'failed' | 'busy'>;
   /** The email left: record it (the timeline entry) on the claim. */
   markSent(ref: LeadRef, sendKey: string, entry: EmailSentEntry): Promise<void>;
   /** SES refused the address for good: record why; the claim stays, so it is never retried. */

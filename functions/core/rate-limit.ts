@@ -13,7 +13,10 @@ export function clientKeyOf(ip: string): string {
 
 /** The address or /64 a client is counted by, in a canonical spelling. */
 export function clientNetwork(ip: string): string {
-  const raw = ip.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const raw = ip
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
   if (mapped) return mapped[1]!;
   if (isIP(raw) !== 6) return raw.toLowerCase();
@@ -27,7 +30,7 @@ function expandIPv6(ip: string): string[] {
   const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
   if (v4) {
     const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    address = address.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+    address = `${address.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, tail] = address.split('::') as [string, string | undefined];
   const left = head ? head.split(':') : [];

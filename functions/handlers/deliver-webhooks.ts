@@ -25,7 +25,14 @@ export const makeDeliverWebhooksHandler =
           if (seen.has(lane)) return;
           seen.add(lane);
           const result = await deliverWebhooks(deps(), job);
-          if (result.delivered.length || result.retryAt || result.note) deps().log.info('webhook job', { siteId: job.siteId, endpointId: job.endpointId, delivered: result.delivered.length, retryAt: result.retryAt, note: result.note });
+          if (result.delivered.length || result.retryAt || result.note)
+            deps().log.info('webhook job', {
+              siteId: job.siteId,
+              endpointId: job.endpointId,
+              delivered: result.delivered.length,
+              retryAt: result.retryAt,
+              note: result.note,
+            });
         } catch (error) {
           deps().log.warn('webhook job failed', { messageId: record.messageId, error: (error as Error).name, detail: (error as Error).message });
           failed.push(record.messageId);

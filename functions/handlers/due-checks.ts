@@ -9,7 +9,8 @@ import { runDueChecks } from '../use-cases/run-due-checks.js';
 export const makeDueChecksHandler = (deps: () => AppDeps) => async (): Promise<{ rescored: number; queued: number; failed: number }> => {
   const result = await runDueChecks(deps());
   for (const failure of result.failed) deps().log.error('due check failed', failure);
-  if (result.rescored || result.queued || result.failed.length) deps().log.info('due checks', { rescored: result.rescored, queued: result.queued, failed: result.failed.length, cursor: result.cursor });
+  if (result.rescored || result.queued || result.failed.length)
+    deps().log.info('due checks', { rescored: result.rescored, queued: result.queued, failed: result.failed.length, cursor: result.cursor });
   return { rescored: result.rescored, queued: result.queued, failed: result.failed.length };
 };
 

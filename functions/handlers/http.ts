@@ -1,22 +1,24 @@
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
 import type { Logger } from '../adapters/logger.js';
+import { fieldErrors } from '../core/capture.js';
 import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
-import { AlreadyClaimedError, DeliveryNotFoundError, DomainError, InvalidVisitorTokenError, LeadNotFoundError, OriginNotAllowedError, RateLimitedError, UnauthorizedError, UnknownFormError, ValidationError } from '../core/errors.js';
+import { DomainError, ValidationError } from '../core/errors.js';
+import type { ApiKey } from '../core/ports.js';
+import { ENDPOINTS, routeKeyOf, type Endpoint, type OperationId, type OperationsOf, type RouteGroup } from './endpoints.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-/** An error of the HTTP layer itself (bad content type, body too big, unknown route). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Per-field problems keyed by path, as in a validation error. */
-    readonly fields?: Record<string, string>,
-  ) {
-    super(message);
+/** An error of the HTTP layer itself (bad content type, body too big, unknown route), with its status. */
+export class HttpError extends DomainError {
+  override readonly status: number;
+  override readonly fields: Record<string, string> | undefined;
+  constructor(status: number, code: string, message: string, fields?: Record<string, string>) {
+    super(code, message);
+    this.status = status;
+    this.fields = fields;
   }
 }
 
@@ -33,12 +35,6 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
   return undefined;
-}
-
-export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
-  const value = event.pathParameters?.[name];
-  if (!value) throw new HttpError(404, 'not_found', 'No such resource');
-  return value;
 }
 
 /**
@@ -64,27 +60,21 @@ function isTransient(error: unknown): boolean {
 /** What API Gateway answers when a function runs out of time, and what a transient failure answers: retry in a second. */
 export const unavailable = () => json(503, { error: { code: 'unavailable', message: 'Busy: please try again in a moment' } }, { 'retry-after': '1' });
 
-/** The single place where an error becomes a status. Only errors we mean to show are shown. */
-function toResponse(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
-  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } } };
-  if (!(error instanceof DomainError)) return undefined;
-  const fields = error instanceof ValidationError || error instanceof InvalidVisitorTokenError ? error.fields : undefined;
-  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(fields && { fields }) } };
-  if (error instanceof ValidationError) return { status: 400, body };
-  if (error instanceof UnknownFormError || error instanceof LeadNotFoundError || error instanceof DeliveryNotFoundError) return { status: 404, body };
-  if (error instanceof OriginNotAllowedError) return { status: 403, body };
-  if (error instanceof UnauthorizedError) return { status: 401, body, headers: { 'www-authenticate': 'Bearer' } };
-  if (error instanceof InvalidVisitorTokenError) return { status: 401, body };
-  if (error instanceof AlreadyClaimedError) return { status: 409, body };
-  if (error instanceof RateLimitedError) return { status: 429, body, headers: { 'retry-after': String(error.retryAfterSeconds) } };
-  return { status: 400, body };
+/** The single place where an error becomes a status: the error says which. Only errors we mean to show are shown. */
+function toResponse(error: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } | undefined {
+  if (!(error instanceof DomainError) || error.status === undefined) return undefined;
+  return {
+    status: error.status,
+    body: { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } },
+    headers: error.headers(),
+  };
 }
 
 /**
  * Map errors to `{ error: { code, message, fields? } }`. Anything unexpected is logged with the request
  * id and answered with a generic 500 that reveals nothing.
  */
-export const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult, Error, Context> => ({
+const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult, Error, Context> => ({
   onError: (request) => {
     const mapped = toResponse(request.error);
     if (mapped) {
@@ -97,7 +87,14 @@ export const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpRe
       return;
     }
     const requestId = request.context?.awsRequestId ?? request.event.requestContext?.requestId;
-    log().error('unhandled error', { requestId, route: request.event.routeKey, error: request.error?.name, detail: request.error?.message, stack: request.error?.stack });
+    // A domain error without a status is a bug in the mapping, not the caller's fault: a 500, logged.
+    log().error(request.error instanceof DomainError ? 'domain error without a status' : 'unhandled error', {
+      requestId,
+      route: request.event.routeKey,
+      error: request.error?.name,
+      detail: request.error?.message,
+      stack: request.error?.stack,
+    });
     request.response = json(500, { error: { code: 'internal_error', message: `Something went wrong. Request id: ${requestId}` } });
   },
 });
@@ -106,16 +103,20 @@ export const errorHandler = (log: () => Logger): MiddlewareObj<HttpEvent, HttpRe
  * Parse a JSON body for methods that carry one: content type, size and syntax are checked before any
  * use case sees it, each with its own 4xx.
  */
-export const jsonBody = (options: { maxBytes?: number; textPlainRoutes?: readonly string[] } = {}): MiddlewareObj<HttpEvent, HttpResult> => ({
+const jsonBody = (kindOf: (routeKey: string) => Endpoint['body'], maxBytes = MAX_BODY_BYTES): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const { event } = request;
-    const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
-    if (event.requestContext?.http?.method !== 'POST') return;
+    const kind = kindOf(event.routeKey)?.kind;
+    if (kind !== 'json' && kind !== 'json-or-text') return;
     const type = header(event, 'content-type');
     // text/plain is a CORS-simple type: a beacon-style tracker can send JSON as text/plain without a pre-flight.
-    const plainOk = options.textPlainRoutes?.includes(event.routeKey) ?? false;
+    const plainOk = kind === 'json-or-text';
     if (!type || !(/^application\/json\s*(;|$)/i.test(type) || (plainOk && /^text\/plain\s*(;|$)/i.test(type)))) {
-      throw new HttpError(415, 'unsupported_media_type', plainOk ? 'Content-Type must be application/json or text/plain' : 'Content-Type must be application/json');
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        plainOk ? 'Content-Type must be application/json or text/plain' : 'Content-Type must be application/json',
+      );
     }
     const raw = event.body ?? '';
     const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
@@ -132,7 +133,7 @@ export const jsonBody = (options: { maxBytes?: number; textPlainRoutes?: readonl
  * CORS response headers for the origins allowed to embed forms. API Gateway answers pre-flights in
  * production (configured from the same list); this keeps actual responses, including errors, readable.
  */
-export const cors = (allowedOrigins: () => readonly string[]): MiddlewareObj<HttpEvent, HttpResult> => {
+const cors = (allowedOrigins: () => readonly string[]): MiddlewareObj<HttpEvent, HttpResult> => {
   const addHeaders = (request: { event: HttpEvent; response: HttpResult | null | undefined }) => {
     const origin = header(request.event, 'origin');
     if (!origin || !request.response || !allowedOrigins().includes(origin)) return;
@@ -142,7 +143,7 @@ export const cors = (allowedOrigins: () => readonly string[]): MiddlewareObj<Htt
 };
 
 /** One access-log line per request: route, status, duration. No bodies, no addresses, no PII. */
-export const accessLog = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult> => {
+const accessLog = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult> => {
   const started = new WeakMap<object, number>();
   const write = (request: { event: HttpEvent; response: HttpResult | null | undefined }) =>
     log().info('request', {
@@ -157,3 +158,73 @@ export const accessLog = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResul
     onError: write,
   };
 };
+
+/** The raw body as text (a form-encoded POST), at most {@link MAX_BODY_BYTES}. */
+export function rawBody(event: HttpEvent): string {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `Body must be at most ${MAX_BODY_BYTES} bytes`);
+  return bytes.toString('utf8');
+}
+
+type Schema<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+/** What a route's binding gets: its validated path and query, the parsed body, the caller's key where one is required. */
+export interface Call<K extends OperationId> {
+  event: HttpEvent;
+  params: Schema<(typeof ENDPOINTS)[K] extends { params: infer P } ? P : undefined>;
+  query: Schema<(typeof ENDPOINTS)[K] extends { query: infer Q } ? Q : undefined>;
+  /** The parsed JSON body (not yet validated: the use case knows its contract). */
+  body: unknown;
+  key: (typeof ENDPOINTS)[K]['auth'] extends 'apiKey' ? ApiKey : undefined;
+}
+
+export type Bindings<G extends RouteGroup> = { [K in OperationsOf<G>]: (call: Call<K>) => Promise<HttpResult> };
+
+export interface GroupOptions {
+  /** The access log and the log of unexpected errors; none: no access log (static documents). */
+  log?: () => Logger;
+  /** Origins whose pages may read the answers of the group's public routes. */
+  allowedOrigins?: () => readonly string[];
+  /** Who holds this key (routes with `auth: 'apiKey'`). @throws UnauthorizedError */
+  authenticate?: (authorization: string | undefined) => Promise<ApiKey>;
+}
+
+/** Validate path or query parameters against the table's schema; problems are named `<where>.<name>`. */
+function parse(schema: z.ZodObject | undefined, values: Record<string, string | undefined> | undefined, where: 'path' | 'query'): Record<string, unknown> {
+  if (!schema) return {};
+  const result = schema.safeParse(values ?? {});
+  if (result.success) return result.data;
+  // A path that does not fit is a resource that does not exist.
+  if (where === 'path') throw new HttpError(404, 'not_found', 'No such resource');
+  throw new ValidationError(Object.fromEntries(Object.entries(fieldErrors(result.error)).map(([k, v]) => [`query.${k}`, v])));
+}
+
+/**
+ * The Lambda handler of a route group: the group's routes from the endpoint table, dispatched by the
+ * route key API Gateway matched, with their path and query validated, body read, caller authenticated,
+ * CORS for public routes, an access log, and errors mapped to their status.
+ */
+export function routeGroup<G extends RouteGroup>(group: G, bindings: Bindings<G>, options: GroupOptions = {}) {
+  const routes = new Map<string, { endpoint: Endpoint; bind: (call: Call<OperationId>) => Promise<HttpResult> }>();
+  for (const [operationId, endpoint] of Object.entries(ENDPOINTS) as [OperationId, Endpoint][]) {
+    if (endpoint.group !== group) continue;
+    routes.set(routeKeyOf(endpoint), {
+      endpoint,
+      bind: (bindings as unknown as Record<string, (call: Call<OperationId>) => Promise<HttpResult>>)[operationId]!,
+    });
+  }
+  const log = options.log;
+  let handler = middy<HttpEvent, HttpResult>();
+  if (options.allowedOrigins) handler = handler.use(cors(options.allowedOrigins));
+  if (log) handler = handler.use(accessLog(log)).use(errorHandler(log));
+  return handler.use(jsonBody((routeKey) => routes.get(routeKey)?.endpoint.body)).handler(async (event) => {
+    const route = routes.get(event.routeKey);
+    if (!route) throw new HttpError(404, 'not_found', 'No such route');
+    const { endpoint } = route;
+    const params = parse(endpoint.params, event.pathParameters, 'path');
+    const query = parse(endpoint.query, event.queryStringParameters, 'query');
+    const key = endpoint.auth === 'apiKey' ? await options.authenticate!(header(event, 'authorization')) : undefined;
+    return route.bind({ event, params, query, body: event.json, key } as Call<OperationId>);
+  });
+}

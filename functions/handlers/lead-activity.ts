@@ -31,7 +31,8 @@ export const makeLeadActivityHandler =
       const ref = pk ? keys.parseLeadPartition(pk) : undefined;
       if (record.eventName !== 'INSERT' || !pk || !sk || !ref) continue;
       const sequenceNumber = record.dynamodb!.SequenceNumber!;
-      if (sk.startsWith(keys.submissionPrefix)) jobs.push({ job: { type: 'submitted', ...ref, submissionId: sk.slice(keys.submissionPrefix.length) }, sequenceNumber });
+      if (sk.startsWith(keys.submissionPrefix))
+        jobs.push({ job: { type: 'submitted', ...ref, submissionId: sk.slice(keys.submissionPrefix.length) }, sequenceNumber });
       if (sk.startsWith(keys.optInPrefix)) jobs.push({ job: { type: 'confirmed', ...ref, submissionId: sk.slice(keys.optInPrefix.length) }, sequenceNumber });
       const trigger = webhookTriggerOf(sk, record.dynamodb?.NewImage);
       if (trigger) {
@@ -87,7 +88,8 @@ async function failFrom(sequenceNumber: string, jobs: { job: MailJob; sequenceNu
 function webhookTriggerOf(sk: string, image: Record<string, AttributeValue> | undefined): WebhookTrigger | undefined {
   if (!image || !(sk.startsWith(keys.stagePrefix) || (sk.startsWith(keys.logPrefix) && sk.endsWith('#unsubscribed')))) return undefined;
   const entry = unmarshall(image as Record<string, DynamoAttributeValue>).entry as { type?: string; at?: string; from?: string; to?: string } | undefined;
-  if (entry?.type === 'stage_changed' && entry.at && entry.from && entry.to) return { kind: 'stage', change: { at: entry.at, from: entry.from as never, to: entry.to as never } };
+  if (entry?.type === 'stage_changed' && entry.at && entry.from && entry.to)
+    return { kind: 'stage', change: { at: entry.at, from: entry.from as never, to: entry.to as never } };
   if (entry?.type === 'unsubscribed' && entry.at) return { kind: 'unsubscribed', at: entry.at };
   return undefined;
 }

@@ -1,12 +1,13 @@
-import middy from '@middy/core';
-import { openApiDocument } from '../core/openapi.js';
-import { json, type HttpEvent, type HttpResult } from './http.js';
+import { openApiDocument } from './openapi-document.js';
+import { json, routeGroup } from './http.js';
 
 /** `GET /v1/openapi.json`. Generated once per process; touches no table. */
 let document: Record<string, unknown> | undefined;
 
-export const handler = middy<HttpEvent, HttpResult>().handler(async (event) => {
-  const host = event.headers?.host;
-  document ??= openApiDocument(host ? `https://${host}` : undefined);
-  return json(200, document, { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+export const handler = routeGroup('openapi', {
+  openApi: async ({ event }) => {
+    const host = event.headers?.host;
+    document ??= openApiDocument(host ? `https://${host}` : undefined);
+    return json(200, document, { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+  },
 });

@@ -34,9 +34,15 @@ export const makeSendEmailHandler =
           try {
             const job = MailJobMessage.parse(JSON.parse(record.body));
             const result = await handleMailJob(deps(), job);
-            if (result.sent.length || result.note) deps().log.info('mail job', { type: job.type, siteId: job.siteId, sent: result.sent.length, note: result.note });
+            if (result.sent.length || result.note)
+              deps().log.info('mail job', { type: job.type, siteId: job.siteId, sent: result.sent.length, note: result.note });
           } catch (error) {
-            deps().log.warn('mail job failed', { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error: (error as Error).name, detail: (error as Error).message });
+            deps().log.warn('mail job failed', {
+              messageId: record.messageId,
+              receiveCount: record.attributes?.ApproximateReceiveCount,
+              error: (error as Error).name,
+              detail: (error as Error).message,
+            });
             failed.push(record.messageId);
           }
         }

@@ -1,9 +1,8 @@
-import middy from '@middy/core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { lazy } from '../core/lazy.js';
-import { header, type HttpEvent, type HttpResult } from './http.js';
+import { header, routeGroup } from './http.js';
 
 /** The file the CDK bundling step copies next to this handler (see infra/stateless-stack.ts). */
 export const WIDGET_FILE = 'widget.js';
@@ -49,22 +48,24 @@ export const makeWidgetHandler = (load: () => string) => {
     const etags: Record<WidgetEncoding, string> = { br: `"${tag}-br"`, gzip: `"${tag}-gz"`, identity: `"${tag}"` };
     return { bodies, etags };
   });
-  return middy<HttpEvent, HttpResult>().handler(async (event) => {
-    const { bodies, etags } = asset();
-    const encoding = negotiateEncoding(header(event, 'accept-encoding'));
-    const headers: Record<string, string> = {
-      'content-type': 'text/javascript; charset=utf-8',
-      'cache-control': 'public, max-age=300, stale-while-revalidate=86400',
-      etag: etags[encoding],
-      vary: 'accept-encoding',
-      'access-control-allow-origin': '*',
-      'x-content-type-options': 'nosniff',
-      ...(encoding !== 'identity' && { 'content-encoding': encoding }),
-    };
-    const known = new Set(Object.values(etags));
-    const ifNoneMatch = header(event, 'if-none-match');
-    if (ifNoneMatch?.split(',').some((t) => known.has(t.trim().replace(/^W\//, '')))) return { statusCode: 304, headers, body: '' };
-    return { statusCode: 200, headers, body: bodies[encoding]().toString('base64'), isBase64Encoded: true };
+  return routeGroup('widget', {
+    widget: async ({ event }) => {
+      const { bodies, etags } = asset();
+      const encoding = negotiateEncoding(header(event, 'accept-encoding'));
+      const headers: Record<string, string> = {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=300, stale-while-revalidate=86400',
+        etag: etags[encoding],
+        vary: 'accept-encoding',
+        'access-control-allow-origin': '*',
+        'x-content-type-options': 'nosniff',
+        ...(encoding !== 'identity' && { 'content-encoding': encoding }),
+      };
+      const known = new Set(Object.values(etags));
+      const ifNoneMatch = header(event, 'if-none-match');
+      if (ifNoneMatch?.split(',').some((t) => known.has(t.trim().replace(/^W\//, '')))) return { statusCode: 304, headers, body: '' };
+      return { statusCode: 200, headers, body: bodies[encoding]().toString('base64'), isBase64Encoded: true };
+    },
   });
 };
 

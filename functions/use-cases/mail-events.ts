@@ -20,7 +20,11 @@ export type MailEventOutcome = 'suppressed' | 'soft-bounce' | 'recorded' | 'dupl
  */
 export async function handleMailEvent(deps: Pick<Deps, 'nurture'>, event: MailEvent): Promise<MailEventOutcome> {
   const ref = { siteId: event.siteId, emailKey: event.emailKey };
-  const ids = { ...(event.kind && { kind: event.kind }), ...(event.sequenceId && { sequenceId: event.sequenceId }), ...(event.stepId && { stepId: event.stepId }) };
+  const ids = {
+    ...(event.kind && { kind: event.kind }),
+    ...(event.sequenceId && { sequenceId: event.sequenceId }),
+    ...(event.stepId && { stepId: event.stepId }),
+  };
   switch (event.type) {
     case 'complained':
       await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'complained', ...(event.detail && { detail: event.detail }) });

@@ -1,18 +1,21 @@
 import { LeadNotFoundError } from '../core/errors.js';
 import type { ApiKey } from '../core/ports.js';
+import { readableLead } from './access.js';
 import type { Deps } from './deps.js';
 import { getLead } from './read-leads.js';
 
 type PrivacyDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock' | 'config'>;
-
-const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || key.siteIds.includes(siteId);
 
 /**
  * Everything held on a lead (a data-subject access request): the lead as the API shows it, and every
  * record behind it, grouped by kind, without internal keys.
  * @throws LeadNotFoundError
  */
-export async function exportLead(deps: PrivacyDeps, key: ApiKey, leadId: string): Promise<{ exportedAt: string; lead: unknown; records: Record<string, unknown[]> }> {
+export async function exportLead(
+  deps: PrivacyDeps,
+  key: ApiKey,
+  leadId: string,
+): Promise<{ exportedAt: string; lead: unknown; records: Record<string, unknown[]> }> {
   const lead = await getLead(deps, key, leadId);
   const ref = await deps.nurture.findRef(lead.siteId, lead.leadId);
   if (!ref) throw new LeadNotFoundError();
@@ -29,7 +32,6 @@ export async function exportLead(deps: PrivacyDeps, key: ApiKey, leadId: string)
  * @throws LeadNotFoundError (also for a second erasure)
  */
 export async function eraseLead(deps: PrivacyDeps, key: ApiKey, leadId: string): Promise<void> {
-  const lead = /^[A-Za-z0-9_-]{8,64}$/.test(leadId) ? await deps.leads.findById(leadId) : undefined;
-  const ref = lead && mayRead(key, lead.siteId) ? await deps.nurture.findRef(lead.siteId, lead.leadId) : undefined;
-  if (!ref || !(await deps.prospects.eraseLead(ref, deps.clock.now().toISOString()))) throw new LeadNotFoundError();
+  const { ref } = await readableLead(deps, key, leadId);
+  if (!(await deps.prospects.eraseLead(ref, deps.clock.now().toISOString()))) throw new LeadNotFoundError();
 }

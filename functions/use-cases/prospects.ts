@@ -3,11 +3,11 @@ import { ClaimBody } from '../core/contracts.js';
 import { AlreadyClaimedError, LeadNotFoundError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/capture.js';
 import type { ApiKey, LeadRef, ProspectEntry } from '../core/ports.js';
+import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
 
 /** A missing number older than this is taken as abandoned (its writer died before writing the entry). */
 export const GAP_SETTLE_MS = 60_000;
-const STAGES = ['mql', 'sql'] as const;
 
 type ProspectDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'prospects' | 'nurture'>;
 
@@ -15,7 +15,12 @@ type ProspectDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'prospects' | 'nur
  * Number a qualification and write its index entry, so the pull API can list it. Called for every
  * `STAGE#` insert on the table stream; a repeat (stream retry) keeps the number it was given.
  */
-export async function indexQualification(deps: Pick<Deps, 'prospects' | 'clock' | 'leads'>, ref: LeadRef, stage: string, qualifiedAt: string): Promise<number | undefined> {
+export async function indexQualification(
+  deps: Pick<Deps, 'prospects' | 'clock' | 'leads'>,
+  ref: LeadRef,
+  stage: string,
+  qualifiedAt: string,
+): Promise<number | undefined> {
   const lead = await deps.leads.findByEmail(ref.siteId, ref.emailKey);
   if (!lead) return undefined; // erased since
   const seq = await deps.prospects.sequenceOf(ref, stage);
@@ -28,8 +33,6 @@ export async function indexQualification(deps: Pick<Deps, 'prospects' | 'clock' 
   }
   return seq;
 }
-
-const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || key.siteIds.includes(siteId);
 
 /** `<stage>.<seq>` in base64url: opaque to callers. */
 const encodeCursor = (stage: string, seq: number) => Buffer.from(`${stage}.${seq}`).toString('base64url');
@@ -46,20 +49,22 @@ const decodeCursor = (cursor: string, stage: string): number | undefined => {
  *    a prospect that is still arriving, and never returns one twice
  * 3. read each lead as it is now (stage, score, claim); one erased since is left out
  * Qualification order is the order of the numbers: time order, ties (which numbers never have) none.
- * @throws ValidationError naming `query.stage`, `query.limit`, `query.since`, `query.site`
+ * The query's syntax (stage, limit) is checked at the edge by the endpoint table; its meaning here.
+ * @throws ValidationError naming `query.since`, `query.site`
  */
-export async function listProspects(deps: ProspectDeps, key: ApiKey, query: { stage?: string; since?: string; limit?: string; site?: string }): Promise<{ prospects: ProspectView[]; nextCursor: string }> {
+export async function listProspects(
+  deps: ProspectDeps,
+  key: ApiKey,
+  query: { stage: 'mql' | 'sql'; limit: number; since?: string | undefined; site?: string | undefined },
+): Promise<{ prospects: ProspectView[]; nextCursor: string }> {
   const problems: Record<string, string> = {};
-  const stage = query.stage ?? 'sql';
-  if (!(STAGES as readonly string[]).includes(stage)) problems['query.stage'] = 'must be mql or sql';
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) problems['query.limit'] = 'must be a whole number from 1 to 100';
+  const { stage, limit } = query;
   const after = query.since === undefined ? 0 : decodeCursor(query.since, stage);
   if (after === undefined) problems['query.since'] = 'is not a cursor of this listing (use nextCursor as it was given)';
-  const siteId = query.site ?? (key.siteIds.length === 1 && key.siteIds[0] !== '*' ? key.siteIds[0] : deps.config.config.sites.length === 1 ? deps.config.config.sites[0]?.id : undefined);
-  if (!siteId) problems['query.site'] = 'is required: this key reads more than one site';
-  else if (!deps.config.findSite(siteId)) problems['query.site'] = `no site "${siteId}"`;
-  if (Object.keys(problems).length || !siteId || after === undefined) throw new ValidationError(problems);
+  const site = siteOfQuery(deps.config, key, query.site);
+  if ('problem' in site) problems['query.site'] = site.problem;
+  if (Object.keys(problems).length || 'problem' in site || after === undefined) throw new ValidationError(problems);
+  const { siteId } = site;
   if (!mayRead(key, siteId)) throw new LeadNotFoundError();
 
   const now = deps.clock.now().getTime();
@@ -100,9 +105,7 @@ function prospectView(lead: LeadView, entry: ProspectEntry): ProspectView {
 export async function claimProspect(deps: ProspectDeps, key: ApiKey, leadId: string, body: unknown): Promise<{ rep: string; at: string }> {
   const parsed = ClaimBody.safeParse(body);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  const lead = /^[A-Za-z0-9_-]{8,64}$/.test(leadId) ? await deps.leads.findById(leadId) : undefined;
-  const ref = lead && mayRead(key, lead.siteId) ? await deps.nurture.findRef(lead.siteId, lead.leadId) : undefined;
-  if (!ref) throw new LeadNotFoundError();
+  const { ref } = await readableLead(deps, key, leadId);
   const outcome = await deps.prospects.claim(ref, parsed.data.rep, deps.clock.now().toISOString());
   if ('taken' in outcome) throw new AlreadyClaimedError(outcome.taken);
   return outcome.claimed;

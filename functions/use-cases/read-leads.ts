@@ -3,9 +3,9 @@ import type { ConfigIndex } from '../core/config.js';
 import type { LeadView } from '../core/contracts.js';
 import { emailKey } from '../core/email.js';
 import { LeadNotFoundError, UnauthorizedError, ValidationError } from '../core/errors.js';
-import { Email } from '../core/fields.js';
 import { exitOf } from '../core/nurture/sequence.js';
 import type { ApiKey } from '../core/ports.js';
+import { LEAD_ID, mayRead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -14,7 +14,7 @@ import type { Deps } from './deps.js';
  * @throws UnauthorizedError for a missing, malformed or unknown key
  */
 export async function authenticate(deps: Pick<Deps, 'apiKeys'>, authorization: string | undefined): Promise<ApiKey> {
-  const match = /^Bearer ([A-Za-z0-9_\-]{16,200})$/.exec(authorization?.trim() ?? '');
+  const match = /^Bearer ([A-Za-z0-9_-]{16,200})$/.exec(authorization?.trim() ?? '');
   if (!match?.[1]) throw new UnauthorizedError();
   const key = await deps.apiKeys.findByHash(hashApiKey(match[1]));
   if (!key) throw new UnauthorizedError();
@@ -23,15 +23,13 @@ export async function authenticate(deps: Pick<Deps, 'apiKeys'>, authorization: s
 
 export const hashApiKey = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
-const mayRead = (key: ApiKey, siteId: string) => key.siteIds.includes('*') || key.siteIds.includes(siteId);
-
 /**
  * Read one lead by id: profile, consent record, sources and timeline.
  * A lead of a site the key may not read is answered exactly like a missing one, so ids cannot be probed.
  * @throws LeadNotFoundError
  */
 export async function getLead(deps: Pick<Deps, 'leads' | 'config'>, key: ApiKey, leadId: string): Promise<LeadView> {
-  const lead = /^[A-Za-z0-9_-]{8,64}$/.test(leadId) ? await deps.leads.findById(leadId) : undefined;
+  const lead = LEAD_ID.test(leadId) ? await deps.leads.findById(leadId) : undefined;
   if (!lead || !mayRead(key, lead.siteId)) throw new LeadNotFoundError();
   return withSequenceOutlook(deps.config, lead);
 }
@@ -64,18 +62,18 @@ export function withSequenceOutlook(config: ConfigIndex, lead: LeadView): LeadVi
 
 /**
  * Find the lead with this address in a site. `site` may be omitted when the key reads exactly one site.
+ * The address's syntax is checked at the edge (the endpoint table).
  * @throws ValidationError | LeadNotFoundError
  */
-export async function findLeadByEmail(deps: Pick<Deps, 'leads' | 'config'>, key: ApiKey, query: { email?: string; site?: string }): Promise<LeadView> {
-  const email = Email.safeParse(query.email ?? '');
-  const problems: Record<string, string> = {};
-  if (!email.success) problems['query.email'] = query.email ? 'must be a valid email address' : 'is required';
-  const siteId = query.site ?? (key.siteIds.length === 1 && key.siteIds[0] !== '*' ? key.siteIds[0] : deps.config.config.sites.length === 1 ? deps.config.config.sites[0]?.id : undefined);
-  if (!siteId) problems['query.site'] = 'is required: this key reads more than one site';
-  else if (!deps.config.findSite(siteId)) problems['query.site'] = `no site "${siteId}"`;
-  if (Object.keys(problems).length || !email.success || !siteId) throw new ValidationError(problems);
-  if (!mayRead(key, siteId)) throw new LeadNotFoundError();
-  const lead = await deps.leads.findByEmail(siteId, emailKey(email.data));
+export async function findLeadByEmail(
+  deps: Pick<Deps, 'leads' | 'config'>,
+  key: ApiKey,
+  query: { email: string; site?: string | undefined },
+): Promise<LeadView> {
+  const site = siteOfQuery(deps.config, key, query.site);
+  if ('problem' in site) throw new ValidationError({ 'query.site': site.problem });
+  if (!mayRead(key, site.siteId)) throw new LeadNotFoundError();
+  const lead = await deps.leads.findByEmail(site.siteId, emailKey(query.email));
   if (!lead) throw new LeadNotFoundError();
   return withSequenceOutlook(deps.config, lead);
 }

@@ -19,7 +19,9 @@ export function decideRescore(input: ScoringInput, rules: ScoringRules, now: Dat
   const score = scoreLead({ profile: input.profile, email: input.email, events: input.events, rules, now });
   const to = nextStage(input.stage, score, rules);
   const change: StageChangedEntry | undefined =
-    to === input.stage ? undefined : { type: 'stage_changed', at: now.toISOString(), from: input.stage, to, total: score.total, fit: score.fit, rulesVersion: score.rulesVersion };
+    to === input.stage
+      ? undefined
+      : { type: 'stage_changed', at: now.toISOString(), from: input.stage, to, total: score.total, fit: score.fit, rulesVersion: score.rulesVersion };
   const decayCheckAt = decayCanMoveStage(rules) ? nextDecayCheck(input.events, rules, now, score.fit) : undefined;
   return {
     score,

@@ -95,7 +95,10 @@ export class NothingToRescoreError extends Error {
  *          summary.stageChanges['lead→mql'] // 42 leads would become MQLs
  * @throws NothingToRescoreError when the site is unknown or has no scoring rules
  */
-export async function rescoreSite(deps: Pick<Deps, 'config' | 'leads' | 'clock'> & { lister: LeadLister }, options: RescoreSiteOptions): Promise<RescoreSummary> {
+export async function rescoreSite(
+  deps: Pick<Deps, 'config' | 'leads' | 'clock'> & { lister: LeadLister },
+  options: RescoreSiteOptions,
+): Promise<RescoreSummary> {
   const site = deps.config.findSite(options.siteId);
   if (!site) throw new NothingToRescoreError(`No site "${options.siteId}"`);
   const rules = site.scoring;

@@ -91,4 +91,3 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
   if (result.cursor !== start) await deps.due.setCursor(result.cursor);
   return result;
 }
-

@@ -92,10 +92,10 @@ interface SendContext {
 }
 
 /** Whether the lead confirmed its address on this form before (a returning reader need not confirm again). */
-const confirmedFor = (lead: MailLead, formId: string): boolean =>
-  lead.submissions.some((s) => s.formId === formId && lead.optIns.includes(s.submissionId));
+const confirmedFor = (lead: MailLead, formId: string): boolean => lead.submissions.some((s) => s.formId === formId && lead.optIns.includes(s.submissionId));
 
-const blocked = (lead: MailLead): string | undefined => (lead.unsubscribedAt ? 'unsubscribed' : lead.suppressed ? `suppressed (${lead.suppressed})` : undefined);
+const blocked = (lead: MailLead): string | undefined =>
+  lead.unsubscribedAt ? 'unsubscribed' : lead.suppressed ? `suppressed (${lead.suppressed})` : undefined;
 
 /**
  * The send keys of the emails a public form triggers: one per lead and form, claimed again only after the
@@ -116,7 +116,9 @@ function capped(ctx: SendContext): string | undefined {
   const why = blocked(ctx.lead);
   if (why) return why;
   const sent = sentInLastDay(ctx.lead, ctx.deps.clock.now());
-  return sent >= ctx.siteEmail.maxPerAddressPerDay ? `address cap: ${sent} emails in 24 h (maxPerAddressPerDay ${ctx.siteEmail.maxPerAddressPerDay})` : undefined;
+  return sent >= ctx.siteEmail.maxPerAddressPerDay
+    ? `address cap: ${sent} emails in 24 h (maxPerAddressPerDay ${ctx.siteEmail.maxPerAddressPerDay})`
+    : undefined;
 }
 
 const windowOf = (ctx: SendContext): ClaimOptions => ({ reclaimAfterMs: ctx.siteEmail.resendAfterHours * 3_600_000 });
@@ -229,7 +231,13 @@ async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: Cl
   const { deps, lead, site, siteEmail } = ctx;
   const at = deps.clock.now().toISOString();
   const ids = { ...(email.sequenceId && { sequenceId: email.sequenceId }), ...(email.stepId && { stepId: email.stepId }) };
-  const claimed = await deps.nurture.claimSend(lead, { sendKey: email.sendKey, kind: email.kind, ...(email.sequenceId && { sequenceId: email.sequenceId }) }, at, SEND_CLAIM_STALE_MS, claim);
+  const claimed = await deps.nurture.claimSend(
+    lead,
+    { sendKey: email.sendKey, kind: email.kind, ...(email.sequenceId && { sequenceId: email.sequenceId }) },
+    at,
+    SEND_CLAIM_STALE_MS,
+    claim,
+  );
   if (claimed === 'sent') return 'sent-before';
   if (claimed === 'failed') return 'failed-before';
   if (claimed === 'busy') throw new TransientMailError(`another worker is sending ${email.sendKey}`);
@@ -265,7 +273,11 @@ async function composeEmail(ctx: SendContext, form: Form, email: OneEmail): Prom
   const { deps, lead, site, siteEmail } = ctx;
   const unsubscribeUrl = await deps.mailLinks.unsubscribeUrl(site.id, lead.leadId);
   const sender = senderOf(siteEmail);
-  const rendered = renderEmail(email.template, { ...mergeValues(site, form, lead), ...email.values }, { footer: { postalAddress: siteEmail.postalAddress, unsubscribeUrl, senderName: sender.name } });
+  const rendered = renderEmail(
+    email.template,
+    { ...mergeValues(site, form, lead), ...email.values },
+    { footer: { postalAddress: siteEmail.postalAddress, unsubscribeUrl, senderName: sender.name } },
+  );
   return {
     to: lead.email,
     from: formatMailbox(sender),
@@ -306,6 +318,8 @@ export function mergeValues(site: Site, form: Form, lead: Pick<MailLead, 'email'
 export function formatMailbox(mailbox: Mailbox): string {
   if (!mailbox.name) return mailbox.address;
   // eslint-disable-next-line no-control-regex
-  const name = /^[\x20-\x7e]*$/.test(mailbox.name) ? `"${mailbox.name.replace(/["\\]/g, '\\$&')}"` : `=?UTF-8?B?${Buffer.from(mailbox.name, 'utf8').toString('base64')}?=`;
+  const name = /^[\x20-\x7e]*$/.test(mailbox.name)
+    ? `"${mailbox.name.replace(/["\\]/g, '\\$&')}"`
+    : `=?UTF-8?B?${Buffer.from(mailbox.name, 'utf8').toString('base64')}?=`;
   return `${name} <${mailbox.address}>`;
 }

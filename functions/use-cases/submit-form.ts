@@ -1,4 +1,4 @@
-import { consentRecord, nextStep, profileOf, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
+import { type ValidSubmission, consentRecord, nextStep, profileOf, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
 import type { SubmissionResponse } from '../core/contracts.js';
 import { emailKey, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
@@ -44,7 +44,7 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   const limits = site.rateLimit;
   const client = `${site.id}#${clientKeyOf(input.clientIp)}`;
 
-  let body;
+  let body: ValidSubmission;
   try {
     body = validateSubmission(form, input.body);
   } catch (error) {
@@ -80,7 +80,15 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   if (spam) {
     enforce(await hits());
     const fieldLengths = Object.fromEntries(Object.entries(body.fields).map(([name, value]) => [name, String(value).length]));
-    await deps.leads.recordSpam({ siteId: site.id, formId: form.id, submissionId, reason: spam, at, fieldLengths, ...(input.userAgent && { userAgent: input.userAgent }) });
+    await deps.leads.recordSpam({
+      siteId: site.id,
+      formId: form.id,
+      submissionId,
+      reason: spam,
+      at,
+      fieldLengths,
+      ...(input.userAgent && { userAgent: input.userAgent }),
+    });
     // Indistinguishable from a real answer, token included (its events will find no lead).
     return withToken({ status: 201, leadId: deps.ids.newId(), ...reply });
   }

@@ -106,7 +106,8 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
       const next = nextAttemptAt({ attempt: delivery.attempts.length + 1, now, ...(retryAfter && { retryAfter }), random: Math.random });
       if (next) {
         const nextAt = next.toISOString();
-        if (await deps.webhooks.recordAttempt(delivery, { ...attempt, result: 'retry' }, { status: 'pending', nextAttemptAt: nextAt })) await scheduleRetry(deps, job, nextAt, now);
+        if (await deps.webhooks.recordAttempt(delivery, { ...attempt, result: 'retry' }, { status: 'pending', nextAttemptAt: nextAt }))
+          await scheduleRetry(deps, job, nextAt, now);
         return { delivered, retryAt: nextAt };
       }
       await deadLetter(deps, delivery, { ...attempt, result: 'dead' }, `no success after ${delivery.attempts.length + 1} tries`);
@@ -125,13 +126,22 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
 async function deadLetter(deps: WebhookDeps, delivery: WebhookDelivery, attempt: WebhookAttempt, reason: string): Promise<void> {
   const status = attempt.result === 'failed' ? 'failed' : 'dead';
   if (!(await deps.webhooks.recordAttempt(delivery, attempt, { status }))) return;
-  await deps.webhookQueue.deadLetter({ deliveryId: delivery.deliveryId, siteId: delivery.siteId, endpointId: delivery.endpointId, type: delivery.type, reason });
+  await deps.webhookQueue.deadLetter({
+    deliveryId: delivery.deliveryId,
+    siteId: delivery.siteId,
+    endpointId: delivery.endpointId,
+    type: delivery.type,
+    reason,
+  });
 }
 
 /** Soon: back on the queue with a delay. Later: a due item the scheduler picks up. */
 async function scheduleRetry(deps: WebhookDeps, job: WebhookJob, at: string, now: Date): Promise<void> {
   const waitMs = Date.parse(at) - now.getTime();
-  if (waitMs <= QUEUE_DELAY_LIMIT_MS) await deps.webhookQueue.enqueue([{ siteId: job.siteId, emailKey: job.emailKey, endpointId: job.endpointId }], { delaySeconds: Math.max(0, Math.ceil(waitMs / 1000)) });
+  if (waitMs <= QUEUE_DELAY_LIMIT_MS)
+    await deps.webhookQueue.enqueue([{ siteId: job.siteId, emailKey: job.emailKey, endpointId: job.endpointId }], {
+      delaySeconds: Math.max(0, Math.ceil(waitMs / 1000)),
+    });
   else {
     await deps.webhooks.scheduleRetry(job, job.endpointId, at);
     // A retry is not guarded by the lead: if an erasure raced this delivery, take it back and sweep.

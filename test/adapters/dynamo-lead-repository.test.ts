@@ -71,7 +71,17 @@ describe('Adapter: DynamoLeadRepository', () => {
     ddb.on(QueryCommand, { IndexName: 'GSI1' }).resolves({ Items: [{ PK: 'SITE#demo#EMAIL#k', SK: 'LEAD' }] });
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'SITE#demo#EMAIL#k' } }).resolves({
       Items: [
-        { SK: 'LEAD', leadId: 'l1', siteId: 'demo', email: 'jane@acme.com', firstName: 'Jane', firstSource: write.source, latestSource: write.source, createdAt: 'a', updatedAt: 'b' },
+        {
+          SK: 'LEAD',
+          leadId: 'l1',
+          siteId: 'demo',
+          email: 'jane@acme.com',
+          firstName: 'Jane',
+          firstSource: write.source,
+          latestSource: write.source,
+          createdAt: 'a',
+          updatedAt: 'b',
+        },
         { SK: 'SUB#2', entry: { ...write.entry, at: '2026-11-23T00:00:00.000Z', submissionId: '2' } },
         { SK: 'SUB#1', entry: write.entry },
       ],
@@ -87,14 +97,26 @@ describe('Adapter: DynamoLeadRepository scoring and events', () => {
   const ref = { siteId: 'demo', emailKey: 'a'.repeat(64) };
   const PK = `SITE#demo#EMAIL#${'a'.repeat(64)}`;
   const score = { fit: 10, engagement: 40, total: 50, rulesVersion: 'v2', computedAt: '2026-11-22T10:00:00.000Z', breakdown: [] };
-  const change = { type: 'stage_changed' as const, at: '2026-11-22T10:00:00.000Z', from: 'lead' as const, to: 'mql' as const, total: 50, fit: 10, rulesVersion: 'v2' };
+  const change = {
+    type: 'stage_changed' as const,
+    at: '2026-11-22T10:00:00.000Z',
+    from: 'lead' as const,
+    to: 'mql' as const,
+    total: 50,
+    fit: 10,
+    rulesVersion: 'v2',
+  };
   const pageView = { type: 'page_viewed' as const, at: '2026-11-22T10:00:00.000Z', eventId: 'ev-1', path: '/pricing' };
 
   it('saves a score without a stage change as one conditional update, clearing the decay schedule', async () => {
     ddb.on(UpdateCommand).resolves({});
     await repo.saveScore(ref, { score });
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update).toMatchObject({ Key: { PK, SK: 'LEAD' }, ConditionExpression: 'attribute_exists(PK)', UpdateExpression: 'SET #score = :score REMOVE #decay' });
+    expect(update).toMatchObject({
+      Key: { PK, SK: 'LEAD' },
+      ConditionExpression: 'attribute_exists(PK)',
+      UpdateExpression: 'SET #score = :score REMOVE #decay',
+    });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
@@ -118,34 +140,56 @@ describe('Adapter: DynamoLeadRepository scoring and events', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await repo.saveScore(ref, { score, change });
     const [update, put] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(update!.Update).toMatchObject({ Key: { PK, SK: 'LEAD' }, ConditionExpression: expect.stringContaining('#stage = :from'), ExpressionAttributeValues: expect.objectContaining({ ':to': 'mql', ':from': 'lead' }) });
+    expect(update!.Update).toMatchObject({
+      Key: { PK, SK: 'LEAD' },
+      ConditionExpression: expect.stringContaining('#stage = :from'),
+      ExpressionAttributeValues: expect.objectContaining({ ':to': 'mql', ':from': 'lead' }),
+    });
     expect(put!.Put).toMatchObject({ Item: { PK, SK: 'STAGE#mql', entry: change }, ConditionExpression: 'attribute_not_exists(PK)' });
   });
 
   it('treats a stage change already recorded (condition failed) as done, and rethrows anything else', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] }));
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] }),
+      );
     await expect(repo.saveScore(ref, { score, change })).resolves.toBeUndefined();
     ddb.reset();
-    ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'throttled', $metadata: {}, CancellationReasons: [{ Code: 'ThrottlingError' }] }));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(new TransactionCanceledException({ message: 'throttled', $metadata: {}, CancellationReasons: [{ Code: 'ThrottlingError' }] }));
     await expect(repo.saveScore(ref, { score, change })).rejects.toThrow('throttled');
   });
 
   it('records an event: lead by id (GSI1), consent check, conditional put; a repeat is a duplicate', async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ PK, SK: 'LEAD' }] });
     ddb.on(GetCommand).resolves({ Item: { consentMarketing: { granted: true } } });
-    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb
+      .on(PutCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('recorded');
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ IndexName: 'GSI1', ExpressionAttributeValues: { ':pk': 'LEAD#lead-1' } });
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.ProjectionExpression).toBe('consentMarketing, unsubscribedAt');
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({ Item: { PK, SK: 'EV#ev-1', entry: pageView }, ConditionExpression: 'attribute_not_exists(PK)' });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
+      Item: { PK, SK: 'EV#ev-1', entry: pageView },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('duplicate');
   });
 
   it('does not store events of an unknown lead, a lead of another site, or one without consent', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: [] }).resolves({ Items: [{ PK, SK: 'LEAD' }] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [] })
+      .resolves({ Items: [{ PK, SK: 'LEAD' }] });
     expect(await repo.recordEvent('demo', 'nobody', pageView)).toBe('unknown');
     expect(await repo.recordEvent('other-site', 'lead-1', pageView)).toBe('unknown');
-    ddb.on(GetCommand).resolvesOnce({ Item: { consentMarketing: { granted: false } } }).resolvesOnce({ Item: { consentMarketing: { granted: true }, unsubscribedAt: '2026-11-01T00:00:00.000Z' } });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { consentMarketing: { granted: false } } })
+      .resolvesOnce({ Item: { consentMarketing: { granted: true }, unsubscribedAt: '2026-11-01T00:00:00.000Z' } });
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('unsubscribed');
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('unsubscribed');
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);

@@ -16,8 +16,10 @@ const ref = { siteId: 'demo', emailKey: KEY };
 const PK = `SITE#demo#EMAIL#${KEY}`;
 const AT = '2026-11-22T10:00:00.000Z';
 
-const conditionFailed = (item?: Record<string, unknown>) => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(item && { Item: marshall(item) }) });
-const cancelled = (...codes: string[]) => new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+const conditionFailed = (item?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(item && { Item: marshall(item) }) });
+const cancelled = (...codes: string[]) =>
+  new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 const commands = () => ddb.calls().map((c) => c.args[0].constructor.name);
 
 const step0: EnrolmentState = { sequenceId: 'ebook-nurture', stepIndex: 0, nextAt: '2026-11-24T14:00:00.000Z', status: 'active' };
@@ -35,7 +37,20 @@ describe('Adapter: DynamoNurtureStore reads', () => {
       .resolvesOnce({
         Items: [
           { PK, SK: 'ENROL#ebook-nurture', state: step0, formId: 'ebook', enrolledAt: AT },
-          { PK, SK: 'LEAD', leadId: 'lead-1', siteId: 'demo', email: 'jane@acme.com', firstName: 'Jane', company: 'Acme', consentMarketing: consent, stage: 'mql', suppressed: 'bounced', softBounces: 2, latestSource: { formId: 'ebook', at: AT, timeZone: 'Europe/Berlin' } },
+          {
+            PK,
+            SK: 'LEAD',
+            leadId: 'lead-1',
+            siteId: 'demo',
+            email: 'jane@acme.com',
+            firstName: 'Jane',
+            company: 'Acme',
+            consentMarketing: consent,
+            stage: 'mql',
+            suppressed: 'bounced',
+            softBounces: 2,
+            latestSource: { formId: 'ebook', at: AT, timeZone: 'Europe/Berlin' },
+          },
           { PK, SK: 'OPTIN#sub-1', entry: { type: 'opt_in_confirmed', at: AT, formId: 'ebook', submissionId: 'sub-1' } },
         ],
         LastEvaluatedKey: { PK, SK: 'OPTIN#sub-1' },
@@ -53,7 +68,12 @@ describe('Adapter: DynamoNurtureStore reads', () => {
     // Assess
     const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(queries).toHaveLength(2);
-    expect(queries[0]).toMatchObject({ TableName: 'funnel', KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': PK }, ConsistentRead: true });
+    expect(queries[0]).toMatchObject({
+      TableName: 'funnel',
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': PK },
+      ConsistentRead: true,
+    });
     expect(queries[1]!.ExclusiveStartKey).toEqual({ PK, SK: 'OPTIN#sub-1' });
     expect(lead).toEqual({
       siteId: 'demo',
@@ -77,15 +97,26 @@ describe('Adapter: DynamoNurtureStore reads', () => {
   });
 
   it('defaults stage and soft bounces, and is undefined without a lead item', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: [{ PK, SK: 'LEAD', leadId: 'l', siteId: 'demo', email: 'a@b.co' }] }).resolvesOnce({ Items: [{ PK, SK: 'SUB#x', entry: {} }] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ PK, SK: 'LEAD', leadId: 'l', siteId: 'demo', email: 'a@b.co' }] })
+      .resolvesOnce({ Items: [{ PK, SK: 'SUB#x', entry: {} }] });
     await expect(store.load(ref)).resolves.toMatchObject({ stage: 'lead', softBounces: 0, optIns: [], enrolments: [], sends: [] });
     await expect(store.load(ref)).resolves.toBeUndefined();
   });
 
   it('finds a lead partition by id through GSI1, only on its own site', async () => {
-    ddb.on(QueryCommand, { IndexName: 'GSI1' }).resolvesOnce({ Items: [{ PK, SK: 'LEAD' }] }).resolvesOnce({ Items: [{ PK, SK: 'LEAD' }] }).resolvesOnce({ Items: [] });
+    ddb
+      .on(QueryCommand, { IndexName: 'GSI1' })
+      .resolvesOnce({ Items: [{ PK, SK: 'LEAD' }] })
+      .resolvesOnce({ Items: [{ PK, SK: 'LEAD' }] })
+      .resolvesOnce({ Items: [] });
     await expect(store.findRef('demo', 'lead-1')).resolves.toEqual(ref);
-    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ IndexName: 'GSI1', ExpressionAttributeValues: { ':pk': 'LEAD#lead-1' }, Limit: 1 });
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
+      IndexName: 'GSI1',
+      ExpressionAttributeValues: { ':pk': 'LEAD#lead-1' },
+      Limit: 1,
+    });
     await expect(store.findRef('other', 'lead-1')).resolves.toBeUndefined();
     await expect(store.findRef('demo', 'nobody')).resolves.toBeUndefined();
   });
@@ -119,12 +150,18 @@ describe('Adapter: DynamoNurtureStore enrolments', () => {
 
   it('returns false when already enrolled, keeping the same schedule and deleting a different one it wrote', async () => {
     // Same nextAt (a retry): the due item is the existing enrolment's own, so it stays.
-    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed({ state: step0 }));
+    ddb
+      .on(PutCommand)
+      .resolvesOnce({})
+      .rejectsOnce(conditionFailed({ state: step0 }));
     expect(await store.enrol(ref, enrolment)).toBe(false);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
     // Another nextAt (a later, concurrent job): ours would be a stray due item.
     ddb.reset();
-    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed({ state: step1 }));
+    ddb
+      .on(PutCommand)
+      .resolvesOnce({})
+      .rejectsOnce(conditionFailed({ state: step1 }));
     ddb.on(DeleteCommand).resolves({});
     expect(await store.enrol(ref, enrolment)).toBe(false);
     expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual(dueKey);
@@ -206,12 +243,28 @@ describe('Adapter: DynamoNurtureStore send claims', () => {
     expect(claim).toBe('claimed');
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: 'funnel',
-      Item: { PK, SK: 'SEND#step#ebook-nurture#s1', entity: 'send', siteId: 'demo', status: 'sending', kind: 'step', sequenceId: 'ebook-nurture', claimedAt: AT },
+      Item: {
+        PK,
+        SK: 'SEND#step#ebook-nurture#s1',
+        entity: 'send',
+        siteId: 'demo',
+        status: 'sending',
+        kind: 'step',
+        sequenceId: 'ebook-nurture',
+        claimedAt: AT,
+      },
       ConditionExpression:
         'attribute_not_exists(PK) OR #status = :released OR (#status = :sending AND #claimedAt < :staleBefore) OR (#status IN (:sent, :failed) AND #claimedAt < :reclaimBefore)',
       ExpressionAttributeNames: { '#status': 'status', '#claimedAt': 'claimedAt' },
       // Once ever: no finished claim is older than the year 0000.
-      ExpressionAttributeValues: { ':released': 'released', ':sending': 'sending', ':sent': 'sent', ':failed': 'failed', ':staleBefore': '2026-11-22T09:55:00.000Z', ':reclaimBefore': '0000' },
+      ExpressionAttributeValues: {
+        ':released': 'released',
+        ':sending': 'sending',
+        ':sent': 'sent',
+        ':failed': 'failed',
+        ':staleBefore': '2026-11-22T09:55:00.000Z',
+        ':reclaimBefore': '0000',
+      },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
@@ -239,7 +292,16 @@ describe('Adapter: DynamoNurtureStore send claims', () => {
   it('marks a claim sent or failed with its timeline entry, on an existing claim', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({});
-    const sent: EmailSentEntry = { type: 'email_sent', at: AT, kind: 'step', formId: 'ebook', sequenceId: 'ebook-nurture', stepId: 's1', subject: 'Hi', messageId: 'm-1' };
+    const sent: EmailSentEntry = {
+      type: 'email_sent',
+      at: AT,
+      kind: 'step',
+      formId: 'ebook',
+      sequenceId: 'ebook-nurture',
+      stepId: 's1',
+      subject: 'Hi',
+      messageId: 'm-1',
+    };
     const failed: EmailFailedEntry = { type: 'email_failed', at: AT, kind: 'step', formId: 'ebook', reason: 'MessageRejected' };
     // Act
     await store.markSent(ref, send.sendKey, sent);
@@ -252,7 +314,10 @@ describe('Adapter: DynamoNurtureStore send claims', () => {
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeValues: { ':status': 'sent', ':at': AT, ':entry': sent },
     });
-    expect(b).toMatchObject({ UpdateExpression: 'SET #status = :status, #failedAt = :at, #entry = :entry', ExpressionAttributeValues: { ':status': 'failed', ':entry': failed } });
+    expect(b).toMatchObject({
+      UpdateExpression: 'SET #status = :status, #failedAt = :at, #entry = :entry',
+      ExpressionAttributeValues: { ':status': 'failed', ':entry': failed },
+    });
   });
 
   it('releases a claim by status (no DeleteItem), only while it is still sending, swallowing that condition', async () => {
@@ -297,7 +362,13 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
       ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#unsubscribedAt)',
       ExpressionAttributeValues: { ':at': AT },
     });
-    expect(put!.Put!.Item).toEqual({ PK, SK: `LOG#${AT}#unsubscribed`, entity: 'log', siteId: 'demo', entry: { type: 'unsubscribed', at: AT, method: 'one-click' } });
+    expect(put!.Put!.Item).toEqual({
+      PK,
+      SK: `LOG#${AT}#unsubscribed`,
+      entity: 'log',
+      siteId: 'demo',
+      entry: { type: 'unsubscribed', at: AT, method: 'one-click' },
+    });
   });
 
   it('rethrows a transaction cancelled for another reason', async () => {
@@ -320,7 +391,10 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
       ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#suppressed))',
       ExpressionAttributeValues: { ':reason': 'bounced' },
     });
-    expect(bounce![1]!.Put!.Item).toMatchObject({ SK: `LOG#${AT}#suppressed-bounced`, entry: { type: 'email_suppressed', reason: 'bounced', detail: '550 no such user' } });
+    expect(bounce![1]!.Put!.Item).toMatchObject({
+      SK: `LOG#${AT}#suppressed-bounced`,
+      entry: { type: 'email_suppressed', reason: 'bounced', detail: '550 no such user' },
+    });
     expect(complaint![0]!.Update).toMatchObject({
       ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#suppressed) OR #suppressed = :bounced)',
       ExpressionAttributeValues: { ':reason': 'complained', ':bounced': 'bounced' },
@@ -329,7 +403,10 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
   });
 
   it('counts soft bounces with an atomic ADD on an existing lead (0 for none)', async () => {
-    ddb.on(UpdateCommand).resolvesOnce({ Attributes: { softBounces: 2 } }).rejectsOnce(conditionFailed());
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { softBounces: 2 } })
+      .rejectsOnce(conditionFailed());
     expect(await store.countSoftBounce(ref)).toBe(2);
     expect(await store.countSoftBounce(ref)).toBe(0);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
@@ -343,8 +420,19 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
 
   it('records an open or click as an EV# item once; unknown for no lead', async () => {
     // Prepare
-    const click: EmailEngagedEntry = { type: 'email_clicked', at: AT, eventId: 'm-1.clicked.1', kind: 'step', sequenceId: 'ebook-nurture', link: 'https://acme.example/pricing' };
-    ddb.on(GetCommand).resolvesOnce({ Item: { PK, leadId: 'lead-1' } }).resolvesOnce({ Item: { PK, leadId: 'lead-1' } }).resolvesOnce({});
+    const click: EmailEngagedEntry = {
+      type: 'email_clicked',
+      at: AT,
+      eventId: 'm-1.clicked.1',
+      kind: 'step',
+      sequenceId: 'ebook-nurture',
+      link: 'https://acme.example/pricing',
+    };
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { PK, leadId: 'lead-1' } })
+      .resolvesOnce({ Item: { PK, leadId: 'lead-1' } })
+      .resolvesOnce({});
     ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     // Act
     const outcomes = [await store.recordEngagement(ref, click), await store.recordEngagement(ref, click), await store.recordEngagement(ref, click)];
@@ -373,11 +461,27 @@ describe('Adapter: DynamoLeadRepository with the mail side', () => {
         { PK, SK: 'ENROL#ebook-nurture', state: step0, formId: 'ebook', enrolledAt: AT },
         { PK, SK: 'ENROL#trial-onboarding', state: exited, formId: 'trial', enrolledAt: AT },
         { PK, SK: 'EV#m-1.opened', entry: { type: 'email_opened', at: at(5), eventId: 'm-1.opened', sequenceId: 'ebook-nurture' } },
-        { PK, SK: 'LEAD', leadId: 'lead-1', siteId: 'demo', email: 'jane@acme.com', firstSource: source, latestSource: source, createdAt: AT, updatedAt: AT, unsubscribedAt: at(9) },
+        {
+          PK,
+          SK: 'LEAD',
+          leadId: 'lead-1',
+          siteId: 'demo',
+          email: 'jane@acme.com',
+          firstSource: source,
+          latestSource: source,
+          createdAt: AT,
+          updatedAt: AT,
+          unsubscribedAt: at(9),
+        },
         { PK, SK: `LOG#${at(9)}#exit-trial-onboarding`, entry: { type: 'sequence_exited', at: at(9), sequenceId: 'trial-onboarding', reason: 'unsubscribed' } },
         { PK, SK: `LOG#${at(9)}#unsubscribed`, entry: { type: 'unsubscribed', at: at(9), method: 'page' } },
         { PK, SK: 'OPTIN#sub-1', entry: { type: 'opt_in_confirmed', at: at(1), formId: 'ebook', submissionId: 'sub-1' } },
-        { PK, SK: 'SEND#confirmation#sub-1', status: 'sent', entry: { type: 'email_sent', at: at(0), kind: 'confirmation', formId: 'ebook', subject: 'Confirm', messageId: 'm-0' } },
+        {
+          PK,
+          SK: 'SEND#confirmation#sub-1',
+          status: 'sent',
+          entry: { type: 'email_sent', at: at(0), kind: 'confirmation', formId: 'ebook', subject: 'Confirm', messageId: 'm-0' },
+        },
         { PK, SK: 'SEND#delivery#sub-1', status: 'sending', kind: 'delivery', claimedAt: at(2) },
         { PK, SK: 'SEND#step#x', status: 'failed', entry: { type: 'email_failed', at: at(3), kind: 'step', formId: 'ebook', reason: 'MessageRejected' } },
         { PK, SK: 'SUB#sub-1', entry: { type: 'form_submitted', at: AT, submissionId: 'sub-1', formId: 'ebook', formKind: 'gated-content' } },
@@ -387,7 +491,15 @@ describe('Adapter: DynamoLeadRepository with the mail side', () => {
     const view = await repo.findByEmail('demo', KEY);
     const scoring = await repo.loadForScoring(ref);
     // Assess
-    expect(view!.timeline.map((e) => e.type)).toEqual(['form_submitted', 'email_sent', 'opt_in_confirmed', 'email_failed', 'email_opened', 'sequence_exited', 'unsubscribed']);
+    expect(view!.timeline.map((e) => e.type)).toEqual([
+      'form_submitted',
+      'email_sent',
+      'opt_in_confirmed',
+      'email_failed',
+      'email_opened',
+      'sequence_exited',
+      'unsubscribed',
+    ]);
     expect(view!.mail).toEqual({
       unsubscribedAt: at(9),
       sequences: [

@@ -9,7 +9,13 @@ const sent = { siteId: 'demo', emailKey: LEAD, messageId: '0100017c-message-1', 
 
 describe('Adapter: parseSesEvent', () => {
   it('reads a hard bounce with the send it belongs to (from the tags)', () => {
-    expect(parseSesEvent(fixture('bounce-permanent'))).toEqual({ ...sent, type: 'bounced', permanent: true, at: '2026-11-23T10:00:05.000Z', detail: 'Permanent / General' });
+    expect(parseSesEvent(fixture('bounce-permanent'))).toEqual({
+      ...sent,
+      type: 'bounced',
+      permanent: true,
+      at: '2026-11-23T10:00:05.000Z',
+      detail: 'Permanent / General',
+    });
   });
 
   it('reads a soft bounce as not permanent', () => {
@@ -22,7 +28,12 @@ describe('Adapter: parseSesEvent', () => {
 
   it('reads opens and clicks (with the link as SES reports it)', () => {
     expect(parseSesEvent(fixture('open'))).toEqual({ ...sent, type: 'opened', at: '2026-11-23T12:00:00.000Z' });
-    expect(parseSesEvent(fixture('click'))).toEqual({ ...sent, type: 'clicked', at: '2026-11-23T12:05:00.000Z', link: 'https://acme.example/pricing?utm_source=email&ref=x' });
+    expect(parseSesEvent(fixture('click'))).toEqual({
+      ...sent,
+      type: 'clicked',
+      at: '2026-11-23T12:05:00.000Z',
+      link: 'https://acme.example/pricing?utm_source=email&ref=x',
+    });
   });
 
   it('unwraps an SNS envelope when raw message delivery is off', () => {

@@ -11,7 +11,9 @@ let browser: Browser;
 beforeAll(async () => {
   const { endpoint, tableName } = await freshTable();
   // A test fills the form faster than a person; the bot timer is tested on its own.
-  const config = testConfig((c) => c.sites[0]!.forms.forEach((f) => (f.minFillMs = 0)));
+  const config = testConfig((c) => {
+    for (const f of c.sites[0]!.forms) f.minFillMs = 0;
+  });
   funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, rawConfig: config, logLevel: 'silent' });
   browser = await launchBrowser();
 }, BROWSER_TIMEOUT_MS);
@@ -22,7 +24,9 @@ afterAll(async () => {
 });
 
 describe('End to end: the demo blog on the local runtime', () => {
-  it('a visitor downloads the ebook (lead stored with source and consent), then reads the pricing page, which is scored', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+  it('a visitor downloads the ebook (lead stored with source and consent), then reads the pricing page, which is scored', {
+    timeout: BROWSER_TIMEOUT_MS,
+  }, async () => {
     const { page, errors } = await openPage(browser, `${funnel.url}/demo?utm_source=newsletter&utm_campaign=launch`, { referer: 'https://news.example.com/' });
     const ebook = page.locator('funnel-form').first();
     await ebook.getByLabel('Work email').fill('e2e.reader@acme.com');
@@ -41,10 +45,12 @@ describe('End to end: the demo blog on the local runtime', () => {
       email: 'e2e.reader@acme.com',
       profile: { firstName: 'Ada', jobTitle: 'Director of Marketing' },
       consent: { marketing: { granted: true, formId: 'ebook' } },
-      sources: { first: { formId: 'ebook', utm: { source: 'newsletter', campaign: 'launch' }, pageUrl: expect.stringContaining('/demo?utm_source=newsletter') } },
+      sources: {
+        first: { formId: 'ebook', utm: { source: 'newsletter', campaign: 'launch' }, pageUrl: expect.stringContaining('/demo?utm_source=newsletter') },
+      },
     });
     expect(lead.timeline[0].userAgent).toMatch(/Chrome/);
-    expect(errors, errors.join("\n")).toEqual([]);
+    expect(errors, errors.join('\n')).toEqual([]);
 
     // The same browser reads the pricing page (tracking-only snippet): the page view is scored.
     await page.goto(`${funnel.url}/pricing`);
@@ -55,7 +61,13 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(scored.timeline.find((e: { type: string }) => e.type === 'page_viewed')).toMatchObject({ path: '/pricing', title: 'Pricing · Acme' });
     // Director (10) + business email (10) + marketing (5) = fit 25; ebook 10 + pricing 8 = engagement 18.
     expect(scored.score).toMatchObject({ fit: 25, engagement: 18, total: 43, rulesVersion: '2026-11-01' });
-    expect(scored.score.breakdown.map((b: { ruleId: string }) => b.ruleId)).toEqual(['director-manager', 'business-email', 'marketing-role', 'content-download', 'pricing-visit']);
+    expect(scored.score.breakdown.map((b: { ruleId: string }) => b.ruleId)).toEqual([
+      'director-manager',
+      'business-email',
+      'marketing-role',
+      'content-download',
+      'pricing-visit',
+    ]);
     expect(scored.stage).toBe('mql');
   });
 
@@ -95,7 +107,13 @@ describe('End to end: the demo blog on the local runtime', () => {
     // The viewer writes each email into its frame as it renders the list; reload once if it was not there yet.
     for (let attempt = 0; attempt < 2; attempt++) {
       await page.locator(`button[onclick="toggle('${sent.messageId}-html')"]`).click();
-      if (await unsubscribeLink.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+      if (
+        await unsubscribeLink.waitFor({ timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await page.reload({ waitUntil: 'load' });
     }
     await unsubscribeLink.click();
@@ -104,12 +122,16 @@ describe('End to end: the demo blog on the local runtime', () => {
 
     // Assess: the page was allowed in the viewer's frame, and the lead is unsubscribed
     expect(errors.filter((e) => /refused|frame-ancestors|Content Security Policy/i.test(e))).toEqual([]);
-    const lead = await (await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    const lead = await (
+      await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })
+    ).json();
     expect(lead.mail.unsubscribedAt).toEqual(expect.any(String));
   });
 
   it('keeps mail-link pages unframeable by any other page', async () => {
-    const lead = await (await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent('viewer.reader@acme.com')}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    const lead = await (
+      await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent('viewer.reader@acme.com')}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })
+    ).json();
     expect(lead.leadId).toEqual(expect.any(String));
     const sent = (await funnel.ses.emails()).find((e) => e.destination.to.includes('viewer.reader@acme.com'))!;
     const link = /href="([^"]*\/v1\/unsubscribe\?token=[^"]*)"/.exec(sent.body.html!)![1]!.replaceAll('&amp;', '&');
@@ -120,15 +142,21 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(csp).not.toContain('*');
   });
 
-  it("lets a blog page call the public routes cross-origin, but not the API-key routes, even with the key", { timeout: BROWSER_TIMEOUT_MS }, async () => {
+  it('lets a blog page call the public routes cross-origin, but not the API-key routes, even with the key', { timeout: BROWSER_TIMEOUT_MS }, async () => {
     // Prepare: the demo page under its other loopback name, so the API at localhost is another origin
     const page127 = funnel.url.replace('localhost', '127.0.0.1');
     const { page } = await openPage(browser, `${page127}/demo`);
     // Act: what a script on a blog page could try
     const result = await page.evaluate(
       async ({ api, key }) => {
-        const form = await fetch(`${api}/v1/forms/ebook`).then((r) => r.status, () => 'blocked');
-        const leads = await fetch(`${api}/v1/leads?email=viewer.reader%40acme.com`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status, () => 'blocked');
+        const form = await fetch(`${api}/v1/forms/ebook`).then(
+          (r) => r.status,
+          () => 'blocked',
+        );
+        const leads = await fetch(`${api}/v1/leads?email=viewer.reader%40acme.com`, { headers: { authorization: `Bearer ${key}` } }).then(
+          (r) => r.status,
+          () => 'blocked',
+        );
         return { form, leads };
       },
       { api: funnel.url, key: funnel.apiKey },

@@ -11,7 +11,9 @@ const run = promisify(execFile);
 /** A data folder with no funnel running on it. */
 const idle = mkdtempSync(join(tmpdir(), 'snippet-idle-'));
 const tsx = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'scripts/snippet.ts', ...args], { env: { ...process.env, FUNNEL_API_URL: '', FUNNEL_DATA_DIR: idle, ...env } }).then(
+  run(process.execPath, ['--import', 'tsx', 'scripts/snippet.ts', ...args], {
+    env: { ...process.env, FUNNEL_API_URL: '', FUNNEL_DATA_DIR: idle, ...env },
+  }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -37,13 +39,18 @@ describe('Command: npm run snippet', { timeout: 30_000 }, () => {
     expect(withApi.stdout.trim()).toBe(snippetFor('trial', 'https://api.example.com'));
     // A funnel running on PORT=3100 (its lock names a live process: this test's runner).
     const running = mkdtempSync(join(tmpdir(), 'snippet-running-'));
-    writeFileSync(join(running, LOCK_FILE), JSON.stringify({ pid: process.pid, command: 'npm start', startedAt: new Date().toISOString(), url: 'http://localhost:3100' }));
+    writeFileSync(
+      join(running, LOCK_FILE),
+      JSON.stringify({ pid: process.pid, command: 'npm start', startedAt: new Date().toISOString(), url: 'http://localhost:3100' }),
+    );
     const byDefault = await tsx(['ebook'], { FUNNEL_DATA_DIR: running });
     expect(byDefault.stdout.trim()).toBe(snippetFor('ebook', 'http://localhost:3100'));
     // Nothing running and no --api: one line saying what to do, exit 1.
     const nothing = await tsx(['ebook']);
     expect(nothing.code).toBe(1);
-    expect(nothing.stderr.trim()).toBe(`No local funnel is running on ${idle}: start one with \`npm start\` (and FUNNEL_DATA_DIR if it uses another folder), or pass --api <url> for a deployed one.`);
+    expect(nothing.stderr.trim()).toBe(
+      `No local funnel is running on ${idle}: start one with \`npm start\` (and FUNNEL_DATA_DIR if it uses another folder), or pass --api <url> for a deployed one.`,
+    );
     const fromEnv = await tsx(['ebook'], { FUNNEL_API_URL: 'https://funnel.example.org' });
     expect(fromEnv.stdout.trim()).toBe(snippetFor('ebook', 'https://funnel.example.org'));
   });

@@ -15,7 +15,15 @@ import { buildWidget } from '../../widget/build.js';
  */
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** For describe/hook timeouts: starting Chromium on a busy two-core machine can take a while. */
 export const BROWSER_TIMEOUT_MS = 60_000;
 
@@ -84,7 +92,6 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-
 /** Fixed far in the past, so a widget that used the visitor's clock instead of server time is caught. */
 export const SERVER_TIME = Date.UTC(2020, 0, 1);
 
@@ -103,7 +110,9 @@ export const formFixtures = (): Record<string, FormView> => ({
       { name: 'company', label: 'Company', required: false, type: 'text', autocomplete: 'organization', maxLength: 200 },
       { name: 'jobTitle', label: 'Job title', required: false, type: 'text', autocomplete: 'organization-title', maxLength: 150 },
     ],
-    consent: { marketing: { text: 'Send me the occasional email about new guides and product news. Unsubscribe at any time.', version: '2026-11-01', required: false } },
+    consent: {
+      marketing: { text: 'Send me the occasional email about new guides and product news. Unsubscribe at any time.', version: '2026-11-01', required: false },
+    },
     leadMagnet: { title: 'The Serverless Funnel Playbook', format: 'ebook' },
     doubleOptIn: false,
     serverTime: SERVER_TIME,
@@ -119,7 +128,14 @@ export const formFixtures = (): Record<string, FormView> => ({
       { name: 'firstName', label: 'First name', required: true, type: 'text', autocomplete: 'given-name', maxLength: 100 },
       { name: 'lastName', label: 'Last name', required: false, type: 'text', autocomplete: 'family-name', maxLength: 100 },
       { name: 'company', label: 'Company', required: true, type: 'text', autocomplete: 'organization', maxLength: 200 },
-      { name: 'companySize', label: 'Company size', required: false, type: 'select', autocomplete: 'off', options: ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'] },
+      {
+        name: 'companySize',
+        label: 'Company size',
+        required: false,
+        type: 'select',
+        autocomplete: 'off',
+        options: ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'],
+      },
     ],
     consent: { marketing: { text: 'Email me tips for getting the most out of my trial. Unsubscribe at any time.', version: '2026-11-01', required: false } },
     doubleOptIn: false,
@@ -164,14 +180,21 @@ export async function startFakeApi(): Promise<FakeApi> {
   const defaultAnswer = (formId: string, body: any): { status: number; body: unknown } => {
     const email = body?.fields?.email;
     if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) {
-      return { status: 400, body: { error: { code: 'validation_failed', message: 'Invalid fields.email', fields: { 'fields.email': 'must be a valid email address' } } } };
+      return {
+        status: 400,
+        body: { error: { code: 'validation_failed', message: 'Invalid fields.email', fields: { 'fields.email': 'must be a valid email address' } } },
+      };
     }
     const earlier = answers.get(body.submissionId);
     if (earlier) return { status: 200, body: earlier };
     const answer =
       formId === 'trial'
         ? { leadId: `lead-${answers.size + 1}`, next: { type: 'redirect', url: `${pageOrigin}/demo/welcome` }, message: 'Your trial workspace is ready.' }
-        : { leadId: `lead-${answers.size + 1}`, next: { type: 'download', url: `${pageOrigin}/demo/assets/serverless-funnel-playbook.pdf` }, message: 'Thanks! Your ebook is ready.' };
+        : {
+            leadId: `lead-${answers.size + 1}`,
+            next: { type: 'download', url: `${pageOrigin}/demo/assets/serverless-funnel-playbook.pdf` },
+            message: 'Thanks! Your ebook is ready.',
+          };
     if (body.consent?.marketing === true) {
       const visitorToken = `vt.${answer.leadId}.${api.tokens.size + 1}.signature`;
       api.tokens.add(visitorToken);
@@ -222,7 +245,8 @@ export async function startFakeApi(): Promise<FakeApi> {
       return void res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET,POST,OPTIONS', 'access-control-allow-headers': 'content-type' }).end();
     }
     if (path === '/favicon.ico') return void res.writeHead(204).end();
-    if (path === '/widget.js') return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'access-control-allow-origin': '*' }).end(code);
+    if (path === '/widget.js')
+      return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'access-control-allow-origin': '*' }).end(code);
     const html = (text: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(text.replaceAll('{{API_URL}}', apiUrl));
     if (pages.has(path)) return html(pages.get(path)!);
     if (path.startsWith('/demo')) {

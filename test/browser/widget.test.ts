@@ -49,9 +49,20 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
         mode: root.mode,
         lightInputs: document.querySelectorAll('input').length,
         title: root.querySelector('h2')?.textContent,
-        labels: controls.map((c) => ({ name: c.name, label: root.querySelector(`label[for="${c.id}"]`)?.textContent ?? null, required: c.required, type: c.type })),
+        labels: controls.map((c) => ({
+          name: c.name,
+          label: root.querySelector(`label[for="${c.id}"]`)?.textContent ?? null,
+          required: c.required,
+          type: c.type,
+        })),
         consent: root.querySelector('label[for=f-consent]')?.textContent,
-        hp: { tabIndex: hp.tabIndex, autocomplete: hp.autocomplete, ariaHidden: hp.getAttribute('aria-hidden'), offscreen: box.right <= 0 || box.left < -1000, value: hp.value },
+        hp: {
+          tabIndex: hp.tabIndex,
+          autocomplete: hp.autocomplete,
+          ariaHidden: hp.getAttribute('aria-hidden'),
+          offscreen: box.right <= 0 || box.left < -1000,
+          value: hp.value,
+        },
         button: root.querySelector('button[type=submit]')?.textContent,
       };
     });
@@ -76,7 +87,14 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     const hostile = `* { color: rgb(255, 0, 0) !important; font-family: serif !important; }
       button { background: rgb(0, 255, 0) !important; font-size: 40px !important; }
       input { border: 5px dashed rgb(255, 0, 0) !important; } label { text-transform: uppercase !important; }`;
-    api.setPage('/hostile', blogPage({ forms: ['ebook'], css: hostile, after: '<button id="blog-btn">Blog</button><p class="w d e b">Blog text</p><label id="blog-label">Blog label</label>' }));
+    api.setPage(
+      '/hostile',
+      blogPage({
+        forms: ['ebook'],
+        css: hostile,
+        after: '<button id="blog-btn">Blog</button><p class="w d e b">Blog text</p><label id="blog-label">Blog label</label>',
+      }),
+    );
     const { page } = await openPost('/hostile');
 
     // Act
@@ -90,8 +108,22 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
       const blogBtn = cs(document.getElementById('blog-btn'));
       const blogText = cs(document.querySelector('p.w'));
       return {
-        widget: { buttonColor: button.color, buttonBg: button.backgroundColor, buttonSize: button.fontSize, titleColor: title.color, titleFont: title.fontFamily, inputBorder: input.borderTopStyle, labelCase: label.textTransform },
-        blog: { buttonBg: blogBtn.backgroundColor, buttonSize: blogBtn.fontSize, textPadding: blogText.paddingTop, textColor: blogText.color, textDisplay: blogText.display },
+        widget: {
+          buttonColor: button.color,
+          buttonBg: button.backgroundColor,
+          buttonSize: button.fontSize,
+          titleColor: title.color,
+          titleFont: title.fontFamily,
+          inputBorder: input.borderTopStyle,
+          labelCase: label.textTransform,
+        },
+        blog: {
+          buttonBg: blogBtn.backgroundColor,
+          buttonSize: blogBtn.fontSize,
+          textPadding: blogText.paddingTop,
+          textColor: blogText.color,
+          textDisplay: blogText.display,
+        },
       };
     });
 
@@ -110,10 +142,11 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     // Prepare
     const { page } = await openPost();
     await page.focus('#before');
-    const focused = () => page.evaluate(() => {
-      const a = document.activeElement?.shadowRoot?.activeElement as HTMLInputElement | null | undefined;
-      return a ? `${a.tagName.toLowerCase()}:${a.name || a.getAttribute('role') || a.type}` : document.activeElement?.tagName.toLowerCase();
-    });
+    const focused = () =>
+      page.evaluate(() => {
+        const a = document.activeElement?.shadowRoot?.activeElement as HTMLInputElement | null | undefined;
+        return a ? `${a.tagName.toLowerCase()}:${a.name || a.getAttribute('role') || a.type}` : document.activeElement?.tagName.toLowerCase();
+      });
 
     // Act
     await page.keyboard.press('Tab');
@@ -140,7 +173,10 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
 
   it('shows and announces a field error from a 400 answer', async () => {
     // Prepare
-    api.respondWith({ status: 400, body: { error: { code: 'validation_failed', message: 'Invalid fields.email', fields: { 'fields.email': 'must be a valid email address' } } } });
+    api.respondWith({
+      status: 400,
+      body: { error: { code: 'validation_failed', message: 'Invalid fields.email', fields: { 'fields.email': 'must be a valid email address' } } },
+    });
     const { page } = await openPost();
     const form = page.locator('funnel-form');
 
@@ -154,7 +190,9 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     const describedBy = await email.getAttribute('aria-describedby');
     expect(await form.locator(`#${describedBy}`).textContent()).toBe('Work email must be a valid email address.');
     expect(await form.getByRole('alert').textContent()).toMatch(/correct the highlighted/i);
-    await expect.poll(() => page.evaluate(() => (document.querySelector('funnel-form')!.shadowRoot!.activeElement as HTMLInputElement | null)?.name)).toBe('email');
+    await expect
+      .poll(() => page.evaluate(() => (document.querySelector('funnel-form')!.shadowRoot!.activeElement as HTMLInputElement | null)?.name))
+      .toBe('email');
     expect(api.submissions).toHaveLength(1);
     // "Highlighted" is true: the invalid field is drawn in the error colour, the others keep the neutral border.
     const borderOf = (name: string) =>
@@ -287,7 +325,12 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     const referrer = await page.evaluate(() => document.referrer);
     expect(referrer).toMatch(/^http:\/\/news\.example\.com\//);
     expect(Object.keys(body).sort()).toEqual(['consent', 'context', 'fields', 'hp', 'startedAt', 'submissionId']);
-    expect(body.context).toEqual({ pageUrl: `${api.pageOrigin}${path}`, referrer, utm: { source: 'newsletter', medium: 'email', campaign: 'launch' }, timeZone: 'Europe/Berlin' });
+    expect(body.context).toEqual({
+      pageUrl: `${api.pageOrigin}${path}`,
+      referrer,
+      utm: { source: 'newsletter', medium: 'email', campaign: 'launch' },
+      timeZone: 'Europe/Berlin',
+    });
     expect(body.fields).toEqual({ email: 'ada@example.com', jobTitle: 'CTO' });
     expect(body.consent).toEqual({ marketing: false });
     expect(body.hp).toBe('');

@@ -1,27 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ConfigIndex, parseConfig, localEnv } from '../../functions/core/config.js';
+import { ROUTES, type RouteGroup } from '../../functions/handlers/endpoints.js';
+import { openApiDocument } from '../../functions/handlers/openapi-document.js';
 import { cloneSite } from '../support/builders.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';
 
-const ROUTES: Record<string, 'Capture' | 'Leads' | 'OpenApi' | 'Widget' | 'MailLinks' | 'WebhooksApi'> = {
-  'GET /v1/forms/{formId}': 'Capture',
-  'POST /v1/forms/{formId}/submissions': 'Capture',
-  'POST /v1/events': 'Capture',
-  'GET /v1/leads/{leadId}': 'Leads',
-  'GET /v1/leads': 'Leads',
-  'GET /v1/leads/{leadId}/export': 'Leads',
-  'DELETE /v1/leads/{leadId}': 'Leads',
-  'GET /v1/prospects': 'Leads',
-  'POST /v1/prospects/{leadId}/claim': 'Leads',
-  'GET /v1/openapi.json': 'OpenApi',
-  'GET /widget.js': 'Widget',
-  'GET /v1/confirm': 'MailLinks',
-  'GET /v1/unsubscribe': 'MailLinks',
-  'POST /v1/unsubscribe': 'MailLinks',
-  'GET /v1/webhooks/deliveries': 'WebhooksApi',
-  'GET /v1/webhooks/deliveries/{deliveryId}': 'WebhooksApi',
-  'POST /v1/webhooks/deliveries/{deliveryId}/replay': 'WebhooksApi',
+/** The construct id of each route group's function. */
+const FUNCTION_OF: Record<RouteGroup, string> = {
+  capture: 'Capture',
+  leads: 'Leads',
+  openapi: 'OpenApi',
+  widget: 'Widget',
+  mail: 'MailLinks',
+  webhooks: 'WebhooksApi',
 };
 
 describe('stateless stack: the lead-activity stream consumer', () => {
@@ -53,7 +45,9 @@ describe('stateless stack: the lead-activity stream consumer', () => {
 
   it('keeps dead letters 14 days, encrypted, TLS only', () => {
     stateless.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
-    stateless.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    stateless.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
   });
 });
 
@@ -64,8 +58,14 @@ describe('the scheduled due-check drainer (nurture steps, decay)', () => {
     const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
-    expect(rules[0]!.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })]);
-    stateless.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] } });
+    expect(rules[0]!.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }),
+    ]);
+    stateless.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [functionId(stateless, 'DueChecks'), 'Arn'] },
+    });
   });
 });
 
@@ -75,7 +75,20 @@ describe('stateless stack: functions', () => {
 
   it('has one function per route group and consumer, and no others (no custom-resource lambdas)', () => {
     expect(Object.keys(functions)).toHaveLength(11);
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'WebhooksApi', 'LeadActivity', 'DueChecks', 'SendEmail', 'MailEvents', 'DeliverWebhooks']) functionId(stateless, group);
+    for (const group of [
+      'Capture',
+      'Leads',
+      'OpenApi',
+      'Widget',
+      'MailLinks',
+      'WebhooksApi',
+      'LeadActivity',
+      'DueChecks',
+      'SendEmail',
+      'MailEvents',
+      'DeliverWebhooks',
+    ])
+      functionId(stateless, group);
   });
 
   it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the mail sender 30 s, the scheduler 50 s, the webhook sender 60 s) and 512 MB', () => {
@@ -122,7 +135,7 @@ describe('stateless stack: functions', () => {
 describe('stateless stack: HTTP API', () => {
   const { stateless } = synthTemplates();
 
-  it('has exactly the routes of ROUTES, each to its route group function', () => {
+  it("deploys exactly the routes of the OpenAPI document and of the local runtime (the endpoint table), each to its route group's function", () => {
     const routes = stateless.findResources('AWS::ApiGatewayV2::Route');
     const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration');
     const actual: Record<string, string> = {};
@@ -133,7 +146,13 @@ describe('stateless stack: HTTP API', () => {
       const fnId = integration.Properties.IntegrationUri['Fn::GetAtt'][0] as string;
       actual[route.Properties.RouteKey] = fnId.replace(/Function.*$/, '');
     }
-    expect(actual).toEqual(ROUTES);
+    const documented = Object.entries(openApiDocument().paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(Object.keys(actual).sort()).toEqual(documented.sort());
+    // The local runtime matches requests against the same table: every deployed route is served locally by the same group.
+    expect(actual).toEqual(Object.fromEntries(ROUTES.map((r) => [r.routeKey, FUNCTION_OF[r.group]])));
+    expect(Object.keys(actual)).toHaveLength(17);
   });
 
   it('lets API Gateway invoke each function, and nothing else', () => {

@@ -34,10 +34,12 @@ describe('buildApp', () => {
   it('names the stacks from stackPrefix and stage, defaults Funnel-prod', () => {
     const defaults = synthTemplates();
     expect(defaults.settings).toEqual(DEFAULT_SETTINGS);
-    expect(defaults.app.node.children.map((c) => c.node.id).filter((id) => id.startsWith('Funnel')).sort()).toEqual([
-      'Funnel-prod-Stateful',
-      'Funnel-prod-Stateless',
-    ]);
+    expect(
+      defaults.app.node.children
+        .map((c) => c.node.id)
+        .filter((id) => id.startsWith('Funnel'))
+        .sort(),
+    ).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
     const { app } = buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [], stackPrefix: 'Acme', stage: 'staging' } } });
     const names = app.node.children.map((c) => c.node.id).filter((id) => id.startsWith('Acme'));
     expect(names.sort()).toEqual(['Acme-staging-Stateful', 'Acme-staging-Stateless']);
@@ -63,7 +65,9 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: eleven ESM bundles with the createRequire banner, the widget beside its function', { timeout: 180_000 }, async () => {
+  it('synthesizes offline with local esbuild: eleven ESM bundles with the createRequire banner, the widget beside its function', {
+    timeout: 180_000,
+  }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
       await writeWidgetBundle();
@@ -96,7 +100,9 @@ describe('the default app, really bundled', () => {
 });
 
 describe('the config file exactly as shipped, through the CDK CLI', () => {
-  it('synthesizes offline as a fresh clone has it: the local-only demo site left out and named, nothing local deployed, no warnings', { timeout: 180_000 }, async () => {
+  it('synthesizes offline as a fresh clone has it: the local-only demo site left out and named, nothing local deployed, no warnings', {
+    timeout: 180_000,
+  }, async () => {
     // Prepare
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-cli-'));
     try {
@@ -121,7 +127,10 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
   });
 
   it('sets every feature flag a new CDK app gets', () => {
-    const recommended = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+    const recommended = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const { app } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
     // One deliberate exception, set in buildApp with its reason: strong cross-stack references.
     const overridden = new Set(['@aws-cdk/core:defaultCrossStackReferences']);

@@ -80,5 +80,4 @@ export function statementsOf(template: Template, fnId: string): Statement[] {
 export const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) => asArray(s.Action));
 
 /** Statements whose actions are DynamoDB's, with their resources as JSON (tokens included). */
-export const dynamoStatements = (statements: Statement[]) =>
-  statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+export const dynamoStatements = (statements: Statement[]) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));

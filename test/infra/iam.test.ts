@@ -29,7 +29,9 @@ describe('IAM: least privilege per function', () => {
     const deletes = dynamo.filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
     expect(deletes).toHaveLength(1);
     expect(sorted(actionsOf(deletes))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);
-    expect((deletes[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } });
+    expect((deletes[0] as { Condition?: unknown }).Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] },
+    });
     const rest = dynamo.filter((s) => !deletes.includes(s));
     const onTable = rest.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::ImportValue': (s.Resource as any)['Fn::ImportValue'] }));
     expect(sorted(actionsOf(onTable))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -39,12 +41,17 @@ describe('IAM: least privilege per function', () => {
     expect(onIndex.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }]);
   });
 
-  it.each(['SendEmail', 'LeadActivity', 'DeliverWebhooks'])('%s: deletes only under the leading keys of a lead and what points at it (sweeping a raced erasure)', (group) => {
-    const deletes = dynamoStatements(statements(group)).filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
-    expect(deletes).toHaveLength(1);
-    expect(sorted(actionsOf(deletes))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);
-    expect((deletes[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*'] } });
-  });
+  it.each(['SendEmail', 'LeadActivity', 'DeliverWebhooks'])(
+    '%s: deletes only under the leading keys of a lead and what points at it (sweeping a raced erasure)',
+    (group) => {
+      const deletes = dynamoStatements(statements(group)).filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
+      expect(deletes).toHaveLength(1);
+      expect(sorted(actionsOf(deletes))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);
+      expect((deletes[0] as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*'] },
+      });
+    },
+  );
 
   it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs', (group) => {
     expect(dynamoStatements(statements(group))).toEqual([]);
@@ -102,7 +109,7 @@ describe('IAM: least privilege per function', () => {
     const deletes = dynamoStatements(statements(group)).filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
     expect(deletes).toHaveLength(1);
     expect(actionsOf(deletes)).toEqual(['dynamodb:DeleteItem']);
-    return deletes[0] as typeof deletes[0] & { Condition?: unknown };
+    return deletes[0] as (typeof deletes)[0] & { Condition?: unknown };
   };
 
   it('due checks: re-score writes, its cursor, and deletes only on DUE# keys; no Scan', () => {
@@ -114,7 +121,11 @@ describe('IAM: least privilege per function', () => {
 
   it('lead activity: reads partitions, writes scores (deletes replaced due checks and what a raced erasure left), reads only its table stream, sends only to its DLQ', () => {
     const st = statements('LeadActivity');
-    expect(actionsOf(dynamoStatements(st)).filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a)).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(
+      actionsOf(dynamoStatements(st))
+        .filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a))
+        .sort(),
+    ).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     const streamRead = st.find((x) => [x.Action].flat().includes('dynamodb:GetRecords'))!;
     expect(JSON.stringify(streamRead.Resource)).toContain('StreamArn');
     expect(actionsOf(st)).not.toContain('dynamodb:Scan');

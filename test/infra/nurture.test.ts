@@ -11,7 +11,10 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
 
   it('verifies the sender domain from the config (acme.example) with Easy DKIM, tied to the configuration set', () => {
     // Assess
-    stateful.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'acme.example', ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() } });
+    stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'acme.example',
+      ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
+    });
     const outputs = Object.keys(stateful.findOutputs('*'));
     expect(outputs.filter((o) => o.startsWith('DkimRecord'))).toHaveLength(3);
     expect(outputs).toContain('ConfigurationSetName');
@@ -28,12 +31,19 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
 
   it('publishes bounces, complaints, deliveries, opens and clicks to an SNS topic', () => {
     const [destination] = Object.values(stateful.findResources('AWS::SES::ConfigurationSetEventDestination'));
-    expect(destination!.Properties.EventDestination).toMatchObject({ Enabled: true, SnsDestination: { TopicARN: { Ref: expect.stringMatching(/^MailEventsTopic/) } } });
-    expect(sorted(destination!.Properties.EventDestination.MatchingEventTypes)).toEqual(sorted(['send', 'delivery', 'bounce', 'complaint', 'reject', 'open', 'click', 'deliveryDelay', 'renderingFailure']));
+    expect(destination!.Properties.EventDestination).toMatchObject({
+      Enabled: true,
+      SnsDestination: { TopicARN: { Ref: expect.stringMatching(/^MailEventsTopic/) } },
+    });
+    expect(sorted(destination!.Properties.EventDestination.MatchingEventTypes)).toEqual(
+      sorted(['send', 'delivery', 'bounce', 'complaint', 'reject', 'open', 'click', 'deliveryDelay', 'renderingFailure']),
+    );
   });
 
   it('takes the sender domain from context, and refuses a bad one naming the key', () => {
-    synthTemplates({ context: { senderDomain: 'Mail.Example.COM' } }).stateful.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.example.com' });
+    synthTemplates({ context: { senderDomain: 'Mail.Example.COM' } }).stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'mail.example.com',
+    });
     expect(() => synthTemplates({ context: { senderDomain: 'not a domain' } })).toThrow(InvalidSettingError);
     expect(() => synthTemplates({ context: { senderDomain: 'not a domain' } })).toThrow('"senderDomain"');
     const noEmail = infraConfig((c) => {
@@ -53,7 +63,8 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
   const { stateless } = synthTemplates();
   const functions = stateless.findResources('AWS::Lambda::Function');
   const env = (group: string) => functions[functionId(stateless, group)]!.Properties.Environment.Variables;
-  const mappingOf = (group: string) => Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FunctionName.Ref === functionId(stateless, group))!;
+  const mappingOf = (group: string) =>
+    Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FunctionName.Ref === functionId(stateless, group))!;
   const queues = stateless.findResources('AWS::SQS::Queue');
 
   it('feeds the sender from the send queue: batches of 10, item failures reported, at most 2 environments at once', () => {
@@ -78,7 +89,11 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
   });
 
   it('subscribes the SES events queue to the topic with raw delivery, consumed in batches with item failures and its own DLQ', () => {
-    stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, TopicArn: { 'Fn::ImportValue': Match.stringLikeRegexp('MailEventsTopic') } });
+    stateless.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      TopicArn: { 'Fn::ImportValue': Match.stringLikeRegexp('MailEventsTopic') },
+    });
     expect(mappingOf('MailEvents').Properties).toMatchObject({ BatchSize: MAIL_EVENTS_QUEUE.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     const events = Object.entries(queues).find(([id]) => id.startsWith('MailEventsQueue'))![1];
     expect(events.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: MAIL_EVENTS_QUEUE.maxReceiveCount });
@@ -108,17 +123,23 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
 
   it('least privilege: table access per mail function, deletes only what an erasure it raced left, no Scan', () => {
     const actions = (group: string) => sorted(actionsOf(dynamoStatements(statementsOf(stateless, functionId(stateless, group)))));
-    expect(actions('SendEmail')).toEqual(sorted(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']));
+    expect(actions('SendEmail')).toEqual(
+      sorted(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']),
+    );
     expect(actions('MailEvents')).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
     expect(actions('MailLinks')).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
-    const deleteOf = dynamoStatements(statementsOf(stateless, functionId(stateless, 'SendEmail'))).find((s) => actionsOf([s]).includes('dynamodb:DeleteItem')) as { Condition?: unknown };
+    const deleteOf = dynamoStatements(statementsOf(stateless, functionId(stateless, 'SendEmail'))).find((s) =>
+      actionsOf([s]).includes('dynamodb:DeleteItem'),
+    ) as { Condition?: unknown };
     expect(deleteOf.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*'] } });
   });
 
   it('lets only the stream consumer and the scheduler put jobs on the send queue', () => {
     const sendQueueId = Object.keys(stateless.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('SendQueue'))!;
     const senders = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) =>
-      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some((st) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(sendQueueId)),
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
+        (st) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(sendQueueId),
+      ),
     );
     const roles = senders.flatMap((p) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, ''))).sort();
     expect(roles).toEqual(['DueChecks', 'LeadActivity']);
@@ -131,7 +152,11 @@ describe('Infra: alarms', () => {
   const alarm = (prefix: string) => Object.entries(alarms).find(([id]) => id.startsWith(prefix))![1].Properties;
 
   it('alarms on any message in each dead-letter queue', () => {
-    for (const [prefix, dlq] of [['LeadActivityDlqAlarm', 'LeadActivityDlq'], ['SendDlqAlarm', 'SendDlq'], ['MailEventsDlqAlarm', 'MailEventsDlq']]) {
+    for (const [prefix, dlq] of [
+      ['LeadActivityDlqAlarm', 'LeadActivityDlq'],
+      ['SendDlqAlarm', 'SendDlq'],
+      ['MailEventsDlqAlarm', 'MailEventsDlq'],
+    ]) {
       expect(alarm(prefix!)).toMatchObject({
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -152,7 +177,10 @@ describe('Infra: alarms', () => {
     for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
     expect(Object.keys(alarms)).toHaveLength(6);
     stateless.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
-    synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@acme.example' });
+    synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@acme.example',
+    });
     expect(() => synthTemplates({ context: { alarmEmail: 'ops' } })).toThrow('"alarmEmail"');
   });
 });
@@ -163,7 +191,9 @@ describe('Infra: sales webhooks', () => {
   const env = (group: string) => functions[functionId(stateless, group)]!.Properties.Environment.Variables;
 
   it('feeds the webhook sender from its queue (batches of 10, item failures, 5 at once) with a dead-letter queue that alarms', () => {
-    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FunctionName.Ref === functionId(stateless, 'DeliverWebhooks'))!;
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === functionId(stateless, 'DeliverWebhooks'),
+    )!;
     expect(mapping.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 5 } });
     const queue = Object.entries(stateless.findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith('WebhookQueue'))![1];
     expect(queue.Properties).toMatchObject({ VisibilityTimeout: 360, RedrivePolicy: { maxReceiveCount: 10 } });
@@ -174,7 +204,10 @@ describe('Infra: sales webhooks', () => {
   it('gives the sender the signing secret of each endpoint (read access to those only), its queue and dead-letter queue', () => {
     expect(JSON.parse(JSON.stringify(env('DeliverWebhooks').WEBHOOK_SECRET_ARNS))).toBeDefined();
     expect(JSON.stringify(env('DeliverWebhooks').WEBHOOK_SECRET_ARNS)).toContain('demo/crm');
-    expect(env('DeliverWebhooks')).toMatchObject({ WEBHOOK_QUEUE_URL: { Ref: expect.stringMatching(/^WebhookQueue/) }, WEBHOOK_DLQ_URL: { Ref: expect.stringMatching(/^WebhookDlq/) } });
+    expect(env('DeliverWebhooks')).toMatchObject({
+      WEBHOOK_QUEUE_URL: { Ref: expect.stringMatching(/^WebhookQueue/) },
+      WEBHOOK_DLQ_URL: { Ref: expect.stringMatching(/^WebhookDlq/) },
+    });
     const reads = statementsOf(stateless, functionId(stateless, 'DeliverWebhooks')).filter((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue'));
     expect(reads).toHaveLength(1);
     expect(JSON.stringify(reads[0]!.Resource)).toContain('WebhookSecretdemocrm');

@@ -60,7 +60,8 @@ function metered(sink: Metered[]) {
 
 const input = (body: unknown) => ({ formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.9', userAgent: 'test' });
 const isRead = (command: string) => /^(Get|Query|BatchGet)/.test(command);
-const total = (calls: Metered[], kind: 'read' | 'write', rate = false) => calls.filter((c) => isRead(c.command) === (kind === 'read') && c.rate === rate).reduce((sum, c) => sum + c.units, 0);
+const total = (calls: Metered[], kind: 'read' | 'write', rate = false) =>
+  calls.filter((c) => isRead(c.command) === (kind === 'read') && c.rate === rate).reduce((sum, c) => sum + c.units, 0);
 
 describe('Integration: capture against DynamoDB Local', () => {
   it('costs at most 3 write units and 1 read unit per capture (new lead, returning lead, replay), plus 2 WCU of shared rate limits for a new submission', async () => {
@@ -74,7 +75,12 @@ describe('Integration: capture against DynamoDB Local', () => {
       } finally {
         stop();
       }
-      return { wcu: total(sink, 'write'), rcu: total(sink, 'read'), limits: total(sink, 'write', true), calls: sink.map((c) => `${c.command}:${c.units}${c.rate ? ' (rate limit)' : ''}`) };
+      return {
+        wcu: total(sink, 'write'),
+        rcu: total(sink, 'read'),
+        limits: total(sink, 'write', true),
+        calls: sink.map((c) => `${c.command}:${c.units}${c.rate ? ' (rate limit)' : ''}`),
+      };
     };
     const first = aSubmission().withEmail(email).build();
     const created = await measure(first);
@@ -123,9 +129,26 @@ describe('Integration: capture against DynamoDB Local', () => {
   it('dedupes concurrent first submissions for one address into one lead', async () => {
     const { deps } = realDeps();
     const email = `race-${Date.now()}@acme.com`;
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => submitForm(deps, input(aSubmission().withEmail(i % 2 ? email.toUpperCase() : email).build()))));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        submitForm(
+          deps,
+          input(
+            aSubmission()
+              .withEmail(i % 2 ? email.toUpperCase() : email)
+              .build(),
+          ),
+        ),
+      ),
+    );
     expect(new Set(results.map((r) => r.body.leadId)).size).toBe(1);
-    const { Items } = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.leadPartition('demo', emailKey(email)) } }));
+    const { Items } = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.leadPartition('demo', emailKey(email)) },
+      }),
+    );
     expect(Items?.filter((i) => i.SK === 'LEAD')).toHaveLength(1);
     expect(Items?.filter((i) => String(i.SK).startsWith('SUB#'))).toHaveLength(6);
   });
@@ -163,7 +186,9 @@ describe('Integration: capture against DynamoDB Local', () => {
     const email = `bot-${Date.now()}@acme.com`;
     await submitForm(deps, input(aSubmission().withEmail(email).with('hp', 'buy now').build()));
     expect(await leads.findByEmail('demo', emailKey(email))).toBeUndefined();
-    const spam = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'SITE#demo#SPAM#2026-11-22' } }));
+    const spam = await table.doc.send(
+      new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'SITE#demo#SPAM#2026-11-22' } }),
+    );
     const record = spam.Items?.find((i) => i.fieldLengths?.email === email.length);
     expect(record).toMatchObject({ reason: 'honeypot', expiresAt: expect.any(Number), fieldLengths: { email: email.length, firstName: 4, company: 4 } });
     // No personal data in clear (a bot's submission often carries a real person's details): not the address, not the names.
@@ -181,7 +206,13 @@ describe('Integration: capture against DynamoDB Local', () => {
     const { deps } = realDeps();
     const email = `half-${Date.now()}@acme.com`;
     await expect(submitForm(deps, input(aSubmission().withEmail(email).withField('company', 'x'.repeat(500)).build()))).rejects.toThrow();
-    const { Items } = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.leadPartition('demo', emailKey(email)) } }));
+    const { Items } = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.leadPartition('demo', emailKey(email)) },
+      }),
+    );
     expect(Items).toEqual([]);
   });
 });

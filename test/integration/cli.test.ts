@@ -49,7 +49,9 @@ describe('Command: npm run webhooks', () => {
     const dir = idle();
     const c = capture();
     expect(await webhooksCli(['list', '--endpoint', 'crm'], c.o, c.e, { FUNNEL_DATA_DIR: dir })).toBe(1);
-    expect(c.err).toEqual([`No local funnel is running on ${dir}: start one with \`npm start\` (and FUNNEL_DATA_DIR if it uses another folder), or pass --api <url> for a deployed one.`]);
+    expect(c.err).toEqual([
+      `No local funnel is running on ${dir}: start one with \`npm start\` (and FUNNEL_DATA_DIR if it uses another folder), or pass --api <url> for a deployed one.`,
+    ]);
   });
 
   it('finds the running local funnel by its data folder, with its dev key, and names an API it cannot reach', async () => {
@@ -106,7 +108,9 @@ describe('Command: npm run api-key', () => {
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('No AWS region for --table: set AWS_REGION (or an AWS_PROFILE that has one) to the region of the deployed stack. For the local funnel, leave out --table.');
+    expect(result.stderr.trim()).toBe(
+      'No AWS region for --table: set AWS_REGION (or an AWS_PROFILE that has one) to the region of the deployed stack. For the local funnel, leave out --table.',
+    );
   });
 
   it('names an unknown site in one line', () => {

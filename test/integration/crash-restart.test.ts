@@ -19,7 +19,11 @@ describe('A crash in the middle of a burst, then a restart', () => {
     const submit = async (i: number) => {
       const email = `burst-${i}@acme.com`;
       try {
-        const res = await fetch(`${url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(aSubmission().withEmail(email).build()) });
+        const res = await fetch(`${url}/v1/forms/ebook/submissions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: url },
+          body: JSON.stringify(aSubmission().withEmail(email).build()),
+        });
         return { email, ok: res.ok };
       } catch {
         return { email, ok: false };
@@ -53,14 +57,35 @@ describe('A crash in the middle of a burst, then a restart', () => {
     expect(allDelivered).toBe(true);
     expect(await Promise.all(accepted.map(deliveries))).toEqual(accepted.map(() => 1));
     const listed: string[] = [];
-    expect(await queuesCli(['list'], (l) => listed.push(l), (l) => listed.push(l), { FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: env.FUNNEL_API_KEY })).toBe(0);
+    expect(
+      await queuesCli(
+        ['list'],
+        (l) => listed.push(l),
+        (l) => listed.push(l),
+        { FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: env.FUNNEL_API_KEY },
+      ),
+    ).toBe(0);
     expect(listed.filter((l) => l.startsWith('dead letter'))).toEqual([]);
     expect(listed.slice(2).map((l) => l.split(' | ')[0])).toEqual(['| funnel-send', '| funnel-webhooks', '| lead-activity-stream']);
     const redriven: string[] = [];
-    expect(await queuesCli(['redrive', 'funnel-send'], (l) => redriven.push(l), (l) => redriven.push(l), { FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: env.FUNNEL_API_KEY })).toBe(0);
+    expect(
+      await queuesCli(
+        ['redrive', 'funnel-send'],
+        (l) => redriven.push(l),
+        (l) => redriven.push(l),
+        { FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: env.FUNNEL_API_KEY },
+      ),
+    ).toBe(0);
     expect(redriven).toEqual(['funnel-send: 0 dead letter(s) handed back to the consumer.']);
     const wrongKey: string[] = [];
-    await expect(queuesCli(['list'], (l) => wrongKey.push(l), (l) => wrongKey.push(l), { FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: 'fnl_dev_wrong' })).rejects.toThrow('401: The dev API key is required');
+    await expect(
+      queuesCli(
+        ['list'],
+        (l) => wrongKey.push(l),
+        (l) => wrongKey.push(l),
+        { FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: 'fnl_dev_wrong' },
+      ),
+    ).rejects.toThrow('401: The dev API key is required');
 
     // Act 3: a burst again, and Ctrl-C from the terminal (SIGINT to the whole process group) in the middle
     answered = 0;

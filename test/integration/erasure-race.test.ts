@@ -19,7 +19,15 @@ beforeAll(async () => {
     c.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 };
     for (const f of c.sites[0]!.forms) f.minFillMs = 0;
   });
-  funnel = await startFunnel({ port: 0, dynamoEndpoint: table.endpoint, tableName: table.tableName, logLevel: 'silent', rawConfig, dueCheckIntervalMs: 0, mailRetryBaseMs: 20 });
+  funnel = await startFunnel({
+    port: 0,
+    dynamoEndpoint: table.endpoint,
+    tableName: table.tableName,
+    logLevel: 'silent',
+    rawConfig,
+    dueCheckIntervalMs: 0,
+    mailRetryBaseMs: 20,
+  });
 });
 afterAll(() => funnel?.stop());
 

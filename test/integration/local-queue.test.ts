@@ -49,7 +49,9 @@ describe('Local runtime: SQS stand-in (queue + event source mapping)', () => {
 
   it('retries only the messages a batch reports as failed', async () => {
     // Prepare
-    const r = recorder(async (event, call) => (call === 1 ? { batchItemFailures: [{ itemIdentifier: event.Records.find((x) => x.body === 'b')!.messageId }] } : undefined));
+    const r = recorder(async (event, call) =>
+      call === 1 ? { batchItemFailures: [{ itemIdentifier: event.Records.find((x) => x.body === 'b')!.messageId }] } : undefined,
+    );
     const queue = startLocalQueue({ name: 'q', handler: r.handler, retryBaseMs: 5 });
     // Act
     await queue.send(['a', 'b', 'c']);
@@ -66,7 +68,13 @@ describe('Local runtime: SQS stand-in (queue + event source mapping)', () => {
     const r = recorder(async () => {
       if (!healthy) throw new Error('down');
     });
-    const queue = startLocalQueue({ name: 'q', handler: r.handler, maxReceiveCount: 3, retryBaseMs: 2, onDeadLetter: (m) => dead.push(...m.map((x) => x.body)) });
+    const queue = startLocalQueue({
+      name: 'q',
+      handler: r.handler,
+      maxReceiveCount: 3,
+      retryBaseMs: 2,
+      onDeadLetter: (m) => dead.push(...m.map((x) => x.body)),
+    });
     // Act
     await queue.send(['poison']);
     await queue.idle();
@@ -180,4 +188,3 @@ describe('Local runtime: SQS stand-in (queue + event source mapping)', () => {
     await again.stop();
   });
 });
-

@@ -16,7 +16,11 @@ beforeAll(async () => {
 afterAll(() => funnel?.stop());
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url, ...headers }, body: JSON.stringify(body) });
+  fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: funnel.url, ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('Local runtime: the same handlers behind a Node HTTP server', () => {
   it('answers /health once up', async () => {
@@ -59,17 +63,25 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     const read = await fetch(`${funnel.url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ leadId, email: 'http-jane@acme.com', timeline: [{ userAgent: 'Mozilla/5.0 (runtime test)', formId: 'ebook' }] });
-    const byEmail = await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent('HTTP-JANE@acme.com')}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    const byEmail = await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent('HTTP-JANE@acme.com')}`, {
+      headers: { authorization: `Bearer ${funnel.apiKey}` },
+    });
     expect((await byEmail.json()).leadId).toBe(leadId);
     const noKey = await fetch(`${funnel.url}/v1/leads/${leadId}`);
     expect(noKey.status).toBe(401);
   });
 
   it('answers a CORS pre-flight for an allowed origin only', async () => {
-    const ok = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'OPTIONS', headers: { origin: funnel.url, 'access-control-request-method': 'POST' } });
+    const ok = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'OPTIONS',
+      headers: { origin: funnel.url, 'access-control-request-method': 'POST' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(funnel.url);
-    const evil = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -107,7 +119,9 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
 
   it('refuses to start on an invalid config, naming the bad path, before starting anything', async () => {
     const bad = testConfig((c) => (c.sites[0]!.forms[1]!.fields[0]!.label = ''));
-    await expect(startFunnel({ port: 0, dynamoEndpoint: 'http://127.0.0.1:1', rawConfig: bad, logLevel: 'silent' })).rejects.toThrow(/sites\[0\]\.forms\[1\]\.fields\[0\]\.label/);
+    await expect(startFunnel({ port: 0, dynamoEndpoint: 'http://127.0.0.1:1', rawConfig: bad, logLevel: 'silent' })).rejects.toThrow(
+      /sites\[0\]\.forms\[1\]\.fields\[0\]\.label/,
+    );
   });
 
   it('says clearly when the port is taken', async () => {
@@ -143,13 +157,18 @@ describe('Local runtime: a function out of time', () => {
     try {
       const body = aSubmission().withEmail('timed-out@acme.com').build();
       // Act
-      const res = await fetch(`${slow.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: slow.url }, body: JSON.stringify(body) });
+      const res = await fetch(`${slow.url}/v1/forms/ebook/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: slow.url },
+        body: JSON.stringify(body),
+      });
       // Assess
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
       expect((await res.json()).error.code).toBe('unavailable');
       // The handler went on after the 503 (as a Lambda would until its own timeout): the lead is whole.
-      const submitted = async () => (await slow.deps.leads.findByEmail('demo', emailKey('timed-out@acme.com')))?.timeline.filter((e) => e.type === 'form_submitted') ?? [];
+      const submitted = async () =>
+        (await slow.deps.leads.findByEmail('demo', emailKey('timed-out@acme.com')))?.timeline.filter((e) => e.type === 'form_submitted') ?? [];
       for (const deadline = Date.now() + 5000; (await submitted()).length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
       expect(await submitted()).toHaveLength(1);
     } finally {

@@ -38,7 +38,9 @@ describe('Mail-bombing through a public form', () => {
     expect(answers.every((a) => a.body.next?.type === 'download')).toBe(true);
     const inbox = (await funnel.ses.emails()).filter((e) => e.destination.to.includes(victim));
     expect(inbox.map((e) => e.subject)).toEqual(['Your copy of The Serverless Funnel Playbook']);
-    const lead = await (await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent(victim)}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    const lead = await (
+      await fetch(`${funnel.url}/v1/leads?email=${encodeURIComponent(victim)}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })
+    ).json();
     expect(lead.timeline.filter((e: { type: string }) => e.type === 'form_submitted')).toHaveLength(200);
     expect(lead.timeline.filter((e: { type: string }) => e.type === 'email_sent')).toHaveLength(1);
     expect(funnel.mailQueue.deadLetters()).toEqual([]);

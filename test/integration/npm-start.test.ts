@@ -13,7 +13,10 @@ const portOpen = (url: string) =>
   new Promise<boolean>((ok) => {
     const { hostname, port } = new URL(url);
     const socket = connect(Number(port), hostname);
-    socket.on('connect', () => (socket.destroy(), ok(true)));
+    socket.on('connect', () => {
+      socket.destroy();
+      ok(true);
+    });
     socket.on('error', () => ok(false));
   });
 
@@ -52,7 +55,11 @@ describe('npm start', () => {
     expect(first.apiKey).toMatch(/^fnl_dev_/);
     expect(first.lock).toMatchObject({ pid: first.funnelPid, command: 'npm start', url, dynamoEndpoint: first.dynamo });
     expect((await fetch(`${url}/health`)).status).toBe(200);
-    const res = await fetch(`${url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(aSubmission().withEmail('kept@acme.com').build()) });
+    const res = await fetch(`${url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url },
+      body: JSON.stringify(aSubmission().withEmail('kept@acme.com').build()),
+    });
     const { leadId, next } = await res.json();
     expect(next.url).toBe(`${url}/demo/assets/serverless-funnel-playbook.pdf`);
     // DynamoDB Local listens on loopback only.

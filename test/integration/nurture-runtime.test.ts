@@ -17,12 +17,25 @@ const READER = `reader-${Date.now()}@acme.com`;
 
 beforeAll(async () => {
   const { endpoint, tableName } = await freshTable();
-  funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', clock, rawConfig: testConfig(), dueCheckIntervalMs: 0, mailRetryBaseMs: 20 });
+  funnel = await startFunnel({
+    port: 0,
+    dynamoEndpoint: endpoint,
+    tableName,
+    logLevel: 'silent',
+    clock,
+    rawConfig: testConfig(),
+    dueCheckIntervalMs: 0,
+    mailRetryBaseMs: 20,
+  });
 });
 afterAll(() => funnel?.stop());
 
 const submit = async (body: unknown, formId = 'ebook') => {
-  const res = await fetch(`${funnel.url}/v1/forms/${formId}/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: JSON.stringify(body) });
+  const res = await fetch(`${funnel.url}/v1/forms/${formId}/submissions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: funnel.url },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 };
 const inbox = async (to = READER): Promise<LocalEmail[]> => (await funnel.ses.emails()).filter((e) => e.destination.to.includes(to));
@@ -70,7 +83,11 @@ describe('Nurture on the local runtime (DynamoDB Local, stream, queue, SES emula
 
   it('a one-click unsubscribe (POST from the mail client) stops the sequence: no step 3', async () => {
     // Act
-    const res = await fetch(unsubscribeUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const res = await fetch(unsubscribeUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     await funnel.settle();
     await tick('2026-12-01T14:00:00.000Z');
     await tick('2026-12-15T14:00:00.000Z');
@@ -79,7 +96,10 @@ describe('Nurture on the local runtime (DynamoDB Local, stream, queue, SES emula
     expect(await res.json()).toEqual({ status: 'unsubscribed' });
     expect(await inbox()).toHaveLength(3);
     const lead: LeadView = await (await fetch(`${funnel.url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
-    expect(lead.mail).toMatchObject({ unsubscribedAt: expect.any(String), sequences: [{ sequenceId: 'ebook-nurture', status: 'exited', exitReason: 'unsubscribed', stepsSent: 2 }] });
+    expect(lead.mail).toMatchObject({
+      unsubscribedAt: expect.any(String),
+      sequences: [{ sequenceId: 'ebook-nurture', status: 'exited', exitReason: 'unsubscribed', stepsSent: 2 }],
+    });
     expect(lead.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['email_sent', 'unsubscribed', 'sequence_exited']));
   });
 
@@ -87,7 +107,11 @@ describe('Nurture on the local runtime (DynamoDB Local, stream, queue, SES emula
     // Act
     const page = await fetch(unsubscribeUrl, { headers: { accept: 'text/html' } });
     const html = await page.text();
-    const button = await fetch(unsubscribeUrl, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: 'via=page' });
+    const button = await fetch(unsubscribeUrl, {
+      method: 'POST',
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'via=page',
+    });
     // Assess
     expect(page.status).toBe(200);
     expect(html).toContain('<form method="post"');
@@ -109,9 +133,22 @@ describe('Nurture on the local runtime (DynamoDB Local, stream, queue, SES emula
     const reader = `confirm-${Date.now()}@acme.com`;
     const config = testConfig((c) => void (c.sites[0]!.forms[0]!.doubleOptIn = true));
     const { endpoint, tableName } = await freshTable();
-    const other = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', clock, rawConfig: config, dueCheckIntervalMs: 0, mailRetryBaseMs: 20 });
+    const other = await startFunnel({
+      port: 0,
+      dynamoEndpoint: endpoint,
+      tableName,
+      logLevel: 'silent',
+      clock,
+      rawConfig: config,
+      dueCheckIntervalMs: 0,
+      mailRetryBaseMs: 20,
+    });
     try {
-      const res = await fetch(`${other.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: other.url }, body: JSON.stringify(aSubmission().withEmail(reader).build()) });
+      const res = await fetch(`${other.url}/v1/forms/ebook/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: other.url },
+        body: JSON.stringify(aSubmission().withEmail(reader).build()),
+      });
       expect((await res.json()).next).toEqual({ type: 'confirm-email' });
       await other.settle();
       const mine = async () => (await other.ses.emails()).filter((e) => e.destination.to.includes(reader));

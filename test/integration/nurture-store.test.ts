@@ -47,7 +47,9 @@ async function aLead(name = 'jane'): Promise<LeadRef & { leadId: string; email: 
 }
 
 async function partition(pk: string): Promise<Record<string, unknown>[]> {
-  const { Items } = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }));
+  const { Items } = await table.doc.send(
+    new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
+  );
   return Items ?? [];
 }
 
@@ -99,7 +101,16 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
   it('loads a lead with its submission, and finds its ref by id on its own site only', async () => {
     const lead = await aLead();
     const loaded = await store.load(lead);
-    expect(loaded).toMatchObject({ leadId: lead.leadId, email: lead.email, profile: { firstName: 'Jane', company: 'Acme' }, stage: 'lead', softBounces: 0, optIns: [], enrolments: [], sends: [] });
+    expect(loaded).toMatchObject({
+      leadId: lead.leadId,
+      email: lead.email,
+      profile: { firstName: 'Jane', company: 'Acme' },
+      stage: 'lead',
+      softBounces: 0,
+      optIns: [],
+      enrolments: [],
+      sends: [],
+    });
     expect(loaded!.consent?.granted).toBe(true);
     expect(loaded!.submissions.map((s) => s.submissionId)).toEqual([lead.submissionId]);
     expect(await store.findRef('demo', lead.leadId)).toEqual({ siteId: 'demo', emailKey: lead.emailKey });
@@ -148,7 +159,11 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     const from = stateAt(0, '2026-11-24T14:00:00.000Z');
     await store.enrol(lead, { state: from, formId: 'ebook', enrolledAt: T0 });
     const targets: EnrolmentState[] = Array.from({ length: 10 }, (_, i) =>
-      i % 3 === 0 ? { sequenceId: 'ebook-nurture', stepIndex: 0, status: 'exited', exitReason: 'unsubscribed' } : i % 3 === 1 ? stateAt(1, '2026-11-27T14:00:00.000Z') : stateAt(0, `2026-11-25T1${i}:00:00.000Z`),
+      i % 3 === 0
+        ? { sequenceId: 'ebook-nurture', stepIndex: 0, status: 'exited', exitReason: 'unsubscribed' }
+        : i % 3 === 1
+          ? stateAt(1, '2026-11-27T14:00:00.000Z')
+          : stateAt(0, `2026-11-25T1${i}:00:00.000Z`),
     );
     const outcomes = await Promise.allSettled(targets.map((to) => store.moveEnrolment(lead, from, to, T0)));
     // A transaction racing another write may be cancelled for the conflict (the sender's job is retried): never a second win.
@@ -158,7 +173,10 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     const view = await leads.findById(lead.leadId);
     const exits = view!.timeline.filter((e) => e.type === 'sequence_exited');
     expect(exits.length).toBe(view!.mail!.sequences[0]!.status === 'exited' ? 1 : 0);
-    console.log('ten concurrent moves', outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected')));
+    console.log(
+      'ten concurrent moves',
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected')),
+    );
   });
 
   it('records an exit with its timeline entry and unschedules the step', async () => {
@@ -170,12 +188,16 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     expect(await store.moveEnrolment(lead, from, exited, plus(2000))).toBe(false);
     expect(await dueSteps(lead, from.nextAt!)).toEqual([]);
     const view = await leads.findById(lead.leadId);
-    expect(view!.timeline.filter((e) => e.type === 'sequence_exited')).toEqual([{ type: 'sequence_exited', at: plus(1000), sequenceId: 'ebook-nurture', reason: 'form-submitted', detail: 'trial' }]);
+    expect(view!.timeline.filter((e) => e.type === 'sequence_exited')).toEqual([
+      { type: 'sequence_exited', at: plus(1000), sequenceId: 'ebook-nurture', reason: 'form-submitted', detail: 'trial' },
+    ]);
   });
 
   it('grants exactly one of ten concurrent claims of one email', async () => {
     const lead = await aLead();
-    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimSend(lead, { sendKey: `delivery#${lead.submissionId}`, kind: 'delivery' }, T0, STALE_MS)));
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, () => store.claimSend(lead, { sendKey: `delivery#${lead.submissionId}`, kind: 'delivery' }, T0, STALE_MS)),
+    );
     expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
     expect(claims.filter((c) => c === 'busy')).toHaveLength(9);
   });
@@ -189,13 +211,30 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     expect(await store.claimSend(lead, send, T0, STALE_MS)).toBe('claimed');
     expect(await store.claimSend(lead, send, plus(STALE_MS), STALE_MS)).toBe('busy'); // exactly at the limit: not stale yet
     expect(await store.claimSend(lead, send, plus(STALE_MS + 1), STALE_MS)).toBe('claimed'); // the first worker died
-    await store.markSent(lead, send.sendKey, { type: 'email_sent', at: plus(STALE_MS + 2), kind: 'step', formId: 'ebook', sequenceId: 'ebook-nurture', stepId: 's1', subject: 'Hi', messageId: 'm-1' });
+    await store.markSent(lead, send.sendKey, {
+      type: 'email_sent',
+      at: plus(STALE_MS + 2),
+      kind: 'step',
+      formId: 'ebook',
+      sequenceId: 'ebook-nurture',
+      stepId: 's1',
+      subject: 'Hi',
+      messageId: 'm-1',
+    });
     expect(await store.claimSend(lead, send, plus(STALE_MS * 10), STALE_MS)).toBe('sent');
     await store.releaseSend(lead, send.sendKey); // a late release from the dead worker changes nothing
     expect(await store.claimSend(lead, send, plus(STALE_MS * 10), STALE_MS)).toBe('sent');
 
     expect(await store.claimSend(lead, failing, T0, STALE_MS)).toBe('claimed');
-    await store.markFailed(lead, failing.sendKey, { type: 'email_failed', at: T0, kind: 'step', formId: 'ebook', sequenceId: 'ebook-nurture', stepId: 's2', reason: 'MessageRejected' });
+    await store.markFailed(lead, failing.sendKey, {
+      type: 'email_failed',
+      at: T0,
+      kind: 'step',
+      formId: 'ebook',
+      sequenceId: 'ebook-nurture',
+      stepId: 's2',
+      reason: 'MessageRejected',
+    });
     expect(await store.claimSend(lead, failing, plus(STALE_MS * 10), STALE_MS)).toBe('failed');
 
     const { sends } = (await store.load(lead))!;
@@ -276,7 +315,14 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
 
   it('records an open once (duplicate after), and nothing for an unknown lead', async () => {
     const lead = await aLead();
-    const open = { type: 'email_opened' as const, at: plus(1000), eventId: `m-1.opened.${Date.parse(plus(1000))}`, kind: 'step' as const, sequenceId: 'ebook-nurture', stepId: 's1' };
+    const open = {
+      type: 'email_opened' as const,
+      at: plus(1000),
+      eventId: `m-1.opened.${Date.parse(plus(1000))}`,
+      kind: 'step' as const,
+      sequenceId: 'ebook-nurture',
+      stepId: 's1',
+    };
     expect(await store.recordEngagement(lead, open)).toBe('recorded');
     expect(await store.recordEngagement(lead, open)).toBe('duplicate');
     expect(await store.recordEngagement({ siteId: 'demo', emailKey: emailKey(`ghost-${randomUUID()}@acme.com`) }, open)).toBe('unknown');
@@ -293,16 +339,47 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     const at = (s: number) => plus(s * 1000);
     await store.confirmOptIn(lead, lead.submissionId, 'ebook', at(1));
     await store.claimSend(lead, { sendKey: `delivery#${lead.submissionId}`, kind: 'delivery' }, at(2), STALE_MS);
-    await store.markSent(lead, `delivery#${lead.submissionId}`, { type: 'email_sent', at: at(2), kind: 'delivery', formId: 'ebook', subject: 'Your ebook', messageId: 'm-1' });
+    await store.markSent(lead, `delivery#${lead.submissionId}`, {
+      type: 'email_sent',
+      at: at(2),
+      kind: 'delivery',
+      formId: 'ebook',
+      subject: 'Your ebook',
+      messageId: 'm-1',
+    });
     const enrolled = stateAt(0, at(3));
     await store.enrol(lead, { state: enrolled, formId: 'ebook', enrolledAt: at(2) });
     await store.claimSend(lead, { sendKey: 'step#ebook-nurture#s1', kind: 'step', sequenceId: 'ebook-nurture' }, at(3), STALE_MS);
-    await store.markSent(lead, 'step#ebook-nurture#s1', { type: 'email_sent', at: at(3), kind: 'step', formId: 'ebook', sequenceId: 'ebook-nurture', stepId: 's1', subject: 'Tip 1', messageId: 'm-2' });
+    await store.markSent(lead, 'step#ebook-nurture#s1', {
+      type: 'email_sent',
+      at: at(3),
+      kind: 'step',
+      formId: 'ebook',
+      sequenceId: 'ebook-nurture',
+      stepId: 's1',
+      subject: 'Tip 1',
+      messageId: 'm-2',
+    });
     const advanced = stateAt(1, '2026-11-27T14:00:00.000Z');
     await store.moveEnrolment(lead, enrolled, advanced, at(3));
-    await store.recordEngagement(lead, { type: 'email_clicked', at: at(4), eventId: 'm-2.clicked', kind: 'step', sequenceId: 'ebook-nurture', link: 'https://acme.example/pricing' });
+    await store.recordEngagement(lead, {
+      type: 'email_clicked',
+      at: at(4),
+      eventId: 'm-2.clicked',
+      kind: 'step',
+      sequenceId: 'ebook-nurture',
+      link: 'https://acme.example/pricing',
+    });
     await store.claimSend(lead, { sendKey: 'step#other#s1', kind: 'step', sequenceId: 'other' }, at(5), STALE_MS);
-    await store.markFailed(lead, 'step#other#s1', { type: 'email_failed', at: at(5), kind: 'step', formId: 'ebook', sequenceId: 'other', stepId: 's1', reason: 'MessageRejected' });
+    await store.markFailed(lead, 'step#other#s1', {
+      type: 'email_failed',
+      at: at(5),
+      kind: 'step',
+      formId: 'ebook',
+      sequenceId: 'other',
+      stepId: 's1',
+      reason: 'MessageRejected',
+    });
     await store.claimSend(lead, { sendKey: 'step#ebook-nurture#s2', kind: 'step', sequenceId: 'ebook-nurture' }, at(6), STALE_MS); // in flight: not on the timeline
     await store.unsubscribe(lead, at(7), 'one-click');
     await store.moveEnrolment(lead, advanced, { sequenceId: 'ebook-nurture', stepIndex: 1, status: 'exited', exitReason: 'unsubscribed' }, at(8));
@@ -319,7 +396,10 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
       'unsubscribed@07',
       'sequence_exited@08',
     ]);
-    expect(view!.mail).toEqual({ unsubscribedAt: at(7), sequences: [{ sequenceId: 'ebook-nurture', formId: 'ebook', status: 'exited', stepsSent: 1, exitReason: 'unsubscribed' }] });
+    expect(view!.mail).toEqual({
+      unsubscribedAt: at(7),
+      sequences: [{ sequenceId: 'ebook-nurture', formId: 'ebook', status: 'exited', stepsSent: 1, exitReason: 'unsubscribed' }],
+    });
     expect(await dueSteps(lead, advanced.nextAt!)).toEqual([]);
   });
 
@@ -332,7 +412,16 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     // Act
     const claim = await meter(() => store.claimSend(lead, { sendKey, kind: 'step', sequenceId: 'ebook-nurture' }, T0, STALE_MS));
     const sent = await meter(() =>
-      store.markSent(lead, sendKey, { type: 'email_sent', at: T0, kind: 'step', formId: 'ebook', sequenceId: 'ebook-nurture', stepId: 'welcome', subject: 'Welcome to the Serverless Funnel Playbook', messageId: `0100019${'a'.repeat(30)}-000000` }),
+      store.markSent(lead, sendKey, {
+        type: 'email_sent',
+        at: T0,
+        kind: 'step',
+        formId: 'ebook',
+        sequenceId: 'ebook-nurture',
+        stepId: 'welcome',
+        subject: 'Welcome to the Serverless Funnel Playbook',
+        messageId: `0100019${'a'.repeat(30)}-000000`,
+      }),
     );
     // A claim that fails its condition is billed 1 WCU on AWS; neither DynamoDB Local nor the SDK report capacity on a failed write.
     const again = await meter(() => store.claimSend(lead, { sendKey, kind: 'step', sequenceId: 'ebook-nurture' }, T0, STALE_MS));
@@ -368,20 +457,41 @@ async function script(store: NurtureStore, repo: LeadRepository, due: DueChecks,
   await record('claim', store.claimSend(ref, delivery, at(2), STALE_MS));
   await record('claim busy', store.claimSend(ref, delivery, plus(STALE_MS, at(2)), STALE_MS));
   await record('claim stale', store.claimSend(ref, delivery, plus(STALE_MS + 1, at(2)), STALE_MS));
-  await record('sent', store.markSent(ref, delivery.sendKey, { type: 'email_sent', at: at(3), kind: 'delivery', formId: 'ebook', subject: 'Your ebook', messageId: 'm-1' }));
+  await record(
+    'sent',
+    store.markSent(ref, delivery.sendKey, { type: 'email_sent', at: at(3), kind: 'delivery', formId: 'ebook', subject: 'Your ebook', messageId: 'm-1' }),
+  );
   await record('release after sent', store.releaseSend(ref, delivery.sendKey));
   await record('claim sent', store.claimSend(ref, delivery, at(4), STALE_MS));
   const step = { sendKey: 'step#ebook-nurture#s1', kind: 'step' as const, sequenceId: 'ebook-nurture' };
   await record('claim step', store.claimSend(ref, step, at(4), STALE_MS));
   await record('release', store.releaseSend(ref, step.sendKey));
   await record('claim released', store.claimSend(ref, step, at(5), STALE_MS));
-  await record('failed', store.markFailed(ref, step.sendKey, { type: 'email_failed', at: at(5), kind: 'step', formId: 'ebook', sequenceId: 'ebook-nurture', stepId: 's1', reason: 'MessageRejected' }));
+  await record(
+    'failed',
+    store.markFailed(ref, step.sendKey, {
+      type: 'email_failed',
+      at: at(5),
+      kind: 'step',
+      formId: 'ebook',
+      sequenceId: 'ebook-nurture',
+      stepId: 's1',
+      reason: 'MessageRejected',
+    }),
+  );
   await record('claim failed', store.claimSend(ref, step, at(6), STALE_MS));
   await record('claim in flight', store.claimSend(ref, { sendKey: 'step#trial#s1', kind: 'step', sequenceId: 'trial' }, at(6), STALE_MS));
   const s0 = stateAt(0, '2026-11-24T14:00:00.000Z');
   await record('enrol', store.enrol(ref, { state: s0, formId: 'ebook', enrolledAt: at(3) }));
   await record('enrol later', store.enrol(ref, { state: stateAt(0, '2026-11-24T15:00:00.000Z'), formId: 'ebook', enrolledAt: at(4) }));
-  await record('enrol trial', store.enrol(ref, { state: { sequenceId: 'trial', stepIndex: 0, nextAt: '2026-11-23T14:00:00.000Z', status: 'active' }, formId: 'trial', enrolledAt: at(4) }));
+  await record(
+    'enrol trial',
+    store.enrol(ref, {
+      state: { sequenceId: 'trial', stepIndex: 0, nextAt: '2026-11-23T14:00:00.000Z', status: 'active' },
+      formId: 'trial',
+      enrolledAt: at(4),
+    }),
+  );
   const s1 = stateAt(1, '2026-11-27T14:00:00.000Z');
   await record('advance', store.moveEnrolment(ref, s0, s1, at(6)));
   await record('advance again', store.moveEnrolment(ref, s0, s1, at(6)));
@@ -397,9 +507,20 @@ async function script(store: NurtureStore, repo: LeadRepository, due: DueChecks,
   await record('unsubscribe again', store.unsubscribe(ref, at(12), 'one-click'));
   await record('exit', store.moveEnrolment(ref, s1, { sequenceId: 'ebook-nurture', stepIndex: 1, status: 'exited', exitReason: 'complained' }, at(13)));
   const ghost = { siteId: 'demo', emailKey: emailKey(`ghost-${randomUUID()}@acme.com`) };
-  await record('ghost', Promise.all([store.load(ghost), store.unsubscribe(ghost, T0, 'page'), store.countSoftBounce(ghost), store.recordEngagement(ghost, { type: 'email_opened', at: T0, eventId: 'x' })]));
+  await record(
+    'ghost',
+    Promise.all([
+      store.load(ghost),
+      store.unsubscribe(ghost, T0, 'page'),
+      store.countSoftBounce(ghost),
+      store.recordEngagement(ghost, { type: 'email_opened', at: T0, eventId: 'x' }),
+    ]),
+  );
   await record('load', store.load(ref));
-  await record('time zone', store.load(ref).then((l) => l?.timeZone));
+  await record(
+    'time zone',
+    store.load(ref).then((l) => l?.timeZone),
+  );
   await record('view', repo.findByEmail(ref.siteId, ref.emailKey));
   await record('scoring', repo.loadForScoring(ref));
   const mine = async (day: string) => (await due.list(day, '2026-12-31T00:00:00.000Z')).filter((c) => c.emailKey === ref.emailKey);

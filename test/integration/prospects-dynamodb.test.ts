@@ -19,7 +19,14 @@ let table: Awaited<ReturnType<typeof freshTable>>;
 beforeAll(async () => {
   table = await freshTable();
   const config = testConfig((c) => void (c.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 }));
-  deps = compose({ tableName: table.tableName, dynamo: table.client, rawConfig: config, tokenSecret: async () => 'secret', logLevel: 'silent', webhookQueue: new InMemoryWebhookQueue() });
+  deps = compose({
+    tableName: table.tableName,
+    dynamo: table.client,
+    rawConfig: config,
+    tokenSecret: async () => 'secret',
+    logLevel: 'silent',
+    webhookQueue: new InMemoryWebhookQueue(),
+  });
 });
 
 const aLead = async (email: string) => {
@@ -28,7 +35,10 @@ const aLead = async (email: string) => {
 };
 /** The lead's STAGE# item, as a re-score writes it (the index numbers it). */
 const qualify = async (ref: { siteId: string; emailKey: string }, stage: 'mql' | 'sql') => {
-  await deps.leads.saveScore(ref, { score: { fit: 0, engagement: 0, total: 90, rulesVersion: 'x', computedAt: new Date().toISOString(), breakdown: [] }, change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: stage, total: 90, fit: 30, rulesVersion: 'x' } });
+  await deps.leads.saveScore(ref, {
+    score: { fit: 0, engagement: 0, total: 90, rulesVersion: 'x', computedAt: new Date().toISOString(), breakdown: [] },
+    change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: stage, total: 90, fit: 30, rulesVersion: 'x' },
+  });
   return indexQualification(deps, ref, stage, new Date().toISOString());
 };
 
@@ -41,17 +51,18 @@ describe('Prospects against DynamoDB Local', () => {
     let writing = true;
     const reader = (async () => {
       while (writing) {
-        const page = await listProspects(deps, KEY, { stage: 'sql', limit: '7', ...(cursor && { since: cursor }) });
+        const page = await listProspects(deps, KEY, { stage: 'sql', limit: 7, ...(cursor && { since: cursor }) });
         seen.push(...page.prospects.map((p) => p.email));
         cursor = page.nextCursor;
       }
     })();
     // Act: 40 qualifications, 8 at a time, each indexed twice (a stream retry)
-    for (let i = 0; i < refs.length; i += 8) await Promise.all(refs.slice(i, i + 8).flatMap((r) => [qualify(r, 'sql').then(() => indexQualification(deps, r, 'sql', new Date().toISOString()))]));
+    for (let i = 0; i < refs.length; i += 8)
+      await Promise.all(refs.slice(i, i + 8).flatMap((r) => [qualify(r, 'sql').then(() => indexQualification(deps, r, 'sql', new Date().toISOString()))]));
     writing = false;
     await reader;
     for (let i = 0; i < 10; i++) {
-      const page = await listProspects(deps, KEY, { stage: 'sql', limit: '7', ...(cursor && { since: cursor }) });
+      const page = await listProspects(deps, KEY, { stage: 'sql', limit: 7, ...(cursor && { since: cursor }) });
       seen.push(...page.prospects.map((p) => p.email));
       cursor = page.nextCursor;
     }
@@ -68,11 +79,25 @@ describe('Prospects against DynamoDB Local', () => {
     // Act
     await eraseLead(deps, KEY, lead.leadId);
     // Assess
-    const left = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.leadPartition(ref.siteId, ref.emailKey) } }));
+    const left = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.leadPartition(ref.siteId, ref.emailKey) },
+      }),
+    );
     expect(left.Items).toEqual([]);
-    const index = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.prospectPartition('demo', 'mql') } }));
+    const index = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.prospectPartition('demo', 'mql') },
+      }),
+    );
     expect((index.Items ?? []).filter((i) => i.emailKey === ref.emailKey)).toEqual([]);
-    const audit = await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'ERASED#demo' } }));
+    const audit = await table.doc.send(
+      new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'ERASED#demo' } }),
+    );
     expect(audit.Items).toEqual([expect.objectContaining({ leadId: lead.leadId, consent: [expect.objectContaining({ formId: 'ebook', granted: true })] })]);
     expect(JSON.stringify(audit.Items)).not.toContain('erase-me');
     expect(await deps.leads.findById(lead.leadId)).toBeUndefined();
@@ -80,15 +105,24 @@ describe('Prospects against DynamoDB Local', () => {
 
   /** What the table still holds of a lead outside its partition: prospect index entries and webhook log pointers. */
   const leftOutside = async (ref: { siteId: string; emailKey: string }) => {
-    const query = async (pk: string) => (await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? [];
-    const items = [...(await query(keys.prospectPartition('demo', 'mql'))), ...(await query(keys.webhookLogPartition('demo', 'crm'))), ...(await query(keys.leadPartition(ref.siteId, ref.emailKey)))];
+    const query = async (pk: string) =>
+      (await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })))
+        .Items ?? [];
+    const items = [
+      ...(await query(keys.prospectPartition('demo', 'mql'))),
+      ...(await query(keys.webhookLogPartition('demo', 'crm'))),
+      ...(await query(keys.leadPartition(ref.siteId, ref.emailKey))),
+    ];
     return items.filter((i) => JSON.stringify(i).includes(ref.emailKey)).map((i) => `${i.PK} ${i.SK}`);
   };
 
   it('an erasure landing between numbering a qualification and writing its index entry leaves no entry', async () => {
     // Prepare: the lead is MQL; the erasure runs just before the index entry is written
     const ref = await aLead('erase-mid-index@acme.com');
-    await deps.leads.saveScore(ref, { score: { fit: 0, engagement: 0, total: 60, rulesVersion: 'x', computedAt: new Date().toISOString(), breakdown: [] }, change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: 'mql', total: 60, fit: 30, rulesVersion: 'x' } });
+    await deps.leads.saveScore(ref, {
+      score: { fit: 0, engagement: 0, total: 60, rulesVersion: 'x', computedAt: new Date().toISOString(), breakdown: [] },
+      change: { type: 'stage_changed', at: new Date().toISOString(), from: 'lead', to: 'mql', total: 60, fit: 30, rulesVersion: 'x' },
+    });
     const lead = (await deps.leads.findByEmail(ref.siteId, ref.emailKey))!;
     const prospects = Object.assign(Object.create(deps.prospects) as typeof deps.prospects, {
       putEntry: async (stage: string, entry: Parameters<typeof deps.prospects.putEntry>[1]) => {
@@ -103,29 +137,39 @@ describe('Prospects against DynamoDB Local', () => {
     expect(await leftOutside(ref)).toEqual([]);
   });
 
-  it.each(['webhook-log', 'webhook'])('an erasure landing just before a webhook delivery\'s %s item is written leaves neither it nor its pointer', async (entity) => {
-    // Prepare: a client that erases the lead just before that item is written
-    const ref = await aLead(`erase-before-${entity}@acme.com`);
-    const lead = (await deps.leads.findByEmail(ref.siteId, ref.emailKey))!;
-    const client = localClient(table.endpoint);
-    let erased = false;
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const item = (args.input as { Item?: { entity?: { S?: string } } }).Item;
-        if (!erased && item?.entity?.S === entity) {
-          erased = true;
-          await eraseLead(deps, KEY, lead.leadId);
-        }
-        return next(args);
-      },
-      { step: 'build' },
-    );
-    const racing = compose({ tableName: table.tableName, dynamo: client, rawConfig: testConfig(), tokenSecret: async () => 'secret', logLevel: 'silent', webhookQueue: new InMemoryWebhookQueue() });
-    // Act: the stage change raises its webhooks, then the raiser sweeps as the stream consumer does
-    await raiseWebhooks(racing, ref, { kind: 'stage', change: { from: 'lead', to: 'mql', at: new Date().toISOString() } });
-    await racing.prospects.sweepIfErased(ref);
-    // Assess
-    expect(erased).toBe(true);
-    expect(await leftOutside(ref)).toEqual([]);
-  });
+  it.each(['webhook-log', 'webhook'])(
+    "an erasure landing just before a webhook delivery's %s item is written leaves neither it nor its pointer",
+    async (entity) => {
+      // Prepare: a client that erases the lead just before that item is written
+      const ref = await aLead(`erase-before-${entity}@acme.com`);
+      const lead = (await deps.leads.findByEmail(ref.siteId, ref.emailKey))!;
+      const client = localClient(table.endpoint);
+      let erased = false;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const item = (args.input as { Item?: { entity?: { S?: string } } }).Item;
+          if (!erased && item?.entity?.S === entity) {
+            erased = true;
+            await eraseLead(deps, KEY, lead.leadId);
+          }
+          return next(args);
+        },
+        { step: 'build' },
+      );
+      const racing = compose({
+        tableName: table.tableName,
+        dynamo: client,
+        rawConfig: testConfig(),
+        tokenSecret: async () => 'secret',
+        logLevel: 'silent',
+        webhookQueue: new InMemoryWebhookQueue(),
+      });
+      // Act: the stage change raises its webhooks, then the raiser sweeps as the stream consumer does
+      await raiseWebhooks(racing, ref, { kind: 'stage', change: { from: 'lead', to: 'mql', at: new Date().toISOString() } });
+      await racing.prospects.sweepIfErased(ref);
+      // Assess
+      expect(erased).toBe(true);
+      expect(await leftOutside(ref)).toEqual([]);
+    },
+  );
 });

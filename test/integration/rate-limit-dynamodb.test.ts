@@ -15,12 +15,15 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
     const { client, tableName } = await freshTable();
     const clock = new FakeClock(new Date('2026-12-01T10:00:10.000Z'));
     let wcu = 0;
-    client.middlewareStack.add((next) => async (args) => {
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      wcu += ((out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0);
-      return out;
-    }, { step: 'initialize' });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+        const out = await next(args);
+        wcu += (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
+        return out;
+      },
+      { step: 'initialize' },
+    );
     const doc = DynamoDBDocumentClient.from(client);
     const [a, b] = [new DynamoRateLimiter({ client: doc, tableName, clock }), new DynamoRateLimiter({ client: doc, tableName, clock })];
     // Act: five hits alternately through both, limit 4 a minute
@@ -49,7 +52,10 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
     const limiter = new DynamoRateLimiter({ client: doc, tableName, clock, random: () => shard / 2 });
     const hits = async (n: number) => {
       let allowed = 0;
-      for (let i = 0; i < n; i += 20) allowed += (await Promise.all(Array.from({ length: Math.min(20, n - i) }, () => limiter.hit('form#demo#ebook', 400, 1)))).filter((r) => r.allowed).length;
+      for (let i = 0; i < n; i += 20)
+        allowed += (await Promise.all(Array.from({ length: Math.min(20, n - i) }, () => limiter.hit('form#demo#ebook', 400, 1)))).filter(
+          (r) => r.allowed,
+        ).length;
       return allowed;
     };
     // Act + Assess: each shard takes its half, no more; together they take the limit
@@ -64,10 +70,15 @@ describe('Submission limits on the local runtime', () => {
     // Prepare: two funnels on one table, 6 submissions per client per window
     const { endpoint, tableName } = await freshTable();
     const rawConfig = testConfigFn((c) => (c.sites[0]!.rateLimit = { submissions: 6, windowSeconds: 600 }));
-    for (let i = 0; i < 2; i++) running.push(await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', rawConfig, dueCheckIntervalMs: 0 }));
+    for (let i = 0; i < 2; i++)
+      running.push(await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', rawConfig, dueCheckIntervalMs: 0 }));
     const [one, two] = running as [RunningFunnel, RunningFunnel];
     const post = (funnel: RunningFunnel, body: unknown) =>
-      fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: JSON.stringify(body) });
+      fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: funnel.url },
+        body: JSON.stringify(body),
+      });
     // Act: ten new submissions from the same address, alternating between the two runtimes
     const statuses = [];
     for (let i = 0; i < 10; i++) statuses.push((await post(i % 2 ? two : one, aSubmission().withEmail(`hammer${i}@acme.com`).build())).status);

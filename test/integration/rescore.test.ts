@@ -51,7 +51,8 @@ const allItems = async () => {
   } while (ExclusiveStartKey);
   return items.sort((a, b) => `${a.PK}|${a.SK}`.localeCompare(`${b.PK}|${b.SK}`));
 };
-const leadItem = async (siteId: string, email: string) => (await allItems()).find((i) => i.PK === keys.leadPartition(siteId, emailKey(email)) && i.SK === 'LEAD')!;
+const leadItem = async (siteId: string, email: string) =>
+  (await allItems()).find((i) => i.PK === keys.leadPartition(siteId, emailKey(email)) && i.SK === 'LEAD')!;
 const stageItems = async () => (await allItems()).filter((i) => String(i.SK).startsWith(keys.stagePrefix));
 
 const emails = { vp: 'vp@acme.com', engineer: 'engineer@acme.com', student: 'student@gmail.com' };
@@ -64,7 +65,13 @@ beforeAll(async () => {
   fake.deps.ids = randomIds;
   fake.deps.clock = clock;
   const submit = (formId: string, email: string, jobTitle: string) =>
-    submitForm(fake.deps, { formId, body: aSubmission().withEmail(email).withField('jobTitle', jobTitle).build(), origin: ORIGIN, clientIp: '203.0.113.9', userAgent: 'vitest' });
+    submitForm(fake.deps, {
+      formId,
+      body: aSubmission().withEmail(email).withField('jobTitle', jobTitle).build(),
+      origin: ORIGIN,
+      clientIp: '203.0.113.9',
+      userAgent: 'vitest',
+    });
   await submit('ebook', emails.vp, 'VP Marketing'); // fit 35, total 45: MQL with the shipped rules
   await submit('ebook', emails.engineer, 'Software Engineer'); // fit 10, total 20: lead; MQL once the bar is 20/10
   await submit('ebook', emails.student, 'Student'); // total 10: lead either way
@@ -80,7 +87,16 @@ describe('Integration: re-scoring a site against DynamoDB Local', () => {
     const meter = meterCapacity(table.client);
     try {
       const summary = await rescoreSite(deps(twoSites(loweredBar)), { siteId: 'demo', dryRun: true, concurrency: 2 });
-      expect(summary).toMatchObject({ rulesVersion: '2026-12-01', dryRun: true, leads: 3, rescored: 3, stageChanges: { 'lead→mql': 1 }, unchanged: 2, failed: 0, previousVersions: { '2026-11-01': 3 } });
+      expect(summary).toMatchObject({
+        rulesVersion: '2026-12-01',
+        dryRun: true,
+        leads: 3,
+        rescored: 3,
+        stageChanges: { 'lead→mql': 1 },
+        unchanged: 2,
+        failed: 0,
+        previousVersions: { '2026-11-01': 3 },
+      });
       expect(summary.listReadUnits).toBeGreaterThan(0);
       expect(meter.writeUnits).toBe(0);
       expect(meter.readUnits).toBeGreaterThanOrEqual(summary.listReadUnits + 3); // the Scan plus one consistent Query per lead
@@ -99,10 +115,11 @@ describe('Integration: re-scoring a site against DynamoDB Local', () => {
     expect(first).toMatchObject({ stageChanges: { 'lead→mql': 1 }, unchanged: 2, failed: 0 });
     expect(second).toMatchObject({ stageChanges: {}, unchanged: 3, scoreChanged: 0, previousVersions: { '2026-12-01': 3 } });
     expect(await stageItems()).toEqual(stagesAfterFirst);
-    expect(stagesAfterFirst.map((i) => `${(i.entry as { from: string }).from}→${(i.entry as { to: string }).to}@${(i.entry as { rulesVersion: string }).rulesVersion}`).sort()).toEqual([
-      'lead→mql@2026-11-01',
-      'lead→mql@2026-12-01',
-    ]);
+    expect(
+      stagesAfterFirst
+        .map((i) => `${(i.entry as { from: string }).from}→${(i.entry as { to: string }).to}@${(i.entry as { rulesVersion: string }).rulesVersion}`)
+        .sort(),
+    ).toEqual(['lead→mql@2026-11-01', 'lead→mql@2026-12-01']);
     for (const email of Object.values(emails)) expect((await leadItem('demo', email)).score).toMatchObject({ rulesVersion: '2026-12-01' });
     expect(await leadItem('demo', emails.engineer)).toMatchObject({ stage: 'mql' });
     expect(await leadItem('other', emails.engineer)).toEqual(otherBefore);
@@ -112,7 +129,12 @@ describe('Integration: re-scoring a site against DynamoDB Local', () => {
   it('`npm run rescore` against an endpoint and table prints the table of what moved', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), rawConfig: twoSites((c) => (c.sites[0]!.scoring!.version = '2027-01-01')), progress: false };
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      rawConfig: twoSites((c) => (c.sites[0]!.scoring!.version = '2027-01-01')),
+      progress: false,
+    };
     const code = await main(['--site', 'demo', '--dry-run', '--endpoint', table.endpoint, '--table', table.tableName], io);
     expect(err).toEqual([]);
     expect(code).toBe(0);
@@ -145,7 +167,11 @@ describe('Script: npm run rescore on the local funnel', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       const url = `http://localhost:${port}`;
-      const res = await fetch(`${url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(aSubmission().withEmail('local@acme.com').build()) });
+      const res = await fetch(`${url}/v1/forms/ebook/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: url },
+        body: JSON.stringify(aSubmission().withEmail('local@acme.com').build()),
+      });
       expect(res.status).toBe(201);
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
 
@@ -169,13 +195,23 @@ describe('Script: npm run rescore on the local funnel', () => {
 });
 
 describe('Script: npm run rescore flags', () => {
-  const config = new ConfigIndex(parseConfig(twoSites((c) => delete c.sites[1]!.scoring), localEnv()));
+  const config = new ConfigIndex(
+    parseConfig(
+      twoSites((c) => delete c.sites[1]!.scoring),
+      localEnv(),
+    ),
+  );
   const parse = (...argv: string[]) => parseRescoreArgs(argv, config, {});
 
   it('defaults to every site with scoring rules, the local funnel and 16 at once', () => {
     expect(parse()).toEqual({ siteIds: ['demo'], dryRun: false, concurrency: 16, target: { kind: 'local', dataDir: '.data' } });
     expect(parseRescoreArgs([], config, { FUNNEL_DATA_DIR: '/tmp/x' }).target).toEqual({ kind: 'local', dataDir: '/tmp/x' });
-    expect(parse('--site', 'demo', '--dry-run', '--concurrency', '4', '--table', 'Funnel-prod-Table')).toEqual({ siteIds: ['demo'], dryRun: true, concurrency: 4, target: { kind: 'aws', tableName: 'Funnel-prod-Table' } });
+    expect(parse('--site', 'demo', '--dry-run', '--concurrency', '4', '--table', 'Funnel-prod-Table')).toEqual({
+      siteIds: ['demo'],
+      dryRun: true,
+      concurrency: 4,
+      target: { kind: 'aws', tableName: 'Funnel-prod-Table' },
+    });
     expect(parse('--endpoint', 'http://127.0.0.1:8000').target).toEqual({ kind: 'endpoint', endpoint: 'http://127.0.0.1:8000', tableName: 'funnel' });
   });
 
@@ -194,7 +230,12 @@ describe('Script: npm run rescore flags', () => {
   });
 
   it('refuses to run when no site has rules', () => {
-    const none = new ConfigIndex(parseConfig(testConfig((c) => delete c.sites[0]!.scoring), localEnv()));
+    const none = new ConfigIndex(
+      parseConfig(
+        testConfig((c) => delete c.sites[0]!.scoring),
+        localEnv(),
+      ),
+    );
     expect(() => parseRescoreArgs([], none, {})).toThrow('No site in config/funnel.config.ts has scoring rules');
   });
 

@@ -26,15 +26,30 @@ beforeAll(async () => {
 afterAll(() => funnel?.stop());
 
 const submit = async (body: unknown, formId = 'ebook') => {
-  const res = await fetch(`${funnel.url}/v1/forms/${formId}/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: JSON.stringify(body) });
+  const res = await fetch(`${funnel.url}/v1/forms/${formId}/submissions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: funnel.url },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 };
 const track = async (body: unknown, contentType = 'text/plain;charset=UTF-8') => {
-  const res = await fetch(`${funnel.url}/v1/events`, { method: 'POST', headers: { 'content-type': contentType, origin: funnel.url }, body: JSON.stringify(body) });
+  const res = await fetch(`${funnel.url}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, origin: funnel.url },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 };
-const pageView = (visitorToken: string, path: string) => ({ visitorToken, eventId: randomUUID(), type: 'page_viewed', url: `${funnel.url}${path}`, title: 'A page' });
-const getLead = async (leadId: string): Promise<LeadView> => (await fetch(`${funnel.url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+const pageView = (visitorToken: string, path: string) => ({
+  visitorToken,
+  eventId: randomUUID(),
+  type: 'page_viewed',
+  url: `${funnel.url}${path}`,
+  title: 'A page',
+});
+const getLead = async (leadId: string): Promise<LeadView> =>
+  (await fetch(`${funnel.url}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
 
 describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', () => {
   let leadId: string;
@@ -50,7 +65,9 @@ describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', ()
     const lead = await getLead(leadId);
     expect(lead.stage).toBe('lead');
     expect(lead.score).toMatchObject({ fit: 0, engagement: 10, total: 10, rulesVersion: '2026-11-01', computedAt: '2026-11-22T10:00:00.000Z' });
-    expect(lead.score?.breakdown).toEqual([{ ruleId: 'content-download', label: 'Downloaded gated content', kind: 'engagement', points: 10, original: 10, events: 1 }]);
+    expect(lead.score?.breakdown).toEqual([
+      { ruleId: 'content-download', label: 'Downloaded gated content', kind: 'engagement', points: 10, original: 10, events: 1 },
+    ]);
   });
 
   it('takes page views as text/plain JSON (no CORS pre-flight), stores the path only, and re-scores', async () => {
@@ -68,7 +85,14 @@ describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', ()
 
   it('moves the lead to MQL when a threshold is crossed and records it on the timeline once', async () => {
     // MQL needs fit 15 too: a returning submission of the trial form from the same address adds it.
-    await submit({ submissionId: randomUUID(), fields: { email: 'reader@gmail.com', firstName: 'Rae', company: 'Initech', companySize: '51-200' }, consent: { marketing: true } }, 'trial');
+    await submit(
+      {
+        submissionId: randomUUID(),
+        fields: { email: 'reader@gmail.com', firstName: 'Rae', company: 'Initech', companySize: '51-200' },
+        consent: { marketing: true },
+      },
+      'trial',
+    );
     await funnel.settle();
     const lead = await getLead(leadId);
     expect(lead.score).toMatchObject({ fit: 15, engagement: 64, total: 79 });

@@ -17,7 +17,15 @@ async function setup(handler: StreamHandler, extra: { onDeadLetter?: (r: DynamoD
   const table = await freshTable();
   const put = (n: number) => table.doc.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'P', SK: `S#${String(n).padStart(3, '0')}`, n } }));
   for (let i = 0; i < (extra.before ?? 0); i++) await put(i);
-  poller = await startStreamPoller({ dynamo: table.client, streams: localStreamsClient(table.endpoint), tableName: table.tableName, handler, maxAttempts: 3, pollIntervalMs: 20, ...extra });
+  poller = await startStreamPoller({
+    dynamo: table.client,
+    streams: localStreamsClient(table.endpoint),
+    tableName: table.tableName,
+    handler,
+    maxAttempts: 3,
+    pollIntervalMs: 20,
+    ...extra,
+  });
   return { put };
 }
 
@@ -30,7 +38,11 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
     for (let i = 0; i < 5; i++) await put(i);
     await poller!.idle();
     expect(numbers(seen)).toEqual([0, 1, 2, 3, 4]);
-    expect(seen[0]).toMatchObject({ eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { Keys: { PK: { S: 'P' } }, ApproximateCreationDateTime: expect.any(Number) } });
+    expect(seen[0]).toMatchObject({
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      dynamodb: { Keys: { PK: { S: 'P' } }, ApproximateCreationDateTime: expect.any(Number) },
+    });
   });
 
   it('retries a failing batch, and dead-letters it after the last attempt without blocking the shard', async () => {
@@ -65,7 +77,10 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
       { before: 3 },
     );
     await poller!.idle();
-    expect(attempts).toEqual([[0, 1, 2], [1, 2]]);
+    expect(attempts).toEqual([
+      [0, 1, 2],
+      [1, 2],
+    ]);
   });
 
   it('retries as Lambda does by default (5 retries, 6 attempts) and bisects a failing batch down to its poison record', async () => {
@@ -102,7 +117,17 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
     const dir = mkdtempSync(join(tmpdir(), 'poller-'));
     const files = { checkpointFile: join(dir, 'checkpoints.json'), deadLetterFile: join(dir, 'dead.json') };
     const put = (n: number) => table.doc.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'P', SK: `S#${n}`, n } }));
-    const start = (handler: StreamHandler) => startStreamPoller({ dynamo: table.client, streams: localStreamsClient(table.endpoint), tableName: table.tableName, handler, maxAttempts: 2, pollIntervalMs: 20, batchSize: 1, ...files });
+    const start = (handler: StreamHandler) =>
+      startStreamPoller({
+        dynamo: table.client,
+        streams: localStreamsClient(table.endpoint),
+        tableName: table.tableName,
+        handler,
+        maxAttempts: 2,
+        pollIntervalMs: 20,
+        batchSize: 1,
+        ...files,
+      });
     let broken = true;
     const seen: number[] = [];
     const handler: StreamHandler = async (event) => {
@@ -128,4 +153,3 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
     expect(poller.deadLetters()).toEqual([]);
   }, 30_000);
 });
-

@@ -53,17 +53,27 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
 
   it('delivers lead.qualified then prospect.ready to the demo receiver, each signature valid for standardwebhooks', async () => {
     // Act
-    const res = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: JSON.stringify(aSubmission().withEmail('vp@acme.com').build()) });
+    const res = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: funnel.url },
+      body: JSON.stringify(aSubmission().withEmail('vp@acme.com').build()),
+    });
     leadId = (await res.json()).leadId;
     await funnel.settle();
     // Assess
-    const received = funnel.inspector.received().filter((r) => r.endpoint === 'demo/crm').reverse();
+    const received = funnel.inspector
+      .received()
+      .filter((r) => r.endpoint === 'demo/crm')
+      .reverse();
     expect(received.map((r) => [r.type, r.verification])).toEqual([
       ['lead.qualified', 'valid'],
       ['prospect.ready', 'valid'],
     ]);
     const payload = JSON.parse(received[1]!.body);
-    expect(payload).toMatchObject({ type: 'prospect.ready', data: { schemaVersion: '2026-11-01', lead: { id: leadId, email: 'vp@acme.com', stage: 'sql', score: { total: expect.any(Number) } } } });
+    expect(payload).toMatchObject({
+      type: 'prospect.ready',
+      data: { schemaVersion: '2026-11-01', lead: { id: leadId, email: 'vp@acme.com', stage: 'sql', score: { total: expect.any(Number) } } },
+    });
     expect(payload.data.lead.stageHistory).toEqual([expect.objectContaining({ from: 'lead', to: 'sql' })]);
     const page = await (await fetch(`${funnel.url}/webhooks`)).text();
     expect(page).toContain('✔ signature valid');
@@ -78,25 +88,41 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
     expect(new Set(flakyGot.map((g) => g.headers['webhook-id'])).size).toBe(1);
     const secret = funnel.webhookSecrets['demo/flaky']!;
     expect(new Webhook(secret).verify(flakyGot[1]!.body, flakyGot[1]!.headers)).toMatchObject({ type: 'prospect.ready' });
-    const log = await (await fetch(`${funnel.url}/v1/webhooks/deliveries?endpoint=flaky&site=demo`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
-    expect(log.deliveries).toEqual([expect.objectContaining({ type: 'prospect.ready', status: 'delivered', attempts: [expect.objectContaining({ result: 'retry', status: 503 }), expect.objectContaining({ result: 'delivered', status: 200 })] })]);
+    const log = await (
+      await fetch(`${funnel.url}/v1/webhooks/deliveries?endpoint=flaky&site=demo`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })
+    ).json();
+    expect(log.deliveries).toEqual([
+      expect.objectContaining({
+        type: 'prospect.ready',
+        status: 'delivered',
+        attempts: [expect.objectContaining({ result: 'retry', status: 503 }), expect.objectContaining({ result: 'delivered', status: 200 })],
+      }),
+    ]);
     const byLead = await (await fetch(`${funnel.url}/v1/webhooks/deliveries?lead=${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
     expect(byLead.deliveries).toHaveLength(3);
   }, 20_000);
 
   it('replays a delivery on request with the same webhook-id (API key required)', async () => {
     // Prepare
-    const [delivery] = (await (await fetch(`${funnel.url}/v1/webhooks/deliveries?endpoint=flaky&site=demo`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json()).deliveries;
+    const [delivery] = (
+      await (await fetch(`${funnel.url}/v1/webhooks/deliveries?endpoint=flaky&site=demo`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json()
+    ).deliveries;
     // Act
     const denied = await fetch(`${funnel.url}/v1/webhooks/deliveries/${delivery.deliveryId}/replay`, { method: 'POST' });
-    const replayed = await fetch(`${funnel.url}/v1/webhooks/deliveries/${delivery.deliveryId}/replay`, { method: 'POST', headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    const replayed = await fetch(`${funnel.url}/v1/webhooks/deliveries/${delivery.deliveryId}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${funnel.apiKey}` },
+    });
     await funnel.settle();
     // Assess
     expect(denied.status).toBe(401);
     expect(replayed.status).toBe(202);
     expect(flakyGot).toHaveLength(3);
     expect(flakyGot[2]!.headers['webhook-id']).toBe(delivery.deliveryId);
-    const missing = await fetch(`${funnel.url}/v1/webhooks/deliveries/msg_doesnotexist0000000000/replay`, { method: 'POST', headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    const missing = await fetch(`${funnel.url}/v1/webhooks/deliveries/msg_doesnotexist0000000000/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${funnel.apiKey}` },
+    });
     expect(missing.status).toBe(404);
   });
 
@@ -104,15 +130,28 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
     // Prepare
     const lines: string[] = [];
     const errors: string[] = [];
-    const run = (...args: string[]) => webhooksCli([...args, '--api', funnel.url, '--key', funnel.apiKey], (l) => lines.push(l), (e) => errors.push(e));
+    const run = (...args: string[]) =>
+      webhooksCli(
+        [...args, '--api', funnel.url, '--key', funnel.apiKey],
+        (l) => lines.push(l),
+        (e) => errors.push(e),
+      );
     const dir = mkdtempSync(join(tmpdir(), 'funnel-wh-'));
     writeFileSync(join(dir, 'webhook-secrets.json'), JSON.stringify({ 'demo/crm': 'whsec_abc' }));
     // Act
     const listed = await run('list', '--endpoint', 'flaky', '--site', 'demo');
-    const id = lines.find((l) => l.startsWith('| msg_'))!.split(' | ')[0]!.slice(2);
+    const id = lines
+      .find((l) => l.startsWith('| msg_'))!
+      .split(' | ')[0]!
+      .slice(2);
     const replayed = await run('replay', id);
     await funnel.settle();
-    const secret = await webhooksCli(['secret', 'demo/crm'], (l) => lines.push(l), (e) => errors.push(e), { FUNNEL_DATA_DIR: dir });
+    const secret = await webhooksCli(
+      ['secret', 'demo/crm'],
+      (l) => lines.push(l),
+      (e) => errors.push(e),
+      { FUNNEL_DATA_DIR: dir },
+    );
     const bad = await run('replay', 'msg_doesnotexist0000000000');
     // Assess
     expect([listed, replayed, secret, bad]).toEqual([0, 0, 0, 1]);

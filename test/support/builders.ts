@@ -1,14 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import rawConfig from '../../config/funnel.config.js';
-import { FakeClock, FixedWindowRateLimiter, InMemoryApiKeyStore, InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from '../../functions/adapters/memory.js';
+import {
+  FakeClock,
+  FixedWindowRateLimiter,
+  InMemoryApiKeyStore,
+  InMemoryDueChecks,
+  InMemoryLeadRepository,
+  InMemoryNurtureStore,
+} from '../../functions/adapters/memory.js';
 import { HmacMailLinks } from '../../functions/adapters/mail-links.js';
 import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
 import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, localEnv, parseConfig, resolveConfig, type ConfigEnv, type FunnelConfigInput } from '../../functions/core/config.js';
-import { InMemoryProspectStore, InMemoryWebhookQueue, InMemoryWebhookStore, RecordingTransport, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
+import {
+  InMemoryProspectStore,
+  InMemoryWebhookQueue,
+  InMemoryWebhookStore,
+  RecordingTransport,
+  StaticWebhookSecrets,
+} from '../../functions/adapters/memory-webhooks.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
 
@@ -112,7 +125,11 @@ export class SubmissionBuilder {
     submissionId: randomUUID(),
     fields: { email: 'jane.doe@acme.com', firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
     consent: { marketing: true },
-    context: { pageUrl: 'https://blog.example.com/posts/funnels?utm_source=newsletter', referrer: 'https://www.google.com/', utm: { source: 'newsletter', medium: 'email', campaign: 'q4' } },
+    context: {
+      pageUrl: 'https://blog.example.com/posts/funnels?utm_source=newsletter',
+      referrer: 'https://www.google.com/',
+      utm: { source: 'newsletter', medium: 'email', campaign: 'q4' },
+    },
   };
   withEmail(email: string) {
     (this.body.fields as Record<string, string>).email = email;
@@ -137,7 +154,10 @@ export class SubmissionBuilder {
 export const aSubmission = () => new SubmissionBuilder();
 
 /** An API Gateway HTTP API (v2) event, as Lambda receives it. */
-export function apiEvent(routeKey: string, options: { path?: Record<string, string>; body?: string; headers?: Record<string, string>; query?: Record<string, string>; base64?: boolean } = {}): APIGatewayProxyEventV2 {
+export function apiEvent(
+  routeKey: string,
+  options: { path?: Record<string, string>; body?: string; headers?: Record<string, string>; query?: Record<string, string>; base64?: boolean } = {},
+): APIGatewayProxyEventV2 {
   const [method = 'GET', template = '/'] = routeKey.split(' ');
   const rawPath = template.replace(/\{(\w+)\}/g, (_, k: string) => options.path?.[k] ?? '');
   return {
@@ -149,7 +169,15 @@ export function apiEvent(routeKey: string, options: { path?: Record<string, stri
     ...(options.query && { queryStringParameters: options.query }),
     ...(options.path && { pathParameters: options.path }),
     requestContext: {
-      accountId: 'test', apiId: 'test', domainName: 'api.test', domainPrefix: 'api', requestId: randomUUID(), routeKey, stage: '$default', time: '', timeEpoch: 0,
+      accountId: 'test',
+      apiId: 'test',
+      domainName: 'api.test',
+      domainPrefix: 'api',
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
       http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'vitest' },
     },
     ...(options.body !== undefined && { body: options.body }),

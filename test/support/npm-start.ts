@@ -10,7 +10,11 @@ import { LOCK_FILE, type LocalInstance } from '../../local/instance.js';
  * terminal does, so a test can send Ctrl-C to the whole group.
  */
 export async function npmStart(env: Record<string, string>, options: { detached?: boolean } = {}) {
-  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, stdio: 'pipe', detached: options.detached ?? false }) as ChildProcessWithoutNullStreams;
+  const child = spawn('npm', ['start'], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+    detached: options.detached ?? false,
+  }) as ChildProcessWithoutNullStreams;
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -48,12 +48,22 @@ describe('Function: validateSubmission', () => {
   });
 
   it('refuses a consent answer on a form that asks none', () => {
-    const noConsent = new ConfigIndex(parseConfig(testConfig((c) => delete c.sites[0]!.forms[0]!.consent), localEnv())).findForm('ebook')!.form;
-    expect(errorsOf(noConsent, aSubmission().build())['consent']).toMatch(/asks for no consent/);
+    const noConsent = new ConfigIndex(
+      parseConfig(
+        testConfig((c) => delete c.sites[0]!.forms[0]!.consent),
+        localEnv(),
+      ),
+    ).findForm('ebook')!.form;
+    expect(errorsOf(noConsent, aSubmission().build()).consent).toMatch(/asks for no consent/);
   });
 
   it('requires consent where the form says so', () => {
-    const required = new ConfigIndex(parseConfig(testConfig((c) => (c.sites[0]!.forms[0]!.consent!.marketing.required = true)), localEnv())).findForm('ebook')!.form;
+    const required = new ConfigIndex(
+      parseConfig(
+        testConfig((c) => (c.sites[0]!.forms[0]!.consent!.marketing.required = true)),
+        localEnv(),
+      ),
+    ).findForm('ebook')!.form;
     expect(errorsOf(required, aSubmission().with('consent', { marketing: false }).build())['consent.marketing']).toMatch(/must be accepted/);
   });
 });

@@ -40,8 +40,13 @@ describe('Function: parseConfig', () => {
       scoring.engagement!.push({ id: 'trial-signup', label: 'Again', points: 5, when: { event: 'email_opened' } });
       scoring.thresholds.sql.score = 10;
     });
-    expect(problemsOf(rules).sort()).toEqual(['sites[0].scoring.engagement[5].id: duplicate rule id "trial-signup" (also engagement[0])', 'sites[0].scoring.thresholds.sql.score: must be at least thresholds.mql.score (40)']);
-    const form = testConfig((c) => void c.sites[0]!.scoring!.engagement!.push({ id: 'webinar', label: 'Webinar', points: 5, when: { event: 'form_submitted', formId: 'webinar' } }));
+    expect(problemsOf(rules).sort()).toEqual([
+      'sites[0].scoring.engagement[5].id: duplicate rule id "trial-signup" (also engagement[0])',
+      'sites[0].scoring.thresholds.sql.score: must be at least thresholds.mql.score (40)',
+    ]);
+    const form = testConfig(
+      (c) => void c.sites[0]!.scoring!.engagement!.push({ id: 'webinar', label: 'Webinar', points: 5, when: { event: 'form_submitted', formId: 'webinar' } }),
+    );
     expect(problemsOf(form)).toEqual(['sites[0].scoring.engagement[5].when.formId: no form "webinar" in site "demo"']);
   });
 
@@ -61,7 +66,9 @@ describe('Function: parseConfig', () => {
     const sameSequence = testConfig((c) => void (c.sites[0]!.forms[1]!.email!.sequence!.id = 'ebook-nurture'));
     expect(problemsOf(sameSequence)).toEqual(['sites[0].forms[1].email.sequence.id: duplicate sequence id "ebook-nurture" (also forms[0])']);
     const noMagnet = testConfig((c) => void (c.sites[0]!.forms[1]!.email!.delivery!.text = '{{ leadMagnetUrl }}'));
-    expect(problemsOf(noMagnet)).toEqual([expect.stringMatching(/^sites\[0\]\.forms\[1\]\.email\.delivery\.text: merge field "leadMagnetUrl" is always empty/)]);
+    expect(problemsOf(noMagnet)).toEqual([
+      expect.stringMatching(/^sites\[0\]\.forms\[1\]\.email\.delivery\.text: merge field "leadMagnetUrl" is always empty/),
+    ]);
   });
 
   it('names the path of a bad lead magnet URL', () => {
@@ -80,7 +87,10 @@ describe('Function: parseConfig', () => {
 
   it('refuses duplicate form ids across sites (the public URL has no site in it)', () => {
     const raw = testConfig((c) => c.sites.push({ ...structuredClone(c.sites[0]!), id: 'other' }));
-    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^sites\[1\]\.forms\[0\]\.id: duplicate form id "ebook" \(also in site "demo"\)/), expect.stringMatching(/^sites\[1\]\.forms\[1\]\.id: duplicate/)]);
+    expect(problemsOf(raw)).toEqual([
+      expect.stringMatching(/^sites\[1\]\.forms\[0\]\.id: duplicate form id "ebook" \(also in site "demo"\)/),
+      expect.stringMatching(/^sites\[1\]\.forms\[1\]\.id: duplicate/),
+    ]);
   });
 
   it('refuses a field that does not exist and an origin with a path', () => {

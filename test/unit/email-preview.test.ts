@@ -10,7 +10,13 @@ import { testConfig } from '../support/builders.js';
 const run = (argv: string[], config: unknown = testConfig(), dataDir = mkdtempSync(join(tmpdir(), 'preview-data-'))) => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = main(argv, config, (s) => out.push(s), (s) => err.push(s), dataDir);
+  const code = main(
+    argv,
+    config,
+    (s) => out.push(s),
+    (s) => err.push(s),
+    dataDir,
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 
@@ -27,7 +33,10 @@ describe('Command: email preview (npm run email:preview)', () => {
   });
 
   it('renders the confirmation email first on a double opt-in form', () => {
-    const { out } = run(['ebook'], testConfig((c) => void (c.sites[0]!.forms[0]!.doubleOptIn = true)));
+    const { out } = run(
+      ['ebook'],
+      testConfig((c) => void (c.sites[0]!.forms[0]!.doubleOptIn = true)),
+    );
     expect(out.indexOf('=== ebook / confirmation')).toBe(0);
     expect(out).toContain('Please confirm your email address');
   });
@@ -63,7 +72,10 @@ describe('Command: email preview (npm run email:preview)', () => {
 
   it('follows the URL of the running local funnel in the links it previews', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'preview-data-'));
-    writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: process.ppid, command: 'npm start', startedAt: new Date().toISOString(), url: 'http://localhost:3100' }));
+    writeFileSync(
+      join(dataDir, LOCK_FILE),
+      JSON.stringify({ pid: process.ppid, command: 'npm start', startedAt: new Date().toISOString(), url: 'http://localhost:3100' }),
+    );
     try {
       const { out } = run(['ebook', '--email', 'delivery'], rawConfig, dataDir);
       expect(out).toContain('http://localhost:3100/demo/assets/serverless-funnel-playbook.pdf');
@@ -75,6 +87,9 @@ describe('Command: email preview (npm run email:preview)', () => {
 
   it('exits 1 naming the valid forms or emails', () => {
     expect(run(['webinar'])).toMatchObject({ code: 1, err: expect.stringContaining('Forms that send email: ebook, trial') });
-    expect(run(['ebook', '--email', 'nope'])).toMatchObject({ code: 1, err: expect.stringContaining('Its emails: delivery, three-ideas, case-study, walkthrough') });
+    expect(run(['ebook', '--email', 'nope'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('Its emails: delivery, three-ideas, case-study, walkthrough'),
+    });
   });
 });

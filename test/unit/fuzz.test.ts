@@ -9,17 +9,35 @@ import { aSubmission, apiEvent, fakeDeps, ORIGIN } from '../support/builders.js'
 const context = { awsRequestId: 'fuzz', getRemainingTimeInMillis: () => 10_000 } as Context;
 
 /** Bodies near the valid shape (more likely to reach deep code) and anything at all. */
-const fieldValue = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.emailAddress(), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string()), fc.object());
+const fieldValue = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.emailAddress(),
+  fc.integer(),
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(fc.string()),
+  fc.object(),
+);
 const nearlyValid = fc.record(
   {
     submissionId: fc.oneof(fc.uuid(), fc.string(), fc.integer()),
     fields: fc.oneof(
-      fc.record({ email: fc.oneof(fc.emailAddress(), fieldValue), firstName: fieldValue, company: fieldValue, jobTitle: fieldValue, phone: fieldValue }, { requiredKeys: [] }),
+      fc.record(
+        { email: fc.oneof(fc.emailAddress(), fieldValue), firstName: fieldValue, company: fieldValue, jobTitle: fieldValue, phone: fieldValue },
+        { requiredKeys: [] },
+      ),
       fc.dictionary(fc.string(), fieldValue),
       fieldValue,
     ),
     consent: fc.oneof(fc.record({ marketing: fc.oneof(fc.boolean(), fieldValue) }), fieldValue),
-    context: fc.oneof(fc.record({ pageUrl: fc.oneof(fc.webUrl(), fc.string()), referrer: fc.oneof(fc.webUrl(), fc.string()), utm: fc.dictionary(fc.string(), fieldValue) }, { requiredKeys: [] }), fieldValue),
+    context: fc.oneof(
+      fc.record(
+        { pageUrl: fc.oneof(fc.webUrl(), fc.string()), referrer: fc.oneof(fc.webUrl(), fc.string()), utm: fc.dictionary(fc.string(), fieldValue) },
+        { requiredKeys: [] },
+      ),
+      fieldValue,
+    ),
     hp: fieldValue,
     startedAt: fc.oneof(fc.integer(), fc.double(), fieldValue),
     __proto__: fieldValue,
@@ -42,7 +60,10 @@ describe('Property: the submission endpoint never fails on bad input', () => {
     await fc.assert(
       fc.asyncProperty(anyBody, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'), async (body, type) => {
         const before = leads.submissions.size;
-        const res = await handler(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body, headers: { 'content-type': type } }), context);
+        const res = await handler(
+          apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body, headers: { 'content-type': type } }),
+          context,
+        );
         const status = res.statusCode ?? 0;
         expect(status === 200 || status === 201 || (status >= 400 && status < 500)).toBe(true);
         if (status >= 400) {
@@ -60,10 +81,17 @@ describe('Property: the submission endpoint never fails on bad input', () => {
     deps.rateLimiter = { hit: async () => ({ allowed: true, undo: async () => undefined }) };
     const handler = makeFormsHandler(() => deps);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('email', 'firstName', 'company', 'jobTitle'), fc.oneof(fc.string({ unit: 'binary' }), fc.string({ minLength: 300 }), fc.constant('\u0000'), fc.constant('<script>alert(1)</script>\u202e')), async (field, value) => {
-        const res = await handler(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().withField(field, value).build()) }), context);
-        expect(res.statusCode! < 500).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('email', 'firstName', 'company', 'jobTitle'),
+        fc.oneof(fc.string({ unit: 'binary' }), fc.string({ minLength: 300 }), fc.constant('\u0000'), fc.constant('<script>alert(1)</script>\u202e')),
+        async (field, value) => {
+          const res = await handler(
+            apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().withField(field, value).build()) }),
+            context,
+          );
+          expect(res.statusCode! < 500).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -88,7 +116,11 @@ describe('Property: the events endpoint never fails on bad input', () => {
       },
       { requiredKeys: [] },
     );
-    const body = fc.oneof(nearlyValidEvent.map((b) => JSON.stringify(b)), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ unit: 'binary', maxLength: 20_000 }));
+    const body = fc.oneof(
+      nearlyValidEvent.map((b) => JSON.stringify(b)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string({ unit: 'binary', maxLength: 20_000 }),
+    );
     await fc.assert(
       fc.asyncProperty(body, fc.constantFrom('application/json', 'text/plain;charset=UTF-8', 'text/html'), async (raw, type) => {
         const before = leads.events.size;

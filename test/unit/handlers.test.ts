@@ -3,10 +3,11 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../functions/core/contracts.js';
+import { DomainError } from '../../functions/core/errors.js';
 import { makeFormsHandler } from '../../functions/handlers/forms.js';
 import { makeLeadsHandler } from '../../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../../functions/handlers/openapi.js';
-import { ROUTES } from '../../functions/handlers/routes.js';
+import { ROUTES } from '../../functions/handlers/endpoints.js';
 import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as Context;
@@ -16,7 +17,8 @@ function setup(config?: FunnelConfigInput) {
   const fake = fakeDeps(config ? { rawConfig: config } : {});
   const forms = makeFormsHandler(() => fake.deps);
   const leadsApi = makeLeadsHandler(() => fake.deps);
-  const submit = (body: string, options: Parameters<typeof apiEvent>[1] = {}) => forms(apiEvent(SUBMIT, { path: { formId: 'ebook' }, body, ...options }), context);
+  const submit = (body: string, options: Parameters<typeof apiEvent>[1] = {}) =>
+    forms(apiEvent(SUBMIT, { path: { formId: 'ebook' }, body, ...options }), context);
   return { ...fake, forms, leadsApi, submit };
 }
 
@@ -72,7 +74,11 @@ describe('Handler: forms (capture)', () => {
   it('names every bad field', async () => {
     const { submit } = setup();
     const res = await submit(JSON.stringify(aSubmission().withEmail('nope').withField('phone', '1').withField('company', 'x'.repeat(300)).build()));
-    expect(errorOf(res).fields).toEqual({ 'fields.email': expect.any(String), 'fields.phone': 'is not a field of this form', 'fields.company': expect.stringMatching(/at most 200/) });
+    expect(errorOf(res).fields).toEqual({
+      'fields.email': expect.any(String),
+      'fields.phone': 'is not a field of this form',
+      'fields.company': expect.stringMatching(/at most 200/),
+    });
   });
 
   it('answers a flood from one client with 429 and Retry-After', async () => {
@@ -98,8 +104,27 @@ describe('Handler: forms (capture)', () => {
     expect(error).toHaveBeenCalledWith('unhandled error', expect.objectContaining({ requestId: 'req-1' }));
   });
 
+  it('answers a domain error that carries no status with a logged 500, not a silent 400', async () => {
+    const { deps, submit } = setup();
+    class Unmapped extends DomainError {}
+    deps.leads.capture = async () => {
+      throw new Unmapped('mystery', 'a rule nobody gave a status');
+    };
+    const error = vi.spyOn(deps.log, 'error');
+    const res = await submit(JSON.stringify(aSubmission().build()));
+    expect(res.statusCode).toBe(500);
+    expect(errorOf(res).code).toBe('internal_error');
+    expect(error).toHaveBeenCalledWith('domain error without a status', expect.objectContaining({ requestId: 'req-1', error: 'Unmapped' }));
+  });
+
   it.each([
-    ['DynamoDB throttling', Object.assign(new Error('Throughput exceeds the current capacity of arn:aws:dynamodb:secret-table'), { name: 'ProvisionedThroughputExceededException', $retryable: { throttling: true } })],
+    [
+      'DynamoDB throttling',
+      Object.assign(new Error('Throughput exceeds the current capacity of arn:aws:dynamodb:secret-table'), {
+        name: 'ProvisionedThroughputExceededException',
+        $retryable: { throttling: true },
+      }),
+    ],
     ['an SDK timeout', Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' })],
     ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
   ])('answers %s with 503 and Retry-After (the client retries the same submission), leaking nothing', async (_, failure) => {
@@ -121,7 +146,10 @@ describe('Handler: leads (authenticated read API)', () => {
   it('refuses a missing or wrong key with 401', async () => {
     const { leadsApi } = setup();
     const none = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: 'abcdefgh' } }), context);
-    const wrong = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: 'abcdefgh' }, headers: { authorization: 'Bearer fnl_wrong_0000000000000000' } }), context);
+    const wrong = await leadsApi(
+      apiEvent('GET /v1/leads/{leadId}', { path: { leadId: 'abcdefgh' }, headers: { authorization: 'Bearer fnl_wrong_0000000000000000' } }),
+      context,
+    );
     expect([none.statusCode, wrong.statusCode]).toEqual([401, 401]);
     expect(none.headers?.['www-authenticate']).toBe('Bearer');
     expect(errorOf(wrong).code).toBe('unauthorized');
@@ -150,7 +178,10 @@ describe('Handler: leads (authenticated read API)', () => {
     const { submit, leadsApi, apiKeys } = setup();
     apiKeys.keys.set((await import('../../functions/use-cases/read-leads.js')).hashApiKey('fnl_other_site_key_0000'), { name: 'other', siteIds: ['other'] });
     const created = JSON.parse((await submit(JSON.stringify(aSubmission().build()))).body!);
-    const res = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: created.leadId }, headers: { authorization: 'Bearer fnl_other_site_key_0000' } }), context);
+    const res = await leadsApi(
+      apiEvent('GET /v1/leads/{leadId}', { path: { leadId: created.leadId }, headers: { authorization: 'Bearer fnl_other_site_key_0000' } }),
+      context,
+    );
     expect(res.statusCode).toBe(404);
   });
 });
@@ -161,8 +192,10 @@ describe('Handler: openapi', () => {
     const doc = JSON.parse(res.body!);
     expect(doc.openapi).toBe('3.1.0');
     // Every route the API serves is documented.
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(ROUTES.map((r) => r.routeKey).filter((k) => k !== 'GET /widget.js').sort()).toEqual(documented.sort());
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(ROUTES.map((r) => r.routeKey).sort()).toEqual(documented.sort());
     expect(doc.components.schemas.SubmissionRequest.properties.fields.required).toEqual(['email']);
     expect(doc.components.schemas.SubmissionRequest.properties.fields.properties.email.maxLength).toBe(254);
     expect(doc.components.schemas.Lead.required).toContain('timeline');
@@ -174,9 +207,16 @@ describe('Handler: widget', () => {
   it('serves the script with a long-lived cache and answers a matching ETag with 304', async () => {
     const { makeWidgetHandler } = await import('../../functions/handlers/widget.js');
     let loads = 0;
-    const widget = makeWidgetHandler(() => (loads++, code));
+    const widget = makeWidgetHandler(() => {
+      loads++;
+      return code;
+    });
     const first = await widget(apiEvent('GET /widget.js'), context);
-    expect(first).toMatchObject({ statusCode: 200, isBase64Encoded: true, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': expect.stringContaining('max-age=300'), vary: 'accept-encoding' } });
+    expect(first).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: true,
+      headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': expect.stringContaining('max-age=300'), vary: 'accept-encoding' },
+    });
     expect(Buffer.from(first.body!, 'base64').toString()).toBe(code);
     const etag = first.headers!.etag as string;
     const again = await widget(apiEvent('GET /widget.js', { headers: { 'if-none-match': etag } }), context);
@@ -188,7 +228,8 @@ describe('Handler: widget', () => {
   it('sends brotli where accepted, else gzip, else the plain file; each with its own ETag', async () => {
     const { makeWidgetHandler } = await import('../../functions/handlers/widget.js');
     const widget = makeWidgetHandler(() => code);
-    const get = (acceptEncoding?: string) => widget(apiEvent('GET /widget.js', { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }), context);
+    const get = (acceptEncoding?: string) =>
+      widget(apiEvent('GET /widget.js', { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }), context);
     const br = await get('gzip, deflate, br, zstd');
     expect(br.headers!['content-encoding']).toBe('br');
     expect(brotliDecompressSync(Buffer.from(br.body!, 'base64')).toString()).toBe(code);
@@ -202,7 +243,9 @@ describe('Handler: widget', () => {
     expect(Buffer.from(br.body!, 'base64').length).toBeLessThan(code.length / 10);
     expect(new Set([br.headers!.etag, gz.headers!.etag, (await get()).headers!.etag]).size).toBe(3);
     // Revalidating with any representation's tag answers 304.
-    expect((await widget(apiEvent('GET /widget.js', { headers: { 'accept-encoding': 'br', 'if-none-match': String(gz.headers!.etag) } }), context)).statusCode).toBe(304);
+    expect(
+      (await widget(apiEvent('GET /widget.js', { headers: { 'accept-encoding': 'br', 'if-none-match': String(gz.headers!.etag) } }), context)).statusCode,
+    ).toBe(304);
   });
 });
 
@@ -212,7 +255,10 @@ describe('Handler: leads (prospects, claim, export, erasure)', () => {
     const fake = fakeDeps();
     const api = makeLeadsHandler(() => fake.deps);
     const forms = makeFormsHandler(() => fake.deps);
-    const created = await forms(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().build()) }), context);
+    const created = await forms(
+      apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().build()) }),
+      context,
+    );
     return { fake, api, leadId: JSON.parse(created.body!).leadId as string };
   }
 

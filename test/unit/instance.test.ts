@@ -29,7 +29,11 @@ describe('Function: lockDataDir', () => {
     const lock = lockDataDir(dir, 'npm run rescore');
     lock.update({ dynamoEndpoint: 'http://127.0.0.1:45678', tableName: 'funnel' });
     // Assess
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, command: 'npm run rescore', dynamoEndpoint: 'http://127.0.0.1:45678' });
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      command: 'npm run rescore',
+      dynamoEndpoint: 'http://127.0.0.1:45678',
+    });
     lock.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });

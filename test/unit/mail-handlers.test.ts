@@ -15,7 +15,17 @@ const JANE = 'jane.doe@acme.com';
 const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
 const ctx = { awsRequestId: 'req-1' } as never;
 const sqsEvent = (bodies: string[]): SQSEvent => ({
-  Records: bodies.map((body, i) => ({ messageId: `m${i}`, receiptHandle: `r${i}`, body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:local:0:q', awsRegion: 'local' })) as never,
+  Records: bodies.map((body, i) => ({
+    messageId: `m${i}`,
+    receiptHandle: `r${i}`,
+    body,
+    attributes: { ApproximateReceiveCount: '1' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:0:q',
+    awsRegion: 'local',
+  })) as never,
 });
 
 async function submitted(t: ReturnType<typeof fakeMailDeps>) {
@@ -25,13 +35,18 @@ async function submitted(t: ReturnType<typeof fakeMailDeps>) {
 }
 
 describe('Handler: lead activity queues mail jobs (the stream is the outbox)', () => {
-  const record = (sk: string, seq: string) => ({ eventName: 'INSERT', dynamodb: { Keys: { PK: { S: keys.leadPartition('demo', ref.emailKey) }, SK: { S: sk } }, SequenceNumber: seq } });
+  const record = (sk: string, seq: string) => ({
+    eventName: 'INSERT',
+    dynamodb: { Keys: { PK: { S: keys.leadPartition('demo', ref.emailKey) }, SK: { S: sk } }, SequenceNumber: seq },
+  });
 
   it('queues a job per inserted submission and opt-in, and none for other items', async () => {
     // Prepare
     const t = fakeMailDeps();
     const handler = makeLeadActivityHandler(() => t.deps);
-    const event = { Records: [record('SUB#s1', '1'), record('EV#e1', '2'), record('OPTIN#s0', '3'), record('SEND#delivery#s1', '4'), record('LOG#x#unsubscribed', '5')] } as unknown as DynamoDBStreamEvent;
+    const event = {
+      Records: [record('SUB#s1', '1'), record('EV#e1', '2'), record('OPTIN#s0', '3'), record('SEND#delivery#s1', '4'), record('LOG#x#unsubscribed', '5')],
+    } as unknown as DynamoDBStreamEvent;
     // Act
     const result = await handler(event);
     // Assess
@@ -80,7 +95,8 @@ describe('Handler: send-email (SQS consumer)', () => {
 });
 
 describe('Handler: mail-events (SES events through SQS)', () => {
-  const fixture = (name: string) => readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8').replace(/4f2a9c1e[0-9a-f]{56}/, ref.emailKey);
+  const fixture = (name: string) =>
+    readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8').replace(/4f2a9c1e[0-9a-f]{56}/, ref.emailKey);
 
   it('suppresses on a recorded hard bounce, ignores deliveries, and retries what fails', async () => {
     // Prepare
@@ -111,7 +127,14 @@ describe('Handler: mail links (confirm, unsubscribe)', () => {
     // Act
     const page = await handler(apiEvent('GET /v1/unsubscribe', { query: { token }, headers: { accept: 'text/html' } }), ctx);
     const before = (await t.deps.nurture.load(ref))?.unsubscribedAt;
-    const post = await handler(apiEvent('POST /v1/unsubscribe', { query: { token }, body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), ctx);
+    const post = await handler(
+      apiEvent('POST /v1/unsubscribe', {
+        query: { token },
+        body: 'List-Unsubscribe=One-Click',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      ctx,
+    );
     // Assess
     expect(page.statusCode).toBe(200);
     expect(page.headers?.['content-type']).toMatch(/^text\/html/);
@@ -147,7 +170,10 @@ describe('Handler: mail links (confirm, unsubscribe)', () => {
 
   it('shows people an HTML error page (escaped), scripts a JSON error', async () => {
     const t = fakeMailDeps();
-    const res = await makeMailLinksHandler(() => t.deps)(apiEvent('GET /v1/confirm', { query: { token: 'c1.bm9wZQ.AAAA' }, headers: { accept: 'text/html' } }), ctx);
+    const res = await makeMailLinksHandler(() => t.deps)(
+      apiEvent('GET /v1/confirm', { query: { token: 'c1.bm9wZQ.AAAA' }, headers: { accept: 'text/html' } }),
+      ctx,
+    );
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('<h1>Link not valid</h1>');
   });
@@ -158,7 +184,19 @@ describe('Handler: lead activity raises webhooks (the stream is the outbox)', ()
     eventName: 'INSERT',
     dynamodb: {
       Keys: { PK: { S: keys.leadPartition('demo', ref.emailKey) }, SK: { S: 'STAGE#sql' } },
-      NewImage: { entry: { M: { type: { S: 'stage_changed' }, at: { S: '2026-11-22T10:00:00.000Z' }, from: { S: 'mql' }, to: { S: 'sql' }, total: { N: '90' }, fit: { N: '30' }, rulesVersion: { S: 'x' } } } },
+      NewImage: {
+        entry: {
+          M: {
+            type: { S: 'stage_changed' },
+            at: { S: '2026-11-22T10:00:00.000Z' },
+            from: { S: 'mql' },
+            to: { S: 'sql' },
+            total: { N: '90' },
+            fit: { N: '30' },
+            rulesVersion: { S: 'x' },
+          },
+        },
+      },
       SequenceNumber: seq,
     },
   });

@@ -21,7 +21,12 @@ class InMemoryLeadLister implements LeadLister {
       const [site, emailKey] = partition.split('#') as [string, string];
       if (site !== siteId) continue;
       const score = lead.score as ScoreView | undefined;
-      all.push({ siteId: site, emailKey, stage: (lead.stage as LifecycleStage | undefined) ?? 'lead', ...(score && { rulesVersion: score.rulesVersion, total: score.total }) });
+      all.push({
+        siteId: site,
+        emailKey,
+        stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
+        ...(score && { rulesVersion: score.rulesVersion, total: score.total }),
+      });
     }
     for (let i = 0, pages = 0; i < all.length; i += this.pageSize, pages++) {
       if (pages >= this.failAfterPages) throw new Error('listing broke');
@@ -72,7 +77,17 @@ describe('Use case: rescoreSite', () => {
     // Act
     const summary = await rescoreSite({ ...withConfig(deps, testConfig(loweredBar)), lister }, { siteId: 'demo', dryRun: true });
     // Assess
-    expect(summary).toMatchObject({ siteId: 'demo', rulesVersion: '2026-12-01', dryRun: true, leads: 3, rescored: 3, stageChanges: { 'lead→mql': 1 }, unchanged: 2, failed: 0, missing: 0 });
+    expect(summary).toMatchObject({
+      siteId: 'demo',
+      rulesVersion: '2026-12-01',
+      dryRun: true,
+      leads: 3,
+      rescored: 3,
+      stageChanges: { 'lead→mql': 1 },
+      unchanged: 2,
+      failed: 0,
+      missing: 0,
+    });
     expect(summary.previousVersions).toEqual({ '2026-11-01': 3 });
     expect(summary.listReadUnits).toBe(1); // two pages of 0.5
     expect({ leads: [...leads.leads], stages: [...leads.stageChanges], due: [...due.checks] }).toEqual(before);
@@ -126,7 +141,10 @@ describe('Use case: rescoreSite', () => {
     };
     const progress: number[] = [];
 
-    const summary = await rescoreSite({ ...fake.deps, lister: new InMemoryLeadLister(fake.leads, 3) }, { siteId: 'demo', concurrency: 4, onProgress: (p) => progress.push(p.done) });
+    const summary = await rescoreSite(
+      { ...fake.deps, lister: new InMemoryLeadLister(fake.leads, 3) },
+      { siteId: 'demo', concurrency: 4, onProgress: (p) => progress.push(p.done) },
+    );
 
     expect(summary.rescored).toBe(20);
     expect(most).toBe(4);

@@ -39,7 +39,12 @@ describe('Use case: rescoreLead', () => {
     // VP Marketing at acme.com who downloaded the ebook: exec 20 + business email 10 + marketing 5, download 10.
     expect(result?.score).toMatchObject({ fit: 35, engagement: 10, total: 45, rulesVersion: '2026-11-01' });
     const lead = await f.leads.findById(leadId);
-    expect(lead?.score?.breakdown.map((b) => [b.ruleId, b.points])).toEqual([['exec', 20], ['business-email', 10], ['marketing-role', 5], ['content-download', 10]]);
+    expect(lead?.score?.breakdown.map((b) => [b.ruleId, b.points])).toEqual([
+      ['exec', 20],
+      ['business-email', 10],
+      ['marketing-role', 5],
+      ['content-download', 10],
+    ]);
     expect(lead?.score?.breakdown.reduce((sum, b) => sum + b.points, 0)).toBe(lead?.score?.total);
   });
 
@@ -51,7 +56,9 @@ describe('Use case: rescoreLead', () => {
     const lead = await f.leads.findById(leadId);
     expect(lead?.stage).toBe('mql');
     const changes = lead?.timeline.filter((e) => e.type === 'stage_changed');
-    expect(changes).toEqual([{ type: 'stage_changed', at: '2026-11-22T10:00:00.000Z', from: 'lead', to: 'mql', total: 45, fit: 35, rulesVersion: '2026-11-01' }]);
+    expect(changes).toEqual([
+      { type: 'stage_changed', at: '2026-11-22T10:00:00.000Z', from: 'lead', to: 'mql', total: 45, fit: 35, rulesVersion: '2026-11-01' },
+    ]);
   });
 
   it('counts page views: pricing visits add decaying engagement', async () => {
@@ -109,7 +116,12 @@ describe('Function: decayCanMoveStage', () => {
     const rules = fakeDeps().deps.config.findSite('demo')!.scoring!;
     expect(decayCanMoveStage(rules)).toBe(false);
     expect(decayCanMoveStage({ ...rules, regression: 'to-lead-below-mql' })).toBe(true);
-    expect(decayCanMoveStage({ ...rules, engagement: [...rules.engagement, { id: 'careers', label: 'Careers', points: -10, halfLifeDays: 30, when: { event: 'page_viewed', path: '/careers' } }] })).toBe(true);
+    expect(
+      decayCanMoveStage({
+        ...rules,
+        engagement: [...rules.engagement, { id: 'careers', label: 'Careers', points: -10, halfLifeDays: 30, when: { event: 'page_viewed', path: '/careers' } }],
+      }),
+    ).toBe(true);
   });
 
   it('so the demo rules never schedule a decay check', async () => {
@@ -144,7 +156,10 @@ describe('Use case: runDueChecks', () => {
     expect(await runDueChecks(f.deps)).toMatchObject({ rescored: 1, failed: [] });
     const lead = await f.leads.findById(leadId);
     expect(lead?.stage).toBe('lead');
-    expect(lead?.timeline.filter((e) => e.type === 'stage_changed').map((e) => e.type === 'stage_changed' && `${e.from}→${e.to}`)).toEqual(['lead→mql', 'mql→lead']);
+    expect(lead?.timeline.filter((e) => e.type === 'stage_changed').map((e) => e.type === 'stage_changed' && `${e.from}→${e.to}`)).toEqual([
+      'lead→mql',
+      'mql→lead',
+    ]);
     expect(f.due.checks.size).toBe(0);
   });
 
@@ -174,7 +189,10 @@ describe('Use case: runDueChecks', () => {
 });
 
 describe('Handler: lead activity (table stream)', () => {
-  const record = (pk: string, sk: string, seq: string, eventName: 'INSERT' | 'MODIFY' = 'INSERT') => ({ eventName, dynamodb: { Keys: { PK: { S: pk }, SK: { S: sk } }, SequenceNumber: seq } });
+  const record = (pk: string, sk: string, seq: string, eventName: 'INSERT' | 'MODIFY' = 'INSERT') => ({
+    eventName,
+    dynamodb: { Keys: { PK: { S: pk }, SK: { S: sk } }, SequenceNumber: seq },
+  });
 
   it('re-scores each lead once per batch, for submissions and page views only', async () => {
     const f = fakeDeps();
@@ -184,7 +202,9 @@ describe('Handler: lead activity (table stream)', () => {
     const pb = keys.leadPartition(b.ref.siteId, b.ref.emailKey);
     const spy = vi.spyOn(f.leads, 'loadForScoring');
     const handler = makeLeadActivityHandler(() => ({ ...f.deps }));
-    const event = { Records: [record(pa, 'SUB#1', '1'), record(pa, 'EV#2', '2'), record(pb, 'EV#3', '3'), record(pb, 'LEAD', '4', 'MODIFY'), record(pb, 'STAGE#mql', '5')] } as unknown as DynamoDBStreamEvent;
+    const event = {
+      Records: [record(pa, 'SUB#1', '1'), record(pa, 'EV#2', '2'), record(pb, 'EV#3', '3'), record(pb, 'LEAD', '4', 'MODIFY'), record(pb, 'STAGE#mql', '5')],
+    } as unknown as DynamoDBStreamEvent;
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     expect(spy.mock.calls.map(([ref]) => ref.emailKey).sort()).toEqual([a.ref.emailKey, b.ref.emailKey].sort());
     expect((await f.leads.findById(a.leadId))?.score).toBeDefined();
@@ -197,7 +217,11 @@ describe('Handler: lead activity (table stream)', () => {
     vi.spyOn(f.leads, 'saveScore').mockResolvedValueOnce().mockRejectedValueOnce(new Error('boom'));
     const handler = makeLeadActivityHandler(() => f.deps);
     const event = {
-      Records: [record(keys.leadPartition('demo', a.ref.emailKey), 'SUB#1', '10'), record(keys.leadPartition('demo', b.ref.emailKey), 'SUB#2', '11'), record(keys.leadPartition('demo', a.ref.emailKey), 'EV#3', '12')],
+      Records: [
+        record(keys.leadPartition('demo', a.ref.emailKey), 'SUB#1', '10'),
+        record(keys.leadPartition('demo', b.ref.emailKey), 'SUB#2', '11'),
+        record(keys.leadPartition('demo', a.ref.emailKey), 'EV#3', '12'),
+      ],
     } as unknown as DynamoDBStreamEvent;
     expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: '11' }] });
   });

@@ -3,7 +3,14 @@ import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationEr
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { aSubmission, cloneSite, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
-const input = (body: unknown, extra: Partial<Parameters<typeof submitForm>[1]> = {}) => ({ formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7', userAgent: 'Mozilla/5.0 test', ...extra });
+const input = (body: unknown, extra: Partial<Parameters<typeof submitForm>[1]> = {}) => ({
+  formId: 'ebook',
+  body,
+  origin: ORIGIN,
+  clientIp: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 test',
+  ...extra,
+});
 
 describe('Use case: submitForm', () => {
   it('creates a lead (201) with its consent record, source and timeline', async () => {
@@ -21,11 +28,32 @@ describe('Use case: submitForm', () => {
       email: 'jane.doe@acme.com',
       profile: { firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
       consent: {
-        marketing: { granted: true, text: deps.config.findForm('ebook')!.form.consent!.marketing.text, version: '2026-11-01', formId: 'ebook', at: '2026-11-22T10:00:00.000Z' },
+        marketing: {
+          granted: true,
+          text: deps.config.findForm('ebook')!.form.consent!.marketing.text,
+          version: '2026-11-01',
+          formId: 'ebook',
+          at: '2026-11-22T10:00:00.000Z',
+        },
       },
-      sources: { first: { formId: 'ebook', pageUrl: 'https://blog.example.com/posts/funnels?utm_source=newsletter', referrer: 'https://www.google.com/', utm: { source: 'newsletter', medium: 'email', campaign: 'q4' } } },
+      sources: {
+        first: {
+          formId: 'ebook',
+          pageUrl: 'https://blog.example.com/posts/funnels?utm_source=newsletter',
+          referrer: 'https://www.google.com/',
+          utm: { source: 'newsletter', medium: 'email', campaign: 'q4' },
+        },
+      },
     });
-    expect(lead?.timeline).toEqual([expect.objectContaining({ type: 'form_submitted', formId: 'ebook', formKind: 'gated-content', userAgent: 'Mozilla/5.0 test', submissionId: body.submissionId })]);
+    expect(lead?.timeline).toEqual([
+      expect.objectContaining({
+        type: 'form_submitted',
+        formId: 'ebook',
+        formKind: 'gated-content',
+        userAgent: 'Mozilla/5.0 test',
+        submissionId: body.submissionId,
+      }),
+    ]);
   });
 
   it("keeps the browser's time zone on the lead's source (canonical spelling); drops one this server does not know; refuses a malformed one", async () => {
@@ -46,7 +74,9 @@ describe('Use case: submitForm', () => {
     const { deps, clock, leads } = fakeDeps();
     const first = await submitForm(deps, input(aSubmission().build()));
     clock.advance(86_400_000);
-    const second = await submitForm(deps, { ...input(aSubmission().withEmail('  JANE.DOE@ACME.COM ').withField('firstName', '').withField('company', 'Acme Inc').build()) });
+    const second = await submitForm(deps, {
+      ...input(aSubmission().withEmail('  JANE.DOE@ACME.COM ').withField('firstName', '').withField('company', 'Acme Inc').build()),
+    });
     expect(second.status).toBe(200);
     expect(second.body.leadId).toBe(first.body.leadId);
     const lead = await leads.findById(first.body.leadId);
@@ -79,7 +109,12 @@ describe('Use case: submitForm', () => {
 
   it.each([
     ['honeypot', aSubmission().with('hp', 'https://cheap-pills.example').build()],
-    ['too fast', aSubmission().with('startedAt', Date.parse('2026-11-22T10:00:00.000Z') - 200).build()],
+    [
+      'too fast',
+      aSubmission()
+        .with('startedAt', Date.parse('2026-11-22T10:00:00.000Z') - 200)
+        .build(),
+    ],
   ])('answers a bot (%s) as if accepted, stores it as spam and never as a lead', async (_reason, body) => {
     const { deps, leads } = fakeDeps();
     const result = await submitForm(deps, input(body));
@@ -109,7 +144,8 @@ describe('Use case: submitForm', () => {
   it('lets a busy office through with the default limits: 50 readers behind one address in a minute', async () => {
     const { deps } = fakeDeps();
     const answers = [];
-    for (let i = 0; i < 50; i++) answers.push(await submitForm(deps, input(aSubmission().withEmail(`reader${i}@office.example`).build(), { clientIp: '203.0.113.7' })));
+    for (let i = 0; i < 50; i++)
+      answers.push(await submitForm(deps, input(aSubmission().withEmail(`reader${i}@office.example`).build(), { clientIp: '203.0.113.7' })));
     expect(answers.every((a) => a.status === 201)).toBe(true);
   });
 
@@ -131,7 +167,8 @@ describe('Use case: submitForm', () => {
 
   it('counts an IPv6 client by its /64, so rotating addresses inside it does not help', async () => {
     const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 3, windowSeconds: 60 })) });
-    for (let i = 1; i <= 3; i++) await submitForm(deps, input(aSubmission().withEmail(`v6-${i}@acme.com`).build(), { clientIp: `2001:db8:7:9::${i.toString(16)}` }));
+    for (let i = 1; i <= 3; i++)
+      await submitForm(deps, input(aSubmission().withEmail(`v6-${i}@acme.com`).build(), { clientIp: `2001:db8:7:9::${i.toString(16)}` }));
     await expect(submitForm(deps, input(aSubmission().build(), { clientIp: '2001:db8:7:9:ffff:ffff:ffff:fffe' }))).rejects.toBeInstanceOf(RateLimitedError);
     await expect(submitForm(deps, input(aSubmission().build(), { clientIp: '2001:db8:7:a::1' }))).resolves.toMatchObject({ status: 201 });
   });
@@ -139,7 +176,9 @@ describe('Use case: submitForm', () => {
   it("stops a flood from many addresses at the form's ceiling", async () => {
     const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { perForm: { submissions: 20, windowSeconds: 60 } })) });
     for (let i = 0; i < 20; i++) await submitForm(deps, input(aSubmission().withEmail(`flood${i}@acme.com`).build(), { clientIp: `198.51.100.${i}` }));
-    await expect(submitForm(deps, input(aSubmission().withEmail('late@acme.com').build(), { clientIp: '192.0.2.200' }))).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(submitForm(deps, input(aSubmission().withEmail('late@acme.com').build(), { clientIp: '192.0.2.200' }))).rejects.toBeInstanceOf(
+      RateLimitedError,
+    );
     // Another form of the site is not affected
     const trial = { ...aSubmission().build(), fields: { email: 'trial@acme.com', firstName: 'T', company: 'Acme' } };
     await expect(submitForm(deps, input(trial, { formId: 'trial', clientIp: '192.0.2.201' }))).resolves.toMatchObject({ status: 201 });

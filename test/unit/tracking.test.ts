@@ -39,7 +39,16 @@ describe('Adapter: HmacVisitorTokens', () => {
     const other = await new HmacVisitorTokens({ secret: async () => 'secret-two', clock }).issue('demo', leadId);
     const [v, payload, mac] = token.split('.') as [string, string, string];
     const forgedPayload = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('demo', 'othr')).toString('base64url');
-    for (const bad of [other, `${v}.${forgedPayload}.${mac}`, `${v}.${payload}.${mac.slice(0, -2)}AA`, `${v}.${payload}`, `v2.${payload}.${mac}`, 'not-a-token', '', `${token}.x`]) {
+    for (const bad of [
+      other,
+      `${v}.${forgedPayload}.${mac}`,
+      `${v}.${payload}.${mac.slice(0, -2)}AA`,
+      `${v}.${payload}`,
+      `v2.${payload}.${mac}`,
+      'not-a-token',
+      '',
+      `${token}.x`,
+    ]) {
       expect(await tokens.verify(bad)).toBeUndefined();
     }
   });
@@ -95,7 +104,14 @@ describe('Use case: trackEvent', () => {
     const body = aPageView(token);
     expect(await trackEvent(deps, { body, origin: ORIGIN })).toEqual({ status: 'recorded' });
     const lead = await leads.findById(leadId);
-    expect(lead?.timeline.at(-1)).toEqual({ type: 'page_viewed', at: '2026-11-22T10:01:00.000Z', eventId: body.eventId, path: '/pricing', title: 'Pricing', referrer: `${ORIGIN}/blog/post` });
+    expect(lead?.timeline.at(-1)).toEqual({
+      type: 'page_viewed',
+      at: '2026-11-22T10:01:00.000Z',
+      eventId: body.eventId,
+      path: '/pricing',
+      title: 'Pricing',
+      referrer: `${ORIGIN}/blog/post`,
+    });
     expect(JSON.stringify(lead?.timeline)).not.toContain('jane%40acme.com');
   });
 
@@ -157,12 +173,27 @@ describe('Use case: trackEvent', () => {
   it("answers a caught bot's page views exactly as a real lead's: recorded, also on a retry (nothing is stored)", async () => {
     // Prepare: a bot (honeypot filled) and a real reader submit; both get a visitor token
     const { deps, leads } = fakeDeps();
-    const bot = await submitForm(deps, { formId: 'ebook', body: aSubmission().withEmail('bot@acme.com').with('hp', 'https://spam.example').build(), origin: ORIGIN, clientIp: '198.51.100.1' });
-    const human = await submitForm(deps, { formId: 'ebook', body: aSubmission().withEmail('human@acme.com').build(), origin: ORIGIN, clientIp: '198.51.100.2' });
+    const bot = await submitForm(deps, {
+      formId: 'ebook',
+      body: aSubmission().withEmail('bot@acme.com').with('hp', 'https://spam.example').build(),
+      origin: ORIGIN,
+      clientIp: '198.51.100.1',
+    });
+    const human = await submitForm(deps, {
+      formId: 'ebook',
+      body: aSubmission().withEmail('human@acme.com').build(),
+      origin: ORIGIN,
+      clientIp: '198.51.100.2',
+    });
     const botView = aPageView(bot.body.visitorToken!);
     const humanView = aPageView(human.body.visitorToken!);
     // Act
-    const answers = [await trackEvent(deps, { body: botView }), await trackEvent(deps, { body: botView }), await trackEvent(deps, { body: humanView }), await trackEvent(deps, { body: humanView })];
+    const answers = [
+      await trackEvent(deps, { body: botView }),
+      await trackEvent(deps, { body: botView }),
+      await trackEvent(deps, { body: humanView }),
+      await trackEvent(deps, { body: humanView }),
+    ];
     // Assess: the same answers; only the real lead's view is stored
     expect(bot.status).toBe(human.status);
     expect(answers).toEqual([{ status: 'recorded' }, { status: 'recorded' }, { status: 'recorded' }, { status: 'recorded' }]);

@@ -21,7 +21,7 @@ export async function request<T>(url: string, body?: unknown, delays = RETRY_DEL
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...extra };
   for (let attempt = 0; ; attempt++) {
     let status = 0;
-    let json: any;
+    let json: { error?: ErrorBody['error'] } | undefined;
     try {
       const res = await fetch(url, init);
       status = res.status;
@@ -43,7 +43,7 @@ const formUrl = (api: string, formId: string) => `${api}/v1/forms/${encodeURICom
 export const getForm = (api: string, formId: string) => request<FormView>(formUrl(api, formId));
 
 /** `POST {api}/v1/forms/{formId}/submissions` */
-export const submit = (api: string, formId: string, body: unknown) => request<SubmissionResponse>(formUrl(api, formId) + '/submissions', body);
+export const submit = (api: string, formId: string, body: unknown) => request<SubmissionResponse>(`${formUrl(api, formId)}/submissions`, body);
 
 /** crypto.randomUUID exists only in secure contexts; a blog served over plain http still needs a v4 id. */
 export const uuid = (): string =>

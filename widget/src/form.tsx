@@ -186,10 +186,22 @@ export class FunnelForm extends Component<FunnelFormProps, State> {
     }
 
     const describe = (name: string) => (errors[name] ? { 'aria-invalid': true, 'aria-describedby': `e-${name}` } : {});
-    const errorText = (name: string) => errors[name] && <span class="e" id={`e-${name}`}>{errors[name]}</span>;
+    const errorText = (name: string) =>
+      errors[name] && (
+        <span class="e" id={`e-${name}`}>
+          {errors[name]}
+        </span>
+      );
 
     return (
-      <form class="w" ref={(el: HTMLFormElement | null) => void (this.form = el)} noValidate onSubmit={(e) => this.submit(e)} onInput={() => this.edited()} aria-labelledby="t">
+      <form
+        class="w"
+        ref={(el: HTMLFormElement | null) => void (this.form = el)}
+        noValidate
+        onSubmit={(e) => this.submit(e)}
+        onInput={() => this.edited()}
+        aria-labelledby="t"
+      >
         <h2 id="t">{view.title}</h2>
         {view.description && <p class="d">{view.description}</p>}
         {view.fields.map((f) => {
@@ -218,7 +230,15 @@ export class FunnelForm extends Component<FunnelFormProps, State> {
         {view.consent && (
           <div class="f">
             <label class="c" for="f-consent">
-              <input type="checkbox" id="f-consent" name="consent" value="yes" data-n="consent" required={view.consent.marketing.required} {...describe('consent')} />
+              <input
+                type="checkbox"
+                id="f-consent"
+                name="consent"
+                value="yes"
+                data-n="consent"
+                required={view.consent.marketing.required}
+                {...describe('consent')}
+              />
               <span>{view.consent.marketing.text}</span>
             </label>
             {errorText('consent')}

@@ -34,7 +34,10 @@ const storage = <T>(f: (s: Storage) => T): T | void => {
 export const remember = (api: string, token: string) => storage((s) => s.setItem(KEY + api, token));
 
 /** Drop every visitor token on this origin (all APIs). Public as `window.funnel.forget()`, for a privacy page. */
-const forget = () => storage((s) => Object.keys(s).forEach((k) => k.startsWith(KEY) && s.removeItem(k)));
+const forget = () =>
+  storage((s) => {
+    for (const k of Object.keys(s)) if (k.startsWith(KEY)) s.removeItem(k);
+  });
 
 /**
  * Send this page's view to `api` if the visitor has a token for it; at most once per page load, however

@@ -39,7 +39,15 @@ export class DynamoDueChecks implements DueChecks {
   }
 
   async done(check: DueCheck): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: check.endpointId === undefined ? keys.due(check.at, check.siteId, check.emailKey, check.sequenceId) : keys.dueWebhook(check.at, check.siteId, check.emailKey, check.endpointId) }));
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key:
+          check.endpointId === undefined
+            ? keys.due(check.at, check.siteId, check.emailKey, check.sequenceId)
+            : keys.dueWebhook(check.at, check.siteId, check.emailKey, check.endpointId),
+      }),
+    );
   }
 
   async cursor(): Promise<string | undefined> {

@@ -83,24 +83,39 @@ export const keys = {
     SK: `${at}#${leadPartition(siteId, emailKey)}${sequenceId === undefined ? '' : `#SEQ#${sequenceId}`}`,
   }),
   /** A webhook retry: the lead's pending deliveries to this endpoint are tried again then. */
-  dueWebhook: (at: string, siteId: string, emailKey: string, endpointId: string) => ({ PK: `DUE#${dueDay(at)}`, SK: `${at}#${leadPartition(siteId, emailKey)}#WH#${endpointId}` }),
+  dueWebhook: (at: string, siteId: string, emailKey: string, endpointId: string) => ({
+    PK: `DUE#${dueDay(at)}`,
+    SK: `${at}#${leadPartition(siteId, emailKey)}#WH#${endpointId}`,
+  }),
   duePartition: (day: string) => `DUE#${day}`,
   parseDue: (sk: string): { at: string; siteId: string; emailKey: string; sequenceId?: string; endpointId?: string } | undefined => {
     const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})(?:#SEQ#([^#]+)|#WH#([^#]+))?$/.exec(sk);
     if (!match) return undefined;
-    return { at: match[1]!, siteId: match[2]!, emailKey: match[3]!, ...(match[4] !== undefined && { sequenceId: match[4] }), ...(match[5] !== undefined && { endpointId: match[5] }) };
+    return {
+      at: match[1]!,
+      siteId: match[2]!,
+      emailKey: match[3]!,
+      ...(match[4] !== undefined && { sequenceId: match[4] }),
+      ...(match[5] !== undefined && { endpointId: match[5] }),
+    };
   },
   /**
    * One webhook delivery (an event for one endpoint), in its lead's partition, ordered per endpoint by the
    * event's time: the sender drains them oldest first, so each lead's events arrive in order. The event
    * time and type make the key, so a repeated stream record cannot create a second delivery.
    */
-  webhookDelivery: (siteId: string, emailKey: string, endpointId: string, eventAt: string, type: string) => ({ PK: leadPartition(siteId, emailKey), SK: `WH#${endpointId}#${eventAt}#${type}` }),
+  webhookDelivery: (siteId: string, emailKey: string, endpointId: string, eventAt: string, type: string) => ({
+    PK: leadPartition(siteId, emailKey),
+    SK: `WH#${endpointId}#${eventAt}#${type}`,
+  }),
   webhookPrefix: (endpointId?: string) => (endpointId === undefined ? 'WH#' : `WH#${endpointId}#`),
   /** Delivery id → its item, via GSI1 (replay by id). */
   webhookById: (deliveryId: string) => ({ GSI1PK: `WHD#${deliveryId}`, GSI1SK: 'WH' }),
   /** Per-endpoint delivery log: a pointer per delivery, newest last, for `GET /v1/webhooks/{endpoint}/deliveries`. */
-  webhookLog: (siteId: string, endpointId: string, eventAt: string, deliveryId: string) => ({ PK: `WHLOG#${siteId}#${endpointId}`, SK: `${eventAt}#${deliveryId}` }),
+  webhookLog: (siteId: string, endpointId: string, eventAt: string, deliveryId: string) => ({
+    PK: `WHLOG#${siteId}#${endpointId}`,
+    SK: `${eventAt}#${deliveryId}`,
+  }),
   webhookLogPartition: (siteId: string, endpointId: string) => `WHLOG#${siteId}#${endpointId}`,
   /**
    * The pull API's index of qualified leads, one partition per (site, stage), in qualification order: a

@@ -3,7 +3,19 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsentRecord, LeadView, LifecycleStage, ScoreView, Source, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
 import { FieldName } from '../../core/fields.js';
-import type { CaptureWrite, LeadRef, LeadRepository, MailLead, Profile, ScoreUpdate, ScoringInput, SpamRecord, StoredAnswer, StoredEnrolment, StoredEvent } from '../../core/ports.js';
+import type {
+  CaptureWrite,
+  LeadRef,
+  LeadRepository,
+  MailLead,
+  Profile,
+  ScoreUpdate,
+  ScoringInput,
+  SpamRecord,
+  StoredAnswer,
+  StoredEnrolment,
+  StoredEvent,
+} from '../../core/ports.js';
 import type { ScoringEvent } from '../../core/scoring/score.js';
 import { TABLE } from './table.js';
 import { keys } from './keys.js';
@@ -78,7 +90,14 @@ export class DynamoLeadRepository implements LeadRepository {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.submission(write.siteId, write.emailKey, write.entry.submissionId), entity: 'submission', siteId: write.siteId, leadId, entry: write.entry, answer },
+          Item: {
+            ...keys.submission(write.siteId, write.emailKey, write.entry.submissionId),
+            entity: 'submission',
+            siteId: write.siteId,
+            leadId,
+            entry: write.entry,
+            answer,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -144,11 +163,14 @@ export class DynamoLeadRepository implements LeadRepository {
     const { score, change, decayCheckAt, previousDecayCheckAt } = update;
     const rescheduled = decayCheckAt !== previousDecayCheckAt;
     if (decayCheckAt && rescheduled) {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.due(decayCheckAt, ref.siteId, ref.emailKey), entity: 'due', siteId: ref.siteId } }));
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...keys.due(decayCheckAt, ref.siteId, ref.emailKey), entity: 'due', siteId: ref.siteId } }),
+      );
     }
     if ((await this.writeScore(ref, score, change, decayCheckAt)) === 'lead-gone') {
       // Erased meanwhile: the check just scheduled must not outlive it.
-      if (decayCheckAt && rescheduled) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(decayCheckAt, ref.siteId, ref.emailKey) }));
+      if (decayCheckAt && rescheduled)
+        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(decayCheckAt, ref.siteId, ref.emailKey) }));
       return;
     }
     if (previousDecayCheckAt && rescheduled) {
@@ -157,7 +179,12 @@ export class DynamoLeadRepository implements LeadRepository {
   }
 
   /** Write the score (and a stage change); 'lead-gone' when the lead was erased meanwhile (nothing is written). */
-  private async writeScore(ref: LeadRef, score: ScoreView, change: StageChangedEntry | undefined, decayCheckAt: string | undefined): Promise<'written' | 'lead-gone' | 'stage-moved'> {
+  private async writeScore(
+    ref: LeadRef,
+    score: ScoreView,
+    change: StageChangedEntry | undefined,
+    decayCheckAt: string | undefined,
+  ): Promise<'written' | 'lead-gone' | 'stage-moved'> {
     const Key = keys.lead(ref.siteId, ref.emailKey);
     const schedule = decayCheckAt ? { set: ', #decay = :decay', values: { ':decay': decayCheckAt } } : { set: ' REMOVE #decay', values: {} };
     const names = { '#score': 'score', '#decay': 'decayCheckAt' };
@@ -277,7 +304,13 @@ export async function queryLeadPartition(client: DynamoDBDocumentClient, tableNa
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(
-      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true, ExclusiveStartKey }),
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
     );
     items.push(...(page.Items ?? []));
     ExclusiveStartKey = page.LastEvaluatedKey;
@@ -315,9 +348,11 @@ export function enrolmentsOf(items: Record<string, unknown>[]): StoredEnrolment[
 /** What scoring counts from a lead: its profile and timeline (stage changes are results of scoring, not inputs). Shared with the in-memory fake. */
 export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined): ScoringInput {
   const events = view.timeline.flatMap((entry): ScoringEvent[] => {
-    if (entry.type === 'form_submitted') return [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }];
+    if (entry.type === 'form_submitted')
+      return [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }];
     if (entry.type === 'page_viewed') return [{ id: entry.eventId, type: 'page_viewed', at: entry.at, path: entry.path }];
-    if (entry.type === 'email_opened' || entry.type === 'email_clicked') return [{ id: entry.eventId, type: entry.type, at: entry.at, ...(entry.sequenceId !== undefined && { sequenceId: entry.sequenceId }) }];
+    if (entry.type === 'email_opened' || entry.type === 'email_clicked')
+      return [{ id: entry.eventId, type: entry.type, at: entry.at, ...(entry.sequenceId !== undefined && { sequenceId: entry.sequenceId }) }];
     return [];
   });
   return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events, ...(decayCheckAt && { decayCheckAt }) };

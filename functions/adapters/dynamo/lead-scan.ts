@@ -52,7 +52,8 @@ export class DynamoLeadScan {
     this.client = options.client;
     this.tableName = options.tableName;
     this.segments = options.segments ?? DEFAULT_SEGMENTS;
-    if (!Number.isInteger(this.segments) || this.segments < 1 || this.segments > 1_000_000) throw new RangeError('segments must be a whole number from 1 to 1,000,000');
+    if (!Number.isInteger(this.segments) || this.segments < 1 || this.segments > 1_000_000)
+      throw new RangeError('segments must be a whole number from 1 to 1,000,000');
   }
 
   /**
@@ -71,7 +72,15 @@ export class DynamoLeadScan {
         TotalSegments: this.segments,
         FilterExpression: '#sk = :lead AND #site = :site',
         ProjectionExpression: '#pk, #stage, #score.#version, #score.#total',
-        ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK', '#site': 'siteId', '#stage': 'stage', '#score': 'score', '#version': 'rulesVersion', '#total': 'total' },
+        ExpressionAttributeNames: {
+          '#pk': 'PK',
+          '#sk': 'SK',
+          '#site': 'siteId',
+          '#stage': 'stage',
+          '#score': 'score',
+          '#version': 'rulesVersion',
+          '#total': 'total',
+        },
         ExpressionAttributeValues: { ':lead': LEAD_SK, ':site': siteId },
         ReturnConsumedCapacity: 'TOTAL',
         ExclusiveStartKey,
@@ -94,7 +103,10 @@ export class DynamoLeadScan {
 }
 
 /** Run `total` paginated segments at once and yield their pages as they arrive, with a bounded backlog. */
-async function* mergeSegments<T>(total: number, fetch: (segment: number, startKey: Record<string, unknown> | undefined) => Promise<{ page: T; next: Record<string, unknown> | undefined }>): AsyncGenerator<T> {
+async function* mergeSegments<T>(
+  total: number,
+  fetch: (segment: number, startKey: Record<string, unknown> | undefined) => Promise<{ page: T; next: Record<string, unknown> | undefined }>,
+): AsyncGenerator<T> {
   const ready: T[] = [];
   const maxBacklog = total * 2;
   let running = total;

@@ -82,7 +82,14 @@ export class DynamoNurtureStore implements NurtureStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.enrolment(ref.siteId, ref.emailKey, state.sequenceId), entity: 'enrolment', siteId: ref.siteId, state: defined(state), formId: enrolment.formId, enrolledAt: enrolment.enrolledAt },
+          Item: {
+            ...keys.enrolment(ref.siteId, ref.emailKey, state.sequenceId),
+            entity: 'enrolment',
+            siteId: ref.siteId,
+            state: defined(state),
+            formId: enrolment.formId,
+            enrolledAt: enrolment.enrolledAt,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -119,14 +126,33 @@ export class DynamoNurtureStore implements NurtureStore {
       UpdateExpression: 'SET #state = :to',
       ConditionExpression: `#state.#stepIndex = :fromStep AND #state.#status = :fromStatus AND ${from.nextAt === undefined ? 'attribute_not_exists(#state.#nextAt)' : '#state.#nextAt = :fromNext'}`,
       ExpressionAttributeNames: { '#state': 'state', '#stepIndex': 'stepIndex', '#status': 'status', '#nextAt': 'nextAt' },
-      ExpressionAttributeValues: { ':to': defined(to), ':fromStep': from.stepIndex, ':fromStatus': from.status, ...(from.nextAt !== undefined && { ':fromNext': from.nextAt }) },
+      ExpressionAttributeValues: {
+        ':to': defined(to),
+        ':fromStep': from.stepIndex,
+        ':fromStatus': from.status,
+        ...(from.nextAt !== undefined && { ':fromNext': from.nextAt }),
+      },
     };
     try {
       if (to.status === 'exited') {
-        const entry: SequenceExitedEntry = { type: 'sequence_exited', at, sequenceId, reason: to.exitReason ?? 'unknown', ...(to.exitDetail !== undefined && { detail: to.exitDetail }) };
+        const entry: SequenceExitedEntry = {
+          type: 'sequence_exited',
+          at,
+          sequenceId,
+          reason: to.exitReason ?? 'unknown',
+          ...(to.exitDetail !== undefined && { detail: to.exitDetail }),
+        };
         await this.client.send(
           new TransactWriteCommand({
-            TransactItems: [{ Update: update }, { Put: { TableName: this.tableName, Item: { ...keys.log(ref.siteId, ref.emailKey, at, `exit-${sequenceId}`), entity: 'log', siteId: ref.siteId, entry } } }],
+            TransactItems: [
+              { Update: update },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...keys.log(ref.siteId, ref.emailKey, at, `exit-${sequenceId}`), entity: 'log', siteId: ref.siteId, entry },
+                },
+              },
+            ],
           }),
         );
       } else {
@@ -146,7 +172,13 @@ export class DynamoNurtureStore implements NurtureStore {
    * (a failed condition is billed 1 WCU too); on failure the stored item comes back with the error, so
    * `sent` / `failed` / `busy` costs no extra read.
    */
-  async claimSend(ref: LeadRef, send: { sendKey: string; kind: EmailKind; sequenceId?: string }, at: string, staleAfterMs: number, options: ClaimOptions = {}): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
+  async claimSend(
+    ref: LeadRef,
+    send: { sendKey: string; kind: EmailKind; sequenceId?: string },
+    at: string,
+    staleAfterMs: number,
+    options: ClaimOptions = {},
+  ): Promise<'claimed' | 'sent' | 'failed' | 'busy'> {
     const staleBefore = new Date(Date.parse(at) - staleAfterMs).toISOString();
     // Far in the past when a send is once-ever: no finished claim is older than that.
     const reclaimBefore = options.reclaimAfterMs === undefined ? '0000' : new Date(Date.parse(at) - options.reclaimAfterMs).toISOString();
@@ -166,7 +198,14 @@ export class DynamoNurtureStore implements NurtureStore {
           ConditionExpression:
             'attribute_not_exists(PK) OR #status = :released OR (#status = :sending AND #claimedAt < :staleBefore) OR (#status IN (:sent, :failed) AND #claimedAt < :reclaimBefore)',
           ExpressionAttributeNames: { '#status': 'status', '#claimedAt': 'claimedAt' },
-          ExpressionAttributeValues: { ':released': 'released', ':sending': 'sending', ':sent': 'sent', ':failed': 'failed', ':staleBefore': staleBefore, ':reclaimBefore': reclaimBefore },
+          ExpressionAttributeValues: {
+            ':released': 'released',
+            ':sending': 'sending',
+            ':sent': 'sent',
+            ':failed': 'failed',
+            ':staleBefore': staleBefore,
+            ':reclaimBefore': reclaimBefore,
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -298,13 +337,21 @@ export class DynamoNurtureStore implements NurtureStore {
    * about an email the lead was sent.
    */
   async recordEngagement(ref: LeadRef, entry: EmailEngagedEntry): Promise<'recorded' | 'duplicate' | 'unknown'> {
-    const { Item: lead } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'PK, leadId' }));
+    const { Item: lead } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'PK, leadId' }),
+    );
     if (!lead) return 'unknown';
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.event(ref.siteId, ref.emailKey, entry.eventId), entity: 'event', siteId: ref.siteId, ...(typeof lead.leadId === 'string' && { leadId: lead.leadId }), entry },
+          Item: {
+            ...keys.event(ref.siteId, ref.emailKey, entry.eventId),
+            entity: 'event',
+            siteId: ref.siteId,
+            ...(typeof lead.leadId === 'string' && { leadId: lead.leadId }),
+            entry,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -331,7 +378,12 @@ export class DynamoNurtureStore implements NurtureStore {
   /** One transaction: a conditional change of the lead item and a timeline entry. False when the condition failed. */
   private async leadChangeWithLog(
     ref: LeadRef,
-    change: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+    change: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
     logKey: { PK: string; SK: string },
     entry: UnsubscribedEntry | EmailSuppressedEntry,
   ): Promise<boolean> {
@@ -353,7 +405,9 @@ export class DynamoNurtureStore implements NurtureStore {
 
   /** PutItem of a due nurture step (idempotent by key). 1 WCU. */
   private async schedule(ref: LeadRef, at: string, sequenceId: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.due(at, ref.siteId, ref.emailKey, sequenceId), entity: 'due', siteId: ref.siteId } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.due(at, ref.siteId, ref.emailKey, sequenceId), entity: 'due', siteId: ref.siteId } }),
+    );
   }
 
   /** DeleteItem of a due nurture step (idempotent: deleting what the drainer already deleted is fine). 1 WCU. */

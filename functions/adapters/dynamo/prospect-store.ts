@@ -34,16 +34,31 @@ export class DynamoProspectStore implements ProspectStore {
 
   async sequenceOf(ref: LeadRef, stage: string): Promise<number> {
     const stageKey = keys.stage(ref.siteId, ref.emailKey, stage);
-    const stored = async () => (await this.client.send(new GetCommand({ TableName: this.tableName, Key: stageKey, ProjectionExpression: 'prospectSeq', ConsistentRead: true }))).Item?.prospectSeq as number | undefined;
+    const stored = async () =>
+      (await this.client.send(new GetCommand({ TableName: this.tableName, Key: stageKey, ProjectionExpression: 'prospectSeq', ConsistentRead: true }))).Item
+        ?.prospectSeq as number | undefined;
     const before = await stored();
     if (before !== undefined) return before;
     const { Attributes } = await this.client.send(
-      new UpdateCommand({ TableName: this.tableName, Key: keys.prospectCounter(ref.siteId, stage), UpdateExpression: 'ADD #n :one', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.prospectCounter(ref.siteId, stage),
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
     );
     const seq = Attributes!.n as number;
     try {
       await this.client.send(
-        new UpdateCommand({ TableName: this.tableName, Key: stageKey, UpdateExpression: 'SET prospectSeq = :seq', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(prospectSeq)', ExpressionAttributeValues: { ':seq': seq } }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: stageKey,
+          UpdateExpression: 'SET prospectSeq = :seq',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(prospectSeq)',
+          ExpressionAttributeValues: { ':seq': seq },
+        }),
       );
       return seq;
     } catch (error) {
@@ -55,7 +70,9 @@ export class DynamoProspectStore implements ProspectStore {
   }
 
   async putEntry(stage: string, entry: ProspectEntry): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.prospect(entry.siteId, stage, entry.seq), entity: 'prospect', ...entry } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.prospect(entry.siteId, stage, entry.seq), entity: 'prospect', ...entry } }),
+    );
   }
 
   async dropEntry(siteId: string, stage: string, seq: number): Promise<void> {
@@ -72,7 +89,9 @@ export class DynamoProspectStore implements ProspectStore {
         Limit: limit,
       }),
     );
-    return (Items ?? []).map((i) => ({ siteId: i.siteId, emailKey: i.emailKey, seq: i.seq, leadId: i.leadId, qualifiedAt: i.qualifiedAt, writtenAt: i.writtenAt }) as ProspectEntry);
+    return (Items ?? []).map(
+      (i) => ({ siteId: i.siteId, emailKey: i.emailKey, seq: i.seq, leadId: i.leadId, qualifiedAt: i.qualifiedAt, writtenAt: i.writtenAt }) as ProspectEntry,
+    );
   }
 
   async claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }> {
@@ -89,7 +108,17 @@ export class DynamoProspectStore implements ProspectStore {
       );
       const claimedAt = Attributes!.claimedAt as string;
       // The timeline entry, once per claim (a repeat by the same rep writes the same key).
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.log(ref.siteId, ref.emailKey, claimedAt, 'claimed'), entity: 'log', siteId: ref.siteId, entry: { type: 'prospect_claimed', at: claimedAt, rep } } }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.log(ref.siteId, ref.emailKey, claimedAt, 'claimed'),
+            entity: 'log',
+            siteId: ref.siteId,
+            entry: { type: 'prospect_claimed', at: claimedAt, rep },
+          },
+        }),
+      );
       return { claimed: { rep, at: claimedAt } };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -120,15 +149,27 @@ export class DynamoProspectStore implements ProspectStore {
     let lead: Record<string, unknown> | undefined;
     try {
       ({ Attributes: lead } = await this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ConditionExpression: 'attribute_exists(PK)', ReturnValues: 'ALL_OLD' }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.lead(ref.siteId, ref.emailKey),
+          ConditionExpression: 'attribute_exists(PK)',
+          ReturnValues: 'ALL_OLD',
+        }),
       ));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
     const items = await this.sweep(ref, lead);
-    const history = items.filter((i) => (i.SK as string).startsWith(keys.submissionPrefix)).flatMap((i) => ((i.entry as FormSubmittedEntry).consent ? [(i.entry as FormSubmittedEntry).consent!] : []));
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.erased(ref.siteId, at, lead!.leadId as string), entity: 'erased', ...anonymisedAudit(lead!.leadId as string, at, history) } }));
+    const history = items
+      .filter((i) => (i.SK as string).startsWith(keys.submissionPrefix))
+      .flatMap((i) => ((i.entry as FormSubmittedEntry).consent ? [(i.entry as FormSubmittedEntry).consent!] : []));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.erased(ref.siteId, at, lead!.leadId as string), entity: 'erased', ...anonymisedAudit(lead!.leadId as string, at, history) },
+      }),
+    );
     return true;
   }
 
@@ -137,7 +178,9 @@ export class DynamoProspectStore implements ProspectStore {
    * whatever is left of it. Called after writes that are not guarded by the lead item itself.
    */
   async sweepIfErased(ref: LeadRef): Promise<'present' | 'swept'> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'PK', ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'PK', ConsistentRead: true }),
+    );
     if (Item) return 'present';
     await this.sweep(ref);
     return 'swept';
@@ -153,7 +196,8 @@ export class DynamoProspectStore implements ProspectStore {
       const sk = item.SK as string;
       const enrolment = sk.startsWith(keys.enrolmentPrefix) ? (item as unknown as StoredEnrolment) : undefined;
       if (enrolment?.state.nextAt) doomed.push(keys.due(enrolment.state.nextAt, ref.siteId, ref.emailKey, enrolment.state.sequenceId));
-      if (sk.startsWith(keys.stagePrefix) && typeof item.prospectSeq === 'number') doomed.push(keys.prospect(ref.siteId, sk.slice(keys.stagePrefix.length), item.prospectSeq));
+      if (sk.startsWith(keys.stagePrefix) && typeof item.prospectSeq === 'number')
+        doomed.push(keys.prospect(ref.siteId, sk.slice(keys.stagePrefix.length), item.prospectSeq));
       if (sk.startsWith('WH#')) {
         doomed.push(keys.webhookLog(ref.siteId, item.endpointId as string, item.eventAt as string, item.deliveryId as string));
         if (typeof item.nextAttemptAt === 'string') doomed.push(keys.dueWebhook(item.nextAttemptAt, ref.siteId, ref.emailKey, item.endpointId as string));

@@ -16,7 +16,11 @@ import { TABLE } from './table.js';
 export class DynamoRateLimiter implements RateLimiter {
   constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock; random?: () => number }) {}
 
-  async hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true; undo(): Promise<void> } | { allowed: false; retryAfterSeconds: number }> {
+  async hit(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+  ): Promise<{ allowed: true; undo(): Promise<void> } | { allowed: false; retryAfterSeconds: number }> {
     const now = this.options.clock.now().getTime();
     const windowMs = windowSeconds * 1000;
     const start = Math.floor(now / windowMs) * windowMs;
@@ -46,7 +50,14 @@ export class DynamoRateLimiter implements RateLimiter {
   private async undo(Key: Record<string, string>): Promise<void> {
     try {
       await this.options.client.send(
-        new UpdateCommand({ TableName: this.options.tableName, Key, UpdateExpression: 'ADD #n :minus', ConditionExpression: '#n > :zero', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':minus': -1, ':zero': 0 } }),
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key,
+          UpdateExpression: 'ADD #n :minus',
+          ConditionExpression: '#n > :zero',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -27,7 +27,12 @@ export class DynamoWebhookStore implements WebhookStore {
         const key = keys.webhookDelivery(d.siteId, d.emailKey, d.endpointId, d.eventAt, d.type);
         // The pointer goes first: an erasure that sweeps the partition between the two writes then finds the
         // delivery and deletes its pointer with it; the other order could leave a pointer nobody finds.
-        await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.webhookLog(d.siteId, d.endpointId, d.eventAt, d.deliveryId), entity: 'webhook-log', target: key } }));
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.webhookLog(d.siteId, d.endpointId, d.eventAt, d.deliveryId), entity: 'webhook-log', target: key },
+          }),
+        );
         try {
           await this.client.send(
             new PutCommand({
@@ -47,7 +52,11 @@ export class DynamoWebhookStore implements WebhookStore {
     return (await this.queryLead(ref, keys.webhookPrefix(endpointId))).filter((d) => d.status === 'pending');
   }
 
-  async recordAttempt(delivery: WebhookDelivery, attempt: WebhookAttempt, next: { status: WebhookDelivery['status']; nextAttemptAt?: string }): Promise<boolean> {
+  async recordAttempt(
+    delivery: WebhookDelivery,
+    attempt: WebhookAttempt,
+    next: { status: WebhookDelivery['status']; nextAttemptAt?: string },
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -56,7 +65,12 @@ export class DynamoWebhookStore implements WebhookStore {
           UpdateExpression: `SET #attempts = list_append(#attempts, :attempt), #status = :status${next.nextAttemptAt ? ', #next = :next' : ' REMOVE #next'}`,
           ConditionExpression: 'size(#attempts) = :tries',
           ExpressionAttributeNames: { '#attempts': 'attempts', '#status': 'status', '#next': 'nextAttemptAt' },
-          ExpressionAttributeValues: { ':attempt': [attempt], ':status': next.status, ':tries': delivery.attempts.length, ...(next.nextAttemptAt && { ':next': next.nextAttemptAt }) },
+          ExpressionAttributeValues: {
+            ':attempt': [attempt],
+            ':status': next.status,
+            ':tries': delivery.attempts.length,
+            ...(next.nextAttemptAt && { ':next': next.nextAttemptAt }),
+          },
         }),
       );
       return true;
@@ -67,7 +81,9 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.dueWebhook(at, ref.siteId, ref.emailKey, endpointId), entity: 'due', siteId: ref.siteId } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.dueWebhook(at, ref.siteId, ref.emailKey, endpointId), entity: 'due', siteId: ref.siteId } }),
+    );
   }
 
   async unscheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {

@@ -29,7 +29,8 @@ const tag = (tags: Record<string, string[]> | undefined, name: string): string |
  */
 export function parseSesEvent(body: string): MailEvent | undefined {
   let json: unknown = JSON.parse(body);
-  if (typeof json === 'object' && json !== null && (json as { Type?: unknown }).Type === 'Notification') json = JSON.parse((json as { Message: string }).Message);
+  if (typeof json === 'object' && json !== null && (json as { Type?: unknown }).Type === 'Notification')
+    json = JSON.parse((json as { Message: string }).Message);
   const parsed = SesEvent.safeParse(json);
   if (!parsed.success) return undefined;
   const { mail, bounce, complaint, open, click } = parsed.data;
@@ -51,9 +52,20 @@ export function parseSesEvent(body: string): MailEvent | undefined {
     case 'Bounce':
       if (!bounce) return undefined;
       // "Undetermined" is treated as soft: counted, suppressed only when it keeps happening.
-      return { ...base, type: 'bounced', at: bounce.timestamp ?? mail.timestamp, permanent: bounce.bounceType === 'Permanent', detail: [bounce.bounceType, bounce.bounceSubType].filter(Boolean).join(' / ') };
+      return {
+        ...base,
+        type: 'bounced',
+        at: bounce.timestamp ?? mail.timestamp,
+        permanent: bounce.bounceType === 'Permanent',
+        detail: [bounce.bounceType, bounce.bounceSubType].filter(Boolean).join(' / '),
+      };
     case 'Complaint':
-      return { ...base, type: 'complained', at: complaint?.timestamp ?? mail.timestamp, ...(complaint?.complaintFeedbackType && { detail: complaint.complaintFeedbackType }) };
+      return {
+        ...base,
+        type: 'complained',
+        at: complaint?.timestamp ?? mail.timestamp,
+        ...(complaint?.complaintFeedbackType && { detail: complaint.complaintFeedbackType }),
+      };
     case 'Open':
       return open ? { ...base, type: 'opened', at: open.timestamp } : undefined;
     case 'Click':

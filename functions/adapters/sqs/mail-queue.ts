@@ -29,7 +29,10 @@ export class SqsMailQueue implements MailQueue {
     await Promise.all(
       batches.map(async (batch) => {
         const out = await this.client.send(
-          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job), ...(delaySeconds && { DelaySeconds: delaySeconds }) })) }),
+          new SendMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: batch.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job), ...(delaySeconds && { DelaySeconds: delaySeconds }) })),
+          }),
         );
         if (out.Failed?.length) throw new Error(`SQS refused ${out.Failed.length} of ${batch.length} jobs: ${out.Failed.map((f) => f.Code).join(', ')}`);
       }),
@@ -53,6 +56,8 @@ export class SqsWebhookQueue implements WebhookQueue {
   }
 
   async deadLetter(notice: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }): Promise<void> {
-    await this.options.client.send(new SendMessageCommand({ QueueUrl: this.options.deadLetterQueueUrl, MessageBody: JSON.stringify({ kind: 'webhook-dead-letter', ...notice }) }));
+    await this.options.client.send(
+      new SendMessageCommand({ QueueUrl: this.options.deadLetterQueueUrl, MessageBody: JSON.stringify({ kind: 'webhook-dead-letter', ...notice }) }),
+    );
   }
 }

@@ -35,7 +35,8 @@ export class HttpWebhookSender {
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const httpOk = url.protocol === 'http:' && this.options.allowHttp === 'localhost' && LOCALHOSTS.has(host);
-    if (url.protocol !== 'https:' && !httpOk) return Promise.resolve({ kind: 'network', code: 'EBADURL', message: `${url.protocol} is not allowed`, latencyMs: 0 });
+    if (url.protocol !== 'https:' && !httpOk)
+      return Promise.resolve({ kind: 'network', code: 'EBADURL', message: `${url.protocol} is not allowed`, latencyMs: 0 });
     if (!this.options.allowPrivateNetworks && isIP(host) && isPrivateAddress(host)) {
       return Promise.resolve({ kind: 'network', code: 'EPRIVATEADDRESS', message: `${host} is a private address`, latencyMs: 0 });
     }
@@ -63,7 +64,12 @@ export class HttpWebhookSender {
         url,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'Funnel-Webhooks/1.0', 'content-length': String(Buffer.byteLength(request.body)), ...request.headers },
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Funnel-Webhooks/1.0',
+            'content-length': String(Buffer.byteLength(request.body)),
+            ...request.headers,
+          },
           ...(lookup && { lookup }),
         },
         (res) => {
@@ -74,7 +80,13 @@ export class HttpWebhookSender {
           });
           res.on('end', () => {
             const retryAfter = res.headers['retry-after'];
-            done({ kind: 'response', status: res.statusCode ?? 0, latencyMs: elapsed(), ...(typeof retryAfter === 'string' && { retryAfter }), ...(snippet && { bodySnippet: snippet }) });
+            done({
+              kind: 'response',
+              status: res.statusCode ?? 0,
+              latencyMs: elapsed(),
+              ...(typeof retryAfter === 'string' && { retryAfter }),
+              ...(snippet && { bodySnippet: snippet }),
+            });
           });
           res.on('error', (e) => done({ kind: 'network', code: (e as NodeJS.ErrnoException).code ?? 'ERESPONSE', message: e.message, latencyMs: elapsed() }));
         },
@@ -83,7 +95,14 @@ export class HttpWebhookSender {
         done({ kind: 'timeout', latencyMs: elapsed() });
         req.destroy();
       }, this.options.timeoutMs ?? 10_000);
-      req.on('error', (e) => done({ kind: 'network', ...((e as NodeJS.ErrnoException).code && { code: (e as NodeJS.ErrnoException).code }), message: e.message, latencyMs: elapsed() }));
+      req.on('error', (e) =>
+        done({
+          kind: 'network',
+          ...((e as NodeJS.ErrnoException).code && { code: (e as NodeJS.ErrnoException).code }),
+          message: e.message,
+          latencyMs: elapsed(),
+        }),
+      );
       req.end(request.body);
     });
   }
@@ -99,7 +118,16 @@ export function isPrivateAddress(ip: string): boolean {
   const address = v4mapped ? v4mapped[1]! : ip;
   if (isIP(address) === 4) {
     const [a, b] = address.split('.').map(Number) as [number, number];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224
+    );
   }
   const lower = address.toLowerCase();
   return lower === '::' || lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || /^ff/.test(lower);

@@ -6,7 +6,12 @@ import { createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
  * "<id>.<timestamp>.<body>">`, keyed with the base64 part of a `whsec_…` secret.
  * @example signWebhook({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id: 'msg_1', timestamp: new Date(0), body: '{}' })['webhook-timestamp'] // '0'
  */
-export function signWebhook(input: { secret: string; id: string; timestamp: Date; body: string }): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+export function signWebhook(input: {
+  secret: string;
+  id: string;
+  timestamp: Date;
+  body: string;
+}): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   const timestamp = String(Math.floor(input.timestamp.getTime() / 1000));
   const key = Buffer.from(input.secret.replace(/^whsec_/, ''), 'base64');
   const signature = createHmac('sha256', key).update(`${input.id}.${timestamp}.${input.body}`).digest('base64');

@@ -14,9 +14,7 @@ import { templateFields, templateProblems, type MergeField } from './templates.j
  * Filter: `default: "…"`. See `templates.ts`.
  */
 
-const Slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
 
 // ---------------------------------------------------------------------------------------------------------
 // Addresses and time zones
@@ -162,8 +160,18 @@ export type SendWindow = z.infer<typeof SendWindow>;
 /** A wait: `days` are calendar days (same local time of day), `hours`/`minutes` elapsed time. `{}` is no wait. */
 export const Delay = z.strictObject({
   days: z.number().int('must be a whole number').min(0).max(365).optional(),
-  hours: z.number().int('must be a whole number').min(0).max(365 * 24).optional(),
-  minutes: z.number().int('must be a whole number').min(0).max(365 * 24 * 60).optional(),
+  hours: z
+    .number()
+    .int('must be a whole number')
+    .min(0)
+    .max(365 * 24)
+    .optional(),
+  minutes: z
+    .number()
+    .int('must be a whole number')
+    .min(0)
+    .max(365 * 24 * 60)
+    .optional(),
 });
 export type Delay = z.infer<typeof Delay>;
 
@@ -193,7 +201,10 @@ export const SequenceExit = z.strictObject({
   unsubscribed: z.literal(true, { error: ALWAYS }).optional(),
   bounced: z.literal(true, { error: ALWAYS }).optional(),
   complained: z.literal(true, { error: ALWAYS }).optional(),
-  stages: z.array(z.enum(['mql', 'sql'])).min(1).optional(),
+  stages: z
+    .array(z.enum(['mql', 'sql']))
+    .min(1)
+    .optional(),
   formsSubmitted: z.array(Slug).min(1).optional(),
 });
 export type SequenceExit = z.infer<typeof SequenceExit>;
@@ -328,7 +339,11 @@ export function formEmailIssues(email: FormEmail, form: FormFacts): { path: (str
     }
   }
   email.sequence?.exit.formsSubmitted?.forEach((id, i) => {
-    if (id === form.id) issues.push({ path: ['sequence', 'exit', 'formsSubmitted', i], message: `is this form itself: every enrolled lead submitted it, so the sequence would end at once` });
+    if (id === form.id)
+      issues.push({
+        path: ['sequence', 'exit', 'formsSubmitted', i],
+        message: `is this form itself: every enrolled lead submitted it, so the sequence would end at once`,
+      });
   });
   return issues;
 }

@@ -191,7 +191,10 @@ export function addDelay(from: Date, delay: Delay, timeZone: string): Date {
   const days = delay.days ?? 0;
   if (days !== 0) {
     const t = localTime(from, timeZone);
-    ms = instantAt({ ...plusDays(t.year, t.month, t.day, days), hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond }, timeZone).getTime();
+    ms = instantAt(
+      { ...plusDays(t.year, t.month, t.day, days), hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond },
+      timeZone,
+    ).getTime();
   }
   return new Date(ms + (delay.hours ?? 0) * HOUR_MS + (delay.minutes ?? 0) * MINUTE_MS);
 }
@@ -246,7 +249,11 @@ export function nextSendTime(earliest: Date, window: Window | undefined, timeZon
     if (weekday === undefined || !window.days.includes(weekday)) continue;
     // Boundaries are the first instants whose clocks read from:00 and to:00 (or later) that day.
     const opens = instantAt({ ...date, hour: window.hours.from }, timeZone, BOUNDARY).getTime();
-    const closes = (window.hours.to >= 24 ? instantAt(plusDays(date.year, date.month, date.day, 1), timeZone, BOUNDARY) : instantAt({ ...date, hour: window.hours.to }, timeZone, BOUNDARY)).getTime();
+    const closes = (
+      window.hours.to >= 24
+        ? instantAt(plusDays(date.year, date.month, date.day, 1), timeZone, BOUNDARY)
+        : instantAt({ ...date, hour: window.hours.to }, timeZone, BOUNDARY)
+    ).getTime();
     let candidate = Math.max(earliest.getTime(), opens);
     if (candidate >= closes) continue;
     // Inside [opens, closes) the clock can only leave the window where a fall-back change sets it back

@@ -47,7 +47,10 @@ export const EnrolmentState = z
     /** The stage reached, the form submitted or the send error, for the timeline. */
     exitDetail: z.string().optional(),
   })
-  .refine((s) => (s.status === EnrolmentStatus.Exited) === (s.exitReason !== undefined), { path: ['exitReason'], message: 'is set exactly when the status is "exited"' });
+  .refine((s) => (s.status === EnrolmentStatus.Exited) === (s.exitReason !== undefined), {
+    path: ['exitReason'],
+    message: 'is set exactly when the status is "exited"',
+  });
 export type EnrolmentState = z.infer<typeof EnrolmentState>;
 
 /** What the state machine needs to know about the lead, read fresh before each decision. */

@@ -168,7 +168,8 @@ export function templateProblems(source: string): string[] {
     if (node.type !== 'tag') continue;
     if (!(MERGE_FIELDS as readonly string[]).includes(node.field)) problems.push(`unknown merge field "${node.field}"${suggestion(node.field, MERGE_FIELDS)}`);
     for (const filter of node.filters) {
-      if (!(MERGE_FILTERS as readonly string[]).includes(filter.name)) problems.push(`unknown filter "${filter.name}"${suggestion(filter.name, MERGE_FILTERS)}`);
+      if (!(MERGE_FILTERS as readonly string[]).includes(filter.name))
+        problems.push(`unknown filter "${filter.name}"${suggestion(filter.name, MERGE_FILTERS)}`);
       else if (filter.arg === undefined) problems.push(`filter "${filter.name}" needs a quoted value, e.g. {{ ${node.field} | default: "there" }}`);
     }
   }
@@ -205,12 +206,12 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 /** Escape text for HTML content and quoted attribute values. */
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
-const render = (source: string, values: MergeValues, escape: (s: string) => string): string =>
+const render = (source: string, values: MergeValues, escapeValue: (s: string) => string): string =>
   compile(source)
     .map((part) => {
       if (typeof part === 'string') return part;
       const value = values[part.field];
-      return escape(value === undefined || value.trim() === '' ? part.fallback : value);
+      return escapeValue(value === undefined || value.trim() === '' ? part.fallback : value);
     })
     .join('');
 
@@ -239,7 +240,13 @@ export interface RenderedEmail {
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
 
 const footerHtml = ({ postalAddress, unsubscribeUrl, senderName }: EmailFooter): string => {
-  const lines = [...(senderName ? [`Sent by ${escapeHtml(senderName)}`] : []), ...postalAddress.split(/\r?\n/).map((l) => escapeHtml(l.trim())).filter(Boolean)];
+  const lines = [
+    ...(senderName ? [`Sent by ${escapeHtml(senderName)}`] : []),
+    ...postalAddress
+      .split(/\r?\n/)
+      .map((l) => escapeHtml(l.trim()))
+      .filter(Boolean),
+  ];
   return (
     '<div class="funnel-footer" style="margin-top:32px;padding-top:16px;border-top:1px solid #e5e7eb;font-size:12px;line-height:1.5;color:#6b7280">' +
     `<p style="margin:0">${lines.join('<br>')}</p>` +
@@ -249,7 +256,13 @@ const footerHtml = ({ postalAddress, unsubscribeUrl, senderName }: EmailFooter):
 };
 
 const footerText = ({ postalAddress, unsubscribeUrl, senderName }: EmailFooter): string => {
-  const lines = [...(senderName ? [`Sent by ${senderName}`] : []), ...postalAddress.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)];
+  const lines = [
+    ...(senderName ? [`Sent by ${senderName}`] : []),
+    ...postalAddress
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean),
+  ];
   return `\n\n-- \n${lines.join('\n')}\nUnsubscribe: ${unsubscribeUrl}\n`;
 };
 

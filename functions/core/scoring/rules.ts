@@ -12,9 +12,7 @@ import { CompanySize, FieldName, formatPath } from '../fields.js';
  *   half-life and capped.
  */
 
-const Slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
 
 const Label = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
@@ -90,16 +88,14 @@ const isCompilable = (source: string): boolean => {
 const SeniorityWhen = z.strictObject({ field: z.literal('jobTitle'), seniority: z.array(SeniorityLevel).min(1) });
 const DomainTypeWhen = z.strictObject({ field: z.literal('email'), domainType: z.array(EmailDomainTypeSchema).min(1) });
 const EqualsWhen = z.strictObject({ field: FieldName, equals: z.string() });
-const InWhen = z
-  .strictObject({ field: FieldName, in: z.array(z.string()).min(1) })
-  .superRefine((when, ctx) => {
-    if (when.field !== 'companySize') return;
-    when.in.forEach((band, i) => {
-      if (!CompanySize.safeParse(band).success) {
-        ctx.addIssue({ code: 'custom', path: ['in', i], message: `must be a company size band: ${CompanySize.options.join(', ')}` });
-      }
-    });
+const InWhen = z.strictObject({ field: FieldName, in: z.array(z.string()).min(1) }).superRefine((when, ctx) => {
+  if (when.field !== 'companySize') return;
+  when.in.forEach((band, i) => {
+    if (!CompanySize.safeParse(band).success) {
+      ctx.addIssue({ code: 'custom', path: ['in', i], message: `must be a company size band: ${CompanySize.options.join(', ')}` });
+    }
   });
+});
 const MatchesWhen = z.strictObject({
   field: FieldName,
   /** A regular expression source, matched case-insensitively anywhere in the value (anchor it with ^…$). */
@@ -220,8 +216,8 @@ export const ScoringRules = z
       if (other) ctx.addIssue({ code: 'custom', path: [kind, i, 'id'], message: `duplicate rule id "${id}" (also ${other})` });
       else seen.set(id, `${kind}[${i}]`);
     };
-    rules.fit.forEach((r, i) => check('fit', r.id, i));
-    rules.engagement.forEach((r, i) => check('engagement', r.id, i));
+    for (const [i, r] of rules.fit.entries()) check('fit', r.id, i);
+    for (const [i, r] of rules.engagement.entries()) check('engagement', r.id, i);
   });
 export type ScoringRules = z.infer<typeof ScoringRules>;
 export type ScoringRulesInput = z.input<typeof ScoringRules>;
@@ -277,7 +273,14 @@ export const REALISTIC_30_RULES = defineScoringRules({
   engagement: [
     { id: 'trial-signup', label: 'Free trial sign-up', points: 30, when: { event: 'form_submitted', formKind: 'free-trial' } },
     { id: 'demo-request', label: 'Requested a demo', points: 40, when: { event: 'form_submitted', formId: 'demo' } },
-    { id: 'content-download', label: 'Gated content download', points: 10, cap: 30, halfLifeDays: 60, when: { event: 'form_submitted', formKind: 'gated-content' } },
+    {
+      id: 'content-download',
+      label: 'Gated content download',
+      points: 10,
+      cap: 30,
+      halfLifeDays: 60,
+      when: { event: 'form_submitted', formKind: 'gated-content' },
+    },
     { id: 'pricing-visit', label: 'Pricing page', points: 8, cap: 24, halfLifeDays: 14, when: { event: 'page_viewed', path: '/pricing' } },
     { id: 'docs-reading', label: 'Documentation', points: 2, cap: 10, halfLifeDays: 30, when: { event: 'page_viewed', path: '/docs/**' } },
     { id: 'blog-reading', label: 'Blog posts', points: 1, cap: 10, halfLifeDays: 30, when: { event: 'page_viewed', path: '/blog/*' } },
@@ -287,7 +290,14 @@ export const REALISTIC_30_RULES = defineScoringRules({
     { id: 'security', label: 'Security page', points: 6, cap: 12, halfLifeDays: 30, when: { event: 'page_viewed', path: '/security' } },
     { id: 'email-open', label: 'Opened an email', points: 1, cap: 5, halfLifeDays: 14, when: { event: 'email_opened' } },
     { id: 'email-click', label: 'Clicked an email', points: 5, cap: 15, halfLifeDays: 30, when: { event: 'email_clicked' } },
-    { id: 'onboarding-click', label: 'Clicked an onboarding email', points: 5, cap: 10, halfLifeDays: 21, when: { event: 'email_clicked', sequenceId: 'onboarding' } },
+    {
+      id: 'onboarding-click',
+      label: 'Clicked an onboarding email',
+      points: 5,
+      cap: 10,
+      halfLifeDays: 21,
+      when: { event: 'email_clicked', sequenceId: 'onboarding' },
+    },
     { id: 'compare-pages', label: 'Comparison pages', points: 5, cap: 15, halfLifeDays: 21, when: { event: 'page_viewed', path: '/compare/*' } },
   ],
   thresholds: { mql: { score: 50, fit: 15 }, sql: { score: 100, fit: 25 } },

@@ -201,7 +201,6 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${src}$`);
 }
 
-
 function compileEngagementWhen(when: EngagementRule['when']): (event: ScoringEvent, path: string | undefined) => boolean {
   switch (when.event) {
     case 'form_submitted':
@@ -231,7 +230,11 @@ function orderedEvents(events: readonly ScoringEvent[]): { event: ScoringEvent; 
   const dated = events.map((event) => ({ event, time: Date.parse(event.at) })).filter((e) => !Number.isNaN(e.time));
   dated.sort((a, b) => a.time - b.time || (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
   const seen = new Set<string>();
-  return dated.filter(({ event }) => (seen.has(event.id) ? false : (seen.add(event.id), true)));
+  return dated.filter(({ event }) => {
+    if (seen.has(event.id)) return false;
+    seen.add(event.id);
+    return true;
+  });
 }
 
 function matchEngagement(events: readonly ScoringEvent[], rules: ScoringRules): Matched[] {

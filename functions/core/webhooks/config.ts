@@ -57,7 +57,11 @@ export function productionWebhookProblems(endpoint: Pick<WebhookEndpoint, 'url'>
   const problems: string[] = [];
   if (url.protocol !== 'https:') problems.push('url: must be https in production');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (LOCAL_HOSTS.has(url.hostname) || /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/.test(host) || /^(::1?|f[cd][0-9a-f]{2}:|fe80:)/i.test(host)) {
+  if (
+    LOCAL_HOSTS.has(url.hostname) ||
+    /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/.test(host) ||
+    /^(::1?|f[cd][0-9a-f]{2}:|fe80:)/i.test(host)
+  ) {
     problems.push('url: must not point at a private, loopback or link-local address');
   }
   return problems;

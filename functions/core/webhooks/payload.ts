@@ -44,7 +44,9 @@ export type WebhookPayload = z.infer<typeof WebhookPayload>;
  * @example webhookPayload('prospect.ready', '2026-11-23T10:00:00.000Z', { id: 'demo', name: 'Demo Blog' }, lead).data.lead.stage // 'sql'
  */
 export function webhookPayload(type: WebhookEvent, timestamp: string, site: { id: string; name: string }, lead: LeadView): WebhookPayload {
-  const stageHistory = lead.timeline.flatMap((e) => (e.type === 'stage_changed' ? [{ at: e.at, from: e.from, to: e.to, total: e.total, fit: e.fit, rulesVersion: e.rulesVersion }] : []));
+  const stageHistory = lead.timeline.flatMap((e) =>
+    e.type === 'stage_changed' ? [{ at: e.at, from: e.from, to: e.to, total: e.total, fit: e.fit, rulesVersion: e.rulesVersion }] : [],
+  );
   return {
     type,
     timestamp,

@@ -4,7 +4,18 @@ import type { WebhookOutcome } from '../ports.js';
  * When a failed delivery is tried again: after each failed try, wait this long (±20% jitter). Eleven tries
  * (the first at once) over about 4 days (at least 3 with the jitter), so a receiver that is down for a weekend still gets everything.
  */
-export const RETRY_SCHEDULE_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 12 * 3_600_000, 16 * 3_600_000, 24 * 3_600_000, 24 * 3_600_000] as const;
+export const RETRY_SCHEDULE_MS = [
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+  12 * 3_600_000,
+  16 * 3_600_000,
+  24 * 3_600_000,
+  24 * 3_600_000,
+] as const;
 
 /** The longest a `Retry-After` may push a try back. */
 export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;

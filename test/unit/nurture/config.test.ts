@@ -23,7 +23,11 @@ const problemsOf = (parse: (raw: unknown) => unknown, raw: unknown): string[] =>
   return [];
 };
 
-const template = { subject: 'Your ebook, {{ firstName | default: "there" }}', html: '<p><a href="{{ leadMagnetUrl }}">Download</a></p>', text: 'Download: {{ leadMagnetUrl }}' };
+const template = {
+  subject: 'Your ebook, {{ firstName | default: "there" }}',
+  html: '<p><a href="{{ leadMagnetUrl }}">Download</a></p>',
+  text: 'Download: {{ leadMagnetUrl }}',
+};
 const confirmation = { subject: 'Confirm', html: '<a href="{{ confirmUrl }}">Confirm</a>', text: 'Confirm: {{ confirmUrl }}' };
 
 describe('Function: parseSiteEmail', () => {
@@ -31,7 +35,15 @@ describe('Function: parseSiteEmail', () => {
     // Act
     const site = parseSiteEmail({ from: 'Acme <hello@acme.com>', postalAddress: 'Acme Inc, 1 Main St, Springfield' });
     // Assess
-    expect(site).toEqual({ from: 'Acme <hello@acme.com>', postalAddress: 'Acme Inc, 1 Main St, Springfield', timeZone: 'UTC', maxPerDay: 2, sendRatePerSecond: 10, resendAfterHours: 24, maxPerAddressPerDay: 5 });
+    expect(site).toEqual({
+      from: 'Acme <hello@acme.com>',
+      postalAddress: 'Acme Inc, 1 Main St, Springfield',
+      timeZone: 'UTC',
+      maxPerDay: 2,
+      sendRatePerSecond: 10,
+      resendAfterHours: 24,
+      maxPerAddressPerDay: 5,
+    });
   });
 
   it('stores a time zone in its canonical spelling and keeps a multi-line postal address', () => {
@@ -44,7 +56,15 @@ describe('Function: parseSiteEmail', () => {
 
   it('names the path of every bad setting', () => {
     // Prepare
-    const raw = { from: 'Acme <hello@>', replyTo: 'a@b.com, c@d.com', postalAddress: ' ', timeZone: 'Europe/Berlim', maxPerDay: 0, sendRatePerSecond: -1, colour: 'red' };
+    const raw = {
+      from: 'Acme <hello@>',
+      replyTo: 'a@b.com, c@d.com',
+      postalAddress: ' ',
+      timeZone: 'Europe/Berlim',
+      maxPerDay: 0,
+      sendRatePerSecond: -1,
+      colour: 'red',
+    };
     // Act
     const problems = problemsOf(parseSiteEmail, raw);
     // Assess
@@ -61,7 +81,9 @@ describe('Function: parseSiteEmail', () => {
 
   it('requires a postal address (CAN-SPAM) and refuses offsets instead of zones', () => {
     expect(problemsOf(parseSiteEmail, { from: 'hello@acme.com' })).toEqual([expect.stringMatching(/^postalAddress: /)]);
-    expect(problemsOf(parseSiteEmail, { from: 'hello@acme.com', postalAddress: 'x', timeZone: '+01:00' })).toEqual([expect.stringMatching(/^timeZone: must be an IANA time zone/)]);
+    expect(problemsOf(parseSiteEmail, { from: 'hello@acme.com', postalAddress: 'x', timeZone: '+01:00' })).toEqual([
+      expect.stringMatching(/^timeZone: must be an IANA time zone/),
+    ]);
   });
 });
 
@@ -89,7 +111,11 @@ describe('Function: parseMailbox / senderOf', () => {
 describe('Function: parseSequence', () => {
   it('accepts a sequence and fills in window and exit defaults', () => {
     // Act
-    const sequence = parseSequence({ id: 'onboarding', window: { hours: { from: 9, to: 17 } }, steps: [aStep('one', {}), aStep('two', { days: 1 }, { window: { days: ['sat'] } })] });
+    const sequence = parseSequence({
+      id: 'onboarding',
+      window: { hours: { from: 9, to: 17 } },
+      steps: [aStep('one', {}), aStep('two', { days: 1 }, { window: { days: ['sat'] } })],
+    });
     // Assess
     expect(sequence.window).toEqual({ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], hours: { from: 9, to: 17 } });
     expect(sequence.steps[1]!.window).toEqual({ days: ['sat'], hours: { from: 0, to: 24 } });
@@ -109,7 +135,9 @@ describe('Function: parseSequence', () => {
     // Prepare
     const raw = {
       id: 'x',
-      steps: [aStep('one', {}, { subject: 'Hi {{ firstName | upcase }}', html: '<p>Hi</p>\n<p>{{ firstName | default: there }}</p>', text: 'Hi\n\n{{ firstName' })],
+      steps: [
+        aStep('one', {}, { subject: 'Hi {{ firstName | upcase }}', html: '<p>Hi</p>\n<p>{{ firstName | default: there }}</p>', text: 'Hi\n\n{{ firstName' }),
+      ],
     };
     // Act
     const problems = problemsOf(parseSequence, raw);
@@ -127,7 +155,12 @@ describe('Function: parseSequence', () => {
     // Act
     const problems = problemsOf(parseSequence, raw);
     // Assess
-    expect(problems).toEqual([expect.stringMatching(/^steps\[0\]\.delay: /), 'steps[0].subject: must be one line', 'steps[0].html: must not be empty', 'steps[0].text: must not be empty']);
+    expect(problems).toEqual([
+      expect.stringMatching(/^steps\[0\]\.delay: /),
+      'steps[0].subject: must be one line',
+      'steps[0].html: must not be empty',
+      'steps[0].text: must not be empty',
+    ]);
   });
 
   it('refuses bad windows: hours out of order or range, no days, a duplicate or unknown day', () => {
@@ -146,13 +179,20 @@ describe('Function: parseSequence', () => {
       'steps[0].window.days: must name at least one day',
       'steps[0].window.hours.to: must be after hours.from (a window cannot span midnight)',
     ]);
-    expect(problemsOf(parseSequence, { id: 'x', window: { days: ['mon', 'mon'] }, steps: [aStep('one', {})] })).toEqual(['window.days[1]: duplicate day "mon"']);
+    expect(problemsOf(parseSequence, { id: 'x', window: { days: ['mon', 'mon'] }, steps: [aStep('one', {})] })).toEqual([
+      'window.days[1]: duplicate day "mon"',
+    ]);
   });
 
   it('refuses duplicate step ids, no steps, and a negative or fractional delay', () => {
-    expect(problemsOf(parseSequence, { id: 'x', steps: [aStep('one', {}), aStep('one', { days: 1 })] })).toEqual(['steps[1].id: duplicate step id "one" (also steps[0])']);
+    expect(problemsOf(parseSequence, { id: 'x', steps: [aStep('one', {}), aStep('one', { days: 1 })] })).toEqual([
+      'steps[1].id: duplicate step id "one" (also steps[0])',
+    ]);
     expect(problemsOf(parseSequence, { id: 'x', steps: [] })).toEqual(['steps: must have at least one step']);
-    expect(problemsOf(parseSequence, { id: 'x', steps: [aStep('one', { days: -1, hours: 1.5 })] })).toEqual([expect.stringMatching(/^steps\[0\]\.delay\.days: /), 'steps[0].delay.hours: must be a whole number']);
+    expect(problemsOf(parseSequence, { id: 'x', steps: [aStep('one', { days: -1, hours: 1.5 })] })).toEqual([
+      expect.stringMatching(/^steps\[0\]\.delay\.days: /),
+      'steps[0].delay.hours: must be a whole number',
+    ]);
   });
 
   it('always exits on unsubscribe, bounce and complaint: `true` may be written, `false` is refused', () => {
@@ -192,7 +232,10 @@ describe('Function: parseFormEmail', () => {
     // Act
     const problems = problemsOf(parseFormEmail, raw);
     // Assess
-    expect(problems).toEqual(['delivery.text: merge field "confirmUrl" exists only in the confirmation email', 'confirmation.html: must contain {{ confirmUrl }}: the link that confirms the address']);
+    expect(problems).toEqual([
+      'delivery.text: merge field "confirmUrl" exists only in the confirmation email',
+      'confirmation.html: must contain {{ confirmUrl }}: the link that confirms the address',
+    ]);
   });
 
   it('ships a default confirmation email that passes its own rules', () => {
@@ -227,6 +270,13 @@ describe('Function: formEmailIssues', () => {
       { path: ['sequence', 'steps', 0, 'text'], message: 'merge field "trialUrl" is always empty: form "trial" has no trialUrl' },
       { path: ['sequence', 'exit', 'formsSubmitted', 1], message: 'is this form itself: every enrolled lead submitted it, so the sequence would end at once' },
     ]);
-    expect(formEmailIssues(parseFormEmail({ delivery: { ...template, html: '{{ trialUrl }}', text: 'x' } }), { id: 'trial', kind: 'free-trial', doubleOptIn: false, trialUrl: 'https://app.example.com' })).toEqual([]);
+    expect(
+      formEmailIssues(parseFormEmail({ delivery: { ...template, html: '{{ trialUrl }}', text: 'x' } }), {
+        id: 'trial',
+        kind: 'free-trial',
+        doubleOptIn: false,
+        trialUrl: 'https://app.example.com',
+      }),
+    ).toEqual([]);
   });
 });

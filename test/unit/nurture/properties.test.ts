@@ -83,25 +83,31 @@ describe('Property: decide', () => {
     const sequence = threeSteps();
     const window = sequence.window!;
     fc.assert(
-      fc.property(instantArb, fc.integer({ min: 0, max: 7 * 24 * 60 }), fc.integer({ min: 0, max: 4 }), fc.constantFrom(...ZONES), (start, minutes, sentToday, zone) => {
-        // Prepare
-        const state = enrol(sequence, start, zone);
-        const now = new Date(start.getTime() + minutes * 60_000);
-        const lead = aLead({ timeZone: zone });
-        // Act
-        const decision = decide(state, sequence, lead, siteEmail(), now, sentToday);
-        // Assess
-        expect(decide(state, sequence, lead, siteEmail(), now, sentToday)).toEqual(decision);
-        if (decision.type === 'send') {
-          expect(isInWindow(now, window, zone)).toBe(true);
-          expect(sentToday).toBeLessThan(2);
-          expect(now.getTime()).toBeGreaterThanOrEqual(Date.parse(state.nextAt!));
-        }
-        if (decision.type === 'wait' || decision.type === 'defer') {
-          expect(Date.parse(decision.until)).toBeGreaterThan(now.getTime());
-          expect(isInWindow(new Date(decision.until), window, zone)).toBe(true);
-        }
-      }),
+      fc.property(
+        instantArb,
+        fc.integer({ min: 0, max: 7 * 24 * 60 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.constantFrom(...ZONES),
+        (start, minutes, sentToday, zone) => {
+          // Prepare
+          const state = enrol(sequence, start, zone);
+          const now = new Date(start.getTime() + minutes * 60_000);
+          const lead = aLead({ timeZone: zone });
+          // Act
+          const decision = decide(state, sequence, lead, siteEmail(), now, sentToday);
+          // Assess
+          expect(decide(state, sequence, lead, siteEmail(), now, sentToday)).toEqual(decision);
+          if (decision.type === 'send') {
+            expect(isInWindow(now, window, zone)).toBe(true);
+            expect(sentToday).toBeLessThan(2);
+            expect(now.getTime()).toBeGreaterThanOrEqual(Date.parse(state.nextAt!));
+          }
+          if (decision.type === 'wait' || decision.type === 'defer') {
+            expect(Date.parse(decision.until)).toBeGreaterThan(now.getTime());
+            expect(isInWindow(new Date(decision.until), window, zone)).toBe(true);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -114,7 +120,13 @@ const nasty = fc.oneof(
   fc.string({ unit: fc.constantFrom('<', '>', '&', '"', "'", 'a', ' ', '\n', '\r', '/'), maxLength: 40 }),
   fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' onmouseover='x", '</body><a href="javascript:x">', '&lt;already&gt;'),
 );
-const tagArb = fc.record({ field: fc.constantFrom(...MERGE_FIELDS), fallback: fc.option(fc.string({ maxLength: 10 }).map((s) => s.replace(/["\n]/g, '')), { nil: undefined }) });
+const tagArb = fc.record({
+  field: fc.constantFrom(...MERGE_FIELDS),
+  fallback: fc.option(
+    fc.string({ maxLength: 10 }).map((s) => s.replace(/["\n]/g, '')),
+    { nil: undefined },
+  ),
+});
 const templateArb = fc.array(fc.oneof(textArb, tagArb), { maxLength: 8 });
 const sourceOf = (parts: (string | { field: MergeField; fallback: string | undefined })[], spaced: boolean): string =>
   parts
@@ -136,7 +148,12 @@ describe('Property: templates', () => {
         const expected = [...new Set(parts.flatMap((p) => (typeof p === 'string' ? [] : [p.field])))];
         // Act & Assess
         expect(templateFields(source)).toEqual(expected);
-        expect(parseTemplate(source).filter((n) => n.type === 'text').map((n) => (n as { value: string }).value).join('')).toBe(parts.filter((p) => typeof p === 'string').join(''));
+        expect(
+          parseTemplate(source)
+            .filter((n) => n.type === 'text')
+            .map((n) => (n as { value: string }).value)
+            .join(''),
+        ).toBe(parts.filter((p) => typeof p === 'string').join(''));
       }),
       RUNS,
     );

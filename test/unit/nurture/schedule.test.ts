@@ -104,7 +104,16 @@ describe('Function: isInWindow', () => {
 
 describe('Function: instantAt / localTime', () => {
   it('reads wall-clock time, weekday included (Monday = 0)', () => {
-    expect(localTime(at('2026-03-29T01:30:00Z'), 'Europe/Berlin')).toEqual({ year: 2026, month: 3, day: 29, hour: 3, minute: 30, second: 0, millisecond: 0, weekday: 6 });
+    expect(localTime(at('2026-03-29T01:30:00Z'), 'Europe/Berlin')).toEqual({
+      year: 2026,
+      month: 3,
+      day: 29,
+      hour: 3,
+      minute: 30,
+      second: 0,
+      millisecond: 0,
+      weekday: 6,
+    });
     expect(localTime(at('2026-11-23T00:00:00.250Z'), 'UTC')).toMatchObject({ hour: 0, millisecond: 250, weekday: 0 });
   });
 

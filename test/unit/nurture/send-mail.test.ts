@@ -247,7 +247,10 @@ describe('Use case: handleMailJob (nurture)', () => {
     expect(lead!.enrolments[0]!.state).toMatchObject({ status: 'exited', exitReason: 'unsubscribed' });
     const view = await t.deps.leads.findByEmail('demo', emailKey(JANE));
     expect(view!.timeline.filter((e) => e.type === 'unsubscribed')).toEqual([expect.objectContaining({ method: 'one-click' })]);
-    expect(view!.mail).toMatchObject({ unsubscribedAt: expect.any(String), sequences: [expect.objectContaining({ status: 'exited', exitReason: 'unsubscribed' })] });
+    expect(view!.mail).toMatchObject({
+      unsubscribedAt: expect.any(String),
+      sequences: [expect.objectContaining({ status: 'exited', exitReason: 'unsubscribed' })],
+    });
   });
 
   it('reads a sequence the lead has left as exited, with why, before the sender records the exit', async () => {
@@ -363,7 +366,8 @@ describe('Use case: confirmOptIn (double opt-in)', () => {
 });
 
 describe('Use case: handleMailEvent (bounces, complaints, opens, clicks)', () => {
-  const event = (over: Record<string, unknown>) => ({ siteId: 'demo', emailKey: emailKey(JANE), messageId: 'msg-1', at: '2026-11-23T10:00:00.000Z', ...over }) as never;
+  const event = (over: Record<string, unknown>) =>
+    ({ siteId: 'demo', emailKey: emailKey(JANE), messageId: 'msg-1', at: '2026-11-23T10:00:00.000Z', ...over }) as never;
 
   it('suppresses at once on a hard bounce: the sequence stops at its next step, recorded on the timeline', async () => {
     // Prepare
@@ -405,7 +409,13 @@ describe('Use case: handleMailEvent (bounces, complaints, opens, clicks)', () =>
     // Prepare
     const t = fakeMailDeps();
     await submitAndMail(t);
-    const click = event({ type: 'clicked', link: 'https://acme.example/pricing?utm_source=email', sequenceId: 'ebook-nurture', stepId: 'three-ideas', kind: 'step' });
+    const click = event({
+      type: 'clicked',
+      link: 'https://acme.example/pricing?utm_source=email',
+      sequenceId: 'ebook-nurture',
+      stepId: 'three-ideas',
+      kind: 'step',
+    });
     // Act
     const outcomes = [
       await handleMailEvent(t.deps, event({ type: 'opened' })),

@@ -184,7 +184,11 @@ describe('Function: decide — exits', () => {
     ['then a complaint', { ...everything, unsubscribed: false }, { type: 'exit', reason: 'complained' }],
     ['then a bounce', { ...everything, unsubscribed: false, suppressed: 'bounced' as const }, { type: 'exit', reason: 'bounced' }],
     ['then a stage reached', { ...everything, unsubscribed: false, suppressed: undefined }, { type: 'exit', reason: 'stage-reached', detail: 'sql' }],
-    ['then a form submitted', { ...everything, unsubscribed: false, suppressed: undefined, stage: 'mql' as const }, { type: 'exit', reason: 'form-submitted', detail: 'trial' }],
+    [
+      'then a form submitted',
+      { ...everything, unsubscribed: false, suppressed: undefined, stage: 'mql' as const },
+      { type: 'exit', reason: 'form-submitted', detail: 'trial' },
+    ],
     ['and otherwise no exit', aLead({ stage: 'mql', formsSubmitted: ['ebook', 'webinar'] }), { type: 'wait', until: '2026-11-23T08:00:00.000Z' }],
   ])('%s', (_, lead, expected) => {
     // Act: on Saturday, before the step is due: exits do not wait for it
@@ -217,7 +221,9 @@ describe('Function: decide — exits', () => {
 
   it('exits when the lead starts a trial before the next step', () => {
     // Act
-    const run = simulate(threeSteps(), FRIDAY_AFTERNOON, { lead: (now) => aLead({ formsSubmitted: now >= at('2026-11-22T00:00:00Z') ? ['ebook', 'trial'] : ['ebook'] }) });
+    const run = simulate(threeSteps(), FRIDAY_AFTERNOON, {
+      lead: (now) => aLead({ formsSubmitted: now >= at('2026-11-22T00:00:00Z') ? ['ebook', 'trial'] : ['ebook'] }),
+    });
     // Assess
     expect(run.sent.map((s) => s.stepId)).toEqual(['welcome']);
     expect(run.state).toMatchObject({ status: 'exited', exitReason: 'form-submitted', exitDetail: 'trial' });
@@ -284,14 +290,20 @@ describe('Function: decide / applyDecision / afterSend — idempotency', () => {
 
   it('completes an enrolment whose sequence lost steps, and refuses another sequence', () => {
     expect(decide({ ...due, stepIndex: 5 }, threeSteps(), aLead(), siteEmail(), monday, 0)).toEqual({ type: 'completed' });
-    expect(() => decide({ ...due, sequenceId: 'other' }, threeSteps(), aLead(), siteEmail(), monday, 0)).toThrow(/"other" decided with sequence "ebook-nurture"/);
+    expect(() => decide({ ...due, sequenceId: 'other' }, threeSteps(), aLead(), siteEmail(), monday, 0)).toThrow(
+      /"other" decided with sequence "ebook-nurture"/,
+    );
   });
 });
 
 describe('Schema: EnrolmentState', () => {
   it('accepts what the state machine stores, and refuses an exit without a reason or a bad date', () => {
     // Prepare
-    const stored = [enrol(threeSteps(), FRIDAY_AFTERNOON, 'Europe/Berlin'), { sequenceId: 's', stepIndex: 1, status: 'exited', exitReason: 'bounced' }, { sequenceId: 's', stepIndex: 3, status: 'completed' }];
+    const stored = [
+      enrol(threeSteps(), FRIDAY_AFTERNOON, 'Europe/Berlin'),
+      { sequenceId: 's', stepIndex: 1, status: 'exited', exitReason: 'bounced' },
+      { sequenceId: 's', stepIndex: 3, status: 'completed' },
+    ];
     // Act & Assess
     for (const state of stored) expect(EnrolmentState.parse(state)).toEqual(state);
     expect(EnrolmentState.safeParse({ sequenceId: 's', stepIndex: 1, status: 'exited' }).error?.issues[0]?.path).toEqual(['exitReason']);

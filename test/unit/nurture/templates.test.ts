@@ -11,13 +11,17 @@ import {
   type EmailFooter,
 } from '../../../functions/core/nurture/index.js';
 
-const footer: EmailFooter = { postalAddress: 'Acme GmbH\nHauptstraße 1\n10115 Berlin', unsubscribeUrl: 'https://api.example.com/v1/unsubscribe?t=abc&s=1', senderName: 'Acme' };
+const footer: EmailFooter = {
+  postalAddress: 'Acme GmbH\nHauptstraße 1\n10115 Berlin',
+  unsubscribeUrl: 'https://api.example.com/v1/unsubscribe?t=abc&s=1',
+  senderName: 'Acme',
+};
 const UNSUBSCRIBE_HREF = 'href="https://api.example.com/v1/unsubscribe?t=abc&amp;s=1"';
 
 describe('Function: parseTemplate', () => {
   it('splits text and merge tags, with or without spaces, with a default in either quotes', () => {
     // Act
-    const nodes = parseTemplate("Hi {{firstName|default:'there'}}, {{ company }}!\n{{ jobTitle | default: \"}} is fine\" }}");
+    const nodes = parseTemplate('Hi {{firstName|default:\'there\'}}, {{ company }}!\n{{ jobTitle | default: "}} is fine" }}');
     // Assess
     expect(nodes).toEqual([
       { type: 'text', value: 'Hi ' },
@@ -77,7 +81,11 @@ describe('Function: renderEmail', () => {
 
   it('uses the default for a missing, empty or blank value, escaped like a value', () => {
     // Prepare
-    const template = { subject: 'Hi {{ firstName | default: "there" }}', html: '{{ company | default: "<your team>" }}|{{ jobTitle }}|', text: '{{ lastName | default: "friend" }}' };
+    const template = {
+      subject: 'Hi {{ firstName | default: "there" }}',
+      html: '{{ company | default: "<your team>" }}|{{ jobTitle }}|',
+      text: '{{ lastName | default: "friend" }}',
+    };
     // Act
     const missing = renderEmail(template, {}, { footer });
     const blank = renderEmail(template, { firstName: '  ', company: '', lastName: '\n' }, { footer });
@@ -107,7 +115,9 @@ describe('Function: renderEmail', () => {
     expect(bare.html).toContain(`<a ${UNSUBSCRIBE_HREF}`);
     expect(bare.html).toContain('>Unsubscribe</a>');
     expect(page.html).toMatch(/<p>Hello<\/p><div class="funnel-footer"[\s\S]*<\/div><\/BODY><\/html>$/);
-    expect(bare.text).toBe('Hello\n\n-- \nSent by Acme\nAcme GmbH\nHauptstraße 1\n10115 Berlin\nUnsubscribe: https://api.example.com/v1/unsubscribe?t=abc&s=1\n');
+    expect(bare.text).toBe(
+      'Hello\n\n-- \nSent by Acme\nAcme GmbH\nHauptstraße 1\n10115 Berlin\nUnsubscribe: https://api.example.com/v1/unsubscribe?t=abc&s=1\n',
+    );
     expect(page.text).toBe(bare.text);
   });
 
@@ -138,6 +148,8 @@ describe('Function: renderEmail', () => {
   it('refuses a template the config would refuse, and a footer without postal address or http(s) unsubscribe URL', () => {
     expect(() => renderEmail({ subject: 'Hi {{ firstNam }}', html: 'x', text: 'x' }, {}, { footer })).toThrow(TemplateError);
     expect(() => renderEmail({ subject: 's', html: 'x', text: 'x' }, {}, { footer: { ...footer, postalAddress: ' ' } })).toThrow(/postal address/);
-    expect(() => renderEmail({ subject: 's', html: 'x', text: 'x' }, {}, { footer: { ...footer, unsubscribeUrl: 'javascript:alert(1)' } })).toThrow(/http\(s\)/);
+    expect(() => renderEmail({ subject: 's', html: 'x', text: 'x' }, {}, { footer: { ...footer, unsubscribeUrl: 'javascript:alert(1)' } })).toThrow(
+      /http\(s\)/,
+    );
   });
 });

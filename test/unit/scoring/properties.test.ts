@@ -17,7 +17,10 @@ const RUNS = { numRuns: 250 };
 const PATHS = ['/pricing', '/pricing/', '/docs', '/docs/api/leads', '/blog/funnels', '/careers/open', 'https://x.example/pricing?x=1'];
 
 const whenArb = fc.oneof(
-  fc.record({ event: fc.constant('form_submitted' as const), formKind: fc.constantFrom('gated-content' as const, 'free-trial' as const) }, { requiredKeys: ['event'] }),
+  fc.record(
+    { event: fc.constant('form_submitted' as const), formKind: fc.constantFrom('gated-content' as const, 'free-trial' as const) },
+    { requiredKeys: ['event'] },
+  ),
   fc.record({ event: fc.constant('page_viewed' as const), path: fc.constantFrom('/pricing', '/docs/**', '/blog/*', '/**') }),
   fc.record({ event: fc.constant('email_opened' as const) }),
   fc.record({ event: fc.constant('email_clicked' as const), sequenceId: fc.constantFrom('onboarding', 'nurture') }, { requiredKeys: ['event'] }),
@@ -29,7 +32,12 @@ const rulesArb = (minPoints: number): fc.Arbitrary<ScoringRules> =>
       fitPoints: fc.array(fc.integer({ min: minPoints, max: 40 }), { minLength: 5, maxLength: 5 }),
       engagement: fc.array(
         fc.record(
-          { points: fc.integer({ min: minPoints, max: 30 }), when: whenArb, cap: fc.integer({ min: 1, max: 60 }), halfLifeDays: fc.double({ min: 0.5, max: 120, noNaN: true }) },
+          {
+            points: fc.integer({ min: minPoints, max: 30 }),
+            when: whenArb,
+            cap: fc.integer({ min: 1, max: 60 }),
+            halfLifeDays: fc.double({ min: 0.5, max: 120, noNaN: true }),
+          },
           { requiredKeys: ['points', 'when'] },
         ),
         { maxLength: 8 },
@@ -67,12 +75,10 @@ const eventArb: fc.Arbitrary<Omit<ScoringEvent, 'id'>> = fc.record(
 );
 
 /** Unique ids, plus some exact duplicates (at-least-once delivery). */
-const eventsArb = fc
-  .tuple(fc.array(eventArb, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }))
-  .map(([events, dupes]) => {
-    const withIds = events.map((e, i) => ({ ...e, id: `ev-${i}` }));
-    return withIds.length ? [...withIds, ...dupes.map((d) => ({ ...withIds[d % withIds.length]! }))] : withIds;
-  });
+const eventsArb = fc.tuple(fc.array(eventArb, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 })).map(([events, dupes]) => {
+  const withIds = events.map((e, i) => ({ ...e, id: `ev-${i}` }));
+  return withIds.length ? [...withIds, ...dupes.map((d) => ({ ...withIds[d % withIds.length]! }))] : withIds;
+});
 
 const profileArb = fc.record(
   {

@@ -34,7 +34,11 @@ describe('Function: parseScoringRules', () => {
     expect(demo.regression).toBe('never');
     expect(demo.fit.length + demo.engagement.length).toBe(12);
     expect(bench.fit.length + bench.engagement.length).toBe(30);
-    expect(parseScoringRules({ version: 'v', thresholds: { mql: { score: 1 }, sql: { score: 1 } } })).toMatchObject({ fit: [], engagement: [], regression: 'never' });
+    expect(parseScoringRules({ version: 'v', thresholds: { mql: { score: 1 }, sql: { score: 1 } } })).toMatchObject({
+      fit: [],
+      engagement: [],
+      regression: 'never',
+    });
   });
 
   it('names the path of an invalid regular expression', () => {
@@ -92,6 +96,8 @@ describe('Function: parseScoringRules', () => {
   });
 
   it('throws an Error whose message lists the problems', () => {
-    expect(() => parseScoringRules(withFitWhen({ field: 'jobTitle', matches: '[' }))).toThrow(/Invalid scoring rules:\n {2}- fit\[2\]\.when\.matches: invalid regular expression/);
+    expect(() => parseScoringRules(withFitWhen({ field: 'jobTitle', matches: '[' }))).toThrow(
+      /Invalid scoring rules:\n {2}- fit\[2\]\.when\.matches: invalid regular expression/,
+    );
   });
 });

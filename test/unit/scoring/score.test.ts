@@ -103,7 +103,8 @@ describe('Function: scoreLead — engagement conditions', () => {
 });
 
 describe('Function: scoreLead — decay, cap, negative points', () => {
-  const pricing = (extra: object = {}) => rulesWith({ engagement: [{ id: 'pricing', label: 'Pricing', points: 8, when: { event: 'page_viewed', path: '/pricing' }, ...extra }] });
+  const pricing = (extra: object = {}) =>
+    rulesWith({ engagement: [{ id: 'pricing', label: 'Pricing', points: 8, when: { event: 'page_viewed', path: '/pricing' }, ...extra }] });
   const view = (daysAgo: number) => anEvent('page_viewed', daysAgo, { path: '/pricing' });
 
   it('halves the points after exactly one half-life, quarters them after two', () => {
@@ -151,12 +152,25 @@ describe('Function: scoreLead — decay, cap, negative points', () => {
   });
 
   it('records the rules version and the time of computation', () => {
-    expect(scoreLead({ profile: {}, events: [], rules: pricing(), now: NOW })).toEqual({ fit: 0, engagement: 0, total: 0, rulesVersion: 'test-1', computedAt: NOW.toISOString(), breakdown: [] });
+    expect(scoreLead({ profile: {}, events: [], rules: pricing(), now: NOW })).toEqual({
+      fit: 0,
+      engagement: 0,
+      total: 0,
+      rulesVersion: 'test-1',
+      computedAt: NOW.toISOString(),
+      breakdown: [],
+    });
   });
 
   it('scores the demo lead as documented', () => {
     const rules = parseScoringRules(DEMO_RULES);
-    const score = scoreLead({ profile: { jobTitle: 'VP Marketing' }, email: 'jane@acme.com', events: [anEvent('form_submitted', 0, { formId: 'trial', formKind: 'free-trial' })], rules, now: NOW });
+    const score = scoreLead({
+      profile: { jobTitle: 'VP Marketing' },
+      email: 'jane@acme.com',
+      events: [anEvent('form_submitted', 0, { formId: 'trial', formKind: 'free-trial' })],
+      rules,
+      now: NOW,
+    });
     expect(score).toMatchObject({ fit: 35, engagement: 30, total: 65, rulesVersion: '2026-11-01' });
     expect(score.breakdown.map((b) => b.ruleId)).toEqual(['exec', 'business-email', 'marketing-role', 'trial-signup']);
   });
@@ -211,7 +225,8 @@ describe('Function: nextDecayCheck', () => {
     expect(at).toBeDefined();
     const ms = Date.parse(at!);
     expect((ms - NOW.getTime()) / DAY_MS).toBeCloseTo(10 * Math.log2(10 / 4.995), 4);
-    const stageAt = (t: number) => nextStage('mql', { total: 25 + scoreLead({ profile: {}, events: [view], rules, now: new Date(t) }).engagement, fit: 25 }, rules);
+    const stageAt = (t: number) =>
+      nextStage('mql', { total: 25 + scoreLead({ profile: {}, events: [view], rules, now: new Date(t) }).engagement, fit: 25 }, rules);
     expect(stageAt(ms - 1000)).toBe('mql');
     expect(stageAt(ms)).toBe('lead');
   });
@@ -227,7 +242,10 @@ describe('Function: nextDecayCheck', () => {
   });
 
   it('returns the horizon when the change comes after it', () => {
-    const slow = rulesWith({ engagement: [{ id: 'p', label: 'P', points: 100, halfLifeDays: 3650, when: { event: 'email_opened' } }], thresholds: { mql: { score: 50 }, sql: { score: 90 } } });
+    const slow = rulesWith({
+      engagement: [{ id: 'p', label: 'P', points: 100, halfLifeDays: 3650, when: { event: 'email_opened' } }],
+      thresholds: { mql: { score: 50 }, sql: { score: 90 } },
+    });
     expect(nextDecayCheck([anEvent('email_opened')], slow, NOW)).toBe(new Date(NOW.getTime() + 365 * DAY_MS).toISOString());
   });
 });

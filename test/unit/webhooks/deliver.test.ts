@@ -49,7 +49,11 @@ describe('Use case: raiseWebhooks', () => {
     expect(first).toHaveLength(1);
     expect(t.webhooks.deliveries.size).toBe(1);
     const payload = WebhookPayload.parse(JSON.parse(first[0]!.body));
-    expect(payload).toMatchObject({ type: 'lead.qualified', timestamp: '2026-11-22T10:00:00.000Z', data: { schemaVersion: '2026-11-01', site: { id: 'demo', name: 'Demo Blog' }, lead: { email: JANE, profile: { firstName: 'Jane' } } } });
+    expect(payload).toMatchObject({
+      type: 'lead.qualified',
+      timestamp: '2026-11-22T10:00:00.000Z',
+      data: { schemaVersion: '2026-11-01', site: { id: 'demo', name: 'Demo Blog' }, lead: { email: JANE, profile: { firstName: 'Jane' } } },
+    });
     expect(payload.data.lead.sources.first.utm).toEqual({ source: 'newsletter', medium: 'email', campaign: 'q4' });
     expect(first[0]!.body).not.toMatch(/emailKey|"PK"|SITE#/);
     expect(t.webhookQueue.take()).toEqual([job, job]);
@@ -71,7 +75,15 @@ describe('Use case: deliverWebhooks', () => {
     const result = await deliverWebhooks(t.deps, job);
     // Assess
     expect(result.delivered).toEqual([delivery!.deliveryId]);
-    expect(t.webhookTransport.requests).toEqual([{ url: 'http://localhost:3000/demo/webhooks/crm', body: delivery!.body, webhookId: delivery!.deliveryId, timestamp: t.clock.now(), secret: WEBHOOK_SECRET }]);
+    expect(t.webhookTransport.requests).toEqual([
+      {
+        url: 'http://localhost:3000/demo/webhooks/crm',
+        body: delivery!.body,
+        webhookId: delivery!.deliveryId,
+        timestamp: t.clock.now(),
+        secret: WEBHOOK_SECRET,
+      },
+    ]);
     const stored = await t.webhooks.find(delivery!.deliveryId);
     expect(stored).toMatchObject({ status: 'delivered', attempts: [{ result: 'delivered', status: 200, latencyMs: 5 }] });
   });
@@ -127,7 +139,9 @@ describe('Use case: deliverWebhooks', () => {
     expect(dead.status).toBe('dead');
     expect(dead.attempts).toHaveLength(11);
     expect(Date.parse(dead.attempts.at(-1)!.at) - started).toBeGreaterThan(72 * HOUR);
-    expect(t.webhookQueue.deadLetters).toEqual([expect.objectContaining({ deliveryId: first!.deliveryId, type: 'lead.qualified', reason: 'no success after 11 tries' })]);
+    expect(t.webhookQueue.deadLetters).toEqual([
+      expect.objectContaining({ deliveryId: first!.deliveryId, type: 'lead.qualified', reason: 'no success after 11 tries' }),
+    ]);
     const types = t.webhookTransport.requests.slice(11).map((r) => (JSON.parse(r.body) as { type: string }).type);
     expect(types).toEqual(['prospect.ready', 'lead.qualified']);
     expect((await t.webhooks.find(first!.deliveryId))!).toMatchObject({ status: 'delivered' });
@@ -167,7 +181,11 @@ describe('Use case: deliverWebhooks', () => {
     await drain(t);
     // Assess: the replay re-enabled the endpoint, and the event held meanwhile went out after it, in order
     expect(whileDisabled).toEqual({ delivered: [], note: 'endpoint disabled' });
-    expect(t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual(['lead.qualified', 'lead.qualified', 'prospect.ready']);
+    expect(t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual([
+      'lead.qualified',
+      'lead.qualified',
+      'prospect.ready',
+    ]);
     expect(await t.webhooks.disabledAt('demo', 'crm')).toBeUndefined();
   });
 
@@ -187,7 +205,12 @@ describe('Use case: deliverWebhooks', () => {
     await drain(t);
     // Assess
     expect(heldBeforeReplay).toBe(1);
-    expect(t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { data: { lead: { email: string } } }).data.lead.email).slice(1).sort()).toEqual(['bob@acme.com', JANE].sort());
+    expect(
+      t.webhookTransport.requests
+        .map((r) => (JSON.parse(r.body) as { data: { lead: { email: string } } }).data.lead.email)
+        .slice(1)
+        .sort(),
+    ).toEqual(['bob@acme.com', JANE].sort());
   });
 
   it('schedules a long wait in the due index; the scheduler hands it back to the webhook sender', async () => {
@@ -235,4 +258,3 @@ describe('Use case: deliverWebhooks', () => {
     expect(await t.deps.webhooks.forLead(ref)).toEqual([]);
   });
 });
-

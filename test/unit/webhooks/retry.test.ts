@@ -30,8 +30,21 @@ describe('Webhook retries', () => {
   });
 
   it.each([
-    [200, 'delivered'], [204, 'delivered'], [301, 'fail'], [302, 'fail'], [400, 'fail'], [401, 'fail'], [404, 'fail'], [408, 'retry'], [409, 'retry'],
-    [410, 'disable'], [413, 'fail'], [425, 'retry'], [429, 'retry'], [500, 'retry'], [503, 'retry'],
+    [200, 'delivered'],
+    [204, 'delivered'],
+    [301, 'fail'],
+    [302, 'fail'],
+    [400, 'fail'],
+    [401, 'fail'],
+    [404, 'fail'],
+    [408, 'retry'],
+    [409, 'retry'],
+    [410, 'disable'],
+    [413, 'fail'],
+    [425, 'retry'],
+    [429, 'retry'],
+    [500, 'retry'],
+    [503, 'retry'],
   ] as const)('classifies %i as %s', (status, verdict) => {
     expect(classifyResponse({ kind: 'response', status })).toBe(verdict);
   });
