@@ -16,7 +16,8 @@ import { DynamoNurtureStore } from './adapters/dynamo/nurture-store.js';
 import { HmacMailLinks } from './adapters/mail-links.js';
 import { IntervalThrottle } from './adapters/throttle.js';
 import { HmacVisitorTokens } from './adapters/visitor-tokens.js';
-import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/memory.js';
+import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/system.js';
+import { LateCeiling } from './core/rate-limit.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
 import type { Deps } from './use-cases/deps.js';
 
@@ -62,6 +63,7 @@ export function compose(options: ComposeOptions): AppDeps {
   });
   const clock = options.clock ?? systemClock;
   const tableName = options.tableName;
+  const rateLimiter = new DynamoRateLimiter({ client, tableName, clock });
   return {
     visitorTokens: new HmacVisitorTokens({ secret: options.tokenSecret, clock }),
     due: new DynamoDueChecks({ client, tableName: options.tableName }),
@@ -70,7 +72,8 @@ export function compose(options: ComposeOptions): AppDeps {
     ids: randomIds,
     leads: new DynamoLeadRepository({ client, tableName: options.tableName }),
     apiKeys: new DynamoApiKeyStore({ client, tableName: options.tableName }),
-    rateLimiter: new DynamoRateLimiter({ client, tableName, clock }),
+    rateLimiter,
+    formCeiling: new LateCeiling(rateLimiter, clock),
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     nurture: new DynamoNurtureStore({ client, tableName }),
     mailer: options.mailer ?? { send: () => notConfigured('mailer') },

@@ -16,12 +16,13 @@ import type { EnrolmentState } from '../core/nurture/sequence.js';
 import type {
   ApiKey,
   ApiKeyStore,
+  CaptureOutcome,
   CaptureWrite,
+  Limit,
   ClaimOptions,
   Clock,
   DueCheck,
   DueChecks,
-  IdGenerator,
   LeadRef,
   LeadRepository,
   MailLead,
@@ -37,6 +38,7 @@ import type {
 } from '../core/ports.js';
 import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from './dynamo/lead-repository.js';
 import { dueDay } from '../core/due.js';
+import { FixedWindowRateLimiter, systemClock } from './system.js';
 
 /**
  * In-memory implementations of every port: real behaviour, no I/O. Use-case tests use these and assert
@@ -55,14 +57,20 @@ export class InMemoryLeadRepository implements LeadRepository {
    */
   nurture?: { timelineOf(partition: string): TimelineEntry[]; enrolmentsOf(partition: string): StoredEnrolment[] };
   /** Scheduled re-scores written by saveScore; share it with an {@link InMemoryDueChecks}. */
-  constructor(readonly due: InMemoryDueChecks = new InMemoryDueChecks()) {}
+  constructor(
+    readonly due: InMemoryDueChecks = new InMemoryDueChecks(),
+    /** The client limits capture counts (share it with the deps' rate limiter). */
+    private readonly counters: RateLimiter = new FixedWindowRateLimiter(systemClock),
+  ) {}
 
-  async findAnswer(siteId: string, emailKey: string, submissionId: string): Promise<StoredAnswer | undefined> {
-    return this.submissions.get(`${siteId}#${emailKey}#${submissionId}`)?.answer;
-  }
-
-  async capture(write: CaptureWrite): Promise<StoredAnswer> {
+  /** As the table's transaction: a stored submission is a replay (nothing counted), over the limit nothing is written. */
+  async capture(write: CaptureWrite, limit: Limit): Promise<CaptureOutcome> {
     const partition = `${write.siteId}#${write.emailKey}`;
+    const subKey = `${partition}#${write.entry.submissionId}`;
+    const existing = this.submissions.get(subKey);
+    if (existing) return { replayed: existing.answer };
+    const counted = await this.counters.hit(limit.key, limit.limit, limit.windowSeconds);
+    if (!counted.allowed) return { limited: { retryAfterSeconds: counted.retryAfterSeconds } };
     const before = this.leads.get(partition);
     const lead = { ...before };
     lead.leadId ??= write.newLeadId;
@@ -72,12 +80,9 @@ export class InMemoryLeadRepository implements LeadRepository {
     for (const [k, v] of Object.entries(write.profile)) if (v) lead[k] = v;
     if (write.consent) lead.consentMarketing = write.consent;
     this.leads.set(partition, lead);
-    const subKey = `${partition}#${write.entry.submissionId}`;
-    const existing = this.submissions.get(subKey);
-    if (existing) return existing.answer;
     const answer: StoredAnswer = { status: before ? 200 : 201, leadId: lead.leadId as string, ...write.reply };
     this.submissions.set(subKey, { partition, entry: write.entry, answer });
-    return answer;
+    return { stored: answer };
   }
 
   async recordSpam(record: SpamRecord): Promise<void> {
@@ -148,35 +153,6 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
   }
 }
 
-/**
- * Fixed-window counter per client key. In Lambda it lives per execution environment: a flood from one
- * address lands mostly on a few warm environments, and the API's stage throttle caps the rest.
- */
-export class FixedWindowRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, { count: number; resetsAt: number }>();
-  constructor(private readonly clock: Clock) {}
-
-  async hit(key: string, limit: number, windowSeconds: number) {
-    const now = this.clock.now().getTime();
-    let window = this.windows.get(key);
-    if (!window || window.resetsAt <= now) {
-      if (this.windows.size > 10_000) this.evict(now);
-      window = { count: 0, resetsAt: now + windowSeconds * 1000 };
-      this.windows.set(key, window);
-    }
-    if (window.count >= limit) return { allowed: false as const, retryAfterSeconds: Math.max(1, Math.ceil((window.resetsAt - now) / 1000)) };
-    window.count += 1;
-    const counted = window;
-    return { allowed: true as const, undo: async () => void (counted.count = Math.max(0, counted.count - 1)) };
-  }
-
-  private evict(now: number) {
-    for (const [k, w] of this.windows) if (w.resetsAt <= now) this.windows.delete(k);
-  }
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-
 /** A clock tests set and advance. */
 export class FakeClock implements Clock {
   constructor(private current: Date = new Date('2026-11-22T10:00:00.000Z')) {}
@@ -190,8 +166,6 @@ export class FakeClock implements Clock {
     this.current = new Date(this.current.getTime() + ms);
   }
 }
-
-export const randomIds: IdGenerator = { newId: () => crypto.randomUUID() };
 
 /** Due checks in memory, keyed like the table's (time, lead, sequence for a nurture step), so writing one twice keeps one. */
 export class InMemoryDueChecks implements DueChecks {

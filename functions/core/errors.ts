@@ -119,3 +119,14 @@ export class AlreadyClaimedError extends DomainError {
     super('already_claimed', `Already claimed by ${claim.rep} at ${claim.at}`);
   }
 }
+
+/** A transient failure under load (the store is busy, a write kept conflicting): try again in a moment. */
+export class BusyError extends DomainError {
+  override readonly status = 503;
+  override headers() {
+    return { 'retry-after': '1' };
+  }
+  constructor() {
+    super('unavailable', 'Busy: please try again in a moment');
+  }
+}

@@ -66,14 +66,23 @@ export interface SpamRecord {
   userAgent?: string;
 }
 
+/** A shared counter: at most `limit` hits in each window of `windowSeconds`. */
+export interface Limit {
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+/** What a capture did: stored the submission, found it stored before (a retry), or was over the limit. */
+export type CaptureOutcome = { stored: StoredAnswer } | { replayed: StoredAnswer } | { limited: { retryAfterSeconds: number } };
+
 export interface LeadRepository {
-  /** The answer given to an earlier submission with this id for this address, if any. */
-  findAnswer(siteId: string, emailKey: string, submissionId: string): Promise<StoredAnswer | undefined>;
   /**
-   * Merge the submission into the lead (creating it if new) and record the submission, idempotently:
-   * the same submissionId twice records one submission and returns the first answer.
+   * Merge the submission into the lead (creating it if new), record the submission and count it against
+   * the client's limit, all or nothing: a submissionId stored before gets its first answer and counts
+   * nothing; over the limit, nothing is written.
    */
-  capture(write: CaptureWrite): Promise<StoredAnswer>;
+  capture(write: CaptureWrite, limit: Limit): Promise<CaptureOutcome>;
   recordSpam(record: SpamRecord): Promise<void>;
   findById(leadId: string): Promise<LeadView | undefined>;
   findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined>;
@@ -153,6 +162,18 @@ export interface ApiKeyStore {
 }
 
 /** Caps how often one client may submit; returns seconds to wait when over the limit. */
+/**
+ * A ceiling on many clients at once (a form's submissions), enforced one request late: each request is
+ * counted alongside its own work, and the first one the counter refuses marks the ceiling reached for the
+ * requests after it in this environment. No round trip is spent on it before the work.
+ */
+export interface Ceiling {
+  /** Seconds until the ceiling opens again, if it is known to be reached. */
+  retryAfter(key: string): number | undefined;
+  /** Count one request. */
+  count(key: string, limit: number, windowSeconds: number): Promise<void>;
+}
+
 export interface RateLimiter {
   /** Count one hit; an allowed hit can be taken back (`undo`), e.g. when it turns out to be a replay. */
   hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true; undo(): Promise<void> } | { allowed: false; retryAfterSeconds: number }>;

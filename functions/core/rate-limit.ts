@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { Ceiling, Clock, RateLimiter } from './ports.js';
 
 /**
  * Who a rate limit counts: one IPv4 address, or one IPv6 /64 (the block one home, office or phone is
@@ -37,4 +38,25 @@ function expandIPv6(ip: string): string[] {
   const right = tail ? tail.split(':') : [];
   const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   return groups.map((g) => parseInt(g || '0', 16).toString(16));
+}
+
+/** {@link Ceiling} over a shared counter: the refusals it has seen are kept in this environment until their window ends. */
+export class LateCeiling implements Ceiling {
+  private readonly reachedUntil = new Map<string, number>();
+  constructor(
+    private readonly counter: RateLimiter,
+    private readonly clock: Clock,
+  ) {}
+
+  retryAfter(key: string): number | undefined {
+    const until = this.reachedUntil.get(key);
+    const now = this.clock.now().getTime();
+    if (until === undefined || until <= now) return undefined;
+    return Math.max(1, Math.ceil((until - now) / 1000));
+  }
+
+  async count(key: string, limit: number, windowSeconds: number): Promise<void> {
+    const hit = await this.counter.hit(key, limit, windowSeconds);
+    if (!hit.allowed) this.reachedUntil.set(key, this.clock.now().getTime() + hit.retryAfterSeconds * 1000);
+  }
 }

@@ -17,6 +17,7 @@ import type {
   WebhookSecrets,
   WebhookStore,
   WebhookTransport,
+  Ceiling,
 } from '../core/ports.js';
 
 /** Everything the use cases need, built once by the composition root (or by a test). */
@@ -24,8 +25,10 @@ export interface Deps {
   config: ConfigIndex;
   leads: LeadRepository;
   apiKeys: ApiKeyStore;
-  /** Submission limits, shared by every environment (the table). */
+  /** Submission limits, shared by every environment (the table): invalid submissions, bots. */
   rateLimiter: RateLimiter;
+  /** A form's ceiling over all clients, counted alongside each submission (one request late). */
+  formCeiling: Ceiling;
   /** Page views per lead, per environment: a looping page cannot flood a partition; no write per view. */
   eventRateLimiter: RateLimiter;
   clock: Clock;

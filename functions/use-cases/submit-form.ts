@@ -27,12 +27,12 @@ export interface SubmitFormResult {
  * 2. validate the body against the form's declared fields; an invalid one counts against the client's
  *    looser limit of invalid submissions (over it: 429 instead of 400)
  * 3. bots (honeypot, too fast): counted like submissions, answered as if accepted, stored as spam
- * 4. a retried submissionId gets its first answer, records nothing and costs no limit
- * 5. a new submission counts against the client's limit (its IPv4 address or IPv6 /64) and the form's
- *    ceiling, shared by every environment: over either, 429 with Retry-After
- * 6. merge into the lead deduplicated by email within the site, and record the submission with its
- *    consent and source, in one idempotent write
- * 7. with marketing consent (and no pending double opt-in), hand out a signed visitor token for tracking
+ * 4. a form whose ceiling was reached (seen by an earlier request) answers 429 before any write
+ * 5. in one round trip: merge into the lead deduplicated by email within the site, record the submission
+ *    with its consent and source, and count it against the client's limit (its IPv4 address or IPv6 /64),
+ *    all or nothing; beside it, count it against the form's ceiling. A retried submissionId gets its first
+ *    answer and counts nothing against the client; over the client's limit, 429 and nothing written
+ * 6. with marketing consent (and no pending double opt-in), hand out a signed visitor token for tracking
  *
  * @throws UnknownFormError | OriginNotAllowedError | RateLimitedError | ValidationError
  */
@@ -43,6 +43,8 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   if (input.origin !== undefined && !site.allowedOrigins.includes(input.origin)) throw new OriginNotAllowedError(input.origin);
   const limits = site.rateLimit;
   const client = `${site.id}#${clientKeyOf(input.clientIp)}`;
+  const clientLimit = { key: `submit#${client}`, limit: limits.submissions, windowSeconds: limits.windowSeconds };
+  const ceilingKey = `form#${site.id}#${form.id}`;
 
   let body: ValidSubmission;
   try {
@@ -52,15 +54,10 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
     if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
     throw error;
   }
-  /** Count a submission (or a bot's) against the client's limit and the form's ceiling, at once. */
-  const hits = () =>
-    Promise.all([
-      deps.rateLimiter.hit(`submit#${client}`, limits.submissions, limits.windowSeconds),
-      deps.rateLimiter.hit(`form#${site.id}#${form.id}`, limits.perForm.submissions, limits.perForm.windowSeconds),
-    ]);
-  const enforce = (counted: Awaited<ReturnType<typeof hits>>) => {
-    for (const limit of counted) if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
-  };
+  const ceilingRetry = deps.formCeiling.retryAfter(ceilingKey);
+  if (ceilingRetry !== undefined) throw new RateLimitedError(ceilingRetry);
+  const countCeiling = () => deps.formCeiling.count(ceilingKey, limits.perForm.submissions, limits.perForm.windowSeconds);
+
   const now = deps.clock.now();
   const at = now.toISOString();
   const submissionId = body.submissionId ?? deps.ids.newId();
@@ -78,7 +75,8 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
 
   const spam = spamReason(form, body, now);
   if (spam) {
-    enforce(await hits());
+    const [counted] = await Promise.all([deps.rateLimiter.hit(clientLimit.key, clientLimit.limit, clientLimit.windowSeconds), countCeiling()]);
+    if (!counted.allowed) throw new RateLimitedError(counted.retryAfterSeconds);
     const fieldLengths = Object.fromEntries(Object.entries(body.fields).map(([name, value]) => [name, String(value).length]));
     await deps.leads.recordSpam({
       siteId: site.id,
@@ -94,21 +92,11 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
   }
 
   const email = normaliseEmail(body.fields.email);
-  const key = emailKey(email);
-  // The replay check and the counting run side by side (one round trip, not two); a replay then takes its
-  // counts back: a retried submission costs no limit.
-  const [earlier, counted] = await Promise.all([deps.leads.findAnswer(site.id, key, submissionId), hits()]);
-  if (earlier) {
-    await Promise.all(counted.map((c) => (c.allowed ? c.undo() : undefined)));
-    return withToken(earlier);
-  }
-  enforce(counted);
-
   const entry = timelineEntry(form, submissionId, body, at, input.userAgent, consent);
-  const stored = await deps.leads.capture({
+  const write = {
     siteId: site.id,
     email,
-    emailKey: key,
+    emailKey: emailKey(email),
     profile: profileOf(body),
     ...(consent && { consent }),
     source: {
@@ -122,8 +110,10 @@ export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<Su
     entry,
     newLeadId: deps.ids.newId(),
     reply,
-  });
-  return withToken(stored);
+  };
+  const [outcome] = await Promise.all([deps.leads.capture(write, clientLimit), countCeiling()]);
+  if ('limited' in outcome) throw new RateLimitedError(outcome.limited.retryAfterSeconds);
+  return withToken('stored' in outcome ? outcome.stored : outcome.replayed);
 }
 
 const answer = (a: { status: 201 | 200; leadId: string; next: SubmissionResponse['next']; message?: string }): SubmitFormResult => ({

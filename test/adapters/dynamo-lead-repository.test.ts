@@ -23,48 +23,80 @@ const write: CaptureWrite = {
 describe('Adapter: DynamoLeadRepository', () => {
   beforeEach(() => ddb.reset());
 
-  it('upserts the lead keeping its id and creation time, then records the submission under a condition', async () => {
+  const LIMIT = { key: 'submit#demo#client', limit: 100, windowSeconds: 600 };
+  const cancelled = (...reasons: ({ Code: string; Item?: Record<string, unknown> } | undefined)[]) =>
+    new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: reasons.map((r) => (r ? { Code: r.Code, ...(r.Item && { Item: marshall(r.Item) }) } : { Code: 'None' })),
+    });
+  const items = (call: number) => ddb.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems!;
+
+  it('writes a new lead, its submission (with the answer) and the client count in one transaction', async () => {
     // Prepare
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(PutCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
     // Act
-    const answer = await repo.capture(write);
+    const outcome = await repo.capture(write, LIMIT);
     // Assess
-    expect(answer).toEqual({ status: 201, leadId: 'lead-new', next: write.reply.next });
-    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update.Key).toEqual({ PK: `SITE#demo#EMAIL#${'k'.repeat(64)}`, SK: 'LEAD' });
-    expect(update.UpdateExpression).toContain('#leadId = if_not_exists(#leadId, :leadId)');
-    expect(update.UpdateExpression).toContain('#createdAt = if_not_exists(#createdAt, :createdAt)');
-    expect(update.UpdateExpression).toContain('#firstName = :firstName');
-    expect(update.UpdateExpression).not.toContain('#lastName');
-    expect(update.ReturnValues).toBe('ALL_OLD');
-    const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(put.Item).toMatchObject({ PK: update.Key!.PK, SK: 'SUB#sub-1', leadId: 'lead-new', answer });
-    expect(put.ConditionExpression).toBe('attribute_not_exists(PK)');
+    const answer = { status: 201, leadId: 'lead-new', next: write.reply.next };
+    expect(outcome).toEqual({ stored: answer });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    const [lead, submission, counter] = items(0);
+    expect(lead!.Update!.Key).toEqual({ PK: `SITE#demo#EMAIL#${'k'.repeat(64)}`, SK: 'LEAD' });
+    expect(lead!.Update!.ConditionExpression).toBe('attribute_not_exists(PK)');
+    expect(lead!.Update!.UpdateExpression).toContain('#leadId = if_not_exists(#leadId, :leadId)');
+    expect(lead!.Update!.UpdateExpression).toContain('#createdAt = if_not_exists(#createdAt, :createdAt)');
+    expect(lead!.Update!.UpdateExpression).toContain('#firstName = :firstName');
+    expect(lead!.Update!.UpdateExpression).not.toContain('#lastName');
+    expect(submission!.Put!.Item).toMatchObject({ PK: lead!.Update!.Key!.PK, SK: 'SUB#sub-1', leadId: 'lead-new', answer });
+    expect(submission!.Put!.ConditionExpression).toBe('attribute_not_exists(PK)');
+    expect(counter!.Update!.Key!.PK).toMatch(/^RATE#submit#demo#client#/);
+    expect(counter!.Update!.ConditionExpression).toBe('attribute_not_exists(#n) OR #n < :limit');
   });
 
-  it('reports a known lead (200) with its existing id', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { leadId: 'lead-old' } });
-    ddb.on(PutCommand).resolves({});
-    await expect(repo.capture(write)).resolves.toMatchObject({ status: 200, leadId: 'lead-old' });
+  it('answers a known lead (200) with its existing id: the second try is conditional on that id', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled({ Code: 'ConditionalCheckFailed', Item: { leadId: 'lead-old' } }, undefined, undefined))
+      .resolves({});
+    await expect(repo.capture(write, LIMIT)).resolves.toEqual({ stored: { status: 200, leadId: 'lead-old', next: write.reply.next } });
+    const [lead, submission] = items(1);
+    expect(lead!.Update!.ConditionExpression).toBe('#leadId = :known');
+    expect(lead!.Update!.ExpressionAttributeValues).toMatchObject({ ':known': 'lead-old' });
+    expect(submission!.Put!.Item).toMatchObject({ leadId: 'lead-old', answer: { status: 200, leadId: 'lead-old' } });
   });
 
-  it('returns the first answer when a concurrent attempt already recorded the submission', async () => {
+  it('returns the first answer for a submission stored before, having written and counted nothing', async () => {
     const first = { status: 201, leadId: 'lead-first', next: { type: 'confirm-email' } };
-    ddb.on(UpdateCommand).resolves({ Attributes: { leadId: 'lead-first' } });
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: marshall({ answer: first }) }));
-    await expect(repo.capture(write)).resolves.toEqual(first);
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        cancelled({ Code: 'ConditionalCheckFailed', Item: { leadId: 'lead-first' } }, { Code: 'ConditionalCheckFailed', Item: { answer: first } }, undefined),
+      );
+    await expect(repo.capture(write, LIMIT)).resolves.toEqual({ replayed: first });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('reports the client over its limit (with the seconds to wait) when the counter refuses', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(undefined, undefined, { Code: 'ConditionalCheckFailed' }));
+    const outcome = await repo.capture(write, LIMIT);
+    expect(outcome).toMatchObject({ limited: { retryAfterSeconds: expect.any(Number) } });
+  });
+
+  it('tries again after a conflict with a concurrent twin, and answers busy (503) if it never clears', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled({ Code: 'TransactionConflict' }, undefined, undefined))
+      .resolves({});
+    await expect(repo.capture(write, LIMIT)).resolves.toMatchObject({ stored: { status: 201 } });
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(cancelled(undefined, undefined, { Code: 'TransactionConflict' }));
+    await expect(repo.capture(write, LIMIT)).rejects.toMatchObject({ status: 503, code: 'unavailable' });
   });
 
   it('rethrows any other failure', async () => {
-    ddb.on(UpdateCommand).rejects(new Error('throttled'));
-    await expect(repo.capture(write)).rejects.toThrow('throttled');
-  });
-
-  it('checks for an earlier answer with a strongly consistent read of one item', async () => {
-    ddb.on(GetCommand).resolves({ Item: { answer: { status: 201, leadId: 'l', next: { type: 'confirm-email' } } } });
-    await expect(repo.findAnswer('demo', 'k', 'sub-1')).resolves.toMatchObject({ leadId: 'l' });
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toMatchObject({ Key: { PK: 'SITE#demo#EMAIL#k', SK: 'SUB#sub-1' }, ConsistentRead: true });
+    ddb.on(TransactWriteCommand).rejects(new Error('throttled'));
+    await expect(repo.capture(write, LIMIT)).rejects.toThrow('throttled');
   });
 
   it('finds a lead by id through GSI1, then reads its partition', async () => {

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomIds } from '../../functions/adapters/memory.js';
+import { randomIds } from '../../functions/adapters/system.js';
 import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repository.js';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { DynamoRateLimiter } from '../../functions/adapters/dynamo/rate-limiter.js';
 import { emailKey } from '../../functions/core/email.js';
+import { LateCeiling } from '../../functions/core/rate-limit.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { trackEvent } from '../../functions/use-cases/track-event.js';
@@ -27,6 +28,7 @@ function realDeps() {
   fake.deps.leads = leads;
   fake.deps.ids = randomIds;
   fake.deps.rateLimiter = new DynamoRateLimiter({ client, tableName: table.tableName, clock: fake.clock });
+  fake.deps.formCeiling = new LateCeiling(fake.deps.rateLimiter, fake.clock);
   return { ...fake, leads };
 }
 
@@ -41,16 +43,19 @@ interface Metered {
  * Make every call on the client report the capacity it consumed (INDEXES: table plus GSI, as AWS bills).
  * DynamoDB Local reports units without saying read or write, so the command tells which.
  */
-function metered(sink: Metered[]) {
+function metered(sink: Metered[], calls: string[] = []) {
   const doc = table.doc;
   const id = `meter-${Math.random()}`;
   doc.middlewareStack.add(
     (next, ctx) => async (args) => {
       (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+      const input = args.input as { Key?: { PK?: string }; TransactItems?: unknown[] };
+      calls.push(`${String(ctx.commandName)}:${input.TransactItems?.length ?? input.Key?.PK?.split('#').slice(0, 2).join('#')}`);
       const out = await next(args);
-      const cc = (out.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
+      // One entry for a single-item call, one per table for a transaction.
+      const consumed = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
       const pk = (args.input as { Key?: { PK?: string } }).Key?.PK ?? '';
-      if (cc) sink.push({ command: String(ctx.commandName), units: cc.CapacityUnits ?? 0, rate: pk.startsWith('RATE#') });
+      for (const cc of [consumed ?? []].flat()) sink.push({ command: String(ctx.commandName), units: cc.CapacityUnits ?? 0, rate: pk.startsWith('RATE#') });
       return out;
     },
     { step: 'initialize', name: id },
@@ -64,38 +69,33 @@ const total = (calls: Metered[], kind: 'read' | 'write', rate = false) =>
   calls.filter((c) => isRead(c.command) === (kind === 'read') && c.rate === rate).reduce((sum, c) => sum + c.units, 0);
 
 describe('Integration: capture against DynamoDB Local', () => {
-  it('costs at most 3 write units and 1 read unit per capture (new lead, returning lead, replay), plus 2 WCU of shared rate limits for a new submission', async () => {
+  it('captures in one round trip: a new lead is one transaction of 3 items (6 WRU) with the form ceiling (1 WRU) beside it, a replay one cancelled transaction, nothing read', async () => {
     const { deps } = realDeps();
     const email = `budget-${Date.now()}@acme.com`;
     const measure = async (body: unknown) => {
       const sink: Metered[] = [];
-      const stop = metered(sink);
+      const calls: string[] = [];
+      const stop = metered(sink, calls);
       try {
         await submitForm(deps, input(body));
       } finally {
         stop();
       }
-      return {
-        wcu: total(sink, 'write'),
-        rcu: total(sink, 'read'),
-        limits: total(sink, 'write', true),
-        calls: sink.map((c) => `${c.command}:${c.units}${c.rate ? ' (rate limit)' : ''}`),
-      };
+      return { wcu: total(sink, 'write'), rcu: total(sink, 'read'), limits: total(sink, 'write', true), calls };
     };
     const first = aSubmission().withEmail(email).build();
     const created = await measure(first);
     const returning = await measure(aSubmission().withEmail(email).withField('jobTitle', 'Chief Revenue Officer').build());
     const replay = await measure(first);
     console.log('capacity per capture', { created, returning, replay });
-    for (const m of [created, returning, replay]) {
-      expect(m.wcu).toBeLessThanOrEqual(3);
-      expect(m.rcu).toBeLessThanOrEqual(1);
-    }
-    expect(created.wcu).toBeGreaterThan(0);
-    expect(replay.wcu).toBe(0);
-    // The shared limits: the client's counter and the form's, one tiny item each. They are counted side by side
-    // with the replay check (one round trip less for every new submission); a replay takes its counts back.
-    expect([created.limits, returning.limits, replay.limits]).toEqual([2, 2, 4]);
+    // Every call of a capture is sent at once (one round trip): the transaction and the ceiling's counter.
+    expect(created.calls.sort()).toEqual(['TransactWriteItemsCommand:3', 'UpdateItemCommand:RATE#form']);
+    expect(created.wcu).toBe(6); // 3 items × 2 WRU, as AWS bills transactional writes
+    expect(created.limits).toBe(1);
+    // A known lead: the first try learns its id (cancelled), the second writes. A replay: one cancelled try, nothing written.
+    expect(returning.calls.sort()).toEqual(['TransactWriteItemsCommand:3', 'TransactWriteItemsCommand:3', 'UpdateItemCommand:RATE#form']);
+    expect(replay.calls.sort()).toEqual(['TransactWriteItemsCommand:3', 'UpdateItemCommand:RATE#form']);
+    for (const m of [created, returning, replay]) expect(m.rcu).toBe(0);
   });
 
   it('costs at most 1 RCU + 1 WCU per page view, and 1 RCU + 2 WCU per re-score of a typical lead (no stage change)', async () => {
@@ -162,23 +162,39 @@ describe('Integration: capture against DynamoDB Local', () => {
     expect(lead?.timeline).toHaveLength(1);
   });
 
-  it('loses nothing when the process dies between the two writes: the retry completes the capture', async () => {
+  it('never leaves half a capture: a process that dies before its transaction leaves nothing, one that dies after it gets its answer on retry', async () => {
     const { deps, leads } = realDeps();
-    const body = aSubmission().withEmail(`crash-${Date.now()}@acme.com`).build();
-    const id = 'crash-after-lead-write';
-    table.doc.middlewareStack.add(
-      (next, ctx) => async (args) => {
-        if (/^Put(Item)?Command$/.test(String(ctx.commandName))) throw new Error('Lambda timed out');
-        return next(args);
-      },
-      { step: 'initialize', name: id },
-    );
-    await expect(submitForm(deps, input(body))).rejects.toThrow('Lambda timed out');
-    table.doc.middlewareStack.remove(id);
-    const retried = await submitForm(deps, input(body));
-    const lead = await leads.findById(retried.body.leadId);
-    expect(lead?.timeline.map((e) => (e.type === 'form_submitted' ? e.submissionId : e.type))).toEqual([body.submissionId]);
-    expect(lead?.profile.firstName).toBe('Jane');
+    const fail = (when: 'before' | 'after') => {
+      const id = `crash-${when}`;
+      table.doc.middlewareStack.add(
+        (next, ctx) => async (args) => {
+          if (String(ctx.commandName) !== 'TransactWriteItemsCommand') return next(args);
+          if (when === 'before') throw new Error('Lambda timed out');
+          await next(args);
+          throw new Error('Lambda timed out');
+        },
+        { step: 'initialize', name: id },
+      );
+      return () => table.doc.middlewareStack.remove(id);
+    };
+    // Dies before: nothing of the lead exists; the retry creates it whole.
+    const before = aSubmission().withEmail(`crash-before-${Date.now()}@acme.com`).build();
+    let heal = fail('before');
+    await expect(submitForm(deps, input(before))).rejects.toThrow('Lambda timed out');
+    heal();
+    expect(await leads.findByEmail('demo', emailKey((before.fields as { email: string }).email))).toBeUndefined();
+    const created = await submitForm(deps, input(before));
+    expect(created.status).toBe(201);
+    // Dies after: the capture is complete; the retry gets the first answer and records nothing twice.
+    const after = aSubmission().withEmail(`crash-after-${Date.now()}@acme.com`).build();
+    heal = fail('after');
+    await expect(submitForm(deps, input(after))).rejects.toThrow('Lambda timed out');
+    heal();
+    const lead = await leads.findByEmail('demo', emailKey((after.fields as { email: string }).email));
+    expect(lead?.timeline.map((e) => (e.type === 'form_submitted' ? e.submissionId : e.type))).toEqual([after.submissionId]);
+    const retried = await submitForm(deps, input(after));
+    expect(retried).toMatchObject({ status: 201, body: { leadId: lead!.leadId } });
+    expect((await leads.findById(lead!.leadId))?.timeline).toHaveLength(1);
   });
 
   it('stores spam apart from leads, with an expiry, and reads back a stored lead with its consent and sources', async () => {

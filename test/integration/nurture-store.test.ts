@@ -24,6 +24,7 @@ beforeAll(async () => {
 });
 
 const T0 = '2026-11-22T10:00:00.000Z';
+const UNLIMITED = { key: 'test', limit: 1_000_000, windowSeconds: 60 };
 const STALE_MS = 5 * 60_000;
 const plus = (ms: number, from = T0) => new Date(Date.parse(from) + ms).toISOString();
 
@@ -33,17 +34,21 @@ async function aLead(name = 'jane'): Promise<LeadRef & { leadId: string; email: 
   const ref = { siteId: 'demo', emailKey: emailKey(email) };
   const submissionId = randomUUID();
   const consent = { granted: true, text: 'Send me more', version: 'v1', formId: 'ebook', at: T0 };
-  const { leadId } = await leads.capture({
-    ...ref,
-    email,
-    profile: { firstName: 'Jane', company: 'Acme' },
-    consent,
-    source: { formId: 'ebook', at: T0 },
-    entry: { type: 'form_submitted', at: T0, submissionId, formId: 'ebook', formKind: 'gated-content', consent },
-    newLeadId: randomUUID(),
-    reply: { next: { type: 'download', url: 'https://x/ebook.pdf' } },
-  });
-  return { ...ref, leadId, email, submissionId };
+  const outcome = await leads.capture(
+    {
+      ...ref,
+      email,
+      profile: { firstName: 'Jane', company: 'Acme' },
+      consent,
+      source: { formId: 'ebook', at: T0 },
+      entry: { type: 'form_submitted', at: T0, submissionId, formId: 'ebook', formKind: 'gated-content', consent },
+      newLeadId: randomUUID(),
+      reply: { next: { type: 'download', url: 'https://x/ebook.pdf' } },
+    },
+    UNLIMITED,
+  );
+  if (!('stored' in outcome)) throw new Error('not stored');
+  return { ...ref, leadId: outcome.stored.leadId, email, submissionId };
 }
 
 async function partition(pk: string): Promise<Record<string, unknown>[]> {
@@ -447,7 +452,8 @@ async function script(store: NurtureStore, repo: LeadRepository, due: DueChecks,
   const at = (s: number) => plus(s * 1000);
   const out: unknown[] = [];
   const record = async (label: string, call: Promise<unknown>) => out.push([label, await call]);
-  const { leadId } = await repo.capture(write);
+  const outcome = await repo.capture(write, UNLIMITED);
+  const leadId = 'stored' in outcome ? outcome.stored.leadId : '';
   const sub = write.entry.submissionId;
   await record('findRef', store.findRef('demo', leadId));
   await record('findRef other site', store.findRef('other', leadId));

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import rawConfig from '../../config/funnel.config.js';
-import {
-  FakeClock,
-  FixedWindowRateLimiter,
-  InMemoryApiKeyStore,
-  InMemoryDueChecks,
-  InMemoryLeadRepository,
-  InMemoryNurtureStore,
-} from '../../functions/adapters/memory.js';
+import { FakeClock, InMemoryApiKeyStore, InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from '../../functions/adapters/memory.js';
+import { FixedWindowRateLimiter } from '../../functions/adapters/system.js';
+import { LateCeiling } from '../../functions/core/rate-limit.js';
 import { HmacMailLinks } from '../../functions/adapters/mail-links.js';
 import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
 import { unthrottled } from '../../functions/adapters/throttle.js';
@@ -81,7 +76,8 @@ export const PUBLIC_API_URL = 'https://api.test';
 export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const clock = new FakeClock();
   const due = new InMemoryDueChecks();
-  const leads = new InMemoryLeadRepository(due);
+  const rateLimiter = new FixedWindowRateLimiter(clock);
+  const leads = new InMemoryLeadRepository(due, rateLimiter);
   const nurture = new InMemoryNurtureStore(leads, due);
   const mailer = new InMemoryMailer();
   const queue = new InMemoryMailQueue();
@@ -97,7 +93,8 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     ids: { newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` },
     leads,
     apiKeys,
-    rateLimiter: new FixedWindowRateLimiter(clock),
+    rateLimiter,
+    formCeiling: new LateCeiling(rateLimiter, clock),
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: async () => TOKEN_SECRET, clock }),
     due,

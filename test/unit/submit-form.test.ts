@@ -173,12 +173,18 @@ describe('Use case: submitForm', () => {
     await expect(submitForm(deps, input(aSubmission().build(), { clientIp: '2001:db8:7:a::1' }))).resolves.toMatchObject({ status: 201 });
   });
 
-  it("stops a flood from many addresses at the form's ceiling", async () => {
-    const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { perForm: { submissions: 20, windowSeconds: 60 } })) });
+  it("stops a flood from many addresses at the form's ceiling, one request late (the ceiling is counted beside the write, not before it)", async () => {
+    const { deps, leads } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { perForm: { submissions: 20, windowSeconds: 60 } })) });
     for (let i = 0; i < 20; i++) await submitForm(deps, input(aSubmission().withEmail(`flood${i}@acme.com`).build(), { clientIp: `198.51.100.${i}` }));
-    await expect(submitForm(deps, input(aSubmission().withEmail('late@acme.com').build(), { clientIp: '192.0.2.200' }))).rejects.toBeInstanceOf(
-      RateLimitedError,
-    );
+    // The 21st is written while its count is refused: from then on the form answers 429 before writing anything.
+    await expect(submitForm(deps, input(aSubmission().withEmail('first-over@acme.com').build(), { clientIp: '192.0.2.199' }))).resolves.toMatchObject({
+      status: 201,
+    });
+    for (let i = 0; i < 10; i++)
+      await expect(submitForm(deps, input(aSubmission().withEmail(`late${i}@acme.com`).build(), { clientIp: `192.0.2.${i}` }))).rejects.toMatchObject({
+        retryAfterSeconds: expect.any(Number),
+      });
+    expect(leads.leads.size).toBe(21);
     // Another form of the site is not affected
     const trial = { ...aSubmission().build(), fields: { email: 'trial@acme.com', firstName: 'T', company: 'Acme' } };
     await expect(submitForm(deps, input(trial, { formId: 'trial', clientIp: '192.0.2.201' }))).resolves.toMatchObject({ status: 201 });

@@ -4,7 +4,9 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteComma
 import type { ConsentRecord, LeadView, LifecycleStage, ScoreView, Source, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
 import { FieldName } from '../../core/fields.js';
 import type {
+  CaptureOutcome,
   CaptureWrite,
+  Limit,
   LeadRef,
   LeadRepository,
   MailLead,
@@ -17,11 +19,15 @@ import type {
   StoredEvent,
 } from '../../core/ports.js';
 import type { ScoringEvent } from '../../core/scoring/score.js';
+import { BusyError } from '../../core/errors.js';
+import { counterHit } from './rate-limiter.js';
 import { TABLE } from './table.js';
 import { keys } from './keys.js';
 
 const PROFILE_FIELDS = FieldName.options.filter((f) => f !== 'email');
 const SPAM_RETENTION_SECONDS = 30 * 24 * 3600;
+/** A capture tries at most this often: a known lead takes two; conflicts with a concurrent twin take the rest. */
+const CAPTURE_ATTEMPTS = 6;
 
 /**
  * Leads and their submissions in the single table.
@@ -43,14 +49,67 @@ export class DynamoLeadRepository implements LeadRepository {
     this.tableName = options.tableName;
   }
 
-  async findAnswer(siteId: string, emailKey: string, submissionId: string): Promise<StoredAnswer | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.submission(siteId, emailKey, submissionId), ProjectionExpression: 'answer', ConsistentRead: true }),
-    );
-    return Item?.answer as StoredAnswer | undefined;
+  /**
+   * One transaction (one round trip): the lead upsert, the submission's conditional put (its answer stored
+   * with it) and the client's counter, all or nothing. The answer needs the lead's id and whether it is
+   * new, which a transaction cannot return, so the first try assumes a new lead (`attribute_not_exists`):
+   * - a new lead (the common case on a blog): done in one round trip;
+   * - a known lead: the try is cancelled, its reason carries the lead (its id); the second try is
+   *   conditional on that id (an erasure in between makes it a new lead again);
+   * - a retried submissionId: cancelled by the submission's condition, whose reason carries the first
+   *   answer; nothing was written or counted;
+   * - over the limit: cancelled by the counter's condition; nothing was written.
+   * Two transactions on the same items at once (the same address or client in flight twice) may cancel
+   * one with a conflict: it is tried again after a short random pause.
+   */
+  async capture(write: CaptureWrite, limit: Limit): Promise<CaptureOutcome> {
+    let known: string | undefined;
+    for (let attempt = 0; attempt < CAPTURE_ATTEMPTS; attempt++) {
+      const answer: StoredAnswer = { status: known ? 200 : 201, leadId: known ?? write.newLeadId, ...write.reply };
+      const counter = counterHit(this.tableName, limit, Date.parse(write.source.at));
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: { ...this.leadUpsert(write, known), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...keys.submission(write.siteId, write.emailKey, write.entry.submissionId),
+                    entity: 'submission',
+                    siteId: write.siteId,
+                    leadId: answer.leadId,
+                    entry: write.entry,
+                    answer,
+                  },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              { Update: counter.update },
+            ],
+          }),
+        );
+        return { stored: answer };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [lead, submission, count] = error.CancellationReasons ?? [];
+        if (submission?.Code === 'ConditionalCheckFailed' && submission.Item) return { replayed: unmarshallAnswer(submission.Item) };
+        if (count?.Code === 'ConditionalCheckFailed') return { limited: { retryAfterSeconds: counter.retryAfterSeconds } };
+        if (lead?.Code === 'ConditionalCheckFailed') {
+          known = lead.Item ? (unmarshall(lead.Item).leadId as string) : undefined;
+          continue;
+        }
+        if (!error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) throw error;
+        await new Promise((ok) => setTimeout(ok, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
+    throw new BusyError();
   }
 
-  async capture(write: CaptureWrite): Promise<StoredAnswer> {
+  /** The lead's upsert: only the fields this submission supplied; id, creation and first source kept. */
+  private leadUpsert(write: CaptureWrite, knownLeadId: string | undefined) {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
@@ -59,8 +118,8 @@ export class DynamoLeadRepository implements LeadRepository {
       values[`:${attr}`] = value;
       sets.push(onlyIfNew ? `#${attr} = if_not_exists(#${attr}, :${attr})` : `#${attr} = :${attr}`);
     };
-    const byId = keys.leadById(write.newLeadId);
-    set('leadId', write.newLeadId, true);
+    const byId = keys.leadById(knownLeadId ?? write.newLeadId);
+    set('leadId', knownLeadId ?? write.newLeadId, true);
     set(TABLE.gsi1.partitionKey, byId.GSI1PK, true);
     set(TABLE.gsi1.sortKey, byId.GSI1SK, true);
     set('createdAt', write.source.at, true);
@@ -72,44 +131,16 @@ export class DynamoLeadRepository implements LeadRepository {
     set('latestSource', write.source);
     for (const [field, value] of Object.entries(write.profile)) if (value !== undefined && value !== '') set(field, value);
     if (write.consent) set('consentMarketing', write.consent);
-
-    const { Attributes: before } = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.lead(write.siteId, write.emailKey),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    const leadId = (before?.leadId as string | undefined) ?? write.newLeadId;
-    const answer: StoredAnswer = { status: before ? 200 : 201, leadId, ...write.reply };
-
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.submission(write.siteId, write.emailKey, write.entry.submissionId),
-            entity: 'submission',
-            siteId: write.siteId,
-            leadId,
-            entry: write.entry,
-            answer,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return answer;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException && error.Item) {
-        // Another attempt with this submission id won the race: its answer is the answer.
-        return unmarshallAnswer(error.Item);
-      }
-      throw error;
-    }
+    // New: the item must not exist. Known: it must still be the lead whose id the answer gives.
+    if (knownLeadId) values[':known'] = knownLeadId;
+    return {
+      TableName: this.tableName,
+      Key: keys.lead(write.siteId, write.emailKey),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: knownLeadId ? '#leadId = :known' : 'attribute_not_exists(PK)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
   async recordSpam(record: SpamRecord): Promise<void> {
