@@ -19,6 +19,7 @@ import { HmacVisitorTokens } from './adapters/visitor-tokens.js';
 import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/system.js';
 import { LateCeiling } from './core/rate-limit.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
+import { secretReader } from './adapters/secrets.js';
 import type { Deps } from './use-cases/deps.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */
@@ -93,96 +94,47 @@ const notConfigured = (what: string): never => {
   throw new Error(`compose(): no ${what} was given, so this process cannot send email`);
 };
 
-/** Built on first use (a Lambda cold start) from the function's environment. */
-export const fromEnvironment = lazy(() => {
-  const tableName = process.env.TABLE_NAME;
-  if (!tableName) throw new Error('TABLE_NAME is not set');
-  const level = process.env.LOG_LEVEL;
-  const secretArn = process.env.TOKEN_SECRET_ARN;
-  // Fetched once per environment, on the first request that needs it (not every function does).
-  let secret: Promise<string> | undefined;
-  const loadSecret = async () => {
-    if (!secretArn) throw new Error('TOKEN_SECRET_ARN is not set');
-    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-    if (!SecretString) throw new Error('visitor token secret is empty');
-    return SecretString;
-  };
-  // Cached once loaded; a failed load is forgotten so the next request tries again.
-  const tokenSecret = () =>
-    (secret ??= loadSecret().catch((error: unknown) => {
-      secret = undefined; // a failed load is tried again by the next call, not cached
-      throw error;
-    }));
-  // The mail clients are loaded only by the functions that send (the API's functions never do).
-  const mailer: Mailer = {
-    send: async (email) => {
-      const { SESv2Client } = await import('@aws-sdk/client-sesv2');
-      const { SesMailer } = await import('./adapters/ses/mailer.js');
-      const configurationSetName = process.env.SES_CONFIGURATION_SET;
-      sesMailer ??= new SesMailer({ client: new SESv2Client({}), ...(configurationSetName && { configurationSetName }) });
-      return sesMailer.send(email);
-    },
-  };
-  let sesMailer: Mailer | undefined;
-  let sqsQueue: MailQueue | undefined;
-  const mailQueue: MailQueue = {
-    enqueue: async (jobs) => {
-      const queueUrl = process.env.SEND_QUEUE_URL;
-      if (!queueUrl) throw new Error('SEND_QUEUE_URL is not set');
-      const { SQSClient } = await import('@aws-sdk/client-sqs');
-      const { SqsMailQueue } = await import('./adapters/sqs/mail-queue.js');
-      sqsQueue ??= new SqsMailQueue({ client: new SQSClient({}), queueUrl });
-      return sqsQueue.enqueue(jobs);
-    },
-  };
-  let webhookQueue: WebhookQueue | undefined;
-  const lazyWebhookQueue: WebhookQueue = {
-    enqueue: async (jobs, opts) => (await sqsWebhooks()).enqueue(jobs, opts),
-    deadLetter: async (notice) => (await sqsWebhooks()).deadLetter(notice),
-  };
-  const sqsWebhooks = async () => {
-    const queueUrl = process.env.WEBHOOK_QUEUE_URL;
-    const deadLetterQueueUrl = process.env.WEBHOOK_DLQ_URL;
-    if (!queueUrl || !deadLetterQueueUrl) throw new Error('WEBHOOK_QUEUE_URL / WEBHOOK_DLQ_URL are not set');
-    const { SQSClient } = await import('@aws-sdk/client-sqs');
-    const { SqsWebhookQueue } = await import('./adapters/sqs/mail-queue.js');
-    return (webhookQueue ??= new SqsWebhookQueue({ client: new SQSClient({}), queueUrl, deadLetterQueueUrl }));
-  };
-  // One Secrets Manager secret per endpoint (WEBHOOK_SECRET_ARNS: {"site/endpoint": arn}), each read once.
-  const webhookSecretCache = new Map<string, Promise<string>>();
-  const webhookSecrets: WebhookSecrets = {
-    secretOf: (siteId, endpointId) => {
-      const name = `${siteId}/${endpointId}`;
-      let cached = webhookSecretCache.get(name);
-      if (!cached) {
-        cached = (async () => {
-          const arn = (JSON.parse(process.env.WEBHOOK_SECRET_ARNS ?? '{}') as Record<string, string>)[name];
-          if (!arn) throw new Error(`no webhook secret for ${name}`);
-          const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-          const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-          if (!SecretString) throw new Error(`webhook secret ${name} is empty`);
-          return SecretString.startsWith('whsec_') ? SecretString : `whsec_${SecretString}`;
-        })().catch((error: unknown) => {
-          webhookSecretCache.delete(name);
-          throw error;
-        });
-        webhookSecretCache.set(name, cached);
-      }
-      return cached;
-    },
-  };
-  const webhookTransport = new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: false, allowHttp: 'never' }));
-  return compose({
-    tableName,
-    tokenSecret,
-    mailer,
-    mailQueue,
-    webhookQueue: lazyWebhookQueue,
-    webhookSecrets,
-    webhookTransport,
-    publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
-    sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
-    logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info',
+/**
+ * The AWS services beyond DynamoDB a function talks to. Each entry file passes those it uses (from
+ * `adapters/sqs/environment.ts`, `adapters/ses/environment.ts`), so a bundle carries only its own clients:
+ * the capture function has no SQS, SES or Secrets Manager client at all.
+ */
+export interface Edges {
+  mailer?: Mailer;
+  mailQueue?: MailQueue;
+  webhookQueue?: WebhookQueue;
+}
+
+/**
+ * A Lambda function's dependencies, built on first use (its cold start) from its environment and the edges
+ * its entry file passes. Secrets come through the Parameters and Secrets extension (`adapters/secrets.ts`).
+ */
+export const fromEnvironment = (edges: () => Edges = () => ({})) =>
+  lazy(() => {
+    const tableName = process.env.TABLE_NAME;
+    if (!tableName) throw new Error('TABLE_NAME is not set');
+    const level = process.env.LOG_LEVEL;
+    const tokenSecretArn = process.env.TOKEN_SECRET_ARN;
+    const tokenSecret = tokenSecretArn ? secretReader(tokenSecretArn) : () => Promise.reject(new Error('TOKEN_SECRET_ARN is not set'));
+    // One secret per webhook endpoint (WEBHOOK_SECRET_ARNS: {"site/endpoint": arn}), in the Standard Webhooks form.
+    const webhookSecretArns = JSON.parse(process.env.WEBHOOK_SECRET_ARNS ?? '{}') as Record<string, string>;
+    const readers = new Map(Object.entries(webhookSecretArns).map(([name, arn]) => [name, secretReader(arn)]));
+    const webhookSecrets: WebhookSecrets = {
+      secretOf: async (siteId, endpointId) => {
+        const read = readers.get(`${siteId}/${endpointId}`);
+        if (!read) throw new Error(`no webhook secret for ${siteId}/${endpointId}`);
+        const secret = await read();
+        return secret.startsWith('whsec_') ? secret : `whsec_${secret}`;
+      },
+    };
+    return compose({
+      tableName,
+      tokenSecret,
+      ...edges(),
+      webhookSecrets,
+      webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: false, allowHttp: 'never' })),
+      publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
+      sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
+      logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info',
+    });
   });
-});

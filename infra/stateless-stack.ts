@@ -190,6 +190,14 @@ export class StatelessStack extends Stack {
     const logLevel = props.logLevel ?? 'info';
     const tableEnv = { TABLE_NAME: table.tableName };
 
+    // Functions that read secrets do so through AWS's Parameters and Secrets extension (a layer): cached
+    // for five minutes by the extension, and no Secrets Manager client in any bundle (functions/adapters/secrets.ts).
+    const secretsExtension = lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+      cacheSize: 20,
+      secretsManagerTtl: Duration.minutes(5),
+      logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+    });
+    const readsSecrets = new Set(['Capture', 'MailLinks', 'SendEmail', 'DeliverWebhooks']);
     const fn = (name: string, entry: string, environment: Record<string, string>, afterBundling?: (outputDir: string) => string[], timeoutSeconds = 10) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
       // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
@@ -205,6 +213,7 @@ export class StatelessStack extends Stack {
         role,
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
+        ...(readsSecrets.has(name) && { paramsAndSecrets: secretsExtension }),
         environment: { ...environment, LOG_LEVEL: logLevel, NODE_OPTIONS: '--enable-source-maps' },
         projectRoot: props.projectRoot,
         depsLockFilePath: `${props.projectRoot}/package-lock.json`,

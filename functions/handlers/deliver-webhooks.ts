@@ -1,3 +1,4 @@
+import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { fromEnvironment, type AppDeps } from '../composition.js';
@@ -42,4 +43,4 @@ export const makeDeliverWebhooksHandler =
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-export const handler = makeDeliverWebhooksHandler(fromEnvironment);
+export const handler = makeDeliverWebhooksHandler(fromEnvironment(() => ({ webhookQueue: webhookQueueFromEnvironment() })));

@@ -1,3 +1,4 @@
+import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { runDueChecks } from '../use-cases/run-due-checks.js';
 
@@ -14,4 +15,4 @@ export const makeDueChecksHandler = (deps: () => AppDeps) => async (): Promise<{
   return { rescored: result.rescored, queued: result.queued, failed: result.failed.length };
 };
 
-export const handler = makeDueChecksHandler(fromEnvironment);
+export const handler = makeDueChecksHandler(fromEnvironment(() => ({ mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })));

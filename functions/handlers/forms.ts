@@ -30,4 +30,4 @@ export const makeFormsHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, allowedOrigins: () => deps().config.allOrigins() },
   );
 
-export const handler = makeFormsHandler(fromEnvironment);
+export const handler = makeFormsHandler(fromEnvironment());

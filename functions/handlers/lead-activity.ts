@@ -1,3 +1,4 @@
+import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import type { AttributeValue as DynamoAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -94,4 +95,4 @@ function webhookTriggerOf(sk: string, image: Record<string, AttributeValue> | un
   return undefined;
 }
 
-export const handler = makeLeadActivityHandler(fromEnvironment);
+export const handler = makeLeadActivityHandler(fromEnvironment(() => ({ mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })));

@@ -25,4 +25,4 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeLeadsHandler(fromEnvironment);
+export const handler = makeLeadsHandler(fromEnvironment());

@@ -27,4 +27,4 @@ export const makeMailEventsHandler =
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-export const handler = makeMailEventsHandler(fromEnvironment);
+export const handler = makeMailEventsHandler(fromEnvironment());

@@ -93,4 +93,4 @@ function page(event: HttpEvent, status: number, body: Record<string, unknown>, t
   };
 }
 
-export const handler = makeMailLinksHandler(fromEnvironment);
+export const handler = makeMailLinksHandler(fromEnvironment());

@@ -1,3 +1,4 @@
+import { sesMailerFromEnvironment } from '../adapters/ses/environment.js';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { fromEnvironment, type AppDeps } from '../composition.js';
@@ -60,4 +61,4 @@ const leadOf = (body: string): string | undefined => {
   }
 };
 
-export const handler = makeSendEmailHandler(fromEnvironment);
+export const handler = makeSendEmailHandler(fromEnvironment(() => ({ mailer: sesMailerFromEnvironment() })));

@@ -1,3 +1,4 @@
+import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { authenticate } from '../use-cases/read-leads.js';
 import { getDelivery, listDeliveries, replay } from '../use-cases/webhook-log.js';
@@ -15,4 +16,4 @@ export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeWebhooksApiHandler(fromEnvironment);
+export const handler = makeWebhooksApiHandler(fromEnvironment(() => ({ webhookQueue: webhookQueueFromEnvironment() })));

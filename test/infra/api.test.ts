@@ -202,3 +202,19 @@ describe('stateless stack: HTTP API', () => {
     });
   });
 });
+
+describe('stateless stack: secrets', () => {
+  const { stateless } = synthTemplates();
+  it('gives the Parameters and Secrets extension to exactly the functions that read secrets (no Secrets Manager client in any bundle)', () => {
+    const functions = stateless.findResources('AWS::Lambda::Function');
+    const withLayer = Object.entries(functions)
+      .filter(([, f]) => (f.Properties.Layers ?? []).length > 0)
+      .map(([id]) => id.replace(/Function.*$/, ''))
+      .sort();
+    expect(withLayer).toEqual(['Capture', 'DeliverWebhooks', 'MailLinks', 'SendEmail']);
+    for (const name of withLayer) {
+      const env = functions[functionId(stateless, name)]!.Properties.Environment.Variables;
+      expect(env).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE: '20', SECRETS_MANAGER_TTL: '300' });
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { WebhookJob, WebhookQueue } from '../../core/ports.js';
+import { SqsMailQueue } from './mail-queue.js';
+
+/**
+ * The webhook queue on Amazon SQS: jobs as JSON bodies (batches of ten, with an optional delay of up to
+ * 15 minutes for short retries), and dead-letter notices sent straight to the queue's dead-letter queue,
+ * whose depth alarm tells the operator.
+ */
+export class SqsWebhookQueue implements WebhookQueue {
+  private readonly jobs: SqsMailQueue;
+  constructor(private readonly options: { client: SQSClient; queueUrl: string; deadLetterQueueUrl: string }) {
+    this.jobs = new SqsMailQueue({ client: options.client, queueUrl: options.queueUrl });
+  }
+
+  enqueue(jobs: readonly WebhookJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+    return this.jobs.send(jobs, Math.min(900, Math.max(0, Math.round(options.delaySeconds ?? 0))));
+  }
+
+  async deadLetter(notice: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }): Promise<void> {
+    await this.options.client.send(
+      new SendMessageCommand({ QueueUrl: this.options.deadLetterQueueUrl, MessageBody: JSON.stringify({ kind: 'webhook-dead-letter', ...notice }) }),
+    );
+  }
+}
