@@ -1,15 +1,17 @@
 import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import rawConfig from '../config/funnel.config.js';
-import { startDynamoLocal } from '../local/dynamo.js';
+import { localClient, startDynamoLocal } from '../local/dynamo.js';
+import { startLatencyProxy } from './latency-proxy.js';
 import { startFunnel } from '../local/runtime.js';
 import { buildWidget } from '../widget/build.js';
+import { DEFAULT_ENTRIES } from '../infra/funnel-app.js';
+import { bundleLikeLambda } from './bundle.js';
 import { benchDispatch } from './dispatch.js';
 import { benchRescore } from './rescore.js';
 import { benchWebhooks } from './webhooks.js';
@@ -23,105 +25,111 @@ import { median, percentile, printTable } from './stats.js';
  */
 const N = Number(process.env.BENCH_N ?? 300);
 
+/**
+ * A capture through the local runtime against a bare PutItem of the same body, on the same DynamoDB Local:
+ * first as it is (DynamoDB Local answers in about a millisecond and works one request at a time, so this
+ * counts the items a request touches), then behind a network of `NETWORK_MS` per request each way (a
+ * DynamoDB request spends its time on the wire), which counts the round trips a request waits for.
+ */
+const NETWORK_MS = Number(process.env.BENCH_NETWORK_MS ?? 5);
+
 async function captureOverhead() {
   const dynamo = await startDynamoLocal();
-  const config = resolveConfig(rawConfig, localEnv());
-  for (const site of config.sites) site.rateLimit = { submissions: 10_000, windowSeconds: 60 };
-  const funnel = await startFunnel({ port: 0, dynamoEndpoint: dynamo.endpoint, tableName: 'bench', rawConfig: config, logLevel: 'silent' });
-  const doc = DynamoDBDocumentClient.from(dynamo.client);
-  const url = `${funnel.url}/v1/forms/ebook/submissions`;
-  const body = (i: number) =>
-    JSON.stringify({
-      submissionId: crypto.randomUUID(),
-      fields: { email: `reader${i}@acme-${i % 50}.com`, firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
-      consent: { marketing: true },
-      context: {
-        pageUrl: 'https://blog.example.com/posts/funnels',
-        referrer: 'https://www.google.com/',
-        utm: { source: 'newsletter', medium: 'email', campaign: 'q4' },
-      },
-    });
-  const capture = async (i: number) => {
-    const started = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: body(i) });
-    await res.arrayBuffer();
-    if (res.status !== 201) throw new Error(`capture answered ${res.status}`);
-    return performance.now() - started;
-  };
-  const put = async (i: number) => {
-    const started = performance.now();
-    await doc.send(new PutCommand({ TableName: 'bench', Item: { PK: `BENCH#${i}`, SK: 'X', data: body(i) } }));
-    return performance.now() - started;
-  };
-  for (let i = 0; i < 30; i++) await Promise.all([capture(-i - 1), put(-i - 1)]); // warm up JIT, connections, DynamoDB Local
-  const captures: number[] = [];
-  const puts: number[] = [];
-  // Interleaved, so a noisy neighbour slows both sides alike.
-  for (let i = 0; i < N; i++) {
-    captures.push(await capture(i));
-    puts.push(await put(i));
+  const rows: (string | number)[][] = [];
+  for (const delayMs of [0, NETWORK_MS]) {
+    const proxy = delayMs ? await startLatencyProxy(dynamo.endpoint, delayMs) : undefined;
+    const endpoint = proxy?.endpoint ?? dynamo.endpoint;
+    const config = resolveConfig(rawConfig, localEnv());
+    for (const site of config.sites) site.rateLimit = { submissions: 100_000, windowSeconds: 60 };
+    const tableName = `bench-${delayMs}`;
+    const funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, rawConfig: config, logLevel: 'silent' });
+    const doc = DynamoDBDocumentClient.from(localClient(endpoint));
+    const url = `${funnel.url}/v1/forms/ebook/submissions`;
+    const body = (i: number) =>
+      JSON.stringify({
+        submissionId: crypto.randomUUID(),
+        fields: { email: `reader${i}-${delayMs}@acme-${i % 50}.com`, firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
+        consent: { marketing: true },
+        context: {
+          pageUrl: 'https://blog.example.com/posts/funnels',
+          referrer: 'https://www.google.com/',
+          utm: { source: 'newsletter', medium: 'email', campaign: 'q4' },
+        },
+      });
+    const capture = async (i: number) => {
+      const started = performance.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: funnel.url }, body: body(i) });
+      await res.arrayBuffer();
+      if (res.status !== 201) throw new Error(`capture answered ${res.status}`);
+      return performance.now() - started;
+    };
+    const put = async (i: number) => {
+      const started = performance.now();
+      await doc.send(new PutCommand({ TableName: tableName, Item: { PK: `BENCH#${i}`, SK: 'X', data: body(i) } }));
+      return performance.now() - started;
+    };
+    for (let i = 0; i < 30; i++) await Promise.all([capture(-i - 1), put(-i - 1)]); // warm up JIT, connections, DynamoDB Local
+    const captures: number[] = [];
+    const puts: number[] = [];
+    // Interleaved, so a noisy neighbour slows both sides alike.
+    for (let i = 0; i < N; i++) {
+      captures.push(await capture(i));
+      puts.push(await put(i));
+    }
+    await funnel.stop();
+    await proxy?.stop();
+    const label = delayMs ? `behind ${delayMs} ms of network each way` : 'DynamoDB Local as it is';
+    rows.push(
+      [`POST submission (new lead), ${label}`, median(captures), percentile(captures, 99)],
+      [`bare PutItem (baseline), ${label}`, median(puts), percentile(puts, 99)],
+      [`ratio, ${label}`, median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
+    );
   }
-  await funnel.stop();
   await dynamo.stop();
-  printTable(
-    `Capture overhead: POST submission through the local runtime vs a bare PutItem of the same body (n=${N})`,
-    ['', 'median ms', 'p99 ms'],
-    [
-      ['POST /v1/forms/ebook/submissions', median(captures), percentile(captures, 99)],
-      ['bare PutItem (baseline)', median(puts), percentile(puts, 99)],
-      ['ratio', median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
-    ],
-  );
+  printTable(`Capture: POST submission through the local runtime vs a bare PutItem of the same body (n=${N})`, ['', 'median ms', 'p99 ms'], rows);
 }
 
-/** Bundle like the CDK stack does (esbuild, ESM, minified, node24, SDK bundled) and time a fresh import. */
+/** Bundle each route group like the CDK stack does (esbuild, ESM, minified, node24, SDK bundled) and time a fresh import. */
 async function coldStartProxy() {
   const dir = mkdtempSync(join(tmpdir(), 'funnel-bench-'));
   writeFileSync(
     join(dir, 'baseline.ts'),
     "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200 });\n",
   );
-  const bundle = async (entry: string, out: string) => {
-    await build({
-      entryPoints: [entry],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      minify: true,
-      nodePaths: [join(process.cwd(), 'node_modules')],
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-      logLevel: 'error',
-    });
-    const code = readFileSync(out);
-    return { bytes: code.length, gzip: gzipSync(code).length };
-  };
-  const capture = await bundle('functions/handlers/forms.ts', join(dir, 'capture.mjs'));
-  const baseline = await bundle(join(dir, 'baseline.ts'), join(dir, 'baseline.mjs'));
+  const baseline = await bundleLikeLambda(join(dir, 'baseline.ts'), join(dir, 'baseline.mjs'));
   const importMs = (file: string) =>
     Number(
       execFileSync(
         process.execPath,
         ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`],
-        { env: { ...process.env, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1' } },
+        {
+          env: { ...process.env, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1' },
+        },
       ).toString(),
     );
   const runs = 15;
-  const captureTimes: number[] = [];
-  const baselineTimes: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    captureTimes.push(importMs(join(dir, 'capture.mjs')));
-    baselineTimes.push(importMs(join(dir, 'baseline.mjs')));
+  const timed = (file: string) => median(Array.from({ length: runs }, () => importMs(file)));
+  const rows: (string | number)[][] = [];
+  const baselineMs = timed(join(dir, 'baseline.mjs'));
+  for (const group of ['capture', 'leads', 'mail', 'webhooks', 'openapi', 'widget'] as const) {
+    const out = join(dir, `${group}.mjs`);
+    const b = await bundleLikeLambda(DEFAULT_ENTRIES[group], out);
+    const ms = group === 'capture' ? timed(out) : Number.NaN;
+    rows.push([`${group} (${DEFAULT_ENTRIES[group].split('/').pop()})`, b.bytes, b.gzip, b.bytes / baseline.bytes, ms]);
   }
+  rows.push(['DynamoDB client only (baseline)', baseline.bytes, baseline.gzip, 1, baselineMs]);
+  const capture = rows[0]!;
+  rows.push([
+    'capture ratio (bytes, gzip, import)',
+    (capture[1] as number) / baseline.bytes,
+    (capture[2] as number) / baseline.gzip,
+    Number.NaN,
+    (capture[4] as number) / baselineMs,
+  ]);
   printTable(
-    `Cold-start proxy: bundle size and import time in a fresh Node process (median of ${runs})`,
-    ['', 'bytes', 'gzip bytes', 'import ms'],
-    [
-      ['capture function (forms.ts)', capture.bytes, capture.gzip, median(captureTimes)],
-      ['DynamoDB client only (baseline)', baseline.bytes, baseline.gzip, median(baselineTimes)],
-      ['ratio', capture.bytes / baseline.bytes, capture.gzip / baseline.gzip, median(captureTimes) / median(baselineTimes)],
-    ],
+    `Cold-start proxy: each route group's bundle, and the capture's import time in a fresh Node process (median of ${runs})`,
+    ['', 'bytes', 'gzip bytes', 'bytes ratio', 'import ms'],
+    rows,
   );
 }
 

@@ -15,7 +15,7 @@ export function printTable(title: string, header: string[], rows: (string | numb
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-const formatNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1));
+const formatNumber = (n: number) => (Number.isNaN(n) ? '' : Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1));
 
 /** A small seeded PRNG (mulberry32), so every run generates the same data. */
 export function prng(seed: number): () => number {

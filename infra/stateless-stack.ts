@@ -20,7 +20,7 @@ import type { Construct } from 'constructs';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints.js';
+import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
 
 /**

@@ -25,7 +25,7 @@ import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
 import { unavailable, type HttpEvent, type HttpResult } from '../functions/handlers/http.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints.js';
+import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';

@@ -4,7 +4,8 @@ import { FormKind } from './config.js';
 import type { ConsentRecord, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
-import { FIELD_INPUTS, FIELD_RULES, formatPath, type FieldName, type Profile } from './fields.js';
+import { FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
+import { fieldErrors } from './field-errors.js';
 
 /** Longest value each field accepts; the widget mirrors it as `maxlength`. */
 const MAX_LENGTH: Partial<Record<FieldName, number>> = { email: 254, firstName: 100, lastName: 100, company: 200, jobTitle: 150, phone: 40, country: 2 };
@@ -55,19 +56,6 @@ export function submissionSchemaFor(form: Form): z.ZodType<ValidSubmission> {
     }) as unknown as z.ZodType<ValidSubmission>;
   schemaCache.set(form, schema);
   return schema;
-}
-
-/** Turn zod issues into `{ "fields.email": "must be a valid email address" }`. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out[formatPath([...issue.path, key])] ??= issue.path.length ? 'is not a field of this form' : 'is not a known property';
-    } else {
-      out[formatPath(issue.path) || 'body'] ??= issue.message;
-    }
-  }
-  return out;
 }
 
 /**

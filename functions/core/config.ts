@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WebhookEndpoints } from './webhooks/config.js';
-import { FieldName, formatPath, text } from './fields.js';
+import { FieldName, text } from './fields.js';
+import { formatPath } from './field-errors.js';
 // rules.js, not the scoring index: the index pulls in the email-domain lists, which capture does not need.
 import { ScoringRules } from './scoring/rules.js';
 // config.js, not the nurture index: config validation needs the schemas only.

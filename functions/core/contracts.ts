@@ -7,7 +7,7 @@ import { canonicalTimeZone, isValidTimeZone } from './nurture/schedule.js';
  * and the widget's TypeScript types mirror them (the widget ships no zod: the server validates).
  */
 
-export const MAX_BODY_BYTES = 16 * 1024;
+export { MAX_BODY_BYTES } from './limits.js';
 
 export const Utm = z.strictObject({
   source: text(200).optional(),

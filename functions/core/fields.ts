@@ -59,7 +59,3 @@ export const FIELD_INPUTS: Record<FieldName, { type: 'email' | 'text' | 'tel' | 
 
 /** Profile values as stored on a lead (every field but the email, which is the lead's identity). */
 export type Profile = Partial<Record<Exclude<FieldName, 'email'>, string>>;
-
-/** `sites[0].forms[1].leadMagnet.url` — the way a user finds the line in their config file. */
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');

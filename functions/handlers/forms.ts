@@ -1,3 +1,4 @@
+import { CAPTURE } from './endpoints/capture.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { getForm } from '../use-cases/get-form.js';
 import { submitForm } from '../use-cases/submit-form.js';
@@ -7,7 +8,7 @@ import { header, json, routeGroup } from './http.js';
 /** Route group "capture": the public endpoints the widget calls (forms, submissions, behaviour events). */
 export const makeFormsHandler = (deps: () => AppDeps) =>
   routeGroup(
-    'capture',
+    CAPTURE,
     {
       getForm: async ({ params }) => json(200, getForm(deps(), params.formId)),
       submitForm: async ({ event, params, body }) => {

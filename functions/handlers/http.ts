@@ -2,11 +2,12 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Logger } from '../adapters/logger.js';
-import { fieldErrors } from '../core/capture.js';
-import { MAX_BODY_BYTES, type ErrorBody } from '../core/contracts.js';
+import { fieldErrors } from '../core/field-errors.js';
+import type { ErrorBody } from '../core/contracts.js';
+import { MAX_BODY_BYTES } from '../core/limits.js';
 import { DomainError, ValidationError } from '../core/errors.js';
 import type { ApiKey } from '../core/ports.js';
-import { ENDPOINTS, routeKeyOf, type Endpoint, type OperationId, type OperationsOf, type RouteGroup } from './endpoints.js';
+import { routeKeyOf, type Endpoint } from './endpoints/types.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -170,16 +171,17 @@ export function rawBody(event: HttpEvent): string {
 type Schema<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
 /** What a route's binding gets: its validated path and query, the parsed body, the caller's key where one is required. */
-export interface Call<K extends OperationId> {
+export interface Call<E extends Endpoint> {
   event: HttpEvent;
-  params: Schema<(typeof ENDPOINTS)[K] extends { params: infer P } ? P : undefined>;
-  query: Schema<(typeof ENDPOINTS)[K] extends { query: infer Q } ? Q : undefined>;
+  params: Schema<E extends { params: infer P } ? P : undefined>;
+  query: Schema<E extends { query: infer Q } ? Q : undefined>;
   /** The parsed JSON body (not yet validated: the use case knows its contract). */
   body: unknown;
-  key: (typeof ENDPOINTS)[K]['auth'] extends 'apiKey' ? ApiKey : undefined;
+  key: E['auth'] extends 'apiKey' ? ApiKey : undefined;
 }
 
-export type Bindings<G extends RouteGroup> = { [K in OperationsOf<G>]: (call: Call<K>) => Promise<HttpResult> };
+/** One binding per operation of the group's module of the endpoint table, and no other. */
+export type Bindings<G extends Record<string, Endpoint>> = { [K in keyof G]: (call: Call<G[K]>) => Promise<HttpResult> };
 
 export interface GroupOptions {
   /** The access log and the log of unexpected errors; none: no access log (static documents). */
@@ -205,14 +207,10 @@ function parse(schema: z.ZodObject | undefined, values: Record<string, string | 
  * route key API Gateway matched, with their path and query validated, body read, caller authenticated,
  * CORS for public routes, an access log, and errors mapped to their status.
  */
-export function routeGroup<G extends RouteGroup>(group: G, bindings: Bindings<G>, options: GroupOptions = {}) {
-  const routes = new Map<string, { endpoint: Endpoint; bind: (call: Call<OperationId>) => Promise<HttpResult> }>();
-  for (const [operationId, endpoint] of Object.entries(ENDPOINTS) as [OperationId, Endpoint][]) {
-    if (endpoint.group !== group) continue;
-    routes.set(routeKeyOf(endpoint), {
-      endpoint,
-      bind: (bindings as unknown as Record<string, (call: Call<OperationId>) => Promise<HttpResult>>)[operationId]!,
-    });
+export function routeGroup<G extends Record<string, Endpoint>>(endpoints: G, bindings: Bindings<G>, options: GroupOptions = {}) {
+  const routes = new Map<string, { endpoint: Endpoint; bind: (call: Call<Endpoint>) => Promise<HttpResult> }>();
+  for (const [operationId, endpoint] of Object.entries(endpoints)) {
+    routes.set(routeKeyOf(endpoint), { endpoint, bind: (bindings as unknown as Record<string, (call: Call<Endpoint>) => Promise<HttpResult>>)[operationId]! });
   }
   const log = options.log;
   let handler = middy<HttpEvent, HttpResult>();
@@ -225,6 +223,6 @@ export function routeGroup<G extends RouteGroup>(group: G, bindings: Bindings<G>
     const params = parse(endpoint.params, event.pathParameters, 'path');
     const query = parse(endpoint.query, event.queryStringParameters, 'query');
     const key = endpoint.auth === 'apiKey' ? await options.authenticate!(header(event, 'authorization')) : undefined;
-    return route.bind({ event, params, query, body: event.json, key } as Call<OperationId>);
+    return route.bind({ event, params, query, body: event.json, key } as Call<Endpoint>);
   });
 }

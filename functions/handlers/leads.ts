@@ -1,3 +1,4 @@
+import { LEADS } from './endpoints/leads.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { eraseLead, exportLead } from '../use-cases/privacy.js';
 import { claimProspect, listProspects } from '../use-cases/prospects.js';
@@ -7,7 +8,7 @@ import { json, routeGroup } from './http.js';
 /** Route group "leads": the authenticated API for sales tools (read, pull prospects, claim, export, erase). Server to server: no CORS. */
 export const makeLeadsHandler = (deps: () => AppDeps) =>
   routeGroup(
-    'leads',
+    LEADS,
     {
       getLead: async ({ key, params }) => json(200, await getLead(deps(), key, params.leadId)),
       findLeadByEmail: async ({ key, query }) => json(200, await findLeadByEmail(deps(), key, query)),

@@ -1,3 +1,4 @@
+import { MAIL } from './endpoints/mail.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { escapeHtml } from '../core/nurture/templates.js';
 import { checkUnsubscribeLink, confirmOptIn, unsubscribe } from '../use-cases/mail-links.js';
@@ -17,7 +18,7 @@ const MAX_TOKEN_LENGTH = 1024;
  */
 export const makeMailLinksHandler = (deps: () => AppDeps) =>
   routeGroup(
-    'mail',
+    MAIL,
     {
       confirmOptIn: asPage(async (event, token) => {
         const result = await confirmOptIn(deps(), token);

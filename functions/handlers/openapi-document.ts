@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENDPOINTS, type Endpoint } from './endpoints.js';
+import { ENDPOINTS, type Endpoint } from './endpoints/index.js';
 import {
   ClaimBody,
   ErrorBody,

@@ -1,10 +1,11 @@
+import { OPENAPI } from './endpoints/openapi.js';
 import { openApiDocument } from './openapi-document.js';
 import { json, routeGroup } from './http.js';
 
 /** `GET /v1/openapi.json`. Generated once per process; touches no table. */
 let document: Record<string, unknown> | undefined;
 
-export const handler = routeGroup('openapi', {
+export const handler = routeGroup(OPENAPI, {
   openApi: async ({ event }) => {
     const host = event.headers?.host;
     document ??= openApiDocument(host ? `https://${host}` : undefined);

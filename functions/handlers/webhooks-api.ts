@@ -1,3 +1,4 @@
+import { WEBHOOKS } from './endpoints/webhooks.js';
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { authenticate } from '../use-cases/read-leads.js';
@@ -7,7 +8,7 @@ import { json, routeGroup } from './http.js';
 /** Route group "webhooks": the delivery log and replay, for the operator and sales tools (API key, no CORS). */
 export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
   routeGroup(
-    'webhooks',
+    WEBHOOKS,
     {
       listDeliveries: async ({ key, query }) => json(200, await listDeliveries(deps(), key, query)),
       getDelivery: async ({ key, params }) => json(200, await getDelivery(deps(), key, params.deliveryId)),

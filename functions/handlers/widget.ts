@@ -1,3 +1,4 @@
+import { WIDGET } from './endpoints/widget.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -48,7 +49,7 @@ export const makeWidgetHandler = (load: () => string) => {
     const etags: Record<WidgetEncoding, string> = { br: `"${tag}-br"`, gzip: `"${tag}-gz"`, identity: `"${tag}"` };
     return { bodies, etags };
   });
-  return routeGroup('widget', {
+  return routeGroup(WIDGET, {
     widget: async ({ event }) => {
       const { bodies, etags } = asset();
       const encoding = negotiateEncoding(header(event, 'accept-encoding'));

@@ -1,7 +1,7 @@
 import type { LeadView, ProspectView } from '../core/contracts.js';
 import { ClaimBody } from '../core/contracts.js';
 import { AlreadyClaimedError, LeadNotFoundError, ValidationError } from '../core/errors.js';
-import { fieldErrors } from '../core/capture.js';
+import { fieldErrors } from '../core/field-errors.js';
 import type { ApiKey, LeadRef, ProspectEntry } from '../core/ports.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';

@@ -1,4 +1,4 @@
-import { fieldErrors } from '../core/capture.js';
+import { fieldErrors } from '../core/field-errors.js';
 import { EventBody, type EventResponse, type PageViewedEntry } from '../core/contracts.js';
 import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.js';
 import { pagePath } from '../core/scoring/paths.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ConfigIndex, parseConfig, localEnv } from '../../functions/core/config.js';
-import { ROUTES, type RouteGroup } from '../../functions/handlers/endpoints.js';
+import { ROUTES, type RouteGroup } from '../../functions/handlers/endpoints/index.js';
 import { openApiDocument } from '../../functions/handlers/openapi-document.js';
 import { cloneSite } from '../support/builders.js';
 import { functionId, infraConfig, synthTemplates } from './helpers.js';

@@ -7,7 +7,7 @@ import { DomainError } from '../../functions/core/errors.js';
 import { makeFormsHandler } from '../../functions/handlers/forms.js';
 import { makeLeadsHandler } from '../../functions/handlers/leads.js';
 import { handler as openApiHandler } from '../../functions/handlers/openapi.js';
-import { ROUTES } from '../../functions/handlers/endpoints.js';
+import { ROUTES } from '../../functions/handlers/endpoints/index.js';
 import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as Context;

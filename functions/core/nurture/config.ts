@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { formatPath, text } from '../fields.js';
+import { text } from '../fields.js';
+import { formatPath } from '../field-errors.js';
 import { WEEKDAYS, canonicalTimeZone, isValidTimeZone } from './schedule.js';
 import { templateFields, templateProblems, type MergeField } from './templates.js';
 

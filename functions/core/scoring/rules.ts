@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CompanySize, FieldName, formatPath } from '../fields.js';
+import { CompanySize, FieldName } from '../fields.js';
+import { formatPath } from '../field-errors.js';
 
 /**
  * One site's lead-scoring rules: versioned data, validated strictly (unknown keys are errors) so a typo in

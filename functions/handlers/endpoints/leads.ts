@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { Email } from '../../core/fields.js';
+import { id, LIMIT } from './params.js';
+import { type Endpoint, err, unauthorized } from './types.js';
+
+/** Route group "leads": the authenticated API for sales tools (read, pull prospects, claim, export, erase). */
+export const LEADS = {
+  getLead: {
+    method: 'GET',
+    path: '/v1/leads/{leadId}',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: 'A lead with profile, consent record, sources, timeline, lifecycle stage and score (with the rule behind every point)',
+    params: z.object({ leadId: id('The lead id') }),
+    responses: { '200': { description: 'The lead', schema: 'Lead' }, ...unauthorized, '404': err('No such lead') },
+  },
+  findLeadByEmail: {
+    method: 'GET',
+    path: '/v1/leads',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: 'Find the lead with an email address',
+    query: z.object({
+      email: z
+        .string({ error: 'is required' })
+        .refine((v) => Email.safeParse(v).success, 'must be a valid email address')
+        .describe('The address (any case)'),
+      site: z.string().optional().describe('Required when the key reads more than one site'),
+    }),
+    responses: {
+      '200': { description: 'The lead', schema: 'Lead' },
+      '400': err('Bad query (named in `error.fields`)'),
+      ...unauthorized,
+      '404': err('No such lead'),
+    },
+  },
+  exportLead: {
+    method: 'GET',
+    path: '/v1/leads/{leadId}/export',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: 'Everything held on a lead, as JSON (a data-subject access request): the lead, and every record behind it by kind, without internal keys',
+    params: z.object({ leadId: id('The lead id') }),
+    responses: {
+      '200': { description: '`{ exportedAt, lead, records: { submissions, events, stageChanges, enrolments, emails, optIns, log, webhookDeliveries } }`' },
+      ...unauthorized,
+      '404': err('No such lead'),
+    },
+  },
+  eraseLead: {
+    method: 'DELETE',
+    path: '/v1/leads/{leadId}',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: 'Erase a lead (right to erasure): profile, events, emails, deliveries and scheduled work; only an anonymised consent audit entry is kept',
+    params: z.object({ leadId: id('The lead id') }),
+    responses: { '204': { description: 'Erased' }, ...unauthorized, '404': err('No such lead (or already erased)') },
+  },
+  listProspects: {
+    method: 'GET',
+    path: '/v1/prospects',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: 'Prospects that reached a stage, in qualification order, from a cursor that never skips or repeats one even while new ones arrive',
+    query: z.object({
+      stage: z.enum(['mql', 'sql'], { error: 'must be mql or sql' }).default('sql'),
+      since: z.string().optional().describe('The `nextCursor` of the previous page'),
+      limit: LIMIT.default(50),
+      site: z.string().optional().describe('Required when the key reads more than one site'),
+    }),
+    responses: {
+      '200': {
+        description: '`{ prospects: [...], nextCursor }`',
+        schema: {
+          type: 'object',
+          properties: { prospects: { type: 'array', items: { $ref: '#/components/schemas/Prospect' } }, nextCursor: { type: 'string' } },
+        },
+      },
+      '400': err('Bad query (named in `error.fields`)'),
+      ...unauthorized,
+    },
+  },
+  claimProspect: {
+    method: 'POST',
+    path: '/v1/prospects/{leadId}/claim',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: 'Record which sales rep took the prospect (the same rep again is fine)',
+    params: z.object({ leadId: id('The lead id') }),
+    body: { kind: 'json', schema: 'ClaimRequest', required: true },
+    responses: {
+      '200': { description: '`{ claim: { rep, at } }`' },
+      '400': err('Invalid body (named in `error.fields`)'),
+      ...unauthorized,
+      '404': err('No such lead'),
+      '409': err('`already_claimed` by another rep (named in the message)'),
+    },
+  },
+} as const satisfies Record<string, Endpoint>;

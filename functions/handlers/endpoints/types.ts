@@ -1,0 +1,47 @@
+/**
+ * The shape of the endpoint table (`./index.ts`): what every route declares. Types only, so a group's
+ * module carries no more than its own schemas.
+ */
+import type { z } from 'zod';
+
+/** One Lambda function per group. */
+export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'widget' | 'mail' | 'webhooks';
+
+/**
+ * Who may call: `public` from the configured origins' pages (CORS on every answer); `apiKey` with
+ * `Authorization: Bearer <key>` (server to server, no CORS); `link` with the signed token of an email link;
+ * `open` for anyone (static documents).
+ */
+export type Auth = 'public' | 'apiKey' | 'link' | 'open';
+
+/** How a POST body is read before the use case sees it. */
+export type BodyKind = 'json' | 'json-or-text' | 'form';
+
+export interface Response {
+  readonly description: string;
+  /** A component schema of the OpenAPI document, or an inline JSON schema. */
+  readonly schema?: string | Record<string, unknown>;
+}
+
+export interface Endpoint {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway's syntax: `{name}` for a path parameter. */
+  readonly path: string;
+  readonly group: RouteGroup;
+  readonly auth: Auth;
+  readonly summary: string;
+  readonly description?: string;
+  /** Path parameters (every `{name}` of the path), validated before the use case runs. */
+  readonly params?: z.ZodObject;
+  /** Query parameters: syntax here, meaning in the use case. Errors name `query.<name>`. */
+  readonly query?: z.ZodObject;
+  /** The body: how it is read, and its documented schema (the use case validates it: forms differ). */
+  readonly body?: { readonly kind: BodyKind; readonly schema?: string | Record<string, unknown>; readonly required: boolean };
+  readonly responses: Readonly<Record<string, Response>>;
+}
+
+/** API Gateway's route key of an endpoint: `GET /v1/forms/{formId}`. */
+export const routeKeyOf = (e: Pick<Endpoint, 'method' | 'path'>): string => `${e.method} ${e.path}`;
+
+export const err = (description: string): Response => ({ description, schema: 'Error' });
+export const unauthorized = { '401': { description: 'Missing or invalid API key', schema: 'Error' } } as const;

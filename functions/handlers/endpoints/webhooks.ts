@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { id, LIMIT } from './params.js';
+import { type Endpoint, err, unauthorized } from './types.js';
+
+/** Route group "webhooks": the delivery log and replay. */
+export const WEBHOOKS = {
+  listDeliveries: {
+    method: 'GET',
+    path: '/v1/webhooks/deliveries',
+    group: 'webhooks',
+    auth: 'apiKey',
+    summary: "The webhook delivery log: a lead's deliveries (`lead`), or an endpoint's newest first (`endpoint`, `site`, `limit` 1–100)",
+    query: z.object({ lead: z.string().optional(), endpoint: z.string().optional(), site: z.string().optional(), limit: LIMIT.default(50) }),
+    responses: {
+      '200': { description: '`{ deliveries: [...] }`: status, attempts (time, status code, latency, error), next attempt' },
+      '400': err('Bad query (named in `error.fields`)'),
+      ...unauthorized,
+      '404': err('No such lead'),
+    },
+  },
+  getDelivery: {
+    method: 'GET',
+    path: '/v1/webhooks/deliveries/{deliveryId}',
+    group: 'webhooks',
+    auth: 'apiKey',
+    summary: 'One delivery with its payload and log',
+    params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
+    responses: { '200': { description: 'The delivery' }, ...unauthorized, '404': err('No such delivery') },
+  },
+  replayDelivery: {
+    method: 'POST',
+    path: '/v1/webhooks/deliveries/{deliveryId}/replay',
+    group: 'webhooks',
+    auth: 'apiKey',
+    summary: 'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled',
+    params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
+    responses: { '202': { description: 'Queued: the delivery, back to pending' }, ...unauthorized, '404': err('No such delivery') },
+  },
+} as const satisfies Record<string, Endpoint>;

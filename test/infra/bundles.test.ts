@@ -1,0 +1,29 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundleLikeLambda } from '../../bench/bundle.js';
+import { DEFAULT_ENTRIES } from '../../infra/funnel-app.js';
+
+/** The AWS clients each function may carry: its entry file passes the ones it uses (`functions/composition.ts`, `Edges`). */
+const CLIENTS = ['@aws-sdk/client-sqs', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager'];
+const ALLOWED: Partial<Record<keyof typeof DEFAULT_ENTRIES, string[]>> = {
+  webhooks: ['@aws-sdk/client-sqs'],
+  leadActivity: ['@aws-sdk/client-sqs'],
+  dueChecks: ['@aws-sdk/client-sqs'],
+  deliverWebhooks: ['@aws-sdk/client-sqs'],
+  sendEmail: ['@aws-sdk/client-sesv2'],
+};
+
+describe('function bundles (as the stack bundles them)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'funnel-bundles-'));
+  it.each(Object.keys(DEFAULT_ENTRIES) as (keyof typeof DEFAULT_ENTRIES)[])(
+    '%s carries only the AWS clients it uses (no Secrets Manager client anywhere)',
+    { timeout: 60_000 },
+    async (name) => {
+      const { packages } = await bundleLikeLambda(DEFAULT_ENTRIES[name], join(dir, `${name}.mjs`));
+      expect(packages.has('@aws-sdk/client-dynamodb') || name === 'openapi' || name === 'widget').toBe(true);
+      expect(CLIENTS.filter((c) => packages.has(c))).toEqual(ALLOWED[name] ?? []);
+    },
+  );
+});
