@@ -26,4 +26,10 @@ describe('function bundles (as the stack bundles them)', () => {
       expect(CLIENTS.filter((c) => packages.has(c))).toEqual(ALLOWED[name] ?? []);
     },
   );
+
+  it('the widget function carries neither a schema library nor an AWS client: it serves a file', { timeout: 60_000 }, async () => {
+    const { packages, bytes } = await bundleLikeLambda(DEFAULT_ENTRIES.widget, join(dir, 'widget-alone.mjs'));
+    expect([...packages].filter((p) => p === 'zod' || p.startsWith('@aws-sdk/'))).toEqual([]);
+    expect(bytes).toBeLessThan(50_000);
+  });
 });
