@@ -1,4 +1,5 @@
-import { REALISTIC_30_RULES, parseScoringRules, scoreLead, type ScoringEvent } from '../functions/core/scoring/index.js';
+import { parseScoringRules, scoreLead, type ScoringEvent } from '../functions/core/scoring/index.js';
+import { REALISTIC_30_RULES } from './fixtures.js';
 import type { FieldName } from '../functions/core/fields.js';
 import { median, printTable, prng } from './stats.js';
 

@@ -41,10 +41,10 @@ export class InMemoryWebhookStore implements WebhookStore {
     return true;
   }
   async scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
-    this.due.add({ ...ref, at, endpointId });
+    this.due.add({ ...ref, at, kind: 'webhook-retry', endpointId });
   }
   async unscheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {
-    await this.due.done({ ...ref, at, endpointId });
+    await this.due.done({ ...ref, at, kind: 'webhook-retry', endpointId });
   }
   async find(deliveryId: string): Promise<WebhookDelivery | undefined> {
     const d = this.deliveries.get(deliveryId);

@@ -36,7 +36,7 @@ import type {
   StoredEnrolment,
   StoredEvent,
 } from '../core/ports.js';
-import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from './dynamo/lead-repository.js';
+import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
 import { dueDay } from '../core/due.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
 
@@ -110,8 +110,8 @@ export class InMemoryLeadRepository implements LeadRepository {
     const lead = this.leads.get(partition);
     if (!lead) throw new Error('no such lead');
     if (update.decayCheckAt !== update.previousDecayCheckAt) {
-      if (update.decayCheckAt) this.due.add({ ...ref, at: update.decayCheckAt });
-      if (update.previousDecayCheckAt) void this.due.done({ ...ref, at: update.previousDecayCheckAt });
+      if (update.decayCheckAt) this.due.add({ ...ref, at: update.decayCheckAt, kind: 'decay' });
+      if (update.previousDecayCheckAt) void this.due.done({ ...ref, at: update.previousDecayCheckAt, kind: 'decay' });
     }
     lead.score = update.score;
     if (update.decayCheckAt) lead.decayCheckAt = update.decayCheckAt;
@@ -189,7 +189,7 @@ export class InMemoryDueChecks implements DueChecks {
 }
 
 const dueKey = (check: DueCheck): string =>
-  `${check.at}#${check.siteId}#${check.emailKey}${check.sequenceId === undefined ? '' : `#SEQ#${check.sequenceId}`}${check.endpointId === undefined ? '' : `#WH#${check.endpointId}`}`;
+  `${check.at}#${check.siteId}#${check.emailKey}${check.kind === 'step' ? `#SEQ#${check.sequenceId}` : check.kind === 'webhook-retry' ? `#WH#${check.endpointId}` : ''}`;
 
 /** A send record as the fake stores it: the port's record, plus a `released` status and the timeline entry once done. */
 export interface InMemorySend {
@@ -275,11 +275,11 @@ export class InMemoryNurtureStore implements NurtureStore {
     const partition = partitionOf(ref);
     const { state } = enrolment;
     const dueAt = scheduledAt(state);
-    if (dueAt) this.due.add({ ...ref, at: dueAt, sequenceId: state.sequenceId });
+    if (dueAt) this.due.add({ ...ref, at: dueAt, kind: 'step', sequenceId: state.sequenceId });
     const key = `${partition}#${state.sequenceId}`;
     const existing = this.enrolments.get(key);
     if (existing) {
-      if (dueAt && scheduledAt(existing.enrolment.state) !== dueAt) await this.due.done({ ...ref, at: dueAt, sequenceId: state.sequenceId });
+      if (dueAt && scheduledAt(existing.enrolment.state) !== dueAt) await this.due.done({ ...ref, at: dueAt, kind: 'step', sequenceId: state.sequenceId });
       return false;
     }
     this.enrolments.set(key, { partition, enrolment: structuredClone(enrolment) });
@@ -292,7 +292,7 @@ export class InMemoryNurtureStore implements NurtureStore {
     const sequenceId = from.sequenceId;
     const before = scheduledAt(from);
     const after = scheduledAt(to);
-    if (after && after !== before) this.due.add({ ...ref, at: after, sequenceId });
+    if (after && after !== before) this.due.add({ ...ref, at: after, kind: 'step', sequenceId });
     const stored = this.enrolments.get(`${partition}#${sequenceId}`);
     const current = stored?.enrolment.state;
     if (!stored || !current || current.stepIndex !== from.stepIndex || current.status !== from.status || current.nextAt !== from.nextAt) return false;
@@ -307,7 +307,7 @@ export class InMemoryNurtureStore implements NurtureStore {
       };
       this.logs.set(`${partition}#${at}#exit-${sequenceId}`, { partition, entry });
     }
-    if (before && before !== after) await this.due.done({ ...ref, at: before, sequenceId });
+    if (before && before !== after) await this.due.done({ ...ref, at: before, kind: 'step', sequenceId });
     return true;
   }
 

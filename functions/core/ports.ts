@@ -100,6 +100,9 @@ export interface LeadRepository {
   recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'>;
 }
 
+/** What raises sales webhooks: a stage reached, or an unsubscribe. */
+export type WebhookTrigger = { kind: 'stage'; change: Pick<StageChangedEntry, 'from' | 'to' | 'at'> } | { kind: 'unsubscribed'; at: string };
+
 /** A lead's partition: the site and the hash of its address. */
 export interface LeadRef {
   siteId: string;
@@ -132,12 +135,11 @@ export type StoredEvent = PageViewedEntry;
  * Scheduled work on a lead at `at`: a decay re-score (decay may have moved its stage), or, with
  * `sequenceId`, the lead's next step in that nurture sequence.
  */
-export interface DueCheck extends LeadRef {
-  at: string;
-  sequenceId?: string;
-  /** A webhook retry: try the lead's pending deliveries to this endpoint again. */
-  endpointId?: string;
-}
+/**
+ * Scheduled work on a lead, by kind: a decay re-score (its stage may change with time alone), the next step
+ * of a nurture sequence, or a webhook retry (the lead's pending deliveries to one endpoint).
+ */
+export type DueCheck = LeadRef & { at: string } & ({ kind: 'decay' } | { kind: 'step'; sequenceId: string } | { kind: 'webhook-retry'; endpointId: string });
 
 /**
  * Scheduled work, bucketed by day so a scheduled drainer reads a handful of small partitions. The cursor

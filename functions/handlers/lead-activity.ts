@@ -1,13 +1,11 @@
 import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
-import type { AttributeValue as DynamoAttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { keys } from '../adapters/dynamo/keys.js';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { leadActivityOf } from '../adapters/dynamo/stream-events.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
 import { indexQualification } from '../use-cases/prospects.js';
-import { raiseWebhooks, type WebhookTrigger } from '../use-cases/webhooks.js';
+import { raiseWebhooks } from '../use-cases/webhooks.js';
 
 /**
  * Table stream consumer: reacts to what a lead did.
@@ -27,20 +25,15 @@ export const makeLeadActivityHandler =
     const rescored = new Set<string>();
     const jobs: { job: MailJob; sequenceNumber: string }[] = [];
     for (const record of event.Records) {
-      const pk = record.dynamodb?.Keys?.PK?.S;
-      const sk = record.dynamodb?.Keys?.SK?.S;
-      const ref = pk ? keys.parseLeadPartition(pk) : undefined;
-      if (record.eventName !== 'INSERT' || !pk || !sk || !ref) continue;
-      const sequenceNumber = record.dynamodb!.SequenceNumber!;
-      if (sk.startsWith(keys.submissionPrefix))
-        jobs.push({ job: { type: 'submitted', ...ref, submissionId: sk.slice(keys.submissionPrefix.length) }, sequenceNumber });
-      if (sk.startsWith(keys.optInPrefix)) jobs.push({ job: { type: 'confirmed', ...ref, submissionId: sk.slice(keys.optInPrefix.length) }, sequenceNumber });
-      const trigger = webhookTriggerOf(sk, record.dynamodb?.NewImage);
-      if (trigger) {
+      const activity = leadActivityOf(record);
+      if (!activity) continue;
+      const { ref, sequenceNumber, mailJob, webhook } = activity;
+      if (mailJob) jobs.push({ job: mailJob, sequenceNumber });
+      if (webhook) {
         try {
           // A stage reached is numbered into the pull API's index before its webhooks go out.
-          if (trigger.kind === 'stage') await indexQualification(deps(), ref, trigger.change.to, trigger.change.at);
-          await raiseWebhooks(deps(), ref, trigger);
+          if (webhook.kind === 'stage') await indexQualification(deps(), ref, webhook.change.to, webhook.change.at);
+          await raiseWebhooks(deps(), ref, webhook);
           // Index entries and deliveries are not guarded by the lead item: an erasure that raced them is completed here.
           await deps().prospects.sweepIfErased(ref);
         } catch (error) {
@@ -48,11 +41,12 @@ export const makeLeadActivityHandler =
           return failFrom(sequenceNumber, jobs, deps);
         }
       }
-      if (!keys.isActivity(sk) || rescored.has(pk)) continue;
+      const lead = `${ref.siteId}#${ref.emailKey}`;
+      if (!activity.rescore || rescored.has(lead)) continue;
       try {
         // No lead to score: erased, maybe after this item was written. What it left behind is swept.
         if (!(await rescoreLead(deps(), ref))) await deps().prospects.sweepIfErased(ref);
-        rescored.add(pk);
+        rescored.add(lead);
       } catch (error) {
         deps().log.error('rescore failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
         return failFrom(sequenceNumber, jobs, deps);
@@ -83,16 +77,6 @@ async function failFrom(sequenceNumber: string, jobs: { job: MailJob; sequenceNu
     }
   }
   return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
-}
-
-/** A stage reached (`STAGE#…`) or an unsubscribe (`LOG#<at>#unsubscribed`) raises sales webhooks; nothing else does. */
-function webhookTriggerOf(sk: string, image: Record<string, AttributeValue> | undefined): WebhookTrigger | undefined {
-  if (!image || !(sk.startsWith(keys.stagePrefix) || (sk.startsWith(keys.logPrefix) && sk.endsWith('#unsubscribed')))) return undefined;
-  const entry = unmarshall(image as Record<string, DynamoAttributeValue>).entry as { type?: string; at?: string; from?: string; to?: string } | undefined;
-  if (entry?.type === 'stage_changed' && entry.at && entry.from && entry.to)
-    return { kind: 'stage', change: { at: entry.at, from: entry.from as never, to: entry.to as never } };
-  if (entry?.type === 'unsubscribed' && entry.at) return { kind: 'unsubscribed', at: entry.at };
-  return undefined;
 }
 
 export const handler = makeLeadActivityHandler(fromEnvironment(() => ({ mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })));

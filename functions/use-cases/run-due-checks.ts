@@ -47,41 +47,47 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
     for (const [j, day] of batch.entries()) {
       let failedHere = false;
       const checks = listed[j]!;
-      const steps = checks.filter((c) => c.sequenceId !== undefined);
-      const retries = checks.filter((c) => c.endpointId !== undefined);
-      // Webhook retries that are due: back to the webhook sender, each check deleted once queued.
-      for (let k = 0; k < retries.length; k += STEP_CHUNK) {
-        const chunk = retries.slice(k, k + STEP_CHUNK);
-        try {
-          await deps.webhookQueue.enqueue(chunk.map((c) => ({ siteId: c.siteId, emailKey: c.emailKey, endpointId: c.endpointId! })));
-          await Promise.all(chunk.map((c) => deps.due.done(c)));
-          result.queued += chunk.length;
-        } catch (error) {
-          failedHere = true;
-          result.failed.push({ siteId: chunk[0]!.siteId, at: chunk[0]!.at, error: (error as Error).message });
+      const failed = (siteId: string, at: string, error: unknown) => {
+        failedHere = true;
+        result.failed.push({ siteId, at, error: (error as Error).message });
+      };
+      // Due nurture steps and webhook retries go to their sender's queue a chunk at a time; each check is
+      // deleted once its job is queued (a crash in between queues it again next run: both senders are idempotent).
+      const queued = [
+        {
+          checks: checks.filter((c) => c.kind === 'webhook-retry'),
+          enqueue: (c: typeof checks) =>
+            deps.webhookQueue.enqueue(
+              c.flatMap((x) => (x.kind === 'webhook-retry' ? [{ siteId: x.siteId, emailKey: x.emailKey, endpointId: x.endpointId }] : [])),
+            ),
+        },
+        {
+          checks: checks.filter((c) => c.kind === 'step'),
+          enqueue: (c: typeof checks) =>
+            deps.mailQueue.enqueue(
+              c.flatMap((x) => (x.kind === 'step' ? [{ type: 'step' as const, siteId: x.siteId, emailKey: x.emailKey, sequenceId: x.sequenceId }] : [])),
+            ),
+        },
+      ];
+      for (const { checks: due, enqueue } of queued) {
+        for (let k = 0; k < due.length; k += STEP_CHUNK) {
+          const chunk = due.slice(k, k + STEP_CHUNK);
+          try {
+            await enqueue(chunk);
+            await Promise.all(chunk.map((c) => deps.due.done(c)));
+            result.queued += chunk.length;
+          } catch (error) {
+            failed(chunk[0]!.siteId, chunk[0]!.at, error);
+          }
         }
       }
-      // Due nurture steps go to the sender's queue a chunk at a time; each check is deleted once its job is
-      // queued (a crash in between queues it again next run: the sender is idempotent).
-      for (let k = 0; k < steps.length; k += STEP_CHUNK) {
-        const chunk = steps.slice(k, k + STEP_CHUNK);
-        try {
-          await deps.mailQueue.enqueue(chunk.map((c) => ({ type: 'step', siteId: c.siteId, emailKey: c.emailKey, sequenceId: c.sequenceId! })));
-          await Promise.all(chunk.map((c) => deps.due.done(c)));
-          result.queued += chunk.length;
-        } catch (error) {
-          failedHere = true;
-          result.failed.push({ siteId: chunk[0]!.siteId, at: chunk[0]!.at, error: (error as Error).message });
-        }
-      }
-      for (const check of checks.filter((c) => c.sequenceId === undefined && c.endpointId === undefined)) {
+      for (const check of checks.filter((c) => c.kind === 'decay')) {
         try {
           await rescoreLead(deps, check);
           await deps.due.done(check);
           result.rescored++;
         } catch (error) {
-          failedHere = true;
-          result.failed.push({ siteId: check.siteId, at: check.at, error: (error as Error).message });
+          failed(check.siteId, check.at, error);
         }
       }
       drainedSoFar &&= !failedHere;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StageChangedEntry } from '../core/contracts.js';
-import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob } from '../core/ports.js';
+import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookTrigger } from '../core/ports.js';
 import type { WebhookEvent } from '../core/webhooks/config.js';
 import { eventsOfStageChange, webhookPayload } from '../core/webhooks/payload.js';
 import { classifyResponse, nextAttemptAt } from '../core/webhooks/retry.js';
@@ -12,7 +11,7 @@ const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
 export type WebhookDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects'>;
 
 /** What raised the events: a stage change recorded on the lead, or its unsubscribe. */
-export type WebhookTrigger = { kind: 'stage'; change: Pick<StageChangedEntry, 'from' | 'to' | 'at'> } | { kind: 'unsubscribed'; at: string };
+export type { WebhookTrigger } from '../core/ports.js';
 
 /**
  * Raise the webhook events of something a lead did, for every endpoint of its site subscribed to them.

@@ -181,7 +181,7 @@ describe('Use cases: exportLead and eraseLead', () => {
     const [gone, kept] = refs as [(typeof refs)[number], (typeof refs)[number]];
     await indexQualification(t.deps, gone, 'sql', t.clock.now().toISOString());
     await t.deps.due.setCursor('2026-11-01');
-    t.due.add({ siteId: 'demo', emailKey: gone.emailKey, at: '2026-12-01T00:00:00.000Z', sequenceId: 'ebook-nurture' });
+    t.due.add({ siteId: 'demo', emailKey: gone.emailKey, at: '2026-12-01T00:00:00.000Z', kind: 'step', sequenceId: 'ebook-nurture' });
     // Act
     await eraseLead(t.deps, KEY, gone.leadId);
     // Assess

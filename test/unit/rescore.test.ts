@@ -146,7 +146,7 @@ describe('Use case: runDueChecks', () => {
     const f = fakeDeps({ rawConfig: regressingConfig() });
     const { leadId, result } = await decayingLead(f);
     expect(result.to).toBe('mql');
-    expect([...f.due.checks.values()]).toEqual([{ siteId: 'demo', emailKey: emailKey('jane@gmail.com'), at: result.decayCheckAt }]);
+    expect([...f.due.checks.values()]).toEqual([{ siteId: 'demo', emailKey: emailKey('jane@gmail.com'), at: result.decayCheckAt, kind: 'decay' }]);
 
     // Not yet due: nothing happens.
     f.clock.set(new Date(Date.parse(result.decayCheckAt!) - 1000));

@@ -42,10 +42,7 @@ export class DynamoDueChecks implements DueChecks {
     await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key:
-          check.endpointId === undefined
-            ? keys.due(check.at, check.siteId, check.emailKey, check.sequenceId)
-            : keys.dueWebhook(check.at, check.siteId, check.emailKey, check.endpointId),
+        Key: keys.dueOf(check),
       }),
     );
   }

@@ -1,3 +1,4 @@
+import type { DueCheck } from '../../core/ports.js';
 import { dueDay } from '../../core/due.js';
 
 /**
@@ -88,17 +89,19 @@ export const keys = {
     SK: `${at}#${leadPartition(siteId, emailKey)}#WH#${endpointId}`,
   }),
   duePartition: (day: string) => `DUE#${day}`,
-  parseDue: (sk: string): { at: string; siteId: string; emailKey: string; sequenceId?: string; endpointId?: string } | undefined => {
+  parseDue: (sk: string): DueCheck | undefined => {
     const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})(?:#SEQ#([^#]+)|#WH#([^#]+))?$/.exec(sk);
     if (!match) return undefined;
-    return {
-      at: match[1]!,
-      siteId: match[2]!,
-      emailKey: match[3]!,
-      ...(match[4] !== undefined && { sequenceId: match[4] }),
-      ...(match[5] !== undefined && { endpointId: match[5] }),
-    };
+    const check = { at: match[1]!, siteId: match[2]!, emailKey: match[3]! };
+    if (match[4] !== undefined) return { ...check, kind: 'step', sequenceId: match[4] };
+    if (match[5] !== undefined) return { ...check, kind: 'webhook-retry', endpointId: match[5] };
+    return { ...check, kind: 'decay' };
   },
+  /** The key of a due check, whatever its kind. */
+  dueOf: (check: DueCheck) =>
+    check.kind === 'webhook-retry'
+      ? keys.dueWebhook(check.at, check.siteId, check.emailKey, check.endpointId)
+      : keys.due(check.at, check.siteId, check.emailKey, check.kind === 'step' ? check.sequenceId : undefined),
   /**
    * One webhook delivery (an event for one endpoint), in its lead's partition, ordered per endpoint by the
    * event's time: the sender drains them oldest first, so each lead's events arrive in order. The event

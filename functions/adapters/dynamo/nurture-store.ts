@@ -15,7 +15,8 @@ import type {
 import type { EnrolmentState } from '../../core/nurture/sequence.js';
 import type { ClaimOptions, LeadRef, MailLead, NurtureStore, SendRecord, StoredEnrolment } from '../../core/ports.js';
 import { keys } from './keys.js';
-import { enrolmentsOf, findLeadPartition, mailLeadOf, queryLeadPartition } from './lead-repository.js';
+import { enrolmentsOf, findLeadPartition, queryLeadPartition } from './lead-repository.js';
+import { mailLeadOf } from '../../core/lead-record.js';
 
 /**
  * The mail side's state in the single table, all of it in the lead's partition (see `keys.ts`):

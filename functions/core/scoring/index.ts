@@ -11,7 +11,6 @@ export {
   FitWhen,
   InvalidScoringRulesError,
   PathPattern,
-  REALISTIC_30_RULES,
   Regression,
   SENIORITY_KEYWORDS,
   ScoringRules,

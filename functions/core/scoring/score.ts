@@ -1,3 +1,4 @@
+import type { LifecycleStage } from '../contracts.js';
 import type { FieldName } from '../fields.js';
 import { emailDomainType } from './domains.js';
 import { pagePath } from './paths.js';
@@ -74,9 +75,9 @@ export interface ScoreLeadInput {
 }
 
 /** Lifecycle stages, in order. */
-export const Stage = { Lead: 'lead', Mql: 'mql', Sql: 'sql' } as const;
-export type Stage = (typeof Stage)[keyof typeof Stage];
-const RANK: Record<Stage, number> = { lead: 0, mql: 1, sql: 2 };
+/** The lifecycle stages by name (the type is the API's {@link LifecycleStage}). */
+export const Stage = { Lead: 'lead', Mql: 'mql', Sql: 'sql' } as const satisfies Record<string, LifecycleStage>;
+const RANK: Record<LifecycleStage, number> = { lead: 0, mql: 1, sql: 2 };
 
 const DAY_MS = 86_400_000;
 
@@ -332,7 +333,7 @@ export function scoreLead(input: ScoreLeadInput): LeadScore {
  * marketing-qualified), each threshold being a minimum total and, when set, a minimum fit.
  * @example qualifiedStage({ total: 85, fit: 30 }, rules) // 'sql' with the demo rules
  */
-export function qualifiedStage(score: Pick<LeadScore, 'total' | 'fit'>, rules: ScoringRules): Stage {
+export function qualifiedStage(score: Pick<LeadScore, 'total' | 'fit'>, rules: ScoringRules): LifecycleStage {
   const meets = (t: { score: number; fit?: number | undefined }) => score.total >= t.score && (t.fit === undefined || score.fit >= t.fit);
   if (!meets(rules.thresholds.mql)) return Stage.Lead;
   return meets(rules.thresholds.sql) ? Stage.Sql : Stage.Mql;
@@ -344,7 +345,7 @@ export function qualifiedStage(score: Pick<LeadScore, 'total' | 'fit'>, rules: S
  * qualifies for MQL goes back to `lead` (an `sql` between the two thresholds stays `sql`).
  * @example nextStage('lead', { ...score, total: 90, fit: 30 }, rules) // 'sql'
  */
-export function nextStage(current: Stage, score: Pick<LeadScore, 'total' | 'fit'>, rules: ScoringRules): Stage {
+export function nextStage(current: LifecycleStage, score: Pick<LeadScore, 'total' | 'fit'>, rules: ScoringRules): LifecycleStage {
   const qualified = qualifiedStage(score, rules);
   if (RANK[qualified] > RANK[current]) return qualified;
   if (rules.regression === Regression.ToLeadBelowMql && qualified === Stage.Lead) return Stage.Lead;

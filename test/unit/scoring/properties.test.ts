@@ -1,3 +1,4 @@
+import type { LifecycleStage } from '../../../functions/core/contracts.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,6 @@ import {
   type LeadScore,
   type ScoringEvent,
   type ScoringRules,
-  type Stage,
 } from '../../../functions/core/scoring/index.js';
 import { DAY_MS, NOW } from './support.js';
 
@@ -92,7 +92,7 @@ const emailArb = fc.constantFrom('jane@acme.com', 'jane@gmail.com', 'x@mailinato
 const nowArb = fc.integer({ min: -30 * DAY_MS, max: 30 * DAY_MS }).map((d) => new Date(NOW.getTime() + d));
 
 const cents = (n: number) => Math.round(n * 100);
-const RANK: Record<Stage, number> = { lead: 0, mql: 1, sql: 2 };
+const RANK: Record<LifecycleStage, number> = { lead: 0, mql: 1, sql: 2 };
 const shuffle = <T>(items: T[], seed: number): T[] => {
   const out = [...items];
   let s = seed;
@@ -159,7 +159,7 @@ describe('Properties: scoreLead', () => {
 
 describe('Properties: nextStage and nextDecayCheck', () => {
   it("only moves forward with regression 'never'", () => {
-    const stageArb = fc.constantFrom<Stage>('lead', 'mql', 'sql');
+    const stageArb = fc.constantFrom<LifecycleStage>('lead', 'mql', 'sql');
     fc.assert(
       fc.property(rulesArb(-30), stageArb, fc.integer({ min: -200, max: 300 }), fc.integer({ min: -100, max: 100 }), (raw, current, total, fit) => {
         const rules = { ...raw, regression: 'never' as const };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidScoringRulesError, REALISTIC_30_RULES, parseScoringRules, type ScoringRulesInput } from '../../../functions/core/scoring/index.js';
+import { REALISTIC_30_RULES } from '../../../bench/fixtures.js';
+import { InvalidScoringRulesError, parseScoringRules, type ScoringRulesInput } from '../../../functions/core/scoring/index.js';
 import { DEMO_RULES } from './support.js';
 
 const base = (): ScoringRulesInput => ({

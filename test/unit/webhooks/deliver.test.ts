@@ -25,7 +25,7 @@ async function drain(t: Awaited<ReturnType<typeof aLead>>, rounds = 40) {
   for (let i = 0; i < rounds; i++) {
     const queued = t.webhookQueue.jobs.splice(0);
     if (queued.length === 0) {
-      const due = [...t.due.checks.values()].filter((c) => c.endpointId).sort((a, b) => a.at.localeCompare(b.at))[0];
+      const due = [...t.due.checks.values()].filter((c) => c.kind === 'webhook-retry').sort((a, b) => a.at.localeCompare(b.at))[0];
       if (!due) return;
       t.clock.set(due.at);
       await runDueChecks(t.deps);
