@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { deliverWebhooks } from '../use-cases/webhooks.js';
+import { sqsBatch } from './sqs-batch.js';
 
 /** A webhook job as queued (by the stream consumer, a retry or the scheduler). */
 export const WebhookJobMessage = z.strictObject({ siteId: z.string().min(1), emailKey: z.string().regex(/^[0-9a-f]{64}$/), endpointId: z.string().min(1) });
@@ -16,10 +17,10 @@ export const WebhookJobMessage = z.strictObject({ siteId: z.string().min(1), ema
 export const makeDeliverWebhooksHandler =
   (deps: () => AppDeps) =>
   async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failed: string[] = [];
     const seen = new Set<string>();
-    await Promise.all(
-      event.Records.map(async (record) => {
+    return sqsBatch(
+      event,
+      async (record) => {
         try {
           const job = WebhookJobMessage.parse(JSON.parse(record.body));
           const lane = `${job.siteId}#${job.emailKey}#${job.endpointId}`;
@@ -36,11 +37,11 @@ export const makeDeliverWebhooksHandler =
             });
         } catch (error) {
           deps().log.warn('webhook job failed', { messageId: record.messageId, error: (error as Error).name, detail: (error as Error).message });
-          failed.push(record.messageId);
+          throw error;
         }
-      }),
+      },
+      { parallel: true },
     );
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
 export const handler = makeDeliverWebhooksHandler(fromEnvironment(() => ({ webhookQueue: webhookQueueFromEnvironment() })));

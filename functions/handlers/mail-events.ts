@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseSesEvent } from '../adapters/ses/events.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { handleMailEvent } from '../use-cases/mail-events.js';
+import { sqsBatch } from './sqs-batch.js';
 
 /**
  * SES events (configuration set → SNS → SQS, raw delivery) for the emails Funnel sent: bounces and
@@ -11,20 +12,22 @@ import { handleMailEvent } from '../use-cases/mail-events.js';
  */
 export const makeMailEventsHandler =
   (deps: () => Pick<AppDeps, 'nurture' | 'log'>) =>
-  async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failed: string[] = [];
-    for (const record of event.Records) {
-      try {
-        const parsed = parseSesEvent(record.body);
-        if (!parsed) continue;
-        const outcome = await handleMailEvent(deps(), parsed);
-        deps().log.info('mail event', { type: parsed.type, siteId: parsed.siteId, outcome });
-      } catch (error) {
-        deps().log.warn('mail event failed', { messageId: record.messageId, error: (error as Error).name, detail: (error as Error).message });
-        failed.push(record.messageId);
-      }
-    }
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+  async (event: SQSEvent): Promise<SQSBatchResponse> =>
+    sqsBatch(
+      event,
+      async (record) => {
+        try {
+          const parsed = parseSesEvent(record.body);
+          if (!parsed) return;
+          const outcome = await handleMailEvent(deps(), parsed);
+          deps().log.info('mail event', { type: parsed.type, siteId: parsed.siteId, outcome });
+        } catch (error) {
+          deps().log.warn('mail event failed', { messageId: record.messageId, error: (error as Error).name, detail: (error as Error).message });
+          throw error;
+        }
+      },
+      // In order: a bounce and a later open of the same email must be recorded in the order SES sent them.
+      { parallel: false },
+    );
 
 export const handler = makeMailEventsHandler(fromEnvironment());

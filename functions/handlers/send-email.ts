@@ -1,9 +1,10 @@
 import { sesMailerFromEnvironment } from '../adapters/ses/environment.js';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
 import { handleMailJob } from '../use-cases/send-mail.js';
+import { sqsBatch, turns } from './sqs-batch.js';
 
 const Ref = { siteId: z.string().min(1), emailKey: z.string().regex(/^[0-9a-f]{64}$/) };
 /** A mail job as queued (by the stream consumer or the due-step drainer). */
@@ -23,15 +24,11 @@ export const MailJobMessage = z.discriminatedUnion('type', [
 export const makeSendEmailHandler =
   (deps: () => AppDeps) =>
   async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const byLead = new Map<string, SQSRecord[]>();
-    for (const record of event.Records) {
-      const key = leadOf(record.body) ?? record.messageId;
-      byLead.set(key, [...(byLead.get(key) ?? []), record]);
-    }
-    const failed: string[] = [];
-    await Promise.all(
-      [...byLead.values()].map(async (records) => {
-        for (const record of records) {
+    const inTurn = turns();
+    return sqsBatch(
+      event,
+      (record) =>
+        inTurn(leadOf(record.body) ?? record.messageId, async () => {
           try {
             const job = MailJobMessage.parse(JSON.parse(record.body));
             const result = await handleMailJob(deps(), job);
@@ -44,12 +41,11 @@ export const makeSendEmailHandler =
               error: (error as Error).name,
               detail: (error as Error).message,
             });
-            failed.push(record.messageId);
+            throw error;
           }
-        }
-      }),
+        }),
+      { parallel: true },
     );
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
 const leadOf = (body: string): string | undefined => {
