@@ -19,6 +19,7 @@ import { HmacVisitorTokens } from './adapters/visitor-tokens.js';
 import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/system.js';
 import { LateCeiling } from './core/rate-limit.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
+import { lambdaLogger } from './adapters/lambda-logger.js';
 import { secretReader } from './adapters/secrets.js';
 import type { Deps } from './use-cases/deps.js';
 
@@ -39,6 +40,8 @@ export interface ComposeOptions {
   /** Signs visitor tokens. On Lambda: the Secrets Manager secret named by TOKEN_SECRET_ARN. */
   tokenSecret: () => Promise<string>;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /** @default a JSON-lines logger at `logLevel` (the local funnel, tests); Lambda passes Powertools' */
+  logger?: Logger;
   /** Sends email (SES on Lambda, the SES emulator locally). Operator scripts that send nothing may leave it out. */
   mailer?: Mailer;
   /** Carries mail jobs to the sender (SQS on Lambda, an in-process queue locally). */
@@ -86,7 +89,7 @@ export function compose(options: ComposeOptions): AppDeps {
     webhookQueue: options.webhookQueue ?? { enqueue: () => notConfigured('webhookQueue'), deadLetter: () => notConfigured('webhookQueue') },
     webhookSecrets: options.webhookSecrets ?? { secretOf: () => notConfigured('webhookSecrets') },
     webhookTransport: options.webhookTransport ?? { send: () => notConfigured('webhookTransport') },
-    log: jsonLogger(options.logLevel ?? 'info'),
+    log: options.logger ?? jsonLogger(options.logLevel ?? 'info'),
   };
 }
 
@@ -135,6 +138,6 @@ export const fromEnvironment = (edges: () => Edges = () => ({})) =>
       webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: false, allowHttp: 'never' })),
       publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
       sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
-      logLevel: level === 'warn' || level === 'error' || level === 'silent' ? level : 'info',
+      logger: lambdaLogger(level === 'warn' || level === 'error' || level === 'silent' ? level : 'info'),
     });
   });

@@ -1,7 +1,11 @@
+import type { Context } from 'aws-lambda';
+
 export interface Logger {
   info(msg: string, data?: Record<string, unknown>): void;
   warn(msg: string, data?: Record<string, unknown>): void;
   error(msg: string, data?: Record<string, unknown>): void;
+  /** On Lambda: every line after this carries the invocation's request id and the cold-start flag. */
+  addContext?(context: Context): void;
 }
 
 /**

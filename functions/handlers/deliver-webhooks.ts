@@ -1,5 +1,5 @@
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { deliverWebhooks } from '../use-cases/webhooks.js';
@@ -16,7 +16,8 @@ export const WebhookJobMessage = z.strictObject({ siteId: z.string().min(1), ema
  */
 export const makeDeliverWebhooksHandler =
   (deps: () => AppDeps) =>
-  async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) deps().log.addContext?.(context);
     const seen = new Set<string>();
     return sqsBatch(
       event,

@@ -154,7 +154,10 @@ const accessLog = (log: () => Logger): MiddlewareObj<HttpEvent, HttpResult> => {
       requestId: request.event.requestContext?.requestId,
     });
   return {
-    before: (request) => void started.set(request.event, performance.now()),
+    before: (request) => {
+      if (request.context) log().addContext?.(request.context);
+      started.set(request.event, performance.now());
+    },
     after: write,
     onError: write,
   };

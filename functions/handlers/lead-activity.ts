@@ -1,5 +1,5 @@
 import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { leadActivityOf } from '../adapters/dynamo/stream-events.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
@@ -21,7 +21,8 @@ import { raiseWebhooks } from '../use-cases/webhooks.js';
  */
 export const makeLeadActivityHandler =
   (deps: () => AppDeps) =>
-  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    if (context) deps().log.addContext?.(context);
     const rescored = new Set<string>();
     const jobs: { job: MailJob; sequenceNumber: string }[] = [];
     for (const record of event.Records) {

@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseSesEvent } from '../adapters/ses/events.js';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import { handleMailEvent } from '../use-cases/mail-events.js';
@@ -12,8 +12,9 @@ import { sqsBatch } from './sqs-batch.js';
  */
 export const makeMailEventsHandler =
   (deps: () => Pick<AppDeps, 'nurture' | 'log'>) =>
-  async (event: SQSEvent): Promise<SQSBatchResponse> =>
-    sqsBatch(
+  async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) deps().log.addContext?.(context);
+    return sqsBatch(
       event,
       async (record) => {
         try {
@@ -29,5 +30,6 @@ export const makeMailEventsHandler =
       // In order: a bounce and a later open of the same email must be recorded in the order SES sent them.
       { parallel: false },
     );
+  };
 
 export const handler = makeMailEventsHandler(fromEnvironment());

@@ -1,5 +1,5 @@
 import { sesMailerFromEnvironment } from '../adapters/ses/environment.js';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
@@ -23,7 +23,8 @@ export const MailJobMessage = z.discriminatedUnion('type', [
  */
 export const makeSendEmailHandler =
   (deps: () => AppDeps) =>
-  async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) deps().log.addContext?.(context);
     const inTurn = turns();
     return sqsBatch(
       event,
