@@ -1,7 +1,7 @@
 import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +11,7 @@ import { startLatencyProxy } from './latency-proxy.js';
 import { startFunnel } from '../local/runtime.js';
 import { buildWidget } from '../widget/build.js';
 import { DEFAULT_ENTRIES } from '../infra/funnel-app.js';
-import { bundleLikeLambda } from './bundle.js';
+import { bundleBaseline, bundleLikeLambda } from './bundle.js';
 import { benchDispatch } from './dispatch.js';
 import { benchRescore } from './rescore.js';
 import { benchWebhooks } from './webhooks.js';
@@ -92,11 +92,7 @@ async function captureOverhead() {
 /** Bundle each route group like the CDK stack does (esbuild, ESM, minified, node24, SDK bundled) and time a fresh import. */
 async function coldStartProxy() {
   const dir = mkdtempSync(join(tmpdir(), 'funnel-bench-'));
-  writeFileSync(
-    join(dir, 'baseline.ts'),
-    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200 });\n",
-  );
-  const baseline = await bundleLikeLambda(join(dir, 'baseline.ts'), join(dir, 'baseline.mjs'));
+  const baseline = await bundleBaseline(dir);
   const importMs = (file: string) =>
     Number(
       execFileSync(

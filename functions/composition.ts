@@ -6,8 +6,6 @@ import { lazy } from './core/lazy.js';
 import type { Clock, MailQueue, Mailer, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
 import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
-import { HttpWebhookSender } from './adapters/webhooks/http-sender.js';
-import { SignedWebhookTransport } from './adapters/webhooks/transport.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
 import { DynamoRateLimiter } from './adapters/dynamo/rate-limiter.js';
@@ -21,7 +19,7 @@ import { LateCeiling } from './core/rate-limit.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
 import { lambdaLogger } from './adapters/lambda-logger.js';
 import { secretReader } from './adapters/secrets.js';
-import type { Deps } from './use-cases/deps.js';
+import type { CaptureDeps, Deps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */
 export interface AppDeps extends Deps {
@@ -56,88 +54,118 @@ export interface ComposeOptions {
   webhookTransport?: WebhookTransport;
 }
 
+/** What every area shares: the table, the config, the clock, the token secret. */
+export interface Shared {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  config: ConfigIndex;
+  clock: Clock;
+  tokenSecret: () => Promise<string>;
+}
+
+export function shared(options: Pick<ComposeOptions, 'tableName' | 'dynamo' | 'rawConfig' | 'configEnv' | 'clock' | 'tokenSecret'>): Shared {
+  return {
+    client: DynamoDBDocumentClient.from(options.dynamo ?? new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    tableName: options.tableName,
+    config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig, options.configEnv ?? DEPLOYED)),
+    clock: options.clock ?? systemClock,
+    tokenSecret: options.tokenSecret,
+  };
+}
+
 /**
- * The one composition root: the only place adapters are constructed. Lambda reaches it through
- * `fromEnvironment`; the local runtime and the tests call `compose` with their own table and client.
+ * The adapters of each area, built apart so that a Lambda bundle carries only the areas its entry file
+ * names (the capture function carries no nurture or hand-off adapter).
  */
-export function compose(options: ComposeOptions): AppDeps {
-  const config = new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig, options.configEnv ?? DEPLOYED));
-  const client = DynamoDBDocumentClient.from(options.dynamo ?? new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const clock = options.clock ?? systemClock;
-  const tableName = options.tableName;
+export function captureArea({ client, tableName, config, clock, tokenSecret }: Shared): CaptureDeps {
   const rateLimiter = new DynamoRateLimiter({ client, tableName, clock });
   return {
-    visitorTokens: new HmacVisitorTokens({ secret: options.tokenSecret, clock }),
-    due: new DynamoDueChecks({ client, tableName: options.tableName }),
     config,
     clock,
     ids: randomIds,
-    leads: new DynamoLeadRepository({ client, tableName: options.tableName }),
-    apiKeys: new DynamoApiKeyStore({ client, tableName: options.tableName }),
+    leads: new DynamoLeadRepository({ client, tableName }),
+    apiKeys: new DynamoApiKeyStore({ client, tableName }),
     rateLimiter,
     formCeiling: new LateCeiling(rateLimiter, clock),
     eventRateLimiter: new FixedWindowRateLimiter(clock),
+    visitorTokens: new HmacVisitorTokens({ secret: tokenSecret, clock }),
+    due: new DynamoDueChecks({ client, tableName }),
+  };
+}
+
+export function nurtureArea(
+  { client, tableName, clock, tokenSecret }: Shared,
+  options: Pick<ComposeOptions, 'mailer' | 'mailQueue' | 'publicApiUrl' | 'sendConcurrency'>,
+): NurtureDeps {
+  return {
     nurture: new DynamoNurtureStore({ client, tableName }),
     mailer: options.mailer ?? { send: () => notConfigured('mailer') },
-    mailLinks: new HmacMailLinks({ secret: options.tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),
+    mailLinks: new HmacMailLinks({ secret: tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),
     mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
     sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
+  };
+}
+
+export function handoffArea({ client, tableName }: Shared, options: Pick<ComposeOptions, 'webhookQueue' | 'webhookSecrets' | 'webhookTransport'>): HandoffDeps {
+  return {
     webhooks: new DynamoWebhookStore({ client, tableName }),
     prospects: new DynamoProspectStore({ client, tableName }),
     webhookQueue: options.webhookQueue ?? { enqueue: () => notConfigured('webhookQueue'), deadLetter: () => notConfigured('webhookQueue') },
     webhookSecrets: options.webhookSecrets ?? { secretOf: () => notConfigured('webhookSecrets') },
     webhookTransport: options.webhookTransport ?? { send: () => notConfigured('webhookTransport') },
+  };
+}
+
+/**
+ * The one composition root: the only place adapters are constructed. The local runtime, the scripts and
+ * the tests call `compose` with their own table and client; Lambda functions reach the areas through
+ * `fromEnvironment`.
+ */
+export function compose(options: ComposeOptions): AppDeps {
+  const base = shared(options);
+  return {
+    ...captureArea(base),
+    ...nurtureArea(base, options),
+    ...handoffArea(base, options),
     log: options.logger ?? jsonLogger(options.logLevel ?? 'info'),
   };
 }
 
 const notConfigured = (what: string): never => {
-  throw new Error(`compose(): no ${what} was given, so this process cannot send email`);
+  throw new Error(`compose(): no ${what} was given, so this process cannot use it`);
 };
 
-/**
- * The AWS services beyond DynamoDB a function talks to. Each entry file passes those it uses (from
- * `adapters/sqs/environment.ts`, `adapters/ses/environment.ts`), so a bundle carries only its own clients:
- * the capture function has no SQS, SES or Secrets Manager client at all.
- */
-export interface Edges {
-  mailer?: Mailer;
-  mailQueue?: MailQueue;
-  webhookQueue?: WebhookQueue;
+/** A Lambda function's shared pieces and logger, from its environment (`TABLE_NAME`, `TOKEN_SECRET_ARN`, `LOG_LEVEL`). */
+export interface LambdaBase extends Shared {
+  log: Logger;
 }
 
 /**
- * A Lambda function's dependencies, built on first use (its cold start) from its environment and the edges
- * its entry file passes. Secrets come through the Parameters and Secrets extension (`adapters/secrets.ts`).
+ * A Lambda function's dependencies, built on first use (its cold start) from its environment by `build`,
+ * which names the areas the function uses and the edges (SQS, SES, webhook transport) its entry file
+ * passes from the `environment.ts` files under `adapters/`. Secrets come through the Parameters and Secrets extension.
  */
-export const fromEnvironment = (edges: () => Edges = () => ({})) =>
+export const fromEnvironment = <D>(build: (base: LambdaBase) => D): (() => D) =>
   lazy(() => {
     const tableName = process.env.TABLE_NAME;
     if (!tableName) throw new Error('TABLE_NAME is not set');
     const level = process.env.LOG_LEVEL;
     const tokenSecretArn = process.env.TOKEN_SECRET_ARN;
     const tokenSecret = tokenSecretArn ? secretReader(tokenSecretArn) : () => Promise.reject(new Error('TOKEN_SECRET_ARN is not set'));
-    // One secret per webhook endpoint (WEBHOOK_SECRET_ARNS: {"site/endpoint": arn}), in the Standard Webhooks form.
-    const webhookSecretArns = JSON.parse(process.env.WEBHOOK_SECRET_ARNS ?? '{}') as Record<string, string>;
-    const readers = new Map(Object.entries(webhookSecretArns).map(([name, arn]) => [name, secretReader(arn)]));
-    const webhookSecrets: WebhookSecrets = {
-      secretOf: async (siteId, endpointId) => {
-        const read = readers.get(`${siteId}/${endpointId}`);
-        if (!read) throw new Error(`no webhook secret for ${siteId}/${endpointId}`);
-        const secret = await read();
-        return secret.startsWith('whsec_') ? secret : `whsec_${secret}`;
-      },
-    };
-    return compose({
-      tableName,
-      tokenSecret,
-      ...edges(),
-      webhookSecrets,
-      webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: false, allowHttp: 'never' })),
-      publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
-      sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
-      logger: lambdaLogger(level === 'warn' || level === 'error' || level === 'silent' ? level : 'info'),
+    return build({
+      ...shared({ tableName, tokenSecret }),
+      log: lambdaLogger(level === 'warn' || level === 'error' || level === 'silent' ? level : 'info'),
     });
   });
+
+/** Every area, for functions that touch all three (the API groups beyond capture, the consumers). */
+export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>[1] & Parameters<typeof handoffArea>[1] = {}): AppDeps => ({
+  ...captureArea(base),
+  ...nurtureArea(base, {
+    ...edges,
+    publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
+    sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
+  }),
+  ...handoffArea(base, edges),
+  log: base.log,
+});

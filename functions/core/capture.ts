@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
 import type { ConsentRecord, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
@@ -15,10 +15,12 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 function fieldRule(name: FieldName, required: boolean) {
   const rule = FIELD_RULES[name];
   const asString = z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
-  return required ? z.preprocess(emptyToUndefined, asString.pipe(rule)) : z.preprocess(emptyToUndefined, rule.optional());
+  // `z.preprocess` is this pipe in zod classic; zod/mini spells it out.
+  const blankIsMissing = z.transform(emptyToUndefined);
+  return required ? z.pipe(blankIsMissing, z.pipe(asString, rule)) : z.pipe(blankIsMissing, z.optional(rule));
 }
 
-const schemaCache = new WeakMap<Form, z.ZodType<ValidSubmission>>();
+const schemaCache = new WeakMap<Form, z.ZodMiniType<ValidSubmission>>();
 
 export interface ValidSubmission extends Omit<SubmissionBody, 'fields'> {
   fields: { email: string } & Profile;
@@ -28,32 +30,34 @@ export interface ValidSubmission extends Omit<SubmissionBody, 'fields'> {
  * The submission contract for one form: `fields` accepts exactly the fields the form declares, with the
  * form's required flags, so an undeclared field is an error rather than silently stored.
  */
-export function submissionSchemaFor(form: Form): z.ZodType<ValidSubmission> {
+export function submissionSchemaFor(form: Form): z.ZodMiniType<ValidSubmission> {
   const cached = schemaCache.get(form);
   if (cached) return cached;
   const fields = z.strictObject(Object.fromEntries(form.fields.map((f) => [f.name, fieldRule(f.name, f.required)])), {
     error: (iss) => (iss.input === undefined ? 'is required' : 'must be an object'),
   });
   const consent = form.consent
-    ? z.strictObject({ marketing: z.boolean({ error: 'must be true or false' }) }).optional()
+    ? z.optional(z.strictObject({ marketing: z.boolean({ error: 'must be true or false' }) }))
     : z.undefined({ error: 'this form asks for no consent' });
   const schema = z
     .strictObject(
       {
-        submissionId: z.uuid('must be a UUID').optional(),
+        submissionId: z.optional(z.uuid('must be a UUID')),
         fields,
         consent,
-        context: SubmissionContext.optional(),
-        hp: z.string().max(500).optional(),
-        startedAt: z.number().int().nonnegative().optional(),
+        context: z.optional(SubmissionContext),
+        hp: z.optional(z.string().check(z.maxLength(500))),
+        startedAt: z.optional(z.int().check(z.nonnegative())),
       },
       { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object' : undefined) },
     )
-    .superRefine((body, ctx) => {
-      if (form.consent?.marketing.required && body.consent?.marketing !== true) {
-        ctx.addIssue({ code: 'custom', path: ['consent', 'marketing'], message: 'must be accepted to submit this form' });
-      }
-    }) as unknown as z.ZodType<ValidSubmission>;
+    .check(
+      z.superRefine((body, ctx) => {
+        if (form.consent?.marketing.required && body.consent?.marketing !== true) {
+          ctx.addIssue({ code: 'custom', path: ['consent', 'marketing'], message: 'must be accepted to submit this form' });
+        }
+      }),
+    ) as unknown as z.ZodMiniType<ValidSubmission>;
   schemaCache.set(form, schema);
   return schema;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 import { WebhookEndpoints } from './webhooks/config.js';
 import { FieldName, text } from './fields.js';
 import { formatPath } from './field-errors.js';
@@ -13,44 +13,47 @@ import { FormEmail, SiteEmail, formEmailIssues } from './nurture/config.js';
  * `cdk synth`, so a bad config fails fast with the path of what is wrong. Secrets never live here.
  */
 
-const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+const Slug = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters'));
 
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const Origin = z
   .string()
-  .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must be an origin such as https://blog.example.com (scheme, host, optional port; no path)');
+  .check(z.regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must be an origin such as https://blog.example.com (scheme, host, optional port; no path)'));
 
-const count = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000');
-const seconds = z.number().int('must be a whole number').min(1, 'must be 1–86400').max(86_400, 'must be 1–86400');
+const count = z.int('must be a whole number').check(z.gte(1, 'must be at least 1')).check(z.lte(1_000_000, 'must be at most 1000000'));
+const seconds = z.int('must be a whole number').check(z.gte(1, 'must be 1–86400')).check(z.lte(86_400, 'must be 1–86400'));
 
 /** The defaults let a busy office, campus or mobile NAT through (50 readers a minute behind one address). */
 export const RateLimits = z.strictObject({
   /** Accepted new submissions per client and site in the window. */
-  submissions: count.default(100),
-  windowSeconds: seconds.default(600),
+  submissions: z._default(count, 100),
+  windowSeconds: z._default(seconds, 600),
   /** Invalid submissions (answered 4xx) per client and site in the same window. */
-  invalidSubmissions: count.default(300),
+  invalidSubmissions: z._default(count, 300),
   /** Accepted new submissions per form from all clients together. */
-  perForm: z.strictObject({ submissions: count.default(6000), windowSeconds: seconds.default(60) }).default({ submissions: 6000, windowSeconds: 60 }),
+  perForm: z._default(z.strictObject({ submissions: z._default(count, 6000), windowSeconds: z._default(seconds, 60) }), {
+    submissions: 6000,
+    windowSeconds: 60,
+  }),
 });
 export type RateLimits = z.infer<typeof RateLimits>;
 
 export const FormField = z.strictObject({
   name: FieldName,
-  label: text(120).pipe(z.string().min(1)),
-  required: z.boolean().default(false),
-  placeholder: text(120).optional(),
+  label: z.pipe(text(120), z.string().check(z.minLength(1))),
+  required: z._default(z.boolean(), false),
+  placeholder: z.optional(text(120)),
 });
 export type FormField = z.infer<typeof FormField>;
 
 export const ConsentConfig = z.strictObject({
   /** The exact sentence shown beside the checkbox; stored with every consent given. */
-  text: z.string().min(1).max(1000),
+  text: z.string().check(z.minLength(1)).check(z.maxLength(1000)),
   /** Bump when the text changes, so the audit record says which wording a lead agreed to. */
-  version: z.string().min(1).max(40),
+  version: z.string().check(z.minLength(1)).check(z.maxLength(40)),
   /** When true the form cannot be submitted without ticking the box. */
-  required: z.boolean().default(false),
+  required: z._default(z.boolean(), false),
 });
 
 export const LeadMagnet = z.strictObject({
@@ -64,18 +67,18 @@ export const FormKind = { GatedContent: 'gated-content', FreeTrial: 'free-trial'
 const FormBase = {
   id: Slug,
   title: text(200),
-  description: text(1000).optional(),
-  submitLabel: text(60).default('Submit'),
-  fields: z.array(FormField).min(1).max(12),
-  consent: z.strictObject({ marketing: ConsentConfig }).optional(),
+  description: z.optional(text(1000)),
+  submitLabel: z._default(text(60), 'Submit'),
+  fields: z.array(FormField).check(z.minLength(1)).check(z.maxLength(12)),
+  consent: z.optional(z.strictObject({ marketing: ConsentConfig })),
   /** Ask the visitor to confirm their address by email before anything else is sent. */
-  doubleOptIn: z.boolean().default(false),
+  doubleOptIn: z._default(z.boolean(), false),
   /** Submissions faster than this after the form was shown are treated as bots. */
-  minFillMs: z.number().int().min(0).max(60_000).default(1500),
+  minFillMs: z._default(z.int().check(z.gte(0)).check(z.lte(60_000)), 1500),
   /** Shown after a successful submission, above the next step. */
-  successMessage: text(300).optional(),
+  successMessage: z.optional(text(300)),
   /** The emails this form sends: the delivery (at once), the double opt-in confirmation, a nurture sequence. */
-  email: FormEmail.optional(),
+  email: z.optional(FormEmail),
 };
 
 export const GatedContentForm = z.strictObject({
@@ -88,107 +91,112 @@ export const FreeTrialForm = z.strictObject({
   ...FormBase,
   kind: z.literal(FormKind.FreeTrial),
   /** Where the visitor goes to start the trial after signing up. */
-  trialUrl: HttpUrl.optional(),
+  trialUrl: z.optional(HttpUrl),
 });
 
-export const Form = z.discriminatedUnion('kind', [GatedContentForm, FreeTrialForm]).superRefine((form, ctx) => {
-  const names = form.fields.map((f) => f.name);
-  const email = form.fields.find((f) => f.name === 'email');
-  if (!email?.required) {
-    ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must include a required "email" field' });
-  }
-  names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field "${name}"` });
-  });
-});
+export const Form = z.discriminatedUnion('kind', [GatedContentForm, FreeTrialForm]).check(
+  z.superRefine((form, ctx) => {
+    const names = form.fields.map((f) => f.name);
+    const email = form.fields.find((f) => f.name === 'email');
+    if (!email?.required) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must include a required "email" field' });
+    }
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field "${name}"` });
+    });
+  }),
+);
 export type Form = z.infer<typeof Form>;
 
 export const Site = z.strictObject({
   id: Slug,
   name: text(200),
   /** Origins allowed to embed this site's forms (CORS and the Origin check on submissions). */
-  allowedOrigins: z.array(Origin).min(1),
-  forms: z.array(Form).min(1),
+  allowedOrigins: z.array(Origin).check(z.minLength(1)),
+  forms: z.array(Form).check(z.minLength(1)),
   /**
    * Submission limits, shared by every environment (counted in the table): see docs/security.md for the
    * threat model. Per client (an IPv4 address or an IPv6 /64) and site, only accepted new submissions count
    * (a retried submissionId is free); invalid ones (4xx) have their own, looser count; and each form has a
    * ceiling across all clients, against a flood from many addresses.
    */
-  rateLimit: RateLimits.default(RateLimits.parse({})),
+  rateLimit: z._default(RateLimits, RateLimits.parse({})),
   /** Lead scoring: fit and engagement rules, thresholds for MQL and SQL. No scoring (every lead stays `lead`) when absent. */
-  scoring: ScoringRules.optional(),
+  scoring: z.optional(ScoringRules),
   /** Sender, postal address (in every footer), time zone, daily cap per lead, send rate. Required when a form sends email. */
-  email: SiteEmail.optional(),
+  email: z.optional(SiteEmail),
   /** Sales hand-off: endpoints that receive signed events (`prospect.ready`…). Secrets live outside the config. */
-  webhooks: WebhookEndpoints.optional(),
+  webhooks: z.optional(WebhookEndpoints),
 });
 export type Site = z.infer<typeof Site>;
 
 export const FunnelConfig = z
   // No site at all is valid: a deployment of the shipped config (whose demo site is local only) has none.
   .strictObject({ sites: z.array(Site) })
-  .superRefine((config, ctx) => {
-    const seenSites = new Set<string>();
-    const seenForms = new Map<string, string>();
-    config.sites.forEach((site, s) => {
-      if (seenSites.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', s, 'id'], message: `duplicate site id "${site.id}"` });
-      seenSites.add(site.id);
-      site.forms.forEach((form, f) => {
-        // Form ids are global: the public URL is /v1/forms/{formId}, with no site in it.
-        const other = seenForms.get(form.id);
-        if (other) ctx.addIssue({ code: 'custom', path: ['sites', s, 'forms', f, 'id'], message: `duplicate form id "${form.id}" (also in site "${other}")` });
-        seenForms.set(form.id, site.id);
-      });
-      const sequences = new Map<string, number>();
-      site.forms.forEach((form, f) => {
-        // A double opt-in form sends a confirmation email even without an `email` block of its own.
-        if (form.doubleOptIn && !form.email && !site.email) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sites', s, 'email'],
-            message: `is required: form "${form.id}" uses double opt-in, which sends a confirmation email`,
+  .check(
+    z.superRefine((config, ctx) => {
+      const seenSites = new Set<string>();
+      const seenForms = new Map<string, string>();
+      config.sites.forEach((site, s) => {
+        if (seenSites.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', s, 'id'], message: `duplicate site id "${site.id}"` });
+        seenSites.add(site.id);
+        site.forms.forEach((form, f) => {
+          // Form ids are global: the public URL is /v1/forms/{formId}, with no site in it.
+          const other = seenForms.get(form.id);
+          if (other)
+            ctx.addIssue({ code: 'custom', path: ['sites', s, 'forms', f, 'id'], message: `duplicate form id "${form.id}" (also in site "${other}")` });
+          seenForms.set(form.id, site.id);
+        });
+        const sequences = new Map<string, number>();
+        site.forms.forEach((form, f) => {
+          // A double opt-in form sends a confirmation email even without an `email` block of its own.
+          if (form.doubleOptIn && !form.email && !site.email) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', s, 'email'],
+              message: `is required: form "${form.id}" uses double opt-in, which sends a confirmation email`,
+            });
+          }
+          if (!form.email) return;
+          const at = (path: (string | number)[]) => ['sites', s, 'forms', f, 'email', ...path];
+          if (!site.email)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', s, 'email'],
+              message: `is required: form "${form.id}" sends email (sender and postal address for the footer)`,
+            });
+          for (const issue of formEmailIssues(form.email, {
+            id: form.id,
+            kind: form.kind,
+            doubleOptIn: form.doubleOptIn,
+            ...(form.kind === 'free-trial' && form.trialUrl && { trialUrl: form.trialUrl }),
+          })) {
+            ctx.addIssue({ code: 'custom', path: at(issue.path), message: issue.message });
+          }
+          const sequence = form.email.sequence;
+          if (!sequence) return;
+          const other = sequences.get(sequence.id);
+          if (other !== undefined)
+            ctx.addIssue({ code: 'custom', path: at(['sequence', 'id']), message: `duplicate sequence id "${sequence.id}" (also forms[${other}])` });
+          sequences.set(sequence.id, f);
+          sequence.exit.formsSubmitted?.forEach((id, i) => {
+            if (!site.forms.some((x) => x.id === id))
+              ctx.addIssue({ code: 'custom', path: at(['sequence', 'exit', 'formsSubmitted', i]), message: `no form "${id}" in site "${site.id}"` });
           });
-        }
-        if (!form.email) return;
-        const at = (path: (string | number)[]) => ['sites', s, 'forms', f, 'email', ...path];
-        if (!site.email)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sites', s, 'email'],
-            message: `is required: form "${form.id}" sends email (sender and postal address for the footer)`,
-          });
-        for (const issue of formEmailIssues(form.email, {
-          id: form.id,
-          kind: form.kind,
-          doubleOptIn: form.doubleOptIn,
-          ...(form.kind === 'free-trial' && form.trialUrl && { trialUrl: form.trialUrl }),
-        })) {
-          ctx.addIssue({ code: 'custom', path: at(issue.path), message: issue.message });
-        }
-        const sequence = form.email.sequence;
-        if (!sequence) return;
-        const other = sequences.get(sequence.id);
-        if (other !== undefined)
-          ctx.addIssue({ code: 'custom', path: at(['sequence', 'id']), message: `duplicate sequence id "${sequence.id}" (also forms[${other}])` });
-        sequences.set(sequence.id, f);
-        sequence.exit.formsSubmitted?.forEach((id, i) => {
-          if (!site.forms.some((x) => x.id === id))
-            ctx.addIssue({ code: 'custom', path: at(['sequence', 'exit', 'formsSubmitted', i]), message: `no form "${id}" in site "${site.id}"` });
+        });
+        // A rule about a form this site does not have would silently never fire.
+        site.scoring?.engagement.forEach(({ when }, r) => {
+          if (when.event === 'form_submitted' && when.formId && !site.forms.some((f) => f.id === when.formId)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', s, 'scoring', 'engagement', r, 'when', 'formId'],
+              message: `no form "${when.formId}" in site "${site.id}"`,
+            });
+          }
         });
       });
-      // A rule about a form this site does not have would silently never fire.
-      site.scoring?.engagement.forEach(({ when }, r) => {
-        if (when.event === 'form_submitted' && when.formId && !site.forms.some((f) => f.id === when.formId)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sites', s, 'scoring', 'engagement', r, 'when', 'formId'],
-            message: `no form "${when.formId}" in site "${site.id}"`,
-          });
-        }
-      });
-    });
-  });
+    }),
+  );
 export type FunnelConfig = z.infer<typeof FunnelConfig>;
 export type FunnelConfigInput = z.input<typeof FunnelConfig>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 
 /**
  * The catalogue of lead fields a form may declare. Each field has one server-side rule, so a form can
@@ -12,18 +12,24 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** A single-line, trimmed, bounded, printable string. */
 export const text = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
-    .transform((s) => s.trim());
+  z.pipe(
+    z
+      .string()
+      .check(z.maxLength(max, `must be at most ${max} characters`))
+      .check(z.refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')),
+    z.transform((s) => s.trim()),
+  );
 
-export const Email = z
-  .string()
-  .max(254, 'must be at most 254 characters')
-  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
-  .transform((s) => s.trim())
-  .pipe(z.email('must be a valid email address'));
+export const Email = z.pipe(
+  z.pipe(
+    z
+      .string()
+      .check(z.maxLength(254, 'must be at most 254 characters'))
+      .check(z.refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')),
+    z.transform((s) => s.trim()),
+  ),
+  z.email('must be a valid email address'),
+);
 
 export const FIELD_RULES = {
   email: Email,
@@ -34,12 +40,12 @@ export const FIELD_RULES = {
   companySize: CompanySize,
   phone: z
     .string()
-    .max(40, 'must be at most 40 characters')
-    .regex(/^\+?[0-9 ().-]{4,40}$/, 'must be a phone number'),
-  country: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166 country code')
-    .transform((s) => s.toUpperCase()),
+    .check(z.maxLength(40, 'must be at most 40 characters'))
+    .check(z.regex(/^\+?[0-9 ().-]{4,40}$/, 'must be a phone number')),
+  country: z.pipe(
+    z.string().check(z.regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166 country code')),
+    z.transform((s) => s.toUpperCase()),
+  ),
 } as const;
 
 export const FieldName = z.enum(Object.keys(FIELD_RULES) as [keyof typeof FIELD_RULES, ...(keyof typeof FIELD_RULES)[]]);

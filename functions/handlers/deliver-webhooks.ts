@@ -1,12 +1,17 @@
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import * as z from '../core/zod.js';
+import { webhookEdgesFromEnvironment } from '../adapters/webhooks/environment.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { deliverWebhooks } from '../use-cases/webhooks.js';
 import { sqsBatch } from './sqs-batch.js';
 
 /** A webhook job as queued (by the stream consumer, a retry or the scheduler). */
-export const WebhookJobMessage = z.strictObject({ siteId: z.string().min(1), emailKey: z.string().regex(/^[0-9a-f]{64}$/), endpointId: z.string().min(1) });
+export const WebhookJobMessage = z.strictObject({
+  siteId: z.string().check(z.minLength(1)),
+  emailKey: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  endpointId: z.string().check(z.minLength(1)),
+});
 
 /**
  * The webhook sender: an SQS consumer of webhook jobs. Jobs for the same lead and endpoint in one batch
@@ -45,4 +50,6 @@ export const makeDeliverWebhooksHandler =
     );
   };
 
-export const handler = makeDeliverWebhooksHandler(fromEnvironment(() => ({ webhookQueue: webhookQueueFromEnvironment() })));
+export const handler = makeDeliverWebhooksHandler(
+  fromEnvironment((base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment(), ...webhookEdgesFromEnvironment() })),
+);

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { runDueChecks } from '../use-cases/run-due-checks.js';
 
 /**
@@ -19,4 +19,6 @@ export const makeDueChecksHandler =
     return { rescored: result.rescored, queued: result.queued, failed: result.failed.length };
   };
 
-export const handler = makeDueChecksHandler(fromEnvironment(() => ({ mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })));
+export const handler = makeDueChecksHandler(
+  fromEnvironment((base) => allAreas(base, { mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })),
+);

@@ -1,12 +1,13 @@
 import { CAPTURE } from './endpoints/capture.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { captureArea, fromEnvironment, type LambdaBase } from '../composition.js';
+import type { CaptureDeps } from '../use-cases/deps.js';
 import { getForm } from '../use-cases/get-form.js';
 import { submitForm } from '../use-cases/submit-form.js';
 import { trackEvent } from '../use-cases/track-event.js';
 import { header, json, routeGroup } from './http.js';
 
 /** Route group "capture": the public endpoints the widget calls (forms, submissions, behaviour events). */
-export const makeFormsHandler = (deps: () => AppDeps) =>
+export const makeFormsHandler = (deps: () => CaptureDeps & Pick<LambdaBase, 'log'>) =>
   routeGroup(
     CAPTURE,
     {
@@ -31,4 +32,4 @@ export const makeFormsHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, allowedOrigins: () => deps().config.allOrigins() },
   );
 
-export const handler = makeFormsHandler(fromEnvironment());
+export const handler = makeFormsHandler(fromEnvironment((base) => ({ ...captureArea(base), log: base.log })));

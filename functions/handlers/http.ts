@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../core/zod.js';
 import type { Logger } from '../adapters/logger.js';
 import { fieldErrors } from '../core/field-errors.js';
 import type { ErrorBody } from '../core/contracts.js';
@@ -171,7 +171,7 @@ export function rawBody(event: HttpEvent): string {
   return bytes.toString('utf8');
 }
 
-type Schema<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+type Schema<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
 
 /** What a route's binding gets: its validated path and query, the parsed body, the caller's key where one is required. */
 export interface Call<E extends Endpoint> {
@@ -196,7 +196,7 @@ export interface GroupOptions {
 }
 
 /** Validate path or query parameters against the table's schema; problems are named `<where>.<name>`. */
-function parse(schema: z.ZodObject | undefined, values: Record<string, string | undefined> | undefined, where: 'path' | 'query'): Record<string, unknown> {
+function parse(schema: z.ZodMiniObject | undefined, values: Record<string, string | undefined> | undefined, where: 'path' | 'query'): Record<string, unknown> {
   if (!schema) return {};
   const result = schema.safeParse(values ?? {});
   if (result.success) return result.data;

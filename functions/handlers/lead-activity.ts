@@ -1,7 +1,7 @@
 import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { leadActivityOf } from '../adapters/dynamo/stream-events.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
 import { indexQualification } from '../use-cases/prospects.js';
@@ -80,4 +80,6 @@ async function failFrom(sequenceNumber: string, jobs: { job: MailJob; sequenceNu
   return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
 }
 
-export const handler = makeLeadActivityHandler(fromEnvironment(() => ({ mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })));
+export const handler = makeLeadActivityHandler(
+  fromEnvironment((base) => allAreas(base, { mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })),
+);

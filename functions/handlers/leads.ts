@@ -1,5 +1,5 @@
 import { LEADS } from './endpoints/leads.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { eraseLead, exportLead } from '../use-cases/privacy.js';
 import { claimProspect, listProspects } from '../use-cases/prospects.js';
 import { authenticate, findLeadByEmail, getLead } from '../use-cases/read-leads.js';
@@ -26,4 +26,4 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeLeadsHandler(fromEnvironment());
+export const handler = makeLeadsHandler(fromEnvironment((base) => allAreas(base)));

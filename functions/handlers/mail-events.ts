@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseSesEvent } from '../adapters/ses/events.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { handleMailEvent } from '../use-cases/mail-events.js';
 import { sqsBatch } from './sqs-batch.js';
 
@@ -32,4 +32,4 @@ export const makeMailEventsHandler =
     );
   };
 
-export const handler = makeMailEventsHandler(fromEnvironment());
+export const handler = makeMailEventsHandler(fromEnvironment((base) => allAreas(base)));

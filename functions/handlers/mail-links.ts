@@ -1,5 +1,5 @@
 import { MAIL } from './endpoints/mail.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { escapeHtml } from '../core/nurture/templates.js';
 import { checkUnsubscribeLink, confirmOptIn, unsubscribe } from '../use-cases/mail-links.js';
 import { header, HttpError, json, rawBody, routeGroup, type HttpEvent, type HttpResult } from './http.js';
@@ -94,4 +94,4 @@ function page(event: HttpEvent, status: number, body: Record<string, unknown>, t
   };
 }
 
-export const handler = makeMailLinksHandler(fromEnvironment());
+export const handler = makeMailLinksHandler(fromEnvironment((base) => allAreas(base)));

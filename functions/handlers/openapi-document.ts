@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../core/zod.js';
 import { ENDPOINTS, type Endpoint } from './endpoints/index.js';
 import {
   ClaimBody,
@@ -13,7 +13,7 @@ import {
   SubmissionResponse,
 } from '../core/contracts.js';
 
-const toSchema = (schema: z.ZodType) => {
+const toSchema = (schema: z.ZodMiniType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 };
@@ -22,11 +22,11 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const schemaOf = (schema: string | Record<string, unknown>) => (typeof schema === 'string' ? ref(schema) : schema);
 
 /** An endpoint's path or query parameters, from the zod schema the edge validates them with. */
-function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query') {
+function parameters(schema: z.ZodMiniObject | undefined, where: 'path' | 'query') {
   if (!schema) return [];
   return Object.entries(schema.shape).map(([name, field]) => {
-    const { description, ...json } = toSchema(field as z.ZodType);
-    const optional = (field as z.ZodType).safeParse(undefined).success;
+    const { description, ...json } = toSchema(field as z.ZodMiniType);
+    const optional = (field as z.ZodMiniType).safeParse(undefined).success;
     return { name, in: where, required: where === 'path' || !optional, ...(description !== undefined && { description }), schema: json };
   });
 }
@@ -61,7 +61,7 @@ function operation(operationId: string, e: Endpoint) {
  */
 export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   // The generic body types `fields` as a record; document the catalogue of fields a form may declare.
-  const submissionRequest = SubmissionBody.extend({ fields: SubmissionFields.partial({ email: undefined }) });
+  const submissionRequest = z.extend(SubmissionBody, { fields: z.partial(SubmissionFields, { email: undefined }) });
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [operationId, e] of Object.entries(ENDPOINTS) as [string, Endpoint][]) (paths[e.path] ??= {})[e.method.toLowerCase()] = operation(operationId, e);
   return {

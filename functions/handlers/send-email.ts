@@ -1,18 +1,18 @@
 import { sesMailerFromEnvironment } from '../adapters/ses/environment.js';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import * as z from '../core/zod.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import type { MailJob } from '../core/ports.js';
 import { handleMailJob } from '../use-cases/send-mail.js';
 import { sqsBatch, turns } from './sqs-batch.js';
 
-const Ref = { siteId: z.string().min(1), emailKey: z.string().regex(/^[0-9a-f]{64}$/) };
+const Ref = { siteId: z.string().check(z.minLength(1)), emailKey: z.string().check(z.regex(/^[0-9a-f]{64}$/)) };
 /** A mail job as queued (by the stream consumer or the due-step drainer). */
 export const MailJobMessage = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('submitted'), ...Ref, submissionId: z.string().min(1) }),
-  z.strictObject({ type: z.literal('confirmed'), ...Ref, submissionId: z.string().min(1) }),
-  z.strictObject({ type: z.literal('step'), ...Ref, sequenceId: z.string().min(1) }),
-]) satisfies z.ZodType<MailJob>;
+  z.strictObject({ type: z.literal('submitted'), ...Ref, submissionId: z.string().check(z.minLength(1)) }),
+  z.strictObject({ type: z.literal('confirmed'), ...Ref, submissionId: z.string().check(z.minLength(1)) }),
+  z.strictObject({ type: z.literal('step'), ...Ref, sequenceId: z.string().check(z.minLength(1)) }),
+]) satisfies z.ZodMiniType<MailJob>;
 
 /**
  * The sender: an SQS consumer of mail jobs. Jobs of different leads run concurrently, jobs of one lead one
@@ -58,4 +58,4 @@ const leadOf = (body: string): string | undefined => {
   }
 };
 
-export const handler = makeSendEmailHandler(fromEnvironment(() => ({ mailer: sesMailerFromEnvironment() })));
+export const handler = makeSendEmailHandler(fromEnvironment((base) => allAreas(base, { mailer: sesMailerFromEnvironment() })));

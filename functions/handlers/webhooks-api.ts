@@ -1,6 +1,6 @@
 import { WEBHOOKS } from './endpoints/webhooks.js';
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
-import { fromEnvironment, type AppDeps } from '../composition.js';
+import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { authenticate } from '../use-cases/read-leads.js';
 import { getDelivery, listDeliveries, replay } from '../use-cases/webhook-log.js';
 import { json, routeGroup } from './http.js';
@@ -17,4 +17,4 @@ export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeWebhooksApiHandler(fromEnvironment(() => ({ webhookQueue: webhookQueueFromEnvironment() })));
+export const handler = makeWebhooksApiHandler(fromEnvironment((base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment() })));

@@ -20,9 +20,11 @@ import type {
   Ceiling,
 } from '../core/ports.js';
 
-/** Everything the use cases need, built once by the composition root (or by a test). */
-export interface Deps {
+/** Capture and scoring: forms and config, leads, limits, visitor tokens, due checks, API keys. */
+export interface CaptureDeps {
   config: ConfigIndex;
+  clock: Clock;
+  ids: IdGenerator;
   leads: LeadRepository;
   apiKeys: ApiKeyStore;
   /** Submission limits, shared by every environment (the table): invalid submissions, bots. */
@@ -31,18 +33,22 @@ export interface Deps {
   formCeiling: Ceiling;
   /** Page views per lead, per environment: a looping page cannot flood a partition; no write per view. */
   eventRateLimiter: RateLimiter;
-  clock: Clock;
-  ids: IdGenerator;
   visitorTokens: VisitorTokens;
   due: DueChecks;
-  /** Nurture: enrolments, send records, opt-ins, unsubscribes, suppression. */
+}
+
+/** Nurture: enrolments, send records, opt-ins, unsubscribes, suppression; the mailer and its queue. */
+export interface NurtureDeps {
   nurture: NurtureStore;
   mailer: Mailer;
   mailLinks: MailLinks;
   /** Carries mail jobs to the sender (SQS on AWS). */
   mailQueue: MailQueue;
   sendThrottle: SendThrottle;
-  /** Sales hand-off: webhook deliveries and their log, endpoint state. */
+}
+
+/** Sales hand-off: webhook deliveries and their log, endpoint state; the pull API's prospect index. */
+export interface HandoffDeps {
   webhooks: WebhookStore;
   /** Carries webhook jobs to the webhook sender (SQS on AWS). */
   webhookQueue: WebhookQueue;
@@ -51,3 +57,6 @@ export interface Deps {
   /** The pull API's prospect index, claims, export and erasure. */
   prospects: ProspectStore;
 }
+
+/** Everything the use cases need, built once by the composition root (or by a test). */
+export interface Deps extends CaptureDeps, NurtureDeps, HandoffDeps {}

@@ -4,7 +4,7 @@ import { emailKey, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
 import type { StoredAnswer } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
-import type { Deps } from './deps.js';
+import type { CaptureDeps } from './deps.js';
 
 export interface SubmitFormInput {
   formId: string;
@@ -36,7 +36,7 @@ export interface SubmitFormResult {
  *
  * @throws UnknownFormError | OriginNotAllowedError | RateLimitedError | ValidationError
  */
-export async function submitForm(deps: Deps, input: SubmitFormInput): Promise<SubmitFormResult> {
+export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Promise<SubmitFormResult> {
   const found = deps.config.findForm(input.formId);
   if (!found) throw new UnknownFormError(input.formId);
   const { site, form } = found;

@@ -2,7 +2,7 @@ import { fieldErrors } from '../core/field-errors.js';
 import { EventBody, type EventResponse, type PageViewedEntry } from '../core/contracts.js';
 import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../core/errors.js';
 import { pagePath } from '../core/scoring/paths.js';
-import type { Deps } from './deps.js';
+import type { CaptureDeps } from './deps.js';
 
 export interface TrackEventInput {
   /** The parsed JSON body, not yet validated. */
@@ -27,7 +27,7 @@ export const EVENTS_PER_MINUTE = 60;
  * exist. A bot caught at submission got a token for a lead that was never stored; were its page views
  * answered differently from a real lead's (a 404, or `duplicate` on a retry), it could tell it was caught.
  */
-export async function trackEvent(deps: Deps, input: TrackEventInput): Promise<EventResponse> {
+export async function trackEvent(deps: CaptureDeps, input: TrackEventInput): Promise<EventResponse> {
   const parsed = EventBody.safeParse(input.body);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
   const body = parsed.data;

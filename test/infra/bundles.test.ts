@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleLikeLambda } from '../../bench/bundle.js';
+import { bundleBaseline, bundleLikeLambda } from '../../bench/bundle.js';
 import { DEFAULT_ENTRIES } from '../../infra/funnel-app.js';
 
-/** The AWS clients each function may carry: its entry file passes the ones it uses (`functions/composition.ts`, `Edges`). */
+/** The AWS clients each function may carry: its entry file passes the ones it uses (the `environment.ts` files under `functions/adapters/`). */
 const CLIENTS = ['@aws-sdk/client-sqs', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager'];
 const ALLOWED: Partial<Record<keyof typeof DEFAULT_ENTRIES, string[]>> = {
   webhooks: ['@aws-sdk/client-sqs'],
@@ -31,5 +31,15 @@ describe('function bundles (as the stack bundles them)', () => {
     const { packages, bytes } = await bundleLikeLambda(DEFAULT_ENTRIES.widget, join(dir, 'widget-alone.mjs'));
     expect([...packages].filter((p) => p === 'zod' || p.startsWith('@aws-sdk/'))).toEqual([]);
     expect(bytes).toBeLessThan(50_000);
+  });
+
+  it('the capture function carries only the capture area: within 1.5x the bytes of a DynamoDB-client-only function', { timeout: 60_000 }, async () => {
+    const baseline = await bundleBaseline(dir);
+    const capture = await bundleLikeLambda(DEFAULT_ENTRIES.capture, join(dir, 'capture-alone.mjs'));
+    const otherAreas = [...capture.files].filter((f) => /nurture-store|prospect-store|webhook-store|adapters\/webhooks\/|mail-links|throttle/.test(f));
+    expect(otherAreas).toEqual([]);
+    expect(capture.packages.has('zod')).toBe(true); // through zod/mini: the classic API would add ~60 KB
+    expect(capture.bytes / baseline.bytes).toBeLessThanOrEqual(1.5);
+    expect(capture.gzip / baseline.gzip).toBeLessThanOrEqual(1.5);
   });
 });

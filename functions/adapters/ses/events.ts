@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../core/zod.js';
 import { EmailKind } from '../../core/contracts.js';
 import type { MailEvent } from '../../core/ports.js';
 
@@ -10,13 +10,13 @@ import type { MailEvent } from '../../core/ports.js';
  */
 const Tags = z.record(z.string(), z.array(z.string()));
 const SesEvent = z.object({
-  eventType: z.string().optional(),
-  notificationType: z.string().optional(),
-  mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: Tags.optional() }),
-  bounce: z.object({ bounceType: z.string(), bounceSubType: z.string().optional(), timestamp: z.string().optional() }).optional(),
-  complaint: z.object({ timestamp: z.string().optional(), complaintFeedbackType: z.string().optional() }).optional(),
-  open: z.object({ timestamp: z.string() }).optional(),
-  click: z.object({ timestamp: z.string(), link: z.string() }).optional(),
+  eventType: z.optional(z.string()),
+  notificationType: z.optional(z.string()),
+  mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z.optional(Tags) }),
+  bounce: z.optional(z.object({ bounceType: z.string(), bounceSubType: z.optional(z.string()), timestamp: z.optional(z.string()) })),
+  complaint: z.optional(z.object({ timestamp: z.optional(z.string()), complaintFeedbackType: z.optional(z.string()) })),
+  open: z.optional(z.object({ timestamp: z.string() })),
+  click: z.optional(z.object({ timestamp: z.string(), link: z.string() })),
 });
 
 const tag = (tags: Record<string, string[]> | undefined, name: string): string | undefined => tags?.[name]?.[0];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { text } from '../fields.js';
 import { formatPath } from '../field-errors.js';
 import { WEEKDAYS, canonicalTimeZone, isValidTimeZone } from './schedule.js';
@@ -15,7 +15,7 @@ import { templateFields, templateProblems, type MergeField } from './templates.j
  * Filter: `default: "…"`. See `templates.ts`.
  */
 
-const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+const Slug = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters'));
 
 // ---------------------------------------------------------------------------------------------------------
 // Addresses and time zones
@@ -45,22 +45,26 @@ export function parseMailbox(raw: string): Mailbox | undefined {
 
 const MailboxString = z
   .string()
-  .max(320, 'must be at most 320 characters')
-  .refine((s) => parseMailbox(s) !== undefined, 'must be one email address, e.g. "Acme <hello@acme.com>" or "hello@acme.com"');
+  .check(z.maxLength(320, 'must be at most 320 characters'))
+  .check(z.refine((s) => parseMailbox(s) !== undefined, 'must be one email address, e.g. "Acme <hello@acme.com>" or "hello@acme.com"'));
 
 /** An IANA time zone name (validated by `Intl`), stored in its canonical spelling. */
-export const TimeZone = z
-  .string()
-  .refine(isValidTimeZone, 'must be an IANA time zone such as "Europe/Berlin", "America/New_York" or "UTC"')
-  .transform(canonicalTimeZone);
+export const TimeZone = z.pipe(
+  z.string().check(z.refine(isValidTimeZone, 'must be an IANA time zone such as "Europe/Berlin", "America/New_York" or "UTC"')),
+  z.transform(canonicalTimeZone),
+);
 
 /** A postal address: required by CAN-SPAM in every marketing email. May span lines (`\n`). */
-const PostalAddress = z
-  .string()
-  .max(500, 'must be at most 500 characters')
-  .refine((s) => !/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters other than line breaks')
-  .transform((s) => s.replace(/\r/g, '').trim())
-  .pipe(z.string().min(1, 'must not be empty: every email shows where you receive mail (CAN-SPAM)'));
+const PostalAddress = z.pipe(
+  z.pipe(
+    z
+      .string()
+      .check(z.maxLength(500, 'must be at most 500 characters'))
+      .check(z.refine((s) => !/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters other than line breaks')),
+    z.transform((s) => s.replace(/\r/g, '').trim()),
+  ),
+  z.string().check(z.minLength(1, 'must not be empty: every email shows where you receive mail (CAN-SPAM)')),
+);
 
 // ---------------------------------------------------------------------------------------------------------
 // Site email settings
@@ -69,25 +73,25 @@ export const SiteEmail = z.strictObject({
   /** The sender: `"Acme <hello@acme.com>"` or `hello@acme.com`; its domain must be verified in SES. */
   from: MailboxString,
   /** Where replies go, when not to `from`. */
-  replyTo: MailboxString.optional(),
+  replyTo: z.optional(MailboxString),
   /** The name shown in the footer ("Sent by …") and as the From display name when `from` has none. */
-  senderName: text(100).pipe(z.string().min(1, 'must not be empty')).optional(),
+  senderName: z.optional(z.pipe(text(100), z.string().check(z.minLength(1, 'must not be empty')))),
   /** The physical postal address printed in every email's footer (CAN-SPAM). */
   postalAddress: PostalAddress,
   /** The time zone of send windows for leads whose own zone is unknown. */
-  timeZone: TimeZone.default('UTC'),
+  timeZone: z._default(TimeZone, 'UTC'),
   /** At most this many emails to one lead per calendar day (in the lead's zone), across all sequences. */
-  maxPerDay: z.number().int('must be a whole number').min(1, 'must be 1–50').max(50, 'must be 1–50').default(2),
+  maxPerDay: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–50')).check(z.lte(50, 'must be 1–50')), 2),
   /** At most this many emails a second handed to SES for this site (keep it under the account's SES rate). */
-  sendRatePerSecond: z.number().positive('must be more than 0').max(10_000, 'must be at most 10000').default(10),
+  sendRatePerSecond: z._default(z.number().check(z.positive('must be more than 0')).check(z.lte(10_000, 'must be at most 10000')), 10),
   /**
    * Against mail-bombing through a public form: at most one delivery email, and one double opt-in
    * confirmation, per lead and form in this many hours. A repeat submission inside the window is answered
    * and recorded as usual (the browser still shows the download), without another email.
    */
-  resendAfterHours: z.number().int('must be a whole number').min(1, 'must be 1–720').max(720, 'must be 1–720').default(24),
+  resendAfterHours: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–720')).check(z.lte(720, 'must be 1–720')), 24),
   /** Against mail-bombing: at most this many emails of every kind (delivery, confirmation, sequence) to one address in 24 hours. */
-  maxPerAddressPerDay: z.number().int('must be a whole number').min(1, 'must be 1–50').max(50, 'must be 1–50').default(5),
+  maxPerAddressPerDay: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–50')).check(z.lte(50, 'must be 1–50')), 5),
 });
 export type SiteEmail = z.infer<typeof SiteEmail>;
 export type SiteEmailInput = z.input<typeof SiteEmail>;
@@ -109,15 +113,17 @@ export function senderOf(site: Pick<SiteEmail, 'from' | 'senderName'>): Mailbox 
 const templateSource = (max: number) =>
   z
     .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => s.trim().length > 0, 'must not be empty')
-    .superRefine((source, ctx) => {
-      for (const message of templateProblems(source)) ctx.addIssue({ code: 'custom', message });
-    });
+    .check(z.maxLength(max, `must be at most ${max} characters`))
+    .check(z.refine((s) => s.trim().length > 0, 'must not be empty'))
+    .check(
+      z.superRefine((source, ctx) => {
+        for (const message of templateProblems(source)) ctx.addIssue({ code: 'custom', message });
+      }),
+    );
 
 const TemplateFields = {
   /** One line; merge values in it have CR/LF removed. */
-  subject: templateSource(300).refine((s) => !/[\r\n]/.test(s), 'must be one line'),
+  subject: templateSource(300).check(z.refine((s) => !/[\r\n]/.test(s), 'must be one line')),
   /** The HTML part; merge values are HTML-escaped. */
   html: templateSource(200_000),
   /** The plain-text part, for clients that do not show HTML (and for spam filters, which like having both). */
@@ -139,40 +145,46 @@ export type Weekday = z.infer<typeof Weekday>;
  * day), from `hours.from`:00 up to `hours.to`:00 (default all day). Windows cannot span midnight.
  */
 export const SendWindow = z.strictObject({
-  days: z
-    .array(Weekday)
-    .min(1, 'must name at least one day')
-    .superRefine((days, ctx) => {
-      days.forEach((d, i) => {
-        if (days.indexOf(d) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate day "${d}"` });
-      });
-    })
-    .default([...WEEKDAYS]),
-  hours: z
-    .strictObject({
-      from: z.number().int('must be a whole hour').min(0, 'must be 0–23').max(23, 'must be 0–23'),
-      to: z.number().int('must be a whole hour').min(1, 'must be 1–24').max(24, 'must be 1–24'),
-    })
-    .refine((h) => h.from < h.to, { path: ['to'], message: 'must be after hours.from (a window cannot span midnight)' })
-    .default({ from: 0, to: 24 }),
+  days: z._default(
+    z
+      .array(Weekday)
+      .check(z.minLength(1, 'must name at least one day'))
+      .check(
+        z.superRefine((days, ctx) => {
+          days.forEach((d, i) => {
+            if (days.indexOf(d) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate day "${d}"` });
+          });
+        }),
+      ),
+    [...WEEKDAYS],
+  ),
+  hours: z._default(
+    z
+      .strictObject({
+        from: z.int('must be a whole hour').check(z.gte(0, 'must be 0–23')).check(z.lte(23, 'must be 0–23')),
+        to: z.int('must be a whole hour').check(z.gte(1, 'must be 1–24')).check(z.lte(24, 'must be 1–24')),
+      })
+      .check(z.refine((h) => h.from < h.to, { path: ['to'], message: 'must be after hours.from (a window cannot span midnight)' })),
+    { from: 0, to: 24 },
+  ),
 });
 export type SendWindow = z.infer<typeof SendWindow>;
 
 /** A wait: `days` are calendar days (same local time of day), `hours`/`minutes` elapsed time. `{}` is no wait. */
 export const Delay = z.strictObject({
-  days: z.number().int('must be a whole number').min(0).max(365).optional(),
-  hours: z
-    .number()
-    .int('must be a whole number')
-    .min(0)
-    .max(365 * 24)
-    .optional(),
-  minutes: z
-    .number()
-    .int('must be a whole number')
-    .min(0)
-    .max(365 * 24 * 60)
-    .optional(),
+  days: z.optional(z.int('must be a whole number').check(z.gte(0)).check(z.lte(365))),
+  hours: z.optional(
+    z
+      .int('must be a whole number')
+      .check(z.gte(0))
+      .check(z.lte(365 * 24)),
+  ),
+  minutes: z.optional(
+    z
+      .int('must be a whole number')
+      .check(z.gte(0))
+      .check(z.lte(365 * 24 * 60)),
+  ),
 });
 export type Delay = z.infer<typeof Delay>;
 
@@ -185,7 +197,7 @@ export const SequenceStep = z.strictObject({
   /** After the previous step was sent; for the first step, after enrolment. */
   delay: Delay,
   /** When this step may leave; the sequence's `window` when absent; any time when neither is set. */
-  window: SendWindow.optional(),
+  window: z.optional(SendWindow),
   ...TemplateFields,
 });
 export type SequenceStep = z.infer<typeof SequenceStep>;
@@ -199,14 +211,11 @@ const ALWAYS = 'always applies and cannot be turned off: an unsubscribed, bounce
  * and `formsSubmitted` (leave once the lead has submitted one of these forms, e.g. the trial form).
  */
 export const SequenceExit = z.strictObject({
-  unsubscribed: z.literal(true, { error: ALWAYS }).optional(),
-  bounced: z.literal(true, { error: ALWAYS }).optional(),
-  complained: z.literal(true, { error: ALWAYS }).optional(),
-  stages: z
-    .array(z.enum(['mql', 'sql']))
-    .min(1)
-    .optional(),
-  formsSubmitted: z.array(Slug).min(1).optional(),
+  unsubscribed: z.optional(z.literal(true, { error: ALWAYS })),
+  bounced: z.optional(z.literal(true, { error: ALWAYS })),
+  complained: z.optional(z.literal(true, { error: ALWAYS })),
+  stages: z.optional(z.array(z.enum(['mql', 'sql'])).check(z.minLength(1))),
+  formsSubmitted: z.optional(z.array(Slug).check(z.minLength(1))),
 });
 export type SequenceExit = z.infer<typeof SequenceExit>;
 
@@ -215,18 +224,20 @@ export const Sequence = z
     /** Stable: enrolments, deliveries and `email_clicked` scoring rules refer to it. */
     id: Slug,
     /** The window of every step that has none of its own. */
-    window: SendWindow.optional(),
-    steps: z.array(SequenceStep).min(1, 'must have at least one step').max(50),
-    exit: SequenceExit.default({}),
+    window: z.optional(SendWindow),
+    steps: z.array(SequenceStep).check(z.minLength(1, 'must have at least one step')).check(z.maxLength(50)),
+    exit: z._default(SequenceExit, {}),
   })
-  .superRefine((sequence, ctx) => {
-    const seen = new Map<string, number>();
-    sequence.steps.forEach((step, i) => {
-      const other = seen.get(step.id);
-      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}" (also steps[${other}])` });
-      else seen.set(step.id, i);
-    });
-  });
+  .check(
+    z.superRefine((sequence, ctx) => {
+      const seen = new Map<string, number>();
+      sequence.steps.forEach((step, i) => {
+        const other = seen.get(step.id);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}" (also steps[${other}])` });
+        else seen.set(step.id, i);
+      });
+    }),
+  );
 export type Sequence = z.infer<typeof Sequence>;
 export type SequenceInput = z.input<typeof Sequence>;
 
@@ -249,24 +260,26 @@ export const windowOf = (sequence: Pick<Sequence, 'window'>, step: Pick<Sequence
  */
 export const FormEmail = z
   .strictObject({
-    delivery: EmailTemplate.optional(),
-    confirmation: EmailTemplate.optional(),
-    sequence: Sequence.optional(),
+    delivery: z.optional(EmailTemplate),
+    confirmation: z.optional(EmailTemplate),
+    sequence: z.optional(Sequence),
   })
-  .superRefine((email, ctx) => {
-    for (const { path, template } of formEmailTemplates(email)) {
-      const isConfirmation = path[0] === 'confirmation';
-      for (const part of ['subject', 'html', 'text'] as const) {
-        const fields = fieldsOf(template[part]);
-        if (!isConfirmation && fields.includes('confirmUrl')) {
-          ctx.addIssue({ code: 'custom', path: [...path, part], message: 'merge field "confirmUrl" exists only in the confirmation email' });
-        }
-        if (isConfirmation && part !== 'subject' && !fields.includes('confirmUrl')) {
-          ctx.addIssue({ code: 'custom', path: [...path, part], message: 'must contain {{ confirmUrl }}: the link that confirms the address' });
+  .check(
+    z.superRefine((email, ctx) => {
+      for (const { path, template } of formEmailTemplates(email)) {
+        const isConfirmation = path[0] === 'confirmation';
+        for (const part of ['subject', 'html', 'text'] as const) {
+          const fields = fieldsOf(template[part]);
+          if (!isConfirmation && fields.includes('confirmUrl')) {
+            ctx.addIssue({ code: 'custom', path: [...path, part], message: 'merge field "confirmUrl" exists only in the confirmation email' });
+          }
+          if (isConfirmation && part !== 'subject' && !fields.includes('confirmUrl')) {
+            ctx.addIssue({ code: 'custom', path: [...path, part], message: 'must contain {{ confirmUrl }}: the link that confirms the address' });
+          }
         }
       }
-    }
-  });
+    }),
+  );
 export type FormEmail = z.infer<typeof FormEmail>;
 export type FormEmailInput = z.input<typeof FormEmail>;
 
@@ -361,7 +374,7 @@ export class InvalidNurtureConfigError extends Error {
 }
 
 const parseWith =
-  <S extends z.ZodType>(schema: S) =>
+  <S extends z.ZodMiniType>(schema: S) =>
   (raw: unknown): z.output<S> => {
     const result = schema.safeParse(raw);
     if (!result.success) throw new InvalidNurtureConfigError(result.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`));

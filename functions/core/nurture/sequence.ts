@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import type { LifecycleStage } from '../contracts.js';
 import { windowOf, type Sequence, type SiteEmail } from './config.js';
 import { addDelay, effectiveTimeZone, nextSendTime, startOfNextDay } from './schedule.js';
@@ -37,20 +37,22 @@ export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
 /** A lead's place in one sequence, as stored. */
 export const EnrolmentState = z
   .strictObject({
-    sequenceId: z.string().min(1),
+    sequenceId: z.string().check(z.minLength(1)),
     /** The next step to send (= the number of steps sent). */
-    stepIndex: z.number().int().min(0),
+    stepIndex: z.int().check(z.gte(0)),
     /** When the next step is due (already inside its send window), while active. */
-    nextAt: z.iso.datetime().optional(),
+    nextAt: z.optional(z.iso.datetime()),
     status: z.enum([EnrolmentStatus.Active, EnrolmentStatus.Completed, EnrolmentStatus.Exited]),
-    exitReason: z.enum(Object.values(ExitReason) as [ExitReason, ...ExitReason[]]).optional(),
+    exitReason: z.optional(z.enum(Object.values(ExitReason) as [ExitReason, ...ExitReason[]])),
     /** The stage reached, the form submitted or the send error, for the timeline. */
-    exitDetail: z.string().optional(),
+    exitDetail: z.optional(z.string()),
   })
-  .refine((s) => (s.status === EnrolmentStatus.Exited) === (s.exitReason !== undefined), {
-    path: ['exitReason'],
-    message: 'is set exactly when the status is "exited"',
-  });
+  .check(
+    z.refine((s) => (s.status === EnrolmentStatus.Exited) === (s.exitReason !== undefined), {
+      path: ['exitReason'],
+      message: 'is set exactly when the status is "exited"',
+    }),
+  );
 export type EnrolmentState = z.infer<typeof EnrolmentState>;
 
 /** What the state machine needs to know about the lead, read fresh before each decision. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { CompanySize, FieldName } from '../fields.js';
 import { formatPath } from '../field-errors.js';
 
@@ -13,11 +13,11 @@ import { formatPath } from '../field-errors.js';
  *   half-life and capped.
  */
 
-const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters');
+const Slug = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes, at most 63 characters'));
 
-const Label = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const Label = z.string().check(z.trim()).check(z.minLength(1, 'must not be empty')).check(z.maxLength(200, 'must be at most 200 characters'));
 
-const Points = z.number().int('must be a whole number').min(-10_000).max(10_000);
+const Points = z.int('must be a whole number').check(z.gte(-10_000)).check(z.lte(10_000));
 
 // ---------------------------------------------------------------------------------------------------------
 // Seniority
@@ -86,29 +86,31 @@ const isCompilable = (source: string): boolean => {
   }
 };
 
-const SeniorityWhen = z.strictObject({ field: z.literal('jobTitle'), seniority: z.array(SeniorityLevel).min(1) });
-const DomainTypeWhen = z.strictObject({ field: z.literal('email'), domainType: z.array(EmailDomainTypeSchema).min(1) });
+const SeniorityWhen = z.strictObject({ field: z.literal('jobTitle'), seniority: z.array(SeniorityLevel).check(z.minLength(1)) });
+const DomainTypeWhen = z.strictObject({ field: z.literal('email'), domainType: z.array(EmailDomainTypeSchema).check(z.minLength(1)) });
 const EqualsWhen = z.strictObject({ field: FieldName, equals: z.string() });
-const InWhen = z.strictObject({ field: FieldName, in: z.array(z.string()).min(1) }).superRefine((when, ctx) => {
-  if (when.field !== 'companySize') return;
-  when.in.forEach((band, i) => {
-    if (!CompanySize.safeParse(band).success) {
-      ctx.addIssue({ code: 'custom', path: ['in', i], message: `must be a company size band: ${CompanySize.options.join(', ')}` });
-    }
-  });
-});
+const InWhen = z.strictObject({ field: FieldName, in: z.array(z.string()).check(z.minLength(1)) }).check(
+  z.superRefine((when, ctx) => {
+    if (when.field !== 'companySize') return;
+    when.in.forEach((band, i) => {
+      if (!CompanySize.safeParse(band).success) {
+        ctx.addIssue({ code: 'custom', path: ['in', i], message: `must be a company size band: ${CompanySize.options.join(', ')}` });
+      }
+    });
+  }),
+);
 const MatchesWhen = z.strictObject({
   field: FieldName,
   /** A regular expression source, matched case-insensitively anywhere in the value (anchor it with ^…$). */
-  matches: z.string().min(1).max(500).refine(isCompilable, 'invalid regular expression'),
+  matches: z.string().check(z.minLength(1)).check(z.maxLength(500)).check(z.refine(isCompilable, 'invalid regular expression')),
 });
 const RangeWhen = z.strictObject({
   field: FieldName,
   /** Inclusive bounds on the field read as a number; a value that is not a number never matches. */
   range: z
-    .strictObject({ min: z.number().optional(), max: z.number().optional() })
-    .refine((r) => r.min !== undefined || r.max !== undefined, 'must have min, max or both')
-    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min must not exceed max', path: ['min'] }),
+    .strictObject({ min: z.optional(z.number()), max: z.optional(z.number()) })
+    .check(z.refine((r) => r.min !== undefined || r.max !== undefined, 'must have min, max or both'))
+    .check(z.refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min must not exceed max', path: ['min'] })),
 });
 
 /** Told apart by which operator key is present, so a problem is reported inside the variant the user meant. */
@@ -126,22 +128,23 @@ const FIT_OPERATOR_KEYS = Object.keys(FIT_OPERATORS) as FitOperator[];
 export type FitWhen = { [K in FitOperator]: z.output<(typeof FIT_OPERATORS)[K]> }[FitOperator];
 export type FitWhenInput = { [K in FitOperator]: z.input<(typeof FIT_OPERATORS)[K]> }[FitOperator];
 
-export const FitWhen = z
-  .custom<FitWhenInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object')
-  .transform((value, ctx): FitWhen => {
+export const FitWhen = z.pipe(
+  z.custom<FitWhenInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
+  z.transform((value, ctx): FitWhen => {
     const present = FIT_OPERATOR_KEYS.filter((k) => k in value);
     const [operator] = present;
     if (present.length !== 1 || operator === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must have exactly one of ${FIT_OPERATOR_KEYS.join(', ')}` });
+      ctx.issues.push({ code: 'custom', input: value, message: `must have exactly one of ${FIT_OPERATOR_KEYS.join(', ')}` });
       return z.NEVER;
     }
     const result = FIT_OPERATORS[operator].safeParse(value);
     if (!result.success) {
-      for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      for (const issue of result.error.issues) ctx.issues.push({ code: 'custom', input: value, path: issue.path, message: issue.message });
       return z.NEVER;
     }
     return result.data;
-  });
+  }),
+);
 
 export const FitRule = z.strictObject({ id: Slug, label: Label, points: Points, when: FitWhen });
 export type FitRule = z.infer<typeof FitRule>;
@@ -156,19 +159,19 @@ export type FitRule = z.infer<typeof FitRule>;
  */
 export const PathPattern = z
   .string()
-  .max(500)
-  .regex(/^\/[^\s?#]*$/, 'must be a path starting with "/" (no spaces, query or fragment)')
-  .refine((p) => !p.includes('***'), 'must not contain "***"');
+  .check(z.maxLength(500))
+  .check(z.regex(/^\/[^\s?#]*$/, 'must be a path starting with "/" (no spaces, query or fragment)'))
+  .check(z.refine((p) => !p.includes('***'), 'must not contain "***"'));
 
 export const EngagementWhen = z.discriminatedUnion('event', [
   z.strictObject({
     event: z.literal('form_submitted'),
-    formId: Slug.optional(),
-    formKind: z.enum(['gated-content', 'free-trial']).optional(),
+    formId: z.optional(Slug),
+    formKind: z.optional(z.enum(['gated-content', 'free-trial'])),
   }),
   z.strictObject({ event: z.literal('page_viewed'), path: PathPattern }),
   z.strictObject({ event: z.literal('email_opened') }),
-  z.strictObject({ event: z.literal('email_clicked'), sequenceId: z.string().min(1).max(100).optional() }),
+  z.strictObject({ event: z.literal('email_clicked'), sequenceId: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(100))) }),
 ]);
 export type EngagementWhen = z.infer<typeof EngagementWhen>;
 
@@ -179,9 +182,9 @@ export const EngagementRule = z.strictObject({
   points: Points,
   when: EngagementWhen,
   /** The most this rule can contribute in total, applied to the current (decayed) sum; bounds the magnitude of negative rules too. */
-  cap: z.number().int().positive().optional(),
+  cap: z.optional(z.int().check(z.positive())),
   /** Each event's points halve every `halfLifeDays` days after it happened. No decay when absent. */
-  halfLifeDays: z.number().positive().max(3650).optional(),
+  halfLifeDays: z.optional(z.number().check(z.positive()).check(z.lte(3650))),
 });
 export type EngagementRule = z.infer<typeof EngagementRule>;
 
@@ -190,9 +193,9 @@ export type EngagementRule = z.infer<typeof EngagementRule>;
 
 const Threshold = z.strictObject({
   /** Minimum total score. */
-  score: z.number().int(),
+  score: z.int(),
   /** Minimum fit score as well, when set. */
-  fit: z.number().int().optional(),
+  fit: z.optional(z.int()),
 });
 
 export const Regression = { Never: 'never', ToLeadBelowMql: 'to-lead-below-mql' } as const;
@@ -200,26 +203,32 @@ export const Regression = { Never: 'never', ToLeadBelowMql: 'to-lead-below-mql' 
 export const ScoringRules = z
   .strictObject({
     /** Recorded on every score, so a score can be traced to the rules that produced it. */
-    version: z.string().trim().min(1).max(40),
-    fit: z.array(FitRule).max(200).default([]),
-    engagement: z.array(EngagementRule).max(200).default([]),
+    version: z.string().check(z.trim()).check(z.minLength(1)).check(z.maxLength(40)),
+    fit: z._default(z.array(FitRule).check(z.maxLength(200)), []),
+    engagement: z._default(z.array(EngagementRule).check(z.maxLength(200)), []),
     thresholds: z.strictObject({ mql: Threshold, sql: Threshold }),
     /** Stages only move forward unless this says otherwise. */
-    regression: z.enum([Regression.Never, Regression.ToLeadBelowMql]).default(Regression.Never),
+    regression: z._default(z.enum([Regression.Never, Regression.ToLeadBelowMql]), Regression.Never),
   })
-  .superRefine((rules, ctx) => {
-    if (rules.thresholds.sql.score < rules.thresholds.mql.score) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds', 'sql', 'score'], message: `must be at least thresholds.mql.score (${rules.thresholds.mql.score})` });
-    }
-    const seen = new Map<string, string>();
-    const check = (kind: 'fit' | 'engagement', id: string, i: number) => {
-      const other = seen.get(id);
-      if (other) ctx.addIssue({ code: 'custom', path: [kind, i, 'id'], message: `duplicate rule id "${id}" (also ${other})` });
-      else seen.set(id, `${kind}[${i}]`);
-    };
-    for (const [i, r] of rules.fit.entries()) check('fit', r.id, i);
-    for (const [i, r] of rules.engagement.entries()) check('engagement', r.id, i);
-  });
+  .check(
+    z.superRefine((rules, ctx) => {
+      if (rules.thresholds.sql.score < rules.thresholds.mql.score) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds', 'sql', 'score'],
+          message: `must be at least thresholds.mql.score (${rules.thresholds.mql.score})`,
+        });
+      }
+      const seen = new Map<string, string>();
+      const check = (kind: 'fit' | 'engagement', id: string, i: number) => {
+        const other = seen.get(id);
+        if (other) ctx.addIssue({ code: 'custom', path: [kind, i, 'id'], message: `duplicate rule id "${id}" (also ${other})` });
+        else seen.set(id, `${kind}[${i}]`);
+      };
+      for (const [i, r] of rules.fit.entries()) check('fit', r.id, i);
+      for (const [i, r] of rules.engagement.entries()) check('engagement', r.id, i);
+    }),
+  );
 export type ScoringRules = z.infer<typeof ScoringRules>;
 export type ScoringRulesInput = z.input<typeof ScoringRules>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { text } from '../fields.js';
 
 /** The events a sales system can subscribe to. */
@@ -12,14 +12,14 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * deployed stack refuses http altogether and private addresses (see `productionWebhookProblems`).
  */
 const EndpointUrl = z
-  .string()
-  .max(2048, 'must be at most 2048 characters')
-  .pipe(z.url({ protocol: /^https?$/, error: 'must be an https URL' }))
-  .refine((u) => {
-    const url = new URL(u);
-    return url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
-  }, 'must be https (http is allowed only for localhost, when running locally)')
-  .refine((u) => !new URL(u).username && !new URL(u).password, 'must not carry credentials: receivers verify the signature instead');
+  .pipe(z.string().check(z.maxLength(2048, 'must be at most 2048 characters')), z.url({ protocol: /^https?$/, error: 'must be an https URL' }))
+  .check(
+    z.refine((u) => {
+      const url = new URL(u);
+      return url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
+    }, 'must be https (http is allowed only for localhost, when running locally)'),
+  )
+  .check(z.refine((u) => !new URL(u).username && !new URL(u).password, 'must not carry credentials: receivers verify the signature instead'));
 
 /**
  * A sales system's webhook endpoint. Its signing secret is never in the config: Secrets Manager on AWS
@@ -27,25 +27,27 @@ const EndpointUrl = z
  */
 export const WebhookEndpoint = z.strictObject({
   /** Stable: names the endpoint's secret, its delivery log and its deliveries. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes'),
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes')),
   url: EndpointUrl,
   events: z
     .array(WebhookEvent)
-    .min(1, 'must name at least one event')
-    .refine((e) => new Set(e).size === e.length, 'must not repeat an event'),
-  description: text(200).optional(),
+    .check(z.minLength(1, 'must name at least one event'))
+    .check(z.refine((e) => new Set(e).size === e.length, 'must not repeat an event')),
+  description: z.optional(text(200)),
 });
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
 
 /** A site's endpoints, ids unique within the site. */
 export const WebhookEndpoints = z
   .array(WebhookEndpoint)
-  .max(20, 'at most 20 endpoints per site')
-  .superRefine((endpoints, ctx) => {
-    endpoints.forEach((e, i) => {
-      if (endpoints.findIndex((x) => x.id === e.id) !== i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate endpoint id "${e.id}"` });
-    });
-  });
+  .check(z.maxLength(20, 'at most 20 endpoints per site'))
+  .check(
+    z.superRefine((endpoints, ctx) => {
+      endpoints.forEach((e, i) => {
+        if (endpoints.findIndex((x) => x.id === e.id) !== i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate endpoint id "${e.id}"` });
+      });
+    }),
+  );
 
 /**
  * What a deployed stack refuses that a laptop allows: an http URL, or an IP-literal host in a private,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { ConsentRecord, LifecycleStage, ScoreView, Source, StageChangedEntry, TimelineEntry, type LeadView } from '../contracts.js';
 import { WebhookEvent } from './config.js';
 
@@ -26,11 +26,11 @@ export const WebhookPayload = z.object({
       email: z.string(),
       profile: z.record(z.string(), z.string()),
       stage: LifecycleStage,
-      score: ScoreView.optional(),
-      consent: z.object({ marketing: ConsentRecord.optional(), history: z.array(ConsentRecord) }),
+      score: z.optional(ScoreView),
+      consent: z.object({ marketing: z.optional(ConsentRecord), history: z.array(ConsentRecord) }),
       sources: z.object({ first: Source, latest: Source }),
-      stageHistory: z.array(StageChangedEntry.omit({ type: true })),
-      unsubscribedAt: z.string().optional(),
+      stageHistory: z.array(z.omit(StageChangedEntry, { type: true })),
+      unsubscribedAt: z.optional(z.string()),
       recentTimeline: z.array(TimelineEntry),
       createdAt: z.string(),
     }),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../core/zod.js';
 import { id } from './params.js';
 import { type Endpoint, err } from './types.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../core/zod.js';
 import { Email } from '../../core/fields.js';
 import { id, LIMIT } from './params.js';
 import { type Endpoint, err, unauthorized } from './types.js';
@@ -23,9 +23,9 @@ export const LEADS = {
     query: z.object({
       email: z
         .string({ error: 'is required' })
-        .refine((v) => Email.safeParse(v).success, 'must be a valid email address')
-        .describe('The address (any case)'),
-      site: z.string().optional().describe('Required when the key reads more than one site'),
+        .check(z.refine((v) => Email.safeParse(v).success, 'must be a valid email address'))
+        .register(z.globalRegistry, { description: 'The address (any case)' }),
+      site: z.optional(z.string()).register(z.globalRegistry, { description: 'Required when the key reads more than one site' }),
     }),
     responses: {
       '200': { description: 'The lead', schema: 'Lead' },
@@ -63,10 +63,10 @@ export const LEADS = {
     auth: 'apiKey',
     summary: 'Prospects that reached a stage, in qualification order, from a cursor that never skips or repeats one even while new ones arrive',
     query: z.object({
-      stage: z.enum(['mql', 'sql'], { error: 'must be mql or sql' }).default('sql'),
-      since: z.string().optional().describe('The `nextCursor` of the previous page'),
-      limit: LIMIT.default(50),
-      site: z.string().optional().describe('Required when the key reads more than one site'),
+      stage: z._default(z.enum(['mql', 'sql'], { error: 'must be mql or sql' }), 'sql'),
+      since: z.optional(z.string()).register(z.globalRegistry, { description: 'The `nextCursor` of the previous page' }),
+      limit: z._default(LIMIT, 50),
+      site: z.optional(z.string()).register(z.globalRegistry, { description: 'Required when the key reads more than one site' }),
     }),
     responses: {
       '200': {

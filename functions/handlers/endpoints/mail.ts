@@ -1,8 +1,10 @@
-import { z } from 'zod';
+import * as z from '../../core/zod.js';
 import { type Endpoint, err } from './types.js';
 
 // The mail group checks the token itself (missing, too long, malformed: `invalid_token`), so a person gets a page, not a validation error.
-const TOKEN = z.object({ token: z.string().optional().describe('The signed token from the email link (at most 1024 characters)') });
+const TOKEN = z.object({
+  token: z.optional(z.string()).register(z.globalRegistry, { description: 'The signed token from the email link (at most 1024 characters)' }),
+});
 
 /** Route group "mail": the links in emails (confirm, unsubscribe). */
 export const MAIL = {

@@ -1,10 +1,8 @@
-import { z } from 'zod';
+import * as z from '../../core/zod.js';
 
 /** Path and query parameters several groups share. */
-export const id = (description: string) => z.string({ error: 'is required' }).min(1).max(200).describe(description);
+export const id = (description: string) =>
+  z.string({ error: 'is required' }).check(z.minLength(1)).check(z.maxLength(200)).register(z.globalRegistry, { description: description });
 
-export const LIMIT = z.coerce
-  .number({ error: 'must be a whole number from 1 to 100' })
-  .int('must be a whole number from 1 to 100')
-  .min(1, 'must be a whole number from 1 to 100')
-  .max(100, 'must be a whole number from 1 to 100');
+const WHOLE_1_TO_100 = 'must be a whole number from 1 to 100';
+export const LIMIT = z.pipe(z.coerce.number({ error: WHOLE_1_TO_100 }), z.int(WHOLE_1_TO_100).check(z.gte(1, WHOLE_1_TO_100), z.lte(100, WHOLE_1_TO_100)));

@@ -2,7 +2,7 @@
  * The shape of the endpoint table (`./index.ts`): what every route declares. Types only, so a group's
  * module carries no more than its own schemas.
  */
-import type { z } from 'zod';
+import type * as z from '../../core/zod.js';
 
 /** One Lambda function per group. */
 export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'widget' | 'mail' | 'webhooks';
@@ -32,9 +32,9 @@ export interface Endpoint {
   readonly summary: string;
   readonly description?: string;
   /** Path parameters (every `{name}` of the path), validated before the use case runs. */
-  readonly params?: z.ZodObject;
+  readonly params?: z.ZodMiniObject;
   /** Query parameters: syntax here, meaning in the use case. Errors name `query.<name>`. */
-  readonly query?: z.ZodObject;
+  readonly query?: z.ZodMiniObject;
   /** The body: how it is read, and its documented schema (the use case validates it: forms differ). */
   readonly body?: { readonly kind: BodyKind; readonly schema?: string | Record<string, unknown>; readonly required: boolean };
   readonly responses: Readonly<Record<string, Response>>;

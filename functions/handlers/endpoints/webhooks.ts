@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../core/zod.js';
 import { id, LIMIT } from './params.js';
 import { type Endpoint, err, unauthorized } from './types.js';
 
@@ -10,7 +10,7 @@ export const WEBHOOKS = {
     group: 'webhooks',
     auth: 'apiKey',
     summary: "The webhook delivery log: a lead's deliveries (`lead`), or an endpoint's newest first (`endpoint`, `site`, `limit` 1–100)",
-    query: z.object({ lead: z.string().optional(), endpoint: z.string().optional(), site: z.string().optional(), limit: LIMIT.default(50) }),
+    query: z.object({ lead: z.optional(z.string()), endpoint: z.optional(z.string()), site: z.optional(z.string()), limit: z._default(LIMIT, 50) }),
     responses: {
       '200': { description: '`{ deliveries: [...] }`: status, attempts (time, status code, latency, error), next attempt' },
       '400': err('Bad query (named in `error.fields`)'),

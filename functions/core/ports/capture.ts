@@ -1,0 +1,180 @@
+import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from '../contracts.js';
+import type { ScoringEvent } from '../scoring/score.js';
+import type { Profile } from '../fields.js';
+
+/** Ports of capture and scoring: leads, limits, visitor tokens, due checks, API keys. */
+
+/** Time is a port so tests set it and nothing sleeps. */
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new random, URL-safe, unguessable id. */
+  newId(): string;
+}
+
+/** What one accepted submission changes: the lead's profile and the new timeline entry. */
+export interface CaptureWrite {
+  siteId: string;
+  email: string;
+  emailKey: string;
+  /** Only the fields this submission supplied; nothing known is blanked. */
+  profile: Profile;
+  /** The consent decision made on this submission, if the form asked. */
+  consent?: ConsentRecord;
+  source: Source;
+  entry: FormSubmittedEntry;
+  /** Used only if the lead is new. */
+  newLeadId: string;
+  /** The reply, stored with the submission so a retry of the same submissionId gets the same answer. */
+  reply: { next: Next; message?: string };
+}
+
+export interface StoredAnswer {
+  status: 201 | 200;
+  leadId: string;
+  next: Next;
+  message?: string;
+}
+
+export interface SpamRecord {
+  siteId: string;
+  formId: string;
+  submissionId: string;
+  reason: 'honeypot' | 'too-fast';
+  at: string;
+  /**
+   * The length of each field sent, not its value: a bot's submission often carries a real person's
+   * address, name and company, and spam is kept 30 days, beyond the reach of that person's erasure.
+   */
+  fieldLengths: Record<string, number>;
+  userAgent?: string;
+}
+
+/** A shared counter: at most `limit` hits in each window of `windowSeconds`. */
+export interface Limit {
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+/** What a capture did: stored the submission, found it stored before (a retry), or was over the limit. */
+export type CaptureOutcome = { stored: StoredAnswer } | { replayed: StoredAnswer } | { limited: { retryAfterSeconds: number } };
+
+export interface LeadRepository {
+  /**
+   * Merge the submission into the lead (creating it if new), record the submission and count it against
+   * the client's limit, all or nothing: a submissionId stored before gets its first answer and counts
+   * nothing; over the limit, nothing is written.
+   */
+  capture(write: CaptureWrite, limit: Limit): Promise<CaptureOutcome>;
+  recordSpam(record: SpamRecord): Promise<void>;
+  findById(leadId: string): Promise<LeadView | undefined>;
+  findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined>;
+  /** Everything scoring needs about one lead, read consistently. */
+  loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined>;
+  /**
+   * Store the score; a stage change is recorded (timeline + domain event) in the same write, once. When
+   * `decayCheckAt` is new, a due check is written first, so a crash cannot lose the schedule.
+   */
+  saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void>;
+  /**
+   * Record a behaviour event of the lead with this id, unless it withdrew consent. Idempotent by eventId.
+   * `unknown`: no such lead on this site.
+   */
+  recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'>;
+}
+
+/** What raises sales webhooks: a stage reached, or an unsubscribe. */
+export type WebhookTrigger = { kind: 'stage'; change: Pick<StageChangedEntry, 'from' | 'to' | 'at'> } | { kind: 'unsubscribed'; at: string };
+
+/** A lead's partition: the site and the hash of its address. */
+export interface LeadRef {
+  siteId: string;
+  emailKey: string;
+}
+
+export interface ScoringInput {
+  leadId: string;
+  email: string;
+  profile: Profile;
+  stage: LifecycleStage;
+  events: ScoringEvent[];
+  /** The decay check already scheduled, if any. */
+  decayCheckAt?: string;
+}
+
+export interface ScoreUpdate {
+  score: ScoreView;
+  change?: StageChangedEntry;
+  /** When decay may next move the lead's stage; absent when it cannot. */
+  decayCheckAt?: string;
+  /** The one stored before, so an unchanged schedule is not written again. */
+  previousDecayCheckAt?: string;
+}
+
+/** A page view (the only behaviour event the public API takes), as stored on the lead's timeline. */
+export type StoredEvent = PageViewedEntry;
+
+/**
+ * Scheduled work on a lead at `at`: a decay re-score (decay may have moved its stage), or, with
+ * `sequenceId`, the lead's next step in that nurture sequence.
+ */
+/**
+ * Scheduled work on a lead, by kind: a decay re-score (its stage may change with time alone), the next step
+ * of a nurture sequence, or a webhook retry (the lead's pending deliveries to one endpoint).
+ */
+export type DueCheck = LeadRef & { at: string } & ({ kind: 'decay' } | { kind: 'step'; sequenceId: string } | { kind: 'webhook-retry'; endpointId: string });
+
+/**
+ * Scheduled work, bucketed by day so a scheduled drainer reads a handful of small partitions. The cursor
+ * is the first day not yet fully drained.
+ */
+export interface DueChecks {
+  list(day: string, until: string): Promise<DueCheck[]>;
+  done(check: DueCheck): Promise<void>;
+  cursor(): Promise<string | undefined>;
+  setCursor(day: string): Promise<void>;
+}
+
+export interface ApiKey {
+  name: string;
+  /** Sites this key may read; `*` is every site. */
+  siteIds: string[];
+}
+
+export interface ApiKeyStore {
+  /** Look a key up by the SHA-256 of its secret; keys are never stored in clear. */
+  findByHash(hash: string): Promise<ApiKey | undefined>;
+}
+
+/** Caps how often one client may submit; returns seconds to wait when over the limit. */
+/**
+ * A ceiling on many clients at once (a form's submissions), enforced one request late: each request is
+ * counted alongside its own work, and the first one the counter refuses marks the ceiling reached for the
+ * requests after it in this environment. No round trip is spent on it before the work.
+ */
+export interface Ceiling {
+  /** Seconds until the ceiling opens again, if it is known to be reached. */
+  retryAfter(key: string): number | undefined;
+  /** Count one request. */
+  count(key: string, limit: number, windowSeconds: number): Promise<void>;
+}
+
+export interface RateLimiter {
+  /** Count one hit; an allowed hit can be taken back (`undo`), e.g. when it turns out to be a replay. */
+  hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: true; undo(): Promise<void> } | { allowed: false; retryAfterSeconds: number }>;
+}
+
+export type { Profile };
+
+/**
+ * Opaque, signed tokens that tie a browser to a lead for behaviour tracking, without an email address in
+ * sight. Issued on a consented submission; verified on every event.
+ */
+export interface VisitorTokens {
+  issue(siteId: string, leadId: string): Promise<string>;
+  /** The site and lead a token stands for; undefined when it is malformed, forged or expired. */
+  verify(token: string): Promise<{ siteId: string; leadId: string } | undefined>;
+}

@@ -1,0 +1,114 @@
+import type { LeadRef } from './capture.js';
+
+/** Ports of the sales hand-off: webhook jobs, deliveries and their transport; the prospect index and privacy. */
+
+/** Work for the webhook sender: deliver this lead's pending events to this endpoint, oldest first. */
+export interface WebhookJob extends LeadRef {
+  endpointId: string;
+}
+
+export interface WebhookQueue {
+  /** Queue jobs, visible after `delaySeconds` (at most 900, SQS's limit). */
+  enqueue(jobs: readonly WebhookJob[], options?: { delaySeconds?: number }): Promise<void>;
+  /** Report a delivery that ran out of tries (or was refused for good): it lands where the operator's alarm watches. */
+  deadLetter(notice: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }): Promise<void>;
+}
+
+/** One try at delivering, as the delivery log shows it. */
+export interface WebhookAttempt {
+  at: string;
+  /** `delivered`, `retry` (will be tried again), `failed` (a 4xx that no retry fixes), `dead` (out of tries), `disabled` (410 Gone). */
+  result: 'delivered' | 'retry' | 'failed' | 'dead' | 'disabled';
+  status?: number;
+  latencyMs: number;
+  error?: string;
+}
+
+/** A delivery of one event to one endpoint. Its `deliveryId` is the `webhook-id` of every try, so receivers can deduplicate. */
+export interface WebhookDelivery extends LeadRef {
+  deliveryId: string;
+  endpointId: string;
+  type: string;
+  leadId: string;
+  /** When the event happened: the delivery order per lead and endpoint. */
+  eventAt: string;
+  createdAt: string;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  /** The JSON body, frozen when the event happened: every try sends the same bytes. */
+  body: string;
+  attempts: WebhookAttempt[];
+  nextAttemptAt?: string;
+}
+
+/** Deliveries (in their lead's partition), the per-endpoint log and endpoint state. */
+export interface WebhookStore {
+  /** Record new deliveries; one that exists already (a repeated stream record) is left as it is. */
+  create(deliveries: readonly Omit<WebhookDelivery, 'attempts' | 'status'>[]): Promise<void>;
+  /** The lead's pending deliveries to this endpoint, oldest event first. */
+  pending(ref: LeadRef, endpointId: string): Promise<WebhookDelivery[]>;
+  /** Add a try to the log and set the outcome, unless another worker recorded a try first (false). */
+  recordAttempt(delivery: WebhookDelivery, attempt: WebhookAttempt, next: { status: WebhookDelivery['status']; nextAttemptAt?: string }): Promise<boolean>;
+  /** Schedule the lead's deliveries to this endpoint to be tried again at `at` (a due item). */
+  scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void>;
+  /** Take a scheduled retry back (its lead was erased while it was being scheduled). */
+  unscheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void>;
+  find(deliveryId: string): Promise<WebhookDelivery | undefined>;
+  forLead(ref: LeadRef): Promise<WebhookDelivery[]>;
+  /** The endpoint's deliveries, newest first. */
+  forEndpoint(siteId: string, endpointId: string, options: { limit: number }): Promise<WebhookDelivery[]>;
+  /** Put a delivery back to pending (a replay), keeping its log. */
+  reopen(delivery: WebhookDelivery, at: string): Promise<void>;
+  disabledAt(siteId: string, endpointId: string): Promise<string | undefined>;
+  setDisabled(siteId: string, endpointId: string, at: string | undefined, reason?: string): Promise<void>;
+}
+
+/** The signing secret (`whsec_…`) of an endpoint. */
+export interface WebhookSecrets {
+  secretOf(siteId: string, endpointId: string): Promise<string>;
+}
+
+/** What came of one HTTP POST to an endpoint. */
+export type WebhookOutcome =
+  | { kind: 'response'; status: number; retryAfter?: string; latencyMs: number; bodySnippet?: string }
+  | { kind: 'timeout'; latencyMs: number }
+  | { kind: 'network'; code?: string; message: string; latencyMs: number };
+
+/** Signs (Standard Webhooks) and POSTs one webhook; never throws for what the network or the receiver did. */
+export interface WebhookTransport {
+  send(request: { url: string; body: string; webhookId: string; timestamp: Date; secret: string }): Promise<WebhookOutcome>;
+}
+
+// -------------------------------------------------------------------------------------------------------
+// Hand-off: the pull API and privacy
+
+/** One entry of the prospect index: a lead that reached a stage, numbered in qualification order. */
+export interface ProspectEntry extends LeadRef {
+  seq: number;
+  leadId: string;
+  qualifiedAt: string;
+  /** When the index entry was written (a gap before it older than a minute is permanent). */
+  writtenAt: string;
+}
+
+/** The qualification index behind `GET /v1/prospects`, claims, and the lead's export and erasure. */
+export interface ProspectStore {
+  /** The qualification's number: the one it was given before, or the next of the (site, stage) counter. */
+  sequenceOf(ref: LeadRef, stage: string): Promise<number>;
+  /** Write the index entry (idempotent). */
+  putEntry(stage: string, entry: ProspectEntry): Promise<void>;
+  /** Delete an index entry (one written for a lead erased meanwhile). */
+  dropEntry(siteId: string, stage: string, seq: number): Promise<void>;
+  /** Index entries after `afterSeq`, in order, at most `limit`. */
+  entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]>;
+  /** Record who took the prospect, unless someone else did: then their claim. */
+  claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }>;
+  /** Every item held on the lead (its partition and what points at it), without internal keys, by kind. */
+  exportLead(ref: LeadRef): Promise<Record<string, unknown[]>>;
+  /** Delete everything held on the lead and keep only an anonymised consent audit entry. Returns false when there was no lead. */
+  eraseLead(ref: LeadRef, at: string): Promise<boolean>;
+  /**
+   * For a writer that may have raced an erasure (its writes are not guarded by the lead item): if the lead
+   * is gone, delete whatever is left of it. 'present' when the lead exists (nothing is done).
+   */
+  sweepIfErased(ref: LeadRef): Promise<'present' | 'swept'>;
+}
