@@ -129,10 +129,6 @@ export const WEBHOOK_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrenc
 export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as const;
 
 /**
- * Deleting a due check (one that ran, or one a re-score replaced): DeleteItem, but only on `DUE#…`
- * partition keys, so a bug in a re-scorer cannot delete a lead.
- */
-/**
  * Sweeping what a raced erasure left (`ProspectStore.sweepIfErased`): the writers that are not guarded by
  * the lead item (the sender, the stream consumer) may delete a lead's partition and what points at it,
  * and nothing else.
@@ -145,6 +141,10 @@ export const sweepErasedStatement = (tableArn: string) =>
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': SWEEP_LEADING_KEYS } },
   });
 
+/**
+ * Deleting a due check (one that ran, or one a re-score replaced): DeleteItem, but only on `DUE#…`
+ * partition keys, so a bug in a re-scorer cannot delete a lead.
+ */
 export const deleteDueChecksStatement = (tableArn: string) =>
   new iam.PolicyStatement({
     actions: ['dynamodb:DeleteItem'],
@@ -158,6 +158,9 @@ export const DUE_CHECK_TIMEOUT_SECONDS = 50;
 
 /** How the stream is fed to the consumer: retried, bisected, then dead-lettered (never silently lost). */
 export { STREAM_CONSUMER };
+
+/** The functions that read a secret (through the Parameters and Secrets extension). */
+const READS_SECRETS = new Set(['Capture', 'MailLinks', 'SendEmail', 'DeliverWebhooks']);
 
 /**
  * Everything that can be recreated on any deploy: the HTTP API, one function per route group, their
@@ -183,96 +186,148 @@ export class StatelessStack extends Stack {
   readonly webhookDlq: sqs.Queue;
   readonly deliverWebhooks: NodejsFunction;
 
+  private readonly props: StatelessStackProps;
+  private readonly tableEnv: { TABLE_NAME: string };
+
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { table } = props;
-    const throttle = props.throttle ?? DEFAULT_THROTTLE;
-    const logLevel = props.logLevel ?? 'info';
-    const tableEnv = { TABLE_NAME: table.tableName };
+    this.props = props;
+    this.tableEnv = { TABLE_NAME: props.table.tableName };
+    this.functions = this.apiFunctions();
+    ({ leadActivity: this.leadActivity, dlq: this.leadActivityDlq } = this.leadActivityConsumer());
+    this.dueChecks = this.dueChecksSchedule();
+    ({
+      sendQueue: this.sendQueue,
+      sendDlq: this.sendDlq,
+      sendEmail: this.sendEmail,
+      mailEvents: this.mailEvents,
+      mailEventsDlq: this.mailEventsDlq,
+    } = this.nurture());
+    ({ webhookQueue: this.webhookQueue, webhookDlq: this.webhookDlq, deliverWebhooks: this.deliverWebhooks } = this.handoff());
+    this.alarmTopic = this.alarms();
+    ({ api: this.api, stage: this.stage } = this.httpApi());
 
-    // Functions that read secrets do so through AWS's Parameters and Secrets extension (a layer): cached
-    // for five minutes by the extension, and no Secrets Manager client in any bundle (functions/adapters/secrets.ts).
-    const secretsExtension = lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+    // Links in emails (confirm, unsubscribe) point at the API.
+    this.sendEmail.addEnvironment('PUBLIC_API_URL', this.stage.url);
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
+    new CfnOutput(this, 'SendDlqArn', {
+      value: this.sendDlq.queueArn,
+      description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms notify this topic' });
+  }
+
+  /** A function with its own role and log group, bundled as the tests bundle it (`bench/bundle.ts`). */
+  private fn(name: string, entry: string, environment: Record<string, string>, afterBundling?: (outputDir: string) => string[], timeoutSeconds = 10) {
+    const props = this.props;
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
+    const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    return new NodejsFunction(this, `${name}Function`, {
+      entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: Duration.seconds(timeoutSeconds),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      ...(READS_SECRETS.has(name) && { paramsAndSecrets: this.secretsExtension() }),
+      environment: { ...environment, LOG_LEVEL: props.logLevel ?? 'info', NODE_OPTIONS: '--enable-source-maps' },
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      bundling: {
+        format: OutputFormat.ESM,
+        // esbuild's per-file size summary flags every bundle over 1 MB (the source map): sizes are
+        // reported by `npm run bench` instead, where they are compared with a baseline.
+        logLevel: BundlingLogLevel.WARNING,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK too: the version in package-lock.json is the one tested, not whatever
+        // the runtime ships that week; tree-shaking keeps it small.
+        externalModules: [],
+        banner: "import { createRequire as __funnelCreateRequire } from 'node:module'; const require = __funnelCreateRequire(import.meta.url);",
+        ...(afterBundling && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => afterBundling(outputDir),
+          },
+        }),
+      },
+    });
+  }
+
+  private extension?: lambda.ParamsAndSecretsLayerVersion;
+  /**
+   * Functions that read secrets do so through AWS's Parameters and Secrets extension (a layer): cached for
+   * five minutes by the extension, and no Secrets Manager client in any bundle (functions/adapters/secrets.ts).
+   */
+  private secretsExtension() {
+    return (this.extension ??= lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
       cacheSize: 20,
       secretsManagerTtl: Duration.minutes(5),
       logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
-    });
-    const readsSecrets = new Set(['Capture', 'MailLinks', 'SendEmail', 'DeliverWebhooks']);
-    const fn = (name: string, entry: string, environment: Record<string, string>, afterBundling?: (outputDir: string) => string[], timeoutSeconds = 10) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-      // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
-      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-      logGroup.grantWrite(role);
-      return new NodejsFunction(this, `${name}Function`, {
-        entry,
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: props.memorySize ?? 512,
-        timeout: Duration.seconds(timeoutSeconds),
-        role,
-        logGroup,
-        loggingFormat: lambda.LoggingFormat.JSON,
-        ...(readsSecrets.has(name) && { paramsAndSecrets: secretsExtension }),
-        environment: { ...environment, LOG_LEVEL: logLevel, NODE_OPTIONS: '--enable-source-maps' },
-        projectRoot: props.projectRoot,
-        depsLockFilePath: `${props.projectRoot}/package-lock.json`,
-        bundling: {
-          format: OutputFormat.ESM,
-          // esbuild's per-file size summary flags every bundle over 1 MB (the source map): sizes are
-          // reported by `npm run bench` instead, where they are compared with a baseline.
-          logLevel: BundlingLogLevel.WARNING,
-          target: 'node24',
-          platform: 'node',
-          mainFields: ['module', 'main'],
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          // Bundle the AWS SDK too: the version in package-lock.json is the one tested, not whatever
-          // the runtime ships that week; tree-shaking keeps it small.
-          externalModules: [],
-          banner: "import { createRequire as __funnelCreateRequire } from 'node:module'; const require = __funnelCreateRequire(import.meta.url);",
-          ...(afterBundling && {
-            commandHooks: {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_inputDir: string, outputDir: string) => afterBundling(outputDir),
-            },
-          }),
-        },
-      });
-    };
+    }));
+  }
 
-    const capture = fn('Capture', props.entries.capture, { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn });
+  private allow(fn: NodejsFunction, tableActions: readonly string[], indexActions: readonly string[] = []) {
+    const { tableArn } = this.props.table;
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...tableActions], resources: [tableArn] }));
+    if (indexActions.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...indexActions], resources: [`${tableArn}/index/${TABLE.gsi1.name}`] }));
+  }
+
+  /** One function per route group of the endpoint table. */
+  private apiFunctions(): Record<RouteGroup, NodejsFunction> {
+    const { props, tableEnv } = this;
+    const withToken = { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn };
+    const capture = this.fn('Capture', props.entries.capture, withToken);
     props.visitorTokenSecret.grantRead(capture);
-    const leads = fn('Leads', props.entries.leads, tableEnv);
-    const openapi = fn('OpenApi', props.entries.openapi, {});
+    this.allow(capture, TABLE_ACTIONS.capture, TABLE_ACTIONS.captureIndex);
+    const leads = this.fn('Leads', props.entries.leads, tableEnv);
+    this.allow(leads, TABLE_ACTIONS.leadsTable, TABLE_ACTIONS.leadsIndex);
+    // Erasure deletes a lead's partition and what points at it, and nothing else: leading keys limited.
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
+      }),
+    );
+    const openapi = this.fn('OpenApi', props.entries.openapi, {});
     // The widget is a static file served by a tiny function (no table access): one origin for the
     // snippet, browser-cached with an ETag. Its bundle is copied next to the handler code.
-    const widget = fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
-    const mail = fn('MailLinks', props.entries.mail, { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn });
+    const widget = this.fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
+    const mail = this.fn('MailLinks', props.entries.mail, withToken);
     props.visitorTokenSecret.grantRead(mail);
-    const webhooks = fn('WebhooksApi', props.entries.webhooks, tableEnv);
-    this.functions = { capture, leads, openapi, widget, mail, webhooks };
+    this.allow(mail, TABLE_ACTIONS.mailTable, TABLE_ACTIONS.mailIndex);
+    const webhooks = this.fn('WebhooksApi', props.entries.webhooks, tableEnv);
+    this.allow(webhooks, TABLE_ACTIONS.webhooksApiTable, TABLE_ACTIONS.webhooksApiIndex);
+    return { capture, leads, openapi, widget, mail, webhooks };
+  }
 
-    // The lead-activity consumer: every submission inserted re-scores its lead.
-    this.leadActivity = fn('LeadActivity', props.entries.leadActivity, tableEnv);
-    this.leadActivity.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadActivity], resources: [table.tableArn] }));
-    this.leadActivity.addToRolePolicy(sweepErasedStatement(table.tableArn));
-    this.leadActivityDlq = new sqs.Queue(this, 'LeadActivityDlq', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.leadActivity.addEventSource(
-      new DynamoEventSource(table, {
+  /** The table stream's consumer: every submission or page view inserted re-scores its lead. */
+  private leadActivityConsumer() {
+    const { props } = this;
+    const leadActivity = this.fn('LeadActivity', props.entries.leadActivity, this.tableEnv);
+    this.allow(leadActivity, TABLE_ACTIONS.leadActivity);
+    leadActivity.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
+    const dlq = new sqs.Queue(this, 'LeadActivityDlq', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    leadActivity.addEventSource(
+      new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: STREAM_CONSUMER.batchSize,
         maxBatchingWindow: Duration.seconds(STREAM_CONSUMER.maxBatchingWindowSeconds),
         retryAttempts: STREAM_CONSUMER.retryAttempts,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.leadActivityDlq),
+        onFailure: new SqsDlq(dlq),
         // Only submissions and page views change what a lead did; score writes must not wake the consumer again.
         filters: keys.activityPrefixes.map((prefix) =>
           lambda.FilterCriteria.filter({
@@ -282,43 +337,56 @@ export class StatelessStack extends Stack {
         ),
       }),
     );
+    return { leadActivity, dlq };
+  }
 
-    // Scheduled work: nurture steps, and decay (a lead's engagement shrinks with time, so its stage can
-    // change with no new activity). Both are written into daily due buckets; this drains them every minute.
-    // Up to 50 s: a run that finds thousands of steps due at once queues them all (runs may overlap: both are idempotent).
-    this.dueChecks = fn('DueChecks', props.entries.dueChecks, tableEnv, undefined, DUE_CHECK_TIMEOUT_SECONDS);
-    this.dueChecks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.dueChecks], resources: [table.tableArn] }));
-    this.dueChecks.addToRolePolicy(deleteDueChecksStatement(table.tableArn));
+  /**
+   * Scheduled work: nurture steps, webhook retries, and decay (a lead's engagement shrinks with time, so its
+   * stage can change with no new activity). All are written into daily due buckets; this drains them every
+   * minute, for up to 50 s: a run that finds thousands of steps due at once queues them all (runs may
+   * overlap: both are idempotent).
+   */
+  private dueChecksSchedule() {
+    const dueChecks = this.fn('DueChecks', this.props.entries.dueChecks, this.tableEnv, undefined, DUE_CHECK_TIMEOUT_SECONDS);
+    this.allow(dueChecks, TABLE_ACTIONS.dueChecks);
+    dueChecks.addToRolePolicy(deleteDueChecksStatement(this.props.table.tableArn));
     new events.Rule(this, 'DueChecksSchedule', {
-      description: 'Funnel: re-score leads whose decay check is due',
+      description: 'Funnel: queue due nurture steps and webhook retries, re-score leads whose decay check is due',
       schedule: events.Schedule.rate(Duration.minutes(DUE_CHECK_INTERVAL_MINUTES)),
-      targets: [new targets.LambdaFunction(this.dueChecks, { retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(dueChecks, { retryAttempts: 2 })],
     });
+    return dueChecks;
+  }
 
-    // ---- Nurture: the mail queue and its sender, SES events and their consumer -------------------------
-    const queue = (name: string, maxReceiveCount: number, visibilityTimeout?: Duration) => {
-      const dlq = new sqs.Queue(this, `${name}Dlq`, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-      const main = new sqs.Queue(this, `${name}Queue`, {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(4),
-        ...(visibilityTimeout && { visibilityTimeout }),
-        deadLetterQueue: { queue: dlq, maxReceiveCount },
-      });
-      return { main, dlq };
-    };
+  /** A queue with its dead-letter queue (kept 14 days). */
+  private queue(name: string, maxReceiveCount: number, visibilityTimeout?: Duration) {
+    const dlq = new sqs.Queue(this, `${name}Dlq`, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const main = new sqs.Queue(this, `${name}Queue`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      ...(visibilityTimeout && { visibilityTimeout }),
+      deadLetterQueue: { queue: dlq, maxReceiveCount },
+    });
+    return { main, dlq };
+  }
+
+  /** The producers of a queue get its URL in their environment and the right to send to it. */
+  private produces(producers: readonly NodejsFunction[], environment: Record<string, string>, ...queues: sqs.IQueue[]) {
+    for (const producer of producers) {
+      for (const [k, v] of Object.entries(environment)) producer.addEnvironment(k, v);
+      for (const q of queues) q.grantSendMessages(producer);
+    }
+  }
+
+  /** Nurture: the mail queue and its sender, SES events and their consumer. */
+  private nurture() {
+    const { props, tableEnv } = this;
     // A failed job is visible again after the visibility timeout (≥ 6× the function timeout, as AWS
     // recommends for Lambda consumers): 3 minutes between tries, 10 tries, then the dead-letter queue.
-    const send = queue('Send', SEND_QUEUE.maxReceiveCount, Duration.seconds(6 * SEND_QUEUE.functionTimeoutSeconds));
-    this.sendQueue = send.main;
-    this.sendDlq = send.dlq;
-    const queueEnv = { SEND_QUEUE_URL: this.sendQueue.queueUrl };
-    for (const producer of [this.leadActivity, this.dueChecks]) {
-      for (const [k, v] of Object.entries(queueEnv)) producer.addEnvironment(k, v);
-      this.sendQueue.grantSendMessages(producer);
-    }
-
-    this.sendEmail = fn(
+    const send = this.queue('Send', SEND_QUEUE.maxReceiveCount, Duration.seconds(6 * SEND_QUEUE.functionTimeoutSeconds));
+    this.produces([this.leadActivity, this.dueChecks], { SEND_QUEUE_URL: send.main.queueUrl }, send.main);
+    const sendEmail = this.fn(
       'SendEmail',
       props.entries.sendEmail,
       {
@@ -330,11 +398,11 @@ export class StatelessStack extends Stack {
       undefined,
       SEND_QUEUE.functionTimeoutSeconds,
     );
-    props.visitorTokenSecret.grantRead(this.sendEmail);
-    this.sendEmail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.sendEmail], resources: [table.tableArn] }));
-    this.sendEmail.addToRolePolicy(sweepErasedStatement(table.tableArn));
+    props.visitorTokenSecret.grantRead(sendEmail);
+    this.allow(sendEmail, TABLE_ACTIONS.sendEmail);
+    sendEmail.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
     if (props.mail.identityArn) {
-      this.sendEmail.addToRolePolicy(
+      sendEmail.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail'],
           resources: [
@@ -344,62 +412,48 @@ export class StatelessStack extends Stack {
         }),
       );
     }
-    this.sendEmail.addEventSource(
-      new SqsEventSource(this.sendQueue, { batchSize: SEND_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: SEND_QUEUE.maxConcurrency }),
+    sendEmail.addEventSource(
+      new SqsEventSource(send.main, { batchSize: SEND_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: SEND_QUEUE.maxConcurrency }),
     );
 
-    const events_ = queue('MailEvents', MAIL_EVENTS_QUEUE.maxReceiveCount);
-    this.mailEventsDlq = events_.dlq;
+    const mailEventsQueue = this.queue('MailEvents', MAIL_EVENTS_QUEUE.maxReceiveCount);
     // Raw delivery: each message body is the SES event itself, not an SNS envelope.
-    props.mail.eventsTopic.addSubscription(new subscriptions.SqsSubscription(events_.main, { rawMessageDelivery: true }));
-    this.mailEvents = fn('MailEvents', props.entries.mailEvents, tableEnv);
-    this.mailEvents.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailEvents], resources: [table.tableArn] }));
-    this.mailEvents.addEventSource(new SqsEventSource(events_.main, { batchSize: MAIL_EVENTS_QUEUE.batchSize, reportBatchItemFailures: true }));
+    props.mail.eventsTopic.addSubscription(new subscriptions.SqsSubscription(mailEventsQueue.main, { rawMessageDelivery: true }));
+    const mailEvents = this.fn('MailEvents', props.entries.mailEvents, tableEnv);
+    this.allow(mailEvents, TABLE_ACTIONS.mailEvents);
+    mailEvents.addEventSource(new SqsEventSource(mailEventsQueue.main, { batchSize: MAIL_EVENTS_QUEUE.batchSize, reportBatchItemFailures: true }));
+    return { sendQueue: send.main, sendDlq: send.dlq, sendEmail, mailEvents, mailEventsDlq: mailEventsQueue.dlq };
+  }
 
-    // ---- Hand-off: webhooks -----------------------------------------------------------------------------
-    const hooks = queue('Webhook', WEBHOOK_QUEUE.maxReceiveCount, Duration.seconds(6 * WEBHOOK_QUEUE.functionTimeoutSeconds));
-    this.webhookQueue = hooks.main;
-    this.webhookDlq = hooks.dlq;
+  /** Hand-off: the webhook queue and its sender; the stream consumer, the scheduler and the API queue jobs. */
+  private handoff() {
+    const { props, tableEnv } = this;
+    const hooks = this.queue('Webhook', WEBHOOK_QUEUE.maxReceiveCount, Duration.seconds(6 * WEBHOOK_QUEUE.functionTimeoutSeconds));
     const secretArns = JSON.stringify(Object.fromEntries(Object.entries(props.webhookSecrets).map(([name, secret]) => [name, secret.secretArn])));
-    const webhookEnv = { WEBHOOK_QUEUE_URL: this.webhookQueue.queueUrl, WEBHOOK_DLQ_URL: this.webhookDlq.queueUrl };
-    this.deliverWebhooks = fn(
+    const webhookEnv = { WEBHOOK_QUEUE_URL: hooks.main.queueUrl, WEBHOOK_DLQ_URL: hooks.dlq.queueUrl };
+    const deliverWebhooks = this.fn(
       'DeliverWebhooks',
       props.entries.deliverWebhooks,
       { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_ARNS: secretArns },
       undefined,
       WEBHOOK_QUEUE.functionTimeoutSeconds,
     );
-    for (const secret of Object.values(props.webhookSecrets)) secret.grantRead(this.deliverWebhooks);
-    this.deliverWebhooks.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.deliverWebhooks], resources: [table.tableArn] }));
-    this.deliverWebhooks.addToRolePolicy(sweepErasedStatement(table.tableArn));
-    this.webhookQueue.grantSendMessages(this.deliverWebhooks);
-    this.webhookDlq.grantSendMessages(this.deliverWebhooks);
-    this.deliverWebhooks.addEventSource(
-      new SqsEventSource(this.webhookQueue, {
-        batchSize: WEBHOOK_QUEUE.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: WEBHOOK_QUEUE.maxConcurrency,
-      }),
+    for (const secret of Object.values(props.webhookSecrets)) secret.grantRead(deliverWebhooks);
+    this.allow(deliverWebhooks, TABLE_ACTIONS.deliverWebhooks);
+    deliverWebhooks.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
+    hooks.main.grantSendMessages(deliverWebhooks);
+    hooks.dlq.grantSendMessages(deliverWebhooks);
+    deliverWebhooks.addEventSource(
+      new SqsEventSource(hooks.main, { batchSize: WEBHOOK_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: WEBHOOK_QUEUE.maxConcurrency }),
     );
-    // The stream consumer records deliveries and queues their jobs; the scheduler queues due retries.
-    for (const producer of [this.leadActivity, this.dueChecks]) {
-      for (const [k, v] of Object.entries(webhookEnv)) producer.addEnvironment(k, v);
-      this.webhookQueue.grantSendMessages(producer);
-    }
-    const webhooksApi = this.functions.webhooks;
-    for (const [k, v] of Object.entries(webhookEnv)) webhooksApi.addEnvironment(k, v);
-    this.webhookQueue.grantSendMessages(webhooksApi);
-    webhooksApi.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiTable], resources: [table.tableArn] }));
-    webhooksApi.addToRolePolicy(
-      new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.webhooksApiIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }),
-    );
+    this.produces([this.leadActivity, this.dueChecks, this.functions.webhooks], webhookEnv, hooks.main);
+    return { webhookQueue: hooks.main, webhookDlq: hooks.dlq, deliverWebhooks };
+  }
 
-    mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailTable], resources: [table.tableArn] }));
-    mail.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.mailIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
-
-    // ---- Alarms ----------------------------------------------------------------------------------------
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Funnel alarms', enforceSSL: true });
-    if (props.mail.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.mail.alarmEmail));
+  /** Every dead-letter queue and SES's reputation, alarmed to one topic (the alarm email). */
+  private alarms() {
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Funnel alarms', enforceSSL: true });
+    if (this.props.mail.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(this.props.mail.alarmEmail));
     const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
       const a = new cloudwatch.Alarm(this, id, {
         alarmDescription: description,
@@ -409,7 +463,7 @@ export class StatelessStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      a.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+      a.addAlarmAction(new cwActions.SnsAction(topic));
       return a;
     };
     for (const [id, dlq, what] of [
@@ -423,33 +477,17 @@ export class StatelessStack extends Stack {
     // SES's own reputation metrics for the account (published about hourly).
     const reputation = (name: string) =>
       new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: name, period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });
-    alarm(
-      'BounceRateAlarm',
-      `Funnel: SES bounce rate over ${REPUTATION_ALARMS.bounceRate * 100}%`,
-      reputation('Reputation.BounceRate'),
-      REPUTATION_ALARMS.bounceRate,
-    );
-    alarm(
-      'ComplaintRateAlarm',
-      `Funnel: SES complaint rate over ${REPUTATION_ALARMS.complaintRate * 100}%`,
-      reputation('Reputation.ComplaintRate'),
-      REPUTATION_ALARMS.complaintRate,
-    );
+    const { bounceRate, complaintRate } = REPUTATION_ALARMS;
+    alarm('BounceRateAlarm', `Funnel: SES bounce rate over ${bounceRate * 100}%`, reputation('Reputation.BounceRate'), bounceRate);
+    alarm('ComplaintRateAlarm', `Funnel: SES complaint rate over ${complaintRate * 100}%`, reputation('Reputation.ComplaintRate'), complaintRate);
+    return topic;
+  }
 
-    capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.capture], resources: [table.tableArn] }));
-    capture.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.captureIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
-    leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsTable], resources: [table.tableArn] }));
-    leads.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.leadsIndex], resources: [`${table.tableArn}/index/${TABLE.gsi1.name}`] }));
-    // Erasure deletes a lead's partition and what points at it, and nothing else: leading keys limited.
-    leads.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
-      }),
-    );
-
-    this.api = new apigw.HttpApi(this, 'HttpApi', {
+  /** The HTTP API: its routes come from the endpoint table, as the local runtime's and the OpenAPI document's do. */
+  private httpApi() {
+    const { props } = this;
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    const api = new apigw.HttpApi(this, 'HttpApi', {
       apiName: this.stackName,
       description: 'Funnel public and lead APIs',
       createDefaultStage: false,
@@ -464,31 +502,20 @@ export class StatelessStack extends Stack {
       },
     });
     // Explicit $default stage: HttpApi's own default stage has no throttle setting.
-    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
-      httpApi: this.api,
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: api,
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
     });
-
-    // One integration per function, shared by its routes (the handler dispatches on the route key). The
-    // routes come from the endpoint table, as the local runtime's and the OpenAPI document's do.
+    // One integration per function, shared by its routes (the handler dispatches on the route key).
     const integrations = Object.fromEntries(
       Object.entries(this.functions).map(([group, f]) => [group, new HttpLambdaIntegration(`${f.node.id.replace(/Function$/, '')}Integration`, f)]),
     ) as Record<RouteGroup, HttpLambdaIntegration>;
     for (const { routeKey, group } of ROUTES) {
       const [method, path] = routeKey.split(' ') as [keyof typeof apigw.HttpMethod, string];
-      this.api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
+      api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
     }
-
-    // Links in emails (confirm, unsubscribe) point at the API.
-    this.sendEmail.addEnvironment('PUBLIC_API_URL', this.stage.url);
-
-    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
-    new CfnOutput(this, 'SendDlqArn', {
-      value: this.sendDlq.queueArn,
-      description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed',
-    });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms notify this topic' });
+    return { api, stage };
   }
 }

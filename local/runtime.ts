@@ -1,7 +1,6 @@
-import type { Context } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import rawDefaultConfig from '../config/funnel.config.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
@@ -23,21 +22,15 @@ import { startWebhookInspector, type WebhookInspector } from './webhook-inspecto
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
-import { unavailable, type HttpEvent, type HttpResult } from '../functions/handlers/http.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
 import { makeWidgetHandler } from '../functions/handlers/widget.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
-import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
-import { demoFile, isDemoPath } from './demo-files.js';
-import { ensureTable, localClient, startDynamoLocal, type LocalDynamo } from './dynamo.js';
-import { startLocalQueue, type LocalQueue } from './queue.js';
+import { httpFront, type AdminQueue, type FrontState } from './http-front.js';
+import { ensureTable, localClient, startDynamoLocal } from './dynamo.js';
+import { startLocalQueue, type LocalQueue, type LocalQueueOptions } from './queue.js';
 import { startLocalSes, type LocalSes } from './ses.js';
 import { localStreamsClient, startStreamPoller, type StreamPoller } from './stream-poller.js';
 import { join } from 'node:path';
-
-/** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
-const MAX_RAW_BODY = 1024 * 1024;
 
 export interface FunnelOptions {
   /** 0 picks a free port. Default 3000. */
@@ -108,24 +101,14 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   const tableName = options.tableName ?? 'funnel';
   const { buildWidget } = await import('../widget/build.js');
   const widget = await buildWidget({ minify: true });
-
-  let dynamo: LocalDynamo | undefined;
-  let client: DynamoDBClient;
-  if (options.dynamoEndpoint) {
-    client = localClient(options.dynamoEndpoint);
-  } else {
-    dynamo = await startDynamoLocal(options.dataDir ? { dataDir: options.dataDir } : {});
-    client = dynamo.client;
-  }
+  const dynamo = options.dynamoEndpoint ? undefined : await startDynamoLocal(options.dataDir ? { dataDir: options.dataDir } : {});
+  const client = dynamo?.client ?? localClient(options.dynamoEndpoint!);
   const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
 
-  let deps: AppDeps | undefined;
-  const getDeps = () => {
-    if (!deps) throw new Error('not started');
-    return deps;
-  };
+  const state: FrontState = { url: '', adminKey: '', queues: () => ({}) };
+  const getDeps = () => state.deps ?? raise('not started');
   /** One handler per route group, as one Lambda function per group serves them on AWS. */
-  const groups: Record<RouteGroup, (event: HttpEvent, context: Context) => Promise<HttpResult>> = {
+  const groups = {
     capture: makeFormsHandler(getDeps),
     leads: makeLeadsHandler(getDeps),
     openapi: openApiHandler,
@@ -133,216 +116,39 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     mail: makeMailLinksHandler(getDeps),
     webhooks: makeWebhooksApiHandler(getDeps),
   };
-  const routeKeys = ROUTES.map((r) => r.routeKey);
-  const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
-  let url = '';
-  let adminKey = '';
-  /** Every local queue and the stream's dead letters, by name, in one shape for the admin routes. */
-  let localQueues: () => Record<string, { stats(): object; deadLetters(): { id: string; receives: string; body: string }[]; redrive(): Promise<number> }> =
-    () => ({});
-  let ses: LocalSes | undefined;
-  let mailQueue: LocalQueue | undefined;
-  let webhookQueue: LocalQueue | undefined;
-  let inspector: WebhookInspector | undefined;
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      getDeps().log.error('local runtime error', { error: (error as Error).message });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'internal_error', message: 'Something went wrong' } }));
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const method = req.method ?? 'GET';
-    if (path === '/health') {
-      // 200 only once the table exists and the handlers are wired; until then callers should wait.
-      return void res.writeHead(deps ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: deps ? 'ok' : 'starting' }));
-    }
-    if (!deps)
-      return void res
-        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
-        .end(JSON.stringify({ error: { code: 'starting', message: 'Funnel is starting' } }));
-    if (path === '/favicon.ico') return void res.writeHead(204).end();
-    if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
-    if (inspector?.handles(method, path)) return inspector.handle(req, res, await readBody(req));
-    if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);
-    if (isDemoPath(path)) return serveDemo(path, res);
-
-    if (method === 'OPTIONS') return preflight(req, res, path);
-    const route = matchRoute(routeKeys, method, path);
-    if (!route) {
-      const known = pathExists(path);
-      const status = known ? 405 : 404;
-      return void res
-        .writeHead(status, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { code: known ? 'method_not_allowed' : 'not_found', message: known ? 'Method not allowed' : 'No such route' } }));
-    }
-    const body = await readBody(req);
-    if (body === undefined)
-      return void res
-        .writeHead(413, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { code: 'payload_too_large', message: 'Body too large' } }));
-    const group = groupOf.get(route.routeKey)!;
-    // As on AWS: a function that runs out of time is answered 503 by API Gateway (the work it started may
-    // still finish; capture is idempotent, so the client's retry with the same submissionId is safe).
-    const timeoutMs = options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs)));
-    const result = await Promise.race([groups[group](toEvent(req, body, route), lambdaContext(`funnel-${group}`, timeoutMs)), timedOut]).finally(() =>
-      clearTimeout(timer),
-    );
-    if (result === 'timeout') {
-      getDeps().log.warn('function timed out, answered 503', { route: route.routeKey, timeoutMs });
-      return writeResult(res, unavailable());
-    }
-    writeResult(res, group === 'mail' ? framedByMailViewer(result) : result);
-  }
-
-  /**
-   * `npm run queues`: the local queues and the stream's dead letters, listed and redriven. The SQS console
-   * and `aws sqs start-message-move-task` do this on AWS. Local only, and only with the dev API key.
-   */
-  async function queuesAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string) {
-    const send = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (!adminKey || req.headers.authorization !== `Bearer ${adminKey}`)
-      return send(401, { error: { code: 'unauthorized', message: 'The dev API key is required' } });
-    const all = localQueues();
-    if (method === 'GET' && path === '/local/queues') {
-      return send(200, {
-        queues: Object.entries(all).map(([name, q]) => ({
-          name,
-          ...q.stats(),
-          deadLetters: q.deadLetters().map((d) => ({ id: d.id, receives: d.receives, body: d.body })),
-        })),
-      });
-    }
-    const name = decodeURIComponent(path.split('/')[3] ?? '');
-    const queue = all[name];
-    if (method === 'POST' && queue && path === `/local/queues/${encodeURIComponent(name)}/redrive`) return send(200, { name, redriven: await queue.redrive() });
-    return send(404, { error: { code: 'not_found', message: `No queue "${name}". Queues: ${Object.keys(all).join(', ')}` } });
-  }
-
-  /**
-   * The local mail viewer shows each email in a frame, so a link clicked there (unsubscribe, confirm) opens
-   * inside it: the pages those links lead to may be framed by the viewer, and only locally and only by it.
-   * Deployed, they keep `frame-ancestors 'none'`.
-   */
-  function framedByMailViewer(result: HttpResult): HttpResult {
-    const csp = result.headers?.['content-security-policy'];
-    if (typeof csp !== 'string') return result;
-    if (!ses) return result;
-    const viewer = new URL(ses.viewerUrl);
-    const origins = [viewer.origin, `${viewer.protocol}//127.0.0.1:${viewer.port}`];
-    return {
-      ...result,
-      headers: { ...result.headers, 'content-security-policy': csp.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(' ')}`) },
-    };
-  }
-
-  /** API Gateway answers CORS pre-flights itself in production; this mirrors that configuration. */
-  function preflight(req: IncomingMessage, res: ServerResponse, path: string) {
-    const origin = req.headers.origin;
-    const routeExists = pathExists(path);
-    const headers: Record<string, string> = { vary: 'Origin' };
-    if (routeExists && origin && getDeps().config.allOrigins().includes(origin)) {
-      Object.assign(headers, {
-        'access-control-allow-origin': origin,
-        'access-control-allow-methods': 'GET,POST,OPTIONS',
-        'access-control-allow-headers': 'content-type',
-        'access-control-max-age': '600',
-      });
-    }
-    res.writeHead(204, headers).end();
-  }
-
-  async function serveDemo(path: string, res: ServerResponse) {
-    const file = await demoFile(path, url);
-    if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' }).end(file.body);
-  }
-
-  const port = options.port ?? 3000;
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail);
-      server.listen(port, host, () => ok());
-    });
-  } catch (error) {
+  const server = createServer(httpFront(state, groups, options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS));
+  const port = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1').catch(async (error: Error) => {
     await dynamo?.stop();
     client.destroy();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${port} is already in use. Stop whatever is using it, or start Funnel on another port: PORT=3001 npm start`);
-    }
     throw error;
-  }
-  const actualPort = (server.address() as { port: number }).port;
-  url = `http://localhost:${actualPort}`;
+  });
+  state.url = `http://localhost:${port}`;
 
+  let consumers: Consumers | undefined;
   try {
     await ensureTable(client, tableName);
     // The config's links follow this URL (`env.baseUrl`); the runtime's own origin, under either loopback
     // name, may embed every site's forms, so the demo pages work whichever name the browser used.
-    const userConfig = parseConfig(rawConfig, localEnv(url));
+    const userConfig = parseConfig(rawConfig, localEnv(state.url));
     const config: FunnelConfig = {
-      sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, url, `http://127.0.0.1:${actualPort}`])] })),
+      sites: userConfig.sites.map((s) => ({ ...s, allowedOrigins: [...new Set([...s.allowedOrigins, state.url, `http://127.0.0.1:${port}`])] })),
     };
     const webhookSecrets = { ...options.webhookSecrets };
     for (const site of config.sites) for (const e of site.webhooks ?? []) webhookSecrets[`${site.id}/${e.id}`] ??= newWebhookSecret();
-    inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps });
-    const deadLetters: unknown[] = [];
-    // With a data folder (npm start), queues, stream checkpoints and stream dead letters live beside the
-    // database, so a restart (kill -9 included) loses nothing and re-reads nothing it had handled.
-    const journalOf = (name: string) => (options.dataDir ? { journal: join(options.dataDir, `queue-${name}.jsonl`) } : {});
-    webhookQueue = startLocalQueue({
-      ...journalOf('funnel-webhooks'),
-      name: 'funnel-webhooks',
-      handler: makeDeliverWebhooksHandler(getDeps),
-      batchSize: 10,
-      maxReceiveCount: 10,
-      maxConcurrency: 5,
-      retryBaseMs: options.mailRetryBaseMs ?? 1000,
-      onDeadLetter: (messages) => getDeps().log.error('dead letter: deliver-webhooks', { messages: messages.length }),
-    });
-    const hooks = webhookQueue;
-    const localWebhookQueue: WebhookQueue = {
-      enqueue: (jobs, opts) =>
-        hooks.send(
-          jobs.map((job) => JSON.stringify(job)),
-          opts,
-        ),
-      deadLetter: async (notice) => {
-        deadLetters.push(notice);
-        getDeps().log.error('webhook dead-lettered', notice);
-      },
-    };
+    state.inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps });
+    state.ses = await startLocalSes({ port: options.sesPort ?? 0 });
+    consumers = await startConsumers(options, { client, dynamoEndpoint, tableName, getDeps });
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
-    ses = await startLocalSes({ port: options.sesPort ?? 0 });
-    // The sender runs behind a queue with SQS's semantics: batches, retries with backoff, a dead-letter list.
-    mailQueue = startLocalQueue({
-      ...journalOf('funnel-send'),
-      name: 'funnel-send',
-      handler: makeSendEmailHandler(getDeps),
-      batchSize: 10,
-      maxReceiveCount: 10,
-      maxConcurrency: 2,
-      retryBaseMs: options.mailRetryBaseMs ?? 1000,
-      onDeadLetter: (messages) => getDeps().log.error('dead letter: send-email', { messages: messages.length }),
-    });
-    const queue = mailQueue;
-    const localMailQueue: MailQueue = { enqueue: (jobs) => queue.send(jobs.map((job) => JSON.stringify(job))) };
-    deps = compose({
+    const deps = (state.deps = compose({
       tableName,
       dynamo: client,
       rawConfig: config,
       tokenSecret: async () => tokenSecret,
-      mailer: new SesMailer({ client: ses.client, configurationSetName: 'funnel-local' }),
-      mailQueue: localMailQueue,
-      publicApiUrl: url,
+      mailer: new SesMailer({ client: state.ses.client, configurationSetName: 'funnel-local' }),
+      mailQueue: consumers.mailQueueEdge,
+      publicApiUrl: state.url,
       sendConcurrency: 2,
-      webhookQueue: localWebhookQueue,
+      webhookQueue: consumers.webhookQueueEdge,
       webhookSecrets: {
         secretOf: async (siteId, endpointId) =>
           webhookSecrets[`${siteId}/${endpointId}`] ?? Promise.reject(new Error(`no webhook secret for ${siteId}/${endpointId}`)),
@@ -351,80 +157,38 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: true, allowHttp: 'localhost' })),
       ...(options.clock && { clock: options.clock }),
       logLevel: options.logLevel ?? 'warn',
-    });
+    }));
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;
-    // The table stream feeds the same consumer Lambda runs, the way an event source mapping would.
-    const poller = await startStreamPoller({
-      ...(options.dataDir && {
-        checkpointFile: join(options.dataDir, 'stream-checkpoints.json'),
-        deadLetterFile: join(options.dataDir, 'stream-dead-letters.json'),
-      }),
-      dynamo: client,
-      streams: localStreamsClient(dynamoEndpoint),
-      tableName,
-      handler: makeLeadActivityHandler(getDeps),
-      onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
-    });
-    adminKey = apiKey;
-    const sqs = (q: LocalQueue) => ({
-      stats: () => q.stats(),
-      redrive: () => q.redrive(),
-      deadLetters: () => q.deadLetters().map((r) => ({ id: r.messageId, receives: r.attributes.ApproximateReceiveCount, body: r.body })),
-    });
-    localQueues = () => ({
-      'funnel-send': sqs(queue),
-      'funnel-webhooks': sqs(hooks),
-      'lead-activity-stream': {
-        stats: () => ({ deadLettered: poller.deadLetters().length }),
-        redrive: () => poller.redrive(),
-        deadLetters: () => poller.deadLetters().map((r) => ({ id: r.eventID ?? '', receives: 'all', body: JSON.stringify(r.dynamodb?.Keys ?? {}) })),
-      },
-    });
-    const dueChecks = makeDueChecksHandler(getDeps);
-    const dueInterval = options.dueCheckIntervalMs ?? 60_000;
-    let dueRun: Promise<unknown> = Promise.resolve();
-    const runDue = () => (dueRun = dueRun.then(dueChecks)) as Promise<{ rescored: number; queued: number; failed: number }>;
-    const dueTimer =
-      dueInterval > 0
-        ? setInterval(() => void runDue().catch((e: Error) => getDeps().log.error('due checks failed', { error: e.message })), dueInterval)
-        : undefined;
-    dueTimer?.unref();
-    const docClient = DynamoDBDocumentClient.from(client);
-    await new DynamoApiKeyStore({ client: docClient, tableName }).save(hashApiKey(apiKey), { name: 'local dev key', siteIds: ['*'] }, new Date().toISOString());
-
+    await new DynamoApiKeyStore({ client: DynamoDBDocumentClient.from(client), tableName }).save(
+      hashApiKey(apiKey),
+      { name: 'local dev key', siteIds: ['*'] },
+      new Date().toISOString(),
+    );
+    state.adminKey = apiKey;
+    state.queues = consumers.adminQueues;
+    const { ses, inspector } = state;
+    const running = consumers;
     let stopping: Promise<void> | undefined;
     return {
-      url,
+      url: state.url,
       apiKey,
       tableName,
       dynamoEndpoint,
       deps,
       widgetGzipBytes: widget.gzipBytes,
       widgetBrotliBytes: brotliCompressSync(widget.code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-      // The stream feeds the queue and the sender writes to the table: wait until both are quiet.
-      // Retries waiting for their backoff do not count: settle() is "everything that can happen now has".
-      settle: async () => {
-        for (let round = 0; round < 2; round++) {
-          await poller.idle();
-          await queue.idle();
-          await hooks.idle({ ignoreDelayed: true });
-        }
-      },
-      runDueChecks: runDue,
+      settle: running.settle,
+      runDueChecks: running.runDueChecks,
       ses,
-      mailQueue: queue,
-      webhookQueue: hooks,
-      streamPoller: poller,
+      mailQueue: running.mailQueue,
+      webhookQueue: running.webhookQueue,
+      streamPoller: running.streamPoller,
       webhookSecrets,
       inspector,
       stop: () =>
         (stopping ??= (async () => {
-          clearInterval(dueTimer);
-          await dueRun.catch(() => undefined);
-          await poller.stop();
-          await queue.stop();
-          await hooks.stop();
-          await ses?.stop();
+          await running.stop();
+          await ses.stop();
           server.closeAllConnections();
           await new Promise<void>((ok) => server.close(() => ok()));
           if (dynamo) await dynamo.stop();
@@ -433,30 +197,131 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     };
   } catch (error) {
     server.close();
-    await mailQueue?.stop();
-    await webhookQueue?.stop();
-    await ses?.stop();
+    await consumers?.stop();
+    await state.ses?.stop();
     await dynamo?.stop();
     throw error;
   }
 }
 
-/** Whether any route, whatever its method, serves this path. */
-function pathExists(path: string): boolean {
-  return ROUTES.some((r) => matchRoute([r.routeKey], r.routeKey.split(' ')[0] ?? '', path) !== undefined);
+const raise = (message: string): never => {
+  throw new Error(message);
+};
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => ok());
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${port} is already in use. Stop whatever is using it, or start Funnel on another port: PORT=3001 npm start`);
+    }
+    throw error;
+  }
+  return (server.address() as { port: number }).port;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((ok, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_RAW_BODY) tooBig = true;
-      else chunks.push(chunk);
+interface Consumers extends Pick<RunningFunnel, 'settle' | 'runDueChecks' | 'mailQueue' | 'webhookQueue' | 'streamPoller'> {
+  /** The queues as the use cases see them (SQS on AWS). */
+  mailQueueEdge: MailQueue;
+  webhookQueueEdge: WebhookQueue;
+  adminQueues: () => Record<string, AdminQueue>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The asynchronous side, as AWS runs it: the mail sender and the webhook sender behind queues with SQS's
+ * semantics (batches, retries with backoff, dead letters), the table stream's consumer (an event source
+ * mapping on AWS) and the scheduled due checks.
+ */
+async function startConsumers(
+  options: FunnelOptions,
+  { client, dynamoEndpoint, tableName, getDeps }: { client: DynamoDBClient; dynamoEndpoint: string; tableName: string; getDeps: () => AppDeps },
+): Promise<Consumers> {
+  // With a data folder (npm start), queues, stream checkpoints and stream dead letters live beside the
+  // database, so a restart (kill -9 included) loses nothing and re-reads nothing it had handled.
+  const journalOf = (name: string) => (options.dataDir ? { journal: join(options.dataDir, `queue-${name}.jsonl`) } : {});
+  const queueOf = (name: string, handler: LocalQueueOptions['handler'], maxConcurrency: number) =>
+    startLocalQueue({
+      ...journalOf(name),
+      name,
+      handler,
+      batchSize: 10,
+      maxReceiveCount: 10,
+      maxConcurrency,
+      retryBaseMs: options.mailRetryBaseMs ?? 1000,
+      onDeadLetter: (messages) => getDeps().log.error(`dead letter: ${name}`, { messages: messages.length }),
     });
-    req.on('end', () => ok(tooBig ? undefined : Buffer.concat(chunks)));
-    req.on('error', fail);
+  const hooks = queueOf('funnel-webhooks', makeDeliverWebhooksHandler(getDeps), 5);
+  const mail = queueOf('funnel-send', makeSendEmailHandler(getDeps), 2);
+  const poller = await startStreamPoller({
+    ...(options.dataDir && {
+      checkpointFile: join(options.dataDir, 'stream-checkpoints.json'),
+      deadLetterFile: join(options.dataDir, 'stream-dead-letters.json'),
+    }),
+    dynamo: client,
+    streams: localStreamsClient(dynamoEndpoint),
+    tableName,
+    handler: makeLeadActivityHandler(getDeps),
+    onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
+  }).catch(async (error: Error) => {
+    await Promise.all([hooks.stop(), mail.stop()]);
+    throw error;
   });
+  const dueChecks = makeDueChecksHandler(getDeps);
+  const dueInterval = options.dueCheckIntervalMs ?? 60_000;
+  let dueRun: Promise<unknown> = Promise.resolve();
+  const runDueChecks = () => (dueRun = dueRun.then(dueChecks)) as Promise<{ rescored: number; queued: number; failed: number }>;
+  const dueTimer =
+    dueInterval > 0
+      ? setInterval(() => void runDueChecks().catch((e: Error) => getDeps().log.error('due checks failed', { error: e.message })), dueInterval)
+      : undefined;
+  dueTimer?.unref();
+  const sqs = (q: LocalQueue): AdminQueue => ({
+    stats: () => q.stats(),
+    redrive: () => q.redrive(),
+    deadLetters: () => q.deadLetters().map((r) => ({ id: r.messageId, receives: r.attributes.ApproximateReceiveCount, body: r.body })),
+  });
+  return {
+    mailQueue: mail,
+    webhookQueue: hooks,
+    streamPoller: poller,
+    mailQueueEdge: { enqueue: (jobs) => mail.send(jobs.map((job) => JSON.stringify(job))) },
+    webhookQueueEdge: {
+      enqueue: (jobs, opts) =>
+        hooks.send(
+          jobs.map((job) => JSON.stringify(job)),
+          opts,
+        ),
+      deadLetter: async (notice) => getDeps().log.error('webhook dead-lettered', notice),
+    },
+    adminQueues: () => ({
+      'funnel-send': sqs(mail),
+      'funnel-webhooks': sqs(hooks),
+      'lead-activity-stream': {
+        stats: () => ({ deadLettered: poller.deadLetters().length }),
+        redrive: () => poller.redrive(),
+        deadLetters: () => poller.deadLetters().map((r) => ({ id: r.eventID ?? '', receives: 'all', body: JSON.stringify(r.dynamodb?.Keys ?? {}) })),
+      },
+    }),
+    runDueChecks,
+    // The stream feeds the queue and the sender writes to the table: wait until both are quiet.
+    // Retries waiting for their backoff do not count: settle() is "everything that can happen now has".
+    settle: async () => {
+      for (let round = 0; round < 2; round++) {
+        await poller.idle();
+        await mail.idle();
+        await hooks.idle({ ignoreDelayed: true });
+      }
+    },
+    stop: async () => {
+      clearInterval(dueTimer);
+      await dueRun.catch(() => undefined);
+      await poller.stop();
+      await mail.stop();
+      await hooks.stop();
+    },
+  };
 }
