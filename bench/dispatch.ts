@@ -23,6 +23,7 @@ const TABLE = 'bench-dispatch';
 // Tuesday 10:00 in New York: inside the demo sequence's Mon–Fri 9–17 window.
 const NOW = new Date('2026-11-24T15:00:00.000Z');
 
+// Long by design: a benchmark reads top to bottom (set up, measure, print).
 export async function benchDispatch(): Promise<void> {
   const n = Number(process.env.BENCH_DISPATCH_N ?? 10_000);
   const config: FunnelConfigInput = resolveConfig(rawConfig, localEnv());

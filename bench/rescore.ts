@@ -31,6 +31,7 @@ const SITE = 'demo';
 const TABLE_NAME = 'bench-rescore';
 const CONCURRENCY = Number(process.env.BENCH_RESCORE_CONCURRENCY ?? 16);
 
+// Long by design: a benchmark reads top to bottom (set up, measure, print).
 export async function benchRescore(): Promise<void> {
   const leadCount = Number(process.env.BENCH_RESCORE_N ?? 100_000);
   const oldConfig = parseConfig(rawConfig, localEnv());
@@ -143,6 +144,7 @@ export async function benchRescore(): Promise<void> {
 const units = (meter: CapacityMeter) => ({ readUnits: meter.readUnits, writeUnits: meter.writeUnits, byOperation: { ...meter.byOperation } });
 const changes = (s: RescoreSummary) => JSON.stringify(s.stageChanges);
 
+// Long by design: builds realistic lead partitions item by item, as the table holds them.
 /**
  * Write `count` leads of the demo site as capture stores them: the lead item (profile, sources, consent,
  * GSI1 keys), one or two submissions, zero to four page views, and what scoring them with `rules` left:

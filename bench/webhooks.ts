@@ -10,6 +10,7 @@ import { startDynamoLocal } from '../local/dynamo.js';
 import { startFunnel } from '../local/runtime.js';
 import { median, percentile, printTable } from './stats.js';
 
+// Long by design: a benchmark reads top to bottom (set up, measure, print).
 /**
  * Webhook hand-off on the local runtime, against a loopback receiver that answers 200 at once:
  * 1. throughput: BENCH_WEBHOOKS_N (default 10,000) deliveries queued for as many leads, drained by the

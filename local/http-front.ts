@@ -30,6 +30,7 @@ export interface FrontState {
 
 export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
+// Long by design: the request handlers share the front's state and groups; each is short.
 /**
  * The local stand-in for API Gateway and the functions' URLs: routes each request of the endpoint table to
  * its route group's handler (fed the same API Gateway v2 event), answers pre-flights as the HTTP API's CORS

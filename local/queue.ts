@@ -62,6 +62,7 @@ export function minimumRetrySpanMs(o: { maxReceiveCount: number; retryBaseMs: nu
   return total;
 }
 
+// Long by design: one object whose methods (send, receive, redrive, idle, stop) share the queue's state; each is short.
 /**
  * An in-process stand-in for an SQS queue and its Lambda event source mapping, for the local runtime: the
  * same handler gets Lambda-shaped `SQSEvent` batches; a thrown error fails the whole batch, reported

@@ -92,6 +92,7 @@ export interface RunningFunnel {
   stop(): Promise<void>;
 }
 
+// Long by design: the start-up sequence in order (table, front, config, consumers, composition, stop).
 /** The same handlers as Lambda, fed the same API Gateway v2 events, plus the demo page and the widget. */
 export async function startFunnel(options: FunnelOptions = {}): Promise<RunningFunnel> {
   // Validate the config before starting anything, so a mistake costs nothing but its message. It is read
@@ -231,6 +232,7 @@ interface Consumers extends Pick<RunningFunnel, 'settle' | 'runDueChecks' | 'mai
   stop(): Promise<void>;
 }
 
+// Long by design: starts four consumers and returns one object whose methods close over them.
 /**
  * The asynchronous side, as AWS runs it: the mail sender and the webhook sender behind queues with SQS's
  * semantics (batches, retries with backoff, dead letters), the table stream's consumer (an event source

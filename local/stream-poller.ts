@@ -47,6 +47,7 @@ export interface StreamPoller {
   stop(): Promise<void>;
 }
 
+// Long by design: one object whose methods (poll, idle, redrive, stop) share the shard state; each is short.
 /**
  * Feed a table's DynamoDB stream to a Lambda-style handler the way an event source mapping does: in
  * order per shard, in batches, retrying a failed batch (from the first failed item when the handler

@@ -33,6 +33,7 @@ export interface WebhookInspector {
 const RECEIVER = /^\/demo\/webhooks\/([a-z0-9-]{1,63})$/;
 const KEEP = 500;
 
+// Long by design: one object whose request handlers share the received deliveries; each is short.
 /**
  * The local stand-in for a sales system: `POST /demo/webhooks/<name>` receives webhooks (any endpoint of
  * the config whose URL is that path) and checks each signature with the official `standardwebhooks`

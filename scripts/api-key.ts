@@ -24,6 +24,7 @@ is stored.
 Without --table: the local funnel (FUNNEL_DATA_DIR, default .data/), through the running \`npm start\` if
 there is one.`;
 
+// Long by design: one command-line entry with its sub-commands in order; each branch is short.
 /** The whole command; returns the exit code. */
 export async function main(argv: string[], out = console.log, err = console.error, env: Record<string, string | undefined> = process.env): Promise<number> {
   const parsed = parseCli(

@@ -123,6 +123,7 @@ interface Io {
   progress?: boolean;
 }
 
+// Long by design: one command-line entry (parse, confirm, run, report) read top to bottom.
 /** The whole command; returns the exit code. */
 export async function main(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
   const env = io.env ?? process.env;

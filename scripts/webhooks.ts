@@ -14,6 +14,7 @@ The API defaults to $FUNNEL_API_URL, else the local funnel running on FUNNEL_DAT
 whose dev API key is used. Against a deployed stack: --api <ApiUrl> --key <API key> (or FUNNEL_API_URL and
 FUNNEL_API_KEY).`;
 
+// Long by design: one command-line entry with its sub-commands in order; each branch is short.
 /**
  * Operate the sales webhooks through the API (the local funnel by default, or a deployed one):
  *   npm run webhooks -- list --endpoint crm [--site demo]        an endpoint's delivery log, newest first

@@ -147,6 +147,7 @@ export class FunnelForm extends Component<FunnelFormProps, State> {
     if (n) this.focusInvalid();
   }
 
+  // Long by design: the form's markup in one place, as it appears on the page.
   render() {
     const { view, loadError, busy, errors, formError, done } = this.state;
     if (done) {

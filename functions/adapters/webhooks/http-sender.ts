@@ -24,6 +24,7 @@ const LOCALHOSTS = new Set(['localhost', '127.0.0.1', '::1']);
 export class HttpWebhookSender {
   constructor(private readonly options: HttpWebhookSenderOptions) {}
 
+  // Long by design: the checks (scheme, host, resolved address, redirect, timeout, body cap) read in the order a request meets them.
   send(request: { url: string; headers: Record<string, string>; body: string }): Promise<WebhookOutcome> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
