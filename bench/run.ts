@@ -1,5 +1,5 @@
 import { resolveConfig, localEnv } from '../functions/core/config.js';
-import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ const N = Number(process.env.BENCH_N ?? 300);
 /**
  * A capture through the local runtime against a bare PutItem of the same body, on the same DynamoDB Local:
  * first as it is (DynamoDB Local answers in about a millisecond and works one request at a time, so this
- * counts the items a request touches), then behind a network of `NETWORK_MS` per request each way (a
+ * counts the items a request touches), then behind a network that adds `NETWORK_MS` to every request (a
  * DynamoDB request spends its time on the wire), which counts the round trips a request waits for.
  */
 const NETWORK_MS = Number(process.env.BENCH_NETWORK_MS ?? 5);
@@ -68,21 +68,41 @@ async function captureOverhead() {
       await doc.send(new PutCommand({ TableName: tableName, Item: { PK: `BENCH#${i}`, SK: 'X', data: body(i) } }));
       return performance.now() - started;
     };
-    for (let i = 0; i < 30; i++) await Promise.all([capture(-i - 1), put(-i - 1)]); // warm up JIT, connections, DynamoDB Local
+    // Where the time goes: the same three items in one bare transaction (the platform's floor for an
+    // all-or-nothing capture), and a request through the same HTTP front that touches no table.
+    const transact = async (i: number) => {
+      const started = performance.now();
+      const item = (sk: string) => ({ Put: { TableName: tableName, Item: { PK: `BENCHTX#${i}`, SK: sk, data: body(i) } } });
+      await doc.send(new TransactWriteCommand({ TransactItems: [item('LEAD'), item('SUB'), item('COUNT')] }));
+      return performance.now() - started;
+    };
+    const front = async () => {
+      const started = performance.now();
+      const res = await fetch(`${funnel.url}/v1/forms/ebook`, { headers: { origin: funnel.url } });
+      await res.arrayBuffer();
+      return performance.now() - started;
+    };
+    for (let i = 0; i < 30; i++) await Promise.all([capture(-i - 1), put(-i - 1), transact(-i - 1), front()]); // warm up JIT, connections, DynamoDB Local
     const captures: number[] = [];
     const puts: number[] = [];
-    // Interleaved, so a noisy neighbour slows both sides alike.
+    const transactions: number[] = [];
+    const fronts: number[] = [];
+    // Interleaved, so a noisy neighbour slows every side alike.
     for (let i = 0; i < N; i++) {
       captures.push(await capture(i));
       puts.push(await put(i));
+      transactions.push(await transact(i));
+      fronts.push(await front());
     }
     await funnel.stop();
     await proxy?.stop();
-    const label = delayMs ? `behind ${delayMs} ms of network each way` : 'DynamoDB Local as it is';
+    const label = delayMs ? `${delayMs} ms of network per round trip` : 'DynamoDB Local as it is';
     rows.push(
       [`POST submission (new lead), ${label}`, median(captures), percentile(captures, 99)],
       [`bare PutItem (baseline), ${label}`, median(puts), percentile(puts, 99)],
       [`ratio, ${label}`, median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
+      [`  bare TransactWriteItems of 3 items, ${label}`, median(transactions), percentile(transactions, 99)],
+      [`  GET /v1/forms/ebook (HTTP front, no table), ${label}`, median(fronts), percentile(fronts, 99)],
     );
   }
   await dynamo.stop();
