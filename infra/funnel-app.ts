@@ -1,12 +1,12 @@
-import { App, Duration, Tags, type AppProps } from 'aws-cdk-lib';
+import { App, Tags, type AppProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
-import { productionWebhookProblems } from '../functions/core/webhooks/config.js';
 import { parseMailbox } from '../functions/core/nurture/config.js';
+import { productionProblems } from './production-checks.js';
 import { StatefulStack } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
@@ -164,13 +164,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const config = new ConfigIndex(parseConfig(rawConfig, DEPLOYED));
   const deployedIds = new Set(config.config.sites.map((s) => s.id));
   const localOnlySites = siteIds(rawConfig).filter((id) => !deployedIds.has(id));
-  // What a laptop allows and AWS must not: webhooks over http, or to private addresses.
-  const webhookProblems = config.config.sites.flatMap((site, s) =>
-    (site.webhooks ?? []).flatMap((endpoint, e) =>
-      productionWebhookProblems(endpoint).map((p) => `sites[${s}].webhooks[${e}].${p} (http://localhost endpoints are for npm start)`),
-    ),
-  );
-  if (webhookProblems.length) throw new InvalidConfigError(webhookProblems);
+  // What a laptop allows and AWS must not: local and example URLs and senders (production-checks.ts).
+  const problems = productionProblems(config.config);
+  if (problems.length) throw new InvalidConfigError(problems);
   const app = new App({
     ...options.appProps,
     context: {
@@ -204,7 +200,6 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
     },
     webhookSecrets: stateful.webhookSecrets,
-    allowedOrigins: config.allOrigins(),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,
     widgetBundle: options.widgetBundle ?? DEFAULT_WIDGET_BUNDLE,
@@ -212,7 +207,6 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     logLevel: settings.logLevel,
     logRetention: settings.logRetentionDays,
     memorySize: settings.memorySize,
-    corsMaxAge: Duration.hours(1),
   });
   stateless.addStackDependency(stateful);
 

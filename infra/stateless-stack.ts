@@ -20,7 +20,7 @@ import type { Construct } from 'constructs';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
+import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
 
 /**
@@ -65,8 +65,6 @@ export interface StatelessStackProps extends StackProps {
   readonly table: dynamodb.ITable;
   /** Signs visitor tokens (stateful stack); the capture function reads it. */
   readonly visitorTokenSecret: secretsmanager.ISecret;
-  /** Every origin allowed to call the API from a browser (`ConfigIndex.allOrigins()`). */
-  readonly allowedOrigins: readonly string[];
   readonly entries: HandlerEntries;
   readonly mail: MailResources;
   /** Webhook signing secrets by `site/endpoint` (stateful stack). */
@@ -83,8 +81,6 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default 512 */
   readonly memorySize?: number;
-  /** CORS pre-flight cache. @default Duration.hours(1) */
-  readonly corsMaxAge?: Duration;
 }
 
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
@@ -329,12 +325,13 @@ export class StatelessStack extends Stack {
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(dlq),
         // Only submissions and page views change what a lead did; score writes must not wake the consumer again.
-        filters: keys.activityPrefixes.map((prefix) =>
+        // One filter with every prefix (Lambda allows at most 5 filters per mapping; a filter per prefix stops there).
+        filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith(prefix) } } },
+            dynamodb: { Keys: { SK: { S: keys.activityPrefixes.flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } },
           }),
-        ),
+        ],
       }),
     );
     return { leadActivity, dlq };
@@ -491,15 +488,8 @@ export class StatelessStack extends Stack {
       apiName: this.stackName,
       description: 'Funnel public and lead APIs',
       createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: [...props.allowedOrigins],
-        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
-        // The blogs' pages call only the public routes, which need no Authorization header. Not allowing it
-        // cross-origin keeps the API-key routes (leads, prospects, webhooks) out of any page's reach, even
-        // a page that got hold of a key: HTTP API CORS is one setting for every route.
-        allowHeaders: ['content-type'],
-        maxAge: props.corsMaxAge ?? Duration.hours(1),
-      },
+      // No corsPreflight: the functions answer pre-flights and set CORS headers themselves (functions/handlers/http.ts),
+      // per route and per site; with it, API Gateway would drop their headers and allow every origin on every route.
     });
     // Explicit $default stage: HttpApi's own default stage has no throttle setting.
     const stage = new apigw.HttpStage(this, 'DefaultStage', {
@@ -512,7 +502,7 @@ export class StatelessStack extends Stack {
     const integrations = Object.fromEntries(
       Object.entries(this.functions).map(([group, f]) => [group, new HttpLambdaIntegration(`${f.node.id.replace(/Function$/, '')}Integration`, f)]),
     ) as Record<RouteGroup, HttpLambdaIntegration>;
-    for (const { routeKey, group } of ROUTES) {
+    for (const { routeKey, group } of [...ROUTES, ...PREFLIGHT_ROUTES]) {
       const [method, path] = routeKey.split(' ') as [keyof typeof apigw.HttpMethod, string];
       api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
     }

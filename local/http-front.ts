@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '../functions/composition.js';
-import { ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
+import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
 import { unavailable, type HttpEvent, type HttpResult } from '../functions/handlers/http.js';
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
 import { demoFile, isDemoPath } from './demo-files.js';
@@ -33,13 +33,14 @@ export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpR
 // Long by design: the request handlers share the front's state and groups; each is short.
 /**
  * The local stand-in for API Gateway and the functions' URLs: routes each request of the endpoint table to
- * its route group's handler (fed the same API Gateway v2 event), answers pre-flights as the HTTP API's CORS
- * configuration does, a function that runs out of time with 503, and serves the demo, the webhook
+ * its route group's handler (fed the same API Gateway v2 event; pre-flights included, as deployed), answers
+ * a function that runs out of time with 503, and serves the demo, the webhook
  * inspector and the local queue admin.
  */
 export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHandler>, functionTimeoutMs: number) {
-  const routeKeys = ROUTES.map((r) => r.routeKey);
-  const groupOf = new Map<string, RouteGroup>(ROUTES.map((r) => [r.routeKey, r.group]));
+  const all = [...ROUTES, ...PREFLIGHT_ROUTES];
+  const routeKeys = all.map((r) => r.routeKey);
+  const groupOf = new Map<string, RouteGroup>(all.map((r) => [r.routeKey, r.group]));
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
     void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
@@ -55,7 +56,6 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
     if (state.inspector?.handles(method, path)) return state.inspector.handle(req, res, await readBody(req));
     if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);
     if (isDemoPath(path)) return serveDemo(path, res);
-    if (method === 'OPTIONS') return preflight(req, res, path, deps);
     const route = matchRoute(routeKeys, method, path);
     if (!route) {
       const known = pathExists(path);
@@ -128,21 +128,6 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
       res.end(JSON.stringify({ error: { code: 'internal_error', message: 'Something went wrong' } }));
     });
   };
-}
-
-/** API Gateway answers CORS pre-flights itself in production; this mirrors that configuration. */
-function preflight(req: IncomingMessage, res: ServerResponse, path: string, deps: AppDeps) {
-  const origin = req.headers.origin;
-  const headers: Record<string, string> = { vary: 'Origin' };
-  if (pathExists(path) && origin && deps.config.allOrigins().includes(origin)) {
-    Object.assign(headers, {
-      'access-control-allow-origin': origin,
-      'access-control-allow-methods': 'GET,POST,OPTIONS',
-      'access-control-allow-headers': 'content-type',
-      'access-control-max-age': '600',
-    });
-  }
-  res.writeHead(204, headers).end();
 }
 
 /** Whether any route, whatever its method, serves this path. */

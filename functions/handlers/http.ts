@@ -7,7 +7,7 @@ import type { ErrorBody } from '../core/contracts.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
 import { DomainError, ValidationError } from '../core/errors.js';
 import type { ApiKey } from '../core/ports.js';
-import { routeKeyOf, type Endpoint } from './endpoints/types.js';
+import { preflightsOf, routeKeyOf, type Endpoint } from './endpoints/types.js';
 
 export type HttpEvent = APIGatewayProxyEventV2 & { json?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -130,9 +130,13 @@ const jsonBody = (kindOf: (routeKey: string) => Endpoint['body'], maxBytes = MAX
   },
 });
 
+/** How long a browser may reuse a pre-flight answer (Chromium caps it at two hours). */
+export const PREFLIGHT_MAX_AGE_SECONDS = 3600;
+
 /**
- * CORS response headers for the origins allowed to embed forms. API Gateway answers pre-flights in
- * production (configured from the same list); this keeps actual responses, including errors, readable.
+ * CORS response headers for the origins allowed to embed forms, on every answer (errors and pre-flights
+ * included). The functions own CORS: API Gateway's CORS setting is off, since with it on API Gateway
+ * ignores the headers a function returns and allows the same origins on every route.
  */
 const cors = (allowedOrigins: () => readonly string[]): MiddlewareObj<HttpEvent, HttpResult> => {
   const addHeaders = (request: { event: HttpEvent; response: HttpResult | null | undefined }) => {
@@ -215,11 +219,15 @@ export function routeGroup<G extends Record<string, Endpoint>>(endpoints: G, bin
   for (const [operationId, endpoint] of Object.entries(endpoints)) {
     routes.set(routeKeyOf(endpoint), { endpoint, bind: (bindings as unknown as Record<string, (call: Call<Endpoint>) => Promise<HttpResult>>)[operationId]! });
   }
+  // Pre-flights are answered before any parsing; the cors middleware adds the origin when it is allowed.
+  const preflights = new Map([...preflightsOf(Object.values(endpoints))].map(([routeKey, { methods }]) => [routeKey, preflightAnswer(methods)]));
   const log = options.log;
   let handler = middy<HttpEvent, HttpResult>();
   if (options.allowedOrigins) handler = handler.use(cors(options.allowedOrigins));
   if (log) handler = handler.use(accessLog(log)).use(errorHandler(log));
   return handler.use(jsonBody((routeKey) => routes.get(routeKey)?.endpoint.body)).handler(async (event) => {
+    const preflight = preflights.get(event.routeKey);
+    if (preflight) return preflight();
     const route = routes.get(event.routeKey);
     if (!route) throw new HttpError(404, 'not_found', 'No such route');
     const { endpoint } = route;
@@ -229,3 +237,14 @@ export function routeGroup<G extends Record<string, Endpoint>>(endpoints: G, bin
     return route.bind({ event, params, query, body: event.json, key } as Call<Endpoint>);
   });
 }
+
+const preflightAnswer = (methods: readonly string[]) => (): HttpResult => ({
+  statusCode: 204,
+  headers: {
+    'access-control-allow-methods': [...methods, 'OPTIONS'].join(','),
+    // No Authorization: a page cannot call the API-key routes cross-origin, even with a key.
+    'access-control-allow-headers': 'content-type',
+    'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+    vary: 'Origin',
+  },
+});

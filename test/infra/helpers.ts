@@ -14,11 +14,18 @@ export function infraConfig(change?: (config: FunnelConfigInput) => void): Funne
   return copy;
 }
 
-/** The demo config as a deployment would have it: the demo's localhost webhook receiver replaced by an https one. */
+/**
+ * The demo config as a deployment would have it: its local URLs (origins, links, the webhook receiver) on
+ * https hosts of a real-looking domain and its sender off the reserved `.example` domain, which
+ * `cdk synth` refuses (infra/production-checks.ts).
+ */
 export function deployableConfig(): FunnelConfigInput {
-  const copy = resolveConfig(rawConfig, localEnv());
-  for (const site of copy.sites) for (const e of site.webhooks ?? []) e.url = 'https://crm.example.com/hooks/funnel';
-  return copy;
+  const local = JSON.stringify(resolveConfig(rawConfig, localEnv()));
+  const deployed = local
+    .replaceAll('http://localhost:3000/demo/webhooks/', 'https://crm.acme.com/hooks/')
+    .replaceAll('http://localhost:3000', 'https://blog.acme.com')
+    .replaceAll('acme.example', 'acme.com');
+  return JSON.parse(deployed) as FunnelConfigInput;
 }
 
 /**

@@ -39,6 +39,21 @@ describe('Handler: forms (capture)', () => {
     expect(res.headers).not.toHaveProperty('access-control-allow-origin');
   });
 
+  it('answers the pre-flight of a public route itself (API Gateway has no CORS setting): origin, methods, content-type only', async () => {
+    const { forms } = setup();
+    const res = await forms(apiEvent('OPTIONS /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: '' }), context);
+    expect(res.statusCode).toBe(204);
+    expect(res.headers).toMatchObject({
+      'access-control-allow-origin': ORIGIN,
+      'access-control-allow-methods': 'POST,OPTIONS',
+      'access-control-allow-headers': 'content-type',
+      'access-control-max-age': '3600',
+    });
+    const foreign = await forms(apiEvent('OPTIONS /v1/forms/{formId}/submissions', { headers: { origin: 'https://evil.example' } }), context);
+    expect(foreign.statusCode).toBe(204);
+    expect(foreign.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
   it('creates a lead: 201 with leadId and next', async () => {
     const { submit } = setup();
     const res = await submit(JSON.stringify(aSubmission().build()));

@@ -9,7 +9,7 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * An endpoint URL: https, or http to localhost only (a receiver on the machine running `npm start`). A
- * deployed stack refuses http altogether and private addresses (see `productionWebhookProblems`).
+ * deployed stack refuses http altogether and private addresses (see `infra/production-checks.ts`).
  */
 const EndpointUrl = z
   .pipe(z.string().check(z.maxLength(2048, 'must be at most 2048 characters')), z.url({ protocol: /^https?$/, error: 'must be an https URL' }))
@@ -48,23 +48,3 @@ export const WebhookEndpoints = z
       });
     }),
   );
-
-/**
- * What a deployed stack refuses that a laptop allows: an http URL, or an IP-literal host in a private,
- * loopback or link-local range (host names are checked again at send time, on the address connected to).
- * @example productionWebhookProblems({ id: 'crm', url: 'http://localhost:4000/hook', events: ['prospect.ready'] }) // ['url: must be https in production']
- */
-export function productionWebhookProblems(endpoint: Pick<WebhookEndpoint, 'url'>): string[] {
-  const url = new URL(endpoint.url);
-  const problems: string[] = [];
-  if (url.protocol !== 'https:') problems.push('url: must be https in production');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (
-    LOCAL_HOSTS.has(url.hostname) ||
-    /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/.test(host) ||
-    /^(::1?|f[cd][0-9a-f]{2}:|fe80:)/i.test(host)
-  ) {
-    problems.push('url: must not point at a private, loopback or link-local address');
-  }
-  return problems;
-}

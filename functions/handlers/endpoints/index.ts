@@ -3,7 +3,7 @@ import { LEADS } from './leads.js';
 import { MAIL } from './mail.js';
 import { OPENAPI } from './openapi.js';
 import type { Endpoint, RouteGroup } from './types.js';
-import { routeKeyOf } from './types.js';
+import { preflightsOf, routeKeyOf } from './types.js';
 import { WEBHOOKS } from './webhooks.js';
 import { WIDGET } from './widget.js';
 
@@ -25,3 +25,8 @@ export type OperationId = keyof typeof ENDPOINTS;
 export const ROUTES: readonly { routeKey: string; group: RouteGroup; operationId: OperationId }[] = (
   Object.entries(ENDPOINTS) as [OperationId, Endpoint][]
 ).map(([operationId, e]) => ({ routeKey: routeKeyOf(e), group: e.group, operationId }));
+
+/** The pre-flight routes (`OPTIONS`) of the public endpoints, served by the same functions. */
+export const PREFLIGHT_ROUTES: readonly { routeKey: string; group: RouteGroup }[] = [...preflightsOf(Object.values(ENDPOINTS) as Endpoint[])].map(
+  ([routeKey, { group }]) => ({ routeKey, group }),
+);

@@ -43,5 +43,22 @@ export interface Endpoint {
 /** API Gateway's route key of an endpoint: `GET /v1/forms/{formId}`. */
 export const routeKeyOf = (e: Pick<Endpoint, 'method' | 'path'>): string => `${e.method} ${e.path}`;
 
+/**
+ * The pre-flight routes of a set of endpoints: `OPTIONS <path>` for every path a `public` endpoint serves,
+ * with the methods it allows. The functions answer pre-flights themselves (API Gateway's own CORS setting
+ * would drop the headers a function sets, and allows the same origins on every route).
+ */
+export function preflightsOf(endpoints: Iterable<Endpoint>): Map<string, { path: string; group: RouteGroup; methods: string[] }> {
+  const out = new Map<string, { path: string; group: RouteGroup; methods: string[] }>();
+  for (const e of endpoints) {
+    if (e.auth !== 'public') continue;
+    const key = `OPTIONS ${e.path}`;
+    const entry = out.get(key) ?? { path: e.path, group: e.group, methods: [] };
+    entry.methods.push(e.method);
+    out.set(key, entry);
+  }
+  return out;
+}
+
 export const err = (description: string): Response => ({ description, schema: 'Error' });
 export const unauthorized = { '401': { description: 'Missing or invalid API key', schema: 'Error' } } as const;
