@@ -206,6 +206,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
     logLevel: settings.logLevel,
     logRetention: settings.logRetentionDays,
+    retainData: settings.retainData,
     memorySize: settings.memorySize,
   });
   stateless.addStackDependency(stateful);

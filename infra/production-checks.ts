@@ -16,7 +16,7 @@ export function productionProblems(config: FunnelConfig): string[] {
     if (typeof value === 'string') {
       for (const problem of stringProblems(value, path)) problems.push(`${formatPath(path)}: ${problem}`);
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => visit(item, [...path, i]));
+      for (const [i, item] of value.entries()) visit(item, [...path, i]);
     } else if (value && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) visit(item, [...path, key]);
     }

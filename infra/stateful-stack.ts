@@ -3,6 +3,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 
@@ -87,9 +88,24 @@ export class StatefulStack extends Stack {
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
+    // The sending reputation lives with the identity and the configuration set, the DKIM keys with the
+    // identity: they outlive a stack deletion as the table does (each resource takes its own policy).
+    const keep = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.configurationSet.applyRemovalPolicy(keep);
     // Not KMS-encrypted: SES can publish only to a topic whose key policy lets it use a customer key, and the
     // topic holds events for seconds on their way to an encrypted queue (stateless stack).
     this.mailEventsTopic = new sns.Topic(this, 'MailEventsTopic', { displayName: 'Funnel SES events', enforceSSL: true });
+    // enforceSSL gives the topic a policy, which replaces the default one: SES must be let in to publish.
+    this.mailEventsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'SesEventsPublish',
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.mailEventsTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.mailEventsTopic.applyRemovalPolicy(keep);
     this.configurationSet.addEventDestination('ToMailEventsTopic', {
       destination: ses.EventDestination.snsTopic(this.mailEventsTopic),
       events: [...MAIL_EVENTS],
@@ -99,6 +115,7 @@ export class StatefulStack extends Stack {
         identity: ses.Identity.domain(props.senderDomain),
         configurationSet: this.configurationSet,
       });
+      this.senderIdentity.applyRemovalPolicy(keep);
       for (const [i, record] of this.senderIdentity.dkimRecords.entries()) {
         new CfnOutput(this, `DkimRecord${i + 1}`, {
           value: `${record.name} CNAME ${record.value}`,

@@ -1,11 +1,12 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel as BundlingLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -73,6 +74,8 @@ export interface StatelessStackProps extends StackProps {
   readonly projectRoot: string;
   /** The built widget bundle, copied next to the widget function's code (`npm run build:widget` makes it). */
   readonly widgetBundle: string;
+  /** Keep the dead-letter queues when the stack is deleted. @default true */
+  readonly retainData?: boolean;
   /** Stage-wide backstop against floods. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: ApiThrottle;
   /** `LOG_LEVEL` of every function. @default 'info' */
@@ -87,11 +90,14 @@ export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
 /** DynamoDB actions each function may call: nothing more (no Scan, no wildcard; DeleteItem only on due checks). */
 export const TABLE_ACTIONS = {
-  capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  // The capture transaction (put, update), the rate-limit counters (update), a page view (get the lead, put the event).
+  capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // A page view finds its lead by id (the visitor token carries the id, not the address).
   captureIndex: ['dynamodb:Query'],
-  // Read leads and the prospect index; claim (UpdateItem + the timeline entry); export; erase (BatchWriteItem of deletes, scoped below).
-  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // Read leads and the prospect index; export. Claims and erasure write under the leading keys below.
+  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
+  // Claim (UpdateItem of the lead + the timeline entry), the erasure's audit record: only on `SITE#` and `ERASED#` keys.
+  leadsWrites: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
   leadsIndex: ['dynamodb:Query'],
   // Reads a lead's partition, writes its score (a stage change is a transaction of an update and a put),
   // numbers a qualification (GetItem of its stage item, the counter) and records webhook deliveries.
@@ -99,7 +105,7 @@ export const TABLE_ACTIONS = {
   // Re-scores (as above), reads and moves its cursor.
   dueChecks: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   // Confirm and unsubscribe links: find the lead by id (GSI1), read its partition, record the opt-in or the unsubscribe.
-  mailTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  mailTable: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   mailIndex: ['dynamodb:Query'],
   // The sender: reads the lead's partition, claims and marks sends, moves enrolments, schedules steps, and
   // checks the lead is still there before an email leaves (GetItem).
@@ -116,7 +122,7 @@ export const TABLE_ACTIONS = {
 /** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
 export const SEND_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 2, functionTimeoutSeconds: 30 } as const;
 /** The SES events queue. */
-export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10 } as const;
+export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10, functionTimeoutSeconds: 10 } as const;
 
 /** The webhook queue: a job is a lead's pending events for one endpoint (each POST up to 10 s). */
 export const WEBHOOK_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 5, functionTimeoutSeconds: 60 } as const;
@@ -167,8 +173,14 @@ export class StatelessStack extends Stack {
   readonly stage: apigw.HttpStage;
   readonly functions: Readonly<Record<RouteGroup, NodejsFunction>>;
   readonly leadActivity: NodejsFunction;
-  /** Stream batches that failed every attempt land here; see the README for replay. */
-  readonly leadActivityDlq: sqs.Queue;
+  /**
+   * Stream batches that failed every attempt land here, records and all (an S3 on-failure destination is
+   * the only one that carries the records; SQS and SNS get only their shard coordinates, which expire with
+   * the stream after 24 hours). Kept 14 days; docs/deploy.md shows the replay.
+   */
+  readonly streamFailures: s3.Bucket;
+  /** The stream consumer's event source mapping (its metrics count what went to `streamFailures`). */
+  readonly leadActivityMappingId: string;
   readonly dueChecks: NodejsFunction;
   readonly sendEmail: NodejsFunction;
   readonly mailEvents: NodejsFunction;
@@ -190,7 +202,7 @@ export class StatelessStack extends Stack {
     this.props = props;
     this.tableEnv = { TABLE_NAME: props.table.tableName };
     this.functions = this.apiFunctions();
-    ({ leadActivity: this.leadActivity, dlq: this.leadActivityDlq } = this.leadActivityConsumer());
+    ({ leadActivity: this.leadActivity, failures: this.streamFailures, mappingId: this.leadActivityMappingId } = this.leadActivityConsumer());
     this.dueChecks = this.dueChecksSchedule();
     ({
       sendQueue: this.sendQueue,
@@ -211,6 +223,11 @@ export class StatelessStack extends Stack {
       description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms notify this topic' });
+    new CfnOutput(this, 'StreamFailuresBucket', {
+      value: this.streamFailures.bucketName,
+      description: 'Table stream batches the lead-activity consumer failed on, records included: replay them once the cause is fixed',
+    });
+    new CfnOutput(this, 'LeadActivityFunctionName', { value: this.leadActivity.functionName, description: 'The stream consumer (replay target)' });
   }
 
   /** A function with its own role and log group, bundled as the tests bundle it (`bench/bundle.ts`). */
@@ -284,7 +301,7 @@ export class StatelessStack extends Stack {
     const { props, tableEnv } = this;
     const withToken = { ...tableEnv, TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn };
     const capture = this.fn('Capture', props.entries.capture, withToken);
-    props.visitorTokenSecret.grantRead(capture);
+    this.readsSecret(capture, props.visitorTokenSecret);
     this.allow(capture, TABLE_ACTIONS.capture, TABLE_ACTIONS.captureIndex);
     const leads = this.fn('Leads', props.entries.leads, tableEnv);
     this.allow(leads, TABLE_ACTIONS.leadsTable, TABLE_ACTIONS.leadsIndex);
@@ -296,12 +313,19 @@ export class StatelessStack extends Stack {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
       }),
     );
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...TABLE_ACTIONS.leadsWrites],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*'] } },
+      }),
+    );
     const openapi = this.fn('OpenApi', props.entries.openapi, {});
     // The widget is a static file served by a tiny function (no table access): one origin for the
     // snippet, browser-cached with an ETag. Its bundle is copied next to the handler code.
     const widget = this.fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
     const mail = this.fn('MailLinks', props.entries.mail, withToken);
-    props.visitorTokenSecret.grantRead(mail);
+    this.readsSecret(mail, props.visitorTokenSecret);
     this.allow(mail, TABLE_ACTIONS.mailTable, TABLE_ACTIONS.mailIndex);
     const webhooks = this.fn('WebhooksApi', props.entries.webhooks, tableEnv);
     this.allow(webhooks, TABLE_ACTIONS.webhooksApiTable, TABLE_ACTIONS.webhooksApiIndex);
@@ -314,27 +338,51 @@ export class StatelessStack extends Stack {
     const leadActivity = this.fn('LeadActivity', props.entries.leadActivity, this.tableEnv);
     this.allow(leadActivity, TABLE_ACTIONS.leadActivity);
     leadActivity.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
-    const dlq = new sqs.Queue(this, 'LeadActivityDlq', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    leadActivity.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: STREAM_CONSUMER.batchSize,
-        maxBatchingWindow: Duration.seconds(STREAM_CONSUMER.maxBatchingWindowSeconds),
-        retryAttempts: STREAM_CONSUMER.retryAttempts,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(dlq),
-        // Only submissions and page views change what a lead did; score writes must not wake the consumer again.
-        // One filter with every prefix (Lambda allows at most 5 filters per mapping; a filter per prefix stops there).
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { SK: { S: keys.activityPrefixes.flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } },
-          }),
-        ],
-      }),
-    );
-    return { leadActivity, dlq };
+    const failures = this.streamFailuresBucket();
+    const source = new DynamoEventSource(props.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: STREAM_CONSUMER.batchSize,
+      maxBatchingWindow: Duration.seconds(STREAM_CONSUMER.maxBatchingWindowSeconds),
+      retryAttempts: STREAM_CONSUMER.retryAttempts,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      // PutObject (and ListBucket, which Lambda checks) only: CDK's S3OnFailureDestination grants read/write/delete.
+      onFailure: {
+        bind: (_mapping, target) => {
+          target.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [failures.arnForObjects('*')] }));
+          target.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [failures.bucketArn] }));
+          return { destination: failures.bucketArn };
+        },
+      },
+      // Event counts per mapping, among them OnFailureDestinationDeliveredEventCount, which the alarm watches.
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+      // Only submissions and page views change what a lead did; score writes must not wake the consumer again.
+      // One filter with every prefix (Lambda allows at most 5 filters per mapping; a filter per prefix stops there).
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.isEqual('INSERT'),
+          dynamodb: { Keys: { SK: { S: keys.activityPrefixes.flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } },
+        }),
+      ],
+    });
+    leadActivity.addEventSource(source);
+    return { leadActivity, failures, mappingId: source.eventSourceMappingId };
+  }
+
+  /**
+   * Where failed stream batches are kept whole: private, encrypted, TLS only, objects expire after 14 days
+   * (they hold leads' data: an erasure must not live on here for long), kept with the data on stack deletion.
+   */
+  private streamFailuresBucket() {
+    const retain = this.props.retainData ?? true;
+    return new s3.Bucket(this, 'StreamFailures', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(14) }],
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
   }
 
   /**
@@ -357,7 +405,7 @@ export class StatelessStack extends Stack {
 
   /** A queue with its dead-letter queue (kept 14 days). */
   private queue(name: string, maxReceiveCount: number, visibilityTimeout?: Duration) {
-    const dlq = new sqs.Queue(this, `${name}Dlq`, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const dlq = this.deadLetterQueue(`${name}Dlq`);
     const main = new sqs.Queue(this, `${name}Queue`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -368,11 +416,34 @@ export class StatelessStack extends Stack {
     return { main, dlq };
   }
 
+  /** `secretsmanager:GetSecretValue` on one secret: what the extension calls (CDK's grantRead adds DescribeSecret, never used). */
+  private readsSecret(fn: NodejsFunction, secret: secretsmanager.ISecret) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  }
+
+  /** `sqs:SendMessage` (batches included) on these queues: CDK's grantSendMessages adds GetQueueAttributes and GetQueueUrl, never used. */
+  private sendsTo(fn: NodejsFunction, ...queues: sqs.IQueue[]) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: queues.map((q) => q.queueArn) }));
+  }
+
+  /**
+   * A dead-letter queue: 14 days, encrypted, TLS only, and kept when the stack is deleted (with `retainData`),
+   * since what it holds is work not yet done.
+   */
+  private deadLetterQueue(id: string) {
+    return new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: (this.props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
   /** The producers of a queue get its URL in their environment and the right to send to it. */
   private produces(producers: readonly NodejsFunction[], environment: Record<string, string>, ...queues: sqs.IQueue[]) {
     for (const producer of producers) {
       for (const [k, v] of Object.entries(environment)) producer.addEnvironment(k, v);
-      for (const q of queues) q.grantSendMessages(producer);
+      this.sendsTo(producer, ...queues);
     }
   }
 
@@ -395,7 +466,7 @@ export class StatelessStack extends Stack {
       undefined,
       SEND_QUEUE.functionTimeoutSeconds,
     );
-    props.visitorTokenSecret.grantRead(sendEmail);
+    this.readsSecret(sendEmail, props.visitorTokenSecret);
     this.allow(sendEmail, TABLE_ACTIONS.sendEmail);
     sendEmail.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
     if (props.mail.identityArn) {
@@ -413,10 +484,11 @@ export class StatelessStack extends Stack {
       new SqsEventSource(send.main, { batchSize: SEND_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: SEND_QUEUE.maxConcurrency }),
     );
 
-    const mailEventsQueue = this.queue('MailEvents', MAIL_EVENTS_QUEUE.maxReceiveCount);
+    // Visible again after 6× the consumer's timeout, as AWS recommends for Lambda consumers.
+    const mailEventsQueue = this.queue('MailEvents', MAIL_EVENTS_QUEUE.maxReceiveCount, Duration.seconds(6 * MAIL_EVENTS_QUEUE.functionTimeoutSeconds));
     // Raw delivery: each message body is the SES event itself, not an SNS envelope.
     props.mail.eventsTopic.addSubscription(new subscriptions.SqsSubscription(mailEventsQueue.main, { rawMessageDelivery: true }));
-    const mailEvents = this.fn('MailEvents', props.entries.mailEvents, tableEnv);
+    const mailEvents = this.fn('MailEvents', props.entries.mailEvents, tableEnv, undefined, MAIL_EVENTS_QUEUE.functionTimeoutSeconds);
     this.allow(mailEvents, TABLE_ACTIONS.mailEvents);
     mailEvents.addEventSource(new SqsEventSource(mailEventsQueue.main, { batchSize: MAIL_EVENTS_QUEUE.batchSize, reportBatchItemFailures: true }));
     return { sendQueue: send.main, sendDlq: send.dlq, sendEmail, mailEvents, mailEventsDlq: mailEventsQueue.dlq };
@@ -435,11 +507,10 @@ export class StatelessStack extends Stack {
       undefined,
       WEBHOOK_QUEUE.functionTimeoutSeconds,
     );
-    for (const secret of Object.values(props.webhookSecrets)) secret.grantRead(deliverWebhooks);
+    for (const secret of Object.values(props.webhookSecrets)) this.readsSecret(deliverWebhooks, secret);
     this.allow(deliverWebhooks, TABLE_ACTIONS.deliverWebhooks);
     deliverWebhooks.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
-    hooks.main.grantSendMessages(deliverWebhooks);
-    hooks.dlq.grantSendMessages(deliverWebhooks);
+    this.sendsTo(deliverWebhooks, hooks.main, hooks.dlq);
     deliverWebhooks.addEventSource(
       new SqsEventSource(hooks.main, { batchSize: WEBHOOK_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: WEBHOOK_QUEUE.maxConcurrency }),
     );
@@ -450,6 +521,21 @@ export class StatelessStack extends Stack {
   /** Every dead-letter queue and SES's reputation, alarmed to one topic (the alarm email). */
   private alarms() {
     const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Funnel alarms', enforceSSL: true });
+    // enforceSSL gives the topic a policy, which replaces the default one: CloudWatch must be let in again.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
+        },
+      }),
+    );
     if (this.props.mail.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(this.props.mail.alarmEmail));
     const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
       const a = new cloudwatch.Alarm(this, id, {
@@ -463,8 +549,19 @@ export class StatelessStack extends Stack {
       a.addAlarmAction(new cwActions.SnsAction(topic));
       return a;
     };
+    alarm(
+      'StreamFailuresAlarm',
+      'Funnel: table stream records the lead-activity consumer could not handle (scores, mail jobs), kept in the StreamFailures bucket: fix the cause, then replay them',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'OnFailureDestinationDeliveredEventCount',
+        dimensionsMap: { EventSourceMappingUUID: this.leadActivityMappingId },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      1,
+    );
     for (const [id, dlq, what] of [
-      ['LeadActivityDlqAlarm', this.leadActivityDlq, 'table stream batches the lead-activity consumer could not handle (scores, mail jobs)'],
       ['SendDlqAlarm', this.sendDlq, 'mail jobs that failed 10 times (emails not sent): fix the cause, then redrive the queue'],
       ['MailEventsDlqAlarm', this.mailEventsDlq, 'SES events (bounces, complaints) that could not be recorded'],
       ['WebhookDlqAlarm', this.webhookDlq, 'webhook deliveries dead-lettered (out of tries, or refused for good): fix the receiver, then replay them'],

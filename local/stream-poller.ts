@@ -7,8 +7,9 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type _Record as StreamRecord,
+  type AttributeValue as StreamAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
@@ -250,15 +251,35 @@ const toLambdaRecord =
     awsRegion: r.awsRegion ?? 'local',
     eventSourceARN: streamArn,
     dynamodb: {
-      ...(r.dynamodb?.Keys && { Keys: r.dynamodb.Keys as never }),
-      ...(r.dynamodb?.NewImage && { NewImage: r.dynamodb.NewImage as never }),
-      ...(r.dynamodb?.OldImage && { OldImage: r.dynamodb.OldImage as never }),
+      ...(r.dynamodb?.Keys && { Keys: toLambdaImage(r.dynamodb.Keys) }),
+      ...(r.dynamodb?.NewImage && { NewImage: toLambdaImage(r.dynamodb.NewImage) }),
+      ...(r.dynamodb?.OldImage && { OldImage: toLambdaImage(r.dynamodb.OldImage) }),
       ...(r.dynamodb?.SequenceNumber && { SequenceNumber: r.dynamodb.SequenceNumber }),
       ...(r.dynamodb?.SizeBytes !== undefined && { SizeBytes: r.dynamodb.SizeBytes }),
       ...(r.dynamodb?.StreamViewType && { StreamViewType: r.dynamodb.StreamViewType }),
       ...(r.dynamodb?.ApproximateCreationDateTime && { ApproximateCreationDateTime: Math.floor(r.dynamodb.ApproximateCreationDateTime.getTime() / 1000) }),
     },
   });
+
+type LambdaImage = Record<string, LambdaAttributeValue>;
+const toLambdaImage = (image: Record<string, StreamAttributeValue>): LambdaImage =>
+  Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaValue(v)]));
+
+/** An attribute as Lambda's JSON carries it: binary values as base64 strings, as the event source mapping sends them. */
+function toLambdaValue(v: StreamAttributeValue): LambdaAttributeValue {
+  const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  if (v.S !== undefined) return { S: v.S };
+  if (v.N !== undefined) return { N: v.N };
+  if (v.BOOL !== undefined) return { BOOL: v.BOOL };
+  if (v.NULL !== undefined) return { NULL: v.NULL };
+  if (v.B !== undefined) return { B: base64(v.B) };
+  if (v.SS !== undefined) return { SS: v.SS };
+  if (v.NS !== undefined) return { NS: v.NS };
+  if (v.BS !== undefined) return { BS: v.BS.map(base64) };
+  if (v.L !== undefined) return { L: v.L.map(toLambdaValue) };
+  if (v.M !== undefined) return { M: toLambdaImage(v.M) };
+  throw new Error(`Unknown DynamoDB attribute type: ${Object.keys(v).join(',')}`);
+}
 
 /** A Streams client for DynamoDB Local (same fake credentials as the table client). */
 export const localStreamsClient = (endpoint: string) =>

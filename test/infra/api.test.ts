@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup } from '../../functions/handlers/endpoints/index.js';
 import { openApiDocument } from '../../functions/handlers/openapi-document.js';
-import { functionId, synthTemplates } from './helpers.js';
+import { actionsOf, functionId, statementsOf, synthTemplates } from './helpers.js';
 
 /** The construct id of each route group's function. */
 const FUNCTION_OF: Record<RouteGroup, string> = {
@@ -17,7 +17,7 @@ const FUNCTION_OF: Record<RouteGroup, string> = {
 describe('stateless stack: the lead-activity stream consumer', () => {
   const { stateless } = synthTemplates();
 
-  it('reads the table stream from the start, retries, bisects, reports item failures and dead-letters', () => {
+  it('reads the table stream from the start, retries, bisects, reports item failures and keeps failed batches whole in S3', () => {
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 100,
@@ -25,7 +25,33 @@ describe('stateless stack: the lead-activity stream consumer', () => {
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('StreamArn') },
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LeadActivityDlq'), 'Arn'] } } },
+      // S3 is the one on-failure destination that receives the records themselves, not only their coordinates.
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StreamFailures'), 'Arn'] } } },
+      MetricsConfig: { Metrics: ['EventCount'] },
+    });
+  });
+
+  it('keeps failed stream batches 14 days in a private, encrypted, TLS-only bucket, retained with the data; the consumer may only put objects there', () => {
+    const [id, bucket] = Object.entries(stateless.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('StreamFailures'))!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 14, Status: 'Enabled' }] },
+    });
+    const policy = Object.values(stateless.findResources('AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === id)!;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
+    const s3Actions = actionsOf(statementsOf(stateless, functionId(stateless, 'LeadActivity'))).filter((a) => a.startsWith('s3:'));
+    expect(s3Actions.sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+  });
+
+  it('alarms when the consumer hands a batch to the bucket (the mapping counts what it delivered there)', () => {
+    const alarm = Object.entries(stateless.findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.startsWith('StreamFailuresAlarm'))![1];
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'OnFailureDestinationDeliveredEventCount',
+      Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: expect.stringMatching(/LeadActivity/) } }],
+      Threshold: 1,
     });
   });
 

@@ -40,6 +40,25 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     );
   });
 
+  it('lets SES publish to the events topic (its policy replaces the default one), from this account only', () => {
+    const [policy] = Object.values(stateful.findResources('AWS::SNS::TopicPolicy'));
+    const statements = policy!.Properties.PolicyDocument.Statement as {
+      Effect: string;
+      Principal?: { Service?: string };
+      Action: string;
+      Condition?: unknown;
+    }[];
+    const ses = statements.find((s) => s.Principal?.Service === 'ses.amazonaws.com')!;
+    expect(ses).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+  });
+
+  it('keeps the SES identity (its DKIM keys), the configuration set and the events topic when the stack is deleted, unless retainData=false', () => {
+    const policies = (t: typeof stateful) =>
+      ['AWS::SES::EmailIdentity', 'AWS::SES::ConfigurationSet', 'AWS::SNS::Topic'].map((type) => Object.values(t.findResources(type))[0]!.DeletionPolicy);
+    expect(policies(stateful)).toEqual(['Retain', 'Retain', 'Retain']);
+    expect(policies(synthTemplates({ context: { retainData: 'false' } }).stateful)).toEqual(['Delete', 'Delete', 'Delete']);
+  });
+
   it('takes the sender domain from context, and refuses a bad one naming the key', () => {
     synthTemplates({ context: { senderDomain: 'Mail.Example.COM' } }).stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
       EmailIdentity: 'mail.example.com',
@@ -99,6 +118,30 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
     expect(events.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: MAIL_EVENTS_QUEUE.maxReceiveCount });
   });
 
+  it('makes an SES event visible again after 6x its consumer timeout (10 s, 60 s), as AWS recommends', () => {
+    const events = Object.entries(queues).find(([id]) => id.startsWith('MailEventsQueue'))![1];
+    expect(functions[functionId(stateless, 'MailEvents')]!.Properties.Timeout).toBe(MAIL_EVENTS_QUEUE.functionTimeoutSeconds);
+    expect(events.Properties.VisibilityTimeout).toBe(6 * MAIL_EVENTS_QUEUE.functionTimeoutSeconds);
+  });
+
+  it('keeps every dead-letter queue when the stack is deleted (work not yet done), unless retainData=false', () => {
+    const dlqPolicies = (t: typeof stateless) =>
+      Object.entries(t.findResources('AWS::SQS::Queue'))
+        .filter(([id]) => /Dlq/.test(id))
+        .map(([, q]) => q.DeletionPolicy);
+    expect(dlqPolicies(stateless)).toEqual(['Retain', 'Retain', 'Retain']);
+    expect(new Set(dlqPolicies(synthTemplates({ context: { retainData: 'false' } }).stateless))).toEqual(new Set(['Delete']));
+  });
+
+  it('grants only the calls made: GetSecretValue (not DescribeSecret), SendMessage alone to a producer (not queue attributes or URL)', () => {
+    const statements = Object.values(stateless.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(new Set(actionsOf(statements).filter((a) => a.startsWith('secretsmanager:')))).toEqual(new Set(['secretsmanager:GetSecretValue']));
+    // Consumers' statements (receive, delete, attributes) are Lambda's event source mapping's, made with the function's role.
+    const sends = statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
+    expect(sends.length).toBeGreaterThan(0);
+    for (const s of sends) expect(actionsOf([s])).toEqual(['sqs:SendMessage']);
+  });
+
   it('gives the sender its configuration set, the API URL for links, the table and the signing secret', () => {
     expect(env('SendEmail')).toMatchObject({
       TABLE_NAME: expect.anything(),
@@ -127,7 +170,8 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
       sorted(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']),
     );
     expect(actions('MailEvents')).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
-    expect(actions('MailLinks')).toEqual(sorted(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    // The links find the lead by id (GSI1) and read its partition (Query): no GetItem.
+    expect(actions('MailLinks')).toEqual(sorted(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
     const deleteOf = dynamoStatements(statementsOf(stateless, functionId(stateless, 'SendEmail'))).find((s) =>
       actionsOf([s]).includes('dynamodb:DeleteItem'),
     ) as { Condition?: unknown };
@@ -153,7 +197,6 @@ describe('Infra: alarms', () => {
 
   it('alarms on any message in each dead-letter queue', () => {
     for (const [prefix, dlq] of [
-      ['LeadActivityDlqAlarm', 'LeadActivityDlq'],
       ['SendDlqAlarm', 'SendDlq'],
       ['MailEventsDlqAlarm', 'MailEventsDlq'],
     ]) {
@@ -171,6 +214,21 @@ describe('Infra: alarms', () => {
   it(`alarms on an SES bounce rate over ${REPUTATION_ALARMS.bounceRate * 100}% and a complaint rate over ${REPUTATION_ALARMS.complaintRate * 100}%`, () => {
     expect(alarm('BounceRateAlarm')).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.05 });
     expect(alarm('ComplaintRateAlarm')).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.001 });
+  });
+
+  it('lets CloudWatch alarms publish to the alarm topic (its TLS-only policy replaces the default one), from this account', () => {
+    const [policy] = Object.values(stateless.findResources('AWS::SNS::TopicPolicy')).filter((p) => JSON.stringify(p.Properties.Topics).includes('AlarmTopic'));
+    const statements = policy!.Properties.PolicyDocument.Statement as {
+      Effect: string;
+      Principal?: { Service?: string };
+      Action: string;
+      Condition?: unknown;
+    }[];
+    expect(statements.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com')).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
   });
 
   it('sends every alarm to one topic, emailed to alarmEmail only when given (a bad address fails synth naming the key)', () => {

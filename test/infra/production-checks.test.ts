@@ -8,7 +8,9 @@ describe('what a deployment must not carry (local and example values)', () => {
   it('finds every local URL and example sender of the demo config, each by its path', () => {
     const local = parseConfig(resolveConfig(rawConfig, localEnv('http://localhost:3000')), localEnv());
     const problems = productionProblems(local);
-    expect(problems).toContain('sites[0].allowedOrigins[0]: http://localhost:3000 points at this machine or a private network (local values are for npm start)');
+    expect(problems).toContain(
+      'sites[0].allowedOrigins[0]: http://localhost:3000 points at this machine or a private network (local values are for npm start)',
+    );
     expect(problems).toContain('sites[0].email.from: Acme <hello@acme.example> is a reserved example domain: use an address on your own domain');
     expect(problems.some((p) => /^sites\[0\]\.forms\[0\]\.leadMagnet\.url: http:\/\/localhost:3000\/demo\/assets\//.test(p))).toBe(true);
     // Links inside email bodies too.

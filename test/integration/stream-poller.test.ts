@@ -45,6 +45,30 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
     });
   });
 
+  it('carries every attribute type as Lambda JSON does (binary as base64, nested maps and lists)', async () => {
+    const seen: DynamoDBRecord[] = [];
+    const table = await freshTable();
+    poller = await startStreamPoller({
+      dynamo: table.client,
+      streams: localStreamsClient(table.endpoint),
+      tableName: table.tableName,
+      handler: async (event) => void seen.push(...event.Records),
+      pollIntervalMs: 20,
+    });
+    const item = { PK: 'P', SK: 'S', b: new Uint8Array([1, 2, 255]), ok: true, none: null, ss: new Set(['a']), m: { l: [1, 'x'] } };
+    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: item }));
+    await poller.idle();
+    expect(seen[0]!.dynamodb!.NewImage).toEqual({
+      PK: { S: 'P' },
+      SK: { S: 'S' },
+      b: { B: Buffer.from([1, 2, 255]).toString('base64') },
+      ok: { BOOL: true },
+      none: { NULL: true },
+      ss: { SS: ['a'] },
+      m: { M: { l: { L: [{ N: '1' }, { S: 'x' }] } } },
+    });
+  });
+
   it('retries a failing batch, and dead-letters it after the last attempt without blocking the shard', async () => {
     const attempts: number[][] = [];
     const dead: number[] = [];
