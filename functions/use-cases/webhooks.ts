@@ -148,25 +148,37 @@ async function scheduleRetry(deps: WebhookDeps, job: WebhookJob, at: string, now
   }
 }
 
+/** How many of a disabled endpoint's newest deliveries a replay looks through for held ones. */
+export const HELD_SCAN_LIMIT = 1000;
+/**
+ * How long the jobs of a replay that re-enables an endpoint wait on the queue: they are queued before the
+ * endpoint is enabled again (so a failure in between loses nothing: the replay fails, the endpoint stays
+ * disabled, and the caller's retry does it all again), and must not reach the sender while it is still
+ * disabled, which would drop them as held. One UpdateItem takes milliseconds; 10 s is far beyond it.
+ */
+export const REENABLE_DELAY_SECONDS = 10;
+
 /**
  * Replay a delivery (dead-lettered, failed, or even delivered: the receiver asked for it again): put it
- * back to pending with its log kept and queue its lead's job. If a 410 had disabled its endpoint, the
- * endpoint is enabled again and every delivery held meanwhile is queued too (the newest 1,000 leads').
+ * back to pending with its log kept and queue its lead's job. If a 410 had disabled its endpoint, every
+ * delivery held meanwhile (pending among its newest HELD_SCAN_LIMIT) is queued too, each lead's events in
+ * order, and only then is the endpoint enabled again. Idempotent: replaying twice queues the same lanes.
  * Undefined when there is no such delivery on the sites `siteIds` may see.
  */
 export async function replayDelivery(deps: WebhookDeps, deliveryId: string, siteIds: readonly string[] = ['*']): Promise<WebhookDelivery | undefined> {
   const delivery = await deps.webhooks.find(deliveryId);
   if (!delivery || !(siteIds.includes('*') || siteIds.includes(delivery.siteId))) return undefined;
-  const at = deps.clock.now().toISOString();
-  await deps.webhooks.reopen(delivery, at);
-  const lanes = new Map([[delivery.emailKey, { siteId: delivery.siteId, emailKey: delivery.emailKey, endpointId: delivery.endpointId }]]);
-  if (await deps.webhooks.disabledAt(delivery.siteId, delivery.endpointId)) {
-    // Re-enabled: everything held while it was disabled goes out too, each lead's events in order.
-    await deps.webhooks.setDisabled(delivery.siteId, delivery.endpointId, undefined);
-    for (const held of await deps.webhooks.forEndpoint(delivery.siteId, delivery.endpointId, { limit: 1000 })) {
-      if (held.status === 'pending') lanes.set(held.emailKey, { siteId: held.siteId, emailKey: held.emailKey, endpointId: held.endpointId });
+  const { siteId, endpointId } = delivery;
+  await deps.webhooks.reopen(delivery, deps.clock.now().toISOString());
+  const lanes = new Map([[delivery.emailKey, { siteId, emailKey: delivery.emailKey, endpointId }]]);
+  if (!(await deps.webhooks.disabledAt(siteId, endpointId))) {
+    await deps.webhookQueue.enqueue([...lanes.values()]);
+  } else {
+    for (const held of await deps.webhooks.forEndpoint(siteId, endpointId, { limit: HELD_SCAN_LIMIT })) {
+      if (held.status === 'pending') lanes.set(held.emailKey, { siteId, emailKey: held.emailKey, endpointId });
     }
+    await deps.webhookQueue.enqueue([...lanes.values()], { delaySeconds: REENABLE_DELAY_SECONDS });
+    await deps.webhooks.setDisabled(siteId, endpointId, undefined);
   }
-  await deps.webhookQueue.enqueue([...lanes.values()]);
   return (await deps.webhooks.find(deliveryId)) ?? delivery;
 }

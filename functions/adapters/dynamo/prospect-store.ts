@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchDeleteAll } from './batch.js';
 import type { ConsentRecord, FormSubmittedEntry } from '../../core/contracts.js';
 import type { LeadRef, ProspectEntry, ProspectStore, StoredEnrolment } from '../../core/ports.js';
 import { keys } from './keys.js';
@@ -203,15 +204,7 @@ export class DynamoProspectStore implements ProspectStore {
         if (typeof item.nextAttemptAt === 'string') doomed.push(keys.dueWebhook(item.nextAttemptAt, ref.siteId, ref.emailKey, item.endpointId as string));
       }
     }
-    for (let i = 0; i < doomed.length; i += 25) {
-      let pending = doomed.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let tries = 0; pending.length; tries++) {
-        if (tries > 8) throw new Error('erasure: DynamoDB kept items unprocessed; run it again');
-        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-        if (pending.length) await new Promise((ok) => setTimeout(ok, 50 * 2 ** tries));
-      }
-    }
+    await batchDeleteAll(this.client, this.tableName, doomed);
     return items;
   }
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch.js';
 import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookStore } from '../../core/ports.js';
 import { keys } from './keys.js';
 import { TABLE } from './table.js';
@@ -123,8 +124,7 @@ export class DynamoWebhookStore implements WebhookStore {
     );
     const targets = (Items ?? []).map((i) => i.target as { PK: string; SK: string });
     if (targets.length === 0) return [];
-    const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: targets } } }));
-    const byKey = new Map((Responses?.[this.tableName] ?? []).map((i) => [`${i.PK}|${i.SK}`, i]));
+    const byKey = new Map((await batchGetAll(this.client, this.tableName, targets)).map((i) => [`${i.PK}|${i.SK}`, i]));
     // In the log's order (newest first); a delivery erased with its lead is left out.
     return targets.flatMap((t) => {
       const item = byKey.get(`${t.PK}|${t.SK}`);

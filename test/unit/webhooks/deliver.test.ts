@@ -4,7 +4,7 @@ import { WebhookPayload } from '../../../functions/core/webhooks/payload.js';
 import { RETRY_SCHEDULE_MS } from '../../../functions/core/webhooks/retry.js';
 import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
 import { submitForm } from '../../../functions/use-cases/submit-form.js';
-import { deliverWebhooks, raiseWebhooks, replayDelivery } from '../../../functions/use-cases/webhooks.js';
+import { deliverWebhooks, REENABLE_DELAY_SECONDS, raiseWebhooks, replayDelivery } from '../../../functions/use-cases/webhooks.js';
 import { aSubmission, fakeDeps, ORIGIN, WEBHOOK_SECRET } from '../../support/builders.js';
 
 const JANE = 'jane.doe@acme.com';
@@ -211,6 +211,36 @@ describe('Use case: deliverWebhooks', () => {
         .slice(1)
         .sort(),
     ).toEqual(['bob@acme.com', JANE].sort());
+  });
+
+  it('queues the held lanes before it re-enables the endpoint (delayed past the re-enable): a replay that fails in between loses nothing', async () => {
+    // Prepare: lead A gets a 410; lead B is held while the endpoint is disabled; the queue fails once
+    const t = await aLead();
+    await submitForm(t.deps, { formId: 'ebook', body: aSubmission().withEmail('bob@acme.com').build(), origin: ORIGIN, clientIp: '203.0.113.8' });
+    t.webhookTransport.answer(410);
+    const [first] = await raiseWebhooks(t.deps, ref, qualified());
+    await drain(t);
+    await raiseWebhooks(t.deps, { siteId: 'demo', emailKey: emailKey('bob@acme.com') }, qualified('2026-11-22T10:30:00.000Z'));
+    await drain(t);
+    const enqueue = t.deps.webhookQueue.enqueue.bind(t.deps.webhookQueue);
+    let fail = true;
+    t.deps.webhookQueue.enqueue = async (jobs, options) => {
+      if (fail) {
+        fail = false;
+        throw new Error('SQS unavailable');
+      }
+      return enqueue(jobs, options);
+    };
+    // Act
+    await expect(replayDelivery(t.deps, first!.deliveryId)).rejects.toThrow('SQS unavailable');
+    const disabledAfterFailure = await t.webhooks.disabledAt('demo', 'crm');
+    await replayDelivery(t.deps, first!.deliveryId);
+    // Assess: still disabled after the failure, so the retry found and queued both held lanes, delayed
+    expect(disabledAfterFailure).toBeDefined();
+    expect(t.webhookQueue.jobs.map((j) => j.delaySeconds)).toEqual([REENABLE_DELAY_SECONDS, REENABLE_DELAY_SECONDS]);
+    expect(await t.webhooks.disabledAt('demo', 'crm')).toBeUndefined();
+    await drain(t);
+    expect(t.webhookTransport.requests.length).toBe(3);
   });
 
   it('schedules a long wait in the due index; the scheduler hands it back to the webhook sender', async () => {
