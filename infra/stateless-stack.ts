@@ -453,7 +453,6 @@ export class StatelessStack extends Stack {
     // A failed job is visible again after the visibility timeout (≥ 6× the function timeout, as AWS
     // recommends for Lambda consumers): 3 minutes between tries, 10 tries, then the dead-letter queue.
     const send = this.queue('Send', SEND_QUEUE.maxReceiveCount, Duration.seconds(6 * SEND_QUEUE.functionTimeoutSeconds));
-    this.produces([this.leadActivity, this.dueChecks], { SEND_QUEUE_URL: send.main.queueUrl }, send.main);
     const sendEmail = this.fn(
       'SendEmail',
       props.entries.sendEmail,
@@ -466,6 +465,8 @@ export class StatelessStack extends Stack {
       undefined,
       SEND_QUEUE.functionTimeoutSeconds,
     );
+    // The sender queues its own jobs again while SES cannot send from the sender yet (held, not failed).
+    this.produces([this.leadActivity, this.dueChecks, sendEmail], { SEND_QUEUE_URL: send.main.queueUrl }, send.main);
     this.readsSecret(sendEmail, props.visitorTokenSecret);
     this.allow(sendEmail, TABLE_ACTIONS.sendEmail);
     sendEmail.addToRolePolicy(sweepErasedStatement(props.table.tableArn));

@@ -290,7 +290,13 @@ async function startConsumers(
     mailQueue: mail,
     webhookQueue: hooks,
     streamPoller: poller,
-    mailQueueEdge: { enqueue: (jobs) => mail.send(jobs.map((job) => JSON.stringify(job))) },
+    mailQueueEdge: {
+      enqueue: (jobs, opts) =>
+        mail.send(
+          jobs.map((job) => JSON.stringify(job)),
+          opts,
+        ),
+    },
     webhookQueueEdge: {
       enqueue: (jobs, opts) =>
         hooks.send(

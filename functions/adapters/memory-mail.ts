@@ -1,4 +1,4 @@
-import { PermanentMailError, TransientMailError } from '../core/errors.js';
+import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../core/errors.js';
 import type { MailJob, MailQueue, Mailer, OutgoingEmail } from '../core/ports.js';
 
 /**
@@ -7,12 +7,15 @@ import type { MailJob, MailQueue, Mailer, OutgoingEmail } from '../core/ports.js
  */
 export class InMemoryMailer implements Mailer {
   readonly outbox: (OutgoingEmail & { messageId: string })[] = [];
-  private readonly failures: ('transient' | 'permanent')[] = [];
+  private readonly failures: ('transient' | 'permanent' | 'not-ready')[] = [];
   /** Every call, including the failed ones. */
   calls = 0;
 
-  /** The next `times` sends fail: `transient` like SES throttling, `permanent` like a rejected address. */
-  failNext(kind: 'transient' | 'permanent', times = 1): this {
+  /**
+   * The next `times` sends fail: `transient` like SES throttling, `permanent` like a rejected address,
+   * `not-ready` like a sender whose domain is not verified yet.
+   */
+  failNext(kind: 'transient' | 'permanent' | 'not-ready', times = 1): this {
     for (let i = 0; i < times; i++) this.failures.push(kind);
     return this;
   }
@@ -21,7 +24,8 @@ export class InMemoryMailer implements Mailer {
     this.calls++;
     const failure = this.failures.shift();
     if (failure === 'transient') throw new TransientMailError('TooManyRequestsException (429)');
-    if (failure === 'permanent') throw new PermanentMailError('MessageRejected: Email address is not verified.');
+    if (failure === 'permanent') throw new PermanentMailError('MessageRejected: Illegal address');
+    if (failure === 'not-ready') throw new SenderNotReadyError('MessageRejected: Email address is not verified.');
     const messageId = `msg-${this.outbox.length + 1}`;
     this.outbox.push({ ...email, messageId });
     return { messageId };
@@ -36,11 +40,15 @@ export class InMemoryMailer implements Mailer {
 /** A queue that only collects jobs; tests hand them to the sender themselves (`take()`). */
 export class InMemoryMailQueue implements MailQueue {
   readonly jobs: MailJob[] = [];
-  async enqueue(jobs: readonly MailJob[]): Promise<void> {
+  /** The delay each job was queued with (0 for none), in the order of `jobs`. */
+  readonly delays: number[] = [];
+  async enqueue(jobs: readonly MailJob[], options: { delaySeconds?: number } = {}): Promise<void> {
     this.jobs.push(...jobs);
+    this.delays.push(...jobs.map(() => options.delaySeconds ?? 0));
   }
   /** Remove and return every job queued so far. */
   take(): MailJob[] {
+    this.delays.splice(0);
     return this.jobs.splice(0);
   }
 }

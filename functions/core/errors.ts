@@ -101,6 +101,18 @@ export class TransientMailError extends Error {
   }
 }
 
+/**
+ * The mail service will not send from this sender yet: the domain is not verified (DKIM pending, up to
+ * 72 hours after the records are published) or, in the SES sandbox, the recipient is not verified. No
+ * email is lost for it: the job is held and tried again later (`handleMailJob`), not failed.
+ */
+export class SenderNotReadyError extends TransientMailError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'SenderNotReadyError';
+  }
+}
+
 /** Sending failed for a reason no retry will fix (the address is rejected): stop, and record why. */
 export class PermanentMailError extends Error {
   constructor(

@@ -1,3 +1,4 @@
+import { mailQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { sesMailerFromEnvironment } from '../adapters/ses/environment.js';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from '../core/zod.js';
@@ -6,7 +7,11 @@ import type { MailJob } from '../core/ports.js';
 import { handleMailJob } from '../use-cases/send-mail.js';
 import { sqsBatch, turns } from './sqs-batch.js';
 
-const Ref = { siteId: z.string().check(z.minLength(1)), emailKey: z.string().check(z.regex(/^[0-9a-f]{64}$/)) };
+const Ref = {
+  siteId: z.string().check(z.minLength(1)),
+  emailKey: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  heldSince: z.optional(z.iso.datetime()),
+};
 /** A mail job as queued (by the stream consumer or the due-step drainer). */
 export const MailJobMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('submitted'), ...Ref, submissionId: z.string().check(z.minLength(1)) }),
@@ -58,4 +63,6 @@ const leadOf = (body: string): string | undefined => {
   }
 };
 
-export const handler = makeSendEmailHandler(fromEnvironment((base) => allAreas(base, { mailer: sesMailerFromEnvironment() })));
+export const handler = makeSendEmailHandler(
+  fromEnvironment((base) => allAreas(base, { mailer: sesMailerFromEnvironment(), mailQueue: mailQueueFromEnvironment() })),
+);

@@ -1,6 +1,6 @@
 import type { Form, Site } from '../core/config.js';
 import type { EmailKind, FormSubmittedEntry } from '../core/contracts.js';
-import { PermanentMailError, TransientMailError } from '../core/errors.js';
+import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../core/errors.js';
 import {
   DEFAULT_CONFIRMATION,
   afterSend,
@@ -35,7 +35,15 @@ import type { Deps } from './deps.js';
  */
 export const SEND_CLAIM_STALE_MS = 60_000;
 
-export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects'>;
+export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue'>;
+
+/**
+ * A job whose sender cannot send yet (domain not verified, sandbox recipient) is held: queued again, with
+ * waits doubling from 1 minute to SQS's longest delay, 15 minutes, for as long as SES takes to verify DKIM
+ * (AWS: up to 72 hours). After that it fails as any transient error does, so it reaches the dead-letter
+ * queue (alarmed, 14 days, redrivable): a lead magnet is never dropped for it.
+ */
+export const SENDER_HOLD = { firstDelaySeconds: 60, maxDelaySeconds: 900, maxHoldMs: 72 * 3_600_000 } as const;
 
 /** What handling one job did, for logs and tests. */
 export interface MailJobResult {
@@ -67,12 +75,28 @@ export async function handleMailJob(deps: MailDeps, job: MailJob): Promise<MailJ
     result = await run(ctx, job);
   } catch (error) {
     if (error instanceof LeadErasedError) return { sent: [], note: 'the lead was erased: nothing sent' };
+    if (error instanceof SenderNotReadyError) {
+      const held = await hold(deps, job);
+      if (held) return { sent: [], note: held };
+    }
     throw error;
   }
   // An erasure may have raced this job between its read of the lead and its writes (claims, enrolments,
   // scheduled steps are not guarded by the lead item): if the lead is gone now, nothing of it may stay.
   if ((await deps.prospects.sweepIfErased(lead)) === 'swept') return { sent: result.sent, note: 'the lead was erased meanwhile: what this job wrote is gone' };
   return result;
+}
+
+/** Queue the job again for later, unless it has been held for longer than SES takes to verify a domain. */
+async function hold(deps: MailDeps, job: MailJob): Promise<string | undefined> {
+  const now = deps.clock.now();
+  const since = job.heldSince ?? now.toISOString();
+  const heldMs = now.getTime() - Date.parse(since);
+  if (heldMs >= SENDER_HOLD.maxHoldMs) return undefined;
+  // Wait as long again as it has been held so far: the waits double (60, 60, 120, 240 … s) up to 15 minutes.
+  const delaySeconds = Math.min(SENDER_HOLD.maxDelaySeconds, Math.max(SENDER_HOLD.firstDelaySeconds, Math.round(heldMs / 1000)));
+  await deps.mailQueue.enqueue([{ ...job, heldSince: since }], { delaySeconds });
+  return `held: the sender cannot send yet (not verified), tried again in ${delaySeconds} s`;
 }
 
 async function run(ctx: SendContext, job: MailJob): Promise<MailJobResult> {

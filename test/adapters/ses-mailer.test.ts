@@ -1,8 +1,15 @@
-import { AccountSuspendedException, MessageRejected, SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import {
+  AccountSuspendedException,
+  MailFromDomainNotVerifiedException,
+  MessageRejected,
+  SESv2Client,
+  SendEmailCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SesMailer, sesTagValue } from '../../functions/adapters/ses/mailer.js';
-import { PermanentMailError, TransientMailError } from '../../functions/core/errors.js';
+import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../../functions/core/errors.js';
 import type { OutgoingEmail } from '../../functions/core/ports.js';
 
 const ses = mockClient(SESv2Client);
@@ -52,8 +59,24 @@ describe('Adapter: SesMailer', () => {
     });
   });
 
+  it('reports a sender or sandbox recipient not verified yet as not ready (held, not failed)', async () => {
+    for (const failure of [
+      new MessageRejected({
+        message: 'Email address is not verified. The following identities failed the check in region EU-WEST-1: hello@acme.com',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      new MailFromDomainNotVerifiedException({ message: 'MAIL FROM domain not verified', $metadata: { httpStatusCode: 400 } }),
+    ]) {
+      ses.reset();
+      ses.on(SendEmailCommand).rejects(failure);
+      const error = await mailer.send(email).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SenderNotReadyError);
+      expect((error as SenderNotReadyError).reason).toContain(failure.name);
+    }
+  });
+
   it('reports a rejected address as permanent (no retry will help)', async () => {
-    ses.on(SendEmailCommand).rejects(new MessageRejected({ message: 'Email address is not verified.', $metadata: { httpStatusCode: 400 } }));
+    ses.on(SendEmailCommand).rejects(new MessageRejected({ message: 'Illegal address', $metadata: { httpStatusCode: 400 } }));
     const error = await mailer.send(email).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentMailError);
     expect((error as PermanentMailError).reason).toContain('MessageRejected');

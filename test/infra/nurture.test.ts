@@ -137,9 +137,16 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
     const statements = Object.values(stateless.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     expect(new Set(actionsOf(statements).filter((a) => a.startsWith('secretsmanager:')))).toEqual(new Set(['secretsmanager:GetSecretValue']));
     // Consumers' statements (receive, delete, attributes) are Lambda's event source mapping's, made with the function's role.
+    // A consumer that also produces (the sender holds its own jobs) has both in one statement; beyond what
+    // Lambda's event source mapping needs, only SendMessage.
+    const consume = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
     const sends = statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
     expect(sends.length).toBeGreaterThan(0);
-    for (const s of sends) expect(actionsOf([s])).toEqual(['sqs:SendMessage']);
+    for (const s of sends) expect(actionsOf([s]).filter((a) => !consume.includes(a))).toEqual(['sqs:SendMessage']);
+    for (const group of ['LeadActivity', 'DueChecks']) {
+      for (const s of statementsOf(stateless, functionId(stateless, group)).filter((s) => actionsOf([s]).some((a) => a.startsWith('sqs:'))))
+        expect(actionsOf([s])).toEqual(['sqs:SendMessage']);
+    }
   });
 
   it('gives the sender its configuration set, the API URL for links, the table and the signing secret', () => {
@@ -178,7 +185,7 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
     expect(deleteOf.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*'] } });
   });
 
-  it('lets only the stream consumer and the scheduler put jobs on the send queue', () => {
+  it('lets only the stream consumer, the scheduler and the sender itself (holding a job SES cannot send yet) put jobs on the send queue', () => {
     const sendQueueId = Object.keys(stateless.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('SendQueue'))!;
     const senders = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((p) =>
       (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
@@ -186,7 +193,8 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
       ),
     );
     const roles = senders.flatMap((p) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, ''))).sort();
-    expect(roles).toEqual(['DueChecks', 'LeadActivity']);
+    expect(roles).toEqual(['DueChecks', 'LeadActivity', 'SendEmail']);
+    expect(env('SendEmail').SEND_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^SendQueue/) });
   });
 });
 

@@ -1,16 +1,24 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { PermanentMailError, TransientMailError } from '../../core/errors.js';
+import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../../core/errors.js';
 import type { Mailer, OutgoingEmail } from '../../core/ports.js';
 
 /** SES error names that say this address will never take this email (no retry). */
 const PERMANENT = new Set(['MessageRejected', 'BadRequestException']);
+/**
+ * What SES answers while the account cannot send from this sender yet: `MessageRejected` "Email address is
+ * not verified" (the sender's domain before DKIM verifies; in the sandbox, the recipient too) and
+ * `MailFromDomainNotVerifiedException`. The email is fine: it must go out once the account can send.
+ */
+const notReady = (name: string, message: string) =>
+  name === 'MailFromDomainNotVerifiedException' || (name === 'MessageRejected' && /not verified|identities failed the check/i.test(message));
 
 /**
  * The mail port on Amazon SES v2 (`SendEmail`, simple content: SES builds the MIME message). Every email
  * goes through the configuration set, whose event destination brings deliveries, bounces, complaints,
  * opens and clicks back, tagged with `tags` so each event finds its send.
  *
- * Errors: `MessageRejected` and `BadRequestException` are permanent for this email; everything else
+ * Errors: a sender not verified yet is `SenderNotReadyError` (held, not failed); other `MessageRejected`
+ * and `BadRequestException` are permanent for this email; everything else
  * (`TooManyRequestsException`, `LimitExceededException`, `SendingPausedException`, `AccountSuspendedException`,
  * 5xx, network) is transient: the SDK retries throttling itself first, the caller's queue retries later.
  */
@@ -48,6 +56,8 @@ export class SesMailer implements Mailer {
       if (error instanceof TransientMailError) throw error;
       const name = (error as { name?: string }).name ?? 'Error';
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const message = (error as Error).message ?? '';
+      if (notReady(name, message)) throw new SenderNotReadyError(`${name}: ${message}`, { cause: error });
       if (PERMANENT.has(name)) throw new PermanentMailError(`${name}: ${(error as Error).message}`, { cause: error });
       throw new TransientMailError(`${name}${status ? ` (${status})` : ''}`, { cause: error });
     }

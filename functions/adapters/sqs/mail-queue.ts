@@ -18,8 +18,8 @@ export class SqsMailQueue implements MailQueue {
     this.queueUrl = options.queueUrl;
   }
 
-  enqueue(jobs: readonly MailJob[]): Promise<void> {
-    return this.send(jobs);
+  enqueue(jobs: readonly MailJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+    return this.send(jobs, options.delaySeconds);
   }
 
   /** Any JSON jobs, in batches of ten, optionally delayed. */

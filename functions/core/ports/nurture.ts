@@ -46,13 +46,18 @@ export interface Mailer {
  * - `step`: the lead's next step in a sequence is due.
  * Jobs name the lead by its partition, never by address. Handling a job twice is harmless.
  */
-export type MailJob =
+export type MailJob = (
   | { type: 'submitted'; siteId: string; emailKey: string; submissionId: string }
   | { type: 'confirmed'; siteId: string; emailKey: string; submissionId: string }
-  | { type: 'step'; siteId: string; emailKey: string; sequenceId: string };
+  | { type: 'step'; siteId: string; emailKey: string; sequenceId: string }
+) & {
+  /** Set on a job held because the sender could not send yet: when it was first held. */
+  heldSince?: string;
+};
 
 export interface MailQueue {
-  enqueue(jobs: readonly MailJob[]): Promise<void>;
+  /** Queue jobs, optionally delayed (up to 900 s, SQS's limit). */
+  enqueue(jobs: readonly MailJob[], options?: { delaySeconds?: number }): Promise<void>;
 }
 
 /** A lead's enrolment in one sequence, as stored. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { emailKey } from '../../../functions/core/email.js';
-import { TransientMailError } from '../../../functions/core/errors.js';
+import { SenderNotReadyError, TransientMailError } from '../../../functions/core/errors.js';
 import type { MailJob } from '../../../functions/core/ports.js';
 import { handleMailEvent } from '../../../functions/use-cases/mail-events.js';
 import { confirmOptIn, unsubscribe } from '../../../functions/use-cases/mail-links.js';
 import { findLeadByEmail, getLead } from '../../../functions/use-cases/read-leads.js';
 import { rescoreLead } from '../../../functions/use-cases/rescore-lead.js';
 import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
-import { deliveryKey, formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS } from '../../../functions/use-cases/send-mail.js';
+import { deliveryKey, formatMailbox, handleMailJob, SEND_CLAIM_STALE_MS, SENDER_HOLD } from '../../../functions/use-cases/send-mail.js';
 import { submitForm } from '../../../functions/use-cases/submit-form.js';
 import { aSubmission, fakeMailDeps, ORIGIN, testConfig } from '../../support/builders.js';
 
@@ -146,6 +146,47 @@ describe('Use case: handleMailJob (nurture)', () => {
     await handleMailJob(t.deps, job);
     // Assess
     expect(t.mailer.calls).toBe(3);
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+  });
+
+  it('holds a lead magnet while the sender is not verified (DKIM pending, sandbox): queued again with doubling waits, sent once it can go', async () => {
+    // Prepare: SES refuses the sender for the first three tries
+    const t = fakeMailDeps();
+    t.mailer.failNext('not-ready', 3);
+    // Act: each held job comes back after its delay, as SQS would bring it
+    const first = await submitAndMail(t);
+    const delays: number[] = [];
+    for (let i = 0; i < 5 && t.queue.jobs.length; i++) {
+      delays.push(t.queue.delays[0]!);
+      const [job] = t.queue.take();
+      t.clock.advance(delays.at(-1)! * 1000);
+      await handleMailJob(t.deps, job!);
+    }
+    // Assess: held (not failed: no send-failed, the sequence starts), then delivered once
+    expect(first.result.note).toMatch(/^held: the sender cannot send yet/);
+    expect(delays).toEqual([60, 60, 120]);
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
+    const lead = await t.deps.nurture.load(first.ref);
+    expect(lead!.sends.map((s) => s.status)).toEqual(['sent']);
+    expect(lead!.enrolments).toHaveLength(1);
+  });
+
+  it('gives a held job back to the queue as failed after 72 hours (dead-lettered, alarmed, redrivable), never marked failed', async () => {
+    const t = fakeMailDeps();
+    t.mailer.failNext('not-ready', 1);
+    const body = aSubmission().build();
+    await submitForm(t.deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
+    const job: MailJob = {
+      type: 'submitted',
+      siteId: 'demo',
+      emailKey: emailKey(JANE),
+      submissionId: body.submissionId as string,
+      heldSince: new Date(t.clock.now().getTime() - SENDER_HOLD.maxHoldMs).toISOString(),
+    };
+    await expect(handleMailJob(t.deps, job)).rejects.toBeInstanceOf(SenderNotReadyError);
+    expect(t.queue.jobs).toEqual([]);
+    // A redrive once the domain is verified sends it (the claim was released, not marked failed)
+    await handleMailJob(t.deps, job);
     expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
   });
 
