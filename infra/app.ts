@@ -5,8 +5,10 @@ import { buildApp } from './funnel-app.js';
 
 // The widget function serves this file; build it fresh so a deploy always ships the current widget.
 await writeWidgetBundle();
-const { app, localOnlySites, stateful } = buildApp(rawConfig);
+const { app, localOnlySites, senders } = buildApp(rawConfig);
 // Said on stderr, so `cdk synth > template.yaml` stays a template.
 if (localOnlySites.length) console.error(`Funnel: local-only site(s) not deployed (they run under npm start): ${localOnlySites.join(', ')}`);
-if (!stateful.senderIdentity) console.error('Funnel: no site to deploy sends email yet, and no -c senderDomain: the stack has no SES sending identity.');
+if (!senders.create.length && !senders.existing.length)
+  console.error('Funnel: no site to deploy sends email yet, and no -c senderDomains: the stack has no SES sending identity.');
+if (senders.existing.length) console.error(`Funnel: SES identities used as they exist (not created): ${senders.existing.join(', ')}`);
 app.synth();

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
-import { parseMailbox } from '../functions/core/nurture/config.js';
 import { productionProblems } from './production-checks.js';
+import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
 import { StatefulStack } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
@@ -49,8 +49,10 @@ export interface FunnelSettings {
   memorySize: number;
   /** Deletion protection + RETAIN on the table. */
   retainData: boolean;
-  /** The domain emails are sent from, verified in SES. Default: the domain of the first site's `email.from`. */
-  senderDomain?: string;
+  /** The domains emails are sent from, each an SES identity. Default: the domains of the deployed sites' `email.from`. */
+  senderDomains?: string[];
+  /** Sender domains whose SES identity already exists in the account and region (another stage, the console): used, not created. `*`: all. */
+  existingIdentities?: string[] | '*';
   /** Where alarms are emailed (an SNS subscription to confirm once). */
   alarmEmail?: string;
 }
@@ -69,11 +71,6 @@ export const DEFAULT_SETTINGS: FunnelSettings = {
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
 /** The domain of the first site's sender address: what SES must have verified. */
-export function defaultSenderDomain(config: ConfigIndex): string | undefined {
-  const from = config.config.sites.find((s) => s.email)?.email?.from;
-  return from ? parseMailbox(from)?.address.split('@')[1]?.toLowerCase() : undefined;
-}
-
 export class InvalidSettingError extends Error {
   constructor(key: string, value: unknown, expected: string) {
     super(`Invalid CDK context "${key}" = ${JSON.stringify(value)}: ${expected}`);
@@ -122,12 +119,18 @@ export function readSettings(app: App): FunnelSettings {
     memorySize: int('memorySize', DEFAULT_SETTINGS.memorySize, 128, 10_240),
     retainData: bool('retainData', DEFAULT_SETTINGS.retainData),
   };
-  const senderDomain = get('senderDomain');
-  if (senderDomain !== undefined) {
-    if (typeof senderDomain !== 'string' || !DOMAIN.test(senderDomain))
-      throw new InvalidSettingError('senderDomain', senderDomain, 'a domain name such as acme.com (the domain of your sender address)');
-    settings.senderDomain = senderDomain.toLowerCase();
-  }
+  const domains = (key: 'senderDomains' | 'existingIdentities'): string[] | undefined => {
+    const v = get(key);
+    if (v === undefined) return undefined;
+    const list = typeof v === 'string' ? v.split(',').map((d) => d.trim().toLowerCase()) : [];
+    if (!list.length || !list.every((d) => DOMAIN.test(d)))
+      throw new InvalidSettingError(key, v, 'domain names separated by commas, such as acme.com,news.acme.com');
+    return list;
+  };
+  const senderDomains = domains('senderDomains');
+  if (senderDomains) settings.senderDomains = senderDomains;
+  const existing = get('existingIdentities') === '*' ? '*' : domains('existingIdentities');
+  if (existing) settings.existingIdentities = existing;
   const alarmEmail = get('alarmEmail');
   if (alarmEmail !== undefined) {
     if (typeof alarmEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(alarmEmail))
@@ -151,6 +154,8 @@ export interface FunnelApp {
   /** Sites of the config that exist only locally (`npm start`), left out of this deployment. */
   readonly localOnlySites: readonly string[];
   readonly settings: FunnelSettings;
+  /** The SES identities this deployment creates and uses. */
+  readonly senders: SenderIdentities;
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
 }
@@ -181,12 +186,14 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const settings = readSettings(app);
   const prefix = `${settings.stackPrefix}-${settings.stage}`;
 
-  // No sender (no deployed site sends email yet, and no -c senderDomain): no SES identity, no send grant.
-  const senderDomain = settings.senderDomain ?? defaultSenderDomain(config);
+  // No sender (no deployed site sends email yet, and no -c senderDomains): no SES identity, no send grant.
+  const senders = planSenderIdentities(settings.senderDomains ?? configSenderDomains(config.config), settings.existingIdentities ?? []);
+  const senderIssues = senderProblems(config.config, senders);
+  if (senderIssues.length) throw new InvalidConfigError(senderIssues);
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
-    ...(senderDomain && { senderDomain }),
+    senderDomains: senders.create,
     webhookEndpoints: config.config.sites.flatMap((site) => (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id }))),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
@@ -194,7 +201,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     table: stateful.table,
     visitorTokenSecret: stateful.visitorTokenSecret,
     mail: {
-      ...(stateful.senderIdentity && { identityArn: stateful.senderIdentity.emailIdentityArn }),
+      senderDomains: managedDomains(senders),
       configurationSetName: stateful.configurationSet.configurationSetName,
       eventsTopic: stateful.mailEventsTopic,
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
@@ -215,7 +222,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     Tags.of(stack).add('app', 'funnel');
     Tags.of(stack).add('stage', settings.stage);
   }
-  return { app, localOnlySites, settings, stateful, stateless };
+  return { app, localOnlySites, settings, senders, stateful, stateless };
 }
 
 /** The site ids of the config's local view (for the note on what a deployment leaves out). */

@@ -14,8 +14,8 @@ export interface StatefulStackProps extends StackProps {
    * @default true
    */
   readonly retainData?: boolean;
-  /** The domain the emails are sent from (verified in SES with Easy DKIM). None: no sending identity. */
-  readonly senderDomain?: string;
+  /** The domains whose SES identity this stage creates (Easy DKIM); domains other stages made are only used. */
+  readonly senderDomains?: readonly string[];
   /** Every webhook endpoint of the config: each gets its signing secret. */
   readonly webhookEndpoints?: readonly { siteId: string; endpointId: string }[];
 }
@@ -38,12 +38,19 @@ export const MAIL_EVENTS = [
  * its configuration set (a domain's sending reputation and DKIM keys must not be recreated by a deploy). Its shape comes from `TABLE`, the same constants the
  * local runtime's `createTableInput` uses, so local and production cannot drift (see test/infra).
  */
+/** A construct id per sender domain (`acme.com` → `SenderIdentityAcmeCom`), stable across deploys. */
+export const identityId = (domain: string): string =>
+  `SenderIdentity${domain
+    .split(/[.-]/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('')}`;
+
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
   /** Signs visitor tokens. Stateful: rotating it logs every tracked visitor out of tracking. */
   readonly visitorTokenSecret: secretsmanager.Secret;
-  /** The verified sending domain (absent when no deployed site sends email). */
-  readonly senderIdentity?: ses.EmailIdentity;
+  /** The sending domains' identities this stage created, by domain. */
+  readonly senderIdentities: Readonly<Record<string, ses.EmailIdentity>> = {};
   /** Every email goes through it: reputation metrics, suppression, and the event destination below. */
   readonly configurationSet: ses.ConfigurationSet;
   /** SES publishes the events of every email here (bounces, complaints, opens, clicks…). */
@@ -110,19 +117,20 @@ export class StatefulStack extends Stack {
       destination: ses.EventDestination.snsTopic(this.mailEventsTopic),
       events: [...MAIL_EVENTS],
     });
-    if (props.senderDomain) {
-      this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
-        identity: ses.Identity.domain(props.senderDomain),
-        configurationSet: this.configurationSet,
-      });
-      this.senderIdentity.applyRemovalPolicy(keep);
-      for (const [i, record] of this.senderIdentity.dkimRecords.entries()) {
-        new CfnOutput(this, `DkimRecord${i + 1}`, {
+    const identities: Record<string, ses.EmailIdentity> = {};
+    for (const domain of props.senderDomains ?? []) {
+      const id = identityId(domain);
+      const identity = new ses.EmailIdentity(this, id, { identity: ses.Identity.domain(domain), configurationSet: this.configurationSet });
+      identity.applyRemovalPolicy(keep);
+      for (const [i, record] of identity.dkimRecords.entries()) {
+        new CfnOutput(this, `${id}DkimRecord${i + 1}`, {
           value: `${record.name} CNAME ${record.value}`,
-          description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${props.senderDomain}`,
+          description: `DKIM CNAME record ${i + 1} of 3 to publish in the DNS of ${domain}`,
         });
       }
+      identities[domain] = identity;
     }
+    this.senderIdentities = identities;
     new CfnOutput(this, 'ConfigurationSetName', {
       value: this.configurationSet.configurationSetName,
       description: 'The SES configuration set every email goes through',

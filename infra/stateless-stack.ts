@@ -43,8 +43,8 @@ export interface HandlerEntries extends Readonly<Record<RouteGroup, string>> {
 
 /** The sending side, from the stateful stack. */
 export interface MailResources {
-  /** ARN of the verified SES identity (the sender's domain). None: the sender may send nothing. */
-  readonly identityArn?: string;
+  /** The domains the sender may send from (their SES identities). None: the sender may send nothing. */
+  readonly senderDomains?: readonly string[];
   readonly configurationSetName: string;
   /** SES publishes the configuration set's events here. */
   readonly eventsTopic: sns.ITopic;
@@ -153,6 +153,24 @@ export const deleteDueChecksStatement = (tableArn: string) =>
     resources: [tableArn],
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keys.duePartition('')}*`] } },
   });
+
+/**
+ * `ses:SendEmail` from the managed domains only. SES authorises every identity a send involves: the
+ * sender's, the configuration set, and in the sandbox the recipient's too (a verified address there), so
+ * the resource is every identity of the account (`identity/*`) and the condition on the From address
+ * (a domain or any subdomain of it, the address with or without its display name) keeps it to our senders.
+ */
+export function sendEmailStatement(scope: Stack, domains: readonly string[], configurationSetName: string) {
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    actions: ['ses:SendEmail'],
+    resources: [
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }),
+      stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSetName }),
+    ],
+    conditions: { StringLike: { 'ses:FromAddress': domains.flatMap((d) => [`*@${d}`, `*.${d}`, `*@${d}>`, `*.${d}>`]) } },
+  });
+}
 
 /** How often the due-check drainer runs: a nurture step leaves, and a decay-driven stage change is seen, at most this late. */
 export const DUE_CHECK_INTERVAL_MINUTES = 1;
@@ -470,17 +488,8 @@ export class StatelessStack extends Stack {
     this.readsSecret(sendEmail, props.visitorTokenSecret);
     this.allow(sendEmail, TABLE_ACTIONS.sendEmail);
     sendEmail.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
-    if (props.mail.identityArn) {
-      sendEmail.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['ses:SendEmail'],
-          resources: [
-            props.mail.identityArn,
-            Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: props.mail.configurationSetName }),
-          ],
-        }),
-      );
-    }
+    const domains = props.mail.senderDomains ?? [];
+    if (domains.length) sendEmail.addToRolePolicy(sendEmailStatement(this, domains, props.mail.configurationSetName));
     sendEmail.addEventSource(
       new SqsEventSource(send.main, { batchSize: SEND_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: SEND_QUEUE.maxConcurrency }),
     );

@@ -139,8 +139,9 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
   });
 
   it('builds from the shipped config with no deployed site, and names the demo site as local only', () => {
-    const { localOnlySites, stateful } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+    const { localOnlySites, stateful, senders } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
     expect(localOnlySites).toEqual(['demo']);
-    expect(stateful.senderIdentity).toBeUndefined();
+    expect(stateful.senderIdentities).toEqual({});
+    expect(senders).toEqual({ create: [], existing: [] });
   });
 });

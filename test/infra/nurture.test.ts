@@ -10,13 +10,14 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
   const { stateful } = synthTemplates();
 
   it('verifies the sender domain from the config (acme.com) with Easy DKIM, tied to the configuration set', () => {
+    expect(Object.keys(stateful.findResources('AWS::SES::EmailIdentity'))).toEqual([expect.stringMatching(/^SenderIdentityAcmeCom/)]);
     // Assess
     stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
       EmailIdentity: 'acme.com',
       ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
     });
     const outputs = Object.keys(stateful.findOutputs('*'));
-    expect(outputs.filter((o) => o.startsWith('DkimRecord'))).toHaveLength(3);
+    expect(outputs.filter((o) => o.startsWith('SenderIdentityAcmeComDkimRecord'))).toHaveLength(3);
     expect(outputs).toContain('ConfigurationSetName');
   });
 
@@ -40,6 +41,42 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     );
   });
 
+  it('lets a second stage (or a domain verified in the console) use an identity that exists instead of creating it again', () => {
+    // SES keeps one identity per domain per account and region: a second stage creating it fails its deploy.
+    const second = synthTemplates({ context: { stage: 'staging', existingIdentities: 'acme.com' } });
+    second.stateful.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const sends = statementsOf(second.stateless, functionId(second.stateless, 'SendEmail')).filter((s) => actionsOf([s]).includes('ses:SendEmail'));
+    expect(JSON.stringify((sends[0] as { Condition?: unknown }).Condition)).toContain('*@acme.com');
+    synthTemplates({ context: { existingIdentities: '*' } }).stateful.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+
+  it('gives every site its sender identity, and fails synth on a sender no managed identity covers, naming its path', () => {
+    const twoSites = infraConfig((c) => {
+      const other = structuredClone(c.sites[0]!);
+      other.id = 'news';
+      other.email!.from = 'News <news@mail.acme.org>';
+      // Form and sequence ids are unique across sites.
+      for (const form of other.forms) {
+        form.id = `news-${form.id}`;
+        if (form.email?.sequence) {
+          form.email.sequence.id = `news-${form.email.sequence.id}`;
+          delete form.email.sequence.exit;
+        }
+      }
+      c.sites.push(other);
+    });
+    const { stateful, stateless } = synthTemplates({ config: twoSites });
+    expect(Object.values(stateful.findResources('AWS::SES::EmailIdentity')).map((r) => r.Properties.EmailIdentity)).toEqual(['acme.com', 'mail.acme.org']);
+    const sends = statementsOf(stateless, functionId(stateless, 'SendEmail')).filter((s) => actionsOf([s]).includes('ses:SendEmail'));
+    expect(JSON.stringify((sends[0] as { Condition?: unknown }).Condition)).toContain('*@mail.acme.org');
+    expect(() => synthTemplates({ config: twoSites, context: { senderDomains: 'acme.com' } })).toThrow(
+      /sites\[1\]\.email\.from: News <news@mail\.acme\.org> is not on a domain this deployment sends from \(acme\.com\)/,
+    );
+    // A subdomain sends under its parent's identity, as SES allows.
+    const sub = infraConfig((c) => (c.sites[0]!.email!.from = 'Acme <hello@mail.acme.com>'));
+    expect(() => synthTemplates({ config: sub, context: { senderDomains: 'acme.com' } })).not.toThrow();
+  });
+
   it('lets SES publish to the events topic (its policy replaces the default one), from this account only', () => {
     const [policy] = Object.values(stateful.findResources('AWS::SNS::TopicPolicy'));
     const statements = policy!.Properties.PolicyDocument.Statement as {
@@ -59,19 +96,20 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     expect(policies(synthTemplates({ context: { retainData: 'false' } }).stateful)).toEqual(['Delete', 'Delete', 'Delete']);
   });
 
-  it('takes the sender domain from context, and refuses a bad one naming the key', () => {
-    synthTemplates({ context: { senderDomain: 'Mail.Example.COM' } }).stateful.hasResourceProperties('AWS::SES::EmailIdentity', {
-      EmailIdentity: 'mail.example.com',
-    });
-    expect(() => synthTemplates({ context: { senderDomain: 'not a domain' } })).toThrow(InvalidSettingError);
-    expect(() => synthTemplates({ context: { senderDomain: 'not a domain' } })).toThrow('"senderDomain"');
+  it('takes the sender domains from context, and refuses a bad one naming the key', () => {
+    const two = synthTemplates({ context: { senderDomains: 'Acme.COM,news.acme.com' } }).stateful;
+    const identities = Object.values(two.findResources('AWS::SES::EmailIdentity')).map((r) => r.Properties.EmailIdentity);
+    expect(identities).toEqual(['acme.com', 'news.acme.com']);
+    expect(Object.keys(two.findOutputs('*')).filter((o) => o.includes('DkimRecord'))).toHaveLength(6);
+    expect(() => synthTemplates({ context: { senderDomains: 'not a domain' } })).toThrow(InvalidSettingError);
+    expect(() => synthTemplates({ context: { senderDomains: 'not a domain' } })).toThrow('"senderDomains"');
     const noEmail = infraConfig((c) => {
       for (const site of c.sites) {
         delete site.email;
         for (const form of site.forms) delete form.email;
       }
     });
-    // No site sends email and no -c senderDomain: no identity, and the sender may send nothing.
+    // No site sends email and no -c senderDomains: no identity, and the sender may send nothing.
     const { stateful, stateless } = synthTemplates({ config: noEmail });
     stateful.resourceCountIs('AWS::SES::EmailIdentity', 0);
     expect(JSON.stringify(stateless.findResources('AWS::IAM::Policy'))).not.toContain('ses:SendEmail');
@@ -160,15 +198,19 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
     for (const producer of ['LeadActivity', 'DueChecks']) expect(env(producer).SEND_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^SendQueue/) });
   });
 
-  it('least privilege: only the sender may send email, on its identity and configuration set only', () => {
+  it('least privilege: only the sender may send email, from its domains, through its configuration set, and to sandbox recipients', () => {
     for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'LeadActivity', 'DueChecks', 'MailEvents']) {
       expect(actionsOf(statementsOf(stateless, functionId(stateless, group))).filter((a) => a.startsWith('ses:'))).toEqual([]);
     }
     const sends = statementsOf(stateless, functionId(stateless, 'SendEmail')).filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
     expect(actionsOf(sends)).toEqual(['ses:SendEmail']);
+    // identity/*: in the SES sandbox the recipient's (verified) identity is authorised too; the From condition keeps it to our domains.
     const resources = JSON.stringify(sends[0]!.Resource);
-    expect(resources).toContain('SenderIdentity');
+    expect(resources).toContain(':identity/*');
     expect(resources).toContain('configuration-set/');
+    expect((sends[0] as { Condition?: unknown }).Condition).toEqual({
+      StringLike: { 'ses:FromAddress': ['*@acme.com', '*.acme.com', '*@acme.com>', '*.acme.com>'] },
+    });
   });
 
   it('least privilege: table access per mail function, deletes only what an erasure it raced left, no Scan', () => {
