@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
 import { productionProblems } from './production-checks.js';
 import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
-import { StatefulStack } from './stateful-stack.js';
+import { StatefulStack, webhookSecretName } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
 /** aws-cdk-lib's recommended feature flags for new apps (what `cdk init` writes into cdk.json). */
@@ -190,11 +190,14 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const senders = planSenderIdentities(settings.senderDomains ?? configSenderDomains(config.config), settings.existingIdentities ?? []);
   const senderIssues = senderProblems(config.config, senders);
   if (senderIssues.length) throw new InvalidConfigError(senderIssues);
+  const webhookEndpoints = config.config.sites.flatMap((site) =>
+    (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id, secretName: webhookSecretName(prefix, site.id, e.id) })),
+  );
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
     senderDomains: senders.create,
-    webhookEndpoints: config.config.sites.flatMap((site) => (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id }))),
+    webhookEndpoints,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     description: `Funnel (${settings.stage}): HTTP API and functions`,
@@ -206,7 +209,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
       eventsTopic: stateful.mailEventsTopic,
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
     },
-    webhookSecrets: stateful.webhookSecrets,
+    webhookSecrets: Object.fromEntries(webhookEndpoints.map((e) => [`${e.siteId}/${e.endpointId}`, e.secretName])),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,
     widgetBundle: options.widgetBundle ?? DEFAULT_WIDGET_BUNDLE,

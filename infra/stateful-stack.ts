@@ -16,8 +16,8 @@ export interface StatefulStackProps extends StackProps {
   readonly retainData?: boolean;
   /** The domains whose SES identity this stage creates (Easy DKIM); domains other stages made are only used. */
   readonly senderDomains?: readonly string[];
-  /** Every webhook endpoint of the config: each gets its signing secret. */
-  readonly webhookEndpoints?: readonly { siteId: string; endpointId: string }[];
+  /** Every webhook endpoint of the config, with the name its signing secret gets (`webhookSecretName`). */
+  readonly webhookEndpoints?: readonly { siteId: string; endpointId: string; secretName: string }[];
 }
 
 /** SES events Funnel reacts to or wants to see: sends, deliveries, bounces, complaints, rejects, opens, clicks, delays, rendering failures. */
@@ -44,6 +44,9 @@ export const identityId = (domain: string): string =>
     .split(/[.-]/)
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join('')}`;
+
+/** The name of an endpoint's signing secret: deterministic, so the stateless stack names it without an export. */
+export const webhookSecretName = (stackPrefix: string, siteId: string, endpointId: string): string => `${stackPrefix}/webhooks/${siteId}/${endpointId}`;
 
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
@@ -138,8 +141,9 @@ export class StatefulStack extends Stack {
 
     // 44 letters and digits are valid base64: the secret is `whsec_` + this, as Standard Webhooks expects.
     const secrets: Record<string, secretsmanager.Secret> = {};
-    for (const { siteId, endpointId } of props.webhookEndpoints ?? []) {
+    for (const { siteId, endpointId, secretName } of props.webhookEndpoints ?? []) {
       secrets[`${siteId}/${endpointId}`] = new secretsmanager.Secret(this, `WebhookSecret-${siteId}-${endpointId}`, {
+        secretName,
         description: `Funnel: signing secret of webhook endpoint ${siteId}/${endpointId} (give it to the receiver as whsec_<value>)`,
         generateSecretString: { passwordLength: 44, excludePunctuation: true, includeSpace: false },
         removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

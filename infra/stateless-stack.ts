@@ -69,7 +69,11 @@ export interface StatelessStackProps extends StackProps {
   readonly entries: HandlerEntries;
   readonly mail: MailResources;
   /** Webhook signing secrets by `site/endpoint` (stateful stack). */
-  readonly webhookSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /**
+   * The signing secret of each webhook endpoint (`site/endpoint`), by its name: referenced by name, not by
+   * a cross-stack export, so removing an endpoint from the config never blocks a deploy on an export in use.
+   */
+  readonly webhookSecrets: Readonly<Record<string, string>>;
   /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
   readonly projectRoot: string;
   /** The built widget bundle, copied next to the widget function's code (`npm run build:widget` makes it). */
@@ -435,8 +439,10 @@ export class StatelessStack extends Stack {
   }
 
   /** `secretsmanager:GetSecretValue` on one secret: what the extension calls (CDK's grantRead adds DescribeSecret, never used). */
-  private readsSecret(fn: NodejsFunction, secret: secretsmanager.ISecret) {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  private readsSecret(fn: NodejsFunction, secret: secretsmanager.ISecret | string) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [typeof secret === 'string' ? secret : secret.secretArn] }),
+    );
   }
 
   /** `sqs:SendMessage` (batches included) on these queues: CDK's grantSendMessages adds GetQueueAttributes and GetQueueUrl, never used. */
@@ -508,16 +514,21 @@ export class StatelessStack extends Stack {
   private handoff() {
     const { props, tableEnv } = this;
     const hooks = this.queue('Webhook', WEBHOOK_QUEUE.maxReceiveCount, Duration.seconds(6 * WEBHOOK_QUEUE.functionTimeoutSeconds));
-    const secretArns = JSON.stringify(Object.fromEntries(Object.entries(props.webhookSecrets).map(([name, secret]) => [name, secret.secretArn])));
+    const secretIds = JSON.stringify(props.webhookSecrets);
     const webhookEnv = { WEBHOOK_QUEUE_URL: hooks.main.queueUrl, WEBHOOK_DLQ_URL: hooks.dlq.queueUrl };
     const deliverWebhooks = this.fn(
       'DeliverWebhooks',
       props.entries.deliverWebhooks,
-      { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_ARNS: secretArns },
+      { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_IDS: secretIds },
       undefined,
       WEBHOOK_QUEUE.functionTimeoutSeconds,
     );
-    for (const secret of Object.values(props.webhookSecrets)) this.readsSecret(deliverWebhooks, secret);
+    // A secret's ARN is its name plus six random characters: the grant names the secret, any suffix.
+    for (const name of Object.values(props.webhookSecrets))
+      this.readsSecret(
+        deliverWebhooks,
+        this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      );
     this.allow(deliverWebhooks, TABLE_ACTIONS.deliverWebhooks);
     deliverWebhooks.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
     this.sendsTo(deliverWebhooks, hooks.main, hooks.dlq);

@@ -310,18 +310,30 @@ describe('Infra: sales webhooks', () => {
   });
 
   it('gives the sender the signing secret of each endpoint (read access to those only), its queue and dead-letter queue', () => {
-    expect(JSON.parse(JSON.stringify(env('DeliverWebhooks').WEBHOOK_SECRET_ARNS))).toBeDefined();
-    expect(JSON.stringify(env('DeliverWebhooks').WEBHOOK_SECRET_ARNS)).toContain('demo/crm');
+    expect(JSON.parse(env('DeliverWebhooks').WEBHOOK_SECRET_IDS)).toEqual({ 'demo/crm': 'Funnel-prod/webhooks/demo/crm' });
     expect(env('DeliverWebhooks')).toMatchObject({
       WEBHOOK_QUEUE_URL: { Ref: expect.stringMatching(/^WebhookQueue/) },
       WEBHOOK_DLQ_URL: { Ref: expect.stringMatching(/^WebhookDlq/) },
     });
     const reads = statementsOf(stateless, functionId(stateless, 'DeliverWebhooks')).filter((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue'));
     expect(reads).toHaveLength(1);
-    expect(JSON.stringify(reads[0]!.Resource)).toContain('WebhookSecretdemocrm');
+    expect(JSON.stringify(reads[0]!.Resource)).toContain(':secret:Funnel-prod/webhooks/demo/crm-??????');
     for (const group of ['Capture', 'Leads', 'LeadActivity', 'SendEmail', 'WebhooksApi']) {
-      expect(JSON.stringify(statementsOf(stateless, functionId(stateless, group)))).not.toContain('WebhookSecret');
+      expect(JSON.stringify(statementsOf(stateless, functionId(stateless, group)))).not.toContain('/webhooks/');
     }
+  });
+
+  it('names each endpoint secret, so removing an endpoint never deletes an export the other stack still imports', () => {
+    const { stateful: withEndpoint } = synthTemplates();
+    const secret = Object.entries(withEndpoint.findResources('AWS::SecretsManager::Secret')).find(([id]) => id.startsWith('WebhookSecret'))![1];
+    expect(secret.Properties.Name).toBe('Funnel-prod/webhooks/demo/crm');
+    // No export or import carries a webhook secret between the stacks.
+    expect(JSON.stringify(withEndpoint.findOutputs('*'))).not.toContain('WebhookSecret');
+    expect(JSON.stringify(stateless.toJSON())).not.toMatch(/ImportValue[^}]*WebhookSecret/);
+    // Without the endpoint, both stacks synthesize; the stateless stack no longer names its secret.
+    const none = synthTemplates({ config: infraConfig((c) => delete c.sites[0]!.webhooks) });
+    none.stateful.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    expect(JSON.stringify(none.stateless.toJSON())).not.toContain('/webhooks/demo/crm');
   });
 
   it('refuses to deploy an http or private-address endpoint, naming its path', () => {

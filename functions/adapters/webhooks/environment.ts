@@ -5,13 +5,13 @@ import { SignedWebhookTransport } from './transport.js';
 
 /**
  * The webhook edge of a Lambda function, from its environment: one secret per endpoint
- * (`WEBHOOK_SECRET_ARNS`: `{"site/endpoint": arn}`, read through the Parameters and Secrets extension) in
+ * (`WEBHOOK_SECRET_IDS`: `{"site/endpoint": secret name}`, read through the Parameters and Secrets extension) in
  * the Standard Webhooks form, and a transport that signs and POSTs to public HTTPS addresses only.
  * Imported only by the entry files of functions that sign or send webhooks.
  */
 export function webhookEdgesFromEnvironment(): { webhookSecrets: WebhookSecrets; webhookTransport: WebhookTransport } {
-  const arns = JSON.parse(process.env.WEBHOOK_SECRET_ARNS ?? '{}') as Record<string, string>;
-  const readers = new Map(Object.entries(arns).map(([name, arn]) => [name, secretReader(arn)]));
+  const ids = JSON.parse(process.env.WEBHOOK_SECRET_IDS ?? '{}') as Record<string, string>;
+  const readers = new Map(Object.entries(ids).map(([endpoint, secretId]) => [endpoint, secretReader(secretId)]));
   return {
     webhookSecrets: {
       secretOf: async (siteId, endpointId) => {
