@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
+import { type TrackingVariant, trackingVariant } from '../functions/adapters/ses/tracking.js';
 import { productionProblems } from './production-checks.js';
 import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
 import { StatefulStack, webhookSecretName } from './stateful-stack.js';
@@ -197,6 +198,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
     senderDomains: senders.create,
+    trackedVariants: [
+      ...new Set(config.config.sites.flatMap((s) => (s.email ? [trackingVariant(s.email.tracking)] : [])).filter((v) => v !== 'none')),
+    ] as Exclude<TrackingVariant, 'none'>[],
     webhookEndpoints,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
@@ -206,6 +210,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     mail: {
       senderDomains: managedDomains(senders),
       configurationSetName: stateful.configurationSet.configurationSetName,
+      trackedSets: Object.fromEntries(Object.entries(stateful.trackedSets).map(([variant, set]) => [variant, set.configurationSetName])),
       eventsTopic: stateful.mailEventsTopic,
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
     },

@@ -6,6 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
+import { eventTypesOf, type TrackingVariant } from '../functions/adapters/ses/tracking.js';
 
 export interface StatefulStackProps extends StackProps {
   /**
@@ -16,22 +17,19 @@ export interface StatefulStackProps extends StackProps {
   readonly retainData?: boolean;
   /** The domains whose SES identity this stage creates (Easy DKIM); domains other stages made are only used. */
   readonly senderDomains?: readonly string[];
+  /** The tracked variants (opens, clicks, both) the deployed sites use: each gets its configuration set. */
+  readonly trackedVariants?: readonly Exclude<TrackingVariant, 'none'>[];
   /** Every webhook endpoint of the config, with the name its signing secret gets (`webhookSecretName`). */
   readonly webhookEndpoints?: readonly { siteId: string; endpointId: string; secretName: string }[];
 }
 
-/** SES events Funnel reacts to or wants to see: sends, deliveries, bounces, complaints, rejects, opens, clicks, delays, rendering failures. */
-export const MAIL_EVENTS = [
-  ses.EmailSendingEvent.SEND,
-  ses.EmailSendingEvent.DELIVERY,
-  ses.EmailSendingEvent.BOUNCE,
-  ses.EmailSendingEvent.COMPLAINT,
-  ses.EmailSendingEvent.REJECT,
-  ses.EmailSendingEvent.OPEN,
-  ses.EmailSendingEvent.CLICK,
-  ses.EmailSendingEvent.DELIVERY_DELAY,
-  ses.EmailSendingEvent.RENDERING_FAILURE,
-] as const;
+/** SES's event type of each name `eventTypesOf` gives: only what the SES-events consumer reads. */
+const SES_EVENT = {
+  bounce: ses.EmailSendingEvent.BOUNCE,
+  complaint: ses.EmailSendingEvent.COMPLAINT,
+  open: ses.EmailSendingEvent.OPEN,
+  click: ses.EmailSendingEvent.CLICK,
+};
 
 /**
  * What must outlive a deploy: the one DynamoDB table, the token secret, and the SES sending identity with
@@ -54,8 +52,10 @@ export class StatefulStack extends Stack {
   readonly visitorTokenSecret: secretsmanager.Secret;
   /** The sending domains' identities this stage created, by domain. */
   readonly senderIdentities: Readonly<Record<string, ses.EmailIdentity>> = {};
-  /** Every email goes through it: reputation metrics, suppression, and the event destination below. */
+  /** Every untracked email goes through it: reputation metrics, suppression, bounces and complaints published. */
   readonly configurationSet: ses.ConfigurationSet;
+  /** The configuration set of each tracked variant a site uses: as above, plus opens and/or clicks. */
+  readonly trackedSets: Readonly<Partial<Record<TrackingVariant, ses.ConfigurationSet>>> = {};
   /** SES publishes the events of every email here (bounces, complaints, opens, clicks…). */
   readonly mailEventsTopic: sns.Topic;
   /** The signing secret of each webhook endpoint, by `site/endpoint`: generated here, never in the config. */
@@ -91,17 +91,9 @@ export class StatefulStack extends Stack {
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
-    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
-      reputationMetrics: true,
-      sendingEnabled: true,
-      // Addresses that hard-bounce or complain are kept off every later send by SES itself, too.
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
-    });
-    // The sending reputation lives with the identity and the configuration set, the DKIM keys with the
+    // The sending reputation lives with the identity and the configuration sets, the DKIM keys with the
     // identity: they outlive a stack deletion as the table does (each resource takes its own policy).
     const keep = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    this.configurationSet.applyRemovalPolicy(keep);
     // Not KMS-encrypted: SES can publish only to a topic whose key policy lets it use a customer key, and the
     // topic holds events for seconds on their way to an encrypted queue (stateless stack).
     this.mailEventsTopic = new sns.Topic(this, 'MailEventsTopic', { displayName: 'Funnel SES events', enforceSSL: true });
@@ -116,10 +108,31 @@ export class StatefulStack extends Stack {
       }),
     );
     this.mailEventsTopic.applyRemovalPolicy(keep);
-    this.configurationSet.addEventDestination('ToMailEventsTopic', {
-      destination: ses.EventDestination.snsTopic(this.mailEventsTopic),
-      events: [...MAIL_EVENTS],
-    });
+    const configurationSet = (id: string, variant: TrackingVariant) => {
+      const set = new ses.ConfigurationSet(this, id, {
+        reputationMetrics: true,
+        sendingEnabled: true,
+        // Addresses that hard-bounce or complain are kept off every later send by SES itself, too.
+        suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+        tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      });
+      set.applyRemovalPolicy(keep);
+      set.addEventDestination('ToMailEventsTopic', {
+        destination: ses.EventDestination.snsTopic(this.mailEventsTopic),
+        events: eventTypesOf(variant).map((e) => SES_EVENT[e]),
+      });
+      return set;
+    };
+    this.configurationSet = configurationSet('ConfigurationSet', 'none');
+    const tracked: Partial<Record<TrackingVariant, ses.ConfigurationSet>> = {};
+    for (const variant of props.trackedVariants ?? []) {
+      tracked[variant] = configurationSet(`ConfigurationSet-${variant}`, variant);
+      new CfnOutput(this, `ConfigurationSetName-${variant}`, {
+        value: tracked[variant].configurationSetName,
+        description: `The SES configuration set of emails tracked for ${variant.replace('-', ' and ')}`,
+      });
+    }
+    this.trackedSets = tracked;
     const identities: Record<string, ses.EmailIdentity> = {};
     for (const domain of props.senderDomains ?? []) {
       const id = identityId(domain);

@@ -46,6 +46,8 @@ export interface MailResources {
   /** The domains the sender may send from (their SES identities). None: the sender may send nothing. */
   readonly senderDomains?: readonly string[];
   readonly configurationSetName: string;
+  /** The configuration set of each tracked variant (opens, clicks, both) a site uses, by variant. */
+  readonly trackedSets?: Readonly<Record<string, string>>;
   /** SES publishes the configuration set's events here. */
   readonly eventsTopic: sns.ITopic;
   /** Alarms notify this address (an SNS email subscription to confirm once). */
@@ -164,13 +166,13 @@ export const deleteDueChecksStatement = (tableArn: string) =>
  * the resource is every identity of the account (`identity/*`) and the condition on the From address
  * (a domain or any subdomain of it, the address with or without its display name) keeps it to our senders.
  */
-export function sendEmailStatement(scope: Stack, domains: readonly string[], configurationSetName: string) {
+export function sendEmailStatement(scope: Stack, domains: readonly string[], configurationSetNames: readonly string[]) {
   const stack = Stack.of(scope);
   return new iam.PolicyStatement({
     actions: ['ses:SendEmail'],
     resources: [
       stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }),
-      stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSetName }),
+      ...configurationSetNames.map((name) => stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name })),
     ],
     conditions: { StringLike: { 'ses:FromAddress': domains.flatMap((d) => [`*@${d}`, `*.${d}`, `*@${d}>`, `*.${d}>`]) } },
   });
@@ -484,6 +486,7 @@ export class StatelessStack extends Stack {
         ...tableEnv,
         TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn,
         SES_CONFIGURATION_SET: props.mail.configurationSetName,
+        SES_TRACKED_CONFIGURATION_SETS: JSON.stringify(props.mail.trackedSets ?? {}),
         SEND_CONCURRENCY: String(SEND_QUEUE.maxConcurrency),
       },
       undefined,
@@ -495,7 +498,8 @@ export class StatelessStack extends Stack {
     this.allow(sendEmail, TABLE_ACTIONS.sendEmail);
     sendEmail.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
     const domains = props.mail.senderDomains ?? [];
-    if (domains.length) sendEmail.addToRolePolicy(sendEmailStatement(this, domains, props.mail.configurationSetName));
+    const sets = [props.mail.configurationSetName, ...Object.values(props.mail.trackedSets ?? {})];
+    if (domains.length) sendEmail.addToRolePolicy(sendEmailStatement(this, domains, sets));
     sendEmail.addEventSource(
       new SqsEventSource(send.main, { batchSize: SEND_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: SEND_QUEUE.maxConcurrency }),
     );

@@ -308,6 +308,8 @@ async function composeEmail(ctx: SendContext, form: Form, email: OneEmail): Prom
     ...(siteEmail.replyTo && { replyTo: siteEmail.replyTo }),
     ...rendered,
     headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    tracking: siteEmail.tracking,
+    untrackedLinks: [unsubscribeUrl, ...(typeof email.values?.confirmUrl === 'string' ? [email.values.confirmUrl] : [])],
     tags: {
       site: site.id,
       lead: lead.emailKey,

@@ -102,6 +102,26 @@ describe('Adapter: SesMailer', () => {
     expect(input.ReplyToAddresses).toBeUndefined();
   });
 
+  it("sends a tracked email through its variant's configuration set, its confirm and unsubscribe links marked ses:no-track", async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'msg-3' });
+    const tracked = new SesMailer({ client: ses as unknown as SESv2Client, configurationSetName: 'plain', trackedSets: { clicks: 'clicks-set' } });
+    const unsubscribe = 'https://api.acme.com/v1/unsubscribe?token=t1&amp=x';
+    await tracked.send({
+      ...email,
+      html: `<p><a href="https://acme.com/guide">Guide</a> <a class="u" href="${unsubscribe.replace('&', '&amp;')}">Unsubscribe</a></p>`,
+      tracking: { opens: false, clicks: true },
+      untrackedLinks: [unsubscribe],
+    });
+    await tracked.send({ ...email, tracking: { opens: true, clicks: false } });
+    const [first, second] = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+    expect(first!.ConfigurationSetName).toBe('clicks-set');
+    expect(first!.Content!.Simple!.Body!.Html!.Data).toBe(
+      `<p><a href="https://acme.com/guide">Guide</a> <a ses:no-track class="u" href="${unsubscribe.replace('&', '&amp;')}">Unsubscribe</a></p>`,
+    );
+    // A variant the stack made no set for goes untracked, never unsent.
+    expect(second!.ConfigurationSetName).toBe('plain');
+  });
+
   it('keeps tag values within what SES accepts', () => {
     expect(sesTagValue('SEND#demo#a b/c')).toBe('SEND_demo_a_b_c');
     expect(sesTagValue('x'.repeat(300))).toHaveLength(256);

@@ -30,15 +30,27 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     });
   });
 
-  it('publishes bounces, complaints, deliveries, opens and clicks to an SNS topic', () => {
-    const [destination] = Object.values(stateful.findResources('AWS::SES::ConfigurationSetEventDestination'));
-    expect(destination!.Properties.EventDestination).toMatchObject({
+  it('publishes only what the SES-events consumer reads: bounces and complaints (no tracking unless a site asks)', () => {
+    const destinations = Object.values(stateful.findResources('AWS::SES::ConfigurationSetEventDestination'));
+    expect(destinations).toHaveLength(1);
+    expect(destinations[0]!.Properties.EventDestination).toMatchObject({
       Enabled: true,
       SnsDestination: { TopicARN: { Ref: expect.stringMatching(/^MailEventsTopic/) } },
     });
-    expect(sorted(destination!.Properties.EventDestination.MatchingEventTypes)).toEqual(
-      sorted(['send', 'delivery', 'bounce', 'complaint', 'reject', 'open', 'click', 'deliveryDelay', 'renderingFailure']),
+    expect(sorted(destinations[0]!.Properties.EventDestination.MatchingEventTypes)).toEqual(['bounce', 'complaint']);
+  });
+
+  it('gives each tracking choice a site makes its configuration set (opens and/or clicks), and the sender its name', () => {
+    const tracked = infraConfig((c) => (c.sites[0]!.email!.tracking = { opens: false, clicks: true }));
+    const { stateful: s, stateless: l } = synthTemplates({ config: tracked });
+    const types = Object.values(s.findResources('AWS::SES::ConfigurationSetEventDestination')).map((d) =>
+      sorted(d.Properties.EventDestination.MatchingEventTypes).join('+'),
     );
+    expect(sorted(types)).toEqual(['bounce+click+complaint', 'bounce+complaint']);
+    const env = l.findResources('AWS::Lambda::Function')[functionId(l, 'SendEmail')]!.Properties.Environment.Variables;
+    expect(JSON.stringify(env.SES_TRACKED_CONFIGURATION_SETS)).toContain('clicks');
+    const sends = statementsOf(l, functionId(l, 'SendEmail')).filter((st) => actionsOf([st]).includes('ses:SendEmail'));
+    expect(JSON.stringify(sends[0]!.Resource).match(/configuration-set\//g)).toHaveLength(2);
   });
 
   it('lets a second stage (or a domain verified in the console) use an identity that exists instead of creating it again', () => {

@@ -5,5 +5,7 @@ import { SesMailer } from './mailer.js';
 /** The SES mailer of the sending function, from its environment. Only its entry file imports this (and the SES client). */
 export const sesMailerFromEnvironment = (): Mailer => {
   const configurationSetName = process.env.SES_CONFIGURATION_SET;
-  return new SesMailer({ client: new SESv2Client({}), ...(configurationSetName && { configurationSetName }) });
+  // `{"opens": name, "clicks": name, "opens-clicks": name}`: the tracked variants the deployed sites use.
+  const trackedSets = JSON.parse(process.env.SES_TRACKED_CONFIGURATION_SETS ?? '{}') as Record<string, string>;
+  return new SesMailer({ client: new SESv2Client({}), ...(configurationSetName && { configurationSetName }), trackedSets });
 };

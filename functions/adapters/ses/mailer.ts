@@ -1,6 +1,7 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../../core/errors.js';
 import type { Mailer, OutgoingEmail } from '../../core/ports.js';
+import { type TrackingVariant, trackingVariant } from './tracking.js';
 
 /** SES error names that say this address will never take this email (no retry). */
 const PERMANENT = new Set(['MessageRejected', 'BadRequestException']);
@@ -26,9 +27,21 @@ export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
   private readonly configurationSetName: string | undefined;
 
-  constructor(options: { client: SESv2Client; configurationSetName?: string }) {
+  private readonly trackedSets: Partial<Record<TrackingVariant, string>>;
+
+  /**
+   * `configurationSetName`: the set of untracked emails; `trackedSets`: the set of each tracking variant a
+   * site uses (the stack makes one per variant). An email whose variant has no set goes untracked.
+   */
+  constructor(options: { client: SESv2Client; configurationSetName?: string; trackedSets?: Partial<Record<TrackingVariant, string>> }) {
     this.client = options.client;
     this.configurationSetName = options.configurationSetName;
+    this.trackedSets = options.trackedSets ?? {};
+  }
+
+  private setFor(email: OutgoingEmail): string | undefined {
+    const variant = trackingVariant(email.tracking);
+    return variant === 'none' ? this.configurationSetName : (this.trackedSets[variant] ?? this.configurationSetName);
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
@@ -38,11 +51,11 @@ export class SesMailer implements Mailer {
           FromEmailAddress: email.from,
           Destination: { ToAddresses: [email.to] },
           ...(email.replyTo && { ReplyToAddresses: [email.replyTo] }),
-          ...(this.configurationSetName && { ConfigurationSetName: this.configurationSetName }),
+          ...(this.setFor(email) && { ConfigurationSetName: this.setFor(email) }),
           Content: {
             Simple: {
               Subject: { Data: email.subject, Charset: 'UTF-8' },
-              Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+              Body: { Html: { Data: untrack(email.html, email.untrackedLinks ?? []), Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
               Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
             },
           },
@@ -62,6 +75,18 @@ export class SesMailer implements Mailer {
       throw new TransientMailError(`${name}${status ? ` (${status})` : ''}`, { cause: error });
     }
   }
+}
+
+/**
+ * Mark the links click tracking must not rewrite (`ses:no-track`, SES's attribute for it): confirm and
+ * unsubscribe links must reach our API as they are, not through SES's tracking domain.
+ */
+export function untrack(html: string, links: readonly string[]): string {
+  if (!links.length) return html;
+  const keep = new Set(links);
+  return html.replace(/<a\b([^>]*?)\bhref="([^"]*)"/gi, (tag, before: string, href: string) =>
+    keep.has(href.replace(/&amp;/g, '&')) && !/ses:no-track/i.test(before) ? `<a ses:no-track${before}href="${href}"` : tag,
+  );
 }
 
 /** SES tag values: letters, digits, `_ - . @` only, at most 256 characters. */

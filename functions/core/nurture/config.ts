@@ -90,6 +90,12 @@ export const SiteEmail = z.strictObject({
    * and recorded as usual (the browser still shows the download), without another email.
    */
   resendAfterHours: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–720')).check(z.lte(720, 'must be 1–720')), 24),
+  /**
+   * Open and click tracking through SES (off unless asked): clicks rewrite every link of a sequence email
+   * through SES's tracking domain (never the confirm and unsubscribe links); opens add a pixel, which
+   * privacy proxies (Apple Mail) fire for every email, so opens say little and inflate engagement scores.
+   */
+  tracking: z._default(z.strictObject({ opens: z._default(z.boolean(), false), clicks: z._default(z.boolean(), false) }), { opens: false, clicks: false }),
   /** Against mail-bombing: at most this many emails of every kind (delivery, confirmation, sequence) to one address in 24 hours. */
   maxPerAddressPerDay: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–50')).check(z.lte(50, 'must be 1–50')), 5),
 });

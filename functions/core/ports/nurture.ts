@@ -26,6 +26,10 @@ export interface OutgoingEmail {
   headers: Record<string, string>;
   /** Come back on the provider's delivery, bounce, complaint, open and click events: which send this was. */
   tags: Record<string, string>;
+  /** Whether the provider tracks this email's opens and clicks (the site's `email.tracking`). @default neither */
+  tracking?: { opens: boolean; clicks: boolean };
+  /** Links click tracking must leave as they are (confirm, unsubscribe): a rewritten one would be a third party's URL. */
+  untrackedLinks?: string[];
 }
 
 /**

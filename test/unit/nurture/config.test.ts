@@ -43,6 +43,8 @@ describe('Function: parseSiteEmail', () => {
       sendRatePerSecond: 10,
       resendAfterHours: 24,
       maxPerAddressPerDay: 5,
+      // Off unless asked: opens are fired by privacy proxies, clicks rewrite every link.
+      tracking: { opens: false, clicks: false },
     });
   });
 

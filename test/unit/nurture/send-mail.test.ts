@@ -54,6 +54,9 @@ describe('Use case: handleMailJob (nurture)', () => {
     expect(email!.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(email!.tags).toEqual({ site: 'demo', lead: emailKey(JANE), kind: 'delivery', form: 'ebook' });
     expect(JSON.stringify(email!.headers)).not.toContain('@');
+    // Untracked unless the site asks; the unsubscribe link is never rewritten by click tracking.
+    expect(email!.tracking).toEqual({ opens: false, clicks: false });
+    expect(email!.untrackedLinks).toEqual([email!.headers['List-Unsubscribe']!.slice(1, -1)]);
   });
 
   it('enrols a consenting reader in the sequence, first step due after its delay at the next window opening (site time zone)', async () => {
