@@ -21,7 +21,7 @@ import type { Construct } from 'constructs';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
-import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup } from '../functions/handlers/endpoints/index.js';
+import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
 
 /**
@@ -82,7 +82,7 @@ export interface StatelessStackProps extends StackProps {
   readonly widgetBundle: string;
   /** Keep the dead-letter queues when the stack is deleted. @default true */
   readonly retainData?: boolean;
-  /** Stage-wide backstop against floods. @default { rateLimit: 50, burstLimit: 100 } */
+  /** The sales API's routes (API key), and the stage's default. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: ApiThrottle;
   /** `LOG_LEVEL` of every function. @default 'info' */
   readonly logLevel?: LogLevel;
@@ -93,6 +93,19 @@ export interface StatelessStackProps extends StackProps {
 }
 
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
+
+/**
+ * Requests per second (and burst) per route, by its traffic class (the endpoint table's `traffic`), so a
+ * post that goes viral (every page view asks for its form, and the tracker reports it) cannot take the
+ * capacity submissions and the sales API need: each route has its own token bucket. Page views are sized
+ * for 1,000 a second, submissions for 200 (docs/scale.md); the API's class is the `apiThrottleRate` setting.
+ * All under the account's 10,000 requests a second per region.
+ */
+export const ROUTE_THROTTLES: Record<Exclude<Traffic, 'api'>, ApiThrottle> = {
+  pageView: { rateLimit: 1000, burstLimit: 2000 },
+  submission: { rateLimit: 200, burstLimit: 400 },
+  link: { rateLimit: 100, burstLimit: 200 },
+};
 
 /** DynamoDB actions each function may call: nothing more (no Scan, no wildcard; DeleteItem only on due checks). */
 export const TABLE_ACTIONS = {
@@ -624,10 +637,19 @@ export class StatelessStack extends Stack {
     const integrations = Object.fromEntries(
       Object.entries(this.functions).map(([group, f]) => [group, new HttpLambdaIntegration(`${f.node.id.replace(/Function$/, '')}Integration`, f)]),
     ) as Record<RouteGroup, HttpLambdaIntegration>;
-    for (const { routeKey, group } of [...ROUTES, ...PREFLIGHT_ROUTES]) {
+    const limits = { ...ROUTE_THROTTLES, api: throttle };
+    // RouteSettings is a JSON map in CloudFormation: its keys are written as the template wants them.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    const cfnStage = stage.node.defaultChild as apigw.CfnStage;
+    // A pre-flight is throttled as the page views that cause it.
+    for (const { routeKey, group, traffic } of [...ROUTES, ...PREFLIGHT_ROUTES.map((r) => ({ ...r, traffic: 'pageView' as const }))]) {
       const [method, path] = routeKey.split(' ') as [keyof typeof apigw.HttpMethod, string];
-      api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
+      const routes = api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
+      routeSettings[routeKey] = { ThrottlingRateLimit: limits[traffic].rateLimit, ThrottlingBurstLimit: limits[traffic].burstLimit };
+      // A stage's route settings must name routes that exist: the stage is updated after them.
+      for (const route of routes) cfnStage.addDependency(route.node.defaultChild as apigw.CfnRoute);
     }
+    cfnStage.routeSettings = routeSettings;
     return { api, stage };
   }
 }

@@ -6,12 +6,23 @@ import { submitForm } from '../use-cases/submit-form.js';
 import { trackEvent } from '../use-cases/track-event.js';
 import { header, json, routeGroup } from './http.js';
 
+/**
+ * Every page with a snippet asks for its form: a CDN in front of the API may keep the definition for a
+ * minute (`s-maxage`), browsers do not (`max-age=0`). `Age` says how long it was kept, and the widget adds
+ * it to `serverTime`, so the bot timer stays true for a cached copy (the header is exposed to the page).
+ */
+export const FORM_CACHE_SECONDS = 60;
+const FORM_CACHE_HEADERS = {
+  'cache-control': `public, max-age=0, s-maxage=${FORM_CACHE_SECONDS}`,
+  'access-control-expose-headers': 'Age',
+};
+
 /** Route group "capture": the public endpoints the widget calls (forms, submissions, behaviour events). */
 export const makeFormsHandler = (deps: () => CaptureDeps & Pick<LambdaBase, 'log'>) =>
   routeGroup(
     CAPTURE,
     {
-      getForm: async ({ params }) => json(200, getForm(deps(), params.formId)),
+      getForm: async ({ params }) => json(200, getForm(deps(), params.formId), FORM_CACHE_HEADERS),
       submitForm: async ({ event, params, body }) => {
         const origin = header(event, 'origin');
         const userAgent = header(event, 'user-agent');

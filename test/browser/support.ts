@@ -82,6 +82,8 @@ export interface FakeApi {
   /** The visitor tokens handed out so far (one per submission with marketing consent); the only ones accepted. */
   tokens: Set<string>;
   forms: Record<string, FormView>;
+  /** Answer form definitions as a CDN that kept them this many seconds would (`Age`, exposed to the page). 0: none. */
+  formAgeSeconds: number;
   /** Answer the next POSTs of submissions with these, in order; after that, the default answer (like the real API). */
   respondWith(...responses: FakeResponse[]): void;
   /** The same for the next `POST /v1/events`; the default is `202 recorded` (or `duplicate`), `401` for an unknown token. */
@@ -217,6 +219,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     pageOrigin: '',
     submissions: [],
     formGets: [],
+    formAgeSeconds: 0,
     events: [],
     tokens: new Set(),
     forms,
@@ -228,6 +231,7 @@ export async function startFakeApi(): Promise<FakeApi> {
       eventQueue = [];
       api.submissions.length = 0;
       api.formGets.length = 0;
+      api.formAgeSeconds = 0;
       api.events.length = 0;
       api.tokens.clear();
       eventIds.clear();
@@ -258,6 +262,10 @@ export async function startFakeApi(): Promise<FakeApi> {
       const id = decodeURIComponent(get[1]!);
       api.formGets.push(id);
       const form = forms[id];
+      if (form && api.formAgeSeconds)
+        return void res
+          .writeHead(200, { ...cors, 'content-type': 'application/json', age: String(api.formAgeSeconds), 'access-control-expose-headers': 'Age' })
+          .end(JSON.stringify(form));
       return form ? json(200, { ...form }) : json(404, { error: { code: 'unknown_form', message: `No form ${id}` } });
     }
     if (path === '/v1/events' && req.method === 'POST') {

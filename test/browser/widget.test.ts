@@ -309,6 +309,20 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     expect(api.submissions).toHaveLength(1);
   });
 
+  it('adds the Age of a form definition a CDN kept to its serverTime, so the bot timer stays true for a cached copy', async () => {
+    // Prepare: the CDN kept the definition 45 s
+    api.formAgeSeconds = 45;
+    const { page } = await openPost('/post');
+    const form = page.locator('funnel-form');
+    await form.getByLabel('Work email').fill('ada@example.com');
+    // Act
+    await form.getByRole('button', { name: 'Get the ebook' }).click();
+    // Assess
+    const [body] = await submissions(api, 1);
+    expect(body.startedAt).toBeGreaterThanOrEqual(SERVER_TIME + 45_000);
+    expect(body.startedAt).toBeLessThan(SERVER_TIME + 55_000);
+  });
+
   it('posts the page context (with the browser time zone), an empty honeypot and startedAt in server time', async () => {
     // Prepare
     const path = '/post?utm_source=newsletter&utm_medium=email&utm_campaign=launch&utm_term=&x=1';

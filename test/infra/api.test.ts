@@ -200,6 +200,21 @@ describe('stateless stack: HTTP API', () => {
     expect(api.Properties.CorsConfiguration).toBeUndefined();
   });
 
+  it('throttles each route by its traffic class, so page views cannot starve submissions or the sales API', () => {
+    const stage = Object.values(stateless.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    // Every route has its own bucket, pre-flights included.
+    expect(Object.keys(settings).sort()).toEqual([...ROUTES, ...PREFLIGHT_ROUTES].map((r) => r.routeKey).sort());
+    expect(settings['GET /v1/forms/{formId}']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+    expect(settings['POST /v1/events']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+    expect(settings['POST /v1/forms/{formId}/submissions']).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(settings['GET /v1/leads/{leadId}']).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(settings['GET /v1/unsubscribe']).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    // The stage is deployed after the routes its settings name.
+    const routeIds = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Route'));
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
   it('throttles the default stage: rate 50, burst 100 unless set', () => {
     stateless.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {

@@ -31,6 +31,10 @@ describe('Handler: forms (capture)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers?.['access-control-allow-origin']).toBe(ORIGIN);
     expect(JSON.parse(res.body!)).toMatchObject({ id: 'ebook', siteId: 'demo', kind: 'gated-content' });
+    // Cacheable by a CDN for a minute (not by browsers); its Age readable by the widget.
+    expect(res.headers?.['cache-control']).toBe('public, max-age=0, s-maxage=60');
+    expect(res.headers?.['access-control-expose-headers']).toBe('Age');
+    expect(res.headers?.vary).toBe('Origin');
   });
 
   it('does not grant CORS to an origin the site does not allow', async () => {

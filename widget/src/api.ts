@@ -4,7 +4,7 @@ import type { ErrorBody, FormView, SubmissionResponse } from '../../functions/co
  * What a call to the API came back with; the UI maps each kind to a message. Status 0: the request never
  * got an HTTP answer (offline, DNS, CORS, connection reset), even after the retries.
  */
-export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error?: ErrorBody['error'] };
+export type ApiResult<T> = { ok: true; status: number; data: T; age: number } | { ok: false; status: number; error?: ErrorBody['error'] };
 
 /** Delays before each retry of a transient failure (network error or 5xx). Two retries, same body. */
 export const RETRY_DELAYS_MS = [400, 1200];
@@ -22,9 +22,12 @@ export async function request<T>(url: string, body?: unknown, delays = RETRY_DEL
   for (let attempt = 0; ; attempt++) {
     let status = 0;
     let json: { error?: ErrorBody['error'] } | undefined;
+    // Seconds a shared cache (the CDN) kept the answer: a cached form definition's serverTime is that much old.
+    let age = 0;
     try {
       const res = await fetch(url, init);
       status = res.status;
+      age = +(res.headers.get('age') ?? 0) || 0;
       json = await res.json().catch(() => undefined);
     } catch {
       // network failure: status stays 0
@@ -33,7 +36,7 @@ export async function request<T>(url: string, body?: unknown, delays = RETRY_DEL
       await sleep(delays[attempt]!);
       continue;
     }
-    return status >= 200 && status < 300 && json ? { ok: true, status, data: json as T } : { ok: false, status, error: json?.error };
+    return status >= 200 && status < 300 && json ? { ok: true, status, data: json as T, age } : { ok: false, status, error: json?.error };
   }
 }
 

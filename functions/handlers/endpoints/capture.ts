@@ -18,6 +18,7 @@ export const CAPTURE = {
     path: '/v1/forms/{formId}/submissions',
     group: 'capture',
     auth: 'public',
+    traffic: 'submission',
     summary: "Submit a form: creates or updates the lead with this email in the form's site",
     description:
       'Send a client-generated `submissionId`: the same id again returns the same answer and records nothing twice. Only fields the form declares are accepted. Body at most 16 KB.',

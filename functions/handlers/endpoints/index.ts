@@ -3,7 +3,7 @@ import { LEADS } from './leads.js';
 import { MAIL } from './mail.js';
 import { OPENAPI } from './openapi.js';
 import type { Endpoint, RouteGroup } from './types.js';
-import { preflightsOf, routeKeyOf } from './types.js';
+import { preflightsOf, routeKeyOf, type Traffic, trafficOf } from './types.js';
 import { WEBHOOKS } from './webhooks.js';
 import { WIDGET } from './widget.js';
 
@@ -22,9 +22,9 @@ export const ENDPOINTS = { ...CAPTURE, ...LEADS, ...OPENAPI, ...WIDGET, ...MAIL,
 export type OperationId = keyof typeof ENDPOINTS;
 
 /** Every route with its group, as API Gateway and the local runtime serve them. */
-export const ROUTES: readonly { routeKey: string; group: RouteGroup; operationId: OperationId }[] = (
+export const ROUTES: readonly { routeKey: string; group: RouteGroup; operationId: OperationId; traffic: Traffic }[] = (
   Object.entries(ENDPOINTS) as [OperationId, Endpoint][]
-).map(([operationId, e]) => ({ routeKey: routeKeyOf(e), group: e.group, operationId }));
+).map(([operationId, e]) => ({ routeKey: routeKeyOf(e), group: e.group, operationId, traffic: trafficOf(e) }));
 
 /** The pre-flight routes (`OPTIONS`) of the public endpoints, served by the same functions. */
 export const PREFLIGHT_ROUTES: readonly { routeKey: string; group: RouteGroup }[] = [...preflightsOf(Object.values(ENDPOINTS) as Endpoint[])].map(

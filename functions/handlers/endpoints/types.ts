@@ -14,6 +14,14 @@ export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'widget' | 'mail' | '
  */
 export type Auth = 'public' | 'apiKey' | 'link' | 'open';
 
+/**
+ * Which throttle a route gets on the deployed API (per route, so a busy blog's page views cannot starve
+ * submissions or the sales API): `pageView` every page with a snippet calls (the form definition, the
+ * tracker, the script, documents), `submission` a form sent, `api` server-to-server calls with a key,
+ * `link` clicks on email links. @default from `auth`: public and open → pageView, apiKey → api, link → link
+ */
+export type Traffic = 'pageView' | 'submission' | 'api' | 'link';
+
 /** How a POST body is read before the use case sees it. */
 export type BodyKind = 'json' | 'json-or-text' | 'form';
 
@@ -29,6 +37,8 @@ export interface Endpoint {
   readonly path: string;
   readonly group: RouteGroup;
   readonly auth: Auth;
+  /** Its throttle class when it differs from the one its `auth` implies. */
+  readonly traffic?: Traffic;
   readonly summary: string;
   readonly description?: string;
   /** Path parameters (every `{name}` of the path), validated before the use case runs. */
@@ -39,6 +49,9 @@ export interface Endpoint {
   readonly body?: { readonly kind: BodyKind; readonly schema?: string | Record<string, unknown>; readonly required: boolean };
   readonly responses: Readonly<Record<string, Response>>;
 }
+
+export const trafficOf = (e: Pick<Endpoint, 'auth' | 'traffic'>): Traffic =>
+  e.traffic ?? (e.auth === 'apiKey' ? 'api' : e.auth === 'link' ? 'link' : 'pageView');
 
 /** API Gateway's route key of an endpoint: `GET /v1/forms/{formId}`. */
 export const routeKeyOf = (e: Pick<Endpoint, 'method' | 'path'>): string => `${e.method} ${e.path}`;
