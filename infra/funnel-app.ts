@@ -1,4 +1,5 @@
-import { App, Tags, type AppProps } from 'aws-cdk-lib';
+import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -184,6 +185,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
       ...options.appProps?.context,
     },
   });
+  // AwsSolutions checks on every synth (cdk synth, cdk deploy, the tests): a finding not acknowledged next
+  // to its construct, with its reason (infra/nag.ts), fails the synth.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const settings = readSettings(app);
   const prefix = `${settings.stackPrefix}-${settings.stage}`;
 

@@ -6,6 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
+import { acknowledge } from './nag.js';
 import { eventTypesOf, type TrackingVariant } from '../functions/adapters/ses/tracking.js';
 
 export interface StatefulStackProps extends StackProps {
@@ -90,6 +91,11 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    acknowledge(
+      this.visitorTokenSecret,
+      'AwsSolutions-SMG4',
+      'Rotating it ends the tracking of every known visitor and voids every confirm and unsubscribe link in sent emails: an operator rotates it on purpose (docs/deploy.md), not on a schedule.',
+    );
 
     // The sending reputation lives with the identity and the configuration sets, the DKIM keys with the
     // identity: they outlive a stack deletion as the table does (each resource takes its own policy).
@@ -161,6 +167,11 @@ export class StatefulStack extends Stack {
         generateSecretString: { passwordLength: 44, excludePunctuation: true, includeSpace: false },
         removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
+      acknowledge(
+        secrets[`${siteId}/${endpointId}`]!,
+        'AwsSolutions-SMG4',
+        'The receiver verifies signatures with this secret: a rotation is agreed with it and done by hand (docs/deploy.md), or its deliveries would fail verification.',
+      );
     }
     this.webhookSecrets = secrets;
 

@@ -141,10 +141,10 @@ describe('stateless stack: functions', () => {
     }
   });
 
-  it('writes to its own log group with a retention', () => {
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 11);
+  it('writes to its own log group with a retention (and the API its access log)', () => {
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 12);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup'));
+    const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup')).filter((id) => !id.startsWith('ApiAccessLogs'));
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
     expect(used.sort()).toEqual(logGroups.sort()); // one each, none shared
   });
@@ -213,6 +213,24 @@ describe('stateless stack: HTTP API', () => {
     // The stage is deployed after the routes its settings name.
     const routeIds = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Route'));
     expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('logs every request as one JSON line (status, route, latency, client address), no body, no header', () => {
+    const stage = Object.values(stateless.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const settings = stage.Properties.AccessLogSettings;
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiAccessLogs/), 'Arn'] });
+    const format = JSON.parse(settings.Format);
+    expect(Object.keys(format).sort()).toEqual([
+      'bytes',
+      'integrationError',
+      'integrationLatencyMs',
+      'ip',
+      'latencyMs',
+      'requestId',
+      'routeKey',
+      'status',
+      'time',
+    ]);
   });
 
   it('throttles the default stage: rate 50, burst 100 unless set', () => {

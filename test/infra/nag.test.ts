@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { buildApp } from '../../infra/funnel-app.js';
+import rawConfig from '../../config/funnel.config.js';
+import { FIXTURE_HANDLER, infraConfig } from './helpers.js';
+
+const entries = Object.fromEntries(
+  ['capture', 'leads', 'openapi', 'widget', 'mail', 'webhooks', 'leadActivity', 'dueChecks', 'sendEmail', 'mailEvents', 'deliverWebhooks'].map((k) => [
+    k,
+    FIXTURE_HANDLER,
+  ]),
+);
+const build = (config: unknown, context: Record<string, unknown> = {}) =>
+  buildApp(config, { appProps: { context: { 'aws:cdk:bundling-stacks': [], ...context } }, entries, widgetBundle: FIXTURE_HANDLER });
+
+describe('cdk-nag (AwsSolutions) on every synth', () => {
+  it.each([
+    ['the shipped config', () => build(rawConfig)],
+    ['a prod-like config (sites, senders, tracking, webhooks)', () => build(infraConfig((c) => (c.sites[0]!.email!.tracking = { opens: true, clicks: true })))],
+    [
+      'a second stage using existing identities, data not retained',
+      () => build(infraConfig(), { stage: 'staging', existingIdentities: '*', retainData: 'false' }),
+    ],
+  ])('%s synthesizes with no unacknowledged finding', { timeout: 60_000 }, (_, make) => {
+    expect(() => make().app.synth()).not.toThrow();
+  });
+
+  it('fails the synth on a finding nobody acknowledged, naming the rule', { timeout: 60_000 }, () => {
+    // Prepare: a bucket with no encryption policy, no TLS policy, no access logs, none acknowledged
+    const { app, stateless } = build(infraConfig());
+    new s3.Bucket(stateless, 'Unreviewed');
+    // Act + Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10/);
+  });
+});
