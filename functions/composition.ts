@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, DEPLOYED, parseConfig, type ConfigEnv } from './core/config.js';
 import { lazy } from './core/lazy.js';
-import type { Clock, MailQueue, Mailer, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
+import type { Clock, MailQueue, Mailer, Metrics, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
 import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
@@ -18,6 +18,7 @@ import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/syste
 import { LateCeiling } from './core/rate-limit.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
 import { lambdaLogger } from './adapters/lambda-logger.js';
+import { EmfMetrics, InMemoryMetrics } from './adapters/metrics.js';
 import { secretReader } from './adapters/secrets.js';
 import type { CaptureDeps, Deps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
 
@@ -52,24 +53,28 @@ export interface ComposeOptions {
   webhookQueue?: WebhookQueue;
   webhookSecrets?: WebhookSecrets;
   webhookTransport?: WebhookTransport;
+  /** @default counts kept in memory (Lambda passes CloudWatch embedded metrics) */
+  metrics?: Metrics;
 }
 
-/** What every area shares: the table, the config, the clock, the token secret. */
+/** What every area shares: the table, the config, the clock, the token secret, the metrics. */
 export interface Shared {
   client: DynamoDBDocumentClient;
   tableName: string;
   config: ConfigIndex;
   clock: Clock;
   tokenSecret: () => Promise<string>;
+  metrics: Metrics;
 }
 
-export function shared(options: Pick<ComposeOptions, 'tableName' | 'dynamo' | 'rawConfig' | 'configEnv' | 'clock' | 'tokenSecret'>): Shared {
+export function shared(options: Pick<ComposeOptions, 'tableName' | 'dynamo' | 'rawConfig' | 'configEnv' | 'clock' | 'tokenSecret' | 'metrics'>): Shared {
   return {
     client: DynamoDBDocumentClient.from(options.dynamo ?? new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     tableName: options.tableName,
     config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig, options.configEnv ?? DEPLOYED)),
     clock: options.clock ?? systemClock,
     tokenSecret: options.tokenSecret,
+    metrics: options.metrics ?? new InMemoryMetrics(),
   };
 }
 
@@ -77,7 +82,7 @@ export function shared(options: Pick<ComposeOptions, 'tableName' | 'dynamo' | 'r
  * The adapters of each area, built apart so that a Lambda bundle carries only the areas its entry file
  * names (the capture function carries no nurture or hand-off adapter).
  */
-export function captureArea({ client, tableName, config, clock, tokenSecret }: Shared): CaptureDeps {
+export function captureArea({ client, tableName, config, clock, tokenSecret, metrics }: Shared): CaptureDeps {
   const rateLimiter = new DynamoRateLimiter({ client, tableName, clock });
   return {
     config,
@@ -90,11 +95,12 @@ export function captureArea({ client, tableName, config, clock, tokenSecret }: S
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: tokenSecret, clock }),
     due: new DynamoDueChecks({ client, tableName }),
+    metrics,
   };
 }
 
 export function nurtureArea(
-  { client, tableName, clock, tokenSecret }: Shared,
+  { client, tableName, clock, tokenSecret, metrics }: Shared,
   options: Pick<ComposeOptions, 'mailer' | 'mailQueue' | 'publicApiUrl' | 'sendConcurrency'>,
 ): NurtureDeps {
   return {
@@ -103,16 +109,21 @@ export function nurtureArea(
     mailLinks: new HmacMailLinks({ secret: tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),
     mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
     sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
+    metrics,
   };
 }
 
-export function handoffArea({ client, tableName }: Shared, options: Pick<ComposeOptions, 'webhookQueue' | 'webhookSecrets' | 'webhookTransport'>): HandoffDeps {
+export function handoffArea(
+  { client, tableName, metrics }: Shared,
+  options: Pick<ComposeOptions, 'webhookQueue' | 'webhookSecrets' | 'webhookTransport'>,
+): HandoffDeps {
   return {
     webhooks: new DynamoWebhookStore({ client, tableName }),
     prospects: new DynamoProspectStore({ client, tableName }),
     webhookQueue: options.webhookQueue ?? { enqueue: () => notConfigured('webhookQueue'), deadLetter: () => notConfigured('webhookQueue') },
     webhookSecrets: options.webhookSecrets ?? { secretOf: () => notConfigured('webhookSecrets') },
     webhookTransport: options.webhookTransport ?? { send: () => notConfigured('webhookTransport') },
+    metrics,
   };
 }
 
@@ -153,7 +164,7 @@ export const fromEnvironment = <D>(build: (base: LambdaBase) => D): (() => D) =>
     const tokenSecretArn = process.env.TOKEN_SECRET_ARN;
     const tokenSecret = tokenSecretArn ? secretReader(tokenSecretArn) : () => Promise.reject(new Error('TOKEN_SECRET_ARN is not set'));
     return build({
-      ...shared({ tableName, tokenSecret }),
+      ...shared({ tableName, tokenSecret, metrics: new EmfMetrics(process.env.FUNNEL_STACK ?? 'funnel') }),
       log: lambdaLogger(level === 'warn' || level === 'error' || level === 'silent' ? level : 'info'),
     });
   });

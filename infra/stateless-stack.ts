@@ -22,6 +22,8 @@ import type { Construct } from 'constructs';
 import { acknowledge } from './nag.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
+import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
+import type { MetricName } from '../functions/core/ports.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { WIDGET_FILE } from '../functions/handlers/widget.js';
@@ -149,6 +151,9 @@ export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10, functionTi
 export const WEBHOOK_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 5, functionTimeoutSeconds: 60 } as const;
 
 /** SES account reputation alarms: AWS reviews an account above 5% bounces or 0.1% complaints (and may pause it at 10% / 0.5%). */
+/** The API's 5xx share, in percent of requests over 5 minutes, that alarms. */
+export const API_5XX_RATE_PERCENT = 1;
+
 export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as const;
 
 /**
@@ -228,6 +233,8 @@ export class StatelessStack extends Stack {
   readonly mailEventsDlq: sqs.Queue;
   /** Every alarm notifies it. */
   readonly alarmTopic: sns.Topic;
+  /** The funnel at a glance: captures → leads → MQL → SQL, emails, deliveries, errors, latency. */
+  readonly dashboard: cloudwatch.Dashboard;
   readonly webhookQueue: sqs.Queue;
   /** Deliveries that ran out of tries (or were refused for good) are reported here; its alarm tells the operator. */
   readonly webhookDlq: sqs.Queue;
@@ -252,7 +259,10 @@ export class StatelessStack extends Stack {
     } = this.nurture());
     ({ webhookQueue: this.webhookQueue, webhookDlq: this.webhookDlq, deliverWebhooks: this.deliverWebhooks } = this.handoff());
     this.alarmTopic = this.alarms();
+    this.workAlarms();
     ({ api: this.api, stage: this.stage } = this.httpApi());
+    this.operationalAlarms();
+    this.dashboard = this.funnelDashboard();
 
     // Links in emails (confirm, unsubscribe) point at the API.
     this.sendEmail.addEnvironment('PUBLIC_API_URL', this.stage.url);
@@ -276,7 +286,7 @@ export class StatelessStack extends Stack {
     // Own role instead of AWSLambdaBasicExecutionRole (logs:* on "*"): write to this log group only.
     const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
-    return new NodejsFunction(this, `${name}Function`, {
+    const fn = new NodejsFunction(this, `${name}Function`, {
       entry,
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -286,8 +296,11 @@ export class StatelessStack extends Stack {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // X-Ray traces of every sampled invocation (Lambda's own segments: init, invocation, overhead).
+      tracing: lambda.Tracing.ACTIVE,
       ...(READS_SECRETS.has(name) && { paramsAndSecrets: this.secretsExtension() }),
-      environment: { ...environment, LOG_LEVEL: props.logLevel ?? 'info', NODE_OPTIONS: '--enable-source-maps' },
+      // FUNNEL_STACK: the dimension of the business metrics (functions/adapters/metrics.ts).
+      environment: { ...environment, LOG_LEVEL: props.logLevel ?? 'info', NODE_OPTIONS: '--enable-source-maps', FUNNEL_STACK: this.stackName },
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,
       bundling: {
@@ -314,6 +327,12 @@ export class StatelessStack extends Stack {
         }),
       },
     });
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Actions that take no resource, granted on "*" by CDK: xray:PutTraceSegments and PutTelemetryRecords (active tracing), and for the stream consumer dynamodb:ListStreams (its event source mapping).',
+    );
+    return fn;
   }
 
   private extension?: lambda.ParamsAndSecretsLayerVersion;
@@ -410,11 +429,6 @@ export class StatelessStack extends Stack {
       ],
     });
     leadActivity.addEventSource(source);
-    acknowledge(
-      leadActivity.role!,
-      'AwsSolutions-IAM5[Resource::*]',
-      'dynamodb:ListStreams, which the stream event source mapping needs, takes no resource: CDK grants it on "*".',
-    );
     return { leadActivity, failures, mappingId: source.eventSourceMappingId };
   }
 
@@ -581,7 +595,7 @@ export class StatelessStack extends Stack {
     return { webhookQueue: hooks.main, webhookDlq: hooks.dlq, deliverWebhooks };
   }
 
-  /** Every dead-letter queue and SES's reputation, alarmed to one topic (the alarm email). */
+  /** The one topic every alarm notifies (emailed to `alarmEmail`). */
   private alarms() {
     const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Funnel alarms', enforceSSL: true });
     // enforceSSL gives the topic a policy, which replaces the default one: CloudWatch must be let in again.
@@ -600,18 +614,12 @@ export class StatelessStack extends Stack {
       }),
     );
     if (this.props.mail.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(this.props.mail.alarmEmail));
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
-      const a = new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(new cwActions.SnsAction(topic));
-      return a;
-    };
+    return topic;
+  }
+
+  /** Every dead-letter queue, the stream's failures and SES's reputation. */
+  private workAlarms() {
+    const alarm = this.alarm.bind(this);
     alarm(
       'StreamFailuresAlarm',
       'Funnel: table stream records the lead-activity consumer could not handle (scores, mail jobs), kept in the StreamFailures bucket: fix the cause, then replay them',
@@ -637,7 +645,121 @@ export class StatelessStack extends Stack {
     const { bounceRate, complaintRate } = REPUTATION_ALARMS;
     alarm('BounceRateAlarm', `Funnel: SES bounce rate over ${bounceRate * 100}%`, reputation('Reputation.BounceRate'), bounceRate);
     alarm('ComplaintRateAlarm', `Funnel: SES complaint rate over ${complaintRate * 100}%`, reputation('Reputation.ComplaintRate'), complaintRate);
-    return topic;
+  }
+
+  /** An alarm to the alarm topic when `metric` reaches `threshold` in one period. */
+  private alarm(id: string, description: string, metric: cloudwatch.IMetric, threshold: number) {
+    const a = new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    a.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    return a;
+  }
+
+  /**
+   * The API's 5xx rate over 5 minutes (at least 1% of requests: a bad deploy or a table in trouble), and
+   * each function's errors and throttles (any in 5 minutes: a consumer that errors is retrying, one
+   * that is throttled is waiting, both mean work is late).
+   */
+  private operationalAlarms() {
+    const api = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: this.api.apiId, Stage: '$default' },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      });
+    this.alarm(
+      'Api5xxRateAlarm',
+      `Funnel: more than ${API_5XX_RATE_PERCENT}% of API requests answered 5xx in 5 minutes`,
+      new cloudwatch.MathExpression({
+        expression: '100 * errors / IF(requests > 0, requests, 1)',
+        usingMetrics: { errors: api('5xx'), requests: api('Count') },
+        period: Duration.minutes(5),
+        label: '5xx %',
+      }),
+      API_5XX_RATE_PERCENT,
+    );
+    for (const fn of this.allFunctions()) {
+      const name = fn.node.id.replace(/Function$/, '');
+      this.alarm(
+        `${name}ErrorsAlarm`,
+        `Funnel: the ${name} function failed or was throttled in the last 5 minutes`,
+        new cloudwatch.MathExpression({
+          expression: 'errors + throttles',
+          usingMetrics: { errors: fn.metricErrors({ period: Duration.minutes(5) }), throttles: fn.metricThrottles({ period: Duration.minutes(5) }) },
+          period: Duration.minutes(5),
+          label: 'errors + throttles',
+        }),
+        1,
+      );
+    }
+  }
+
+  private allFunctions(): NodejsFunction[] {
+    return [...Object.values(this.functions), this.leadActivity, this.dueChecks, this.sendEmail, this.mailEvents, this.deliverWebhooks];
+  }
+
+  private funnelDashboard() {
+    const business = (...names: MetricName[]) =>
+      names.map(
+        (name) =>
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: name,
+            dimensionsMap: { stack: this.stackName },
+            period: Duration.hours(1),
+            statistic: 'Sum',
+          }),
+      );
+    const api = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: this.api.apiId, Stage: '$default' },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const fns = this.allFunctions();
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.stackName, defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Funnel: captures → leads → MQL → SQL (per hour)',
+        left: business('Captures', 'NewLeads', 'MQLs', 'SQLs'),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Spam and page views (per hour)', left: business('Spam'), right: business('PageViews'), width: 12 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Emails (per hour)', left: business('EmailsSent', 'EmailsFailed', 'EmailsHeld', 'EmailsSuppressed'), width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Webhook deliveries (per hour)', left: business('WebhooksDelivered', 'WebhooksDeadLettered'), width: 12 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'API requests and errors', left: [api('Count', 'Sum'), api('4xx', 'Sum'), api('5xx', 'Sum')], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'API latency (ms)', left: [api('Latency', 'p50'), api('Latency', 'p99')], width: 12 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Function errors', left: fns.map((f) => f.metricErrors({ label: f.node.id.replace(/Function$/, '') })), width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Function throttles',
+        left: fns.map((f) => f.metricThrottles({ label: f.node.id.replace(/Function$/, '') })),
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Dead letters waiting',
+        left: [this.sendDlq, this.mailEventsDlq, this.webhookDlq].map((q) => q.metricApproximateNumberOfMessagesVisible({ label: q.node.id })),
+        width: 24,
+      }),
+    );
+    return dashboard;
   }
 
   /** The HTTP API: its routes come from the endpoint table, as the local runtime's and the OpenAPI document's do. */

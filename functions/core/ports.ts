@@ -5,3 +5,4 @@
 export type * from './ports/capture.js';
 export type * from './ports/nurture.js';
 export type * from './ports/handoff.js';
+export type * from './ports/metrics.js';

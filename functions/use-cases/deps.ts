@@ -18,6 +18,7 @@ import type {
   WebhookStore,
   WebhookTransport,
   Ceiling,
+  Metrics,
 } from '../core/ports.js';
 
 /** Capture and scoring: forms and config, leads, limits, visitor tokens, due checks, API keys. */
@@ -35,6 +36,7 @@ export interface CaptureDeps {
   eventRateLimiter: RateLimiter;
   visitorTokens: VisitorTokens;
   due: DueChecks;
+  metrics: Metrics;
 }
 
 /** Nurture: enrolments, send records, opt-ins, unsubscribes, suppression; the mailer and its queue. */
@@ -45,6 +47,7 @@ export interface NurtureDeps {
   /** Carries mail jobs to the sender (SQS on AWS). */
   mailQueue: MailQueue;
   sendThrottle: SendThrottle;
+  metrics: Metrics;
 }
 
 /** Sales hand-off: webhook deliveries and their log, endpoint state; the pull API's prospect index. */
@@ -56,6 +59,7 @@ export interface HandoffDeps {
   webhookTransport: WebhookTransport;
   /** The pull API's prospect index, claims, export and erasure. */
   prospects: ProspectStore;
+  metrics: Metrics;
 }
 
 /** Everything the use cases need, built once by the composition root (or by a test). */

@@ -18,7 +18,7 @@ export type MailEventOutcome = 'suppressed' | 'soft-bounce' | 'recorded' | 'dupl
  *   (clicks on the unsubscribe or confirmation link do not count)
  * Every reaction is idempotent: SES delivers events at least once.
  */
-export async function handleMailEvent(deps: Pick<Deps, 'nurture'>, event: MailEvent): Promise<MailEventOutcome> {
+export async function handleMailEvent(deps: Pick<Deps, 'nurture' | 'metrics'>, event: MailEvent): Promise<MailEventOutcome> {
   const ref = { siteId: event.siteId, emailKey: event.emailKey };
   const ids = {
     ...(event.kind && { kind: event.kind }),
@@ -28,11 +28,13 @@ export async function handleMailEvent(deps: Pick<Deps, 'nurture'>, event: MailEv
   switch (event.type) {
     case 'complained':
       await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'complained', ...(event.detail && { detail: event.detail }) });
+      deps.metrics.count('EmailsSuppressed');
       return 'suppressed';
     case 'bounced': {
       if (!event.permanent && (await deps.nurture.countSoftBounce(ref)) < SOFT_BOUNCE_LIMIT) return 'soft-bounce';
       const detail = event.permanent ? event.detail : `${SOFT_BOUNCE_LIMIT} soft bounces, the last: ${event.detail}`;
       await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'bounced', detail });
+      deps.metrics.count('EmailsSuppressed');
       return 'suppressed';
     }
     case 'opened':

@@ -35,7 +35,7 @@ import type { Deps } from './deps.js';
  */
 export const SEND_CLAIM_STALE_MS = 60_000;
 
-export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue'>;
+export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue' | 'metrics'>;
 
 /**
  * A job whose sender cannot send yet (domain not verified, sandbox recipient) is held: queued again, with
@@ -96,6 +96,7 @@ async function hold(deps: MailDeps, job: MailJob): Promise<string | undefined> {
   // Wait as long again as it has been held so far: the waits double (60, 60, 120, 240 … s) up to 15 minutes.
   const delaySeconds = Math.min(SENDER_HOLD.maxDelaySeconds, Math.max(SENDER_HOLD.firstDelaySeconds, Math.round(heldMs / 1000)));
   await deps.mailQueue.enqueue([{ ...job, heldSince: since }], { delaySeconds });
+  deps.metrics.count('EmailsHeld');
   return `held: the sender cannot send yet (not verified), tried again in ${delaySeconds} s`;
 }
 
@@ -278,12 +279,14 @@ async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: Cl
     if (error instanceof LeadErasedError) throw error;
     if (error instanceof PermanentMailError) {
       await deps.nurture.markFailed(lead, email.sendKey, { type: 'email_failed', at, kind: email.kind, formId: form.id, ...ids, reason: error.reason });
+      deps.metrics.count('EmailsFailed');
       return 'failed';
     }
     await deps.nurture.releaseSend(lead, email.sendKey);
     throw error instanceof TransientMailError ? error : new TransientMailError((error as Error).message, { cause: error });
   }
   await deps.nurture.markSent(lead, email.sendKey, { type: 'email_sent', at, kind: email.kind, formId: form.id, ...ids, subject: outgoing.subject, messageId });
+  deps.metrics.count('EmailsSent');
   return 'sent';
 }
 

@@ -87,6 +87,7 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
       fieldLengths,
       ...(input.userAgent && { userAgent: input.userAgent }),
     });
+    deps.metrics.count('Spam');
     // Indistinguishable from a real answer, token included (its events will find no lead).
     return withToken({ status: 201, leadId: deps.ids.newId(), ...reply });
   }
@@ -113,6 +114,10 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
   };
   const [outcome] = await Promise.all([deps.leads.capture(write, clientLimit), countCeiling()]);
   if ('limited' in outcome) throw new RateLimitedError(outcome.limited.retryAfterSeconds);
+  if ('stored' in outcome) {
+    deps.metrics.count('Captures');
+    if (outcome.stored.status === 201) deps.metrics.count('NewLeads');
+  }
   return withToken('stored' in outcome ? outcome.stored : outcome.replayed);
 }
 

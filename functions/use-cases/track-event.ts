@@ -52,6 +52,7 @@ export async function trackEvent(deps: CaptureDeps, input: TrackEventInput): Pro
     ...(body.referrer && { referrer: withoutQuery(body.referrer) }),
   };
   const outcome = await deps.leads.recordEvent(site.id, visitor.leadId, entry);
+  if (outcome === 'recorded') deps.metrics.count('PageViews');
   return outcome === 'unsubscribed' ? { status: 'ignored', reason: 'unsubscribed' } : { status: 'recorded' };
 }
 

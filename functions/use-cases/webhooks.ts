@@ -8,7 +8,10 @@ import type { Deps } from './deps.js';
 /** Retries due sooner than this go back on the queue with a delay (SQS allows 15 min); later ones into the due index. */
 const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
 
-export type WebhookDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects'>;
+export type WebhookDeps = Pick<
+  Deps,
+  'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects' | 'metrics'
+>;
 
 /** What raised the events: a stage change recorded on the lead, or its unsubscribe. */
 export type { WebhookTrigger } from '../core/ports.js';
@@ -23,6 +26,9 @@ export type { WebhookTrigger } from '../core/ports.js';
  */
 export async function raiseWebhooks(deps: WebhookDeps, ref: LeadRef, trigger: WebhookTrigger): Promise<WebhookDelivery[]> {
   const site = deps.config.findSite(ref.siteId);
+  // Every stage change reaches here once from the table stream (at least once: a retried batch may count twice).
+  if (trigger.kind === 'stage' && trigger.change.to === 'mql') deps.metrics.count('MQLs');
+  if (trigger.kind === 'stage' && trigger.change.to === 'sql') deps.metrics.count('SQLs');
   const types: WebhookEvent[] = trigger.kind === 'stage' ? eventsOfStageChange(trigger.change) : ['lead.unsubscribed'];
   const eventAt = trigger.kind === 'stage' ? trigger.change.at : trigger.at;
   const endpoints = (site?.webhooks ?? []).filter((e) => types.some((t) => e.events.includes(t)));
@@ -97,7 +103,10 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
       ...(outcome.kind !== 'response' && { error: outcome.kind === 'timeout' ? 'timeout' : `${outcome.code ?? 'network'}: ${outcome.message}` }),
     };
     if (verdict === 'delivered') {
-      if (await deps.webhooks.recordAttempt(delivery, attempt, { status: 'delivered' })) delivered.push(delivery.deliveryId);
+      if (await deps.webhooks.recordAttempt(delivery, attempt, { status: 'delivered' })) {
+        delivered.push(delivery.deliveryId);
+        deps.metrics.count('WebhooksDelivered');
+      }
       continue;
     }
     if (verdict === 'retry') {
@@ -125,6 +134,7 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
 async function deadLetter(deps: WebhookDeps, delivery: WebhookDelivery, attempt: WebhookAttempt, reason: string): Promise<void> {
   const status = attempt.result === 'failed' ? 'failed' : 'dead';
   if (!(await deps.webhooks.recordAttempt(delivery, attempt, { status }))) return;
+  deps.metrics.count('WebhooksDeadLettered');
   await deps.webhookQueue.deadLetter({
     deliveryId: delivery.deliveryId,
     siteId: delivery.siteId,

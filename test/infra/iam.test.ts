@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { actionsOf, dynamoStatements, functionId, statementsOf, synthTemplates } from './helpers.js';
 
+/** Active tracing: what Lambda needs to send its X-Ray segments (no resource-level permission exists). */
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const sorted = (a: readonly string[]) => [...a].sort();
 
 describe('IAM: least privilege per function', () => {
@@ -58,9 +60,9 @@ describe('IAM: least privilege per function', () => {
     },
   );
 
-  it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs', (group) => {
+  it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs (and its traces)', (group) => {
     expect(dynamoStatements(statements(group))).toEqual([]);
-    expect(actionsOf(statements(group)).filter((a) => !a.startsWith('logs:'))).toEqual([]);
+    expect(sorted(actionsOf(statements(group)).filter((a) => !a.startsWith('logs:')))).toEqual(XRAY);
   });
 
   it('every function may write only to its own log group', () => {
@@ -79,7 +81,7 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('no statement anywhere has a wildcard action or a "*" resource (except ListStreams, which IAM cannot scope)', () => {
+  it('no statement anywhere has a wildcard action or a "*" resource (except ListStreams and X-Ray, which IAM cannot scope)', () => {
     for (const template of [stateless, stateful]) {
       const docs = [
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument),
@@ -90,7 +92,8 @@ describe('IAM: least privilege per function', () => {
           for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
           const actions = [s.Action].flat();
           // dynamodb:ListStreams supports no resource-level permission; Lambda's stream polling needs it.
-          const unscopable = actions.length === 1 && actions[0] === 'dynamodb:ListStreams';
+          // Nor do X-Ray's PutTraceSegments and PutTelemetryRecords (active tracing).
+          const unscopable = actions.every((a) => a === 'dynamodb:ListStreams' || XRAY.includes(a));
           for (const resource of [s.Resource].flat()) if (!unscopable) expect(resource).not.toBe('*');
           expect(s.NotAction).toBeUndefined();
           expect(s.NotResource).toBeUndefined();
@@ -125,16 +128,22 @@ describe('IAM: least privilege per function', () => {
     expect(deleteStatement('DueChecks').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } });
   });
 
-  it('lead activity: reads partitions, writes scores (deletes replaced due checks and what a raced erasure left), reads only its table stream, sends only to its DLQ', () => {
+  it('lead activity: reads partitions, writes scores (deletes replaced due checks and what a raced erasure left), reads only its table stream', () => {
     const st = statements('LeadActivity');
     expect(
       actionsOf(dynamoStatements(st))
-        .filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a))
+        .filter((a) => a.startsWith('dynamodb:') && !/Stream|GetRecords|GetShardIterator/.test(a))
         .sort(),
     ).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     const streamRead = st.find((x) => [x.Action].flat().includes('dynamodb:GetRecords'))!;
     expect(JSON.stringify(streamRead.Resource)).toContain('StreamArn');
     expect(actionsOf(st)).not.toContain('dynamodb:Scan');
+    // Its failed batches go to the StreamFailures bucket (put only), its jobs to the queues.
     expect(actionsOf(st)).toContain('sqs:SendMessage');
+    expect(
+      actionsOf(st)
+        .filter((a) => a.startsWith('s3:'))
+        .sort(),
+    ).toEqual(['s3:ListBucket', 's3:PutObject']);
   });
 });

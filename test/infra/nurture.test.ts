@@ -278,6 +278,54 @@ describe('Infra: alarms', () => {
     expect(alarm('ComplaintRateAlarm')).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.001 });
   });
 
+  it('alarms on an API 5xx rate of 1% and on any error or throttle of each function', () => {
+    const api = alarm('Api5xxRateAlarm');
+    expect(api.Threshold).toBe(1);
+    const expr = api.Metrics.find((m: { Expression?: string }) => m.Expression)!;
+    expect(expr.Expression).toBe('100 * errors / IF(requests > 0, requests, 1)');
+    const byId = Object.fromEntries(api.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat.Metric.MetricName]));
+    expect(byId).toEqual({ errors: '5xx', requests: 'Count' });
+    for (const fn of [
+      'Capture',
+      'Leads',
+      'OpenApi',
+      'Widget',
+      'MailLinks',
+      'WebhooksApi',
+      'LeadActivity',
+      'DueChecks',
+      'SendEmail',
+      'MailEvents',
+      'DeliverWebhooks',
+    ]) {
+      const a = alarm(`${fn}ErrorsAlarm`);
+      expect(a.Threshold).toBe(1);
+      const names = a.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName);
+      expect(names.sort()).toEqual(['Errors', 'Throttles']);
+    }
+  });
+
+  it('draws the funnel on one dashboard: captures → leads → MQL → SQL, emails, deliveries, API errors and latency, function errors, dead letters', () => {
+    const [dashboard] = Object.values(stateless.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const metric of [
+      'Captures',
+      'NewLeads',
+      'MQLs',
+      'SQLs',
+      'EmailsSent',
+      'EmailsSuppressed',
+      'WebhooksDelivered',
+      'WebhooksDeadLettered',
+      '5xx',
+      'Latency',
+      'Errors',
+      'Throttles',
+      'ApproximateNumberOfMessagesVisible',
+    ])
+      expect(body).toContain(`\\"${metric}\\"`);
+  });
+
   it('lets CloudWatch alarms publish to the alarm topic (its TLS-only policy replaces the default one), from this account', () => {
     const [policy] = Object.values(stateless.findResources('AWS::SNS::TopicPolicy')).filter((p) => JSON.stringify(p.Properties.Topics).includes('AlarmTopic'));
     const statements = policy!.Properties.PolicyDocument.Statement as {
@@ -295,7 +343,8 @@ describe('Infra: alarms', () => {
 
   it('sends every alarm to one topic, emailed to alarmEmail only when given (a bad address fails synth naming the key)', () => {
     for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
-    expect(Object.keys(alarms)).toHaveLength(6);
+    // The stream's failures, 3 DLQs, 2 SES reputation rates, the API's 5xx rate, 11 functions' errors and throttles.
+    expect(Object.keys(alarms)).toHaveLength(1 + 3 + 2 + 1 + 11);
     stateless.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',

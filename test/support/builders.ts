@@ -1,3 +1,4 @@
+import { InMemoryMetrics } from '../../functions/adapters/metrics.js';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import rawConfig from '../../config/funnel.config.js';
@@ -85,6 +86,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const webhookQueue = new InMemoryWebhookQueue();
   const webhookTransport = new RecordingTransport();
   const apiKeys = new InMemoryApiKeyStore();
+  const metrics = new InMemoryMetrics();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
   const deps: AppDeps = {
@@ -109,8 +111,9 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     webhookTransport,
     prospects: new InMemoryProspectStore(leads, nurture, webhooks),
     log: jsonLogger('silent'),
+    metrics,
   };
-  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport };
+  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, metrics };
 }
 
 /** {@link fakeDeps} for the mail side, with an optional config: `fakeMailDeps(testConfig((c) => …))`. */
