@@ -51,6 +51,8 @@ export interface FunnelSettings {
   memorySize: number;
   /** Deletion protection + RETAIN on the table. */
   retainData: boolean;
+  /** X-Ray active tracing of every function. */
+  tracing: boolean;
   /** The domains emails are sent from, each an SES identity. Default: the domains of the deployed sites' `email.from`. */
   senderDomains?: string[];
   /** Sender domains whose SES identity already exists in the account and region (another stage, the console): used, not created. `*`: all. */
@@ -68,6 +70,7 @@ export const DEFAULT_SETTINGS: FunnelSettings = {
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
   memorySize: 512,
   retainData: true,
+  tracing: false,
 };
 
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
@@ -120,6 +123,7 @@ export function readSettings(app: App): FunnelSettings {
     logRetentionDays: logRetentionDays as logs.RetentionDays,
     memorySize: int('memorySize', DEFAULT_SETTINGS.memorySize, 128, 10_240),
     retainData: bool('retainData', DEFAULT_SETTINGS.retainData),
+    tracing: bool('tracing', DEFAULT_SETTINGS.tracing),
   };
   const domains = (key: 'senderDomains' | 'existingIdentities'): string[] | undefined => {
     const v = get(key);
@@ -227,6 +231,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     logRetention: settings.logRetentionDays,
     retainData: settings.retainData,
     memorySize: settings.memorySize,
+    tracing: settings.tracing,
   });
   stateless.addStackDependency(stateful);
 

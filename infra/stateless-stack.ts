@@ -94,6 +94,8 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default 512 */
   readonly memorySize?: number;
+  /** X-Ray active tracing of every function (about $5 per million traces: opt in). @default false */
+  readonly tracing?: boolean;
 }
 
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
@@ -296,8 +298,8 @@ export class StatelessStack extends Stack {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      // X-Ray traces of every sampled invocation (Lambda's own segments: init, invocation, overhead).
-      tracing: lambda.Tracing.ACTIVE,
+      // X-Ray traces of every sampled invocation (Lambda's own segments: init, invocation, overhead), when asked.
+      ...(props.tracing && { tracing: lambda.Tracing.ACTIVE }),
       ...(READS_SECRETS.has(name) && { paramsAndSecrets: this.secretsExtension() }),
       // FUNNEL_STACK: the dimension of the business metrics (functions/adapters/metrics.ts).
       environment: { ...environment, LOG_LEVEL: props.logLevel ?? 'info', NODE_OPTIONS: '--enable-source-maps', FUNNEL_STACK: this.stackName },
@@ -327,11 +329,12 @@ export class StatelessStack extends Stack {
         }),
       },
     });
-    acknowledge(
-      role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Actions that take no resource, granted on "*" by CDK: xray:PutTraceSegments and PutTelemetryRecords (active tracing), and for the stream consumer dynamodb:ListStreams (its event source mapping).',
-    );
+    if (props.tracing || name === 'LeadActivity')
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'Actions that take no resource, granted on "*" by CDK: xray:PutTraceSegments and PutTelemetryRecords (active tracing), and for the stream consumer dynamodb:ListStreams (its event source mapping).',
+      );
     return fn;
   }
 

@@ -60,9 +60,16 @@ describe('IAM: least privilege per function', () => {
     },
   );
 
-  it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs (and its traces)', (group) => {
+  it.each(['OpenApi', 'Widget'])('%s: no DynamoDB permission at all, nothing but its own logs', (group) => {
     expect(dynamoStatements(statements(group))).toEqual([]);
-    expect(sorted(actionsOf(statements(group)).filter((a) => !a.startsWith('logs:')))).toEqual(XRAY);
+    expect(actionsOf(statements(group)).filter((a) => !a.startsWith('logs:'))).toEqual([]);
+  });
+
+  it('traces every function with X-Ray only when asked (-c tracing=true): about $5 per million traces', () => {
+    const traced = synthTemplates({ context: { tracing: 'true' } }).stateless;
+    traced.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    expect(sorted(actionsOf(statementsOf(traced, functionId(traced, 'Widget'))).filter((a) => !a.startsWith('logs:')))).toEqual(XRAY);
+    for (const fn of Object.values(stateless.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toBeUndefined();
   });
 
   it('every function may write only to its own log group', () => {

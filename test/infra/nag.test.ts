@@ -16,7 +16,14 @@ const build = (config: unknown, context: Record<string, unknown> = {}) =>
 describe('cdk-nag (AwsSolutions) on every synth', () => {
   it.each([
     ['the shipped config', () => build(rawConfig)],
-    ['a prod-like config (sites, senders, tracking, webhooks)', () => build(infraConfig((c) => (c.sites[0]!.email!.tracking = { opens: true, clicks: true })))],
+    [
+      'a prod-like config (sites, senders, tracking, webhooks, X-Ray)',
+      () =>
+        build(
+          infraConfig((c) => (c.sites[0]!.email!.tracking = { opens: true, clicks: true })),
+          { tracing: 'true' },
+        ),
+    ],
     [
       'a second stage using existing identities, data not retained',
       () => build(infraConfig(), { stage: 'staging', existingIdentities: '*', retainData: 'false' }),

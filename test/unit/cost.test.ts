@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../scripts/cost.js';
+import { estimate, FIXED_RESOURCES, PER_OPERATION, totals } from '../../scripts/cost/model.js';
+import { PRICES } from '../../scripts/cost/prices.js';
+
+const line = (lines: ReturnType<typeof estimate>, service: string) => lines.find((l) => l.service.startsWith(service))!;
+
+describe('Cost estimate (npm run cost)', () => {
+  it('prices each service from the dated price file and the measured capacity per operation', () => {
+    const lines = estimate({ leads: 10_000, emailsPerLead: 5, submissionsPerLead: 1, trackedViews: 0, qualifiedShare: 0, pageViews: 0 });
+    expect(line(lines, 'SES').usage).toBeCloseTo((50_000 / 1000) * PRICES.ses.perThousandEmails, 6);
+    // Capacity: 8 WRU per new lead, 2 WRU + 1 RRU per re-score, 6 WRU + 3 RRU per email, 1 RRU per due-check run.
+    const wcu = 10_000 * (PER_OPERATION.newLead.wcu + PER_OPERATION.rescore.wcu) + 50_000 * PER_OPERATION.email.wcu;
+    expect(line(lines, 'DynamoDB').basis).toContain(`${wcu.toLocaleString('en-US')} WRU`);
+  });
+
+  it('shows fixed monthly costs (secrets, alarms, metrics, dashboard, WAF) apart from per-use costs', () => {
+    const none = estimate({ leads: 0, emailsPerLead: 0, pageViews: 0, trackedViews: 0 });
+    const fixed = totals(none).fixed;
+    const expected =
+      FIXED_RESOURCES.alarmMetrics * PRICES.cloudWatch.perAlarmMetricMonth +
+      PRICES.cloudWatch.perDashboardMonth +
+      FIXED_RESOURCES.customMetrics * PRICES.cloudWatch.perMetricMonth +
+      2 * PRICES.secretsManager.perSecretMonth;
+    expect(fixed).toBeCloseTo(expected, 6);
+    const waf = estimate({ leads: 0, emailsPerLead: 0, waf: true });
+    expect(totals(waf).fixed - fixed).toBeCloseTo(PRICES.waf.perWebAclMonth + PRICES.waf.perRuleMonth, 6);
+  });
+
+  it('grows per-use costs with traffic, fixed ones not', () => {
+    const small = totals(estimate({ leads: 1_000, emailsPerLead: 5 }));
+    const large = totals(estimate({ leads: 100_000, emailsPerLead: 5 }));
+    expect(large.fixed).toBe(small.fixed);
+    expect(large.usage).toBeGreaterThan(50 * small.usage);
+  });
+
+  it('prints a table per service with the total and the cost per lead; a bad flag names itself', () => {
+    const out: string[] = [];
+    expect(main(['--leads', '10000', '--emails-per-lead', '5', '--waf'], (s) => out.push(s))).toBe(0);
+    const text = out.join('\n');
+    for (const service of ['Lambda', 'API Gateway', 'DynamoDB', 'SES', 'SQS', 'SNS', 'CloudWatch', 'Secrets Manager', 'WAF'])
+      expect(text).toContain(`| ${service}`);
+    expect(text).toMatch(/\*\*total\*\*.*per lead/);
+    expect(() => main(['--leads', 'many'])).toThrow(/--leads must be a number/);
+    expect(() => main(['--emails-per-lead', '5'])).toThrow(/--leads is required/);
+  });
+});
