@@ -163,7 +163,7 @@ export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as c
  * the lead item (the sender, the stream consumer) may delete a lead's partition and what points at it,
  * and nothing else.
  */
-export const SWEEP_LEADING_KEYS = ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*'];
+export const SWEEP_LEADING_KEYS = ['SITE#*', `${keys.duePrefix}*`, 'PROSPECTS#*', 'WHLOG#*'];
 export const sweepErasedStatement = (tableArn: string) =>
   new iam.PolicyStatement({
     actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
@@ -179,7 +179,7 @@ export const deleteDueChecksStatement = (tableArn: string) =>
   new iam.PolicyStatement({
     actions: ['dynamodb:DeleteItem'],
     resources: [tableArn],
-    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keys.duePartition('')}*`] } },
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keys.duePrefix}*`] } },
   });
 
 /**
@@ -371,7 +371,7 @@ export class StatelessStack extends Stack {
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
         resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', keys.duePartition('*'), 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', `${keys.duePrefix}*`, 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
       }),
     );
     leads.addToRolePolicy(

@@ -160,8 +160,8 @@ describe('Adapter: DynamoLeadRepository scoring and events', () => {
     await repo.saveScore(ref, { score, decayCheckAt: '2026-12-01T08:00:00.000Z', previousDecayCheckAt: '2026-11-30T08:00:00.000Z' });
     const order = ddb.calls().map((c) => c.args[0].constructor.name);
     expect(order).toEqual(['PutCommand', 'UpdateCommand', 'DeleteCommand']);
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ PK: 'DUE#2026-12-01', SK: `2026-12-01T08:00:00.000Z#${PK}` });
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ PK: 'DUE#2026-11-30', SK: `2026-11-30T08:00:00.000Z#${PK}` });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ PK: 'DUE#2026-12-01#a', SK: `2026-12-01T08:00:00.000Z#${PK}` });
+    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ PK: 'DUE#2026-11-30#a', SK: `2026-11-30T08:00:00.000Z#${PK}` });
     // An unchanged schedule is not written again.
     ddb.resetHistory();
     await repo.saveScore(ref, { score, decayCheckAt: '2026-12-01T08:00:00.000Z', previousDecayCheckAt: '2026-12-01T08:00:00.000Z' });

@@ -125,7 +125,7 @@ describe('Adapter: DynamoNurtureStore reads', () => {
 describe('Adapter: DynamoNurtureStore enrolments', () => {
   beforeEach(() => ddb.reset());
   const enrolment = { state: step0, formId: 'ebook', enrolledAt: AT };
-  const dueKey = { PK: 'DUE#2026-11-24', SK: `2026-11-24T14:00:00.000Z#${PK}#SEQ#ebook-nurture` };
+  const dueKey = { PK: 'DUE#2026-11-24#a', SK: `2026-11-24T14:00:00.000Z#${PK}#SEQ#ebook-nurture` };
 
   it('schedules the first step before writing the enrolment under attribute_not_exists', async () => {
     // Prepare
@@ -177,7 +177,10 @@ describe('Adapter: DynamoNurtureStore enrolments', () => {
     // Assess
     expect(moved).toBe(true);
     expect(commands()).toEqual(['PutCommand', 'UpdateCommand', 'DeleteCommand']);
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ PK: 'DUE#2026-11-27', SK: `2026-11-27T14:00:00.000Z#${PK}#SEQ#ebook-nurture` });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+      PK: 'DUE#2026-11-27#a',
+      SK: `2026-11-27T14:00:00.000Z#${PK}#SEQ#ebook-nurture`,
+    });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
       Key: { PK, SK: 'ENROL#ebook-nurture' },
       UpdateExpression: 'SET #state = :to',

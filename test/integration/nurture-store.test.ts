@@ -60,7 +60,7 @@ async function partition(pk: string): Promise<Record<string, unknown>[]> {
 
 /** Due nurture steps of this lead on the day of `at`. */
 async function dueSteps(ref: LeadRef, at: string): Promise<string[]> {
-  const items = await partition(keys.duePartition(dueDay(at)));
+  const items = await partition(keys.duePartition(dueDay(at), ref.emailKey[0]!));
   return items.map((i) => i.SK as string).filter((sk) => sk.includes(ref.emailKey) && sk.includes('#SEQ#'));
 }
 

@@ -3,8 +3,8 @@ import type { DueCheck, DueChecks } from '../../core/ports.js';
 import { keys } from './keys.js';
 
 /**
- * Scheduled re-scores in the single table: one partition per UTC day (`DUE#2026-11-22`), sorted by time.
- * The drainer Queries each day from its cursor with `SK <= now`, so a run reads only what is due.
+ * Scheduled work in the single table: 16 partitions per UTC day (`DUE#2026-11-22#a`), sorted by time.
+ * The drainer Queries each day's partitions from its cursor with `SK <= now`, so a run reads only what is due.
  */
 export class DynamoDueChecks implements DueChecks {
   private readonly client: DynamoDBDocumentClient;
@@ -15,7 +15,13 @@ export class DynamoDueChecks implements DueChecks {
     this.tableName = options.tableName;
   }
 
+  /** The day's checks due by `until`, oldest first, from all of the day's partitions (read in parallel). */
   async list(day: string, until: string): Promise<DueCheck[]> {
+    const shards = await Promise.all(keys.duePartitions(day).map((pk) => this.listPartition(pk, until)));
+    return shards.flat().sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  private async listPartition(pk: string, until: string): Promise<DueCheck[]> {
     const out: DueCheck[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -24,7 +30,7 @@ export class DynamoDueChecks implements DueChecks {
           TableName: this.tableName,
           KeyConditionExpression: 'PK = :pk AND SK <= :until',
           // Every SK of the day starts with the time, so `<= until~` includes checks at exactly `until`.
-          ExpressionAttributeValues: { ':pk': keys.duePartition(day), ':until': `${until}~` },
+          ExpressionAttributeValues: { ':pk': pk, ':until': `${until}~` },
           ProjectionExpression: 'SK',
           ExclusiveStartKey,
         }),

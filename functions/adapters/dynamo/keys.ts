@@ -25,6 +25,9 @@ import { dueDay } from '../../core/due.js';
  *
  * The email is hashed in keys so no address appears in key-based metrics, logs or error messages.
  */
+/** The shards of a day's due checks: the hex digits a lead's key (SHA-256) starts with. */
+export const DUE_SHARDS = [...'0123456789abcdef'];
+
 export const keys = {
   /**
    * A rate-limit counter: one item per (scope, fixed window), counted with a conditional ADD and expired by
@@ -75,20 +78,26 @@ export const keys = {
   log: (siteId: string, emailKey: string, at: string, id: string) => ({ PK: leadPartition(siteId, emailKey), SK: `LOG#${at}#${id}` }),
   logPrefix: 'LOG#',
   /**
-   * Scheduled work, one partition per UTC day: the drainer Queries the days from its cursor up to now
-   * (SK <= now) instead of scanning. The sort key orders checks by time and names the lead; a nurture
-   * step also names its sequence (`…#SEQ#<sequenceId>`), a decay re-score does not.
+   * Scheduled work, 16 partitions per UTC day (`DUE#<day>#<shard>`, the shard the first hex digit of the
+   * lead's key, which is a hash): the drainer Queries each of the day's partitions from its cursor up to
+   * now (SK <= now) instead of scanning, and a day's writes (every new lead enrols, every re-score with
+   * decay schedules) spread over 16 partitions instead of one (docs/scale.md). The sort key orders checks
+   * by time and names the lead; a nurture step also names its sequence (`…#SEQ#<sequenceId>`), a decay
+   * re-score does not.
    */
   due: (at: string, siteId: string, emailKey: string, sequenceId?: string) => ({
-    PK: `DUE#${dueDay(at)}`,
+    PK: keys.duePartition(dueDay(at), emailKey[0]!),
     SK: `${at}#${leadPartition(siteId, emailKey)}${sequenceId === undefined ? '' : `#SEQ#${sequenceId}`}`,
   }),
   /** A webhook retry: the lead's pending deliveries to this endpoint are tried again then. */
   dueWebhook: (at: string, siteId: string, emailKey: string, endpointId: string) => ({
-    PK: `DUE#${dueDay(at)}`,
+    PK: keys.duePartition(dueDay(at), emailKey[0]!),
     SK: `${at}#${leadPartition(siteId, emailKey)}#WH#${endpointId}`,
   }),
-  duePartition: (day: string) => `DUE#${day}`,
+  duePartition: (day: string, shard: string) => `DUE#${day}#${shard}`,
+  /** Every partition of a day's due checks. */
+  duePartitions: (day: string) => DUE_SHARDS.map((shard) => `DUE#${day}#${shard}`),
+  duePrefix: 'DUE#',
   parseDue: (sk: string): DueCheck | undefined => {
     const match = /^([^#]+)#SITE#([^#]+)#EMAIL#([0-9a-f]{64})(?:#SEQ#([^#]+)|#WH#([^#]+))?$/.exec(sk);
     if (!match) return undefined;
