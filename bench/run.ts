@@ -15,13 +15,14 @@ import { bundleBaseline, bundleLikeLambda } from './bundle.js';
 import { benchDispatch } from './dispatch.js';
 import { benchRescore } from './rescore.js';
 import { benchWebhooks } from './webhooks.js';
+import { simulateScale } from './scale.js';
 import { benchScoring } from './scoring.js';
 import { median, percentile, printTable } from './stats.js';
 
 /**
  * `npm run bench`: each measurement is printed beside a baseline measured in the same run, because this
  * machine is shared and absolute times drift. Run with BENCH_N=<requests> to change the sample size.
- * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore, dispatch, webhooks).
+ * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore, dispatch, webhooks, scale).
  */
 const N = Number(process.env.BENCH_N ?? 300);
 
@@ -197,6 +198,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   rescore: benchRescore,
   dispatch: benchDispatch,
   webhooks: benchWebhooks,
+  scale: async () => void (await simulateScale()),
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in BENCHMARKS));

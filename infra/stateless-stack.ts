@@ -103,13 +103,13 @@ export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 /**
  * Requests per second (and burst) per route, by its traffic class (the endpoint table's `traffic`), so a
  * post that goes viral (every page view asks for its form, and the tracker reports it) cannot take the
- * capacity submissions and the sales API need: each route has its own token bucket. Page views are sized
- * for 1,000 a second, submissions for 200 (docs/scale.md); the API's class is the `apiThrottleRate` setting.
- * All under the account's 10,000 requests a second per region.
+ * capacity submissions and the sales API need: each route has its own token bucket. Sized so that 1,000
+ * impressions and 1,000 submissions a second pass (docs/scale.md); the API's class is the `apiThrottleRate`
+ * setting. All under the account's 10,000 requests a second per region.
  */
 export const ROUTE_THROTTLES: Record<Exclude<Traffic, 'api'>, ApiThrottle> = {
-  pageView: { rateLimit: 1000, burstLimit: 2000 },
-  submission: { rateLimit: 200, burstLimit: 400 },
+  pageView: { rateLimit: 2000, burstLimit: 4000 },
+  submission: { rateLimit: 1000, burstLimit: 2000 },
   link: { rateLimit: 100, burstLimit: 200 },
 };
 

@@ -40,29 +40,12 @@ function expandIPv6(ip: string): string[] {
   return groups.map((g) => parseInt(g || '0', 16).toString(16));
 }
 
-/**
- * Writes a second one counter item may take: DynamoDB gives a partition 1,000 write units a second, and a
- * counter is one item; half of it leaves room for bursts (docs/scale.md).
- */
-export const COUNTER_WRITES_PER_SECOND = 500;
-
-/**
- * How many counter items a ceiling of `limit` per `windowSeconds` is spread over, so that none takes more
- * than {@link COUNTER_WRITES_PER_SECOND}: 1 for the default form ceiling (6,000 a minute, 100 a second).
- */
-export const ceilingShards = (limit: number, windowSeconds: number): number => Math.max(1, Math.ceil(limit / windowSeconds / COUNTER_WRITES_PER_SECOND));
-
-/**
- * {@link Ceiling} over a shared counter: the refusals it has seen are kept in this environment until their
- * window ends. A high ceiling is counted on several items (`key#<shard>`, each with its share of the
- * limit, a request on one at random), so a form's ceiling never becomes a hot key.
- */
+/** {@link Ceiling} over a shared counter: the refusals it has seen are kept in this environment until their window ends. */
 export class LateCeiling implements Ceiling {
   private readonly reachedUntil = new Map<string, number>();
   constructor(
     private readonly counter: RateLimiter,
     private readonly clock: Clock,
-    private readonly random: () => number = Math.random,
   ) {}
 
   retryAfter(key: string): number | undefined {
@@ -73,9 +56,7 @@ export class LateCeiling implements Ceiling {
   }
 
   async count(key: string, limit: number, windowSeconds: number): Promise<void> {
-    const shards = ceilingShards(limit, windowSeconds);
-    const shardKey = shards === 1 ? key : `${key}#${Math.floor(this.random() * shards)}`;
-    const hit = await this.counter.hit(shardKey, Math.ceil(limit / shards), windowSeconds);
+    const hit = await this.counter.hit(key, limit, windowSeconds);
     if (!hit.allowed) this.reachedUntil.set(key, this.clock.now().getTime() + hit.retryAfterSeconds * 1000);
   }
 }

@@ -205,9 +205,9 @@ describe('stateless stack: HTTP API', () => {
     const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
     // Every route has its own bucket, pre-flights included.
     expect(Object.keys(settings).sort()).toEqual([...ROUTES, ...PREFLIGHT_ROUTES].map((r) => r.routeKey).sort());
-    expect(settings['GET /v1/forms/{formId}']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
-    expect(settings['POST /v1/events']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
-    expect(settings['POST /v1/forms/{formId}/submissions']).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(settings['GET /v1/forms/{formId}']).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
+    expect(settings['POST /v1/events']).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
+    expect(settings['POST /v1/forms/{formId}/submissions']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
     expect(settings['GET /v1/leads/{leadId}']).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     expect(settings['GET /v1/unsubscribe']).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
     // The stage is deployed after the routes its settings name.
