@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InvalidConfigError } from '../functions/core/config.js';
 import { localClient, startDynamoLocal, type LocalDynamo } from '../local/dynamo.js';
 import { findRunning, lockDataDir } from '../local/instance.js';
@@ -48,6 +48,16 @@ export function apiUrlOf(flag: string | undefined, env: Record<string, string | 
   throw new CliError(
     `No local funnel is running on ${dataDirOf(env)}${running ? ` (pid ${running.pid} is still starting)` : ''}: start one with \`npm start\` (and FUNNEL_DATA_DIR if it uses another folder), or pass --api <url> for a deployed one.`,
   );
+}
+
+/**
+ * The API key for `api`: `--key`, else FUNNEL_API_KEY, else the local funnel's dev key when `api` is the
+ * local funnel of the data folder (the dev key is never sent anywhere else).
+ */
+export function apiKeyOf(api: string, flag: string | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
+  const dataDir = dataDirOf(env);
+  const local = findRunning(dataDir)?.url === api;
+  return flag ?? env.FUNNEL_API_KEY ?? (local && existsSync(`${dataDir}/dev-api-key`) ? readFileSync(`${dataDir}/dev-api-key`, 'utf8').trim() : undefined);
 }
 
 /**

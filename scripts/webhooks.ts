@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { findRunning } from '../local/instance.js';
-import { apiUrlOf, CliError, dataDirOf, parseCli, runCli } from './cli.js';
+import { apiKeyOf, apiUrlOf, CliError, dataDirOf, parseCli, runCli } from './cli.js';
 
 export const USAGE = `Usage: npm run webhooks -- <command> [--api <url> --key <key>]
 
@@ -64,7 +63,7 @@ export async function main(argv: string[], out = console.log, err = console.erro
     const secret = arg ? secrets[arg] : undefined;
     if (!secret) {
       err(
-        `No local secret for "${arg ?? ''}"${Object.keys(secrets).length ? `; known: ${Object.keys(secrets).join(', ')}` : ' (start the funnel once: npm start)'}. A deployed endpoint's secret is the Secrets Manager secret "WebhookSecret-<site>-<endpoint>" of the stateful stack: whsec_<its value>.`,
+        `No local secret for "${arg ?? ''}"${Object.keys(secrets).length ? `; known: ${Object.keys(secrets).join(', ')}` : ' (start the funnel once: npm start)'}. A deployed endpoint's secret is the Secrets Manager secret "<stackPrefix>-<stage>/webhooks/<site>/<endpoint>": whsec_<its value>.`,
       );
       return 1;
     }
@@ -78,10 +77,7 @@ export async function main(argv: string[], out = console.log, err = console.erro
     err((error as Error).message);
     return 1;
   }
-  // The local dev key only for the local funnel: never send it to another API.
-  const local = findRunning(dataDir)?.url === api;
-  const key =
-    values.key ?? env.FUNNEL_API_KEY ?? (local && existsSync(`${dataDir}/dev-api-key`) ? readFileSync(`${dataDir}/dev-api-key`, 'utf8').trim() : undefined);
+  const key = apiKeyOf(api, values.key, env);
   if (!key) {
     err(`No API key for ${api}: pass --key <key> or set FUNNEL_API_KEY (create one with: npm run api-key -- create --site <siteId>).`);
     return 1;

@@ -20,3 +20,11 @@ export function normaliseEmail(raw: string): string {
 export function emailKey(email: string): string {
   return createHash('sha256').update(normaliseEmail(email).toLowerCase()).digest('hex');
 }
+
+/**
+ * Test data: an address at Amazon SES's mailbox simulator (`success@simulator.amazonses.com` accepts and
+ * delivers nowhere). Such a lead is captured and emailed like any other, so a smoke test proves the path,
+ * but never scored, qualified, handed to sales or counted in the metrics.
+ */
+export const TEST_EMAIL_DOMAIN = 'simulator.amazonses.com';
+export const isTestAddress = (email: string): boolean => email.toLowerCase().endsWith(`@${TEST_EMAIL_DOMAIN}`);

@@ -1,6 +1,6 @@
 import { type ValidSubmission, consentRecord, nextStep, profileOf, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
 import type { SubmissionResponse } from '../core/contracts.js';
-import { emailKey, normaliseEmail } from '../core/email.js';
+import { emailKey, isTestAddress, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
 import type { StoredAnswer } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
@@ -114,7 +114,7 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
   };
   const [outcome] = await Promise.all([deps.leads.capture(write, clientLimit), countCeiling()]);
   if ('limited' in outcome) throw new RateLimitedError(outcome.limited.retryAfterSeconds);
-  if ('stored' in outcome) {
+  if ('stored' in outcome && !isTestAddress(email)) {
     deps.metrics.count('Captures');
     if (outcome.stored.status === 201) deps.metrics.count('NewLeads');
   }

@@ -1,3 +1,4 @@
+import { isTestAddress } from '../core/email.js';
 import { createHash } from 'node:crypto';
 import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookTrigger } from '../core/ports.js';
 import type { WebhookEvent } from '../core/webhooks/config.js';
@@ -34,7 +35,7 @@ export async function raiseWebhooks(deps: WebhookDeps, ref: LeadRef, trigger: We
   const endpoints = (site?.webhooks ?? []).filter((e) => types.some((t) => e.events.includes(t)));
   if (!site || endpoints.length === 0) return [];
   const lead = await deps.leads.findByEmail(ref.siteId, ref.emailKey);
-  if (!lead) return [];
+  if (!lead || isTestAddress(lead.email)) return [];
   const createdAt = deps.clock.now().toISOString();
   const deliveries: WebhookDelivery[] = endpoints.flatMap((endpoint) =>
     types

@@ -1,0 +1,162 @@
+import { fileURLToPath } from 'node:url';
+import type { FormView } from '../functions/core/contracts.js';
+import { TEST_EMAIL_DOMAIN } from '../functions/core/email.js';
+import { apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.js';
+
+export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--form <formId>] [--timeout <seconds>]
+
+Smoke-test a deployment (or the local funnel, the default): the API and the widget answer, a form is
+served, a test lead is captured, read back with the API key, its delivery email is accepted by SES (to the
+SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), then the test lead is erased. A lead at the
+simulator is test data: never scored, qualified, handed to sales or counted. Exit 0 with a short report,
+or 1 naming the first step that failed.`;
+
+interface Step {
+  name: string;
+  run: () => Promise<string | undefined>;
+}
+
+/** Run the smoke test; returns its exit code. */
+export async function main(argv: string[], out = console.log, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const { values } = parseCli(
+    {
+      args: argv,
+      options: {
+        api: { type: 'string' },
+        key: { type: 'string' },
+        form: { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const api = apiUrlOf(values.api, env);
+  const key = apiKeyOf(api, values.key, env);
+  if (!key) throw new CliError(`No API key for ${api}: pass --key <key> or set FUNNEL_API_KEY (create one with: npm run api-key -- create --site <siteId>).`);
+  const timeoutMs = Number(values.timeout ?? 60) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a number of seconds, not "${values.timeout}"`);
+  const formId = values.form ?? 'ebook';
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const email = `success+smoke-${runId}@${TEST_EMAIL_DOMAIN}`;
+
+  const call = async (method: string, path: string, body?: unknown, auth = true) => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: { ...(auth && { authorization: `Bearer ${key}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    }).catch((error: Error) => {
+      throw new Error(`cannot reach ${api}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+    });
+    const text = await res.text();
+    const json = (() => {
+      try {
+        return JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    })();
+    return { status: res.status, json, text };
+  };
+  const expectStatus = (r: { status: number; json?: Record<string, unknown> }, ...wanted: number[]) => {
+    if (!wanted.includes(r.status))
+      throw new Error(
+        `answered ${r.status}${(r.json?.error as { message?: string } | undefined)?.message ? `: ${(r.json!.error as { message: string }).message}` : ''}`,
+      );
+  };
+
+  let form: FormView | undefined;
+  let leadId: string | undefined;
+  const steps: Step[] = [
+    { name: 'the API answers (GET /v1/openapi.json)', run: async () => void expectStatus(await call('GET', '/v1/openapi.json', undefined, false), 200) },
+    { name: 'the widget is served (GET /widget.js)', run: async () => void expectStatus(await call('GET', '/widget.js', undefined, false), 200) },
+    {
+      name: `form "${formId}" is served`,
+      run: async () => {
+        const r = await call('GET', `/v1/forms/${encodeURIComponent(formId)}`, undefined, false);
+        expectStatus(r, 200);
+        form = r.json as unknown as FormView;
+        return `${form.fields.length} fields`;
+      },
+    },
+    {
+      name: `a test lead is captured (${email})`,
+      run: async () => {
+        const r = await call('POST', `/v1/forms/${encodeURIComponent(formId)}/submissions`, testSubmission(form!, email), false);
+        expectStatus(r, 201, 200);
+        leadId = r.json?.leadId as string;
+        return `lead ${leadId}`;
+      },
+    },
+    {
+      name: 'the lead reads back with the API key',
+      run: async () => {
+        const r = await call('GET', `/v1/leads/${leadId}`);
+        expectStatus(r, 200);
+        if (r.json?.email !== email) throw new Error(`read back ${String(r.json?.email)}, not ${email}`);
+        return undefined;
+      },
+    },
+    {
+      name: 'its delivery email is accepted by SES',
+      run: async () => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const r = await call('GET', `/v1/leads/${leadId}`);
+          expectStatus(r, 200);
+          const timeline = (r.json?.timeline ?? []) as { type: string; kind?: string; reason?: string }[];
+          const failed = timeline.find((e) => e.type === 'email_failed');
+          if (failed) throw new Error(`SES refused it: ${failed.reason ?? 'no reason given'}`);
+          if (timeline.some((e) => e.type === 'email_sent')) return 'accepted';
+          if (!form?.leadMagnet) return 'skipped: this form sends no delivery email';
+          if (Date.now() > deadline) throw new Error(`no email sent within ${timeoutMs / 1000} s (is the sender's domain verified? see the send queue)`);
+          await new Promise((ok) => setTimeout(ok, 1000));
+        }
+      },
+    },
+    {
+      name: 'the test lead is erased',
+      run: async () => {
+        expectStatus(await call('DELETE', `/v1/leads/${leadId}`), 204);
+        expectStatus(await call('GET', `/v1/leads/${leadId}`), 404);
+        return undefined;
+      },
+    },
+  ];
+
+  out(`Smoke test of ${api}`);
+  for (const step of steps) {
+    const started = performance.now();
+    try {
+      const note = await step.run();
+      out(`  ok    ${step.name}${note ? `: ${note}` : ''} (${Math.round(performance.now() - started)} ms)`);
+    } catch (error) {
+      out(`  FAIL  ${step.name}: ${(error as Error).message}`);
+      if (leadId && step.name !== 'the test lead is erased') await call('DELETE', `/v1/leads/${leadId}`).catch(() => undefined);
+      return 1;
+    }
+  }
+  out('All steps passed.');
+  return 0;
+}
+
+/** A submission a form accepts: the simulator address, and a plausible value for every other field. */
+export function testSubmission(form: FormView, email: string) {
+  const fields: Record<string, string> = {};
+  for (const f of form.fields) {
+    if (f.name === 'email') fields.email = email;
+    else if (f.options?.length) fields[f.name] = f.options[0]!;
+    else if (f.required || f.name === 'firstName') fields[f.name] = f.name === 'firstName' ? 'Smoke' : 'Funnel smoke test';
+  }
+  return {
+    submissionId: crypto.randomUUID(),
+    fields,
+    ...(form.consent && { consent: { marketing: true } }),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runCli(() => main(process.argv.slice(2)));

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailKey } from '../../functions/core/email.js';
+import { type RunningFunnel, startFunnel } from '../../local/runtime.js';
+import { main } from '../../scripts/smoke.js';
+import { freshTable } from '../support/dynamo.js';
+
+let funnel: RunningFunnel;
+beforeAll(async () => {
+  const { endpoint, tableName } = await freshTable();
+  funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent' });
+});
+afterAll(() => funnel?.stop());
+
+describe('Command: npm run smoke (against the local funnel)', () => {
+  it('passes every step: API, widget, form, a test lead captured, read back, its email accepted, then erased', async () => {
+    const out: string[] = [];
+    const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', 'ebook', '--timeout', '30'], (l) => out.push(l), {});
+    expect(out.join('\n')).toMatch(/All steps passed/);
+    expect(code).toBe(0);
+    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(7);
+    expect(out.join('\n')).toContain('its delivery email is accepted by SES: accepted');
+  }, 60_000);
+
+  it('keeps test data out of scores, sales and metrics: the test lead is never qualified', async () => {
+    const email = `success+check-${Date.now()}@simulator.amazonses.com`;
+    const res = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        submissionId: randomUUID(),
+        fields: { email, jobTitle: 'Chief Executive Officer', company: 'Acme' },
+        consent: { marketing: true },
+      }),
+    });
+    expect(res.status).toBe(201);
+    await funnel.settle();
+    const lead = await funnel.deps.leads.findByEmail('demo', emailKey(email));
+    // A CEO at a business address would be an MQL at once; as test data it is not scored at all.
+    expect(lead!.stage).toBe('lead');
+    expect(await funnel.deps.webhooks.forLead({ siteId: 'demo', emailKey: emailKey(email) })).toEqual([]);
+  }, 60_000);
+
+  it('names the first step that fails, and exits 1', async () => {
+    const out: string[] = [];
+    expect(await main(['--api', funnel.url, '--key', 'fnl_wrong', '--form', 'ebook'], (l) => out.push(l), {})).toBe(1);
+    expect(out.join('\n')).toMatch(/FAIL {2}the lead reads back with the API key: answered 401/);
+    const unknown: string[] = [];
+    expect(await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', 'nope'], (l) => unknown.push(l), {})).toBe(1);
+    expect(unknown.join('\n')).toMatch(/FAIL {2}form "nope" is served: answered 404/);
+  }, 60_000);
+});
