@@ -20,6 +20,7 @@ import { jsonLogger, type Logger } from './adapters/logger.js';
 import { lambdaLogger } from './adapters/lambda-logger.js';
 import { EmfMetrics, InMemoryMetrics } from './adapters/metrics.js';
 import { secretReader } from './adapters/secrets.js';
+import { type Environment, type FunctionName, readEnvironment } from './environment.js';
 import type { CaptureDeps, Deps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */
@@ -146,9 +147,10 @@ const notConfigured = (what: string): never => {
   throw new Error(`compose(): no ${what} was given, so this process cannot use it`);
 };
 
-/** A Lambda function's shared pieces and logger, from its environment (`TABLE_NAME`, `TOKEN_SECRET_ARN`, `LOG_LEVEL`). */
+/** A Lambda function's shared pieces, logger and checked environment (functions/environment.ts). */
 export interface LambdaBase extends Shared {
   log: Logger;
+  env: Environment;
 }
 
 /**
@@ -156,16 +158,16 @@ export interface LambdaBase extends Shared {
  * which names the areas the function uses and the edges (SQS, SES, webhook transport) its entry file
  * passes from the `environment.ts` files under `adapters/`. Secrets come through the Parameters and Secrets extension.
  */
-export const fromEnvironment = <D>(build: (base: LambdaBase) => D): (() => D) =>
+export const fromEnvironment = <D>(name: FunctionName, build: (base: LambdaBase) => D): (() => D) =>
   lazy(() => {
-    const tableName = process.env.TABLE_NAME;
-    if (!tableName) throw new Error('TABLE_NAME is not set');
-    const level = process.env.LOG_LEVEL;
-    const tokenSecretArn = process.env.TOKEN_SECRET_ARN;
-    const tokenSecret = tokenSecretArn ? secretReader(tokenSecretArn) : () => Promise.reject(new Error('TOKEN_SECRET_ARN is not set'));
+    const env = readEnvironment(name, process.env);
+    const tokenSecret = env.TOKEN_SECRET_ARN
+      ? secretReader(env.TOKEN_SECRET_ARN)
+      : () => Promise.reject(new Error(`the ${name} function reads no token secret`));
     return build({
-      ...shared({ tableName, tokenSecret, metrics: new EmfMetrics(process.env.FUNNEL_STACK ?? 'funnel') }),
-      log: lambdaLogger(level === 'warn' || level === 'error' || level === 'silent' ? level : 'info'),
+      ...shared({ tableName: env.TABLE_NAME!, tokenSecret, metrics: new EmfMetrics(env.FUNNEL_STACK!) }),
+      log: lambdaLogger(env.LOG_LEVEL!),
+      env,
     });
   });
 
@@ -174,8 +176,9 @@ export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>
   ...captureArea(base),
   ...nurtureArea(base, {
     ...edges,
-    publicApiUrl: process.env.PUBLIC_API_URL ?? 'https://invalid.example',
-    sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 1) || 1,
+    // Only the sender writes links and keeps to a share of the send rate; the others never use these.
+    publicApiUrl: base.env.PUBLIC_API_URL ?? 'https://invalid.example',
+    sendConcurrency: base.env.SEND_CONCURRENCY ?? 1,
   }),
   ...handoffArea(base, edges),
   log: base.log,

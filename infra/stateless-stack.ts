@@ -574,11 +574,12 @@ export class StatelessStack extends Stack {
     const { props, tableEnv } = this;
     const hooks = this.queue('Webhook', WEBHOOK_QUEUE.maxReceiveCount, Duration.seconds(6 * WEBHOOK_QUEUE.functionTimeoutSeconds));
     const secretIds = JSON.stringify(props.webhookSecrets);
-    const webhookEnv = { WEBHOOK_QUEUE_URL: hooks.main.queueUrl, WEBHOOK_DLQ_URL: hooks.dlq.queueUrl };
+    const webhookEnv = { WEBHOOK_QUEUE_URL: hooks.main.queueUrl };
     const deliverWebhooks = this.fn(
       'DeliverWebhooks',
       props.entries.deliverWebhooks,
-      { ...tableEnv, ...webhookEnv, WEBHOOK_SECRET_IDS: secretIds },
+      // Only the sender dead-letters: the producers get the queue, not its dead-letter queue.
+      { ...tableEnv, ...webhookEnv, WEBHOOK_DLQ_URL: hooks.dlq.queueUrl, WEBHOOK_SECRET_IDS: secretIds },
       undefined,
       WEBHOOK_QUEUE.functionTimeoutSeconds,
     );

@@ -51,5 +51,7 @@ export const makeDeliverWebhooksHandler =
   };
 
 export const handler = makeDeliverWebhooksHandler(
-  fromEnvironment((base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment(), ...webhookEdgesFromEnvironment() })),
+  fromEnvironment('deliverWebhooks', (base) =>
+    allAreas(base, { webhookQueue: webhookQueueFromEnvironment(base.env), ...webhookEdgesFromEnvironment(base.env) }),
+  ),
 );

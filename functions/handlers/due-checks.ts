@@ -20,5 +20,7 @@ export const makeDueChecksHandler =
   };
 
 export const handler = makeDueChecksHandler(
-  fromEnvironment((base) => allAreas(base, { mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })),
+  fromEnvironment('dueChecks', (base) =>
+    allAreas(base, { mailQueue: mailQueueFromEnvironment(base.env), webhookQueue: webhookQueueFromEnvironment(base.env) }),
+  ),
 );

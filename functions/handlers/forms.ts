@@ -43,4 +43,4 @@ export const makeFormsHandler = (deps: () => CaptureDeps & Pick<LambdaBase, 'log
     { log: () => deps().log, allowedOrigins: () => deps().config.allOrigins() },
   );
 
-export const handler = makeFormsHandler(fromEnvironment((base) => ({ ...captureArea(base), log: base.log })));
+export const handler = makeFormsHandler(fromEnvironment('capture', (base) => ({ ...captureArea(base), log: base.log })));

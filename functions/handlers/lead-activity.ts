@@ -81,5 +81,7 @@ async function failFrom(sequenceNumber: string, jobs: { job: MailJob; sequenceNu
 }
 
 export const handler = makeLeadActivityHandler(
-  fromEnvironment((base) => allAreas(base, { mailQueue: mailQueueFromEnvironment(), webhookQueue: webhookQueueFromEnvironment() })),
+  fromEnvironment('leadActivity', (base) =>
+    allAreas(base, { mailQueue: mailQueueFromEnvironment(base.env), webhookQueue: webhookQueueFromEnvironment(base.env) }),
+  ),
 );

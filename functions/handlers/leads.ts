@@ -26,4 +26,4 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeLeadsHandler(fromEnvironment((base) => allAreas(base)));
+export const handler = makeLeadsHandler(fromEnvironment('leads', (base) => allAreas(base)));

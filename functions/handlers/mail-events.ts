@@ -32,4 +32,4 @@ export const makeMailEventsHandler =
     );
   };
 
-export const handler = makeMailEventsHandler(fromEnvironment((base) => allAreas(base)));
+export const handler = makeMailEventsHandler(fromEnvironment('mailEvents', (base) => allAreas(base)));

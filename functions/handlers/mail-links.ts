@@ -94,4 +94,4 @@ function page(event: HttpEvent, status: number, body: Record<string, unknown>, t
   };
 }
 
-export const handler = makeMailLinksHandler(fromEnvironment((base) => allAreas(base)));
+export const handler = makeMailLinksHandler(fromEnvironment('mail', (base) => allAreas(base)));

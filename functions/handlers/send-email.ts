@@ -64,5 +64,5 @@ const leadOf = (body: string): string | undefined => {
 };
 
 export const handler = makeSendEmailHandler(
-  fromEnvironment((base) => allAreas(base, { mailer: sesMailerFromEnvironment(), mailQueue: mailQueueFromEnvironment() })),
+  fromEnvironment('sendEmail', (base) => allAreas(base, { mailer: sesMailerFromEnvironment(base.env), mailQueue: mailQueueFromEnvironment(base.env) })),
 );

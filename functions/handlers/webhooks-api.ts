@@ -17,4 +17,4 @@ export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeWebhooksApiHandler(fromEnvironment((base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment() })));
+export const handler = makeWebhooksApiHandler(fromEnvironment('webhooks', (base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment(base.env) })));

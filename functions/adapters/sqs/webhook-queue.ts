@@ -9,7 +9,8 @@ import { SqsMailQueue } from './mail-queue.js';
  */
 export class SqsWebhookQueue implements WebhookQueue {
   private readonly jobs: SqsMailQueue;
-  constructor(private readonly options: { client: SQSClient; queueUrl: string; deadLetterQueueUrl: string }) {
+  /** `deadLetterQueueUrl`: only the webhook sender's (the producers queue jobs, they never dead-letter). */
+  constructor(private readonly options: { client: SQSClient; queueUrl: string; deadLetterQueueUrl?: string }) {
     this.jobs = new SqsMailQueue({ client: options.client, queueUrl: options.queueUrl });
   }
 
@@ -18,6 +19,7 @@ export class SqsWebhookQueue implements WebhookQueue {
   }
 
   async deadLetter(notice: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }): Promise<void> {
+    if (!this.options.deadLetterQueueUrl) throw new Error('this function has no webhook dead-letter queue: only the webhook sender dead-letters');
     await this.options.client.send(
       new SendMessageCommand({ QueueUrl: this.options.deadLetterQueueUrl, MessageBody: JSON.stringify({ kind: 'webhook-dead-letter', ...notice }) }),
     );

@@ -1,4 +1,5 @@
 import type { WebhookSecrets, WebhookTransport } from '../../core/ports.js';
+import type { Environment } from '../../environment.js';
 import { secretReader } from '../secrets.js';
 import { HttpWebhookSender } from './http-sender.js';
 import { SignedWebhookTransport } from './transport.js';
@@ -9,8 +10,8 @@ import { SignedWebhookTransport } from './transport.js';
  * the Standard Webhooks form, and a transport that signs and POSTs to public HTTPS addresses only.
  * Imported only by the entry files of functions that sign or send webhooks.
  */
-export function webhookEdgesFromEnvironment(): { webhookSecrets: WebhookSecrets; webhookTransport: WebhookTransport } {
-  const ids = JSON.parse(process.env.WEBHOOK_SECRET_IDS ?? '{}') as Record<string, string>;
+export function webhookEdgesFromEnvironment(env: Environment): { webhookSecrets: WebhookSecrets; webhookTransport: WebhookTransport } {
+  const ids = env.WEBHOOK_SECRET_IDS ?? {};
   const readers = new Map(Object.entries(ids).map(([endpoint, secretId]) => [endpoint, secretReader(secretId)]));
   return {
     webhookSecrets: {

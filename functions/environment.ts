@@ -1,0 +1,84 @@
+import * as z from './core/zod.js';
+
+const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
+const url = z.url();
+/** A JSON object of names to names (`{"site/endpoint": "secret name"}`). */
+const nameMap = z.pipe(
+  nonEmpty,
+  z.transform((s, ctx) => {
+    try {
+      return z.record(z.string(), nonEmpty).parse(JSON.parse(s));
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'must be a JSON object of strings', input: s });
+      return z.NEVER;
+    }
+  }),
+);
+
+/**
+ * Every environment variable a Funnel function reads, with its shape: the one place they are written.
+ * The stack sets them (infra/stateless-stack.ts), `FUNCTION_ENVIRONMENT` says which each function gets,
+ * and a test holds the synthesized functions against both (test/infra/environment.test.ts).
+ */
+export const VARIABLES = {
+  TABLE_NAME: nonEmpty,
+  LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']),
+  /** The dimension of the business metrics: the stack's name. */
+  FUNNEL_STACK: nonEmpty,
+  NODE_OPTIONS: z.string(),
+  /** The visitor-token secret (ARN), read through the Parameters and Secrets extension. */
+  TOKEN_SECRET_ARN: nonEmpty,
+  SEND_QUEUE_URL: url,
+  WEBHOOK_QUEUE_URL: url,
+  WEBHOOK_DLQ_URL: url,
+  SES_CONFIGURATION_SET: nonEmpty,
+  /** `{"opens": name, "clicks": name, "opens-clicks": name}`: the tracked variants the sites use. */
+  SES_TRACKED_CONFIGURATION_SETS: nameMap,
+  SEND_CONCURRENCY: z.pipe(z.string().check(z.regex(/^[1-9]\d*$/, 'must be a whole number from 1')), z.transform(Number)),
+  /** Links in emails (confirm, unsubscribe) point at it. */
+  PUBLIC_API_URL: url,
+  /** `{"site/endpoint": secret name}`. */
+  WEBHOOK_SECRET_IDS: nameMap,
+} as const;
+
+export type Variable = keyof typeof VARIABLES;
+export type Environment = { [K in Variable]?: z.infer<(typeof VARIABLES)[K]> };
+
+/** What every function gets. */
+const BASE = ['LOG_LEVEL', 'NODE_OPTIONS', 'FUNNEL_STACK'] as const satisfies Variable[];
+const TABLE = [...BASE, 'TABLE_NAME'] as const satisfies Variable[];
+const WEBHOOK_QUEUE = ['WEBHOOK_QUEUE_URL'] as const satisfies Variable[];
+
+/** The variables each function gets from the stack and requires at its cold start. */
+export const FUNCTION_ENVIRONMENT = {
+  capture: [...TABLE, 'TOKEN_SECRET_ARN'],
+  leads: TABLE,
+  openapi: BASE,
+  widget: BASE,
+  mail: [...TABLE, 'TOKEN_SECRET_ARN'],
+  webhooks: [...TABLE, ...WEBHOOK_QUEUE],
+  leadActivity: [...TABLE, 'SEND_QUEUE_URL', ...WEBHOOK_QUEUE],
+  dueChecks: [...TABLE, 'SEND_QUEUE_URL', ...WEBHOOK_QUEUE],
+  sendEmail: [...TABLE, 'TOKEN_SECRET_ARN', 'SES_CONFIGURATION_SET', 'SES_TRACKED_CONFIGURATION_SETS', 'SEND_CONCURRENCY', 'SEND_QUEUE_URL', 'PUBLIC_API_URL'],
+  mailEvents: TABLE,
+  deliverWebhooks: [...TABLE, ...WEBHOOK_QUEUE, 'WEBHOOK_DLQ_URL', 'WEBHOOK_SECRET_IDS'],
+} as const satisfies Record<string, readonly Variable[]>;
+
+export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
+
+/**
+ * Read and check a function's environment: every variable it requires, each in its shape; a missing or
+ * malformed one fails the cold start naming it (never a request that fails later for want of it).
+ * @example readEnvironment('capture', process.env).TABLE_NAME
+ */
+export function readEnvironment(name: FunctionName, env: Record<string, string | undefined>): Environment {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const variable of FUNCTION_ENVIRONMENT[name] as readonly Variable[]) {
+    const result = VARIABLES[variable].safeParse(env[variable]);
+    if (result.success) out[variable] = result.data;
+    else problems.push(`${variable}: ${env[variable] === undefined ? 'is not set' : result.error.issues[0]?.message}`);
+  }
+  if (problems.length) throw new Error(`The ${name} function's environment is incomplete: ${problems.join('; ')}`);
+  return out as Environment;
+}
