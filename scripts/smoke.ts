@@ -104,7 +104,8 @@ export async function main(argv: string[], out = console.log, env: Record<string
     {
       name: 'its delivery email is accepted by SES',
       run: async () => {
-        const deadline = Date.now() + timeoutMs;
+        // A lead magnet is always emailed; another form may send nothing, so it is given a few seconds only.
+        const deadline = Date.now() + (form?.leadMagnet ? timeoutMs : Math.min(timeoutMs, 5000));
         for (;;) {
           const r = await call('GET', `/v1/leads/${leadId}`);
           expectStatus(r, 200);
@@ -112,7 +113,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
           const failed = timeline.find((e) => e.type === 'email_failed');
           if (failed) throw new Error(`SES refused it: ${failed.reason ?? 'no reason given'}`);
           if (timeline.some((e) => e.type === 'email_sent')) return 'accepted';
-          if (!form?.leadMagnet) return 'skipped: this form sends no delivery email';
+          if (Date.now() > deadline && !form?.leadMagnet) return 'none sent (this form may send no email)';
           if (Date.now() > deadline) throw new Error(`no email sent within ${timeoutMs / 1000} s (is the sender's domain verified? see the send queue)`);
           await new Promise((ok) => setTimeout(ok, 1000));
         }
