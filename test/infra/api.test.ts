@@ -2,17 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup } from '../../functions/handlers/endpoints/index.js';
 import { openApiDocument } from '../../functions/handlers/openapi-document.js';
-import { actionsOf, functionId, statementsOf, synthTemplates } from './helpers.js';
+import { actionsOf, FUNCTION_CONSTRUCT, functionId, statementsOf, synthTemplates } from './helpers.js';
 
 /** The construct id of each route group's function. */
-const FUNCTION_OF: Record<RouteGroup, string> = {
-  capture: 'Capture',
-  leads: 'Leads',
-  openapi: 'OpenApi',
-  widget: 'Widget',
-  mail: 'MailLinks',
-  webhooks: 'WebhooksApi',
-};
+const FUNCTION_OF: Record<RouteGroup, string> = FUNCTION_CONSTRUCT;
 
 describe('stateless stack: the lead-activity stream consumer', () => {
   const { stateless } = synthTemplates();
@@ -99,20 +92,7 @@ describe('stateless stack: functions', () => {
 
   it('has one function per route group and consumer, and no others (no custom-resource lambdas)', () => {
     expect(Object.keys(functions)).toHaveLength(11);
-    for (const group of [
-      'Capture',
-      'Leads',
-      'OpenApi',
-      'Widget',
-      'MailLinks',
-      'WebhooksApi',
-      'LeadActivity',
-      'DueChecks',
-      'SendEmail',
-      'MailEvents',
-      'DeliverWebhooks',
-    ])
-      functionId(stateless, group);
+    for (const group of Object.values(FUNCTION_CONSTRUCT)) functionId(stateless, group);
   });
 
   it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the mail sender 30 s, the scheduler 50 s, the webhook sender 60 s) and 512 MB', () => {

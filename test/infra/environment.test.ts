@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ENVIRONMENT, type FunctionName, readEnvironment, VARIABLES, type Variable } from '../../functions/environment.js';
-import { actionsOf, functionId, statementsOf, synthTemplates } from './helpers.js';
+import { actionsOf, FUNCTION_CONSTRUCT, functionId, statementsOf, synthTemplates } from './helpers.js';
 
 const EXTENSION = /^(PARAMETERS_SECRETS_EXTENSION_|SECRETS_MANAGER_|SSM_PARAMETER_STORE_)/;
 
-/** The construct id of each function. */
-const CONSTRUCT: Record<FunctionName, string> = {
-  capture: 'Capture',
-  leads: 'Leads',
-  openapi: 'OpenApi',
-  widget: 'Widget',
-  mail: 'MailLinks',
-  webhooks: 'WebhooksApi',
-  leadActivity: 'LeadActivity',
-  dueChecks: 'DueChecks',
-  sendEmail: 'SendEmail',
-  mailEvents: 'MailEvents',
-  deliverWebhooks: 'DeliverWebhooks',
-};
+const CONSTRUCT = FUNCTION_CONSTRUCT;
 
 describe('Function environments, proven against the synthesized stacks', () => {
   const { stateful, stateless } = synthTemplates({ context: { senderDomains: 'acme.com' } });

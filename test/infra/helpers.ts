@@ -1,9 +1,25 @@
+import type { FunctionName } from '../../functions/environment.js';
 import { resolveConfig, localEnv } from '../../functions/core/config.js';
 import { Template } from 'aws-cdk-lib/assertions';
 import { fileURLToPath } from 'node:url';
 import rawConfig from '../../config/funnel.config.js';
 import type { FunnelConfigInput } from '../../functions/core/config.js';
 import { buildApp } from '../../infra/funnel-app.js';
+
+/** The construct id of each function (its role, log group and alarms are named after it). */
+export const FUNCTION_CONSTRUCT: Record<FunctionName, string> = {
+  capture: 'Capture',
+  leads: 'Leads',
+  openapi: 'OpenApi',
+  widget: 'Widget',
+  mail: 'MailLinks',
+  webhooks: 'WebhooksApi',
+  leadActivity: 'LeadActivity',
+  dueChecks: 'DueChecks',
+  sendEmail: 'SendEmail',
+  mailEvents: 'MailEvents',
+  deliverWebhooks: 'DeliverWebhooks',
+};
 
 export const FIXTURE_HANDLER = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
 

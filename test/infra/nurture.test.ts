@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { InvalidSettingError } from '../../infra/funnel-app.js';
 import { MAIL_EVENTS_QUEUE, REPUTATION_ALARMS, SEND_QUEUE } from '../../infra/stateless-stack.js';
-import { actionsOf, dynamoStatements, functionId, infraConfig, statementsOf, synthTemplates } from './helpers.js';
+import { actionsOf, dynamoStatements, FUNCTION_CONSTRUCT, functionId, infraConfig, statementsOf, synthTemplates } from './helpers.js';
 
 const sorted = (a: readonly string[]) => [...a].sort();
 
@@ -285,19 +285,7 @@ describe('Infra: alarms', () => {
     expect(expr.Expression).toBe('100 * errors / IF(requests > 0, requests, 1)');
     const byId = Object.fromEntries(api.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat.Metric.MetricName]));
     expect(byId).toEqual({ errors: '5xx', requests: 'Count' });
-    for (const fn of [
-      'Capture',
-      'Leads',
-      'OpenApi',
-      'Widget',
-      'MailLinks',
-      'WebhooksApi',
-      'LeadActivity',
-      'DueChecks',
-      'SendEmail',
-      'MailEvents',
-      'DeliverWebhooks',
-    ]) {
+    for (const fn of Object.values(FUNCTION_CONSTRUCT)) {
       const a = alarm(`${fn}ErrorsAlarm`);
       expect(a.Threshold).toBe(1);
       const names = a.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName);
