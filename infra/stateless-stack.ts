@@ -683,7 +683,8 @@ export class StatelessStack extends Stack {
       'Api5xxRateAlarm',
       `Funnel: more than ${API_5XX_RATE_PERCENT}% of API requests answered 5xx in 5 minutes`,
       new cloudwatch.MathExpression({
-        expression: '100 * errors / IF(requests > 0, requests, 1)',
+        // FILL: a series with no datapoint in the period (no request, no 5xx) counts as 0, not as missing.
+        expression: '100 * FILL(errors, 0) / IF(FILL(requests, 0) > 0, FILL(requests, 0), 1)',
         usingMetrics: { errors: api('5xx'), requests: api('Count') },
         period: Duration.minutes(5),
         label: '5xx %',
@@ -696,7 +697,8 @@ export class StatelessStack extends Stack {
         `${name}ErrorsAlarm`,
         `Funnel: the ${name} function failed or was throttled in the last 5 minutes`,
         new cloudwatch.MathExpression({
-          expression: 'errors + throttles',
+          // Throttles is published only when there are some: without FILL the sum would be missing, never breaching.
+          expression: 'FILL(errors, 0) + FILL(throttles, 0)',
           usingMetrics: { errors: fn.metricErrors({ period: Duration.minutes(5) }), throttles: fn.metricThrottles({ period: Duration.minutes(5) }) },
           period: Duration.minutes(5),
           label: 'errors + throttles',

@@ -36,7 +36,7 @@ describe('Adapter: DynamoDB batches (chunked to the API limits, unprocessed keys
     await vi.runAllTimersAsync();
     vi.useRealTimers();
     expect(await outcome).toEqual(new Error('BatchWriteItem: DynamoDB kept 1 keys unprocessed; try again'));
-    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(9);
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(7);
   });
 
   it('deletes in chunks of 25', async () => {

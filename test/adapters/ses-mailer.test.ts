@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SesMailer, sesTagValue } from '../../functions/adapters/ses/mailer.js';
+import { SesMailer, sesTagValue, untrack } from '../../functions/adapters/ses/mailer.js';
 import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../../functions/core/errors.js';
 import type { OutgoingEmail } from '../../functions/core/ports.js';
 
@@ -117,6 +117,10 @@ describe('Adapter: SesMailer', () => {
     expect(first!.ConfigurationSetName).toBe('clicks-set');
     expect(first!.Content!.Simple!.Body!.Html!.Data).toBe(
       `<p><a href="https://acme.com/guide">Guide</a> <a ses:no-track class="u" href="${unsubscribe.replace('&', '&amp;')}">Unsubscribe</a></p>`,
+    );
+    // Single quotes are links too; a data-href is not a link.
+    expect(untrack(`<a href='${unsubscribe}'>u</a> <a data-href="${unsubscribe}">x</a>`, [unsubscribe])).toBe(
+      `<a ses:no-track href='${unsubscribe}'>u</a> <a data-href="${unsubscribe}">x</a>`,
     );
     // A variant the stack made no set for goes untracked, never unsent.
     expect(second!.ConfigurationSetName).toBe('plain');

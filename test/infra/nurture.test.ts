@@ -282,12 +282,14 @@ describe('Infra: alarms', () => {
     const api = alarm('Api5xxRateAlarm');
     expect(api.Threshold).toBe(1);
     const expr = api.Metrics.find((m: { Expression?: string }) => m.Expression)!;
-    expect(expr.Expression).toBe('100 * errors / IF(requests > 0, requests, 1)');
+    expect(expr.Expression).toBe('100 * FILL(errors, 0) / IF(FILL(requests, 0) > 0, FILL(requests, 0), 1)');
     const byId = Object.fromEntries(api.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat.Metric.MetricName]));
     expect(byId).toEqual({ errors: '5xx', requests: 'Count' });
     for (const fn of Object.values(FUNCTION_CONSTRUCT)) {
       const a = alarm(`${fn}ErrorsAlarm`);
       expect(a.Threshold).toBe(1);
+      // A period with errors and no throttle datapoint still breaches.
+      expect(a.Metrics.find((m: { Expression?: string }) => m.Expression).Expression).toBe('FILL(errors, 0) + FILL(throttles, 0)');
       const names = a.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName);
       expect(names.sort()).toEqual(['Errors', 'Throttles']);
     }

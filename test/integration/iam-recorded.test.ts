@@ -92,7 +92,8 @@ function allowed(call: Call, statements: Statement[]): boolean {
     if (onIndex !== (call.resource === 'index')) return false;
     const condition = (s as { Condition?: Record<string, Record<string, string[]>> }).Condition;
     const patterns = condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
-    return !patterns || call.leadingKeys.every((k) => patterns.some((p) => glob(p).test(k)));
+    // A call whose partition keys the recorder could not read fails a leading-key condition instead of passing it.
+    return !patterns || (call.leadingKeys.length > 0 && call.leadingKeys.every((k) => patterns.some((p) => glob(p).test(k))));
   });
 }
 
@@ -192,11 +193,12 @@ describe('Least privilege, proven: every DynamoDB call each function makes in a 
     expect((await leads(apiEvent('GET /v1/leads/{leadId}/export', { path: { leadId }, headers: auth }), {} as never)).statusCode).toBe(200);
     const log = await webhooksApi(apiEvent('GET /v1/webhooks/deliveries', { query: { endpoint: 'crm' }, headers: auth }), {} as never);
     const deliveries = JSON.parse(log.body!).deliveries as { deliveryId: string }[];
-    if (deliveries[0])
-      await webhooksApi(
-        apiEvent('POST /v1/webhooks/deliveries/{deliveryId}/replay', { path: { deliveryId: deliveries[0].deliveryId }, headers: auth }),
-        {} as never,
-      );
+    expect(deliveries.length).toBeGreaterThan(0);
+    const replayed = await webhooksApi(
+      apiEvent('POST /v1/webhooks/deliveries/{deliveryId}/replay', { path: { deliveryId: deliveries[0]!.deliveryId }, headers: auth }),
+      {} as never,
+    );
+    expect(replayed.statusCode).toBeLessThan(300);
     const unsubscribe = new URL(sent.headers['List-Unsubscribe']!.slice(1, -1));
     await makeMailLinksHandler(() => depsOf('MailLinks'))(
       apiEvent('POST /v1/unsubscribe', {

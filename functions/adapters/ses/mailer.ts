@@ -84,8 +84,9 @@ export class SesMailer implements Mailer {
 export function untrack(html: string, links: readonly string[]): string {
   if (!links.length) return html;
   const keep = new Set(links);
-  return html.replace(/<a\b([^>]*?)\bhref="([^"]*)"/gi, (tag, before: string, href: string) =>
-    keep.has(href.replace(/&amp;/g, '&')) && !/ses:no-track/i.test(before) ? `<a ses:no-track${before}href="${href}"` : tag,
+  // href in double or single quotes, as its own attribute (not data-href).
+  return html.replace(/<a\b([^>]*?\s)href=(["'])(.*?)\2/gi, (tag, before: string, quote: string, href: string) =>
+    keep.has(href.replace(/&amp;/g, '&')) && !/ses:no-track/i.test(before) ? `<a ses:no-track${before}href=${quote}${href}${quote}` : tag,
   );
 }
 
