@@ -185,11 +185,14 @@ export async function replayDelivery(deps: WebhookDeps, deliveryId: string, site
   if (!(await deps.webhooks.disabledAt(siteId, endpointId))) {
     await deps.webhookQueue.enqueue([...lanes.values()]);
   } else {
-    for (const held of await deps.webhooks.forEndpoint(siteId, endpointId, { limit: HELD_SCAN_LIMIT })) {
-      if (held.status === 'pending') lanes.set(held.emailKey, { siteId, emailKey: held.emailKey, endpointId });
-    }
+    const pendingLanes = async () =>
+      (await deps.webhooks.forEndpoint(siteId, endpointId, { limit: HELD_SCAN_LIMIT })).filter((d) => d.status === 'pending').map((d) => d.emailKey);
+    for (const emailKey of await pendingLanes()) lanes.set(emailKey, { siteId, emailKey, endpointId });
     await deps.webhookQueue.enqueue([...lanes.values()], { delaySeconds: REENABLE_DELAY_SECONDS });
     await deps.webhooks.setDisabled(siteId, endpointId, undefined);
+    // A delivery raised between the scan and the re-enable met a disabled endpoint and was held: queue it too.
+    const late = (await pendingLanes()).filter((emailKey) => !lanes.has(emailKey));
+    if (late.length) await deps.webhookQueue.enqueue([...new Set(late)].map((emailKey) => ({ siteId, emailKey, endpointId })));
   }
   return (await deps.webhooks.find(deliveryId)) ?? delivery;
 }

@@ -243,6 +243,34 @@ describe('Use case: deliverWebhooks', () => {
     expect(t.webhookTransport.requests.length).toBe(3);
   });
 
+  it('queues a delivery raised while the replay re-enabled the endpoint (between its scan and the re-enable)', async () => {
+    // Prepare: lead A's delivery gets a 410 and disables the endpoint
+    const t = await aLead();
+    await submitForm(t.deps, { formId: 'ebook', body: aSubmission().withEmail('carol@acme.com').build(), origin: ORIGIN, clientIp: '203.0.113.8' });
+    t.webhookTransport.answer(410);
+    const [first] = await raiseWebhooks(t.deps, ref, qualified());
+    await drain(t);
+    // Lead C qualifies just after the replay's scan: its job reaches the sender while the endpoint is still disabled.
+    const carol = { siteId: 'demo', emailKey: emailKey('carol@acme.com') };
+    const scan = t.deps.webhooks.forEndpoint.bind(t.deps.webhooks);
+    let scans = 0;
+    t.deps.webhooks.forEndpoint = async (...args) => {
+      const found = await scan(...args);
+      if (++scans === 1) {
+        await raiseWebhooks(t.deps, carol, qualified('2026-11-22T10:45:00.000Z'));
+        const [job] = t.webhookQueue.jobs.splice(-1);
+        expect(await deliverWebhooks(t.deps, job!)).toEqual({ delivered: [], note: 'endpoint disabled' });
+      }
+      return found;
+    };
+    // Act
+    await replayDelivery(t.deps, first!.deliveryId);
+    await drain(t);
+    // Assess: Carol's delivery went out once the endpoint was enabled again
+    const emails = t.webhookTransport.requests.map((r) => (JSON.parse(r.body) as { data: { lead: { email: string } } }).data.lead.email);
+    expect(emails).toContain('carol@acme.com');
+  });
+
   it('schedules a long wait in the due index; the scheduler hands it back to the webhook sender', async () => {
     // Prepare
     const t = await aLead();
