@@ -128,7 +128,7 @@ async function coldStartProxy() {
   const timed = (file: string) => median(Array.from({ length: runs }, () => importMs(file)));
   const rows: (string | number)[][] = [];
   const baselineMs = timed(join(dir, 'baseline.mjs'));
-  for (const group of ['capture', 'leads', 'mail', 'webhooks', 'openapi', 'widget'] as const) {
+  for (const group of ['capture', 'leads', 'mail', 'webhooks', 'openapi'] as const) {
     const out = join(dir, `${group}.mjs`);
     const b = await bundleLikeLambda(DEFAULT_ENTRIES[group], out);
     const ms = group === 'capture' ? timed(out) : Number.NaN;
@@ -157,37 +157,31 @@ async function widgetSize() {
   const { formView } = await import('../functions/core/capture.js');
   const found = new ConfigIndex(parseConfig(rawConfig, localEnv())).findForm('ebook')!;
   const formJson = Buffer.from(JSON.stringify(FormView.parse(formView(found.site, found.form, new Date()))));
+  const gz = (b: Buffer) => gzipSync(b, { level: 9 }).length;
   printTable(
-    'Widget: everything one snippet loads',
+    'Widget: everything one snippet with a form loads',
     ['', 'bytes', 'gzip bytes'],
     [
-      ['widget.js', widget.bytes, widget.gzipBytes],
-      ['GET /v1/forms/ebook (JSON)', formJson.length, gzipSync(formJson).length],
-      ['total', widget.bytes + formJson.length, widget.gzipBytes + gzipSync(formJson).length],
+      ...widget.files.map((f) => [`${f.path} (${f.cache})`, f.body.length, gz(f.body)]),
+      ['GET /v1/forms/ebook (JSON)', formJson.length, gz(formJson)],
+      ['total', widget.bytes + formJson.length, widget.gzipBytes + gz(formJson)],
     ],
   );
-  // What GET /widget.js actually sends (the same handler locally and on Lambda), by what the browser accepts.
-  const { makeWidgetHandler } = await import('../functions/handlers/widget.js');
-  const { lambdaContext } = await import('../local/api-gateway.js');
-  const serve = makeWidgetHandler(() => widget.code);
-  const wire = async (acceptEncoding: string) => {
-    const res = await serve(
-      { routeKey: 'GET /widget.js', rawPath: '/widget.js', headers: { 'accept-encoding': acceptEncoding } } as never,
-      lambdaContext('widget') as never,
-    );
-    return Buffer.from(res.body ?? '', 'base64').length;
-  };
-  const identity = await wire('identity');
+  // What the CDN sends for each file (the local funnel serves them the same way), by what the browser accepts.
+  const { widgetAssets } = await import('../local/widget-assets.js');
+  const serve = widgetAssets(widget);
+  const wire = (acceptEncoding: string) => widget.files.reduce((n, f) => n + serve(`/${f.path}`, acceptEncoding)!.body.length, 0);
+  const identity = wire('identity');
   const rows: (string | number)[][] = [];
   for (const [label, accept] of [
     ['brotli (Accept-Encoding: gzip, deflate, br)', 'gzip, deflate, br'],
     ['gzip (Accept-Encoding: gzip, deflate)', 'gzip, deflate'],
     ['uncompressed (baseline)', 'identity'],
   ] as const) {
-    const bytes = await wire(accept);
+    const bytes = wire(accept);
     rows.push([label, bytes, bytes / identity]);
   }
-  printTable('Widget: bytes on the wire for GET /widget.js', ['', 'bytes', 'ratio to uncompressed'], rows);
+  printTable('Widget: bytes on the wire for the entry and its module', ['', 'bytes', 'ratio to uncompressed'], rows);
 }
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {

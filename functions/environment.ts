@@ -54,7 +54,6 @@ export const FUNCTION_ENVIRONMENT = {
   capture: [...TABLE, 'TOKEN_SECRET_ARN'],
   leads: TABLE,
   openapi: BASE,
-  widget: BASE,
   mail: [...TABLE, 'TOKEN_SECRET_ARN'],
   webhooks: [...TABLE, ...WEBHOOK_QUEUE],
   leadActivity: [...TABLE, 'SEND_QUEUE_URL', ...WEBHOOK_QUEUE],

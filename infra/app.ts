@@ -1,10 +1,10 @@
 /** CDK entry point (`cdk.json` runs it with tsx). Parameters: see `readSettings` in funnel-app.ts. */
 import rawConfig from '../config/funnel.config.js';
-import { writeWidgetBundle } from '../widget/build.js';
+import { writeWidget } from '../widget/build.js';
 import { buildApp } from './funnel-app.js';
 
-// The widget function serves this file; build it fresh so a deploy always ships the current widget.
-await writeWidgetBundle();
+// The CDN serves these files; build them fresh so a deploy always ships the current widget.
+await writeWidget();
 const { app, localOnlySites, senders } = buildApp(rawConfig);
 // Said on stderr, so `cdk synth > template.yaml` stays a template.
 if (localOnlySites.length) console.error(`Funnel: local-only site(s) not deployed (they run under npm start): ${localOnlySites.join(', ')}`);

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { WIDGET_DIR } from '../widget/build.js';
+import type { CustomDomain } from './widget-cdn.js';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
 import { type TrackingVariant, trackingVariant } from '../functions/adapters/ses/tracking.js';
 import { productionProblems } from './production-checks.js';
@@ -25,7 +27,6 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   capture: path.join(PROJECT_ROOT, 'functions/handlers/forms.ts'),
   leads: path.join(PROJECT_ROOT, 'functions/handlers/leads.ts'),
   openapi: path.join(PROJECT_ROOT, 'functions/handlers/openapi.ts'),
-  widget: path.join(PROJECT_ROOT, 'functions/handlers/widget.ts'),
   mail: path.join(PROJECT_ROOT, 'functions/handlers/mail-links.ts'),
   leadActivity: path.join(PROJECT_ROOT, 'functions/handlers/lead-activity.ts'),
   dueChecks: path.join(PROJECT_ROOT, 'functions/handlers/due-checks.ts'),
@@ -34,9 +35,6 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   webhooks: path.join(PROJECT_ROOT, 'functions/handlers/webhooks-api.ts'),
   deliverWebhooks: path.join(PROJECT_ROOT, 'functions/handlers/deliver-webhooks.ts'),
 };
-
-/** Where `npm run build:widget` (run by infra/app.ts before synth) writes the bundle. */
-export const DEFAULT_WIDGET_BUNDLE = path.join(PROJECT_ROOT, 'dist/widget.js');
 
 /** Deploy-time parameters, read from CDK context (`npx cdk deploy -c stage=staging -c apiThrottleRate=20`). */
 export interface FunnelSettings {
@@ -59,7 +57,16 @@ export interface FunnelSettings {
   existingIdentities?: string[] | '*';
   /** Where alarms are emailed (an SNS subscription to confirm once). */
   alarmEmail?: string;
+  /** The API's own name (`-c apiDomain=api.example.com -c apiCertificateArn=<ACM, the stack's region>`). */
+  apiDomain?: CustomDomain;
+  /** The widget's own name (`-c widgetDomain=cdn.example.com -c widgetCertificateArn=<ACM, us-east-1>`). */
+  widgetDomain?: CustomDomain;
 }
+
+/** The context keys beside the settings' own: a domain and its certificate are given as two values. */
+type ContextKey = keyof FunnelSettings | 'apiCertificateArn' | 'widgetCertificateArn';
+
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
 
 export const DEFAULT_SETTINGS: FunnelSettings = {
   stackPrefix: 'Funnel',
@@ -87,7 +94,7 @@ const RETENTION_VALUES = new Set(Object.values(logs.RetentionDays).filter((v): v
 
 /** Read and validate settings from the app's context (values from `-c` arrive as strings). */
 export function readSettings(app: App): FunnelSettings {
-  const get = (key: keyof FunnelSettings): unknown => app.node.tryGetContext(key);
+  const get = (key: ContextKey): unknown => app.node.tryGetContext(key);
   const str = (key: keyof FunnelSettings, fallback: string, re: RegExp, expected: string): string => {
     const v = get(key);
     if (v === undefined) return fallback;
@@ -143,6 +150,18 @@ export function readSettings(app: App): FunnelSettings {
       throw new InvalidSettingError('alarmEmail', alarmEmail, 'an email address');
     settings.alarmEmail = alarmEmail;
   }
+  // A name and its certificate come together; CloudFront only takes certificates from us-east-1.
+  const customDomain = (name: 'apiDomain' | 'widgetDomain', arnKey: 'apiCertificateArn' | 'widgetCertificateArn', region?: string) => {
+    const [domain, arn] = [get(name), get(arnKey)];
+    if (domain === undefined && arn === undefined) return;
+    if (typeof domain !== 'string' || !DOMAIN.test(domain)) throw new InvalidSettingError(name, domain, `a domain name, given with -c ${arnKey}`);
+    const match = typeof arn === 'string' ? CERTIFICATE_ARN.exec(arn) : null;
+    if (!match) throw new InvalidSettingError(arnKey, arn, `the ARN of an ACM certificate for ${domain}`);
+    if (region && match[1] !== region) throw new InvalidSettingError(arnKey, arn, `a certificate in ${region} (CloudFront uses only those)`);
+    settings[name] = { name: domain.toLowerCase(), certificateArn: arn as string };
+  };
+  customDomain('apiDomain', 'apiCertificateArn');
+  customDomain('widgetDomain', 'widgetCertificateArn', 'us-east-1');
   return settings;
 }
 
@@ -151,8 +170,8 @@ export interface BuildAppOptions {
   readonly appProps?: AppProps;
   /** Override handler entry files (tests point them at fixtures). */
   readonly entries?: Partial<HandlerEntries>;
-  /** The built widget file. @default dist/widget.js */
-  readonly widgetBundle?: string;
+  /** The built widget's directory. @default dist/widget/ */
+  readonly widgetDirectory?: string;
 }
 
 export interface FunnelApp {
@@ -225,7 +244,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     webhookSecrets: Object.fromEntries(webhookEndpoints.map((e) => [`${e.siteId}/${e.endpointId}`, e.secretName])),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,
-    widgetBundle: options.widgetBundle ?? DEFAULT_WIDGET_BUNDLE,
+    widgetDirectory: options.widgetDirectory ?? WIDGET_DIR,
+    ...(settings.apiDomain && { apiDomain: settings.apiDomain }),
+    ...(settings.widgetDomain && { widgetDomain: settings.widgetDomain }),
     throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
     logLevel: settings.logLevel,
     logRetention: settings.logRetentionDays,

@@ -1,6 +1,7 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,7 +27,7 @@ import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
 import type { MetricName } from '../functions/core/ports.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
-import { WIDGET_FILE } from '../functions/handlers/widget.js';
+import { type CustomDomain, WidgetCdn } from './widget-cdn.js';
 
 /**
  * Lambda entry files: one per route group (each serves the routes of its group in the endpoint table,
@@ -82,8 +83,12 @@ export interface StatelessStackProps extends StackProps {
   readonly webhookSecrets: Readonly<Record<string, string>>;
   /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
   readonly projectRoot: string;
-  /** The built widget bundle, copied next to the widget function's code (`npm run build:widget` makes it). */
-  readonly widgetBundle: string;
+  /** The built widget (`npm run build:widget` writes `dist/widget/`), served from S3 behind CloudFront. */
+  readonly widgetDirectory: string;
+  /** The widget's own domain name (its certificate in us-east-1, as CloudFront requires). */
+  readonly widgetDomain?: CustomDomain;
+  /** The API's own domain name (its certificate in the stack's region). */
+  readonly apiDomain?: CustomDomain;
   /** Keep the dead-letter queues when the stack is deleted. @default true */
   readonly retainData?: boolean;
   /** The sales API's routes (API key), and the stage's default. @default { rateLimit: 50, burstLimit: 100 } */
@@ -217,6 +222,10 @@ const READS_SECRETS = new Set(['Capture', 'MailLinks', 'SendEmail', 'DeliverWebh
 export class StatelessStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  /** Where the API is reached: its custom domain, else the stage's execute-api URL. */
+  readonly apiUrl: string;
+  /** The widget's files on S3 behind CloudFront. */
+  readonly widget: WidgetCdn;
   readonly functions: Readonly<Record<RouteGroup, NodejsFunction>>;
   readonly leadActivity: NodejsFunction;
   /**
@@ -262,13 +271,18 @@ export class StatelessStack extends Stack {
     ({ webhookQueue: this.webhookQueue, webhookDlq: this.webhookDlq, deliverWebhooks: this.deliverWebhooks } = this.handoff());
     this.alarmTopic = this.alarms();
     this.workAlarms();
-    ({ api: this.api, stage: this.stage } = this.httpApi());
+    ({ api: this.api, stage: this.stage, url: this.apiUrl } = this.httpApi());
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
+    this.widget = new WidgetCdn(this, 'Widget', {
+      directory: props.widgetDirectory,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      ...(props.widgetDomain && { domain: props.widgetDomain }),
+    });
 
     // Links in emails (confirm, unsubscribe) point at the API.
-    this.sendEmail.addEnvironment('PUBLIC_API_URL', this.stage.url);
-    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the Funnel HTTP API' });
+    this.sendEmail.addEnvironment('PUBLIC_API_URL', this.apiUrl);
+    new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the Funnel HTTP API' });
     new CfnOutput(this, 'SendDlqArn', {
       value: this.sendDlq.queueArn,
       description: 'Mail jobs that failed every try: redrive them to the send queue once the cause is fixed',
@@ -382,15 +396,12 @@ export class StatelessStack extends Stack {
       }),
     );
     const openapi = this.fn('OpenApi', props.entries.openapi, {});
-    // The widget is a static file served by a tiny function (no table access): one origin for the
-    // snippet, browser-cached with an ETag. Its bundle is copied next to the handler code.
-    const widget = this.fn('Widget', props.entries.widget, {}, (outputDir) => [`cp "${props.widgetBundle}" "${outputDir}/${WIDGET_FILE}"`]);
     const mail = this.fn('MailLinks', props.entries.mail, withToken);
     this.readsSecret(mail, props.visitorTokenSecret);
     this.allow(mail, TABLE_ACTIONS.mailTable, TABLE_ACTIONS.mailIndex);
     const webhooks = this.fn('WebhooksApi', props.entries.webhooks, tableEnv);
     this.allow(webhooks, TABLE_ACTIONS.webhooksApiTable, TABLE_ACTIONS.webhooksApiIndex);
-    return { capture, leads, openapi, widget, mail, webhooks };
+    return { capture, leads, openapi, mail, webhooks };
   }
 
   /** The table stream's consumer: every submission or page view inserted re-scores its lead. */
@@ -833,6 +844,18 @@ export class StatelessStack extends Stack {
       for (const route of routes) cfnStage.addResourceDependency(route.node.defaultChild as apigw.CfnRoute);
     }
     cfnStage.routeSettings = routeSettings;
-    return { api, stage };
+    if (!props.apiDomain) return { api, stage, url: stage.url.replace(/\/$/, '') };
+    // A regional custom domain: point the name at ApiDomainTarget (CNAME or alias).
+    const domainName = new apigw.DomainName(this, 'ApiDomain', {
+      domainName: props.apiDomain.name,
+      certificate: acm.Certificate.fromCertificateArn(this, 'ApiCertificate', props.apiDomain.certificateArn),
+      securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+    });
+    new apigw.ApiMapping(this, 'ApiMapping', { api, domainName, stage });
+    new CfnOutput(this, 'ApiDomainTarget', {
+      value: domainName.regionalDomainName,
+      description: `The CNAME (or alias) target of ${props.apiDomain.name}`,
+    });
+    return { api, stage, url: `https://${props.apiDomain.name}` };
   }
 }

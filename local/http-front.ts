@@ -7,6 +7,7 @@ import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.j
 import { demoFile, isDemoPath } from './demo-files.js';
 import type { LocalSes } from './ses.js';
 import type { WebhookInspector } from './webhook-inspector.js';
+import type { widgetAssets } from './widget-assets.js';
 
 /** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
 const MAX_RAW_BODY = 1024 * 1024;
@@ -26,6 +27,8 @@ export interface FrontState {
   inspector?: WebhookInspector;
   ses?: LocalSes;
   queues: () => Record<string, AdminQueue>;
+  /** The widget's files, served as the CDN serves them on AWS. */
+  widget?: ReturnType<typeof widgetAssets>;
 }
 
 export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -34,8 +37,8 @@ export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpR
 /**
  * The local stand-in for API Gateway and the functions' URLs: routes each request of the endpoint table to
  * its route group's handler (fed the same API Gateway v2 event; pre-flights included, as deployed), answers
- * a function that runs out of time with 503, and serves the demo, the webhook
- * inspector and the local queue admin.
+ * a function that runs out of time with 503, and serves the widget (as the CDN does on AWS), the demo, the
+ * webhook inspector and the local queue admin.
  */
 export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHandler>, functionTimeoutMs: number) {
   const all = [...ROUTES, ...PREFLIGHT_ROUTES];
@@ -56,6 +59,8 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
     if (state.inspector?.handles(method, path)) return state.inspector.handle(req, res, await readBody(req));
     if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);
     if (isDemoPath(path)) return serveDemo(path, res);
+    const asset = method === 'GET' || method === 'HEAD' ? state.widget?.(path, req.headers['accept-encoding'], req.headers['if-none-match']) : undefined;
+    if (asset) return void res.writeHead(asset.status, asset.headers).end(method === 'HEAD' ? undefined : asset.body);
     const route = matchRoute(routeKeys, method, path);
     if (!route) {
       const known = pathExists(path);

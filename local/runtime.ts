@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import rawDefaultConfig from '../config/funnel.config.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -23,7 +22,7 @@ import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
 import { handler as openApiHandler } from '../functions/handlers/openapi.js';
-import { makeWidgetHandler } from '../functions/handlers/widget.js';
+import { widgetAssets } from './widget-assets.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { httpFront, type AdminQueue, type FrontState } from './http-front.js';
 import { ensureTable, localClient, startDynamoLocal } from './dynamo.js';
@@ -70,8 +69,9 @@ export interface RunningFunnel {
   tableName: string;
   dynamoEndpoint: string;
   deps: AppDeps;
+  /** What a page with a form loads of the widget (the entry and its module), gzipped. */
   widgetGzipBytes: number;
-  /** What a browser that accepts brotli receives for /widget.js. */
+  /** The same, for a browser that accepts brotli. */
   widgetBrotliBytes: number;
   /** Resolves once the async consumers have handled everything written so far (for tests and demos). */
   settle(): Promise<void>;
@@ -106,14 +106,13 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   const client = dynamo?.client ?? localClient(options.dynamoEndpoint!);
   const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
 
-  const state: FrontState = { url: '', adminKey: '', queues: () => ({}) };
+  const state: FrontState = { url: '', adminKey: '', queues: () => ({}), widget: widgetAssets(widget) };
   const getDeps = () => state.deps ?? raise('not started');
   /** One handler per route group, as one Lambda function per group serves them on AWS. */
   const groups = {
     capture: makeFormsHandler(getDeps),
     leads: makeLeadsHandler(getDeps),
     openapi: openApiHandler,
-    widget: makeWidgetHandler(() => widget.code),
     mail: makeMailLinksHandler(getDeps),
     webhooks: makeWebhooksApiHandler(getDeps),
   };
@@ -177,7 +176,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       dynamoEndpoint,
       deps,
       widgetGzipBytes: widget.gzipBytes,
-      widgetBrotliBytes: brotliCompressSync(widget.code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+      widgetBrotliBytes: widget.files.reduce((n, f) => n + state.widget!(`/${f.path}`, 'br')!.body.length, 0),
       settle: running.settle,
       runDueChecks: running.runDueChecks,
       ses,

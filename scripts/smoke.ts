@@ -3,9 +3,10 @@ import type { FormView } from '../functions/core/contracts.js';
 import { TEST_EMAIL_DOMAIN } from '../functions/core/email.js';
 import { apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.js';
 
-export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--form <formId>] [--timeout <seconds>]
+export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--form <formId>] [--timeout <seconds>]
 
-Smoke-test a deployment (or the local funnel, the default): the API and the widget answer, a form is
+Smoke-test a deployment (or the local funnel, the default): the API and the widget (its entry and the
+module it imports, from --widget, else from the API as the local funnel serves it) answer, a form is
 served, a test lead is captured, read back with the API key, its delivery email is accepted by SES (to the
 SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), then the test lead is erased. A lead at the
 simulator is test data: never scored, qualified, handed to sales or counted. Exit 0 with a short report,
@@ -24,6 +25,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
       options: {
         api: { type: 'string' },
         key: { type: 'string' },
+        widget: { type: 'string' },
         form: { type: 'string' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -41,6 +43,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
   const timeoutMs = Number(values.timeout ?? 60) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a number of seconds, not "${values.timeout}"`);
   const formId = values.form ?? 'ebook';
+  const widget = (values.widget ?? env.FUNNEL_WIDGET_URL ?? api).replace(/\/+$/, '');
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const email = `success+smoke-${runId}@${TEST_EMAIL_DOMAIN}`;
 
@@ -73,7 +76,23 @@ export async function main(argv: string[], out = console.log, env: Record<string
   let leadId: string | undefined;
   const steps: Step[] = [
     { name: 'the API answers (GET /v1/openapi.json)', run: async () => void expectStatus(await call('GET', '/v1/openapi.json', undefined, false), 200) },
-    { name: 'the widget is served (GET /widget.js)', run: async () => void expectStatus(await call('GET', '/widget.js', undefined, false), 200) },
+    {
+      name: `the widget is served (${widget}/widget.js and its module)`,
+      run: async () => {
+        const get = (url: string) =>
+          fetch(url).catch((error: Error) => {
+            throw new Error(`cannot reach ${url}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+          });
+        const entry = await get(`${widget}/widget.js`);
+        if (entry.status !== 200) throw new Error(`${widget}/widget.js answered ${entry.status}`);
+        const modulePath = /"(chunks\/[\w-]+\.js)"/.exec(await entry.text())?.[1];
+        if (!modulePath) throw new Error(`${widget}/widget.js names no module: is it the widget?`);
+        const module = await get(`${widget}/${modulePath}`);
+        if (module.status !== 200) throw new Error(`${widget}/${modulePath} answered ${module.status}`);
+        if (!module.headers.get('cache-control')?.includes('immutable')) throw new Error(`${modulePath} is not cached as immutable`);
+        return modulePath;
+      },
+    },
     {
       name: `form "${formId}" is served`,
       run: async () => {

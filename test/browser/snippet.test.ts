@@ -25,6 +25,12 @@ describe('Function: snippetFor', () => {
     );
   });
 
+  it('loads the widget from its CDN and sends to the API when they differ (a deployment: WidgetUrl and ApiUrl)', () => {
+    expect(snippetFor('ebook', 'https://api.example.com', 'https://cdn.example.com/')).toBe(
+      '<script async src="https://cdn.example.com/widget.js" data-funnel-form="ebook" data-funnel-api="https://api.example.com"></script>',
+    );
+  });
+
   it('escapes attribute values', () => {
     expect(snippetFor('a"b', 'https://x.test/"><img')).toBe(
       '<script async src="https://x.test/&quot;&gt;&lt;img/widget.js" data-funnel-form="a&quot;b" data-funnel-api="https://x.test/&quot;&gt;&lt;img"></script>',
@@ -53,6 +59,14 @@ describe('Command: npm run snippet', { timeout: 30_000 }, () => {
     );
     const fromEnv = await tsx(['ebook'], { FUNNEL_API_URL: 'https://funnel.example.org' });
     expect(fromEnv.stdout.trim()).toBe(snippetFor('ebook', 'https://funnel.example.org'));
+    // The widget from its CDN: --widget, or FUNNEL_WIDGET_URL.
+    const cdn = await tsx(['ebook', '--api', 'https://api.example.com', '--widget', 'https://cdn.example.com']);
+    expect(cdn.stdout.trim()).toBe(snippetFor('ebook', 'https://api.example.com', 'https://cdn.example.com'));
+    const cdnEnv = await tsx(['--track-only', '--api', 'https://api.example.com'], { FUNNEL_WIDGET_URL: 'https://cdn.example.com' });
+    expect(cdnEnv.stdout.trim()).toBe('<script async src="https://cdn.example.com/widget.js" data-funnel-api="https://api.example.com"></script>');
+    const bad = await tsx(['ebook', '--api', 'https://api.example.com', '--widget', 'cdn.example.com']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--widget must be an http(s) URL');
   });
 
   it('prints its usage on no arguments (exit 1) and on --help (exit 0)', async () => {

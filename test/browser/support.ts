@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { FormView } from '../../functions/core/contracts.js';
 import { demoFile } from '../../local/demo-files.js';
 import { buildWidget } from '../../widget/build.js';
+import { widgetAssets } from '../../local/widget-assets.js';
 
 /**
  * Browser-test support: launch Debian's Chromium, open a page, and a fake Funnel API that serves the real
@@ -160,12 +161,12 @@ export function blogPage(options: { forms: string[]; css?: string; before?: stri
 }
 
 /**
- * Start a fake Funnel API on a free port: `/widget.js` (the real bundle), `GET /v1/forms/{id}`,
+ * Start a fake Funnel API on a free port: `/widget.js` and its module (the real build), `GET /v1/forms/{id}`,
  * `POST /v1/forms/{id}/submissions` and `POST /v1/events` (recorded, answered like the real API), CORS,
  * test pages and the demo.
  */
 export async function startFakeApi(): Promise<FakeApi> {
-  const { code } = await buildWidget({ minify: true });
+  const widget = widgetAssets(await buildWidget({ minify: true }));
   let queue: FakeResponse[] = [];
   let eventQueue: FakeResponse[] = [];
   const eventIds = new Set<string>();
@@ -249,8 +250,8 @@ export async function startFakeApi(): Promise<FakeApi> {
       return void res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET,POST,OPTIONS', 'access-control-allow-headers': 'content-type' }).end();
     }
     if (path === '/favicon.ico') return void res.writeHead(204).end();
-    if (path === '/widget.js')
-      return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'access-control-allow-origin': '*' }).end(code);
+    const asset = widget(path);
+    if (asset) return void res.writeHead(asset.status, asset.headers).end(asset.body);
     const html = (text: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(text.replaceAll('{{API_URL}}', apiUrl));
     if (pages.has(path)) return html(pages.get(path)!);
     if (path.startsWith('/demo')) {

@@ -1,51 +1,108 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { makeWidgetHandler } from '../../functions/handlers/widget.js';
-import { lambdaContext } from '../../local/api-gateway.js';
-import { WIDGET_GZIP_BUDGET_BYTES, buildWidget } from '../../widget/build.js';
-import { apiEvent } from '../support/builders.js';
+import { widgetAssets } from '../../local/widget-assets.js';
+import { CACHE_CONTROL, ENTRY_FILE, WIDGET_GZIP_BUDGET_BYTES, buildWidget } from '../../widget/build.js';
 
 describe('Widget bundle', () => {
-  it(`stays under its gzip budget (${WIDGET_GZIP_BUDGET_BYTES} bytes)`, async () => {
+  it(`stays under its gzip budget (${WIDGET_GZIP_BUDGET_BYTES} bytes), the entry and the module it imports together`, async () => {
     // Act
-    const { code, bytes, gzipBytes } = await buildWidget({ minify: true });
+    const { files, bytes, gzipBytes } = await buildWidget({ minify: true });
 
     // Assess
-    expect(bytes).toBe(Buffer.byteLength(code));
+    expect(bytes).toBe(files.reduce((n, f) => n + f.body.length, 0));
     expect(gzipBytes).toBeGreaterThan(1000);
     expect(gzipBytes).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
     // The budget itself is capped: raising it past 8.5 KB (8 KB + the tracker) is a decision, not a drift.
     expect(WIDGET_GZIP_BUDGET_BYTES).toBeLessThanOrEqual(8 * 1024 + 512);
   });
 
+  it('is a stable entry that imports a module named by its content hash', async () => {
+    // Act: two builds of the same source, and the module's name against its bytes
+    const [a, b] = [await buildWidget(), await buildWidget()];
+
+    // Assess: the entry keeps its name and is cached briefly; the module's name changes only with its content
+    expect(a.files.map((f) => [f.path, f.cache])).toEqual([
+      [ENTRY_FILE, 'entry'],
+      [expect.stringMatching(/^chunks\/widget-[A-Z0-9]{8}\.js$/), 'chunk'],
+    ]);
+    expect(b.files.map((f) => f.path)).toEqual(a.files.map((f) => f.path));
+    const [entry, module] = a.files;
+    expect(entry!.body.toString()).toContain(JSON.stringify(module!.path));
+    expect(entry!.body.length).toBeLessThan(200);
+    const changed = await buildWidget({ minify: false });
+    expect(changed.files[1]!.path).not.toBe(module!.path);
+  });
+
   it('goes over the wire compressed, brotli where accepted, within the budget', async () => {
-    // Prepare: the handler that serves /widget.js locally and on AWS
-    const { code, bytes, gzipBytes } = await buildWidget({ minify: true });
-    const widget = makeWidgetHandler(() => code);
-    const wire = async (acceptEncoding: string) => {
-      const res = await widget(apiEvent('GET /widget.js', { headers: { 'accept-encoding': acceptEncoding } }), lambdaContext('widget') as never);
-      return { encoding: res.headers?.['content-encoding'], bytes: Buffer.from(res.body ?? '', 'base64').length };
-    };
+    // Prepare: the files as the local funnel serves them (the CDN's headers)
+    const built = await buildWidget({ minify: true });
+    const serve = widgetAssets(built);
+    const wire = (acceptEncoding: string) =>
+      built.files.map((f) => {
+        const res = serve(`/${f.path}`, acceptEncoding)!;
+        return { encoding: res.headers['content-encoding'], bytes: res.body.length, cache: res.headers['cache-control'] };
+      });
 
     // Act: what Chromium, an older browser and a client with no compression each receive
-    const br = await wire('gzip, deflate, br, zstd');
-    const gzip = await wire('gzip, deflate');
-    const plain = await wire('identity');
+    const br = wire('gzip, deflate, br, zstd');
+    const gzip = wire('gzip, deflate');
+    const plain = wire('identity');
 
     // Assess
-    expect(br.encoding).toBe('br');
-    expect(gzip).toEqual({ encoding: 'gzip', bytes: gzipBytes });
-    expect(plain).toEqual({ encoding: undefined, bytes });
-    expect(br.bytes).toBeLessThan(gzip.bytes);
-    expect(gzip.bytes).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
+    expect(br.map((r) => r.encoding)).toEqual(['br', 'br']);
+    expect(gzip.map((r) => r.encoding)).toEqual(['gzip', 'gzip']);
+    expect(plain.map((r) => r.bytes)).toEqual(built.files.map((f) => f.body.length));
+    const total = (rs: { bytes: number }[]) => rs.reduce((n, r) => n + r.bytes, 0);
+    expect(total(br)).toBeLessThan(total(gzip));
+    expect(total(gzip)).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
+    expect(br.map((r) => r.cache)).toEqual([CACHE_CONTROL.entry, CACHE_CONTROL.chunk]);
   });
 
   it('ships no zod and nothing from the server side', async () => {
     // Act
-    const { code } = await buildWidget({ minify: false });
+    const code = (await buildWidget({ minify: false })).files.map((f) => f.body.toString()).join('\n');
 
     // Assess: zod's own identifiers and error strings, and the server's modules, are absent
     expect(code).not.toMatch(/zod|ZodError|\$ZodType|safeParse/i);
     expect(code).not.toMatch(/functions\/core|@aws-sdk|middy/);
     expect(code).toContain('funnel-form');
+  });
+});
+
+describe('Widget files as served (local/widget-assets.ts, the CDN\u2019s headers)', () => {
+  const files = [
+    { path: ENTRY_FILE, body: Buffer.from(`import(${JSON.stringify('chunks/widget-AAAA.js')})`), cache: 'entry' as const },
+    { path: 'chunks/widget-AAAA.js', body: Buffer.from(`console.log(${JSON.stringify('widget '.repeat(400))})`), cache: 'chunk' as const },
+  ];
+  const serve = widgetAssets({ files, bytes: 0, gzipBytes: 0 });
+
+  it('caches the entry five minutes and a hashed chunk a year, readable cross-origin, and answers a matching ETag with 304', () => {
+    // Act
+    const entry = serve('/widget.js', 'gzip')!;
+    const chunk = serve('/chunks/widget-AAAA.js', 'gzip')!;
+    const again = serve('/chunks/widget-AAAA.js', 'gzip', chunk.headers.etag)!;
+
+    // Assess
+    expect(entry.headers).toMatchObject({ 'cache-control': expect.stringContaining('max-age=300'), 'access-control-allow-origin': '*' });
+    expect(chunk.headers).toMatchObject({ 'cache-control': 'public, max-age=31536000, immutable', 'content-type': 'text/javascript; charset=utf-8' });
+    expect(gunzipSync(chunk.body)).toEqual(files[1]!.body);
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+    expect(serve('/chunks/widget-BBBB.js')).toBeUndefined();
+    expect(serve('/widget.js.map')).toBeUndefined();
+  });
+
+  it('sends brotli where accepted, else gzip, else the plain file; each with its own ETag, each recognised', () => {
+    // Act
+    const get = (acceptEncoding?: string) => serve('/chunks/widget-AAAA.js', acceptEncoding)!;
+    const [br, gz, plain] = [get('gzip, deflate, br, zstd'), get('gzip, deflate'), get()];
+
+    // Assess
+    expect([br, gz, plain].map((r) => r.headers['content-encoding'])).toEqual(['br', 'gzip', undefined]);
+    expect(get('br;q=0, gzip').headers['content-encoding']).toBe('gzip');
+    expect(get('identity').headers['content-encoding']).toBeUndefined();
+    expect(br.body.length).toBeLessThan(files[1]!.body.length / 10);
+    expect(new Set([br, gz, plain].map((r) => r.headers.etag)).size).toBe(3);
+    expect(serve('/chunks/widget-AAAA.js', 'br', `W/${gz.headers.etag}`)!.status).toBe(304);
   });
 });

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidConfigError } from '../../functions/core/config.js';
-import { WIDGET_BUNDLE_PATH, writeWidgetBundle } from '../../widget/build.js';
+import { WIDGET_DIR, writeWidget } from '../../widget/build.js';
+import { FUNCTION_CONSTRUCT } from './helpers.js';
 import { buildApp, DEFAULT_SETTINGS, InvalidSettingError } from '../../infra/funnel-app.js';
 import { deployableConfig, infraConfig, synthTemplates } from './helpers.js';
 
@@ -65,34 +66,42 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: eleven ESM bundles with the createRequire banner, the widget beside its function', {
+  it('synthesizes offline with local esbuild: ten ESM bundles with the createRequire banner, the built widget uploaded to its bucket', {
     timeout: 180_000,
   }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
-      await writeWidgetBundle();
+      const widget = await writeWidget();
       const { app, stateless } = buildApp(deployableConfig(), { appProps: { outdir } });
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
-      const bundles = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-      expect(bundles).toHaveLength(11);
+      const template = JSON.parse(fs.readFileSync(path.join(outdir, `${stateless.stackName}.template.json`), 'utf8'));
+      const assetDir = (s3Key: string) => path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      const functionIds = Object.values(FUNCTION_CONSTRUCT).map((name) => Object.keys(template.Resources).find((id) => id.startsWith(`${name}Function`))!);
+      const bundles = functionIds.map((id) => assetDir(template.Resources[id].Properties.Code.S3Key as string));
+      expect(new Set(bundles).size).toBe(10);
       for (const dir of bundles) {
-        const code = fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
+        const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);
-        expect(fs.existsSync(path.join(outdir, dir, 'index.mjs.map'))).toBe(true);
+        expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
         // The lead-activity bundle carries the ~121k-domain disposable-email list (~2.2 MB); the others are ~1 MB.
         expect(code.length).toBeLessThan(4_000_000);
       }
       // The SDK is bundled, not left to the runtime: the capture bundle contains the DynamoDB client.
-      const template = JSON.parse(fs.readFileSync(path.join(outdir, `${stateless.stackName}.template.json`), 'utf8'));
       const captureId = Object.keys(template.Resources).find((id) => id.startsWith('CaptureFunction'))!;
       const s3Key = template.Resources[captureId].Properties.Code.S3Key as string; // `${assetHash}.zip`
       const captureCode = fs.readFileSync(path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(captureCode).toContain('DynamoDBClient');
-      const widgetId = Object.keys(template.Resources).find((id) => id.startsWith('WidgetFunction'))!;
-      const widgetDir = path.join(outdir, `asset.${(template.Resources[widgetId].Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
-      expect(fs.readFileSync(path.join(widgetDir, 'widget.js'), 'utf8')).toBe(fs.readFileSync(WIDGET_BUNDLE_PATH, 'utf8'));
-      expect(fs.readFileSync(path.join(widgetDir, 'index.mjs'), 'utf8')).not.toContain('DynamoDBClient');
+      // Both uploads (chunks, then the entry) take the directory just built: every file of it, byte for byte.
+      const uploads = Object.values(template.Resources as Record<string, { Type: string; Properties: { SourceObjectKeys: string[] } }>).filter(
+        (r) => r.Type === 'Custom::CDKBucketDeployment',
+      );
+      expect(uploads).toHaveLength(2);
+      for (const upload of uploads) {
+        const [key] = upload.Properties.SourceObjectKeys;
+        for (const file of widget.files)
+          expect(fs.readFileSync(path.join(assetDir(key!), file.path))).toEqual(fs.readFileSync(path.join(WIDGET_DIR, file.path)));
+      }
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

@@ -23,16 +23,10 @@ describe('function bundles (as the stack bundles them)', () => {
     { timeout: 60_000 },
     async (name) => {
       const { packages } = await bundleLikeLambda(DEFAULT_ENTRIES[name], join(dir, `${name}.mjs`));
-      expect(packages.has('@aws-sdk/client-dynamodb') || name === 'openapi' || name === 'widget').toBe(true);
+      expect(packages.has('@aws-sdk/client-dynamodb') || name === 'openapi').toBe(true);
       expect(CLIENTS.filter((c) => packages.has(c))).toEqual(ALLOWED[name] ?? []);
     },
   );
-
-  it('the widget function carries neither a schema library nor an AWS client: it serves a file', { timeout: 60_000 }, async () => {
-    const { packages, bytes } = await bundleLikeLambda(DEFAULT_ENTRIES.widget, join(dir, 'widget-alone.mjs'));
-    expect([...packages].filter((p) => p === 'zod' || p.startsWith('@aws-sdk/'))).toEqual([]);
-    expect(bytes).toBeLessThan(50_000);
-  });
 
   it('the capture function carries only the capture area: within 1.5x the bytes of a DynamoDB-client-only function', { timeout: 60_000 }, async () => {
     const baseline = await bundleBaseline(dir);

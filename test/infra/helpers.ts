@@ -11,7 +11,6 @@ export const FUNCTION_CONSTRUCT: Record<FunctionName, string> = {
   capture: 'Capture',
   leads: 'Leads',
   openapi: 'OpenApi',
-  widget: 'Widget',
   mail: 'MailLinks',
   webhooks: 'WebhooksApi',
   leadActivity: 'LeadActivity',
@@ -22,6 +21,8 @@ export const FUNCTION_CONSTRUCT: Record<FunctionName, string> = {
 };
 
 export const FIXTURE_HANDLER = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
+/** A built widget's shape: the entry and one hashed chunk. */
+export const FIXTURE_WIDGET = fileURLToPath(new URL('./fixtures/widget/', import.meta.url));
 
 /** The demo config, optionally changed in place on a copy. */
 export function infraConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
@@ -55,7 +56,6 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
       capture: FIXTURE_HANDLER,
       leads: FIXTURE_HANDLER,
       openapi: FIXTURE_HANDLER,
-      widget: FIXTURE_HANDLER,
       mail: FIXTURE_HANDLER,
       webhooks: FIXTURE_HANDLER,
       leadActivity: FIXTURE_HANDLER,
@@ -64,7 +64,7 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
       mailEvents: FIXTURE_HANDLER,
       deliverWebhooks: FIXTURE_HANDLER,
     },
-    widgetBundle: FIXTURE_HANDLER,
+    widgetDirectory: FIXTURE_WIDGET,
   });
   return {
     ...built,
@@ -73,9 +73,20 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
   };
 }
 
+/**
+ * CDK's own deploy-time functions (the widget upload, the widget bucket's emptying on delete): their roles
+ * are CDK's, acknowledged in infra/widget-cdn.ts; the least-privilege tests hold the funnel's own.
+ */
+export const CDK_DEPLOY_TIME = /^Custom(CDKBucketDeployment|S3AutoDeleteObjects)/;
+
+/** The template's resources of a type, without CDK's deploy-time functions and their roles. */
+export function funnelResources(template: Template, type: string): Resources {
+  return Object.fromEntries(Object.entries(template.findResources(type) as Resources).filter(([id]) => !CDK_DEPLOY_TIME.test(id)));
+}
+
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; [k: string]: unknown }>;
 
-/** Logical id of the one Lambda function whose logical id starts with `prefix` (Capture, Leads, OpenApi, Widget). */
+/** Logical id of the one Lambda function whose logical id starts with `prefix` (Capture, Leads, OpenApi, …). */
 export function functionId(template: Template, prefix: string): string {
   const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${prefix}Function`));
   if (ids.length !== 1) throw new Error(`expected one ${prefix} function, found ${ids.join(', ') || 'none'}`);

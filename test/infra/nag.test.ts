@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../infra/funnel-app.js';
 import rawConfig from '../../config/funnel.config.js';
-import { FIXTURE_HANDLER, infraConfig } from './helpers.js';
+import { FIXTURE_HANDLER, FIXTURE_WIDGET, infraConfig } from './helpers.js';
 
 const entries = Object.fromEntries(
-  ['capture', 'leads', 'openapi', 'widget', 'mail', 'webhooks', 'leadActivity', 'dueChecks', 'sendEmail', 'mailEvents', 'deliverWebhooks'].map((k) => [
+  ['capture', 'leads', 'openapi', 'mail', 'webhooks', 'leadActivity', 'dueChecks', 'sendEmail', 'mailEvents', 'deliverWebhooks'].map((k) => [
     k,
     FIXTURE_HANDLER,
   ]),
 );
 const build = (config: unknown, context: Record<string, unknown> = {}) =>
-  buildApp(config, { appProps: { context: { 'aws:cdk:bundling-stacks': [], ...context } }, entries, widgetBundle: FIXTURE_HANDLER });
+  buildApp(config, { appProps: { context: { 'aws:cdk:bundling-stacks': [], ...context } }, entries, widgetDirectory: FIXTURE_WIDGET });
 
 describe('cdk-nag (AwsSolutions) on every synth', () => {
   it.each([

@@ -211,7 +211,7 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
   });
 
   it('least privilege: only the sender may send email, from its domains, through its configuration set, and to sandbox recipients', () => {
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'Widget', 'MailLinks', 'LeadActivity', 'DueChecks', 'MailEvents']) {
+    for (const group of ['Capture', 'Leads', 'OpenApi', 'MailLinks', 'LeadActivity', 'DueChecks', 'MailEvents']) {
       expect(actionsOf(statementsOf(stateless, functionId(stateless, group))).filter((a) => a.startsWith('ses:'))).toEqual([]);
     }
     const sends = statementsOf(stateless, functionId(stateless, 'SendEmail')).filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
@@ -333,8 +333,8 @@ describe('Infra: alarms', () => {
 
   it('sends every alarm to one topic, emailed to alarmEmail only when given (a bad address fails synth naming the key)', () => {
     for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
-    // The stream's failures, 3 DLQs, 2 SES reputation rates, the API's 5xx rate, 11 functions' errors and throttles.
-    expect(Object.keys(alarms)).toHaveLength(1 + 3 + 2 + 1 + 11);
+    // The stream's failures, 3 DLQs, 2 SES reputation rates, the API's 5xx rate, 10 functions' errors and throttles.
+    expect(Object.keys(alarms)).toHaveLength(1 + 3 + 2 + 1 + 10);
     stateless.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',

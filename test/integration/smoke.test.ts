@@ -49,5 +49,9 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     const unknown: string[] = [];
     expect(await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', 'nope'], (l) => unknown.push(l), {})).toBe(1);
     expect(unknown.join('\n')).toMatch(/FAIL {2}form "nope" is served: answered 404/);
+    // A widget URL that is not the widget's CDN (here the API's OpenAPI path) is caught at the widget step.
+    const wrongCdn: string[] = [];
+    expect(await main(['--api', funnel.url, '--key', funnel.apiKey, '--widget', `${funnel.url}/v1`], (l) => wrongCdn.push(l), {})).toBe(1);
+    expect(wrongCdn.join('\n')).toMatch(/FAIL {2}the widget is served \(.*\/v1\/widget\.js and its module\): .*answered 404/);
   }, 60_000);
 });

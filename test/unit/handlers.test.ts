@@ -1,5 +1,4 @@
 import type { FunnelConfigInput } from '../../functions/core/config.js';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorBody } from '../../functions/core/contracts.js';
@@ -218,53 +217,6 @@ describe('Handler: openapi', () => {
     expect(doc.components.schemas.SubmissionRequest.properties.fields.required).toEqual(['email']);
     expect(doc.components.schemas.SubmissionRequest.properties.fields.properties.email.maxLength).toBe(254);
     expect(doc.components.schemas.Lead.required).toContain('timeline');
-  });
-});
-
-describe('Handler: widget', () => {
-  const code = `console.log(${JSON.stringify('widget '.repeat(400))})`;
-  it('serves the script with a long-lived cache and answers a matching ETag with 304', async () => {
-    const { makeWidgetHandler } = await import('../../functions/handlers/widget.js');
-    let loads = 0;
-    const widget = makeWidgetHandler(() => {
-      loads++;
-      return code;
-    });
-    const first = await widget(apiEvent('GET /widget.js'), context);
-    expect(first).toMatchObject({
-      statusCode: 200,
-      isBase64Encoded: true,
-      headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': expect.stringContaining('max-age=300'), vary: 'accept-encoding' },
-    });
-    expect(Buffer.from(first.body!, 'base64').toString()).toBe(code);
-    const etag = first.headers!.etag as string;
-    const again = await widget(apiEvent('GET /widget.js', { headers: { 'if-none-match': etag } }), context);
-    expect(again.statusCode).toBe(304);
-    expect(again.body).toBe('');
-    expect(loads).toBe(1);
-  });
-
-  it('sends brotli where accepted, else gzip, else the plain file; each with its own ETag', async () => {
-    const { makeWidgetHandler } = await import('../../functions/handlers/widget.js');
-    const widget = makeWidgetHandler(() => code);
-    const get = (acceptEncoding?: string) =>
-      widget(apiEvent('GET /widget.js', { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }), context);
-    const br = await get('gzip, deflate, br, zstd');
-    expect(br.headers!['content-encoding']).toBe('br');
-    expect(brotliDecompressSync(Buffer.from(br.body!, 'base64')).toString()).toBe(code);
-    const gz = await get('gzip, deflate');
-    expect(gz.headers!['content-encoding']).toBe('gzip');
-    expect(gunzipSync(Buffer.from(gz.body!, 'base64')).toString()).toBe(code);
-    expect((await get('br;q=0, gzip')).headers!['content-encoding']).toBe('gzip');
-    expect((await get('identity')).headers!['content-encoding']).toBeUndefined();
-    expect((await get()).headers!['content-encoding']).toBeUndefined();
-    // Compressed bodies are much smaller than the file, and their ETags differ from each other's.
-    expect(Buffer.from(br.body!, 'base64').length).toBeLessThan(code.length / 10);
-    expect(new Set([br.headers!.etag, gz.headers!.etag, (await get()).headers!.etag]).size).toBe(3);
-    // Revalidating with any representation's tag answers 304.
-    expect(
-      (await widget(apiEvent('GET /widget.js', { headers: { 'accept-encoding': 'br', 'if-none-match': String(gz.headers!.etag) } }), context)).statusCode,
-    ).toBe(304);
   });
 });
 

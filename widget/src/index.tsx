@@ -52,9 +52,8 @@ function mount(script: HTMLScriptElement) {
   script.after(el);
 }
 
+// The widget runs as a module (imported by the entry script), so there is no `currentScript`: every snippet is found by its attributes.
 function scan() {
-  const current = document.currentScript as HTMLScriptElement | null;
-  if (current) mount(current);
   document.querySelectorAll<HTMLScriptElement>('script[data-funnel-form],script[data-funnel-api]').forEach(mount);
 }
 

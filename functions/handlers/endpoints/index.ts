@@ -5,7 +5,6 @@ import { OPENAPI } from './openapi.js';
 import type { Endpoint, RouteGroup } from './types.js';
 import { preflightsOf, routeKeyOf, type Traffic, trafficOf } from './types.js';
 import { WEBHOOKS } from './webhooks.js';
-import { WIDGET } from './widget.js';
 
 export * from './types.js';
 
@@ -14,10 +13,9 @@ export * from './types.js';
  * API Gateway routes and the Lambda serving each (infra/stateless-stack.ts), the local runtime's routing,
  * the dispatch and the path/query validation inside each route-group Lambda (`routeGroup` in http.ts,
  * given its group's module, whose bindings must name exactly its operations), and the OpenAPI document's
- * paths (openapi-document.ts). A group's Lambda imports only its own module: the widget's carries no
- * schema library.
+ * paths (openapi-document.ts). A group's Lambda imports only its own module.
  */
-export const ENDPOINTS = { ...CAPTURE, ...LEADS, ...OPENAPI, ...WIDGET, ...MAIL, ...WEBHOOKS } as const satisfies Record<string, Endpoint>;
+export const ENDPOINTS = { ...CAPTURE, ...LEADS, ...OPENAPI, ...MAIL, ...WEBHOOKS } as const satisfies Record<string, Endpoint>;
 
 export type OperationId = keyof typeof ENDPOINTS;
 

@@ -5,7 +5,7 @@
 import type * as z from '../../core/zod.js';
 
 /** One Lambda function per group. */
-export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'widget' | 'mail' | 'webhooks';
+export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'mail' | 'webhooks';
 
 /**
  * Who may call: `public` from the configured origins' pages (CORS on every answer); `apiKey` with
