@@ -39,6 +39,11 @@ export const VARIABLES = {
   PUBLIC_API_URL: url,
   /** `{"site/endpoint": secret name}`. */
   WEBHOOK_SECRET_IDS: nameMap,
+  /**
+   * With AWS WAF on (`-c waf=true`) the API is reached through CloudFront, which adds this value as the
+   * `x-funnel-edge` header: a request without it went around the firewall (functions/handlers/edge.ts).
+   */
+  EDGE_SECRET: z.string().check(z.minLength(32, 'must be at least 32 characters')),
 } as const;
 
 export type Variable = keyof typeof VARIABLES;
@@ -65,6 +70,15 @@ export const FUNCTION_ENVIRONMENT = {
 
 export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 
+/** Variables a function reads when the stack sets them (checked in their shape when set). */
+export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variable[]>> = {
+  capture: ['EDGE_SECRET'],
+  leads: ['EDGE_SECRET'],
+  openapi: ['EDGE_SECRET'],
+  mail: ['EDGE_SECRET'],
+  webhooks: ['EDGE_SECRET'],
+};
+
 /**
  * Read and check a function's environment: every variable it requires, each in its shape; a missing or
  * malformed one fails the cold start naming it (never a request that fails later for want of it).
@@ -73,7 +87,9 @@ export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 export function readEnvironment(name: FunctionName, env: Record<string, string | undefined>): Environment {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const variable of FUNCTION_ENVIRONMENT[name] as readonly Variable[]) {
+  const optional = OPTIONAL_ENVIRONMENT[name] ?? [];
+  for (const variable of [...(FUNCTION_ENVIRONMENT[name] as readonly Variable[]), ...optional]) {
+    if (optional.includes(variable) && env[variable] === undefined) continue;
     const result = VARIABLES[variable].safeParse(env[variable]);
     if (result.success) out[variable] = result.data;
     else problems.push(`${variable}: ${env[variable] === undefined ? 'is not set' : result.error.issues[0]?.message}`);

@@ -11,6 +11,7 @@ import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resol
 import { type TrackingVariant, trackingVariant } from '../functions/adapters/ses/tracking.js';
 import { productionProblems } from './production-checks.js';
 import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
+import { DEFAULT_WAF_RATE_LIMIT, FirewallStack } from './api-edge.js';
 import { StatefulStack, webhookSecretName } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
@@ -51,6 +52,10 @@ export interface FunnelSettings {
   retainData: boolean;
   /** X-Ray active tracing of every function. */
   tracing: boolean;
+  /** AWS WAF before the widget and the API (the API then behind CloudFront): a rate limit per address. */
+  waf: boolean;
+  /** With `waf`: requests one address may make in 5 minutes. */
+  wafRateLimit: number;
   /** The domains emails are sent from, each an SES identity. Default: the domains of the deployed sites' `email.from`. */
   senderDomains?: string[];
   /** Sender domains whose SES identity already exists in the account and region (another stage, the console): used, not created. `*`: all. */
@@ -78,6 +83,8 @@ export const DEFAULT_SETTINGS: FunnelSettings = {
   memorySize: 512,
   retainData: true,
   tracing: false,
+  waf: false,
+  wafRateLimit: DEFAULT_WAF_RATE_LIMIT,
 };
 
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
@@ -131,6 +138,9 @@ export function readSettings(app: App): FunnelSettings {
     memorySize: int('memorySize', DEFAULT_SETTINGS.memorySize, 128, 10_240),
     retainData: bool('retainData', DEFAULT_SETTINGS.retainData),
     tracing: bool('tracing', DEFAULT_SETTINGS.tracing),
+    waf: bool('waf', DEFAULT_SETTINGS.waf),
+    // AWS WAF's bounds for a rate-based rule.
+    wafRateLimit: int('wafRateLimit', DEFAULT_SETTINGS.wafRateLimit, 10, 2_000_000_000),
   };
   const domains = (key: 'senderDomains' | 'existingIdentities'): string[] | undefined => {
     const v = get(key);
@@ -160,7 +170,8 @@ export function readSettings(app: App): FunnelSettings {
     if (region && match[1] !== region) throw new InvalidSettingError(arnKey, arn, `a certificate in ${region} (CloudFront uses only those)`);
     settings[name] = { name: domain.toLowerCase(), certificateArn: arn as string };
   };
-  customDomain('apiDomain', 'apiCertificateArn');
+  // With WAF the API's name is on CloudFront too, so its certificate must be in us-east-1 as well.
+  customDomain('apiDomain', 'apiCertificateArn', settings.waf ? 'us-east-1' : undefined);
   customDomain('widgetDomain', 'widgetCertificateArn', 'us-east-1');
   return settings;
 }
@@ -172,6 +183,11 @@ export interface BuildAppOptions {
   readonly entries?: Partial<HandlerEntries>;
   /** The built widget's directory. @default dist/widget/ */
   readonly widgetDirectory?: string;
+  /**
+   * The account and region to deploy to, needed with `-c waf=true` only (its web ACL is in us-east-1, the
+   * stacks refer to it across regions). @default the CDK CLI's (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION)
+   */
+  readonly env?: { readonly account?: string | undefined; readonly region?: string | undefined };
 }
 
 export interface FunnelApp {
@@ -183,6 +199,8 @@ export interface FunnelApp {
   readonly senders: SenderIdentities;
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
+  /** With `-c waf=true`: the web ACL, in us-east-1. */
+  readonly firewall?: FirewallStack;
 }
 
 /**
@@ -221,7 +239,18 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const webhookEndpoints = config.config.sites.flatMap((site) =>
     (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id, secretName: webhookSecretName(prefix, site.id, e.id) })),
   );
+  // Environment-agnostic stacks, unless WAF is on: its web ACL must be in us-east-1, and a reference
+  // across regions needs both ends' account and region.
+  const env = settings.waf ? targetEnvironment(options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }) : undefined;
+  const firewall =
+    env &&
+    new FirewallStack(app, `${prefix}-Firewall`, {
+      description: `Funnel (${settings.stage}): AWS WAF web ACL for CloudFront (us-east-1)`,
+      env: { account: env.account, region: 'us-east-1' },
+      rateLimit: settings.wafRateLimit,
+    });
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
+    ...(env && { env }),
     description: `Funnel (${settings.stage}): data that outlives deploys`,
     retainData: settings.retainData,
     senderDomains: senders.create,
@@ -231,6 +260,8 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     webhookEndpoints,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
+    ...(env && { env, crossRegionReferences: true }),
+    ...(firewall && { firewall: { webAclArn: firewall.webAclArn } }),
     description: `Funnel (${settings.stage}): HTTP API and functions`,
     table: stateful.table,
     visitorTokenSecret: stateful.visitorTokenSecret,
@@ -256,11 +287,22 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   });
   stateless.addStackDependency(stateful);
 
-  for (const stack of [stateful, stateless]) {
+  for (const stack of [stateful, stateless, ...(firewall ? [firewall] : [])]) {
     Tags.of(stack).add('app', 'funnel');
     Tags.of(stack).add('stage', settings.stage);
   }
-  return { app, localOnlySites, settings, senders, stateful, stateless };
+  return { app, localOnlySites, settings, senders, stateful, stateless, ...(firewall && { firewall }) };
+}
+
+/** The account and region `-c waf=true` needs, or an error saying where they come from. */
+function targetEnvironment(env: { account?: string | undefined; region?: string | undefined }): { account: string; region: string } {
+  if (!env.account || !/^\d{12}$/.test(env.account) || !env.region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(env.region))
+    throw new InvalidSettingError(
+      'waf',
+      true,
+      `the target account and region, which the CDK CLI takes from your AWS credentials (CDK_DEFAULT_ACCOUNT=${env.account ?? ''}, CDK_DEFAULT_REGION=${env.region ?? ''}): the web ACL is in us-east-1 and the stacks refer to it`,
+    );
+  return { account: env.account, region: env.region };
 }
 
 /** The site ids of the config's local view (for the note on what a deployment leaves out). */

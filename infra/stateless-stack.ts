@@ -20,7 +20,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { acknowledge } from './nag.js';
+import { acknowledge, nagResource } from './nag.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
@@ -28,6 +28,7 @@ import type { MetricName } from '../functions/core/ports.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { type CustomDomain, WidgetCdn } from './widget-cdn.js';
+import { ApiEdge } from './api-edge.js';
 
 /**
  * Lambda entry files: one per route group (each serves the routes of its group in the endpoint table,
@@ -87,8 +88,10 @@ export interface StatelessStackProps extends StackProps {
   readonly widgetDirectory: string;
   /** The widget's own domain name (its certificate in us-east-1, as CloudFront requires). */
   readonly widgetDomain?: CustomDomain;
-  /** The API's own domain name (its certificate in the stack's region). */
+  /** The API's own domain name (its certificate in the stack's region; in us-east-1 with a firewall, on CloudFront). */
   readonly apiDomain?: CustomDomain;
+  /** AWS WAF (`-c waf=true`): its web ACL (FirewallStack) stands before the widget and, through CloudFront, the API. */
+  readonly firewall?: { readonly webAclArn: string };
   /** Keep the dead-letter queues when the stack is deleted. @default true */
   readonly retainData?: boolean;
   /** The sales API's routes (API key), and the stage's default. @default { rateLimit: 50, burstLimit: 100 } */
@@ -226,6 +229,8 @@ export class StatelessStack extends Stack {
   readonly apiUrl: string;
   /** The widget's files on S3 behind CloudFront. */
   readonly widget: WidgetCdn;
+  /** With a firewall: the API behind CloudFront. */
+  readonly apiEdge?: ApiEdge;
   readonly functions: Readonly<Record<RouteGroup, NodejsFunction>>;
   readonly leadActivity: NodejsFunction;
   /**
@@ -272,12 +277,23 @@ export class StatelessStack extends Stack {
     this.alarmTopic = this.alarms();
     this.workAlarms();
     ({ api: this.api, stage: this.stage, url: this.apiUrl } = this.httpApi());
+    if (props.firewall) {
+      // The API is reached through CloudFront, where the firewall is; the functions refuse requests that went around it.
+      this.apiEdge = new ApiEdge(this, 'ApiEdge', {
+        api: this.api,
+        webAclArn: props.firewall.webAclArn,
+        ...(props.apiDomain && { domain: props.apiDomain }),
+      });
+      this.apiUrl = this.apiEdge.url;
+      for (const fn of Object.values(this.functions)) fn.addEnvironment('EDGE_SECRET', this.apiEdge.secret.secretValue.unsafeUnwrap());
+    }
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
     this.widget = new WidgetCdn(this, 'Widget', {
       directory: props.widgetDirectory,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       ...(props.widgetDomain && { domain: props.widgetDomain }),
+      ...(props.firewall && { webAclArn: props.firewall.webAclArn }),
     });
 
     // Links in emails (confirm, unsubscribe) point at the API.
@@ -567,7 +583,7 @@ export class StatelessStack extends Stack {
       sendEmail.addToRolePolicy(sendEmailStatement(this, domains, sets));
       acknowledge(
         sendEmail.role!,
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+        `AwsSolutions-IAM5[Resource::${nagResource(this, 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*')}]`,
         'In the SES sandbox SendEmail is authorised against the recipient identity too (any verified address): every identity, conditioned on a From address of our sender domains (ses:FromAddress).',
       );
     }
@@ -844,7 +860,8 @@ export class StatelessStack extends Stack {
       for (const route of routes) cfnStage.addResourceDependency(route.node.defaultChild as apigw.CfnRoute);
     }
     cfnStage.routeSettings = routeSettings;
-    if (!props.apiDomain) return { api, stage, url: stage.url.replace(/\/$/, '') };
+    // With a firewall the name belongs to the API's CloudFront distribution instead (ApiEdge).
+    if (!props.apiDomain || props.firewall) return { api, stage, url: stage.url.replace(/\/$/, '') };
     // A regional custom domain: point the name at ApiDomainTarget (CNAME or alias).
     const domainName = new apigw.DomainName(this, 'ApiDomain', {
       domainName: props.apiDomain.name,

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CACHE_CONTROL, CHUNK_DIR, ENTRY_FILE } from '../widget/build.js';
-import { acknowledge } from './nag.js';
+import { acknowledge, nagResource } from './nag.js';
 
 /** The construct id CDK gives the one function behind every BucketDeployment of a stack. */
 const SINGLETON_UPLOADER = 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C';
@@ -143,7 +143,7 @@ export class WidgetCdn extends Construct {
         'Action::s3:List*',
         'Resource::*',
         `Resource::<${bucketId}.Arn>/*`,
-        'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+        nagResource(Stack.of(this), 'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*'),
       ])
         acknowledge(
           uploader,

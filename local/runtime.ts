@@ -21,7 +21,7 @@ import { startWebhookInspector, type WebhookInspector } from './webhook-inspecto
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
-import { handler as openApiHandler } from '../functions/handlers/openapi.js';
+import { openApi as openApiHandler } from '../functions/handlers/openapi.js';
 import { widgetAssets } from './widget-assets.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { httpFront, type AdminQueue, type FrontState } from './http-front.js';

@@ -3,6 +3,7 @@ import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { escapeHtml } from '../core/nurture/templates.js';
 import { checkUnsubscribeLink, confirmOptIn, unsubscribe } from '../use-cases/mail-links.js';
 import { header, HttpError, json, rawBody, routeGroup, type HttpEvent, type HttpResult } from './http.js';
+import { behindEdge, edgeSecretOf } from './edge.js';
 
 /** Tokens are ~150 characters; anything much longer is not ours. */
 const MAX_TOKEN_LENGTH = 1024;
@@ -94,4 +95,4 @@ function page(event: HttpEvent, status: number, body: Record<string, unknown>, t
   };
 }
 
-export const handler = makeMailLinksHandler(fromEnvironment('mail', (base) => allAreas(base)));
+export const handler = behindEdge(edgeSecretOf('mail'), makeMailLinksHandler(fromEnvironment('mail', (base) => allAreas(base))));

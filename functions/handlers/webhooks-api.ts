@@ -4,6 +4,7 @@ import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { authenticate } from '../use-cases/read-leads.js';
 import { getDelivery, listDeliveries, replay } from '../use-cases/webhook-log.js';
 import { json, routeGroup } from './http.js';
+import { behindEdge, edgeSecretOf } from './edge.js';
 
 /** Route group "webhooks": the delivery log and replay, for the operator and sales tools (API key, no CORS). */
 export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
@@ -17,4 +18,7 @@ export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = makeWebhooksApiHandler(fromEnvironment('webhooks', (base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment(base.env) })));
+export const handler = behindEdge(
+  edgeSecretOf('webhooks'),
+  makeWebhooksApiHandler(fromEnvironment('webhooks', (base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment(base.env) }))),
+);

@@ -18,7 +18,7 @@ export interface Usage {
   webhookEndpoints?: number;
   /** Months of leads kept in the table (storage grows with them). @default 12 */
   monthsKept?: number;
-  /** An AWS WAF web ACL with one rate-based rule in front of the API. @default false */
+  /** AWS WAF (`-c waf=true`): a web ACL with one rate-based rule before the widget and the API, the API then behind CloudFront. @default false */
   waf?: boolean;
   /** X-Ray active tracing (`-c tracing=true`). @default false */
   tracing?: boolean;
@@ -45,12 +45,20 @@ export const PER_OPERATION = {
   /** The due-check drainer every minute: one Query of the current bucket at least. */
   dueCheckRun: { wcu: 0, rcu: 1 },
   /** Estimates: milliseconds per invocation at 512 MB (arm64), warm. */
-  ms: { capture: 60, formDefinition: 10, widget: 5, pageView: 30, leadActivity: 80, sendEmail: 250, deliverWebhook: 200, dueChecks: 100, mailEvent: 40 },
+  ms: { capture: 60, formDefinition: 10, pageView: 30, leadActivity: 80, sendEmail: 250, deliverWebhook: 200, dueChecks: 100, mailEvent: 40 },
   /** Estimate: bytes of logs per invocation (Lambda's START/END/REPORT in JSON, one line of ours) and per API access-log line. */
   logBytesPerInvocation: 1000,
   logBytesPerAccessLine: 300,
   /** One embedded-metric line per business count. */
   logBytesPerMetric: 250,
+  /**
+   * Bytes CloudFront sends per page load for the widget, at most: its entry and module gzipped (8,700 B
+   * in `npm run build:widget`; a test keeps this figure above the build's). An upper bound: browsers keep
+   * the module a year and the entry five minutes, so a reader's second page mostly costs nothing.
+   */
+  widgetBytesPerPageView: 8_800,
+  /** Estimate: bytes of an API answer through CloudFront (with WAF): a form definition is about 1 KB gzipped. */
+  apiBytesPerRequest: 1_000,
   /** Estimate: table bytes per lead (lead item, submissions, events, sends, stage items). */
   bytesPerLead: 10_000,
   memoryGb: 0.5,
@@ -58,8 +66,8 @@ export const PER_OPERATION = {
 
 /** The alarms and custom metrics the stack creates (infra/stateless-stack.ts): counted as CloudWatch bills them. */
 export const FIXED_RESOURCES = {
-  /** Stream failures 1, dead-letter queues 3, SES reputation 2, API 5xx rate 2 metrics, 11 functions × (errors + throttles). */
-  alarmMetrics: 1 + 3 + 2 + 2 + 11 * 2,
+  /** Stream failures 1, dead-letter queues 3, SES reputation 2, API 5xx rate 2 metrics, 10 functions × (errors + throttles). */
+  alarmMetrics: 1 + 3 + 2 + 2 + 10 * 2,
   /** The business counts (functions/core/ports/metrics.ts), one dimension each. */
   customMetrics: 13,
   dashboards: 1,
@@ -101,11 +109,12 @@ export function estimate(usage: Usage): CostLine[] {
   // Bounces and complaints come back through SNS → SQS → Lambda: about 2% of emails.
   const mailEvents = emails * 0.02;
 
-  // API requests: the script and the form per page load, each submission with its pre-flight, each tracked view.
-  const apiRequests = pageViews * 2 + submissions * 2 + tracked;
+  // API requests: the form per page load, each submission with its pre-flight, each tracked view.
+  const apiRequests = pageViews + submissions * 2 + tracked;
+  // The widget from CloudFront: its entry and its module per page load (at most: browsers cache them).
+  const widgetRequests = pageViews * 2;
   const invocations = {
     capture: submissions * 2 + pageViews + tracked,
-    widget: pageViews,
     leadActivity: submissions + tracked + qualified,
     sendEmail: emails,
     mailEvents,
@@ -116,7 +125,7 @@ export function estimate(usage: Usage): CostLine[] {
   const gbSeconds =
     (op.memoryGb / 1000) *
     (submissions * 2 * op.ms.capture +
-      pageViews * (op.ms.formDefinition + op.ms.widget) +
+      pageViews * op.ms.formDefinition +
       tracked * op.ms.pageView +
       invocations.leadActivity * op.ms.leadActivity +
       emails * op.ms.sendEmail +
@@ -142,7 +151,11 @@ export function estimate(usage: Usage): CostLine[] {
   // X-Ray samples the first request each second and 5% of the rest.
   const reservoir = Math.min(invocationCount, 30 * 24 * 3600);
   const traces = reservoir + 0.05 * (invocationCount - reservoir);
-  const secrets = FIXED_RESOURCES.baseSecrets + endpoints;
+  // With WAF: the header CloudFront adds to the API's requests is a secret too.
+  const secrets = FIXED_RESOURCES.baseSecrets + endpoints + (usage.waf ? 1 : 0);
+  // With WAF the API's requests pass through CloudFront as well.
+  const cdnRequests = widgetRequests + (usage.waf ? apiRequests : 0);
+  const cdnGb = (pageViews * op.widgetBytesPerPageView + (usage.waf ? apiRequests * op.apiBytesPerRequest : 0)) / 1e9;
 
   const lines: CostLine[] = [
     {
@@ -185,15 +198,21 @@ export function estimate(usage: Usage): CostLine[] {
       fixed: secrets * p.secretsManager.perSecretMonth,
       basis: `${secrets} secrets`,
     },
-    { service: 'S3 (stream failures)', usage: 0, fixed: 0, basis: 'empty unless a batch fails' },
+    {
+      service: 'CloudFront',
+      usage: (cdnRequests / 10_000) * p.cloudFront.perTenThousandHttpsRequests + cdnGb * p.cloudFront.perGbOut,
+      fixed: 0,
+      basis: `${fmt(cdnRequests)} requests, ${cdnGb.toFixed(2)} GB out${usage.waf ? ' (widget and API)' : ' (the widget)'}, at most`,
+    },
+    { service: 'S3 (widget, stream failures)', usage: 0, fixed: 0, basis: 'a few KB; CloudFront misses only; empty unless a batch fails' },
   ];
   if (usage.tracing) lines.push({ service: 'X-Ray', usage: (traces / million) * p.xRay.perMillionTracesRecorded, fixed: 0, basis: `${fmt(traces)} traces` });
   if (usage.waf)
     lines.push({
       service: 'WAF',
-      usage: (apiRequests / million) * p.waf.perMillionRequests,
+      usage: (cdnRequests / million) * p.waf.perMillionRequests,
       fixed: p.waf.perWebAclMonth + p.waf.perRuleMonth,
-      basis: '1 web ACL, 1 rate-based rule',
+      basis: `1 web ACL, 1 rate-based rule, ${fmt(cdnRequests)} requests`,
     });
   return lines;
 }

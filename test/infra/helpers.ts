@@ -49,8 +49,9 @@ export function deployableConfig(): FunnelConfigInput {
  * Build the app with fixture handlers and bundling skipped (`aws:cdk:bundling-stacks: []`): fast, and
  * independent of the real handlers. `context` takes the same keys as `cdk -c key=value`.
  */
-export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown> } = {}) {
+export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown>; env?: { account?: string; region?: string } } = {}) {
   const built = buildApp(options.config ?? infraConfig(), {
+    env: options.env ?? {},
     appProps: { context: { 'aws:cdk:bundling-stacks': [], ...options.context } },
     entries: {
       capture: FIXTURE_HANDLER,
@@ -70,6 +71,7 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
     ...built,
     stateful: Template.fromStack(built.stateful),
     stateless: Template.fromStack(built.stateless),
+    firewall: built.firewall && Template.fromStack(built.firewall),
   };
 }
 

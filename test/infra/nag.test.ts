@@ -25,6 +25,25 @@ describe('cdk-nag (AwsSolutions) on every synth', () => {
         ),
     ],
     [
+      'AWS WAF before CloudFront, custom domains for the API and the widget',
+      () =>
+        buildApp(infraConfig(), {
+          appProps: {
+            context: {
+              'aws:cdk:bundling-stacks': [],
+              waf: 'true',
+              apiDomain: 'api.acme.com',
+              apiCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+              widgetDomain: 'cdn.acme.com',
+              widgetCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+            },
+          },
+          entries,
+          widgetDirectory: FIXTURE_WIDGET,
+          env: { account: '123456789012', region: 'eu-west-1' },
+        }),
+    ],
+    [
       'a second stage using existing identities, data not retained',
       () => build(infraConfig(), { stage: 'staging', existingIdentities: '*', retainData: 'false' }),
     ],

@@ -23,9 +23,26 @@ describe('Cost estimate (npm run cost)', () => {
       FIXED_RESOURCES.customMetrics * PRICES.cloudWatch.perMetricMonth +
       2 * PRICES.secretsManager.perSecretMonth;
     expect(fixed).toBeCloseTo(expected, 6);
+    // WAF: the web ACL and its rule, and the secret CloudFront sends the API.
     const waf = estimate({ leads: 0, emailsPerLead: 0, waf: true });
-    expect(totals(waf).fixed - fixed).toBeCloseTo(PRICES.waf.perWebAclMonth + PRICES.waf.perRuleMonth, 6);
+    expect(totals(waf).fixed - fixed).toBeCloseTo(PRICES.waf.perWebAclMonth + PRICES.waf.perRuleMonth + PRICES.secretsManager.perSecretMonth, 6);
   });
+
+  it('prices the widget from CloudFront by its built size, and puts the API behind it with WAF', async () => {
+    // The widget's bytes per page view are at least what the build ships (entry and module, gzipped).
+    const { buildWidget } = await import('../../widget/build.js');
+    expect(PER_OPERATION.widgetBytesPerPageView).toBeGreaterThanOrEqual((await buildWidget()).gzipBytes);
+    const usage = { leads: 1_000, emailsPerLead: 5, pageViews: 100_000, submissionsPerLead: 1, trackedViews: 0 };
+    const plain = line(estimate(usage), 'CloudFront');
+    expect(plain.basis).toContain('200,000 requests');
+    expect(plain.usage).toBeCloseTo(20 * PRICES.cloudFront.perTenThousandHttpsRequests + (100_000 * 8_800 * PRICES.cloudFront.perGbOut) / 1e9, 6);
+    // With WAF the API's 102,000 requests (forms, submissions and their pre-flights) pass CloudFront and the web ACL too.
+    const withWaf = estimate({ ...usage, waf: true });
+    expect(line(withWaf, 'CloudFront').basis).toContain('302,000 requests');
+    expect(line(withWaf, 'WAF').usage).toBeCloseTo(0.302 * PRICES.waf.perMillionRequests, 6);
+    // No function serves the widget any more: an API request per page view, not two.
+    expect(line(estimate(usage), 'API Gateway').basis).toBe('102,000 requests');
+  }, 30_000);
 
   it('grows per-use costs with traffic, fixed ones not', () => {
     const small = totals(estimate({ leads: 1_000, emailsPerLead: 5 }));
@@ -38,7 +55,7 @@ describe('Cost estimate (npm run cost)', () => {
     const out: string[] = [];
     expect(main(['--leads', '10000', '--emails-per-lead', '5', '--waf'], (s) => out.push(s))).toBe(0);
     const text = out.join('\n');
-    for (const service of ['Lambda', 'API Gateway', 'DynamoDB', 'SES', 'SQS', 'SNS', 'CloudWatch', 'Secrets Manager', 'WAF'])
+    for (const service of ['Lambda', 'API Gateway', 'DynamoDB', 'SES', 'SQS', 'SNS', 'CloudFront', 'CloudWatch', 'Secrets Manager', 'WAF'])
       expect(text).toContain(`| ${service}`);
     expect(text).toMatch(/\*\*total\*\*.*per lead/);
     expect(() => main(['--leads', 'many'])).toThrow(/--leads must be a number/);

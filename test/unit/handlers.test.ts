@@ -5,7 +5,7 @@ import { ErrorBody } from '../../functions/core/contracts.js';
 import { DomainError } from '../../functions/core/errors.js';
 import { makeFormsHandler } from '../../functions/handlers/forms.js';
 import { makeLeadsHandler } from '../../functions/handlers/leads.js';
-import { handler as openApiHandler } from '../../functions/handlers/openapi.js';
+import { openApi as openApiHandler } from '../../functions/handlers/openapi.js';
 import { ROUTES } from '../../functions/handlers/endpoints/index.js';
 import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
