@@ -59,7 +59,7 @@ function operation(operationId: string, e: Endpoint) {
  * runtime serve), its schemas from the same zod schemas the handlers validate with, so the documentation
  * cannot drift from the behaviour.
  */
-export function openApiDocument(serverUrl?: string): Record<string, unknown> {
+export function openApiDocument(): Record<string, unknown> {
   // The generic body types `fields` as a record; document the catalogue of fields a form may declare.
   const submissionRequest = z.extend(SubmissionBody, { fields: z.partial(SubmissionFields, { email: undefined }) });
   const paths: Record<string, Record<string, unknown>> = {};
@@ -72,7 +72,8 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       description:
         'Lead capture, behaviour tracking, lead read-back with scores, and the links in nurture emails. Errors are always `{ error: { code, message, fields? } }`.',
     },
-    ...(serverUrl && { servers: [{ url: serverUrl }] }),
+    // No `servers`: the paths are relative to wherever the document was fetched (OpenAPI's default), which
+    // is right behind a custom domain or CloudFront, where the request's Host is API Gateway's own.
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: {

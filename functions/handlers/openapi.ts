@@ -8,9 +8,8 @@ let document: Record<string, unknown> | undefined;
 
 /** The route group as the local runtime serves it; `handler` is the Lambda's (behind the edge check). */
 export const openApi = routeGroup(OPENAPI, {
-  openApi: async ({ event }) => {
-    const host = event.headers?.host;
-    document ??= openApiDocument(host ? `https://${host}` : undefined);
+  openApi: async () => {
+    document ??= openApiDocument();
     return json(200, document, { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
   },
 });
