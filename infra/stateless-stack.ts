@@ -417,6 +417,14 @@ export class StatelessStack extends Stack {
     this.allow(mail, TABLE_ACTIONS.mailTable, TABLE_ACTIONS.mailIndex);
     const webhooks = this.fn('WebhooksApi', props.entries.webhooks, tableEnv);
     this.allow(webhooks, TABLE_ACTIONS.webhooksApiTable, TABLE_ACTIONS.webhooksApiIndex);
+    // The test event (`POST /v1/webhooks/test`): a new delivery in its lead's partition and its log pointer, nothing else.
+    webhooks.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'WHLOG#*'] } },
+      }),
+    );
     return { capture, leads, openapi, mail, webhooks };
   }
 

@@ -3,6 +3,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   ExpiredIteratorException,
+  TrimmedDataAccessException,
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
@@ -160,8 +161,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       try {
         page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       } catch (error) {
-        if (error instanceof ExpiredIteratorException) {
-          iterators.delete(shardId); // rediscovered (from TRIM_HORIZON) on the next pass
+        // Expired (15 minutes unused), or trimmed: records gone from under the iterator (24 hours on AWS).
+        // DynamoDB Local also says "trimmed" for an iterator taken on an empty shard once another table has
+        // taken the next sequence numbers (it numbers records across tables). Either way: a new iterator,
+        // after the checkpoint or from the oldest record left, on the next pass.
+        if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
+          iterators.delete(shardId);
           continue;
         }
         throw error;

@@ -1,14 +1,17 @@
 import { fileURLToPath } from 'node:url';
+import rawConfig from '../config/funnel.config.js';
+import { DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import type { FormView } from '../functions/core/contracts.js';
 import { TEST_EMAIL_DOMAIN } from '../functions/core/email.js';
 import { apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.js';
 
-export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--form <formId>] [--timeout <seconds>]
+export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
 
 Smoke-test a deployment (or the local funnel, the default): the API and the widget (its entry and the
 module it imports, from --widget, else from the API as the local funnel serves it) answer, a form is
 served, a test lead is captured, read back with the API key, its delivery email is accepted by SES (to the
-SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), then the test lead is erased. A lead at the
+SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), a signed test webhook (webhook.test) reaches the
+webhook endpoint (--endpoint, else the first of the form's site in the config), then the test lead is erased. A lead at the
 simulator is test data: never scored, qualified, handed to sales or counted. Exit 0 with a short report,
 or 1 naming the first step that failed.`;
 
@@ -27,6 +30,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
         key: { type: 'string' },
         widget: { type: 'string' },
         form: { type: 'string' },
+        endpoint: { type: 'string' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -43,6 +47,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
   const timeoutMs = Number(values.timeout ?? 60) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a number of seconds, not "${values.timeout}"`);
   const formId = values.form ?? 'ebook';
+  const endpoint = values.endpoint ?? firstEndpointOf(formId);
   const widget = (values.widget ?? env.FUNNEL_WIDGET_URL ?? api).replace(/\/+$/, '');
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const email = `success+smoke-${runId}@${TEST_EMAIL_DOMAIN}`;
@@ -139,6 +144,27 @@ export async function main(argv: string[], out = console.log, env: Record<string
       },
     },
     {
+      name: `a signed test webhook is delivered${endpoint ? ` to endpoint "${endpoint}"` : ''}`,
+      run: async () => {
+        if (!endpoint) return 'skipped: the form\u2019s site has no webhook endpoint (or give --endpoint)';
+        const queued = await call('POST', '/v1/webhooks/test', { lead: leadId, endpoint });
+        expectStatus(queued, 202);
+        const deliveryId = queued.json?.deliveryId as string;
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const r = await call('GET', `/v1/webhooks/deliveries/${deliveryId}`);
+          expectStatus(r, 200);
+          const attempts = (r.json?.attempts ?? []) as { status?: number; error?: string; latencyMs?: number }[];
+          const last = attempts.at(-1);
+          const outcome = last ? (last.status ? `HTTP ${last.status}` : (last.error ?? 'no answer')) : 'not tried yet';
+          if (r.json?.status === 'delivered') return `${deliveryId}: ${outcome}${last?.latencyMs !== undefined ? ` in ${last.latencyMs} ms` : ''}`;
+          if (r.json?.status === 'dead' || r.json?.status === 'failed') throw new Error(`${deliveryId} ${String(r.json.status)}: ${outcome}`);
+          if (Date.now() > deadline) throw new Error(`${deliveryId} not delivered within ${timeoutMs / 1000} s (last try: ${outcome})`);
+          await new Promise((ok) => setTimeout(ok, 1000));
+        }
+      },
+    },
+    {
       name: 'the test lead is erased',
       run: async () => {
         expectStatus(await call('DELETE', `/v1/leads/${leadId}`), 204);
@@ -180,3 +206,10 @@ export function testSubmission(form: FormView, email: string) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runCli(() => main(process.argv.slice(2)));
+
+/** The first webhook endpoint of the site that has this form, in the config's local or deployed view. */
+function firstEndpointOf(formId: string): string | undefined {
+  for (const env of [localEnv(), DEPLOYED])
+    for (const site of parseConfig(rawConfig, env).sites) if (site.forms.some((f) => f.id === formId)) return site.webhooks?.[0]?.id;
+  return undefined;
+}

@@ -383,6 +383,15 @@ export const ClaimBody = z.strictObject({
 });
 export type ClaimBody = z.infer<typeof ClaimBody>;
 
+/** The body of `POST /v1/webhooks/test`: which test lead, to which endpoint of its site. */
+export const TestEventBody = z.strictObject({
+  /** The id of a test lead (an address at the SES mailbox simulator). */
+  lead: z.pipe(text(100), z.string().check(z.minLength(1, 'must not be empty'))),
+  /** An endpoint of the lead's site, by its id in the config. */
+  endpoint: z.pipe(text(100), z.string().check(z.minLength(1, 'must not be empty'))),
+});
+export type TestEventBody = z.infer<typeof TestEventBody>;
+
 /** One prospect in `GET /v1/prospects`. */
 export const ProspectView = z.object({
   leadId: z.string(),

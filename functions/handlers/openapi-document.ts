@@ -2,6 +2,7 @@ import * as z from '../core/zod.js';
 import { ENDPOINTS, type Endpoint } from './endpoints/index.js';
 import {
   ClaimBody,
+  TestEventBody,
   ErrorBody,
   EventBody,
   EventResponse,
@@ -87,6 +88,7 @@ export function openApiDocument(): Record<string, unknown> {
         Lead: toSchema(LeadView),
         Prospect: toSchema(ProspectView),
         ClaimRequest: toSchema(ClaimBody),
+        TestEventRequest: toSchema(TestEventBody),
         Error: toSchema(ErrorBody),
       },
     },

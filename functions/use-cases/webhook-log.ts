@@ -1,8 +1,11 @@
+import { TestEventBody } from '../core/contracts.js';
+import { isTestAddress, TEST_EMAIL_DOMAIN } from '../core/email.js';
 import { DeliveryNotFoundError, LeadNotFoundError, ValidationError } from '../core/errors.js';
+import { fieldErrors } from '../core/field-errors.js';
 import type { ApiKey, WebhookDelivery } from '../core/ports.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
-import { replayDelivery, type WebhookDeps } from './webhooks.js';
+import { raiseTestEvent, replayDelivery, type WebhookDeps } from './webhooks.js';
 
 /** A delivery as the log shows it: everything but the body (ask for one delivery to see it). */
 export type DeliveryView = Omit<WebhookDelivery, 'emailKey' | 'body'> & { payload?: unknown };
@@ -60,4 +63,19 @@ export async function replay(deps: WebhookDeps, key: ApiKey, deliveryId: string)
   const delivery = DELIVERY_ID.test(deliveryId) ? await replayDelivery(deps, deliveryId, key.siteIds) : undefined;
   if (!delivery) throw new DeliveryNotFoundError();
   return view(delivery);
+}
+
+/**
+ * Send the test event of a test lead to an endpoint of its site (`POST /v1/webhooks/test`).
+ * @throws ValidationError (the body; a lead that is not test data; an endpoint its site lacks) | LeadNotFoundError
+ */
+export async function sendTestEvent(deps: WebhookDeps & Pick<Deps, 'nurture'>, key: ApiKey, body: unknown): Promise<DeliveryView> {
+  const parsed = TestEventBody.safeParse(body);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  const { lead, ref } = await readableLead(deps, key, parsed.data.lead);
+  if (!isTestAddress(lead.email))
+    throw new ValidationError({ lead: `must be a test lead (an address at ${TEST_EMAIL_DOMAIN}): a test never carries a real lead` });
+  if (!deps.config.findSite(ref.siteId)?.webhooks?.some((e) => e.id === parsed.data.endpoint))
+    throw new ValidationError({ endpoint: `no endpoint "${parsed.data.endpoint}" in site "${ref.siteId}"` });
+  return view(await raiseTestEvent(deps, ref, lead, parsed.data.endpoint));
 }

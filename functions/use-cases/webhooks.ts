@@ -1,5 +1,6 @@
 import { isTestAddress } from '../core/email.js';
 import { createHash } from 'node:crypto';
+import type { LeadView } from '../core/contracts.js';
 import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookTrigger } from '../core/ports.js';
 import type { WebhookEvent } from '../core/webhooks/config.js';
 import { eventsOfStageChange, webhookPayload } from '../core/webhooks/payload.js';
@@ -56,6 +57,30 @@ export async function raiseWebhooks(deps: WebhookDeps, ref: LeadRef, trigger: We
   await deps.webhooks.create(deliveries);
   await deps.webhookQueue.enqueue(endpoints.map((e) => ({ ...ref, endpointId: e.id })));
   return deliveries;
+}
+
+/**
+ * Queue the test event of a test lead to one endpoint of its site: the same payload shape, signature,
+ * queue, retries and log as any delivery, so a deployment's hand-off is checked end to end (`npm run smoke`).
+ */
+export async function raiseTestEvent(deps: WebhookDeps, ref: LeadRef, lead: LeadView, endpointId: string): Promise<WebhookDelivery> {
+  const site = deps.config.findSite(ref.siteId)!;
+  const eventAt = deps.clock.now().toISOString();
+  const delivery: WebhookDelivery = {
+    ...ref,
+    deliveryId: deliveryIdOf(ref, endpointId, 'webhook.test', eventAt),
+    endpointId,
+    type: 'webhook.test',
+    leadId: lead.leadId,
+    eventAt,
+    createdAt: eventAt,
+    status: 'pending',
+    body: JSON.stringify(webhookPayload('webhook.test', eventAt, { id: site.id, name: site.name }, lead)),
+    attempts: [],
+  };
+  await deps.webhooks.create([delivery]);
+  await deps.webhookQueue.enqueue([{ ...ref, endpointId }]);
+  return delivery;
 }
 
 /** Stable across stream retries: the same lead, endpoint, event and time always give the same id. */

@@ -199,6 +199,19 @@ describe('Least privilege, proven: every DynamoDB call each function makes in a 
       {} as never,
     );
     expect(replayed.statusCode).toBeLessThan(300);
+    // The smoke test's webhook: a test lead's test event, queued by the webhooks API.
+    const testLead = await forms(
+      apiEvent('POST /v1/forms/{formId}/submissions', {
+        path: { formId: 'ebook' },
+        body: JSON.stringify(aSubmission().withEmail('success+iam@simulator.amazonses.com').build()),
+      }),
+      {} as never,
+    );
+    const tested = await webhooksApi(
+      apiEvent('POST /v1/webhooks/test', { body: JSON.stringify({ lead: JSON.parse(testLead.body!).leadId, endpoint: 'crm' }), headers: auth }),
+      {} as never,
+    );
+    expect(tested.statusCode).toBe(202);
     const unsubscribe = new URL(sent.headers['List-Unsubscribe']!.slice(1, -1));
     await makeMailLinksHandler(() => depsOf('MailLinks'))(
       apiEvent('POST /v1/unsubscribe', {

@@ -45,6 +45,22 @@ describe('Local runtime: DynamoDB stream poller (an event source mapping on a la
     });
   });
 
+  it('delivers a table\u2019s first records when another table wrote in between (DynamoDB Local numbers records across tables)', async () => {
+    // Prepare: the poller holds an iterator on an empty stream; another table then takes the next sequence numbers
+    const seen: DynamoDBRecord[] = [];
+    const { put } = await setup(async (event) => void seen.push(...event.Records));
+    await poller!.idle();
+    const other = await freshTable();
+    for (let i = 0; i < 5; i++) await other.doc.send(new PutCommand({ TableName: other.tableName, Item: { PK: 'O', SK: `S#${i}` } }));
+
+    // Act
+    for (let i = 0; i < 4; i++) await put(i);
+    await poller!.idle();
+
+    // Assess
+    expect(numbers(seen)).toEqual([0, 1, 2, 3]);
+  });
+
   it('carries every attribute type as Lambda JSON does (binary as base64, nested maps and lists)', async () => {
     const seen: DynamoDBRecord[] = [];
     const table = await freshTable();

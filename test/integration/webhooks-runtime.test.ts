@@ -126,6 +126,48 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
     expect(missing.status).toBe(404);
   });
 
+  it('sends the test event (webhook.test) of a test lead only, to an endpoint of its site, naming what is wrong otherwise', async () => {
+    // Prepare: a test lead at the SES simulator, and the real lead of the first test
+    const submitted = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: funnel.url },
+      body: JSON.stringify(aSubmission().withEmail('success+hook@simulator.amazonses.com').build()),
+    });
+    const testLead = (await submitted.json()).leadId as string;
+    await funnel.settle();
+    const send = (body: unknown, auth = true) =>
+      fetch(`${funnel.url}/v1/webhooks/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(auth && { authorization: `Bearer ${funnel.apiKey}` }) },
+        body: JSON.stringify(body),
+      });
+
+    // Act
+    const sent = await send({ lead: testLead, endpoint: 'crm' });
+    await funnel.settle();
+    const realLead = await send({ lead: leadId, endpoint: 'crm' });
+    const noEndpoint = await send({ lead: testLead, endpoint: 'nope' });
+    const badBody = await send({ lead: testLead, endpoint: 'crm', extra: '<script>' });
+    const noKey = await send({ lead: testLead, endpoint: 'crm' }, false);
+    const unknownLead = await send({ lead: 'ld_doesnotexist000000000000', endpoint: 'crm' });
+
+    // Assess: queued, signed and delivered as any delivery, logged with the lead
+    expect(sent.status).toBe(202);
+    const { deliveryId, type } = await sent.json();
+    expect(type).toBe('webhook.test');
+    const got = funnel.inspector.received().find((w) => w.webhookId === deliveryId)!;
+    expect(got).toMatchObject({ type: 'webhook.test', verification: 'valid', leadEmail: 'success+hook@simulator.amazonses.com' });
+    const logged = await (await fetch(`${funnel.url}/v1/webhooks/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    expect(logged).toMatchObject({ status: 'delivered', payload: { type: 'webhook.test', data: { lead: { id: testLead } } } });
+    expect(realLead.status).toBe(400);
+    expect((await realLead.json()).error.fields).toEqual({ lead: expect.stringContaining('must be a test lead') });
+    expect(noEndpoint.status).toBe(400);
+    expect((await noEndpoint.json()).error.fields).toEqual({ endpoint: 'no endpoint "nope" in site "demo"' });
+    expect(badBody.status).toBe(400);
+    expect(noKey.status).toBe(401);
+    expect(unknownLead.status).toBe(404);
+  });
+
   it('npm run webhooks: lists an endpoint log, replays by id, prints a local secret, and explains a bad call', async () => {
     // Prepare
     const lines: string[] = [];

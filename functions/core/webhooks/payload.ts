@@ -9,13 +9,20 @@ export const WEBHOOK_SCHEMA_VERSION = '2026-11-01';
 export const RECENT_TIMELINE = 20;
 
 /**
+ * What a payload may be: an event an endpoint subscribes to, or the test event `npm run smoke` (or anyone
+ * with an API key) sends for a test lead, in the same shape, to check an endpoint end to end.
+ */
+export const PayloadType = z.enum([...WebhookEvent.options, 'webhook.test']);
+export type PayloadType = z.infer<typeof PayloadType>;
+
+/**
  * The body of every webhook, versioned (`data.schemaVersion`), in the Standard Webhooks shape
  * (`type`, `timestamp`, `data`). It holds what sales needs to call the right person first: the lead's
  * profile, consent, sources and UTM, score with its breakdown, stage history and recent timeline. No
  * secrets, no internal keys (the lead is named by its public id).
  */
 export const WebhookPayload = z.object({
-  type: WebhookEvent,
+  type: PayloadType,
   /** When the event happened (the stage change, the unsubscribe), ISO 8601. */
   timestamp: z.string(),
   data: z.object({
@@ -43,7 +50,7 @@ export type WebhookPayload = z.infer<typeof WebhookPayload>;
  * the same bytes).
  * @example webhookPayload('prospect.ready', '2026-11-23T10:00:00.000Z', { id: 'demo', name: 'Demo Blog' }, lead).data.lead.stage // 'sql'
  */
-export function webhookPayload(type: WebhookEvent, timestamp: string, site: { id: string; name: string }, lead: LeadView): WebhookPayload {
+export function webhookPayload(type: PayloadType, timestamp: string, site: { id: string; name: string }, lead: LeadView): WebhookPayload {
   const stageHistory = lead.timeline.flatMap((e) =>
     e.type === 'stage_changed' ? [{ at: e.at, from: e.from, to: e.to, total: e.total, fit: e.fit, rulesVersion: e.rulesVersion }] : [],
   );

@@ -27,6 +27,21 @@ export const WEBHOOKS = {
     params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
     responses: { '200': { description: 'The delivery' }, ...unauthorized, '404': err('No such delivery') },
   },
+  sendTestEvent: {
+    method: 'POST',
+    path: '/v1/webhooks/test',
+    group: 'webhooks',
+    auth: 'apiKey',
+    summary:
+      'Send the test event (`webhook.test`, the payload shape of every event) of a test lead to an endpoint: queued, signed, retried and logged as any delivery. Only for test leads (an address at simulator.amazonses.com): a test never carries a real lead.',
+    body: { kind: 'json', schema: 'TestEventRequest', required: true },
+    responses: {
+      '202': { description: 'Queued: the delivery (follow it with `GET /v1/webhooks/deliveries/{deliveryId}`)' },
+      '400': err('Invalid body, not a test lead, or no such endpoint in its site (named in `error.fields`)'),
+      ...unauthorized,
+      '404': err('No such lead'),
+    },
+  },
   replayDelivery: {
     method: 'POST',
     path: '/v1/webhooks/deliveries/{deliveryId}/replay',
