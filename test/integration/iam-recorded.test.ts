@@ -1,4 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SesMailer } from '../../functions/adapters/ses/mailer.js';
+import type { Mailer, MailQueue, WebhookQueue } from '../../functions/core/ports.js';
+import { SqsMailQueue } from '../../functions/adapters/sqs/mail-queue.js';
+import { SqsWebhookQueue } from '../../functions/adapters/sqs/webhook-queue.js';
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyStore } from '../../functions/adapters/dynamo/api-key-store.js';
@@ -19,7 +25,7 @@ import { hashApiKey } from '../../functions/use-cases/read-leads.js';
 import rawConfig from '../../config/funnel.config.js';
 import { localClient } from '../../local/dynamo.js';
 import { localStreamsClient, startStreamPoller } from '../../local/stream-poller.js';
-import { actionsOf, functionId, statementsOf, synthTemplates, type Statement } from '../infra/helpers.js';
+import { actionsOf, FUNCTION_CONSTRUCT, functionId, statementsOf, synthTemplates, type Statement } from '../infra/helpers.js';
 import { API_KEY, apiEvent, aSubmission, PUBLIC_API_URL, TOKEN_SECRET, WEBHOOK_SECRET } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
@@ -68,6 +74,65 @@ function recordingClient(endpoint: string, fn: string, sink: Call[]): DynamoDBCl
   return client;
 }
 
+/** One SQS or SES call as IAM authorises it. */
+interface EdgeCall {
+  fn: string;
+  /** `sqs:SendMessage` (SendMessage and SendMessageBatch alike) or `ses:SendEmail`. */
+  action: string;
+  /** SQS: the queue, by the URL its function was given. */
+  queueUrl?: string;
+  /** SES: the From address and configuration set of the email. */
+  from?: string;
+  configurationSet?: string;
+}
+
+/** The queue URLs each function is given in this run, by the queue's construct id in the stack. */
+const QUEUE_URLS = {
+  SendQueue: 'https://sqs.local/000000000000/send',
+  WebhookQueue: 'https://sqs.local/000000000000/webhooks',
+  WebhookDlq: 'https://sqs.local/000000000000/webhooks-dlq',
+};
+const CONFIGURATION_SETS = {
+  configurationSetName: 'funnel-untracked',
+  trackedSets: { opens: 'funnel-opens', clicks: 'funnel-clicks', 'opens-clicks': 'funnel-opens-clicks' },
+};
+
+/**
+ * An SQS or SES client of its own for one function: every call is recorded and answered as AWS answers a
+ * success, without leaving the process (the in-memory queue and mailer beside it carry the run's data).
+ */
+function recordingEdgeClient<C extends SQSClient | SESv2Client>(client: C, fn: string, sink: EdgeCall[]): C {
+  (client.middlewareStack as SQSClient['middlewareStack']).add(
+    () => async (args) => {
+      const input = args.input as Record<string, any>;
+      if ('QueueUrl' in input) {
+        sink.push({ fn, action: 'sqs:SendMessage', queueUrl: input.QueueUrl });
+        const output = input.Entries
+          ? { Successful: input.Entries.map((e: { Id: string }) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: '' })), Failed: [] }
+          : { MessageId: 'm' };
+        return { output: { ...output, $metadata: {} }, response: {} } as never;
+      }
+      sink.push({ fn, action: 'ses:SendEmail', from: input.FromEmailAddress, configurationSet: input.ConfigurationSetName });
+      return { output: { MessageId: `ses-${sink.length}`, $metadata: {} }, response: {} } as never;
+    },
+    { step: 'initialize', name: `record-${fn}` },
+  );
+  return client;
+}
+
+/** Both adapters get every job: the real one (recorded) and the in-memory one the run reads back. */
+const both = <T extends object>(recorded: T, memory: T): T =>
+  new Proxy(memory, {
+    get: (target, name) => {
+      const own = (target as Record<string | symbol, unknown>)[name];
+      if (typeof own !== 'function' || !(name in recorded)) return own;
+      return async (...args: unknown[]) => {
+        await (recorded as Record<string | symbol, (...a: unknown[]) => Promise<unknown>>)[name]!(...args);
+        return (own as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+
 /** Permissions this run does not reach, and why (each is exercised by the test named). */
 const NOT_EXERCISED: Record<string, string> = {
   'LeadActivity dynamodb:BatchWriteItem': 'sweeping what an erasure that raced the consumer left (test/integration/erasure-race.test.ts)',
@@ -80,6 +145,12 @@ const NOT_EXERCISED: Record<string, string> = {
   'DueChecks dynamodb:UpdateItem': 're-scoring a lead whose decay check is due (no clock moves days here)',
   'DueChecks dynamodb:DeleteItem': 'deleting a due check that ran (none is due yet here)',
   'MailEvents dynamodb:UpdateItem': 'counting a soft bounce and suppressing an address (an open is recorded here)',
+  'DueChecks sqs:SendMessage SendQueue': 'queueing a nurture step that came due (no clock moves days here; test/integration/nurture-runtime.test.ts)',
+  'DueChecks sqs:SendMessage WebhookQueue': 'queueing a webhook retry that came due (the receiver here answers 200)',
+  'SendEmail sqs:SendMessage SendQueue': 'holding an email SES cannot send yet, on its own queue (test/unit/nurture/send-mail.test.ts)',
+  'DeliverWebhooks sqs:SendMessage WebhookQueue': 'a retry due within 15 minutes, queued again with a delay (test/integration/webhooks-runtime.test.ts)',
+  'DeliverWebhooks sqs:SendMessage WebhookDlq':
+    'reporting a delivery that ran out of tries (test/unit/webhooks/deliver.test.ts; the receiver here answers 200)',
 };
 
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
@@ -97,7 +168,7 @@ function allowed(call: Call, statements: Statement[]): boolean {
   });
 }
 
-describe('Least privilege, proven: every DynamoDB call each function makes in a whole funnel run is allowed by its synthesized policy', () => {
+describe('Least privilege, proven: every DynamoDB, SQS and SES call each function makes in a whole funnel run is allowed by its synthesized policy', () => {
   const calls: Call[] = [];
   let table: Awaited<ReturnType<typeof freshTable>>;
   const mailer = new InMemoryMailer();
@@ -105,20 +176,27 @@ describe('Least privilege, proven: every DynamoDB call each function makes in a 
   const webhookQueue = new InMemoryWebhookQueue();
   const transport = new RecordingTransport();
   const config = resolveConfig(rawConfig, localEnv());
-  const depsOf = (fn: string): AppDeps =>
-    compose({
+  const edgeCalls: EdgeCall[] = [];
+  const depsOf = (fn: string): AppDeps => {
+    const sqsClient = recordingEdgeClient(new SQSClient({ region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), fn, edgeCalls);
+    const sesClient = recordingEdgeClient(new SESv2Client({ region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), fn, edgeCalls);
+    return compose({
       tableName: table.tableName,
       dynamo: recordingClient(table.endpoint, fn, calls),
       rawConfig: config,
       tokenSecret: async () => TOKEN_SECRET,
       logLevel: 'silent',
-      mailer,
-      mailQueue,
+      mailer: both<Mailer>(new SesMailer({ client: sesClient, ...CONFIGURATION_SETS }), mailer),
+      mailQueue: both<MailQueue>(new SqsMailQueue({ client: sqsClient, queueUrl: QUEUE_URLS.SendQueue }), mailQueue),
       publicApiUrl: PUBLIC_API_URL,
-      webhookQueue,
+      webhookQueue: both<WebhookQueue>(
+        new SqsWebhookQueue({ client: sqsClient, queueUrl: QUEUE_URLS.WebhookQueue, deadLetterQueueUrl: QUEUE_URLS.WebhookDlq }),
+        webhookQueue,
+      ),
       webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
       webhookTransport: transport,
     });
+  };
 
   beforeAll(async () => {
     table = await freshTable();
@@ -256,5 +334,43 @@ describe('Least privilege, proven: every DynamoDB call each function makes in a 
     );
     // (A sweep may or may not run here: it depends on whether the consumer sees the lead before or after its erasure.)
     expect([...new Set(unused)].filter((p) => !(p in NOT_EXERCISED))).toEqual([]);
+
+    // SQS and SES: every call allowed by a statement of its function, for that queue, or for SES with the
+    // email's configuration set and From address (the synthesized config is the run's with its local names
+    // made deployable: acme.example becomes acme.com, test/infra/helpers.ts).
+    const resources = stateless.toJSON().Resources as Record<string, { Type: string }>;
+    const queueOf = (url: string) => {
+      const construct = Object.entries(QUEUE_URLS).find(([, u]) => u === url)![0];
+      return Object.keys(resources).find((id) => id.startsWith(construct) && resources[id]!.Type === 'AWS::SQS::Queue')!;
+    };
+    const allowsEdge = (call: EdgeCall, s: Statement) => {
+      if (!actionsOf([s]).includes(call.action)) return false;
+      const on = JSON.stringify(s.Resource);
+      if (call.queueUrl) return on.includes(`"${queueOf(call.queueUrl)}"`);
+      const from = call.from!.replaceAll('acme.example', 'acme.com');
+      const patterns = (s as { Condition?: { StringLike?: Record<string, string[]> } }).Condition?.StringLike?.['ses:FromAddress'] ?? [];
+      return on.includes('identity/*') && (!call.configurationSet || on.includes('configuration-set/')) && patterns.some((p) => glob(p).test(from));
+    };
+    const deniedEdge = edgeCalls.filter((c) => !statementsOf(stateless, functionId(stateless, c.fn)).some((s) => allowsEdge(c, s)));
+    expect(deniedEdge.map((c) => `${c.fn}: ${c.action} ${c.queueUrl ?? c.from}`)).toEqual([]);
+    // Who sends where, as made: and every SQS and SES grant is used, or listed with why it is not reached here.
+    const made = new Set(edgeCalls.map((c) => `${c.fn} ${c.action}${c.queueUrl ? ` ${queueOf(c.queueUrl).replace(/[0-9A-F]{8}$/, '')}` : ''}`));
+    expect([...made].sort()).toEqual([
+      'LeadActivity sqs:SendMessage SendQueue',
+      'LeadActivity sqs:SendMessage WebhookQueue',
+      'SendEmail ses:SendEmail',
+      'WebhooksApi sqs:SendMessage WebhookQueue',
+    ]);
+    const granted = Object.values(FUNCTION_CONSTRUCT).flatMap((fn) =>
+      statementsOf(stateless, functionId(stateless, fn)).flatMap((s) => [
+        ...(actionsOf([s]).includes('ses:SendEmail') ? [`${fn} ses:SendEmail`] : []),
+        ...(actionsOf([s]).includes('sqs:SendMessage')
+          ? Object.keys(QUEUE_URLS)
+              .filter((q) => JSON.stringify(s.Resource).includes(`"${queueOf(QUEUE_URLS[q as keyof typeof QUEUE_URLS])}"`))
+              .map((q) => `${fn} sqs:SendMessage ${q}`)
+          : []),
+      ]),
+    );
+    expect(granted.filter((g) => !made.has(g) && !(g in NOT_EXERCISED))).toEqual([]);
   }, 120_000);
 });
