@@ -110,7 +110,7 @@ describe('Prospects against DynamoDB Local', () => {
         .Items ?? [];
     const items = [
       ...(await query(keys.prospectPartition('demo', 'mql'))),
-      ...(await query(keys.webhookLogPartition('demo', 'crm'))),
+      ...(await Promise.all(keys.webhookLogPartitions('demo', 'crm').map(query))).flat(),
       ...(await query(keys.leadPartition(ref.siteId, ref.emailKey))),
     ];
     return items.filter((i) => JSON.stringify(i).includes(ref.emailKey)).map((i) => `${i.PK} ${i.SK}`);

@@ -26,4 +26,35 @@ describe('Adapter: DynamoWebhookStore.forEndpoint on DynamoDB Local', () => {
     expect(log[0]!.deliveryId).toBe(deliveries.at(-1)!.deliveryId);
     expect(log.every((d) => d.status === 'pending')).toBe(true);
   }, 60_000);
+
+  it('spreads the log over 16 partitions by lead, and lists the newest of all of them first', async () => {
+    // Prepare: 64 deliveries of leads in every shard, their event times interleaved across shards
+    const table = await freshTable();
+    const store = new DynamoWebhookStore({ client: table.doc, tableName: table.tableName });
+    const hex = '0123456789abcdef';
+    const deliveries = Array.from({ length: 64 }, (_, i) => ({
+      siteId: 'demo',
+      emailKey: `${hex[i % 16]}${String(i).padStart(63, '0')}`,
+      deliveryId: `msg_${String(i).padStart(24, '0')}`,
+      endpointId: 'crm',
+      type: 'lead.qualified',
+      leadId: `lead_${i}`,
+      eventAt: new Date(Date.UTC(2026, 10, 22, 10, 0, (i * 7) % 64)).toISOString(),
+      createdAt: '2026-11-22T10:00:00.000Z',
+      body: '{}',
+    }));
+    await store.create(deliveries);
+
+    // Act
+    const newest = await store.forEndpoint('demo', 'crm', { limit: 5 });
+    const all = await store.forEndpoint('demo', 'crm', { limit: 100 });
+
+    // Assess
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const pointers = (await table.doc.send(new ScanCommand({ TableName: table.tableName }))).Items!.filter((i) => String(i.PK).startsWith('WHLOG#'));
+    expect(new Set(pointers.map((p) => p.PK)).size).toBe(16);
+    const byTimeDesc = [...deliveries].sort((a, b) => b.eventAt.localeCompare(a.eventAt)).map((d) => d.deliveryId);
+    expect(newest.map((d) => d.deliveryId)).toEqual(byTimeDesc.slice(0, 5));
+    expect(all.map((d) => d.deliveryId)).toEqual(byTimeDesc);
+  }, 60_000);
 });

@@ -123,12 +123,16 @@ export const keys = {
   webhookPrefix: (endpointId?: string) => (endpointId === undefined ? 'WH#' : `WH#${endpointId}#`),
   /** Delivery id → its item, via GSI1 (replay by id). */
   webhookById: (deliveryId: string) => ({ GSI1PK: `WHD#${deliveryId}`, GSI1SK: 'WH' }),
-  /** Per-endpoint delivery log: a pointer per delivery, newest last, for `GET /v1/webhooks/{endpoint}/deliveries`. */
-  webhookLog: (siteId: string, endpointId: string, eventAt: string, deliveryId: string) => ({
-    PK: `WHLOG#${siteId}#${endpointId}`,
+  /**
+   * Per-endpoint delivery log: a pointer per delivery, in event-time order, for `GET /v1/webhooks/deliveries?endpoint=`.
+   * Spread over 16 partitions by the lead's key (as the due checks are), so a burst of deliveries to one
+   * endpoint writes 16 partitions, not one; a listing reads all 16 and merges them (docs/scale.md).
+   */
+  webhookLog: (siteId: string, endpointId: string, emailKey: string, eventAt: string, deliveryId: string) => ({
+    PK: `WHLOG#${siteId}#${endpointId}#${emailKey[0]}`,
     SK: `${eventAt}#${deliveryId}`,
   }),
-  webhookLogPartition: (siteId: string, endpointId: string) => `WHLOG#${siteId}#${endpointId}`,
+  webhookLogPartitions: (siteId: string, endpointId: string) => DUE_SHARDS.map((shard) => `WHLOG#${siteId}#${endpointId}#${shard}`),
   /**
    * The pull API's index of qualified leads, one partition per (site, stage), in qualification order: a
    * sequence number from the partition's counter (`COUNTER`), so a cursor (the last number read) never

@@ -200,7 +200,7 @@ export class DynamoProspectStore implements ProspectStore {
       if (sk.startsWith(keys.stagePrefix) && typeof item.prospectSeq === 'number')
         doomed.push(keys.prospect(ref.siteId, sk.slice(keys.stagePrefix.length), item.prospectSeq));
       if (sk.startsWith('WH#')) {
-        doomed.push(keys.webhookLog(ref.siteId, item.endpointId as string, item.eventAt as string, item.deliveryId as string));
+        doomed.push(keys.webhookLog(ref.siteId, item.endpointId as string, ref.emailKey, item.eventAt as string, item.deliveryId as string));
         if (typeof item.nextAttemptAt === 'string') doomed.push(keys.dueWebhook(item.nextAttemptAt, ref.siteId, ref.emailKey, item.endpointId as string));
       }
     }

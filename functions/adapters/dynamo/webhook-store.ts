@@ -9,7 +9,7 @@ import { TABLE } from './table.js';
  * Webhook deliveries in the single table. A delivery lives in its lead's partition
  * (`WH#<endpoint>#<event time>#<type>`: one Query gives a lead's deliveries to an endpoint in event
  * order), is found by id through GSI1 (`WHD#<deliveryId>`), and is listed per endpoint through a pointer
- * item (`WHLOG#<site>#<endpoint>`). Creating one costs 2 WCU (the delivery and its pointer; 3 with the
+ * item (`WHLOG#<site>#<endpoint>#<shard>`). Creating one costs 2 WCU (the delivery and its pointer; 3 with the
  * GSI entry), a try 1 WCU (the log grows on the item, conditional on its length so two workers cannot
  * both record the same try).
  */
@@ -31,7 +31,7 @@ export class DynamoWebhookStore implements WebhookStore {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...keys.webhookLog(d.siteId, d.endpointId, d.eventAt, d.deliveryId), entity: 'webhook-log', target: key },
+            Item: { ...keys.webhookLog(d.siteId, d.endpointId, d.emailKey, d.eventAt, d.deliveryId), entity: 'webhook-log', target: key },
           }),
         );
         try {
@@ -113,16 +113,28 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async forEndpoint(siteId: string, endpointId: string, options: { limit: number }): Promise<WebhookDelivery[]> {
-    const { Items } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.webhookLogPartition(siteId, endpointId) },
-        ScanIndexForward: false,
-        Limit: options.limit,
-      }),
+    // The newest `limit` of each shard, merged: the newest `limit` of all are among them.
+    const shards = await Promise.all(
+      keys.webhookLogPartitions(siteId, endpointId).map(
+        async (pk) =>
+          (
+            await this.client.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                KeyConditionExpression: 'PK = :pk',
+                ExpressionAttributeValues: { ':pk': pk },
+                ScanIndexForward: false,
+                Limit: options.limit,
+              }),
+            )
+          ).Items ?? [],
+      ),
     );
-    const targets = (Items ?? []).map((i) => i.target as { PK: string; SK: string });
+    const Items = shards
+      .flat()
+      .sort((a, b) => (a.SK < b.SK ? 1 : a.SK > b.SK ? -1 : 0))
+      .slice(0, options.limit);
+    const targets = Items.map((i) => i.target as { PK: string; SK: string });
     if (targets.length === 0) return [];
     const byKey = new Map((await batchGetAll(this.client, this.tableName, targets)).map((i) => [`${i.PK}|${i.SK}`, i]));
     // In the log's order (newest first); a delivery erased with its lead is left out.
