@@ -65,7 +65,7 @@ export const keyPattern = (pk: string): string =>
   pk
     .replace(/EMAIL#[0-9a-f]{64}/, 'EMAIL#<lead>')
     .replace(/^DUE#\d{4}-\d{2}-\d{2}#[0-9a-f]$/, 'DUE#<day>#<shard>')
-    .replace(/^(WHLOG#[^#]+#[^#]+)#[0-9a-f]$/, '$1#<shard>')
+    .replace(/^((?:WHLOG|PROSPECTS)#[^#]+#[^#]+)#[0-9a-f]$/, '$1#<shard>')
     .replace(/#\d{4}-\d{2}-\d{2}T[\d:.]+Z$/, '#<window>')
     .replace(/^RATE#(submit|invalid)#([^#]+)#[A-Za-z0-9_-]{22}/, 'RATE#$1#$2#<client>')
     .replace(/#\d+#<window>$/, '#<shard>#<window>')

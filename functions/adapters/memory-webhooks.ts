@@ -1,5 +1,7 @@
 import type {
   LeadRef,
+  IndexedProspect,
+  ProspectCursor,
   ProspectEntry,
   ProspectStore,
   WebhookAttempt,
@@ -12,6 +14,10 @@ import type {
   WebhookTransport,
 } from '../core/ports.js';
 import { anonymisedAudit } from './dynamo/prospect-store.js';
+import { keys } from './dynamo/keys.js';
+
+/** The shard of a lead's entries in the prospect index: as the table keys them (`keys.prospect`). */
+const shardOf = (emailKey: string) => emailKey[0]!;
 import type { InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from './memory.js';
 
 /** Webhook deliveries in memory, with the same behaviour as the DynamoDB store (see `dynamo/webhook-store.ts`). */
@@ -142,23 +148,28 @@ export class InMemoryProspectStore implements ProspectStore {
     const key = `${ref.siteId}#${ref.emailKey}#${stage}`;
     const known = this.numbers.get(key);
     if (known !== undefined) return known;
-    const seq = (this.counters.get(`${ref.siteId}#${stage}`) ?? 0) + 1;
-    this.counters.set(`${ref.siteId}#${stage}`, seq);
+    const counter = `${ref.siteId}#${stage}#${shardOf(ref.emailKey)}`;
+    const seq = (this.counters.get(counter) ?? 0) + 1;
+    this.counters.set(counter, seq);
     this.numbers.set(key, seq);
     return seq;
   }
   async putEntry(stage: string, entry: ProspectEntry): Promise<void> {
-    this.entries.set(`${entry.siteId}#${stage}#${entry.seq}`, { ...entry, stage });
+    this.entries.set(`${entry.siteId}#${stage}#${shardOf(entry.emailKey)}#${entry.seq}`, { ...entry, stage });
   }
-  async dropEntry(siteId: string, stage: string, seq: number): Promise<void> {
-    this.entries.delete(`${siteId}#${stage}#${seq}`);
+  async dropEntry(ref: LeadRef, stage: string, seq: number): Promise<void> {
+    this.entries.delete(`${ref.siteId}#${stage}#${shardOf(ref.emailKey)}#${seq}`);
   }
-  async entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]> {
-    return [...this.entries.values()]
-      .filter((e) => e.siteId === siteId && e.stage === stage && e.seq > afterSeq)
-      .sort((a, b) => a.seq - b.seq)
-      .slice(0, limit)
-      .map(({ stage: _, ...e }) => e);
+  async entriesAfter(siteId: string, stage: string, after: ProspectCursor, limit: number): Promise<IndexedProspect[]> {
+    const all = [...this.entries.values()]
+      .filter((e) => e.siteId === siteId && e.stage === stage)
+      .map(({ stage: _, ...e }) => ({ ...e, shard: shardOf(e.emailKey) }));
+    return keys.prospectShards.flatMap((shard) =>
+      all
+        .filter((e) => e.shard === shard && e.seq > (after[shard] ?? 0))
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, limit),
+    );
   }
   async claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }> {
     const lead = this.repo.leads.get(`${ref.siteId}#${ref.emailKey}`);

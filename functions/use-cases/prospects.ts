@@ -2,7 +2,7 @@ import type { LeadView, ProspectView } from '../core/contracts.js';
 import { ClaimBody } from '../core/contracts.js';
 import { AlreadyClaimedError, LeadNotFoundError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
-import type { ApiKey, LeadRef, ProspectEntry } from '../core/ports.js';
+import type { ApiKey, IndexedProspect, LeadRef, ProspectCursor, ProspectEntry } from '../core/ports.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
 
@@ -28,27 +28,38 @@ export async function indexQualification(
   // An erasure that deleted the lead before the entry was written may have swept the stage item (the only
   // pointer to the entry) already: the entry is found by nobody else, so its writer takes it back.
   if ((await deps.prospects.sweepIfErased(ref)) === 'swept') {
-    await deps.prospects.dropEntry(ref.siteId, stage, seq);
+    await deps.prospects.dropEntry(ref, stage, seq);
     return undefined;
   }
   return seq;
 }
 
-/** `<stage>.<seq>` in base64url: opaque to callers. */
-const encodeCursor = (stage: string, seq: number) => Buffer.from(`${stage}.${seq}`).toString('base64url');
-const decodeCursor = (cursor: string, stage: string): number | undefined => {
-  const [s, n, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
-  return s === stage && rest.length === 0 && /^\d{1,12}$/.test(n ?? '') ? Number(n) : undefined;
+/** `<stage>.<shard>:<seq>,…` (the shards read so far) in base64url: opaque to callers. */
+const encodeCursor = (stage: string, at: ProspectCursor) =>
+  Buffer.from(
+    `${stage}.${Object.keys(at)
+      .sort()
+      .map((shard) => `${shard}:${at[shard]}`)
+      .join(',')}`,
+  ).toString('base64url');
+const decodeCursor = (cursor: string, stage: string): ProspectCursor | undefined => {
+  const [s, positions, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  if (s !== stage || rest.length || positions === undefined) return undefined;
+  const pairs = positions === '' ? [] : positions.split(',').map((p) => /^([0-9a-f]):(\d{1,12})$/.exec(p));
+  if (pairs.some((p) => !p)) return undefined;
+  return Object.fromEntries(pairs.map((p) => [p![1]!, Number(p![2])]));
 };
 
 /**
  * List prospects in qualification order, from a cursor.
- * 1. read index entries after the cursor's number
- * 2. keep the contiguous run: stop before a missing number (a qualification being written right now),
- *    unless the entry after it is over a minute old (the number was abandoned): so a cursor never skips
- *    a prospect that is still arriving, and never returns one twice
- * 3. read each lead as it is now (stage, score, claim); one erased since is left out
- * Qualification order is the order of the numbers: time order, ties (which numbers never have) none.
+ * 1. read each shard's index entries after the cursor's number in that shard
+ * 2. in each shard keep the contiguous run: stop before a missing number (a qualification being written
+ *    right now), unless the entry after it is over a minute old (the number was abandoned): so a cursor
+ *    never skips a prospect that is still arriving, and never returns one twice
+ * 3. merge the runs by qualification time, each shard's in its own order, up to `limit`; the cursor moves
+ *    in each shard to the last entry taken from it
+ * 4. read each lead as it is now (stage, score, claim); one erased since is left out
+ * Order: by qualification time across shards, by number within one (the two agree but for stream retries).
  * The query's syntax (stage, limit) is checked at the edge by the endpoint table; its meaning here.
  * @throws ValidationError naming `query.since`, `query.site`
  */
@@ -59,7 +70,7 @@ export async function listProspects(
 ): Promise<{ prospects: ProspectView[]; nextCursor: string }> {
   const problems: Record<string, string> = {};
   const { stage, limit } = query;
-  const after = query.since === undefined ? 0 : decodeCursor(query.since, stage);
+  const after = query.since === undefined ? {} : decodeCursor(query.since, stage);
   if (after === undefined) problems['query.since'] = 'is not a cursor of this listing (use nextCursor as it was given)';
   const site = siteOfQuery(deps.config, key, query.site);
   if ('problem' in site) problems['query.site'] = site.problem;
@@ -68,20 +79,23 @@ export async function listProspects(
   if (!mayRead(key, siteId)) throw new LeadNotFoundError();
 
   const now = deps.clock.now().getTime();
-  const entries = await deps.prospects.entriesAfter(siteId, stage, after, limit);
-  const run: ProspectEntry[] = [];
-  let expected = after + 1;
-  for (const entry of entries) {
-    if (entry.seq !== expected && now - Date.parse(entry.writtenAt) < GAP_SETTLE_MS) break;
-    run.push(entry);
-    expected = entry.seq + 1;
+  const byShard = new Map<string, IndexedProspect[]>();
+  for (const entry of await deps.prospects.entriesAfter(siteId, stage, after, limit)) byShard.set(entry.shard, [...(byShard.get(entry.shard) ?? []), entry]);
+  const heads = [...byShard].map(([shard, entries]) => contiguousRun(entries, after[shard] ?? 0, now));
+  const run: IndexedProspect[] = [];
+  while (run.length < limit) {
+    const next = heads.filter((h) => h.length).sort((a, b) => byTime(a[0]!, b[0]!))[0];
+    if (!next) break;
+    run.push(next.shift()!);
   }
+  const positions: Record<string, number> = { ...after };
+  for (const entry of run) positions[entry.shard] = entry.seq;
   const leads = await Promise.all(run.map((e) => deps.leads.findByEmail(e.siteId, e.emailKey)));
   const prospects = run.flatMap((e, i) => {
     const lead = leads[i];
     return lead ? [prospectView(lead, e)] : [];
   });
-  return { prospects, nextCursor: encodeCursor(stage, run.at(-1)?.seq ?? after) };
+  return { prospects, nextCursor: encodeCursor(stage, positions) };
 }
 
 function prospectView(lead: LeadView, entry: ProspectEntry): ProspectView {
@@ -109,4 +123,19 @@ export async function claimProspect(deps: ProspectDeps, key: ApiKey, leadId: str
   const outcome = await deps.prospects.claim(ref, parsed.data.rep, deps.clock.now().toISOString());
   if ('taken' in outcome) throw new AlreadyClaimedError(outcome.taken);
   return outcome.claimed;
+}
+
+/** Qualification time, then shard and number: a total order for merging the shards' runs. */
+const byTime = (a: IndexedProspect, b: IndexedProspect) => a.qualifiedAt.localeCompare(b.qualifiedAt) || a.shard.localeCompare(b.shard) || a.seq - b.seq;
+
+/** A shard's entries from just after `after`, up to the first gap that may still fill (younger than a minute). */
+function contiguousRun(entries: readonly IndexedProspect[], after: number, now: number): IndexedProspect[] {
+  const run: IndexedProspect[] = [];
+  let expected = after + 1;
+  for (const entry of [...entries].sort((a, b) => a.seq - b.seq)) {
+    if (entry.seq !== expected && now - Date.parse(entry.writtenAt) < GAP_SETTLE_MS) break;
+    run.push(entry);
+    expected = entry.seq + 1;
+  }
+  return run;
 }

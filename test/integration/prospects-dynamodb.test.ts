@@ -91,7 +91,7 @@ describe('Prospects against DynamoDB Local', () => {
       new QueryCommand({
         TableName: table.tableName,
         KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.prospectPartition('demo', 'mql') },
+        ExpressionAttributeValues: { ':pk': keys.prospectPartition('demo', 'mql', ref.emailKey[0]!) },
       }),
     );
     expect((index.Items ?? []).filter((i) => i.emailKey === ref.emailKey)).toEqual([]);
@@ -109,7 +109,7 @@ describe('Prospects against DynamoDB Local', () => {
       (await table.doc.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })))
         .Items ?? [];
     const items = [
-      ...(await query(keys.prospectPartition('demo', 'mql'))),
+      ...(await Promise.all(keys.prospectShards.map((shard) => query(keys.prospectPartition('demo', 'mql', shard))))).flat(),
       ...(await Promise.all(keys.webhookLogPartitions('demo', 'crm').map(query))).flat(),
       ...(await query(keys.leadPartition(ref.siteId, ref.emailKey))),
     ];

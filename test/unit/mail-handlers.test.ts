@@ -216,7 +216,7 @@ describe('Handler: lead activity raises webhooks (the stream is the outbox)', ()
     expect(retry).toEqual({ batchItemFailures: [] });
     expect([...t.webhooks.deliveries.values()].map((d) => d.type)).toEqual(['prospect.ready']);
     expect(t.webhookQueue.take()).toEqual([{ ...ref, endpointId: 'crm' }]);
-    const listed = await t.deps.prospects.entriesAfter('demo', 'sql', 0, 10);
+    const listed = await t.deps.prospects.entriesAfter('demo', 'sql', {}, 10);
     expect(listed.map((e) => e.seq)).toEqual([1]);
   });
 });

@@ -30,25 +30,36 @@ describe('Use case: prospects pull API', () => {
   it('numbers each qualification once (a repeated stream record keeps its number) and lists in that order', async () => {
     // Prepare
     const { t, refs } = await leads(3);
-    // Act
-    for (const r of [refs[1]!, refs[0]!, refs[1]!, refs[2]!]) await indexQualification(t.deps, r, 'sql', t.clock.now().toISOString());
+    // Act: each lead qualifies a second after the last; the stream repeats lead 1's record
+    const at = (i: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, i)).toISOString();
+    for (const [r, i] of [
+      [refs[1]!, 0],
+      [refs[0]!, 1],
+      [refs[1]!, 0],
+      [refs[2]!, 2],
+    ] as const)
+      await indexQualification(t.deps, r, 'sql', at(i));
     const listed = await page(t);
     // Assess
     expect(listed.prospects.map((p) => p.email)).toEqual(['lead1@acme.com', 'lead0@acme.com', 'lead2@acme.com']);
     expect(listed.prospects[0]).toMatchObject({
       leadId: refs[1]!.leadId,
       stage: 'lead',
-      qualifiedAt: t.clock.now().toISOString(),
+      qualifiedAt: at(0),
       profile: { firstName: 'Jane' },
     });
   });
 
   it('pages with an opaque cursor; a cursor at the end returns nothing until a new prospect arrives', async () => {
     const { t, refs } = await leads(5);
-    for (const r of refs.slice(0, 4)) await indexQualification(t.deps, r, 'sql', t.clock.now().toISOString());
+    for (const r of refs.slice(0, 4)) {
+      t.clock.advance(1_000);
+      await indexQualification(t.deps, r, 'sql', t.clock.now().toISOString());
+    }
     const first = await page(t, undefined, 3);
     const second = await page(t, first.nextCursor, 3);
     const empty = await page(t, second.nextCursor, 3);
+    t.clock.advance(1_000);
     await indexQualification(t.deps, refs[4]!, 'sql', t.clock.now().toISOString());
     const later = await page(t, empty.nextCursor, 3);
     expect(first.prospects).toHaveLength(3);
@@ -57,19 +68,45 @@ describe('Use case: prospects pull API', () => {
     expect(later.prospects.map((p) => p.email)).toEqual(['lead4@acme.com']);
   });
 
-  it('stops before a number still being written, and skips it once it is over a minute old (abandoned)', async () => {
-    // Prepare: number 2 is taken but its entry not written (a writer in flight); number 3 is written
-    const { t, refs } = await leads(3);
-    await indexQualification(t.deps, refs[0]!, 'sql', t.clock.now().toISOString());
-    await t.deps.prospects.sequenceOf(refs[1]!, 'sql');
-    await indexQualification(t.deps, refs[2]!, 'sql', t.clock.now().toISOString());
+  it('stops a shard before a number still being written (other shards go on), and skips it once it is over a minute old (abandoned)', async () => {
+    // Prepare: three leads of one shard and one of another; in the first, number 2 is taken but its entry
+    // not written (a writer in flight), number 3 is written
+    const { t, refs } = await leads(40);
+    const shardOf = (r: (typeof refs)[number]) => r.emailKey[0];
+    const same = refs.filter((r) => shardOf(r) === shardOf(refs.find((x) => refs.filter((y) => shardOf(y) === shardOf(x)).length >= 3)!)).slice(0, 3);
+    const other = refs.find((r) => shardOf(r) !== shardOf(same[0]!))!;
+    await indexQualification(t.deps, same[0]!, 'sql', t.clock.now().toISOString());
+    await t.deps.prospects.sequenceOf(same[1]!, 'sql');
+    t.clock.advance(1_000);
+    await indexQualification(t.deps, same[2]!, 'sql', t.clock.now().toISOString());
+    await indexQualification(t.deps, other, 'sql', t.clock.now().toISOString());
     // Act
     const now = await page(t);
     t.clock.advance(GAP_SETTLE_MS + 1);
     const settled = await page(t, now.nextCursor);
     // Assess
-    expect(now.prospects.map((p) => p.email)).toEqual(['lead0@acme.com']);
-    expect(settled.prospects.map((p) => p.email)).toEqual(['lead2@acme.com']);
+    expect(now.prospects.map((p) => p.email)).toEqual([same[0]!.email, other.email]);
+    expect(settled.prospects.map((p) => p.email)).toEqual([same[2]!.email]);
+  });
+
+  it('spreads the index over shards by lead, and merges them by qualification time', async () => {
+    // Prepare: 32 leads qualifying a second apart, over many shards
+    const { t, refs } = await leads(32);
+    for (const r of refs) {
+      t.clock.advance(1_000);
+      await indexQualification(t.deps, r, 'sql', t.clock.now().toISOString());
+    }
+    // Act: pages of 5
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 8; i++) {
+      const p = await page(t, cursor, 5);
+      seen.push(...p.prospects.map((x) => x.email));
+      cursor = p.nextCursor;
+    }
+    // Assess
+    expect(new Set(refs.map((r) => r.emailKey[0])).size).toBeGreaterThan(8);
+    expect(seen).toEqual(refs.map((r) => r.email));
   });
 
   it('never skips or repeats a prospect while writers and readers interleave (property)', async () => {

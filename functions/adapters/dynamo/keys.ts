@@ -134,13 +134,18 @@ export const keys = {
   }),
   webhookLogPartitions: (siteId: string, endpointId: string) => DUE_SHARDS.map((shard) => `WHLOG#${siteId}#${endpointId}#${shard}`),
   /**
-   * The pull API's index of qualified leads, one partition per (site, stage), in qualification order: a
-   * sequence number from the partition's counter (`COUNTER`), so a cursor (the last number read) never
-   * skips or repeats a prospect (see `use-cases/prospects.ts`).
+   * The pull API's index of qualified leads per (site, stage), spread over 16 shards by the lead's key (as
+   * the due checks are): each shard numbers its entries from its own counter (`COUNTER`), so a cursor (the
+   * last number read in each shard) never skips or repeats a prospect (see `use-cases/prospects.ts`), and
+   * a burst of qualifications writes 16 partitions, not one.
    */
-  prospect: (siteId: string, stage: string, seq: number) => ({ PK: `PROSPECTS#${siteId}#${stage}`, SK: `SEQ#${String(seq).padStart(12, '0')}` }),
-  prospectCounter: (siteId: string, stage: string) => ({ PK: `PROSPECTS#${siteId}#${stage}`, SK: 'COUNTER' }),
-  prospectPartition: (siteId: string, stage: string) => `PROSPECTS#${siteId}#${stage}`,
+  prospect: (siteId: string, stage: string, emailKey: string, seq: number) => ({
+    PK: `PROSPECTS#${siteId}#${stage}#${emailKey[0]}`,
+    SK: `SEQ#${String(seq).padStart(12, '0')}`,
+  }),
+  prospectCounter: (siteId: string, stage: string, emailKey: string) => ({ PK: `PROSPECTS#${siteId}#${stage}#${emailKey[0]}`, SK: 'COUNTER' }),
+  prospectShards: DUE_SHARDS,
+  prospectPartition: (siteId: string, stage: string, shard: string) => `PROSPECTS#${siteId}#${stage}#${shard}`,
   prospectSeqOf: (sk: string): number => Number(sk.slice('SEQ#'.length)),
   /** The anonymised record that a lead was erased, kept for the consent audit. */
   erased: (siteId: string, at: string, leadId: string) => ({ PK: `ERASED#${siteId}`, SK: `${at}#${leadId}` }),

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDeleteAll } from './batch.js';
 import type { ConsentRecord, FormSubmittedEntry } from '../../core/contracts.js';
-import type { LeadRef, ProspectEntry, ProspectStore, StoredEnrolment } from '../../core/ports.js';
+import type { IndexedProspect, LeadRef, ProspectCursor, ProspectEntry, ProspectStore, StoredEnrolment } from '../../core/ports.js';
 import { keys } from './keys.js';
 import { queryLeadPartition } from './lead-repository.js';
 
@@ -21,7 +21,7 @@ const KINDS: [prefix: string, kind: string][] = [
 /**
  * The prospect index, claims, export and erasure in the single table (keys in `keys.ts`).
  * Numbering a qualification: a read of its `STAGE#` item (a repeat reuses its number), an atomic ADD on
- * the (site, stage) counter, a conditional write of the number onto the `STAGE#` item (a lost race reuses
+ * its shard's (site, stage) counter, a conditional write of the number onto the `STAGE#` item (a lost race reuses
  * the winner's, leaving a harmless gap): about 1 RCU + 2 WCU, then 1 WCU for the index entry.
  */
 export class DynamoProspectStore implements ProspectStore {
@@ -43,7 +43,7 @@ export class DynamoProspectStore implements ProspectStore {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.prospectCounter(ref.siteId, stage),
+        Key: keys.prospectCounter(ref.siteId, stage, ref.emailKey),
         UpdateExpression: 'ADD #n :one',
         ExpressionAttributeNames: { '#n': 'n' },
         ExpressionAttributeValues: { ':one': 1 },
@@ -72,27 +72,48 @@ export class DynamoProspectStore implements ProspectStore {
 
   async putEntry(stage: string, entry: ProspectEntry): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.prospect(entry.siteId, stage, entry.seq), entity: 'prospect', ...entry } }),
-    );
-  }
-
-  async dropEntry(siteId: string, stage: string, seq: number): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.prospect(siteId, stage, seq) }));
-  }
-
-  async entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]> {
-    const { Items } = await this.client.send(
-      new QueryCommand({
+      new PutCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND SK > :after',
-        ExpressionAttributeValues: { ':pk': keys.prospectPartition(siteId, stage), ':after': keys.prospect(siteId, stage, afterSeq).SK },
-        ConsistentRead: true,
-        Limit: limit,
+        Item: { ...keys.prospect(entry.siteId, stage, entry.emailKey, entry.seq), entity: 'prospect', ...entry },
       }),
     );
-    return (Items ?? []).map(
-      (i) => ({ siteId: i.siteId, emailKey: i.emailKey, seq: i.seq, leadId: i.leadId, qualifiedAt: i.qualifiedAt, writtenAt: i.writtenAt }) as ProspectEntry,
+  }
+
+  async dropEntry(ref: LeadRef, stage: string, seq: number): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.prospect(ref.siteId, stage, ref.emailKey, seq) }));
+  }
+
+  async entriesAfter(siteId: string, stage: string, after: ProspectCursor, limit: number): Promise<IndexedProspect[]> {
+    // Every shard at once, after its own position.
+    const shards = await Promise.all(
+      keys.prospectShards.map(async (shard) => {
+        const { Items } = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'PK = :pk AND SK > :after',
+            ExpressionAttributeValues: {
+              ':pk': keys.prospectPartition(siteId, stage, shard),
+              ':after': keys.prospect(siteId, stage, shard, after[shard] ?? 0).SK,
+            },
+            ConsistentRead: true,
+            Limit: limit,
+          }),
+        );
+        return (Items ?? []).map(
+          (i) =>
+            ({
+              siteId: i.siteId,
+              emailKey: i.emailKey,
+              seq: i.seq,
+              leadId: i.leadId,
+              qualifiedAt: i.qualifiedAt,
+              writtenAt: i.writtenAt,
+              shard,
+            }) as IndexedProspect,
+        );
+      }),
     );
+    return shards.flat();
   }
 
   async claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }> {
@@ -198,7 +219,7 @@ export class DynamoProspectStore implements ProspectStore {
       const enrolment = sk.startsWith(keys.enrolmentPrefix) ? (item as unknown as StoredEnrolment) : undefined;
       if (enrolment?.state.nextAt) doomed.push(keys.due(enrolment.state.nextAt, ref.siteId, ref.emailKey, enrolment.state.sequenceId));
       if (sk.startsWith(keys.stagePrefix) && typeof item.prospectSeq === 'number')
-        doomed.push(keys.prospect(ref.siteId, sk.slice(keys.stagePrefix.length), item.prospectSeq));
+        doomed.push(keys.prospect(ref.siteId, sk.slice(keys.stagePrefix.length), ref.emailKey, item.prospectSeq));
       if (sk.startsWith('WH#')) {
         doomed.push(keys.webhookLog(ref.siteId, item.endpointId as string, ref.emailKey, item.eventAt as string, item.deliveryId as string));
         if (typeof item.nextAttemptAt === 'string') doomed.push(keys.dueWebhook(item.nextAttemptAt, ref.siteId, ref.emailKey, item.endpointId as string));

@@ -90,16 +90,26 @@ export interface ProspectEntry extends LeadRef {
   writtenAt: string;
 }
 
+/**
+ * A reader's position in a (site, stage) index: the last number read in each of its shards (a shard not
+ * named: none read yet). The index is spread over shards so a burst of qualifications does not write one
+ * partition; each shard numbers its own qualifications.
+ */
+export type ProspectCursor = Readonly<Record<string, number>>;
+
+/** An index entry as read back, with the shard it is numbered in. */
+export type IndexedProspect = ProspectEntry & { shard: string };
+
 /** The qualification index behind `GET /v1/prospects`, claims, and the lead's export and erasure. */
 export interface ProspectStore {
-  /** The qualification's number: the one it was given before, or the next of the (site, stage) counter. */
+  /** The qualification's number in its shard: the one it was given before, or the shard counter's next. */
   sequenceOf(ref: LeadRef, stage: string): Promise<number>;
   /** Write the index entry (idempotent). */
   putEntry(stage: string, entry: ProspectEntry): Promise<void>;
   /** Delete an index entry (one written for a lead erased meanwhile). */
-  dropEntry(siteId: string, stage: string, seq: number): Promise<void>;
-  /** Index entries after `afterSeq`, in order, at most `limit`. */
-  entriesAfter(siteId: string, stage: string, afterSeq: number, limit: number): Promise<ProspectEntry[]>;
+  dropEntry(ref: LeadRef, stage: string, seq: number): Promise<void>;
+  /** Of every shard, its next entries after the cursor's position in it, in number order, at most `limit` each. */
+  entriesAfter(siteId: string, stage: string, after: ProspectCursor, limit: number): Promise<IndexedProspect[]>;
   /** Record who took the prospect, unless someone else did: then their claim. */
   claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }>;
   /** Every item held on the lead (its partition and what points at it), without internal keys, by kind. */
