@@ -1,11 +1,22 @@
 /** CDK entry point (`cdk.json` runs it with tsx). Parameters: see `readSettings` in funnel-app.ts. */
 import rawConfig from '../config/funnel.config.js';
 import { writeWidget } from '../widget/build.js';
-import { buildApp } from './funnel-app.js';
+import { InvalidConfigError } from '../functions/core/config.js';
+import { buildApp, InvalidSettingError } from './funnel-app.js';
 
 // The CDN serves these files; build them fresh so a deploy always ships the current widget.
 await writeWidget();
-const { app, localOnlySites, senders } = buildApp(rawConfig);
+const built = (() => {
+  try {
+    return buildApp(rawConfig);
+  } catch (error) {
+    // A mistake in the config or a -c value: its message (which names it), not a stack trace.
+    if (!(error instanceof InvalidSettingError || error instanceof InvalidConfigError)) throw error;
+    console.error(`Funnel: ${error.message}`);
+    process.exit(1);
+  }
+})();
+const { app, localOnlySites, senders } = built;
 // Said on stderr, so `cdk synth > template.yaml` stays a template.
 if (localOnlySites.length) console.error(`Funnel: local-only site(s) not deployed (they run under npm start): ${localOnlySites.join(', ')}`);
 if (!senders.create.length && !senders.existing.length)

@@ -135,6 +135,22 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
     }
   });
 
+  it('names a bad -c value in one line, with no stack trace (the app run as the CLI runs it)', { timeout: 60_000 }, () => {
+    // Act: `npx cdk synth -c waf=true` without AWS credentials (the CLI hands context to the app in CDK_CONTEXT_JSON)
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-bad-'));
+    const { CDK_DEFAULT_ACCOUNT: _, ...env } = process.env;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      encoding: 'utf8',
+      env: { ...env, CDK_CONTEXT_JSON: JSON.stringify({ waf: 'true' }), CDK_OUTDIR: outdir },
+    });
+    fs.rmSync(outdir, { recursive: true, force: true });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Funnel: Invalid CDK context "waf" = true: the target account and region, .*CDK_DEFAULT_ACCOUNT/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('sets every feature flag a new CDK app gets', () => {
     const recommended = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<
       string,
