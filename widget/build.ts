@@ -5,11 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * The gzip size the widget must stay under (the entry script and the code it loads, together);
- * `test/browser/widget-size.test.ts` fails above it. 8 KB until the page-view tracker (widget/src/track.ts,
- * about 0.33 KB gzipped) came in: raised to 8.5 KB for it.
+ * The gzip size the widget module must stay under; `test/browser/widget-size.test.ts` fails above it.
+ * 8 KB until the page-view tracker (widget/src/track.ts, about 0.33 KB gzipped) came in: raised to 8.5 KB for it.
  */
 export const WIDGET_GZIP_BUDGET_BYTES = 8 * 1024 + 512;
+
+/**
+ * The entry script's own budget. It is the price of caching the module for a year: a reader's next page
+ * revalidates about 170 bytes instead of 8.5 KB.
+ */
+export const ENTRY_GZIP_BUDGET_BYTES = 200;
 
 /** The URL path of the entry script a snippet loads; every other file sits under `CHUNK_DIR` with its hash in its name. */
 export const ENTRY_FILE = 'widget.js';
@@ -98,12 +103,13 @@ export async function writeWidget(out = WIDGET_DIR): Promise<WidgetBuild> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = await writeWidget();
   const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
-  const pct = Math.round((built.gzipBytes / WIDGET_GZIP_BUDGET_BYTES) * 100);
+  const pct = Math.round((built.gzipBytes / (WIDGET_GZIP_BUDGET_BYTES + ENTRY_GZIP_BUDGET_BYTES)) * 100);
   for (const f of built.files) console.log(`dist/widget/${f.path}  ${f.body.length} B, ${gzipSync(f.body, { level: 9 }).length} B gzip (${f.cache})`);
   console.log(
-    `total\n  minified  ${String(built.bytes).padStart(6)} B  ${kb(built.bytes)}\n  gzip      ${String(built.gzipBytes).padStart(6)} B  ${kb(built.gzipBytes)}\n  budget    ${String(WIDGET_GZIP_BUDGET_BYTES).padStart(6)} B  ${kb(WIDGET_GZIP_BUDGET_BYTES)} (${pct}% used)`,
+    `total\n  minified  ${String(built.bytes).padStart(6)} B  ${kb(built.bytes)}\n  gzip      ${String(built.gzipBytes).padStart(6)} B  ${kb(built.gzipBytes)}\n  budget    ${String(WIDGET_GZIP_BUDGET_BYTES + ENTRY_GZIP_BUDGET_BYTES).padStart(6)} B  ${kb(WIDGET_GZIP_BUDGET_BYTES + ENTRY_GZIP_BUDGET_BYTES)} (${pct}% used: the module's ${WIDGET_GZIP_BUDGET_BYTES} and the entry's ${ENTRY_GZIP_BUDGET_BYTES})`,
   );
-  if (built.gzipBytes > WIDGET_GZIP_BUDGET_BYTES) {
+  const [entry, ...chunks] = built.files.map((f) => gzipSync(f.body, { level: 9 }).length);
+  if (entry! > ENTRY_GZIP_BUDGET_BYTES || chunks.reduce((a, b) => a + b, 0) > WIDGET_GZIP_BUDGET_BYTES) {
     console.error('Widget is over its gzip budget.');
     process.exit(1);
   }

@@ -1,19 +1,23 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { widgetAssets } from '../../local/widget-assets.js';
-import { CACHE_CONTROL, ENTRY_FILE, WIDGET_GZIP_BUDGET_BYTES, buildWidget } from '../../widget/build.js';
+import { CACHE_CONTROL, ENTRY_FILE, ENTRY_GZIP_BUDGET_BYTES, WIDGET_GZIP_BUDGET_BYTES, buildWidget } from '../../widget/build.js';
 
 describe('Widget bundle', () => {
-  it(`stays under its gzip budget (${WIDGET_GZIP_BUDGET_BYTES} bytes), the entry and the module it imports together`, async () => {
+  it(`stays under its gzip budgets: the module ${WIDGET_GZIP_BUDGET_BYTES} bytes, the entry ${ENTRY_GZIP_BUDGET_BYTES}`, async () => {
     // Act
     const { files, bytes, gzipBytes } = await buildWidget({ minify: true });
+    const [entry, module] = files.map((f) => gzipSync(f.body, { level: 9 }).length);
 
     // Assess
     expect(bytes).toBe(files.reduce((n, f) => n + f.body.length, 0));
-    expect(gzipBytes).toBeGreaterThan(1000);
-    expect(gzipBytes).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
-    // The budget itself is capped: raising it past 8.5 KB (8 KB + the tracker) is a decision, not a drift.
+    expect(gzipBytes).toBe(entry! + module!);
+    expect(module).toBeGreaterThan(1000);
+    expect(module).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
+    expect(entry).toBeLessThanOrEqual(ENTRY_GZIP_BUDGET_BYTES);
+    // The budgets themselves are capped: raising them (8 KB + the tracker; the entry) is a decision, not a drift.
     expect(WIDGET_GZIP_BUDGET_BYTES).toBeLessThanOrEqual(8 * 1024 + 512);
+    expect(ENTRY_GZIP_BUDGET_BYTES).toBeLessThanOrEqual(200);
   });
 
   it('is a stable entry that imports a module named by its content hash', async () => {
@@ -28,7 +32,7 @@ describe('Widget bundle', () => {
     expect(b.files.map((f) => f.path)).toEqual(a.files.map((f) => f.path));
     const [entry, module] = a.files;
     expect(entry!.body.toString()).toContain(JSON.stringify(module!.path));
-    expect(entry!.body.length).toBeLessThan(200);
+    expect(entry!.body.length).toBeLessThan(250);
     const changed = await buildWidget({ minify: false });
     expect(changed.files[1]!.path).not.toBe(module!.path);
   });
@@ -54,7 +58,7 @@ describe('Widget bundle', () => {
     expect(plain.map((r) => r.bytes)).toEqual(built.files.map((f) => f.body.length));
     const total = (rs: { bytes: number }[]) => rs.reduce((n, r) => n + r.bytes, 0);
     expect(total(br)).toBeLessThan(total(gzip));
-    expect(total(gzip)).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
+    expect(total(gzip)).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES + ENTRY_GZIP_BUDGET_BYTES);
     expect(br.map((r) => r.cache)).toEqual([CACHE_CONTROL.entry, CACHE_CONTROL.chunk]);
   });
 

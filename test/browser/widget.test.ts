@@ -396,6 +396,29 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     expect(errors).toEqual([]);
   });
 
+  it('mounts a snippet inserted after the widget ran (a tag manager, a single-page app\u2019s next view)', async () => {
+    // Prepare
+    api.setPage('/late', blogPage({ forms: ['ebook'] }));
+    const { page, errors } = await openPage(browser, `${api.pageOrigin}/late`);
+    await expect.poll(() => page.locator('funnel-form').getByRole('button').count(), { timeout: 10_000 }).toBe(1);
+
+    // Act: a new view inserts the trial snippet as a script element
+    await page.evaluate((apiUrl) => {
+      const s = document.createElement('script');
+      s.src = `${apiUrl}/widget.js`;
+      s.async = true;
+      s.dataset.funnelForm = 'trial';
+      s.dataset.funnelApi = apiUrl;
+      document.querySelector('main')!.append(s);
+    }, api.url);
+
+    // Assess: mounted once each, the module fetched once
+    await expect.poll(() => page.locator('funnel-form').getByRole('button').count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.locator('funnel-form').count()).toBe(2);
+    expect(api.formGets.sort()).toEqual(['ebook', 'trial']);
+    expect(errors).toEqual([]);
+  });
+
   it('the demo blog mounts the ebook and the trial forms, and the trial form links to the welcome page', async () => {
     // Prepare
     const { page, errors } = await openPage(browser, `${api.pageOrigin}/demo`);

@@ -5,8 +5,9 @@ import { track } from './track.js';
 
 /**
  * The loader. Every `<script data-funnel-form="ebook">` on the page gets a `<funnel-form>` right after it.
- * The same snippet may be pasted several times, and each copy runs this bundle: a script is marked
- * once it has its form, so nothing mounts twice. A snippet without `data-funnel-form` mounts nothing and
+ * The module runs once per page, and every copy of the entry script (the same snippet pasted twice, one
+ * inserted later by a tag manager or a single-page app) calls `scan` again: a script is marked once it has
+ * its form, so nothing mounts twice. A snippet without `data-funnel-form` mounts nothing and
  * only tracks (see track.ts); every snippet and form tracks too, at most once per page load and API.
  *
  * `<funnel-form form="ebook" api="https://api.example.com">` also works on its own, without the loader.
@@ -52,12 +53,11 @@ function mount(script: HTMLScriptElement) {
   script.after(el);
 }
 
-// The widget runs as a module (imported by the entry script), so there is no `currentScript`: every snippet is found by its attributes.
-function scan() {
+/** Mount every snippet not mounted yet. A module has no `currentScript`: snippets are found by their attributes. */
+export function scan() {
   document.querySelectorAll<HTMLScriptElement>('script[data-funnel-form],script[data-funnel-api]').forEach(mount);
 }
 
 if (!customElements.get(TAG)) customElements.define(TAG, FunnelFormElement);
-scan();
-// A snippet parsed after this copy of the bundle ran (a sync script high in the page) is caught here.
+// A snippet parsed after the module ran (a sync script high in the page) is caught here.
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scan);
