@@ -75,7 +75,6 @@ export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variabl
   capture: ['EDGE_SECRET'],
   leads: ['EDGE_SECRET'],
   openapi: ['EDGE_SECRET'],
-  mail: ['EDGE_SECRET'],
   webhooks: ['EDGE_SECRET'],
 };
 

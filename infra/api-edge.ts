@@ -6,6 +6,8 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { ENDPOINTS } from '../functions/handlers/endpoints/index.js';
+import type { Endpoint } from '../functions/handlers/endpoints/types.js';
 import { EDGE_HEADER } from '../functions/handlers/edge.js';
 import { acknowledge } from './nag.js';
 import type { CustomDomain } from './widget-cdn.js';
@@ -22,11 +24,20 @@ export interface FirewallStackProps extends StackProps {
 }
 
 /**
+ * The path prefixes of the API-key routes (`/v1/leads`, `/v1/prospects`, `/v1/webhooks`), from the
+ * endpoint table: the only requests the rate rule does not count. By path, not by an `Authorization`
+ * header, which any script can add to a public route to go uncounted.
+ */
+export const API_KEY_PREFIXES = [
+  ...new Set((Object.values(ENDPOINTS) as Endpoint[]).filter((e) => e.auth === 'apiKey').map((e) => e.path.split('/').slice(0, 3).join('/'))),
+].sort();
+
+/**
  * The AWS WAF web ACL in front of both CloudFront distributions (the widget, the API). A CloudFront web
  * ACL must live in us-east-1, whatever region the funnel is in: hence its own stack there.
  *
- * One rule: a rate limit per client address over 5 minutes, on requests without an API key (the sales
- * API's callers are authenticated, and a sync may page fast; its routes have their own throttle). The
+ * One rule: a rate limit per client address over 5 minutes, on every request but the sales API's (its
+ * callers are authenticated, a sync may page fast, and its routes have their own throttle). The
  * default, 2,000 per 5 minutes (about 7 a second, sustained), lets a whole office behind one address read
  * the blog (each page view costs one or two requests) and stops a script. Blocked requests get 429 with a
  * JSON error. About $6 a month plus $0.60 per million requests (docs/cost.md).
@@ -54,15 +65,19 @@ export class FirewallStack extends Stack {
               limit: props.rateLimit,
               evaluationWindowSec: 300,
               aggregateKeyType: 'IP',
-              // Requests without an Authorization header: the public routes and the widget.
+              // Every request but the API-key routes': the public routes and the widget.
               scopeDownStatement: {
                 notStatement: {
                   statement: {
-                    sizeConstraintStatement: {
-                      fieldToMatch: { singleHeader: { Name: 'authorization' } },
-                      comparisonOperator: 'GT',
-                      size: 0,
-                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    orStatement: {
+                      statements: API_KEY_PREFIXES.map((prefix) => ({
+                        byteMatchStatement: {
+                          fieldToMatch: { uriPath: {} },
+                          positionalConstraint: 'STARTS_WITH',
+                          searchString: prefix,
+                          textTransformations: [{ priority: 0, type: 'NONE' }],
+                        },
+                      })),
                     },
                   },
                 },
@@ -143,6 +158,9 @@ export class ApiEdge extends Construct {
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       webAclId: props.webAclArn,
+      // An error API Gateway answers itself (a timeout's 503) carries no Cache-Control: not kept at the edge
+      // (CloudFront would keep it 10 s), so the next reader asks again.
+      errorResponses: [500, 502, 503, 504].map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       ...(props.domain && {
         domainNames: [props.domain.name],
         minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,

@@ -285,7 +285,10 @@ export class StatelessStack extends Stack {
         ...(props.apiDomain && { domain: props.apiDomain }),
       });
       this.apiUrl = this.apiEdge.url;
-      for (const fn of Object.values(this.functions)) fn.addEnvironment('EDGE_SECRET', this.apiEdge.secret.secretValue.unsafeUnwrap());
+      // Not the email links: confirm and unsubscribe links already sent name the address the API had then,
+      // and must keep working (one-click unsubscribe is the law); they are signed, and throttled per route.
+      for (const [group, fn] of Object.entries(this.functions))
+        if (group !== 'mail') fn.addEnvironment('EDGE_SECRET', this.apiEdge.secret.secretValue.unsafeUnwrap());
     }
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();

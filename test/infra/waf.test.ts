@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { DEFAULT_WAF_RATE_LIMIT, WAF_BLOCK_BODY } from '../../infra/api-edge.js';
+import { ENDPOINTS } from '../../functions/handlers/endpoints/index.js';
+import type { Endpoint } from '../../functions/handlers/endpoints/types.js';
+import { API_KEY_PREFIXES, DEFAULT_WAF_RATE_LIMIT, WAF_BLOCK_BODY } from '../../infra/api-edge.js';
 import { InvalidSettingError } from '../../infra/funnel-app.js';
 import { FUNCTION_CONSTRUCT, functionId, synthTemplates } from './helpers.js';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const CERT = (region: string) => `arn:aws:acm:${region}:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
-const API_FUNCTIONS = ['Capture', 'Leads', 'OpenApi', 'MailLinks', 'WebhooksApi'];
+/** The API's functions but the email links' (links already sent name the address of their day). */
+const API_FUNCTIONS = ['Capture', 'Leads', 'OpenApi', 'WebhooksApi'];
 
 describe('AWS WAF (-c waf=true)', () => {
   const { firewall, stateless, app } = synthTemplates({ context: { waf: 'true' }, env: ENV });
@@ -22,7 +25,7 @@ describe('AWS WAF (-c waf=true)', () => {
     expect(plain.app.node.findAll().some((c) => c.node.id.includes('Firewall'))).toBe(false);
   });
 
-  it('puts one web ACL in us-east-1 (CloudFront takes only those) with a per-address rate limit that spares API-key callers and answers 429 in JSON', () => {
+  it('puts one web ACL in us-east-1 (CloudFront takes only those) with a per-address rate limit that spares the API-key routes (by path) and answers 429 in JSON', () => {
     const stack = app.node.findChild('Funnel-prod-Firewall') as unknown as { region: string };
     expect(stack.region).toBe('us-east-1');
     firewall!.resourceCountIs('AWS::WAFv2::WebACL', 1);
@@ -30,11 +33,20 @@ describe('AWS WAF (-c waf=true)', () => {
     expect(acl).toMatchObject({ Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
     const [rule] = acl.Rules;
     expect(rule.Statement.RateBasedStatement).toMatchObject({ Limit: DEFAULT_WAF_RATE_LIMIT, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
-    expect(rule.Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.SizeConstraintStatement).toMatchObject({
-      FieldToMatch: { SingleHeader: { Name: 'authorization' } },
-      ComparisonOperator: 'GT',
-      Size: 0,
-    });
+    // Spared by path, never by a header a script could add to a public route.
+    const spared = rule.Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.OrStatement.Statements;
+    expect(spared.map((s: any) => [s.ByteMatchStatement.FieldToMatch, s.ByteMatchStatement.PositionalConstraint, s.ByteMatchStatement.SearchString])).toEqual([
+      [{ UriPath: {} }, 'STARTS_WITH', '/v1/leads'],
+      [{ UriPath: {} }, 'STARTS_WITH', '/v1/prospects'],
+      [{ UriPath: {} }, 'STARTS_WITH', '/v1/webhooks'],
+    ]);
+    expect(JSON.stringify(acl)).not.toMatch(/authorization/i);
+    // Every API-key route is under one of them, and no route without a key is.
+    for (const e of Object.values(ENDPOINTS) as Endpoint[])
+      expect(
+        API_KEY_PREFIXES.some((p) => e.path.startsWith(p)),
+        `${e.method} ${e.path}`,
+      ).toBe(e.auth === 'apiKey');
     expect(rule.Action.Block.CustomResponse).toEqual({ ResponseCode: 429, CustomResponseBodyKey: 'rateLimited' });
     expect(JSON.parse(acl.CustomResponseBodies.rateLimited.Content).error.code).toBe('rate_limited');
     expect(acl.CustomResponseBodies.rateLimited.Content).toBe(WAF_BLOCK_BODY);
@@ -57,6 +69,8 @@ describe('AWS WAF (-c waf=true)', () => {
     ]);
     expect(apiDistribution.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', Compress: true });
     expect(apiDistribution.DefaultCacheBehavior.AllowedMethods).toContain('POST');
+    // An error API Gateway answers itself is not kept at the edge.
+    expect(apiDistribution.CustomErrorResponses).toEqual([500, 502, 503, 504].map((ErrorCode) => ({ ErrorCode, ErrorCachingMinTTL: 0 })));
     stateless.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 0,

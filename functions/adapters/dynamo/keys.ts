@@ -15,9 +15,10 @@ import { dueDay } from '../../core/due.js';
  * | opt-in     | SITE#<site>#EMAIL#<sha256(email)>   | OPTIN#<submissionId> | —                    |
  * | mail log   | SITE#<site>#EMAIL#<sha256(email)>   | LOG#<iso time>#<id>  | —                    |
  * | webhook    | SITE#<site>#EMAIL#<sha256(email)>   | WH#<endpoint>#<event time>#<type> | WHD#<deliveryId> / WH |
- * | wh log     | WHLOG#<site>#<endpoint>             | <event time>#<deliveryId> | —               |
+ * | wh log     | WHLOG#<site>#<endpoint>#<shard>     | <event time>#<deliveryId> | —               |
  * | endpoint   | WHEP#<site>#<endpoint>              | STATE                | —                    |
- * | due check  | DUE#<yyyy-mm-dd>                    | <iso time>#<lead PK>[#SEQ#<sequenceId> or #WH#<endpoint>] | — |
+ * | prospect   | PROSPECTS#<site>#<stage>#<shard>    | SEQ#<number> / COUNTER | —                  |
+ * | due check  | DUE#<yyyy-mm-dd>#<shard>            | <iso time>#<lead PK>[#SEQ#<sequenceId> or #WH#<endpoint>] | — |
  * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
