@@ -1,7 +1,7 @@
 import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -230,6 +230,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   // to its construct, with its reason (infra/nag.ts), fails the synth.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const settings = readSettings(app);
+  const widgetDirectory = options.widgetDirectory ?? WIDGET_DIR;
+  if (!existsSync(widgetDirectory))
+    throw new Error(`The widget is not built: ${widgetDirectory} is missing (npm run build:widget; cdk synth builds it itself)`);
   const prefix = `${settings.stackPrefix}-${settings.stage}`;
 
   // No sender (no deployed site sends email yet, and no -c senderDomains): no SES identity, no send grant.
@@ -275,7 +278,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     webhookSecrets: Object.fromEntries(webhookEndpoints.map((e) => [`${e.siteId}/${e.endpointId}`, e.secretName])),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,
-    widgetDirectory: options.widgetDirectory ?? WIDGET_DIR,
+    widgetDirectory,
     ...(settings.apiDomain && { apiDomain: settings.apiDomain }),
     ...(settings.widgetDomain && { widgetDomain: settings.widgetDomain }),
     throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },

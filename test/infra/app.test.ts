@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidConfigError } from '../../functions/core/config.js';
 import { WIDGET_DIR, writeWidget } from '../../widget/build.js';
-import { FUNCTION_CONSTRUCT } from './helpers.js';
+import { FIXTURE_WIDGET, FUNCTION_CONSTRUCT } from './helpers.js';
 import { buildApp, DEFAULT_SETTINGS, InvalidSettingError } from '../../infra/funnel-app.js';
 import { deployableConfig, infraConfig, synthTemplates } from './helpers.js';
 
@@ -41,7 +41,10 @@ describe('buildApp', () => {
         .filter((id) => id.startsWith('Funnel'))
         .sort(),
     ).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
-    const { app } = buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [], stackPrefix: 'Acme', stage: 'staging' } } });
+    const { app } = buildApp(infraConfig(), {
+      appProps: { context: { 'aws:cdk:bundling-stacks': [], stackPrefix: 'Acme', stage: 'staging' } },
+      widgetDirectory: FIXTURE_WIDGET,
+    });
     const names = app.node.children.map((c) => c.node.id).filter((id) => id.startsWith('Acme'));
     expect(names.sort()).toEqual(['Acme-staging-Stateful', 'Acme-staging-Stateless']);
   });
@@ -56,8 +59,14 @@ describe('buildApp', () => {
     expect(() => synthTemplates({ context: { retainData: 'yes' } })).toThrow('retainData');
   });
 
+  it('says the widget is not built rather than failing deep in CDK (cdk synth builds it; a program calling buildApp may not)', () => {
+    expect(() => buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, widgetDirectory: '/nonexistent/widget' })).toThrow(
+      'The widget is not built: /nonexistent/widget is missing (npm run build:widget; cdk synth builds it itself)',
+    );
+  });
+
   it('stacks are environment-agnostic (no account, no region, no look-ups)', () => {
-    const { stateful, stateless } = buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+    const { stateful, stateless } = buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, widgetDirectory: FIXTURE_WIDGET });
     for (const stack of [stateful, stateless]) {
       expect(stack.environment).toBe('aws://unknown-account/unknown-region');
     }
@@ -156,7 +165,7 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
       string,
       unknown
     >;
-    const { app } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+    const { app } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, widgetDirectory: FIXTURE_WIDGET });
     // One deliberate exception, set in buildApp with its reason: strong cross-stack references.
     const overridden = new Set(['@aws-cdk/core:defaultCrossStackReferences']);
     for (const [flag, value] of Object.entries(recommended)) if (!overridden.has(flag)) expect(app.node.tryGetContext(flag), flag).toEqual(value);
@@ -164,7 +173,10 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
   });
 
   it('builds from the shipped config with no deployed site, and names the demo site as local only', () => {
-    const { localOnlySites, stateful, senders } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } } });
+    const { localOnlySites, stateful, senders } = buildApp(rawConfig, {
+      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      widgetDirectory: FIXTURE_WIDGET,
+    });
     expect(localOnlySites).toEqual(['demo']);
     expect(stateful.senderIdentities).toEqual({});
     expect(senders).toEqual({ create: [], existing: [] });
