@@ -1,0 +1,73 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
+import { freshTable } from '../support/dynamo.js';
+import { launchBrowser, openPage } from './support.js';
+
+/** WCAG 2.2 level A and AA, as axe-core tags its rules. */
+const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let browser: Browser;
+let funnel: RunningFunnel;
+beforeAll(async () => {
+  const { endpoint, tableName } = await freshTable();
+  [browser, funnel] = await Promise.all([launchBrowser(), startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent' })]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await funnel?.stop();
+});
+
+/** Every violation on the page, forms' shadow roots included, as `rule: element` lines. */
+async function violations(page: Page): Promise<string[]> {
+  const { violations: found } = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
+  return found.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary?.split('\n')[1]?.trim() ?? v.help})`));
+}
+
+describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog the local funnel serves', () => {
+  it.each(['/demo', '/demo/welcome', '/pricing', '/docs/getting-started'])('%s: no violation, its forms mounted', async (path) => {
+    // Prepare
+    const { page, errors } = await openPage(browser, `${funnel.url}${path}`);
+    if (path === '/demo') await expect.poll(() => page.locator('funnel-form').getByRole('button').count()).toBe(2);
+
+    // Act
+    const found = await violations(page);
+
+    // Assess
+    expect(found).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('reaches inside the forms\u2019 shadow roots (an unlabelled input there is found)', async () => {
+    // Prepare
+    const { page } = await openPage(browser, `${funnel.url}/demo`);
+    await expect.poll(() => page.locator('funnel-form').getByRole('button').count()).toBe(2);
+
+    // Act
+    await page.evaluate(() => document.querySelector('funnel-form')!.shadowRoot!.append(document.createElement('input')));
+
+    // Assess
+    expect((await violations(page)).some((v) => v.startsWith('label: funnel-form'))).toBe(true);
+  });
+
+  it('the ebook form showing its field errors, then its download link: no violation', async () => {
+    // Prepare
+    const { page } = await openPage(browser, `${funnel.url}/demo`);
+    const form = page.locator('funnel-form').first();
+    await form.getByRole('button').waitFor();
+
+    // Act: submit empty (errors drawn and announced), then fill it in and submit
+    await form.getByRole('button').click();
+    await expect.poll(() => form.getByLabel('Work email').getAttribute('aria-invalid')).toBe('true');
+    const withErrors = await violations(page);
+    await form.getByLabel('Work email').fill(`a11y-${Date.now()}@acme.com`);
+    await form.getByRole('button').click();
+    await form.getByRole('link').first().waitFor();
+    const done = await violations(page);
+
+    // Assess
+    expect(withErrors).toEqual([]);
+    expect(done).toEqual([]);
+  });
+});
