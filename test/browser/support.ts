@@ -90,7 +90,7 @@ export interface FakeApi {
   /** The same for the next `POST /v1/events`; the default is `202 recorded` (or `duplicate`), `401` for an unknown token. */
   respondToEventsWith(...responses: FakeResponse[]): void;
   /** A page served at `{pageOrigin}{path}`; `{{API_URL}}` is replaced by the API URL, as the local runtime does. */
-  setPage(path: string, html: string): void;
+  setPage(path: string, html: string, headers?: Record<string, string>): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -170,7 +170,7 @@ export async function startFakeApi(): Promise<FakeApi> {
   let queue: FakeResponse[] = [];
   let eventQueue: FakeResponse[] = [];
   const eventIds = new Set<string>();
-  const pages = new Map<string, string>();
+  const pages = new Map<string, { html: string; headers: Record<string, string> }>();
   const answers = new Map<string, unknown>();
   const forms = formFixtures();
   let apiUrl = '';
@@ -226,7 +226,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     forms,
     respondWith: (...responses) => void queue.push(...responses),
     respondToEventsWith: (...responses) => void eventQueue.push(...responses),
-    setPage: (path, html) => void pages.set(path, html),
+    setPage: (path, html, headers = {}) => void pages.set(path, { html, headers }),
     reset() {
       queue = [];
       eventQueue = [];
@@ -252,8 +252,9 @@ export async function startFakeApi(): Promise<FakeApi> {
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     const asset = widget(path);
     if (asset) return void res.writeHead(asset.status, asset.headers).end(asset.body);
-    const html = (text: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(text.replaceAll('{{API_URL}}', apiUrl));
-    if (pages.has(path)) return html(pages.get(path)!);
+    const html = (text: string, headers: Record<string, string> = {}) =>
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers }).end(text.replaceAll('{{API_URL}}', apiUrl));
+    if (pages.has(path)) return html(pages.get(path)!.html, pages.get(path)!.headers);
     if (path.startsWith('/demo')) {
       const file = await demoFile(path, apiUrl);
       return file ? void res.writeHead(200, { 'content-type': file.type }).end(file.body) : void res.writeHead(404).end();

@@ -419,6 +419,67 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     expect(errors).toEqual([]);
   });
 
+  it('works under a strict Content-Security-Policy: no inline script or style, scripts and calls only from the widget\u2019s origin', async () => {
+    // Prepare: the page allows scripts and requests from the widget's origin only, and no style at all
+    const csp = `default-src 'none'; script-src ${api.url}; connect-src ${api.url}; style-src 'none'; img-src 'none'; base-uri 'none'`;
+    api.setPage('/strict', blogPage({ forms: ['ebook'] }).replace(/<style>.*?<\/style>/s, ''), { 'content-security-policy': csp });
+
+    // Act
+    const { page, context, errors } = await openPage(browser, `${api.pageOrigin}/strict`);
+    const form = page.locator('funnel-form');
+    await form.getByRole('button').waitFor();
+
+    // Assess: rendered, styled by its constructed stylesheet (which style-src does not govern), nothing refused
+    const radius = await form.getByRole('button').evaluate((b) => getComputedStyle(b).borderTopLeftRadius);
+    expect(radius).not.toBe('0px');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('fits a 280 px wide screen: nothing wider than the page', async () => {
+    // Prepare
+    api.setPage('/narrow', blogPage({ forms: ['trial'] }));
+    const context = await browser.newContext({ viewport: { width: 280, height: 800 } });
+    const page = await context.newPage();
+
+    // Act
+    await page.goto(`${api.pageOrigin}/narrow`);
+    await page.locator('funnel-form').getByRole('button').waitFor();
+    const widths = await page.evaluate(() => {
+      const root = document.querySelector('funnel-form')!.shadowRoot!;
+      return {
+        page: document.documentElement.scrollWidth,
+        widest: Math.max(...[...root.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right)),
+      };
+    });
+
+    // Assess
+    expect(widths.page).toBeLessThanOrEqual(280);
+    expect(widths.widest).toBeLessThanOrEqual(280);
+    await context.close();
+  });
+
+  it('lays itself out right to left on a right-to-left page', async () => {
+    // Prepare
+    api.setPage('/rtl', blogPage({ forms: ['ebook'] }).replace('<html lang="en">', '<html lang="ar" dir="rtl">'));
+    const { page } = await openPage(browser, `${api.pageOrigin}/rtl`);
+    const form = page.locator('funnel-form');
+    await form.getByRole('button').waitFor();
+
+    // Act
+    const layout = await page.evaluate(() => {
+      const root = document.querySelector('funnel-form')!.shadowRoot!;
+      const input = root.querySelector('input[type=email]')!;
+      const label = root.querySelector(`label[for="${input.id}"]`)!;
+      const box = root.querySelector('form')!.getBoundingClientRect();
+      return { direction: getComputedStyle(input).direction, labelRight: label.getBoundingClientRect().right, formRight: box.right };
+    });
+
+    // Assess: the fields run right to left, labels start at the right edge
+    expect(layout.direction).toBe('rtl');
+    expect(layout.formRight - layout.labelRight).toBeLessThan(40);
+  });
+
   it('the demo blog mounts the ebook and the trial forms, and the trial form links to the welcome page', async () => {
     // Prepare
     const { page, errors } = await openPage(browser, `${api.pageOrigin}/demo`);
