@@ -1,7 +1,8 @@
 import * as z from './zod.js';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
-import type { ConsentRecord, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
+import type { ConsentRecord, FormFieldView, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
+import { DEFAULT_STRINGS, type FormField } from './presentation.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
 import { FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
@@ -127,6 +128,33 @@ export function profileOf(body: ValidSubmission): Profile {
   return compact(rest);
 }
 
+/** What the widget renders for one declared field. */
+function fieldView(f: Pick<FormField, 'name' | 'label' | 'required' | 'placeholder'>): FormFieldView {
+  const input = FIELD_INPUTS[f.name];
+  return {
+    name: f.name,
+    label: f.label,
+    required: f.required,
+    type: input.type,
+    autocomplete: input.autocomplete,
+    ...(f.placeholder && { placeholder: f.placeholder }),
+    ...(input.options && { options: [...input.options] }),
+    ...(MAX_LENGTH[f.name] && { maxLength: MAX_LENGTH[f.name] }),
+  };
+}
+
+/** A field asked by progressive profiling: labelled like the form's own, or by its name's label, and optional. */
+const PROFILE_LABELS: Record<FieldName, string> = {
+  email: 'Email',
+  firstName: 'First name',
+  lastName: 'Last name',
+  company: 'Company',
+  jobTitle: 'Job title',
+  companySize: 'Company size',
+  phone: 'Phone',
+  country: 'Country (two-letter code)',
+};
+
 /** `GET /v1/forms/{formId}`: the public definition the widget renders. */
 export function formView(site: Site, form: Form, now: Date): FormView {
   return {
@@ -136,22 +164,19 @@ export function formView(site: Site, form: Form, now: Date): FormView {
     title: form.title,
     ...(form.description && { description: form.description }),
     submitLabel: form.submitLabel,
-    fields: form.fields.map((f) => {
-      const input = FIELD_INPUTS[f.name];
-      return {
-        name: f.name,
-        label: f.label,
-        required: f.required,
-        type: input.type,
-        autocomplete: input.autocomplete,
-        ...(f.placeholder && { placeholder: f.placeholder }),
-        ...(input.options && { options: [...input.options] }),
-        ...(MAX_LENGTH[f.name] && { maxLength: MAX_LENGTH[f.name] }),
-      };
-    }),
+    fields: form.fields.map(fieldView),
     ...(form.consent && { consent: { marketing: { ...form.consent.marketing } } }),
     ...(form.kind === FormKind.GatedContent && { leadMagnet: { title: form.leadMagnet.title, format: form.leadMagnet.format } }),
     doubleOptIn: form.doubleOptIn,
+    display: form.display,
+    ...(form.theme && { theme: form.theme }),
+    strings: { ...DEFAULT_STRINGS, ...form.strings },
+    ...(form.variants && { variants: form.variants.map(({ fields, ...v }) => ({ ...v, ...(fields && { fields: fields.map(fieldView) }) })) }),
+    ...(form.profiling && {
+      progressive: form.profiling.fields.map((name) =>
+        fieldView({ name, label: form.fields.find((f) => f.name === name)?.label ?? PROFILE_LABELS[name], required: false }),
+      ),
+    }),
     serverTime: now.getTime(),
   };
 }

@@ -1,6 +1,7 @@
 import * as z from './zod.js';
 import { WebhookEndpoints } from './webhooks/config.js';
-import { FieldName, text } from './fields.js';
+import { text } from './fields.js';
+import { Fields, PRESENTATION, presentationIssues } from './presentation.js';
 import { formatPath } from './field-errors.js';
 // rules.js, not the scoring index: the index pulls in the email-domain lists, which capture does not need.
 import { ScoringRules } from './scoring/rules.js';
@@ -39,13 +40,7 @@ export const RateLimits = z.strictObject({
 });
 export type RateLimits = z.infer<typeof RateLimits>;
 
-export const FormField = z.strictObject({
-  name: FieldName,
-  label: z.pipe(text(120), z.string().check(z.minLength(1))),
-  required: z._default(z.boolean(), false),
-  placeholder: z.optional(text(120)),
-});
-export type FormField = z.infer<typeof FormField>;
+export { FormField } from './presentation.js';
 
 export const ConsentConfig = z.strictObject({
   /** The exact sentence shown beside the checkbox; stored with every consent given. */
@@ -69,7 +64,7 @@ const FormBase = {
   title: text(200),
   description: z.optional(text(1000)),
   submitLabel: z._default(text(60), 'Submit'),
-  fields: z.array(FormField).check(z.minLength(1)).check(z.maxLength(12)),
+  fields: Fields,
   consent: z.optional(z.strictObject({ marketing: ConsentConfig })),
   /** Ask the visitor to confirm their address by email before anything else is sent. */
   doubleOptIn: z._default(z.boolean(), false),
@@ -79,6 +74,7 @@ const FormBase = {
   successMessage: z.optional(text(300)),
   /** The emails this form sends: the delivery (at once), the double opt-in confirmation, a nurture sequence. */
   email: z.optional(FormEmail),
+  ...PRESENTATION,
 };
 
 export const GatedContentForm = z.strictObject({
@@ -96,14 +92,7 @@ export const FreeTrialForm = z.strictObject({
 
 export const Form = z.discriminatedUnion('kind', [GatedContentForm, FreeTrialForm]).check(
   z.superRefine((form, ctx) => {
-    const names = form.fields.map((f) => f.name);
-    const email = form.fields.find((f) => f.name === 'email');
-    if (!email?.required) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'must include a required "email" field' });
-    }
-    names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field "${name}"` });
-    });
+    for (const issue of presentationIssues(form)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   }),
 );
 export type Form = z.infer<typeof Form>;

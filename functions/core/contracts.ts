@@ -1,6 +1,7 @@
 import * as z from './zod.js';
 import { CompanySize, Email, FieldName, text } from './fields.js';
 import { canonicalTimeZone, isValidTimeZone } from './nurture/schedule.js';
+import { Display, Theme } from './presentation.js';
 
 /**
  * The public API's shapes. The handlers validate with them, the OpenAPI document is generated from them,
@@ -100,6 +101,7 @@ export const FormFieldView = z.object({
   options: z.optional(z.array(z.string())),
   maxLength: z.optional(z.int()),
 });
+export type FormFieldView = z.infer<typeof FormFieldView>;
 
 /** `GET /v1/forms/{formId}`: everything the widget needs to render and submit a form. */
 export const FormView = z.object({
@@ -113,6 +115,28 @@ export const FormView = z.object({
   consent: z.optional(z.object({ marketing: z.object({ text: z.string(), version: z.string(), required: z.boolean() }) })),
   leadMagnet: z.optional(z.object({ title: z.string(), format: z.string() })),
   doubleOptIn: z.boolean(),
+  /** Display mode, triggers and frequency cap. */
+  display: Display,
+  /** Colours, radius, font and colour scheme from the config; the page's own `--funnel-*` properties win over them. */
+  theme: z.optional(Theme),
+  /** Every other string the form shows, the config's or the English default. */
+  strings: z.record(z.string(), z.string()),
+  /** A/B variants: each replaces some of the form's title, description, button, fields and display. */
+  variants: z.optional(
+    z.array(
+      z.object({
+        id: z.string(),
+        weight: z.int(),
+        title: z.optional(z.string()),
+        description: z.optional(z.string()),
+        submitLabel: z.optional(z.string()),
+        fields: z.optional(z.array(FormFieldView)),
+        display: z.optional(Display),
+      }),
+    ),
+  ),
+  /** Progressive profiling: the fields asked, in this order, in place of optional fields a known visitor already gave. */
+  progressive: z.optional(z.array(FormFieldView)),
   /** Server time when the form was served; the widget derives `startedAt` from it. */
   serverTime: z.int(),
 });

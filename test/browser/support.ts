@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { FormView } from '../../functions/core/contracts.js';
+import { DEFAULT_STRINGS, Display } from '../../functions/core/presentation.js';
 import { demoFile } from '../../local/demo-files.js';
 import { buildWidget } from '../../widget/build.js';
 import { widgetAssets } from '../../local/widget-assets.js';
@@ -118,6 +119,8 @@ export const formFixtures = (): Record<string, FormView> => ({
     },
     leadMagnet: { title: 'The Serverless Funnel Playbook', format: 'ebook' },
     doubleOptIn: false,
+    display: Display.parse({}),
+    strings: { ...DEFAULT_STRINGS },
     serverTime: SERVER_TIME,
   },
   trial: {
@@ -142,6 +145,8 @@ export const formFixtures = (): Record<string, FormView> => ({
     ],
     consent: { marketing: { text: 'Email me tips for getting the most out of my trial. Unsubscribe at any time.', version: '2026-11-01', required: false } },
     doubleOptIn: false,
+    display: Display.parse({}),
+    strings: { ...DEFAULT_STRINGS },
     serverTime: SERVER_TIME,
   },
 });
