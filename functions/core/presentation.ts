@@ -8,7 +8,10 @@ import { FieldName, text } from './fields.js';
  */
 
 const int = (min: number, max: number) =>
-  z.int('must be a whole number').check(z.gte(min, `must be ${min}–${max}`)).check(z.lte(max, `must be ${min}–${max}`));
+  z
+    .int('must be a whole number')
+    .check(z.gte(min, `must be ${min}–${max}`))
+    .check(z.lte(max, `must be ${min}–${max}`));
 
 /** A page path pattern: `/pricing` (that page), `/blog/*` (every page under /blog/). */
 const PathPattern = z.string().check(z.regex(/^\/[^\s?#*]{0,199}\*?$/, 'must be a path such as /pricing or /blog/* (no query, * only at the end)'));

@@ -81,6 +81,10 @@ export interface FakeApi {
   formGets: string[];
   /** Every `POST /v1/events` received, in order, including those answered with an error. */
   events: RecordedEvent[];
+  /** Every impression received by `POST /v1/impressions` (one per form shown), with the request's headers. */
+  impressions: { impression: Record<string, unknown>; contentType: string | undefined }[];
+  /** What `POST /v1/forms/{id}/known` answers for a visitor token (none: no field known). */
+  known: Record<string, string[]>;
   /** The visitor tokens handed out so far (one per submission with marketing consent); the only ones accepted. */
   tokens: Set<string>;
   forms: Record<string, FormView>;
@@ -227,6 +231,8 @@ export async function startFakeApi(): Promise<FakeApi> {
     formGets: [],
     formAgeSeconds: 0,
     events: [],
+    impressions: [],
+    known: {},
     tokens: new Set(),
     forms,
     respondWith: (...responses) => void queue.push(...responses),
@@ -239,6 +245,8 @@ export async function startFakeApi(): Promise<FakeApi> {
       api.formGets.length = 0;
       api.formAgeSeconds = 0;
       api.events.length = 0;
+      api.impressions.length = 0;
+      api.known = {};
       api.tokens.clear();
       eventIds.clear();
       answers.clear();
@@ -275,6 +283,18 @@ export async function startFakeApi(): Promise<FakeApi> {
           .end(JSON.stringify(form));
       return form ? json(200, { ...form }) : json(404, { error: { code: 'unknown_form', message: `No form ${id}` } });
     }
+    const readJson = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    };
+    if (path === '/v1/impressions' && req.method === 'POST') {
+      const body = await readJson();
+      for (const impression of body.impressions) api.impressions.push({ impression, contentType: req.headers['content-type'] });
+      return void res.writeHead(204, cors).end();
+    }
+    const known = /^\/v1\/forms\/([^/]+)\/known$/.exec(path);
+    if (known && req.method === 'POST') return json(200, { known: api.known[(await readJson()).visitorToken] ?? [] });
     if (path === '/v1/events' && req.method === 'POST') {
       // The tracker sends text/plain (a CORS-simple request): the body is JSON whatever the content type says.
       const chunks: Buffer[] = [];

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
-import { CACHE_CONTROL, WIDGET_GZIP_BUDGET_BYTES } from '../../widget/build.js';
+import { CACHE_CONTROL, INLINE_GZIP_BUDGET_BYTES } from '../../widget/build.js';
 import { emailKey } from '../../functions/core/email.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { aSubmission, testConfig } from '../support/builders.js';
@@ -99,17 +99,17 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
 
   it('serves the OpenAPI document, the widget and the demo page with the API URL filled in', async () => {
     expect((await (await fetch(`${funnel.url}/v1/openapi.json`)).json()).openapi).toBe('3.1.0');
-    // The widget as the CDN serves it: the entry (five minutes), which names its module (a year).
+    // The widget as the CDN serves it: the loader (five minutes), which names the form's code (a year).
     const entry = await fetch(`${funnel.url}/widget.js`);
     expect(entry.headers.get('content-type')).toMatch(/javascript/);
     expect(entry.headers.get('cache-control')).toBe(CACHE_CONTROL.entry);
-    const modulePath = /"(chunks\/widget-[A-Z0-9]+\.js)"/.exec(await entry.text())![1]!;
+    const modulePath = /"(chunks\/form-[A-Z0-9]+\.js)"/.exec(await entry.text())![1]!;
     // Compressed on the wire, as a browser asks: brotli, within the gzip budget, readable by a cross-origin import().
     const onTheWire = await rawGet(`${funnel.url}/${modulePath}`, { 'accept-encoding': 'gzip, deflate, br' });
     expect(onTheWire.headers).toMatchObject({ 'content-encoding': 'br', 'cache-control': CACHE_CONTROL.chunk, 'access-control-allow-origin': '*' });
-    expect(onTheWire.body.length).toBeLessThanOrEqual(WIDGET_GZIP_BUDGET_BYTES);
+    expect(onTheWire.body.length).toBeLessThanOrEqual(INLINE_GZIP_BUDGET_BYTES);
     expect(brotliDecompressSync(onTheWire.body).toString()).toContain('funnel-form');
-    expect((await fetch(`${funnel.url}/chunks/widget-NOPE.js`)).status).toBe(404);
+    expect((await fetch(`${funnel.url}/chunks/form-NOPE.js`)).status).toBe(404);
     const demo = await (await fetch(`${funnel.url}/demo`)).text();
     expect(demo).toContain(`src="${funnel.url}/widget.js"`);
     expect(demo).toContain('data-funnel-form="ebook"');

@@ -1,52 +1,51 @@
-import type { ErrorBody, FormView, SubmissionResponse } from '../../functions/core/contracts.js';
+import type { ErrorBody, SubmissionResponse } from '../../functions/core/contracts.js';
 
 /**
- * What a call to the API came back with; the UI maps each kind to a message. Status 0: the request never
- * got an HTTP answer (offline, DNS, CORS, connection reset), even after the retries.
+ * What a submission came back with; the form maps each kind to a message. Status 0: the request never
+ * got an HTTP answer (offline, DNS, CORS, connection reset, timeout), even after the retries.
  */
-export type ApiResult<T> = { ok: true; status: number; data: T; age: number } | { ok: false; status: number; error?: ErrorBody['error'] };
+export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error?: ErrorBody['error'] };
 
-/** Delays before each retry of a transient failure (network error or 5xx). Two retries, same body. */
+/** Delays before each retry of a transient failure (network error, timeout or 5xx). Two retries, same body. */
 export const RETRY_DELAYS_MS = [400, 1200];
+
+/** A request with no answer after this long is given up (and retried): a form is never left stuck on "Sending…". */
+export const TIMEOUT_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One JSON request, retried on transient failures with the *same* body, so a retried submission
- * carries the same submissionId and the server records it once. `extra` overrides the POST's init
- * (the tracker sends text/plain with keepalive).
- * @example await request<FormView>('https://api.example.com/v1/forms/ebook')
+ * One JSON POST, retried on transient failures with the *same* body, so a retried submission carries the
+ * same submissionId and the server records it once.
+ * @example await request<SubmissionResponse>('https://api.example.com/v1/forms/ebook/submissions', body)
  */
-export async function request<T>(url: string, body?: unknown, delays = RETRY_DELAYS_MS, extra?: RequestInit): Promise<ApiResult<T>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...extra };
+export async function request<T>(url: string, body: unknown, delays = RETRY_DELAYS_MS): Promise<ApiResult<T>> {
   for (let attempt = 0; ; attempt++) {
     let status = 0;
     let json: { error?: ErrorBody['error'] } | undefined;
-    // Seconds a shared cache (the CDN) kept the answer: a cached form definition's serverTime is that much old.
-    let age = 0;
     try {
-      const res = await fetch(url, init);
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
       status = res.status;
-      age = +(res.headers.get('age') ?? 0) || 0;
       json = await res.json().catch(() => undefined);
     } catch {
-      // network failure: status stays 0
+      // network failure or timeout: status stays 0
     }
     if ((status === 0 || status >= 500) && attempt < delays.length) {
       await sleep(delays[attempt]!);
       continue;
     }
-    return status >= 200 && status < 300 && json ? { ok: true, status, data: json as T, age } : { ok: false, status, error: json?.error };
+    return status >= 200 && status < 300 && json ? { ok: true, status, data: json as T } : { ok: false, status, error: json?.error };
   }
 }
 
-const formUrl = (api: string, formId: string) => `${api}/v1/forms/${encodeURIComponent(formId)}`;
-
-/** `GET {api}/v1/forms/{formId}` */
-export const getForm = (api: string, formId: string) => request<FormView>(formUrl(api, formId));
-
 /** `POST {api}/v1/forms/{formId}/submissions` */
-export const submit = (api: string, formId: string, body: unknown) => request<SubmissionResponse>(`${formUrl(api, formId)}/submissions`, body);
+export const submit = (api: string, formId: string, body: unknown) =>
+  request<SubmissionResponse>(`${api}/v1/forms/${encodeURIComponent(formId)}/submissions`, body);
 
 /** crypto.randomUUID exists only in secure contexts; a blog served over plain http still needs a v4 id. */
 export const uuid = (): string =>

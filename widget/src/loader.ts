@@ -1,0 +1,244 @@
+import type { EventResponse, FormView } from '../../functions/core/contracts.js';
+import { uuid } from './api.js';
+import { assign } from './assign.js';
+import { DONE, ID, SEEN, TOKEN, kv } from './store.js';
+import type { Shown } from './ui.js';
+import type { Strings } from '../../functions/core/presentation.js';
+
+/**
+ * The loader: `widget.js`, the stable URL every snippet loads (cached five minutes), and everything a page
+ * with a snippet runs before any form is shown: page views of known visitors, each form's definition, its
+ * A/B variant, its frequency cap and triggers, and the impression beacon. The form's code (`ui.tsx`, named
+ * by its content hash and cached a year) is imported only when a form is to be shown: at once for an
+ * inline form, when its trigger fires (or on idle, just before) for the others, never on a tracking-only page.
+ *
+ * It runs once per page: a second copy (the snippet pasted twice, one inserted later by a tag manager or a
+ * single-page app) only asks the first to scan again. Snippets are marked once mounted, so nothing mounts
+ * twice. `window.funnel` is the page's handle: `scan()`, `open(formId)`, `unmount()`, `forget()`.
+ */
+declare const FORM_MODULE: string;
+
+/** A form definition with its variant applied. */
+export type View = Omit<FormView, 'variants' | 'strings'> & { strings: Strings };
+
+/** One form on the page, shared with the form's code. */
+export interface Ctx {
+  api: string;
+  id: string;
+  /** The snippet (or `<funnel-form>` element) that asked for it. */
+  el: HTMLElement;
+  nonce?: string | undefined;
+  view?: View;
+  variant?: string | undefined;
+  /** The status of a failed load of the definition. */
+  failed?: number;
+  /** performance.now() when the definition arrived, the moment its serverTime describes. */
+  arrived?: number;
+  host?: HTMLElement | undefined;
+  /** Set while the form is on the page; the form's code clears it when the form is closed. */
+  shown?: Promise<Shown | void> | undefined;
+  /** A trigger fired: triggers open a form at most once per page view. */
+  fired?: 1 | undefined;
+}
+
+/** What the form's code calls back: count an impression, load the definition again (a retry). */
+export type Impress = (c: Ctx) => void;
+export type Load = (c: Ctx) => void;
+
+export interface Funnel {
+  /** Mount every snippet not mounted yet (after a single-page app rendered a new view). */
+  scan(): void;
+  /** Open a popup, slide-in or bar now, whatever its triggers and cap say. */
+  open(formId: string): void;
+  /** Remove every form, listener and timer; the next `scan()` mounts afresh as a new page view. */
+  unmount(): void;
+  /** Drop every visitor token on this origin (for a privacy page). */
+  forget(): void;
+}
+
+declare global {
+  interface Window {
+    funnel?: Funnel;
+  }
+}
+
+const w = window;
+const d = document;
+type Answer = [status: number, body?: Partial<FormView> & Partial<EventResponse>, age?: number];
+
+/** GET (or POST `text/plain`, a CORS-simple request with no pre-flight), retried once on a network error or 5xx. */
+const call = async (url: string, body?: object): Promise<Answer> => {
+  for (let i = 0; ; i++) {
+    let status = 0;
+    try {
+      const r = await fetch(url, body && { method: 'POST', body: JSON.stringify(body), keepalive: true });
+      status = r.status;
+      if (status < 500) return [status, await r.json().catch(() => 0), +r.headers.get('age')! || 0];
+    } catch {}
+    if (i) return [status];
+    await new Promise((ok) => setTimeout(ok, 1e3));
+  }
+};
+
+if (w.funnel) w.funnel.scan();
+else {
+  const me = (d.currentScript || d.querySelector('script[src*="/widget.js"]')) as HTMLScriptElement;
+  const chunkUrl = new URL(FORM_MODULE, me.src).href;
+  const chunk = (): Promise<typeof import('./ui.js')> => import(chunkUrl);
+  let forms: Ctx[];
+  /** Popups, slide-ins and bars by form id: one of each per page. */
+  let floating: Record<string, Ctx>;
+  /** APIs this page view went to, and forms it showed (an impression each). */
+  let seen: Record<string, 1>;
+  /** Impressions not sent yet, by API. */
+  let queue: Record<string, object[]>;
+  let offs: (() => void)[];
+  let timer: number;
+  /** Forget this page view: the next scan is a new one (a single-page app's navigation). */
+  const reset = () => {
+    forms = [];
+    floating = {};
+    seen = {};
+    queue = {};
+    offs = [];
+  };
+  const on = (t: EventTarget, type: string, f: (e: never) => unknown, o?: AddEventListenerOptions) => {
+    t.addEventListener(type, f as EventListener, o);
+    offs.push(() => t.removeEventListener(type, f as EventListener, o));
+  };
+  const http = (u: string) => (/^https?:/.test(u) ? u.slice(0, 2048) : undefined);
+
+  /**
+   * A page view of a visitor who submitted with marketing consent: once per page view and API, never with
+   * Do Not Track. Marked even without a token: a token stored by a submission on this page must not count
+   * this page. A token the API no longer takes (unsubscribed, invalid, lead gone) is forgotten.
+   */
+  const track = async (api: string) => {
+    const key = TOKEN + api;
+    const visitorToken = kv(key);
+    const url = http(location.href);
+    if (seen[key] || ((seen[key] = 1), !visitorToken || !url || navigator.doNotTrack == '1')) return;
+    const [status, r] = await call(`${api}/v1/events`, {
+      visitorToken,
+      eventId: uuid(),
+      type: 'page_viewed',
+      url,
+      title: d.title.slice(0, 300),
+      referrer: http(d.referrer),
+    });
+    if (status == 401 || status == 404 || r?.reason == 'unsubscribed') kv(key, null);
+  };
+
+  /** Impressions go out together by `sendBeacon`, two seconds after the first or when the page is hidden. */
+  const flush = () => {
+    clearTimeout(timer);
+    timer = 0;
+    for (const api in queue) navigator.sendBeacon(`${api}/v1/impressions`, JSON.stringify({ impressions: queue[api] }));
+    queue = {};
+  };
+
+  /** A form was shown: counted once per page view and form. Only the path and the campaign go, nothing personal. */
+  const impress = ({ id, api, variant }: Ctx) => {
+    if (seen[id]) return;
+    seen[id] = 1;
+    const q = new URLSearchParams(location.search);
+    const utm = (k: string) => q.get(`utm_${k}`)?.trim().slice(0, 100) || undefined;
+    (queue[api] ||= []).push({ formId: id, variant, page: location.pathname.slice(0, 200), campaign: utm('campaign'), source: utm('source') });
+    timer ||= +setTimeout(flush, 2e3);
+  };
+
+  /** Show the form (importing its code), or its failure to load with a retry. */
+  const show = (c: Ctx, opener?: Element | null) => {
+    if (c.shown) return;
+    if (c.view?.display.mode != 'inline') kv(SEEN + c.id, `${Date.now()}`);
+    c.shown = chunk()
+      .then((m) => m.show(c, opener, impress, load))
+      .catch(() => void (c.shown = undefined));
+  };
+
+  /**
+   * Fetch the definition and assign the variant; then show an inline form, or arm the triggers of a popup,
+   * slide-in or bar if its frequency cap lets it open here and now.
+   */
+  const load = async (c: Ctx) => {
+    const [status, view, age] = await call(`${c.api}/v1/forms/${encodeURIComponent(c.id)}`);
+    c.arrived = performance.now();
+    if (!forms.includes(c)) return;
+    if (!view?.id) return ((c.failed = status), show(c));
+    const { variants, ...base } = view as FormView;
+    const variant = variants && assign(kv(ID) || kv(ID, uuid()) || '', c.id, variants);
+    // A definition a CDN kept `age` seconds: the server's clock has moved on by that much since serverTime.
+    c.view = { ...(base as View), ...variant, id: c.id, serverTime: base.serverTime + age! * 1e3 };
+    c.variant = variant?.id;
+    const { mode, trigger, cap } = c.view.display;
+    if (mode == 'inline') return show(c);
+    if (floating[c.id]) return;
+    floating[c.id] = c;
+    const path = location.pathname;
+    if (
+      cap.excludePaths.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path == p)) ||
+      (cap.afterSubmit && kv(DONE + c.id)) ||
+      Date.now() - +(kv(SEEN + c.id) || 0) < cap.days * 864e5
+    )
+      return;
+    const fire = () => c.fired || ((c.fired = 1), show(c));
+    if (trigger.afterSeconds != null) {
+      const t = setTimeout(fire, trigger.afterSeconds * 1e3);
+      offs.push(() => clearTimeout(t));
+    }
+    const depth = trigger.scrollPercent;
+    if (depth) on(w, 'scroll', () => (scrollY + innerHeight) * 100 >= depth * d.documentElement.scrollHeight && fire());
+    if (trigger.exitIntent && matchMedia('(pointer:fine)').matches) on(d, 'mouseout', (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && fire());
+    // The form's code, fetched while the browser is idle, so it opens at once when its moment comes.
+    (w.requestIdleCallback || setTimeout)(() => chunk().catch(() => 0));
+  };
+
+  const scan = () => {
+    if (!offs.length) {
+      on(d, 'click', (e: MouseEvent) => {
+        const by = (e.target as Element).closest?.('[data-funnel-open]');
+        const c = floating[by?.getAttribute('data-funnel-open') ?? ''];
+        if (c) e.preventDefault(), show(c, by);
+      });
+      on(d, 'visibilitychange', () => d.hidden && flush());
+      on(w, 'pagehide', flush);
+    }
+    d.querySelectorAll<HTMLElement>('script[data-funnel-form],script[data-funnel-api],funnel-form[form]').forEach((el) => {
+      const data = el.dataset;
+      if (data.funnelMounted) return;
+      data.funnelMounted = '1';
+      const src = (el as HTMLScriptElement).src;
+      const tag = el.tagName == 'SCRIPT';
+      const api = (el.getAttribute(tag ? 'data-funnel-api' : 'api') || (src ? new URL(src).origin : location.origin)).replace(/\/+$/, '');
+      void track(api);
+      const id = tag ? data.funnelForm : el.getAttribute('form');
+      if (!id) return;
+      const c: Ctx = { api, id, el, nonce: data.funnelNonce || el.nonce || el.getAttribute('nonce') || undefined };
+      forms.push(c);
+      void load(c);
+    });
+  };
+
+  w.funnel = {
+    scan,
+    open: (id) => floating[id] && show(floating[id]),
+    unmount() {
+      flush();
+      for (const off of offs) off();
+      for (const c of forms) {
+        void c.shown?.then((s) => s?.close());
+        delete c.el.dataset.funnelMounted;
+      }
+      reset();
+    },
+    forget() {
+      try {
+        for (const k in localStorage) if (k.startsWith(TOKEN)) kv(k, null);
+      } catch {}
+    },
+  };
+  reset();
+  scan();
+  // A snippet parsed after the loader ran (a sync script high in the page) is caught here.
+  if (d.readyState == 'loading') d.addEventListener('DOMContentLoaded', scan);
+}

@@ -1,0 +1,22 @@
+/**
+ * The widget's only persistence: localStorage, under `funnel:` keys (no cookie is ever set).
+ * `kv(key)` reads, `kv(key, value)` writes, `kv(key, null)` removes; each answers the value now stored.
+ * Storage throws where it is blocked (some privacy modes): then every read is empty and every write is
+ * dropped, quietly, and the widget works without memory.
+ */
+export const kv = (key: string, value?: string | null): string | undefined => {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else if (value !== undefined) localStorage.setItem(key, value);
+    return localStorage.getItem(key) ?? undefined;
+  } catch {}
+};
+
+/** `funnel:vt:<API base URL>`: the visitor token a submission with marketing consent returned. */
+export const TOKEN = 'funnel:vt:';
+/** `funnel:seen:<formId>`: when a popup, slide-in or bar last opened (epoch ms), for the frequency cap. */
+export const SEEN = 'funnel:seen:';
+/** `funnel:done:<formId>`: this browser submitted the form. */
+export const DONE = 'funnel:done:';
+/** `funnel:id`: a random id for A/B assignment only; it names nobody and never leaves the browser. */
+export const ID = 'funnel:id';
