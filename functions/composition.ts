@@ -8,6 +8,7 @@ import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
 import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
+import { DynamoFormStats } from './adapters/dynamo/stats-store.js';
 import { DynamoRateLimiter } from './adapters/dynamo/rate-limiter.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
 import { DynamoNurtureStore } from './adapters/dynamo/nurture-store.js';
@@ -96,6 +97,7 @@ export function captureArea({ client, tableName, config, clock, tokenSecret, met
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: tokenSecret, clock }),
     due: new DynamoDueChecks({ client, tableName }),
+    stats: new DynamoFormStats(client, tableName),
     metrics,
   };
 }

@@ -28,9 +28,12 @@ export interface FirewallStackProps extends StackProps {
  * endpoint table: the only requests the rate rule does not count. By path, not by an `Authorization`
  * header, which any script can add to a public route to go uncounted.
  */
-export const API_KEY_PREFIXES = [
-  ...new Set((Object.values(ENDPOINTS) as Endpoint[]).filter((e) => e.auth === 'apiKey').map((e) => e.path.split('/').slice(0, 3).join('/'))),
-].sort();
+const prefixOf = (e: Endpoint) => e.path.split('/').slice(0, 3).join('/');
+const PUBLIC_PREFIXES = new Set((Object.values(ENDPOINTS) as Endpoint[]).filter((e) => e.auth !== 'apiKey').map(prefixOf));
+// A prefix public routes share (`/v1/forms`, whose stats need a key) stays counted: exempting it would exempt them.
+export const API_KEY_PREFIXES = [...new Set((Object.values(ENDPOINTS) as Endpoint[]).filter((e) => e.auth === 'apiKey').map(prefixOf))]
+  .filter((p) => !PUBLIC_PREFIXES.has(p))
+  .sort();
 
 /**
  * The AWS WAF web ACL in front of both CloudFront distributions (the widget, the API). A CloudFront web

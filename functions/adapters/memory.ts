@@ -15,6 +15,8 @@ import type {
 import type { EnrolmentState } from '../core/nurture/sequence.js';
 import type {
   ApiKey,
+  FormStats,
+  StatCell,
   ApiKeyStore,
   CaptureOutcome,
   CaptureWrite,
@@ -38,6 +40,7 @@ import type {
 } from '../core/ports.js';
 import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
 import { dueDay } from '../core/due.js';
+import { type Attribution, type StatDimension, type StatMetric, cellsOf } from '../core/stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
 
 /**
@@ -105,7 +108,7 @@ export class InMemoryLeadRepository implements LeadRepository {
     return view && scoringInputOf(view, this.leads.get(`${ref.siteId}#${ref.emailKey}`)!.decayCheckAt as string | undefined);
   }
 
-  async saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void> {
+  async saveScore(ref: LeadRef, update: ScoreUpdate): Promise<boolean> {
     const partition = `${ref.siteId}#${ref.emailKey}`;
     const lead = this.leads.get(partition);
     if (!lead) throw new Error('no such lead');
@@ -117,11 +120,12 @@ export class InMemoryLeadRepository implements LeadRepository {
     if (update.decayCheckAt) lead.decayCheckAt = update.decayCheckAt;
     else delete lead.decayCheckAt;
     const change = update.change;
-    if (!change || (lead.stage ?? 'lead') !== change.from) return;
+    if (!change || (lead.stage ?? 'lead') !== change.from) return false;
     const changes = this.stageChanges.get(partition) ?? [];
-    if (changes.some((c) => c.to === change.to)) return;
+    if (changes.some((c) => c.to === change.to)) return false;
     lead.stage = change.to;
     this.stageChanges.set(partition, [...changes, change]);
+    return true;
   }
 
   async recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'> {
@@ -431,3 +435,24 @@ const partitionOf = (ref: LeadRef): string => `${ref.siteId}#${ref.emailKey}`;
 const mine = <T extends { partition: string }>(m: Map<string, T>, partition: string): T[] => [...m.values()].filter((v) => v.partition === partition);
 /** When an enrolment's next step is scheduled: only an active one with a `nextAt` is. */
 const scheduledAt = (state: EnrolmentState): string | undefined => (state.status === 'active' ? state.nextAt : undefined);
+
+/** Form counters in memory: the same cells as the table's, without shards. */
+export class InMemoryFormStats implements FormStats {
+  readonly cells = new Map<string, Partial<Record<StatMetric, number>>>();
+
+  async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void> {
+    for (const { dimension, value } of cellsOf(attribution)) {
+      const key = [siteId, attribution.formId, dimension, day, value].join('\u0000');
+      const cell = this.cells.get(key) ?? {};
+      for (const [m, n] of Object.entries(add) as [StatMetric, number][]) if (n) cell[m] = (cell[m] ?? 0) + n;
+      this.cells.set(key, cell);
+    }
+  }
+
+  async read(siteId: string, formId: string, dimension: 'all' | StatDimension, from: string, to: string): Promise<StatCell[]> {
+    return [...this.cells.entries()].flatMap(([key, counts]) => {
+      const [site, form, dim, day, value] = key.split('\u0000') as [string, string, string, string, string];
+      return site === siteId && form === formId && dim === dimension && day >= from && day <= to ? [{ day, value, counts: { ...counts } }] : [];
+    });
+  }
+}

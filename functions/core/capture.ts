@@ -21,20 +21,29 @@ function fieldRule(name: FieldName, required: boolean) {
   return required ? z.pipe(blankIsMissing, z.pipe(asString, rule)) : z.pipe(blankIsMissing, z.optional(rule));
 }
 
-const schemaCache = new WeakMap<Form, z.ZodMiniType<ValidSubmission>>();
+const schemaCache = new WeakMap<Form, Map<string, z.ZodMiniType<ValidSubmission>>>();
 
 export interface ValidSubmission extends Omit<SubmissionBody, 'fields'> {
   fields: { email: string } & Profile;
 }
 
 /**
- * The submission contract for one form: `fields` accepts exactly the fields the form declares, with the
- * form's required flags, so an undeclared field is an error rather than silently stored.
+ * The submission contract for one form (and A/B variant): `fields` accepts exactly the fields the form (or
+ * the variant) declares, with their required flags, and the fields progressive profiling may ask instead,
+ * optional; an undeclared field is an error rather than silently stored.
  */
-export function submissionSchemaFor(form: Form): z.ZodMiniType<ValidSubmission> {
-  const cached = schemaCache.get(form);
+export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniType<ValidSubmission> {
+  const forForm = schemaCache.get(form) ?? new Map<string, z.ZodMiniType<ValidSubmission>>();
+  schemaCache.set(form, forForm);
+  const cached = forForm.get(variantId ?? '');
   if (cached) return cached;
-  const fields = z.strictObject(Object.fromEntries(form.fields.map((f) => [f.name, fieldRule(f.name, f.required)])), {
+  const declared = form.variants?.find((v) => v.id === variantId)?.fields ?? form.fields;
+  const asked = [
+    ...declared.map((f) => [f.name, fieldRule(f.name, f.required)] as const),
+    ...(form.profiling?.fields ?? []).filter((name) => !declared.some((f) => f.name === name)).map((name) => [name, fieldRule(name, false)] as const),
+  ];
+  const variants = form.variants?.map((v) => v.id) ?? [];
+  const fields = z.strictObject(Object.fromEntries(asked), {
     error: (iss) => (iss.input === undefined ? 'is required' : 'must be an object'),
   });
   const consent = form.consent
@@ -46,6 +55,9 @@ export function submissionSchemaFor(form: Form): z.ZodMiniType<ValidSubmission> 
         submissionId: z.optional(z.uuid('must be a UUID')),
         fields,
         consent,
+        variant: variants.length
+          ? z.optional(z.enum(variants as [string, ...string[]], { error: `must be one of ${variants.join(', ')}` }))
+          : z.undefined({ error: 'this form has no variants' }),
         context: z.optional(SubmissionContext),
         hp: z.optional(z.string().check(z.maxLength(500))),
         startedAt: z.optional(z.int().check(z.nonnegative())),
@@ -59,7 +71,7 @@ export function submissionSchemaFor(form: Form): z.ZodMiniType<ValidSubmission> 
         }
       }),
     ) as unknown as z.ZodMiniType<ValidSubmission>;
-  schemaCache.set(form, schema);
+  forForm.set(variantId ?? '', schema);
   return schema;
 }
 
@@ -68,7 +80,9 @@ export function submissionSchemaFor(form: Form): z.ZodMiniType<ValidSubmission> 
  * @throws ValidationError naming every bad field
  */
 export function validateSubmission(form: Form, body: unknown): ValidSubmission {
-  const result = submissionSchemaFor(form).safeParse(body);
+  const named = (body as { variant?: unknown } | null)?.variant;
+  const variant = typeof named === 'string' && form.variants?.some((v) => v.id === named) ? named : undefined;
+  const result = submissionSchemaFor(form, variant).safeParse(body);
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;
 }
@@ -111,6 +125,7 @@ export function timelineEntry(
     submissionId,
     formId: form.id,
     formKind: form.kind,
+    ...(body.variant && { variant: body.variant }),
     ...(ctx.pageUrl && { pageUrl: ctx.pageUrl }),
     ...(ctx.referrer && { referrer: ctx.referrer }),
     ...(ctx.utm && hasAny(ctx.utm) && { utm: compact(ctx.utm) }),

@@ -51,6 +51,8 @@ export const SubmissionBody = z.strictObject({
   submissionId: z.optional(z.uuid('must be a UUID')),
   fields: z.record(FieldName, z.string()),
   consent: z.optional(z.strictObject({ marketing: z.boolean() })),
+  /** The A/B variant the visitor was shown (its fields are the ones accepted). */
+  variant: z.optional(z.string()),
   context: z.optional(SubmissionContext),
   /** Honeypot: a field hidden from humans. Anything in it means a bot. */
   hp: z.optional(z.string().check(z.maxLength(500))),
@@ -191,6 +193,8 @@ export type ConsentRecord = z.infer<typeof ConsentRecord>;
 
 export const Source = z.object({
   formId: z.string(),
+  /** The A/B variant the visitor saw. */
+  variant: z.optional(z.string()),
   at: z.string(),
   pageUrl: z.optional(z.string()),
   referrer: z.optional(z.string()),
@@ -206,6 +210,7 @@ export const FormSubmittedEntry = z.object({
   submissionId: z.string(),
   formId: z.string(),
   formKind: z.string(),
+  variant: z.optional(z.string()),
   pageUrl: z.optional(z.string()),
   referrer: z.optional(z.string()),
   utm: z.optional(Utm),

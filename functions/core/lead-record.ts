@@ -20,7 +20,15 @@ export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined)
       return [{ id: entry.eventId, type: entry.type, at: entry.at, ...(entry.sequenceId !== undefined && { sequenceId: entry.sequenceId }) }];
     return [];
   });
-  return { leadId: view.leadId, email: view.email, profile: view.profile, stage: view.stage, events, ...(decayCheckAt && { decayCheckAt }) };
+  return {
+    leadId: view.leadId,
+    email: view.email,
+    profile: view.profile,
+    stage: view.stage,
+    events,
+    firstSource: view.sources.first,
+    ...(decayCheckAt && { decayCheckAt }),
+  };
 }
 
 /** Page views count only for a lead that consented to marketing and has not unsubscribed since.  */

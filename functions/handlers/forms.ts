@@ -4,6 +4,7 @@ import type { CaptureDeps } from '../use-cases/deps.js';
 import { getForm } from '../use-cases/get-form.js';
 import { submitForm } from '../use-cases/submit-form.js';
 import { trackEvent } from '../use-cases/track-event.js';
+import { knownFields, recordImpressions } from '../use-cases/form-stats.js';
 import { header, json, routeGroup } from './http.js';
 import { behindEdge, edgeSecretOf } from './edge.js';
 
@@ -40,6 +41,12 @@ export const makeFormsHandler = (deps: () => CaptureDeps & Pick<LambdaBase, 'log
         const origin = header(event, 'origin');
         return json(202, await trackEvent(deps(), { body, ...(origin && { origin }) }));
       },
+      recordImpressions: async ({ event, body }) => {
+        const origin = header(event, 'origin');
+        await recordImpressions(deps(), { body, clientIp: event.requestContext.http.sourceIp, ...(origin && { origin }) });
+        return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+      },
+      knownFields: async ({ params, body }) => json(200, await knownFields(deps(), params.formId, body)),
     },
     { log: () => deps().log, allowedOrigins: () => deps().config.allOrigins() },
   );

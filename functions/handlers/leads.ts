@@ -4,6 +4,7 @@ import { eraseLead, exportLead } from '../use-cases/privacy.js';
 import { claimProspect, listProspects } from '../use-cases/prospects.js';
 import { authenticate, findLeadByEmail, getLead } from '../use-cases/read-leads.js';
 import { json, routeGroup } from './http.js';
+import { readFormStats } from '../use-cases/form-stats.js';
 import { behindEdge, edgeSecretOf } from './edge.js';
 
 /** Route group "leads": the authenticated API for sales tools (read, pull prospects, claim, export, erase). Server to server: no CORS. */
@@ -22,6 +23,7 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
         return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
       },
       listProspects: async ({ key, query }) => json(200, await listProspects(deps(), key, query)),
+      getFormStats: async ({ key, params, query }) => json(200, await readFormStats(deps(), key, params.formId, query)),
       claimProspect: async ({ key, params, body }) => json(200, { claim: await claimProspect(deps(), key, params.leadId, body) }),
     },
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },

@@ -1,4 +1,5 @@
 import * as z from '../core/zod.js';
+import { ImpressionsBody } from '../core/stats.js';
 import { ENDPOINTS, type Endpoint } from './endpoints/index.js';
 import {
   ClaimBody,
@@ -85,6 +86,7 @@ export function openApiDocument(): Record<string, unknown> {
         SubmissionResponse: toSchema(SubmissionResponse),
         EventRequest: toSchema(EventBody),
         EventResponse: toSchema(EventResponse),
+        ImpressionsRequest: toSchema(ImpressionsBody),
         Lead: toSchema(LeadView),
         Prospect: toSchema(ProspectView),
         ClaimRequest: toSchema(ClaimBody),

@@ -18,6 +18,7 @@ import type {
   WebhookStore,
   WebhookTransport,
   Ceiling,
+  FormStats,
   Metrics,
 } from '../core/ports.js';
 
@@ -36,6 +37,8 @@ export interface CaptureDeps {
   eventRateLimiter: RateLimiter;
   visitorTokens: VisitorTokens;
   due: DueChecks;
+  /** Each form's counters: impressions, submissions, leads, MQLs and SQLs by day and dimension. */
+  stats: FormStats;
   metrics: Metrics;
 }
 

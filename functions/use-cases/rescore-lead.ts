@@ -3,6 +3,7 @@ import type { LifecycleStage, ScoreView, StageChangedEntry } from '../core/contr
 import type { LeadRef, ScoringInput, ScoreUpdate } from '../core/ports.js';
 import { nextDecayCheck, nextStage, scoreLead, type ScoringRules } from '../core/scoring/index.js';
 import type { Deps } from './deps.js';
+import { attributionOf } from '../core/stats.js';
 
 export interface Rescore extends ScoreUpdate {
   score: ScoreView;
@@ -51,7 +52,7 @@ export const decayCanMoveStage = (rules: ScoringRules): boolean =>
  * Returns undefined when the site has no scoring rules or the lead does not exist.
  */
 export async function rescoreLead(
-  deps: Pick<Deps, 'config' | 'leads' | 'clock'>,
+  deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'stats'>,
   ref: LeadRef,
   options: { dryRun?: boolean; rules?: ScoringRules } = {},
 ): Promise<Rescore | undefined> {
@@ -61,6 +62,10 @@ export async function rescoreLead(
   // Test data (a smoke test's lead) is never scored, so never qualified or handed to sales.
   if (!input || isTestAddress(input.email)) return undefined;
   const result = decideRescore(input, rules, deps.clock.now());
-  if (!options.dryRun) await deps.leads.saveScore(ref, result);
+  if (options.dryRun) return result;
+  const recorded = await deps.leads.saveScore(ref, result);
+  // Counted by the call that recorded the change, so once; a crash between the two loses the count, never doubles it.
+  if (recorded && result.change && result.to !== 'lead' && input.firstSource)
+    await deps.stats.count(ref.siteId, attributionOf(input.firstSource), result.change.at.slice(0, 10), { [result.to]: 1 });
   return result;
 }

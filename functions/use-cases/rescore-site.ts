@@ -96,7 +96,7 @@ export class NothingToRescoreError extends Error {
  * @throws NothingToRescoreError when the site is unknown or has no scoring rules
  */
 export async function rescoreSite(
-  deps: Pick<Deps, 'config' | 'leads' | 'clock'> & { lister: LeadLister },
+  deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'stats'> & { lister: LeadLister },
   options: RescoreSiteOptions,
 ): Promise<RescoreSummary> {
   const site = deps.config.findSite(options.siteId);

@@ -30,7 +30,7 @@ export interface DueRunResult {
  *    the cursor), is retried on every run and is reported, so nothing is skipped silently
  * Re-scoring schedules the lead's next check, so a lead is checked exactly when its stage could change.
  */
-export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue' | 'webhookQueue'>): Promise<DueRunResult> {
+export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue' | 'webhookQueue' | 'stats'>): Promise<DueRunResult> {
   const now = deps.clock.now();
   const until = now.toISOString();
   const start = (await deps.due.cursor()) ?? daysBefore(now, FIRST_RUN_LOOKBACK_DAYS);

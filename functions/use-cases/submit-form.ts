@@ -5,6 +5,7 @@ import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../co
 import type { StoredAnswer } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
 import type { CaptureDeps } from './deps.js';
+import { attributionOf } from '../core/stats.js';
 
 export interface SubmitFormInput {
   formId: string;
@@ -102,6 +103,7 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     ...(consent && { consent }),
     source: {
       formId: form.id,
+      ...(entry.variant && { variant: entry.variant }),
       at,
       ...(entry.pageUrl && { pageUrl: entry.pageUrl }),
       ...(entry.referrer && { referrer: entry.referrer }),
@@ -117,6 +119,9 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
   if ('stored' in outcome && !isTestAddress(email)) {
     deps.metrics.count('Captures');
     if (outcome.stored.status === 201) deps.metrics.count('NewLeads');
+    // Counted by the request that stored the submission, so once (a replay stored nothing); a crash between
+    // the two loses the count, never doubles it.
+    await deps.stats.count(site.id, attributionOf(write.source), at.slice(0, 10), { submissions: 1, leads: outcome.stored.status === 201 ? 1 : 0 });
   }
   return withToken('stored' in outcome ? outcome.stored : outcome.replayed);
 }

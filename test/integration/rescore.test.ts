@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repository.js';
+import { DynamoFormStats } from '../../functions/adapters/dynamo/stats-store.js';
 import { DynamoLeadScan, meterCapacity } from '../../functions/adapters/dynamo/lead-scan.js';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { FakeClock } from '../../functions/adapters/memory.js';
@@ -41,6 +42,7 @@ const deps = (raw: FunnelConfigInput) => ({
   clock,
   leads: new DynamoLeadRepository({ client: table.doc, tableName: table.tableName }),
   lister: new DynamoLeadScan({ client: table.doc, tableName: table.tableName, segments: 3 }),
+  stats: new DynamoFormStats(table.doc, table.tableName),
 });
 const allItems = async () => {
   const items: Record<string, unknown>[] = [];

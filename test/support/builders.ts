@@ -2,7 +2,14 @@ import { InMemoryMetrics } from '../../functions/adapters/metrics.js';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import rawConfig from '../../config/funnel.config.js';
-import { FakeClock, InMemoryApiKeyStore, InMemoryDueChecks, InMemoryLeadRepository, InMemoryNurtureStore } from '../../functions/adapters/memory.js';
+import {
+  FakeClock,
+  InMemoryApiKeyStore,
+  InMemoryDueChecks,
+  InMemoryFormStats,
+  InMemoryLeadRepository,
+  InMemoryNurtureStore,
+} from '../../functions/adapters/memory.js';
 import { FixedWindowRateLimiter } from '../../functions/adapters/system.js';
 import { LateCeiling } from '../../functions/core/rate-limit.js';
 import { HmacMailLinks } from '../../functions/adapters/mail-links.js';
@@ -100,6 +107,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: async () => TOKEN_SECRET, clock }),
     due,
+    stats: new InMemoryFormStats(),
     nurture,
     mailer,
     mailLinks: new HmacMailLinks({ secret: async () => TOKEN_SECRET, clock, baseUrl: PUBLIC_API_URL }),

@@ -214,7 +214,7 @@ describe('Handler: lead activity (table stream)', () => {
     const f = fakeDeps();
     const a = await aLead(f, 'a@acme.com');
     const b = await aLead(f, 'b@acme.com');
-    vi.spyOn(f.leads, 'saveScore').mockResolvedValueOnce().mockRejectedValueOnce(new Error('boom'));
+    vi.spyOn(f.leads, 'saveScore').mockResolvedValueOnce(false).mockRejectedValueOnce(new Error('boom'));
     const handler = makeLeadActivityHandler(() => f.deps);
     const event = {
       Records: [

@@ -149,6 +149,18 @@ export const keys = {
   prospectPartition: (siteId: string, stage: string, shard: string) => `PROSPECTS#${siteId}#${stage}#${shard}`,
   prospectSeqOf: (sk: string): number => Number(sk.slice('SEQ#'.length)),
   /** The anonymised record that a lead was erased, kept for the consent audit. */
+  /** A form's counters: 8 partitions per form (one picked at random per event), a cell per dimension, day and value. */
+  stat: (siteId: string, formId: string, shard: string, dimension: string, day: string, value: string) => ({
+    PK: `STATS#${siteId}#${formId}#${shard}`,
+    SK: `${dimension}#${day}#${value}`,
+  }),
+  statShards: [...'01234567'],
+  statPartition: (siteId: string, formId: string, shard: string) => `STATS#${siteId}#${formId}#${shard}`,
+  statSortKey: (dimension: string, day: string, value: string) => `${dimension}#${day}#${value}`,
+  parseStatSortKey: (sk: string) => {
+    const [, day, ...value] = sk.split('#');
+    return { day: day!, value: value.join('#') };
+  },
   erased: (siteId: string, at: string, leadId: string) => ({ PK: `ERASED#${siteId}`, SK: `${at}#${leadId}` }),
   /** An endpoint's state: disabled after a 410 Gone until an operator enables it again. */
   webhookEndpoint: (siteId: string, endpointId: string) => ({ PK: `WHEP#${siteId}#${endpointId}`, SK: 'STATE' }),

@@ -186,7 +186,7 @@ export class DynamoLeadRepository implements LeadRepository {
    * at once the timeline entry and the domain event. Re-running it is harmless: a change already recorded
    * fails its condition.
    */
-  async saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void> {
+  async saveScore(ref: LeadRef, update: ScoreUpdate): Promise<boolean> {
     const { score, change, decayCheckAt, previousDecayCheckAt } = update;
     const rescheduled = decayCheckAt !== previousDecayCheckAt;
     if (decayCheckAt && rescheduled) {
@@ -194,15 +194,17 @@ export class DynamoLeadRepository implements LeadRepository {
         new PutCommand({ TableName: this.tableName, Item: { ...keys.due(decayCheckAt, ref.siteId, ref.emailKey), entity: 'due', siteId: ref.siteId } }),
       );
     }
-    if ((await this.writeScore(ref, score, change, decayCheckAt)) === 'lead-gone') {
+    const written = await this.writeScore(ref, score, change, decayCheckAt);
+    if (written === 'lead-gone') {
       // Erased meanwhile: the check just scheduled must not outlive it.
       if (decayCheckAt && rescheduled)
         await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(decayCheckAt, ref.siteId, ref.emailKey) }));
-      return;
+      return false;
     }
     if (previousDecayCheckAt && rescheduled) {
       await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.due(previousDecayCheckAt, ref.siteId, ref.emailKey) }));
     }
+    return written === 'written' && change !== undefined;
   }
 
   /** Write the score (and a stage change); 'lead-gone' when the lead was erased meanwhile (nothing is written). */

@@ -1,4 +1,5 @@
 import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from '../contracts.js';
+import type { Attribution, StatDimension, StatMetric } from '../stats.js';
 import type { ScoringEvent } from '../scoring/score.js';
 import type { Profile } from '../fields.js';
 
@@ -76,9 +77,10 @@ export interface LeadRepository {
   loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined>;
   /**
    * Store the score; a stage change is recorded (timeline + domain event) in the same write, once. When
-   * `decayCheckAt` is new, a due check is written first, so a crash cannot lose the schedule.
+   * `decayCheckAt` is new, a due check is written first, so a crash cannot lose the schedule. True when
+   * this call recorded the stage change (false: none, or another call recorded it first, or the lead is gone).
    */
-  saveScore(ref: LeadRef, update: ScoreUpdate): Promise<void>;
+  saveScore(ref: LeadRef, update: ScoreUpdate): Promise<boolean>;
   /**
    * Record a behaviour event of the lead with this id, unless it withdrew consent. Idempotent by eventId.
    * `unknown`: no such lead on this site.
@@ -101,6 +103,8 @@ export interface ScoringInput {
   profile: Profile;
   stage: LifecycleStage;
   events: ScoringEvent[];
+  /** The submission that created the lead: its MQL and SQL are credited to that form, variant, campaign and page. */
+  firstSource?: Source;
   /** The decay check already scheduled, if any. */
   decayCheckAt?: string;
 }
@@ -177,4 +181,21 @@ export interface VisitorTokens {
   issue(siteId: string, leadId: string): Promise<string>;
   /** The site and lead a token stands for; undefined when it is malformed, forged or expired. */
   verify(token: string): Promise<{ siteId: string; leadId: string } | undefined>;
+}
+
+/** A form's counters (see core/stats.ts): per day and dimension value, shared by every environment. */
+export interface FormStats {
+  /**
+   * Add `add` to every cell of one event (the form's total and each dimension's value) on `day`. Each call
+   * is applied once; callers call once per event (a retried beacon or replayed submission never calls).
+   */
+  count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void>;
+  /** Each cell of one dimension (`all` for the totals) from day `from` to day `to`, both included. */
+  read(siteId: string, formId: string, dimension: 'all' | StatDimension, from: string, to: string): Promise<StatCell[]>;
+}
+
+export interface StatCell {
+  day: string;
+  value: string;
+  counts: Partial<Record<StatMetric, number>>;
 }

@@ -1,3 +1,4 @@
+import { StatsQuery } from '../../core/stats.js';
 import * as z from '../../core/zod.js';
 import { Email } from '../../core/fields.js';
 import { id, LIMIT } from './params.js';
@@ -94,6 +95,23 @@ export const LEADS = {
       ...unauthorized,
       '404': err('No such lead'),
       '409': err('`already_claimed` by another rep (named in the message)'),
+    },
+  },
+  getFormStats: {
+    method: 'GET',
+    path: '/v1/forms/{formId}/stats',
+    group: 'leads',
+    auth: 'apiKey',
+    summary: "A form's numbers per day: impressions, submissions, conversion rate, new leads, MQLs and SQLs, optionally by variant, campaign, source or page",
+    description:
+      'Days are UTC. `from` defaults to 29 days before `to`, `to` to today; at most 366 days. MQLs and SQLs are credited to the form, variant, campaign and page of the submission that created the lead, on the day the lead qualified. `totals` sums the range per key.',
+    params: z.object({ formId: id('The form id from the config') }),
+    query: StatsQuery,
+    responses: {
+      '200': { description: '`{ formId, from, to, by?, rows: [{ day, key?, impressions, submissions, conversionRate, leads, mql, sql }], totals: [...] }`' },
+      '400': err('Bad query (named in `error.fields`)'),
+      ...unauthorized,
+      '404': err('No such form (or one of a site the key may not read)'),
     },
   },
 } as const satisfies Record<string, Endpoint>;

@@ -1,0 +1,79 @@
+import * as z from './zod.js';
+import { text } from './fields.js';
+import type { Source } from './contracts.js';
+import { pagePath } from './scoring/paths.js';
+
+/**
+ * A form's numbers: impressions (the widget's beacon), submissions and new leads (the capture), MQLs and
+ * SQLs (the stage changes, credited to the form, variant, campaign and page of the lead's first
+ * submission), per UTC day. Each is counted in a cell per dimension value: the form's total, its variant,
+ * UTM campaign, UTM source and page path. Nothing personal is in any cell.
+ */
+export const STAT_METRICS = ['impressions', 'submissions', 'leads', 'mql', 'sql'] as const;
+export type StatMetric = (typeof STAT_METRICS)[number];
+export const STAT_DIMENSIONS = ['variant', 'campaign', 'source', 'page'] as const;
+export type StatDimension = (typeof STAT_DIMENSIONS)[number];
+/** The value of a dimension an event did not have (no variant, no campaign). */
+export const NONE = '(none)';
+
+/** Where an event came from: the form and, each when known, its variant, campaign, source and page path. */
+export interface Attribution {
+  formId: string;
+  variant?: string | undefined;
+  campaign?: string | undefined;
+  source?: string | undefined;
+  page?: string | undefined;
+}
+
+/** The cells one event increments: the form's total (`all`), then one per dimension. */
+export function cellsOf(a: Attribution): { dimension: 'all' | StatDimension; value: string }[] {
+  return [{ dimension: 'all', value: NONE }, ...STAT_DIMENSIONS.map((dimension) => ({ dimension, value: a[dimension] || NONE }))];
+}
+
+/** A lead's first source as an attribution: the submission that created it. */
+export const attributionOf = (s: Source): Attribution => ({
+  formId: s.formId,
+  variant: s.variant,
+  campaign: s.utm?.campaign,
+  source: s.utm?.source,
+  page: s.pageUrl ? pagePath(s.pageUrl) : undefined,
+});
+
+/** One row of `GET /v1/forms/{formId}/stats`. */
+export interface StatRow extends Record<StatMetric, number> {
+  day: string;
+  /** The dimension's value (absent without `by`). */
+  key?: string;
+  /** submissions ÷ impressions, 0 without impressions. */
+  conversionRate: number;
+}
+
+const PagePath = z.string().check(z.regex(/^\/[^\s?#]{0,199}$/, 'must be a page path (no query), at most 200 characters'));
+
+/** The body of `POST /v1/impressions`: forms shown on one page view, sent by the widget's beacon. */
+export const ImpressionsBody = z.strictObject({
+  impressions: z
+    .array(
+      z.strictObject({
+        formId: z.string().check(z.maxLength(63)),
+        variant: z.optional(z.string().check(z.maxLength(20))),
+        page: z.optional(PagePath),
+        campaign: z.optional(text(100)),
+        source: z.optional(text(100)),
+      }),
+    )
+    .check(z.minLength(1))
+    .check(z.maxLength(20)),
+});
+
+const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-12-01'));
+
+/** The query of `GET /v1/forms/{formId}/stats`. */
+export const StatsQuery = z.object({
+  from: z.optional(Day),
+  to: z.optional(Day),
+  by: z.optional(z.enum(STAT_DIMENSIONS, { error: 'must be variant, campaign, source or page' })),
+});
+
+/** Longest range one request reads. */
+export const MAX_STAT_DAYS = 366;

@@ -1,0 +1,109 @@
+import { fieldErrors } from '../core/field-errors.js';
+import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
+import type { ApiKey } from '../core/ports.js';
+import { clientKeyOf } from '../core/rate-limit.js';
+import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatRow, type StatsQuery } from '../core/stats.js';
+import * as z from '../core/zod.js';
+import { mayRead } from './access.js';
+import type { CaptureDeps } from './deps.js';
+
+/** Impression beacons per client address a minute, per environment (no write per beacon: the counters are the writes). */
+export const IMPRESSION_BEACONS_PER_MINUTE = 60;
+
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Count the forms one page view showed (`POST /v1/impressions`, the widget's beacon).
+ * 1. validate (4xx naming the field): known forms, their variants, a page path, short UTM values
+ * 2. the Origin, when sent, must be allowed by each form's site → 403
+ * 3. a client address sends at most {@link IMPRESSION_BEACONS_PER_MINUTE} beacons a minute → 429
+ * 4. add one impression to each form's cells for today (UTC)
+ */
+export async function recordImpressions(
+  deps: Pick<CaptureDeps, 'config' | 'clock' | 'stats' | 'eventRateLimiter'>,
+  input: { body: unknown; origin?: string; clientIp: string },
+): Promise<void> {
+  const parsed = ImpressionsBody.safeParse(input.body);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  const found = parsed.data.impressions.map((imp, i) => {
+    const form = deps.config.findForm(imp.formId);
+    if (!form) throw new ValidationError({ [`impressions[${i}].formId`]: `no form "${imp.formId}"` });
+    if (imp.variant !== undefined && !form.form.variants?.some((v) => v.id === imp.variant))
+      throw new ValidationError({ [`impressions[${i}].variant`]: `form "${imp.formId}" has no variant "${imp.variant}"` });
+    if (input.origin !== undefined && !form.site.allowedOrigins.includes(input.origin)) throw new OriginNotAllowedError(input.origin);
+    return { imp, siteId: form.site.id };
+  });
+  const limit = await deps.eventRateLimiter.hit(`impressions:${clientKeyOf(input.clientIp)}`, IMPRESSION_BEACONS_PER_MINUTE, 60);
+  if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+  const day = dayOf(deps.clock.now());
+  await Promise.all(found.map(({ imp, siteId }) => deps.stats.count(siteId, imp, day, { impressions: 1 })));
+}
+
+/**
+ * A form's numbers per day, optionally by variant, campaign, source or page (`GET /v1/forms/{formId}/stats`).
+ * Days are UTC; `from` defaults to 29 days before `to`, `to` to today; at most {@link MAX_STAT_DAYS} days.
+ * A form of a site the key may not read is answered like a missing one.
+ * @throws UnknownFormError | ValidationError
+ */
+export async function readFormStats(
+  deps: Pick<CaptureDeps, 'config' | 'clock' | 'stats'>,
+  key: ApiKey,
+  formId: string,
+  query: z.infer<typeof StatsQuery>,
+): Promise<{ formId: string; from: string; to: string; by?: StatDimension; rows: StatRow[]; totals: StatRow[] }> {
+  const found = deps.config.findForm(formId);
+  if (!found || !mayRead(key, found.site.id)) throw new UnknownFormError(formId);
+  const to = query.to ?? dayOf(deps.clock.now());
+  const from = query.from ?? dayOf(new Date(Date.parse(to) - 29 * 86_400_000));
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (!(days >= 1)) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
+  if (days > MAX_STAT_DAYS) throw new ValidationError({ 'query.from': `must be at most ${MAX_STAT_DAYS} days before \`to\`` });
+  const cells = await deps.stats.read(found.site.id, formId, query.by ?? 'all', from, to);
+  const row = (day: string, key: string | undefined, counts: Partial<Record<string, number>>): StatRow => {
+    const r = Object.fromEntries(STAT_METRICS.map((m) => [m, counts[m] ?? 0])) as Record<(typeof STAT_METRICS)[number], number>;
+    return { day, ...(key !== undefined && { key }), ...r, conversionRate: r.impressions ? Math.round((r.submissions / r.impressions) * 10_000) / 10_000 : 0 };
+  };
+  const byKey = new Map<string, Partial<Record<string, number>>>();
+  for (const c of cells) {
+    const sum = byKey.get(c.value) ?? {};
+    for (const [m, n] of Object.entries(c.counts)) sum[m] = (sum[m] ?? 0) + (n ?? 0);
+    byKey.set(c.value, sum);
+  }
+  const keyOf = (value: string) => (query.by ? value : undefined);
+  return {
+    formId,
+    from,
+    to,
+    ...(query.by && { by: query.by }),
+    rows: cells.sort((a, b) => a.day.localeCompare(b.day) || a.value.localeCompare(b.value)).map((c) => row(c.day, keyOf(c.value), c.counts)),
+    totals: [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => row(`${from}/${to}`, keyOf(value), counts)),
+  };
+}
+
+const KnownBody = z.strictObject({ visitorToken: z.string().check(z.minLength(1)).check(z.maxLength(512)) });
+
+/**
+ * Progressive profiling (`POST /v1/forms/{formId}/known`): which of the fields this form may ask the lead
+ * behind a visitor token has given: names only, never values. A lead that does not exist knows nothing.
+ * @throws UnknownFormError | ValidationError | InvalidVisitorTokenError (401) | RateLimitedError
+ */
+export async function knownFields(
+  deps: Pick<CaptureDeps, 'config' | 'leads' | 'visitorTokens' | 'eventRateLimiter'>,
+  formId: string,
+  body: unknown,
+): Promise<{ known: string[] }> {
+  const found = deps.config.findForm(formId);
+  if (!found) throw new UnknownFormError(formId);
+  const parsed = KnownBody.safeParse(body);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  const visitor = await deps.visitorTokens.verify(parsed.data.visitorToken);
+  if (!visitor || visitor.siteId !== found.site.id) throw new InvalidVisitorTokenError();
+  const limit = await deps.eventRateLimiter.hit(`known:${visitor.leadId}`, 60, 60);
+  if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
+  const lead = await deps.leads.findById(visitor.leadId);
+  const { form } = found;
+  const askable = new Set<string>(
+    [...form.fields, ...(form.variants ?? []).flatMap((v) => v.fields ?? [])].map((f) => f.name).concat(form.profiling?.fields ?? []),
+  );
+  return { known: lead?.siteId === found.site.id ? Object.keys(lead.profile).filter((name) => askable.has(name) && lead.profile[name]) : [] };
+}

@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InMemoryFormStats } from '../../functions/adapters/memory.js';
+import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError } from '../../functions/core/errors.js';
+import { IMPRESSION_BEACONS_PER_MINUTE, knownFields, readFormStats, recordImpressions } from '../../functions/use-cases/form-stats.js';
+import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
+import { getForm } from '../../functions/use-cases/get-form.js';
+import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
+
+const KEY = { name: 'test', siteIds: ['*'] };
+const DAY = '2026-11-22';
+
+/** The demo config with A/B variants and progressive profiling on the ebook form. */
+const withVariants = () =>
+  testConfig((c) => {
+    const ebook = c.sites[0]!.forms[0]!;
+    ebook.variants = [
+      { id: 'a', title: 'Get the playbook' },
+      { id: 'b', weight: 3, submitLabel: 'Send it', fields: [{ name: 'email', label: 'Email', required: true }], display: { mode: 'popup' } },
+    ];
+    ebook.profiling = { fields: ['companySize', 'country'] };
+  });
+
+const impression = (extra: Record<string, unknown> = {}) => ({ formId: 'ebook', page: '/posts/funnels', campaign: 'q4', source: 'newsletter', ...extra });
+const submit = (deps: ReturnType<typeof fakeDeps>['deps'], body: unknown) =>
+  submitForm(deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
+
+describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and dimension', () => {
+  it('counts impressions, submissions and new leads, by variant, campaign, source and page, with the conversion rate', async () => {
+    // Prepare
+    const { deps } = fakeDeps({ rawConfig: withVariants() });
+    const input = (impressions: unknown[]) => ({ body: { impressions }, origin: ORIGIN, clientIp: '203.0.113.7' });
+
+    // Act: four impressions (three of variant a), two submissions of one address (one lead), one of another
+    await recordImpressions(deps, input([impression({ variant: 'a' }), impression({ variant: 'b', campaign: undefined })]));
+    await recordImpressions(deps, input([impression({ variant: 'a' }), impression({ variant: 'a', page: '/pricing' })]));
+    await submit(deps, aSubmission().with('variant', 'a').build());
+    await submit(deps, aSubmission().with('variant', 'a').build());
+    await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'joe@acme.com' } });
+
+    // Assess
+    const all = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY });
+    expect(all.rows).toEqual([{ day: DAY, impressions: 4, submissions: 3, leads: 2, mql: 0, sql: 0, conversionRate: 0.75 }]);
+    const byVariant = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'variant' });
+    expect(byVariant.rows.map((r) => [r.key, r.impressions, r.submissions, r.leads])).toEqual([
+      ['a', 3, 2, 1],
+      ['b', 1, 1, 1],
+    ]);
+    const byCampaign = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'campaign' });
+    expect(byCampaign.totals.map((r) => [r.key, r.impressions])).toEqual([
+      ['(none)', 1],
+      ['q4', 3],
+    ]);
+    const byPage = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
+    expect(byPage.rows.map((r) => [r.key, r.impressions, r.submissions])).toEqual([
+      ['/posts/funnels', 3, 3],
+      ['/pricing', 1, 0],
+    ]);
+  });
+
+  it('credits an MQL and an SQL to the form, variant and campaign of the lead’s first submission, once', async () => {
+    // Prepare: a lead qualifying at once (VP at a big company)
+    const { deps, clock } = fakeDeps({ rawConfig: withVariants() });
+    const body = aSubmission().with('variant', 'a').withField('companySize', '1001-5000').build();
+    await submit(deps, body);
+    const lead = (await deps.leads.findById((await submit(deps, body)).body.leadId))!;
+    const ref = { siteId: 'demo', emailKey: (await import('../../functions/core/email.js')).emailKey(lead.email) };
+
+    // Act: re-scored twice (a stream retry): the stage changes once; the submission above was sent twice (a replay)
+    const first = await rescoreLead(deps, ref);
+    await rescoreLead(deps, ref);
+
+    // Assess
+    const stage = first?.to;
+    expect(stage === 'mql' || stage === 'sql').toBe(true);
+    const byVariant = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: clock.now().toISOString().slice(0, 10), by: 'variant' });
+    expect(byVariant.totals).toEqual([expect.objectContaining({ key: 'a', submissions: 1, leads: 1, [stage!]: 1 })]);
+  });
+
+  it('refuses bad beacons with the field named, a foreign origin with 403, a flood with 429', async () => {
+    // Prepare
+    const { deps } = fakeDeps({ rawConfig: withVariants() });
+    const send = (impressions: unknown[], origin = ORIGIN) => recordImpressions(deps, { body: { impressions }, origin, clientIp: '198.51.100.1' });
+
+    // Act + Assess
+    await expect(send([impression({ formId: 'nope' })])).rejects.toMatchObject({ fields: { 'impressions[0].formId': 'no form "nope"' } });
+    await expect(send([impression({ variant: 'z' })])).rejects.toBeInstanceOf(ValidationError);
+    await expect(send([impression({ page: 'https://evil.example/x?email=a@b.c' })])).rejects.toMatchObject({
+      fields: { 'impressions[0].page': expect.any(String) },
+    });
+    await expect(send([impression({ email: 'a@b.c' })])).rejects.toBeInstanceOf(ValidationError);
+    await expect(send([])).rejects.toBeInstanceOf(ValidationError);
+    await expect(send([impression()], 'https://evil.example')).rejects.toBeInstanceOf(OriginNotAllowedError);
+    for (let i = 0; i < IMPRESSION_BEACONS_PER_MINUTE; i++) await send([impression()]);
+    await expect(send([impression()])).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('answers stats only to a key of the form’s site, within 366 days, `from` not after `to`', async () => {
+    const { deps } = fakeDeps();
+    await expect(readFormStats(deps, { name: 'x', siteIds: ['other'] }, 'ebook', {})).rejects.toBeInstanceOf(UnknownFormError);
+    await expect(readFormStats(deps, KEY, 'ebook', { from: '2026-11-23', to: '2026-11-22' })).rejects.toMatchObject({
+      fields: { 'query.from': expect.any(String) },
+    });
+    await expect(readFormStats(deps, KEY, 'ebook', { from: '2024-01-01', to: '2026-11-22' })).rejects.toBeInstanceOf(ValidationError);
+    expect((await readFormStats(deps, KEY, 'ebook', {})).from).toBe('2026-10-24');
+  });
+
+  it('property: concurrent impressions and submissions add up exactly, in every dimension', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ variant: fc.constantFrom('a', 'b'), campaign: fc.constantFrom('x', 'y', undefined), page: fc.constantFrom('/a', '/b') }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        async (events) => {
+          const stats = new InMemoryFormStats();
+          // All at once, interleaved: each count is applied exactly once whatever the order.
+          await Promise.all(events.map((e) => stats.count('demo', { formId: 'ebook', ...e }, DAY, { impressions: 1, submissions: e.page === '/a' ? 1 : 0 })));
+          const sum = async (dimension: 'all' | 'variant' | 'campaign' | 'page', metric: 'impressions' | 'submissions') =>
+            (await stats.read('demo', 'ebook', dimension, DAY, DAY)).reduce((n, c) => n + (c.counts[metric] ?? 0), 0);
+          for (const d of ['all', 'variant', 'campaign', 'page'] as const) {
+            expect(await sum(d, 'impressions')).toBe(events.length);
+            expect(await sum(d, 'submissions')).toBe(events.filter((e) => e.page === '/a').length);
+          }
+          const a = (await stats.read('demo', 'ebook', 'variant', DAY, DAY)).find((c) => c.value === 'a');
+          expect(a?.counts.impressions ?? 0).toBe(events.filter((e) => e.variant === 'a').length);
+        },
+      ),
+    );
+  });
+});
+
+describe('A/B variants and progressive profiling on the server', () => {
+  it('serves the variants and the fields progressive profiling may ask, and accepts a variant’s own fields', async () => {
+    // Prepare
+    const { deps } = fakeDeps({ rawConfig: withVariants() });
+
+    // Act
+    const view = getForm(deps, 'ebook');
+    const onlyEmail = await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'b@acme.com' } });
+    const progressive = await submit(deps, aSubmission().withEmail('p@acme.com').withField('country', 'de').build());
+
+    // Assess
+    expect(view.variants?.map((v) => [v.id, v.weight])).toEqual([
+      ['a', 1],
+      ['b', 3],
+    ]);
+    expect(view.progressive?.map((f) => [f.name, f.required])).toEqual([
+      ['companySize', false],
+      ['country', false],
+    ]);
+    expect(onlyEmail.status).toBe(201);
+    expect((await deps.leads.findById(progressive.body.leadId))?.profile.country).toBe('DE');
+    // Variant b asks no name: a first name sent with it is an undeclared field.
+    await expect(submit(deps, aSubmission().with('variant', 'b').build())).rejects.toMatchObject({ fields: { 'fields.firstName': expect.any(String) } });
+    await expect(submit(deps, aSubmission().with('variant', 'nope').build())).rejects.toMatchObject({ fields: { variant: 'must be one of a, b' } });
+  });
+
+  it('says which fields the lead behind a visitor token gave, names only, and refuses a forged token', async () => {
+    // Prepare: a consented submission hands out a token
+    const { deps } = fakeDeps({ rawConfig: withVariants() });
+    const { body } = await submit(deps, aSubmission().withField('companySize', '51-200').build());
+
+    // Act
+    const answer = await knownFields(deps, 'ebook', { visitorToken: body.visitorToken });
+
+    // Assess
+    expect(answer.known.sort()).toEqual(['company', 'companySize', 'firstName', 'jobTitle']);
+    expect(JSON.stringify(answer)).not.toContain('Acme');
+    await expect(knownFields(deps, 'ebook', { visitorToken: 'forged' })).rejects.toBeInstanceOf(InvalidVisitorTokenError);
+    await expect(knownFields(deps, 'ebook', {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(knownFields(deps, 'nope', { visitorToken: body.visitorToken })).rejects.toBeInstanceOf(UnknownFormError);
+  });
+});
