@@ -2,7 +2,7 @@ import * as z from './zod.js';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
 import type { ConsentRecord, FormFieldView, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
-import { DEFAULT_STRINGS, type FormField } from './presentation.js';
+import { DEFAULT_STRINGS, type FormField, variantFor } from './presentation.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
 import { FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
@@ -57,7 +57,7 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
         consent,
         variant: variants.length
           ? z.optional(z.enum(variants as [string, ...string[]], { error: `must be one of ${variants.join(', ')}` }))
-          : z.undefined({ error: 'this form has no variants' }),
+          : z.optional(z.undefined({ error: 'this form has no variants' })),
         context: z.optional(SubmissionContext),
         hp: z.optional(z.string().check(z.maxLength(500))),
         startedAt: z.optional(z.int().check(z.nonnegative())),
@@ -170,23 +170,28 @@ const PROFILE_LABELS: Record<FieldName, string> = {
   country: 'Country (two-letter code)',
 };
 
-/** `GET /v1/forms/{formId}`: the public definition the widget renders. */
-export function formView(site: Site, form: Form, now: Date): FormView {
+/**
+ * `GET /v1/forms/{formId}`: the public definition the widget renders. A form with A/B variants is shown as
+ * the variant of the browser's `bucket` (0–99; 0 when absent), with that variant's changes applied.
+ */
+export function formView(site: Site, form: Form, now: Date, bucket = 0): FormView {
+  const variant = form.variants && variantFor(form.variants, bucket);
+  const shown = { ...form, ...(variant && { ...variant, id: form.id }) };
   return {
     id: form.id,
     siteId: site.id,
     kind: form.kind,
-    title: form.title,
-    ...(form.description && { description: form.description }),
-    submitLabel: form.submitLabel,
-    fields: form.fields.map(fieldView),
+    title: shown.title,
+    ...(shown.description && { description: shown.description }),
+    submitLabel: shown.submitLabel,
+    fields: shown.fields.map(fieldView),
     ...(form.consent && { consent: { marketing: { ...form.consent.marketing } } }),
     ...(form.kind === FormKind.GatedContent && { leadMagnet: { title: form.leadMagnet.title, format: form.leadMagnet.format } }),
     doubleOptIn: form.doubleOptIn,
-    display: form.display,
+    display: shown.display,
     ...(form.theme && { theme: form.theme }),
     strings: { ...DEFAULT_STRINGS, ...form.strings },
-    ...(form.variants && { variants: form.variants.map(({ fields, ...v }) => ({ ...v, ...(fields && { fields: fields.map(fieldView) }) })) }),
+    ...(variant && { variant: variant.id }),
     ...(form.profiling && {
       progressive: form.profiling.fields.map((name) =>
         fieldView({ name, label: form.fields.find((f) => f.name === name)?.label ?? PROFILE_LABELS[name], required: false }),

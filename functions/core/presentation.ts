@@ -147,6 +147,25 @@ export const Variant = z.strictObject({
 });
 export type Variant = z.infer<typeof Variant>;
 
+/** How many buckets browsers are spread over for A/B assignment: each browser keeps one, chosen at random. */
+export const BUCKETS = 100;
+
+/**
+ * The variant a bucket (0–99) sees: variants take consecutive runs of buckets in proportion to their
+ * weights. The browser keeps its bucket, so it keeps its variant while the weights stay; the server
+ * chooses, so a definition is cacheable per bucket and carries one variant's content, not all of them.
+ * @example variantFor([{ id: 'a', weight: 1 }, { id: 'b', weight: 3 }], 30).id // 'b' (a has buckets 0–24)
+ */
+export function variantFor<V extends { weight: number }>(variants: readonly V[], bucket: number): V {
+  const total = variants.reduce((n, v) => n + v.weight, 0);
+  let upTo = 0;
+  for (const v of variants) {
+    upTo += v.weight;
+    if (bucket < Math.floor((upTo * BUCKETS) / total)) return v;
+  }
+  return variants[variants.length - 1]!;
+}
+
 /**
  * Progressive profiling: a visitor this browser knows (it holds a visitor token) is not asked again for an
  * optional field the lead already gave; each such field is replaced by the next one in this list the lead

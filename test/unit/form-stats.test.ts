@@ -6,6 +6,7 @@ import { IMPRESSION_BEACONS_PER_MINUTE, knownFields, readFormStats, recordImpres
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { getForm } from '../../functions/use-cases/get-form.js';
+import { BUCKETS, variantFor } from '../../functions/core/presentation.js';
 import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const KEY = { name: 'test', siteIds: ['*'] };
@@ -132,20 +133,38 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
 });
 
 describe('A/B variants and progressive profiling on the server', () => {
+  it('gives each variant its share of the buckets by weight, the same variant for the same bucket', () => {
+    // Prepare
+    const variants = [
+      { id: 'a', weight: 1 },
+      { id: 'b', weight: 3 },
+      { id: 'c', weight: 1 },
+    ];
+
+    // Act
+    const shares: Record<string, number> = {};
+    for (let b = 0; b < BUCKETS; b++) shares[variantFor(variants, b).id] = (shares[variantFor(variants, b).id] ?? 0) + 1;
+
+    // Assess
+    expect(shares).toEqual({ a: 20, b: 60, c: 20 });
+    expect(variantFor(variants, 19).id).toBe('a');
+    expect(variantFor(variants, 20).id).toBe('b');
+    expect(variantFor(variants, 99).id).toBe('c');
+  });
+
   it('serves the variants and the fields progressive profiling may ask, and accepts a variant’s own fields', async () => {
     // Prepare
     const { deps } = fakeDeps({ rawConfig: withVariants() });
 
-    // Act
-    const view = getForm(deps, 'ebook');
+    // Act: bucket 20 is variant a's (a has 1/4 of the weight: buckets 0–24), 25 variant b's
+    const view = getForm(deps, 'ebook', 20);
+    const viewB = getForm(deps, 'ebook', 25);
     const onlyEmail = await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'b@acme.com' } });
     const progressive = await submit(deps, aSubmission().withEmail('p@acme.com').withField('country', 'de').build());
 
-    // Assess
-    expect(view.variants?.map((v) => [v.id, v.weight])).toEqual([
-      ['a', 1],
-      ['b', 3],
-    ]);
+    // Assess: each definition is its variant's, changes applied
+    expect([view.variant, view.title, view.display.mode, view.fields.length]).toEqual(['a', 'Get the playbook', 'inline', 4]);
+    expect([viewB.variant, viewB.submitLabel, viewB.display.mode, viewB.fields.map((f) => f.name)]).toEqual(['b', 'Send it', 'popup', ['email']]);
     expect(view.progressive?.map((f) => [f.name, f.required])).toEqual([
       ['companySize', false],
       ['country', false],

@@ -1,6 +1,4 @@
 import type { EventResponse, FormView } from '../../functions/core/contracts.js';
-import { uuid } from './api.js';
-import { assign } from './assign.js';
 import { DONE, ID, SEEN, TOKEN, kv } from './store.js';
 import type { Shown } from './ui.js';
 import type { Strings } from '../../functions/core/presentation.js';
@@ -18,15 +16,16 @@ import type { Strings } from '../../functions/core/presentation.js';
  */
 declare const FORM_MODULE: string;
 
-/** A form definition with its variant applied. */
-export type View = Omit<FormView, 'variants' | 'strings'> & { strings: Strings };
+/** A form definition as the widget uses it. */
+export type View = Omit<FormView, 'strings'> & { strings: Strings };
 
 /** One form on the page, shared with the form's code. */
 export interface Ctx {
   api: string;
   id: string;
-  /** The snippet (or `<funnel-form>` element) that asked for it. */
+  /** The snippet, or the element that hosts the form (any element with `data-funnel-form` but a script). */
   el: HTMLElement;
+  /** The snippet's CSP nonce, for the `<style>` of browsers without constructed stylesheets. */
   nonce?: string | undefined;
   view?: View;
   variant?: string | undefined;
@@ -102,6 +101,8 @@ else {
     queue = {};
     offs = [];
   };
+  /** This browser's A/B bucket (0–99), kept; the server shows the variant of the bucket. */
+  const bucket = kv(ID) || kv(ID, `${(Math.random() * 100) | 0}`) || 0;
   const on = (t: EventTarget, type: string, f: (e: never) => unknown, o?: AddEventListenerOptions) => {
     t.addEventListener(type, f as EventListener, o);
     offs.push(() => t.removeEventListener(type, f as EventListener, o));
@@ -120,7 +121,8 @@ else {
     if (seen[key] || ((seen[key] = 1), !visitorToken || !url || navigator.doNotTrack == '1')) return;
     const [status, r] = await call(`${api}/v1/events`, {
       visitorToken,
-      eventId: uuid(),
+      // 128 random bits: the widget's page views need no UUID code.
+      eventId: crypto.getRandomValues(new Uint32Array(4)).join('-'),
       type: 'page_viewed',
       url,
       title: d.title.slice(0, 300),
@@ -129,7 +131,7 @@ else {
     if (status == 401 || status == 404 || r?.reason == 'unsubscribed') kv(key, null);
   };
 
-  /** Impressions go out together by `sendBeacon`, two seconds after the first or when the page is hidden. */
+  /** Impressions go out together by `sendBeacon`, two seconds after the first or when the page is hidden (which leaving it is). */
   const flush = () => {
     clearTimeout(timer);
     timer = 0;
@@ -161,16 +163,14 @@ else {
    * slide-in or bar if its frequency cap lets it open here and now.
    */
   const load = async (c: Ctx) => {
-    const [status, view, age] = await call(`${c.api}/v1/forms/${encodeURIComponent(c.id)}`);
+    const [status, view, age] = await call(`${c.api}/v1/forms/${encodeURIComponent(c.id)}?bucket=${bucket}`);
     c.arrived = performance.now();
     if (!forms.includes(c)) return;
     if (!view?.id) return ((c.failed = status), show(c));
-    const { variants, ...base } = view as FormView;
-    const variant = variants && assign(kv(ID) || kv(ID, uuid()) || '', c.id, variants);
     // A definition a CDN kept `age` seconds: the server's clock has moved on by that much since serverTime.
-    c.view = { ...(base as View), ...variant, id: c.id, serverTime: base.serverTime + age! * 1e3 };
-    c.variant = variant?.id;
-    const { mode, trigger, cap } = c.view.display;
+    const v = (c.view = { ...(view as View), serverTime: view.serverTime! + age! * 1e3 });
+    c.variant = v.variant;
+    const { mode, trigger, cap } = v.display;
     if (mode == 'inline') return show(c);
     if (floating[c.id]) return;
     floating[c.id] = c;
@@ -201,19 +201,18 @@ else {
         if (c) e.preventDefault(), show(c, by);
       });
       on(d, 'visibilitychange', () => d.hidden && flush());
-      on(w, 'pagehide', flush);
     }
-    d.querySelectorAll<HTMLElement>('script[data-funnel-form],script[data-funnel-api],funnel-form[form]').forEach((el) => {
+    // A snippet (a script, its form mounted right after it), or any element that hosts the form itself.
+    d.querySelectorAll<HTMLElement>('[data-funnel-form],[data-funnel-api]').forEach((el) => {
       const data = el.dataset;
       if (data.funnelMounted) return;
       data.funnelMounted = '1';
       const src = (el as HTMLScriptElement).src;
-      const tag = el.tagName == 'SCRIPT';
-      const api = (el.getAttribute(tag ? 'data-funnel-api' : 'api') || (src ? new URL(src).origin : location.origin)).replace(/\/+$/, '');
+      const api = (data.funnelApi || (src ? new URL(src).origin : location.origin)).replace(/\/+$/, '');
       void track(api);
-      const id = tag ? data.funnelForm : el.getAttribute('form');
+      const id = data.funnelForm;
       if (!id) return;
-      const c: Ctx = { api, id, el, nonce: data.funnelNonce || el.nonce || el.getAttribute('nonce') || undefined };
+      const c: Ctx = { api, id, el, nonce: el.nonce };
       forms.push(c);
       void load(c);
     });

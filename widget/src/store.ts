@@ -18,5 +18,5 @@ export const TOKEN = 'funnel:vt:';
 export const SEEN = 'funnel:seen:';
 /** `funnel:done:<formId>`: this browser submitted the form. */
 export const DONE = 'funnel:done:';
-/** `funnel:id`: a random id for A/B assignment only; it names nobody and never leaves the browser. */
-export const ID = 'funnel:id';
+/** `funnel:ab`: this browser's A/B bucket, a random number from 0 to 99; it names nobody. */
+export const ID = 'funnel:ab';

@@ -1,5 +1,5 @@
 import type { Theme } from '../../functions/core/presentation.js';
-import { profileFields } from './assign.js';
+import { profileFields } from './profile.js';
 import { h } from './dom.js';
 import { form } from './form.js';
 import type { Ctx, Impress, Load } from './loader.js';

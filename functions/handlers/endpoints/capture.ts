@@ -1,5 +1,5 @@
 import * as z from '../../core/zod.js';
-import { id } from './params.js';
+import { BUCKET, id } from './params.js';
 import { type Endpoint, err } from './types.js';
 
 /** Route group "capture": the public endpoints the widget calls (forms, submissions, behaviour events). */
@@ -10,7 +10,10 @@ export const CAPTURE = {
     group: 'capture',
     auth: 'public',
     summary: 'The definition of a form, for the widget to render',
+    description:
+      'A form with A/B variants answers as the variant of `bucket`: the browser keeps a random bucket (0–99), so it keeps its variant, and each bucket’s answer can be cached.',
     params: z.object({ formId: id('The form id from the config') }),
+    query: z.object({ bucket: z.optional(BUCKET) }),
     responses: { '200': { description: 'The form', schema: 'FormView' }, '404': err('No such form') },
   },
   submitForm: {

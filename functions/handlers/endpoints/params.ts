@@ -6,3 +6,7 @@ export const id = (description: string) =>
 
 const WHOLE_1_TO_100 = 'must be a whole number from 1 to 100';
 export const LIMIT = z.pipe(z.coerce.number({ error: WHOLE_1_TO_100 }), z.int(WHOLE_1_TO_100).check(z.gte(1, WHOLE_1_TO_100), z.lte(100, WHOLE_1_TO_100)));
+
+const WHOLE_0_TO_99 = 'must be a whole number from 0 to 99';
+/** A browser's A/B bucket. */
+export const BUCKET = z.pipe(z.coerce.number({ error: WHOLE_0_TO_99 }), z.int(WHOLE_0_TO_99).check(z.gte(0, WHOLE_0_TO_99), z.lte(99, WHOLE_0_TO_99)));
