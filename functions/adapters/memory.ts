@@ -39,6 +39,7 @@ import type {
   StoredEvent,
 } from '../core/ports.js';
 import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
+import type { Profile } from '../core/fields.js';
 import { dueDay } from '../core/due.js';
 import { type Attribution, type StatDimension, type StatMetric, cellsOf } from '../core/stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
@@ -101,6 +102,11 @@ export class InMemoryLeadRepository implements LeadRepository {
     const partition = `${siteId}#${emailKey}`;
     const lead = this.leads.get(partition);
     return lead && this.view(partition, lead);
+  }
+
+  async findProfile(siteId: string, leadId: string): Promise<Profile | undefined> {
+    const lead = await this.findById(leadId);
+    return lead?.siteId === siteId ? (lead.profile as Profile) : undefined;
   }
 
   async loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined> {

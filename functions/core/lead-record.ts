@@ -8,7 +8,7 @@ import type { ScoringEvent } from './scoring/score.js';
  * fake's), and the views the use cases get from it. One definition, so the fake cannot drift from the table.
  */
 
-const PROFILE_FIELDS = FieldName.options.filter((f) => f !== 'email');
+export const PROFILE_FIELDS = FieldName.options.filter((f) => f !== 'email');
 
 /** What scoring counts from a lead: its profile and timeline (stage changes are results of scoring, not inputs).  */
 export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined): ScoringInput {

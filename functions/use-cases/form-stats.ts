@@ -100,10 +100,10 @@ export async function knownFields(
   if (!visitor || visitor.siteId !== found.site.id) throw new InvalidVisitorTokenError();
   const limit = await deps.eventRateLimiter.hit(`known:${visitor.leadId}`, 60, 60);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
-  const lead = await deps.leads.findById(visitor.leadId);
+  const profile: Record<string, string | undefined> = (await deps.leads.findProfile(found.site.id, visitor.leadId)) ?? {};
   const { form } = found;
   const askable = new Set<string>(
     [...form.fields, ...(form.variants ?? []).flatMap((v) => v.fields ?? [])].map((f) => f.name).concat(form.profiling?.fields ?? []),
   );
-  return { known: lead?.siteId === found.site.id ? Object.keys(lead.profile).filter((name) => askable.has(name) && lead.profile[name]) : [] };
+  return { known: Object.keys(profile).filter((name) => askable.has(name) && profile[name]) };
 }

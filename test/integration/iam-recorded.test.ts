@@ -227,6 +227,17 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
       {} as never,
     );
     expect(view.statusCode).toBe(202);
+    // The widget's impression beacon (the form's counters) and progressive profiling's question.
+    const beacon = await forms(
+      apiEvent('POST /v1/impressions', {
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: JSON.stringify({ impressions: [{ formId: 'ebook', page: '/posts/funnels', campaign: 'q4' }] }),
+      }),
+      {} as never,
+    );
+    expect(beacon.statusCode).toBe(204);
+    const known = await forms(apiEvent('POST /v1/forms/{formId}/known', { path: { formId: 'ebook' }, body: JSON.stringify({ visitorToken }) }), {} as never);
+    expect(JSON.parse(known.body!).known).toContain('firstName');
 
     // The table stream's consumer: re-scores, queues the delivery email, indexes the qualification, raises its webhook.
     const leadActivity = makeLeadActivityHandler(() => depsOf('LeadActivity'));
@@ -267,6 +278,8 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
     expect((await leads(apiEvent('GET /v1/leads/{leadId}', { path: { leadId }, headers: auth }), {} as never)).statusCode).toBe(200);
     expect((await leads(apiEvent('GET /v1/leads', { query: { email: 'iam@acme.com' }, headers: auth }), {} as never)).statusCode).toBe(200);
     expect((await leads(apiEvent('GET /v1/prospects', { query: { site: 'demo', stage: 'mql' }, headers: auth }), {} as never)).statusCode).toBe(200);
+    const stats = await leads(apiEvent('GET /v1/forms/{formId}/stats', { path: { formId: 'ebook' }, query: { by: 'campaign' }, headers: auth }), {} as never);
+    expect(JSON.parse(stats.body!).totals).toContainEqual(expect.objectContaining({ key: 'q4', impressions: 1, submissions: 1 }));
     await leads(apiEvent('POST /v1/prospects/{leadId}/claim', { path: { leadId }, body: JSON.stringify({ rep: 'ada@acme.com' }), headers: auth }), {} as never);
     expect((await leads(apiEvent('GET /v1/leads/{leadId}/export', { path: { leadId }, headers: auth }), {} as never)).statusCode).toBe(200);
     const log = await webhooksApi(apiEvent('GET /v1/webhooks/deliveries', { query: { endpoint: 'crm' }, headers: auth }), {} as never);

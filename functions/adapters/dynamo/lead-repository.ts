@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Att
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LeadView, ScoreView, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
-import { isTrackable, scoringInputOf, toLeadView } from '../../core/lead-record.js';
+import { PROFILE_FIELDS, isTrackable, scoringInputOf, toLeadView } from '../../core/lead-record.js';
+import type { Profile } from '../../core/fields.js';
 import type {
   CaptureOutcome,
   CaptureWrite,
@@ -156,6 +157,23 @@ export class DynamoLeadRepository implements LeadRepository {
   async findById(leadId: string): Promise<LeadView | undefined> {
     const partition = await this.partitionOf(leadId);
     return partition ? this.readLead(partition) : undefined;
+  }
+
+  async findProfile(siteId: string, leadId: string): Promise<Profile | undefined> {
+    const partition = await this.partitionOf(leadId);
+    const ref = partition ? keys.parseLeadPartition(partition) : undefined;
+    if (!ref || ref.siteId !== siteId) return undefined;
+    // One GetItem of the lead's profile attributes (the capture function may not read whole partitions).
+    const names = PROFILE_FIELDS.map((f, i) => [`#p${i}`, f] as const);
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.lead(ref.siteId, ref.emailKey),
+        ProjectionExpression: names.map(([n]) => n).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(names),
+      }),
+    );
+    return Item && (Object.fromEntries(Object.entries(Item).filter(([, v]) => typeof v === 'string' && v !== '')) as Profile);
   }
 
   async findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined> {

@@ -73,6 +73,8 @@ export interface LeadRepository {
   recordSpam(record: SpamRecord): Promise<void>;
   findById(leadId: string): Promise<LeadView | undefined>;
   findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined>;
+  /** The profile of the lead with this id in this site, and nothing else (progressive profiling). */
+  findProfile(siteId: string, leadId: string): Promise<Profile | undefined>;
   /** Everything scoring needs about one lead, read consistently. */
   loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined>;
   /**
