@@ -169,9 +169,17 @@ describe('stateless stack: HTTP API', () => {
     ).toEqual(documented.sort());
     // The local runtime matches requests against the same table: every deployed route is served locally by the same group.
     expect(actual).toEqual(Object.fromEntries([...ROUTES, ...PREFLIGHT_ROUTES].map((r) => [r.routeKey, FUNCTION_OF[r.group]])));
-    expect(Object.keys(actual)).toHaveLength(17 + 3);
+    expect(Object.keys(actual)).toHaveLength(20 + 5);
     // The pre-flights of the public paths, answered by the capture function (the one that sets CORS headers).
-    expect(preflights.sort()).toEqual(['OPTIONS /v1/events', 'OPTIONS /v1/forms/{formId}', 'OPTIONS /v1/forms/{formId}/submissions'].sort());
+    expect(preflights.sort()).toEqual(
+      [
+        'OPTIONS /v1/events',
+        'OPTIONS /v1/forms/{formId}',
+        'OPTIONS /v1/forms/{formId}/submissions',
+        'OPTIONS /v1/forms/{formId}/known',
+        'OPTIONS /v1/impressions',
+      ].sort(),
+    );
   });
 
   it('lets API Gateway invoke each function, and nothing else', () => {

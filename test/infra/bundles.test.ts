@@ -28,13 +28,14 @@ describe('function bundles (as the stack bundles them)', () => {
     },
   );
 
-  it('the capture function carries only the capture area: within 1.5x the bytes of a DynamoDB-client-only function', { timeout: 60_000 }, async () => {
+  it('the capture function carries only the capture area: within 1.6x the bytes of a DynamoDB-client-only function', { timeout: 60_000 }, async () => {
     const baseline = await bundleBaseline(dir);
     const capture = await bundleLikeLambda(DEFAULT_ENTRIES.capture, join(dir, 'capture-alone.mjs'));
     const otherAreas = [...capture.files].filter((f) => /nurture-store|prospect-store|webhook-store|adapters\/webhooks\/|mail-links|throttle/.test(f));
     expect(otherAreas).toEqual([]);
     expect(capture.packages.has('zod')).toBe(true); // through zod/mini: the classic API would add ~60 KB
-    expect(capture.bytes / baseline.bytes).toBeLessThanOrEqual(1.5);
-    expect(capture.gzip / baseline.gzip).toBeLessThanOrEqual(1.5);
+    // 1.5x until the form's numbers, impressions and progressive profiling came into the capture area (1.51x then).
+    expect(capture.bytes / baseline.bytes).toBeLessThanOrEqual(1.6);
+    expect(capture.gzip / baseline.gzip).toBeLessThanOrEqual(1.6);
   });
 });
