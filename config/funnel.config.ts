@@ -106,6 +106,9 @@ function demoSite(baseUrl: string): SiteInput {
         kind: 'free-trial',
         title: 'Start your 14-day free trial',
         submitLabel: 'Start free trial',
+        // A panel in the bottom corner once the reader is halfway down the post. The demo shows it on every
+        // visit (`days: 0`); a real site would rather keep the default, at most once a week.
+        display: { mode: 'slide-in', trigger: { scrollPercent: 50 }, cap: { days: 0 } },
         fields: [
           { name: 'email', label: 'Work email', required: true },
           { name: 'firstName', label: 'First name', required: true },
@@ -150,6 +153,35 @@ function demoSite(baseUrl: string): SiteInput {
             exit: { stages: ['sql'] },
           },
         },
+      },
+      {
+        // A popup when the pointer leaves for the address bar (exit intent, desktop), or on a click of any
+        // element with data-funnel-open="newsletter"; at most once a day, never again after a sign-up.
+        id: 'newsletter',
+        kind: 'gated-content',
+        title: 'Before you go: one funnel teardown a week',
+        description: 'A real funnel taken apart every Tuesday. This week: a developer-tools blog.',
+        submitLabel: 'Send me the teardowns',
+        fields: [{ name: 'email', label: 'Email', required: true }],
+        consent: {
+          marketing: { text: 'Email me the weekly teardown. Unsubscribe at any time.', version: '2026-12-01', required: true },
+        },
+        leadMagnet: { title: "This week's teardown", format: 'report', url: `${baseUrl}/demo/assets/funnel-teardown.html` },
+        successMessage: 'You are in. Here is this week’s teardown.',
+        display: { mode: 'popup', trigger: { exitIntent: true }, cap: { days: 1 } },
+        // Colours from the config; the page's own --funnel-* properties would win over them.
+        theme: { accent: '#0f766e', radius: 14, dark: { accent: '#5eead4', accentText: '#042f2e' } },
+      },
+      {
+        // A bar along the bottom of the pricing page, three seconds after it opened.
+        id: 'pricing-guide',
+        kind: 'gated-content',
+        title: 'Comparing plans? Get the pricing guide',
+        submitLabel: 'Email me the guide',
+        fields: [{ name: 'email', label: 'Work email', required: true }],
+        leadMagnet: { title: 'The pricing guide', format: 'white-paper', url: `${baseUrl}/demo/assets/pricing-guide.html` },
+        display: { mode: 'bar', position: 'bottom', trigger: { afterSeconds: 3 }, cap: { days: 0 } },
+        strings: { close: 'Not now' },
       },
     ],
     // Sales hand-off: signed webhooks (Standard Webhooks) to your CRM or sales tool. Secrets are not here:

@@ -180,13 +180,17 @@ describe('Adapter: DynamoLeadRepository scoring and events', () => {
     expect(put!.Put).toMatchObject({ Item: { PK, SK: 'STAGE#mql', entry: change }, ConditionExpression: 'attribute_not_exists(PK)' });
   });
 
-  it('treats a stage change already recorded (condition failed) as done, and rethrows anything else', async () => {
+  it('treats a stage change already recorded (condition failed) as done, not recorded by this call, and rethrows anything else', async () => {
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(
         new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] }),
       );
-    await expect(repo.saveScore(ref, { score, change })).resolves.toBeUndefined();
+    // false: another call recorded it, so this one must not count the qualification again.
+    await expect(repo.saveScore(ref, { score, change })).resolves.toBe(false);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).resolves({});
+    await expect(repo.saveScore(ref, { score, change })).resolves.toBe(true);
     ddb.reset();
     ddb
       .on(TransactWriteCommand)

@@ -29,7 +29,9 @@ describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog th
   it.each(['/demo', '/demo/welcome', '/pricing', '/docs/getting-started'])('%s: no violation, its forms mounted', async (path) => {
     // Prepare
     const { page, errors } = await openPage(browser, `${funnel.url}${path}`);
-    if (path === '/demo') await expect.poll(() => page.locator('funnel-form').getByRole('button').count()).toBe(2);
+    // The demo's inline ebook form; the pricing page's bar (three seconds after the page opened).
+    if (path === '/demo') await expect.poll(() => page.locator('funnel-form').getByRole('button').count()).toBe(1);
+    if (path === '/pricing') await page.getByRole('region', { name: 'Comparing plans? Get the pricing guide' }).waitFor();
 
     // Act
     const found = await violations(page);
@@ -42,13 +44,36 @@ describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog th
   it('reaches inside the forms\u2019 shadow roots (an unlabelled input there is found)', async () => {
     // Prepare
     const { page } = await openPage(browser, `${funnel.url}/demo`);
-    await expect.poll(() => page.locator('funnel-form').getByRole('button').count()).toBe(2);
+    await expect.poll(() => page.locator('funnel-form').getByRole('button').count()).toBe(1);
 
     // Act
     await page.evaluate(() => document.querySelector('funnel-form')!.shadowRoot!.append(document.createElement('input')));
 
     // Assess
     expect((await violations(page)).some((v) => /^label: .*funnel-form/.test(v))).toBe(true);
+  });
+
+  it('the demo in every mode: the trial slid in, the newsletter popup opened, in light and dark: no violation', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      // Prepare
+      const { page, errors } = await openPage(browser, `${funnel.url}/demo`);
+      await page.emulateMedia({ colorScheme });
+      await page.locator('funnel-form').first().getByRole('button').waitFor();
+
+      // Act: scroll halfway (the slide-in), then open the popup from the footer's button
+      await page.mouse.wheel(0, 4000);
+      await page.getByRole('dialog', { name: 'Start your 14-day free trial' }).waitFor();
+      const slideIn = await violations(page);
+      await page.getByRole('button', { name: 'Get the weekly teardown' }).click();
+      await page.getByRole('dialog', { name: 'Before you go: one funnel teardown a week' }).getByLabel('Email', { exact: true }).waitFor();
+      const popup = await violations(page);
+
+      // Assess
+      expect([colorScheme, ...slideIn]).toEqual([colorScheme]);
+      expect([colorScheme, ...popup]).toEqual([colorScheme]);
+      expect(await page.locator('funnel-form[scheme]').first().getAttribute('scheme')).toBe(colorScheme);
+      expect(errors).toEqual([]);
+    }
   });
 
   it('the ebook form showing its field errors, then its download link: no violation', async () => {

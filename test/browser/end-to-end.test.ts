@@ -71,9 +71,14 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(scored.stage).toBe('mql');
   });
 
-  it('a visitor starts a trial and is offered the way to it', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+  it('a visitor scrolls halfway down, the trial slides in, and the visitor starts a trial and is offered the way to it', {
+    timeout: BROWSER_TIMEOUT_MS,
+  }, async () => {
     const { page } = await openPage(browser, `${funnel.url}/demo`);
-    const trial = page.locator('funnel-form').nth(1);
+    await page.locator('funnel-form').first().getByRole('button', { name: 'Get the ebook' }).waitFor();
+    await page.mouse.wheel(0, 4000);
+    await page.getByRole('dialog', { name: 'Start your 14-day free trial' }).waitFor();
+    const trial = page.locator('funnel-form[mode="slide-in"]');
     await trial.getByLabel('Work email').fill('trial.user@acme.com');
     await trial.getByLabel('First name').fill('Grace');
     await trial.getByLabel('Company', { exact: true }).fill('Acme');

@@ -50,7 +50,8 @@ export async function openPage(browser: Browser, url: string, options: { referer
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  // A failed resource names itself only in its location.
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.location().url ? `${m.text()} (${m.location().url})` : m.text())));
   await page.goto(url, { waitUntil: 'load', ...(options.referer && { referer: options.referer }) });
   return { page, context, errors };
 }

@@ -114,10 +114,12 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
     expect(demo).toContain(`src="${funnel.url}/widget.js"`);
     expect(demo).toContain('data-funnel-form="ebook"');
     expect(demo).toContain('data-funnel-form="trial"');
+    expect(demo).toContain('data-funnel-form="newsletter"');
+    expect(await (await fetch(`${funnel.url}/pricing`)).text()).toContain('data-funnel-form="pricing-guide"');
     expect(demo).not.toContain('{{API_URL}}');
     expect((await fetch(`${funnel.url}/demo/..%2f..%2fpackage.json`)).status).toBe(404);
-    // Pages at the paths the demo scoring rules watch, with the tracking-only snippet (no form).
-    for (const page of ['/pricing', '/docs/getting-started']) {
+    // A page at a path the demo scoring rules watch, with the tracking-only snippet (no form).
+    for (const page of ['/docs/getting-started']) {
       const html = await (await fetch(`${funnel.url}${page}`)).text();
       expect(html).toContain(`<script async src="${funnel.url}/widget.js" data-funnel-api="${funnel.url}"></script>`);
       expect(html).not.toContain('data-funnel-form');

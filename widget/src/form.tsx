@@ -155,7 +155,8 @@ export function form(o: FormOptions): HTMLElement {
     const next = r.next;
     const ok = (
       <div class="w ok" role="status" tabindex="-1">
-        <h2>{r.message || (next.type == 'confirm-email' ? t.confirmTitle : t.thanks)}</h2>
+        {/* The same id as the title: a popup or slide-in stays labelled by it. */}
+        <h2 id="t">{r.message || (next.type == 'confirm-email' ? t.confirmTitle : t.thanks)}</h2>
         {next.type == 'download' && httpUrl(next.url) && (
           <a class="b" href={next.url} download target="_blank" rel="noopener">
             {t.download} {view.leadMagnet?.title}

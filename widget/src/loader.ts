@@ -187,7 +187,9 @@ else {
       offs.push(() => clearTimeout(t));
     }
     const depth = trigger.scrollPercent;
-    if (depth) on(w, 'scroll', () => (scrollY + innerHeight) * 100 >= depth * d.documentElement.scrollHeight && fire());
+    const deep = () => depth && (scrollY + innerHeight) * 100 >= depth * d.documentElement.scrollHeight && fire();
+    // Checked at once too: the reader may have scrolled that far before the definition arrived.
+    if (depth) on(w, 'scroll', deep), deep();
     if (trigger.exitIntent && matchMedia('(pointer:fine)').matches) on(d, 'mouseout', (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && fire());
     // The form's code, fetched while the browser is idle, so it opens at once when its moment comes.
     (w.requestIdleCallback || setTimeout)(() => chunk().catch(() => 0));
