@@ -9,7 +9,7 @@ import rawConfig from '../config/funnel.config.js';
 import { localClient, startDynamoLocal } from '../local/dynamo.js';
 import { startLatencyProxy } from './latency-proxy.js';
 import { startFunnel } from '../local/runtime.js';
-import { buildWidget } from '../widget/build.js';
+import { buildWidget, INLINE_GZIP_BUDGET_BYTES, LOADER_GZIP_BUDGET_BYTES } from '../widget/build.js';
 import { DEFAULT_ENTRIES } from '../infra/funnel-app.js';
 import { bundleBaseline, bundleLikeLambda } from './bundle.js';
 import { benchDispatch } from './dispatch.js';
@@ -167,6 +167,17 @@ async function widgetSize() {
       ['total', widget.bytes + formJson.length, widget.gzipBytes + gz(formJson)],
     ],
   );
+  // Each page's cost against its budget (checked in test/browser/widget-size.test.ts) and the target.
+  const loader = widget.loaderGzipBytes;
+  const inline = widget.gzipBytes + gz(formJson);
+  printTable(
+    'Widget budgets (gzip bytes on the wire)',
+    ['page', 'gzip bytes', 'budget', 'share of budget', 'target', 'ratio to target'],
+    [
+      ['tracking only, or a popup before its trigger: the loader', loader, LOADER_GZIP_BUDGET_BYTES, loader / LOADER_GZIP_BUDGET_BYTES, 1536, loader / 1536],
+      ['inline form, all in: loader, form code, definition', inline, INLINE_GZIP_BUDGET_BYTES, inline / INLINE_GZIP_BUDGET_BYTES, 7168, inline / 7168],
+    ],
+  );
   // What the CDN sends for each file (the local funnel serves them the same way), by what the browser accepts.
   const { widgetAssets } = await import('../local/widget-assets.js');
   const serve = widgetAssets(widget);
@@ -181,7 +192,7 @@ async function widgetSize() {
     const bytes = wire(accept);
     rows.push([label, bytes, bytes / identity]);
   }
-  printTable('Widget: bytes on the wire for the entry and its module', ['', 'bytes', 'ratio to uncompressed'], rows);
+  printTable('Widget: bytes on the wire for the loader and the form code', ['', 'bytes', 'ratio to uncompressed'], rows);
 }
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {

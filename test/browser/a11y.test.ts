@@ -5,6 +5,9 @@ import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { freshTable } from '../support/dynamo.js';
 import { launchBrowser, openPage } from './support.js';
 
+/** Screenshots of the demo in each mode, kept as test artifacts (README's are copies). */
+const ARTIFACTS = new URL('../../.data/artifacts/', import.meta.url).pathname;
+
 /** WCAG 2.2 level A and AA, as axe-core tags its rules. */
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -61,12 +64,24 @@ describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog th
       await page.locator('funnel-form').first().getByRole('button').waitFor();
 
       // Act: scroll halfway (the slide-in), then open the popup from the footer's button
+      await page.locator('funnel-form').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${ARTIFACTS}demo-inline-${colorScheme}.png` });
       await page.mouse.wheel(0, 4000);
       await page.getByRole('dialog', { name: 'Start your 14-day free trial' }).waitFor();
+      await page.waitForTimeout(400); // its slide-in animation
+      await page.screenshot({ path: `${ARTIFACTS}demo-slide-in-${colorScheme}.png` });
       const slideIn = await violations(page);
       await page.getByRole('button', { name: 'Get the weekly teardown' }).click();
       await page.getByRole('dialog', { name: 'Before you go: one funnel teardown a week' }).getByLabel('Email', { exact: true }).waitFor();
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: `${ARTIFACTS}demo-popup-${colorScheme}.png` });
       const popup = await violations(page);
+      const pricing = await page.context().newPage();
+      await pricing.emulateMedia({ colorScheme });
+      await pricing.goto(`${funnel.url}/pricing`);
+      await pricing.getByRole('region', { name: 'Comparing plans? Get the pricing guide' }).waitFor();
+      await pricing.waitForTimeout(400);
+      await pricing.screenshot({ path: `${ARTIFACTS}demo-bar-${colorScheme}.png` });
 
       // Assess
       expect([colorScheme, ...slideIn]).toEqual([colorScheme]);

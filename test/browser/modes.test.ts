@@ -54,6 +54,36 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     expect(errors).toEqual([]);
   });
 
+  it('popup: filled in and submitted with the keyboard alone, then closed with Escape', async () => {
+    // Prepare
+    show({ mode: 'popup' });
+    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+    await expect.poll(() => api.formGets.length).toBe(1);
+    await page.waitForTimeout(1600); // a human's pace: faster than the form's minimum fill time reads as a bot
+
+    // Act: open it, type (the dialog focused its first field), Tab to the button, Enter
+    await page.locator('#open').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('funnel-form').getByRole('dialog').waitFor();
+    await page.keyboard.type('keys.only@acme.com');
+    for (let i = 0; i < 8; i++) {
+      const name = await page.evaluate(() => document.querySelector('funnel-form')!.shadowRoot!.activeElement?.textContent);
+      if (name === 'Get the ebook') break;
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page
+      .locator('funnel-form')
+      .getByRole('link', { name: /download/i })
+      .waitFor();
+    await page.keyboard.press('Escape');
+
+    // Assess
+    expect(api.submissions.map((s) => (s.body as { fields: { email: string } }).fields.email)).toEqual(['keys.only@acme.com']);
+    await expect.poll(() => page.locator('funnel-form').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('open');
+  });
+
   it('popup after 1 second, at most once in 7 days: not again on reload; a click still opens it', async () => {
     // Prepare
     show({ mode: 'popup', trigger: { afterSeconds: 1 } });
@@ -114,5 +144,130 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     expect(afterUnmount).toBe(0);
     await expect.poll(() => page.locator('funnel-form').getByRole('button', { name: 'Get the ebook' }).count()).toBe(1);
     expect(api.formGets).toEqual(['ebook', 'ebook']);
+  });
+});
+
+describe('Widget presentation in a real browser: theme, strings, motion, profiling, impressions', { timeout: BROWSER_TIMEOUT_MS }, () => {
+  let browser: Browser;
+  let api: FakeApi;
+
+  beforeAll(async () => {
+    [browser, api] = await Promise.all([launchBrowser(), startFakeApi()]);
+    api.setPage('/post', blogPage({ forms: ['ebook'] }));
+    api.setPage('/long', blogPage({ forms: [], before: '<div style="height:3000px"></div>', after: `<section>${'<p>Prose.</p>'.repeat(3)}</section>` }));
+  }, BROWSER_TIMEOUT_MS);
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+  beforeEach(() => {
+    api.reset();
+    api.forms.ebook = formFixtures().ebook!;
+  });
+
+  it('takes colours and radius from the config (the page’s own --funnel-* properties win) and every string from it', async () => {
+    // Prepare
+    api.forms.ebook = {
+      ...formFixtures().ebook!,
+      theme: { accent: '#0f766e', radius: 3, scheme: 'light' },
+      strings: { ...formFixtures().ebook!.strings, optional: '(facultatif)' },
+    };
+    api.setPage('/themed', blogPage({ forms: ['ebook'], css: 'funnel-form { --funnel-radius: 20px }' }));
+
+    // Act
+    const { page } = await openPage(browser, `${api.pageOrigin}/themed`);
+    const button = page.locator('funnel-form').getByRole('button', { name: 'Get the ebook' });
+    await button.waitFor();
+
+    // Assess: the config's accent, the page's radius over the config's, the config's string
+    expect(await button.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(15, 118, 110)');
+    expect(await page.locator('funnel-form form').evaluate((f) => getComputedStyle(f).borderTopLeftRadius)).toBe('20px');
+    expect(await page.locator('funnel-form').getByText('(facultatif)').count()).toBe(3);
+  });
+
+  it('moves nothing for a visitor who asked for reduced motion; slides in for the others', async () => {
+    // Prepare
+    api.forms.ebook = { ...formFixtures().ebook!, display: Display.parse({ mode: 'slide-in', trigger: { afterSeconds: 0 }, cap: { days: 0 } }) };
+    const animations = async (reducedMotion: 'reduce' | 'no-preference') => {
+      const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+      await page.emulateMedia({ reducedMotion });
+      await page.reload({ waitUntil: 'load' });
+      await page.locator('funnel-form').getByRole('dialog').waitFor();
+      return page.locator('funnel-form .slide-in').evaluate((el) => getComputedStyle(el).animationName);
+    };
+
+    // Act + Assess
+    expect(await animations('reduce')).toBe('none');
+    expect(await animations('no-preference')).not.toBe('none');
+  });
+
+  it('opens on exit intent: the pointer leaving through the top of the window', async () => {
+    // Prepare
+    api.forms.ebook = { ...formFixtures().ebook!, display: Display.parse({ mode: 'popup', trigger: { exitIntent: true } }) };
+    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+    await expect.poll(() => api.formGets.length).toBe(1);
+    await page.waitForTimeout(300);
+
+    // Act: the pointer moves within the page (nothing), then out through the top
+    await page.mouse.move(200, 300);
+    await page.mouse.move(200, 100);
+    const before = await page.locator('funnel-form').count();
+    await page.mouse.move(200, -10);
+
+    // Assess
+    expect(before).toBe(0);
+    await page.locator('funnel-form').getByRole('dialog').waitFor();
+  });
+
+  it('progressive profiling: a known visitor is asked the next fields instead of those the lead gave', async () => {
+    // Prepare: the browser holds a visitor token whose lead gave a first name and a company
+    api.forms.ebook = {
+      ...formFixtures().ebook!,
+      progressive: [
+        { name: 'companySize', label: 'Company size', required: false, type: 'select', autocomplete: 'off', options: ['1-10', '11-50'] },
+        { name: 'country', label: 'Country', required: false, type: 'text', autocomplete: 'country', maxLength: 2 },
+      ],
+    };
+    api.tokens.add('vt.known');
+    api.known['vt.known'] = ['firstName', 'company'];
+
+    // Act
+    const { page } = await openPage(browser, `${api.pageOrigin}/post`, {
+      init: () => localStorage.setItem(`funnel:vt:${location.origin.replace(/:\d+$/, '')}`, 'x'),
+    });
+    await page.evaluate((origin) => localStorage.setItem(`funnel:vt:${origin}`, 'vt.known'), api.url);
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('funnel-form').getByRole('button', { name: 'Get the ebook' }).waitFor();
+    const names = await page.evaluate(() =>
+      [...document.querySelector('funnel-form')!.shadowRoot!.querySelectorAll('[name]')].map((e) => e.getAttribute('name')),
+    );
+
+    // Assess: email and job title stay; first name and company became company size and country
+    expect(names).toEqual(['email', 'companySize', 'country', 'jobTitle', 'consent', 'hp']);
+  });
+
+  it('counts an inline form once it is on screen, not before: one impression per page view, by sendBeacon', async () => {
+    // Prepare: the form far below the fold
+    api.setPage('/below', blogPage({ forms: ['ebook'], before: '<div style="height:3000px"></div>' }));
+    const { page } = await openPage(browser, `${api.pageOrigin}/below?utm_campaign=spring&utm_source=news&email=a@b.c`);
+    await expect.poll(() => api.formGets.length).toBe(1);
+
+    // Act: hide the page (flushes the beacon) before and after scrolling to the form
+    const hide = () => page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await page.waitForTimeout(500);
+    await hide();
+    await page.waitForTimeout(300);
+    // Only this page's: an earlier test's page may still send its own beacon.
+    const mine = () => api.impressions.filter((i) => i.impression.page === '/below');
+    const before = mine().length;
+    await page.locator('funnel-form').scrollIntoViewIfNeeded();
+    await page.mouse.wheel(0, 200);
+    await page.waitForTimeout(300);
+    await page.locator('funnel-form').scrollIntoViewIfNeeded();
+
+    // Assess: nothing personal (no query, no email), the campaign and source, text/plain (no pre-flight)
+    expect(before).toBe(0);
+    await expect.poll(() => mine().map((i) => i.impression)).toEqual([{ formId: 'ebook', page: '/below', campaign: 'spring', source: 'news' }]);
+    expect(mine()[0]!.contentType).toMatch(/^text\/plain/);
   });
 });

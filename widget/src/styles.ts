@@ -40,5 +40,5 @@ a{color:var(--a)}
 .right{right:1em}.left{left:1em}
 .bar{left:0;right:0}.bar.top{top:0}.bar.bottom{bottom:0}
 .bar .w{max-width:none;border-radius:0;display:flex;flex-wrap:wrap;align-items:flex-end;gap:0 1em;padding-inline-end:3.5em;max-height:60vh;overflow:auto}
-.bar h2,.bar .d,.bar [role=alert]{flex-basis:100%}.bar .f{flex:1 1 12em}.bar button[type=submit]{margin-bottom:.8em}
+.bar h2,.bar .d,.bar [role=alert]{flex-basis:100%}.bar [role=alert]{order:1;margin:0}.bar .f{flex:1 1 12em;max-width:26em}.bar button[type=submit]{margin-bottom:.8em}
 @media (prefers-reduced-motion:no-preference){.p,.slide-in,.bar{animation:in .25s ease-out}@keyframes in{from{opacity:0;transform:translateY(1em)}}}`;
