@@ -90,6 +90,8 @@ describe('Function: parseConfig', () => {
     expect(problemsOf(raw)).toEqual([
       expect.stringMatching(/^sites\[1\]\.forms\[0\]\.id: duplicate form id "ebook" \(also in site "demo"\)/),
       expect.stringMatching(/^sites\[1\]\.forms\[1\]\.id: duplicate/),
+      expect.stringMatching(/^sites\[1\]\.forms\[2\]\.id: duplicate/),
+      expect.stringMatching(/^sites\[1\]\.forms\[3\]\.id: duplicate/),
     ]);
   });
 
@@ -108,5 +110,53 @@ describe('Function: parseConfig', () => {
       (c.sites[0]!.forms[0] as Record<string, unknown>).doubleOptin = true;
     });
     expect(problemsOf(raw)).toContainEqual(expect.stringMatching(/^sites\[0\]\.forms\[0\]/));
+  });
+});
+
+describe('Form presentation in the config: display, theme, strings, variants, profiling', () => {
+  it('accepts the demo’s modes and fills the defaults (inline, no trigger, at most once a week, never after a submission)', () => {
+    const index = new ConfigIndex(parseConfig(rawConfig, localEnv()));
+    expect(index.findForm('ebook')!.form.display).toEqual({
+      mode: 'inline',
+      trigger: { exitIntent: false },
+      cap: { days: 7, afterSubmit: true, excludePaths: [] },
+    });
+    expect(index.findForm('newsletter')!.form.display).toMatchObject({ mode: 'popup', trigger: { exitIntent: true }, cap: { days: 1 } });
+    expect(index.findForm('pricing-guide')!.form.display.position).toBe('bottom');
+  });
+
+  it('names each presentation mistake by its path', () => {
+    const raw = testConfig((c) => {
+      const form = c.sites[0]!.forms[0]! as Record<string, unknown>;
+      form.display = { mode: 'bar', position: 'left', trigger: { scrollPercent: 0 }, cap: { excludePaths: ['pricing'] } };
+      form.theme = { accent: 'red; }', font: 'x{}' };
+      form.strings = { close: '', nope: 'x' };
+      form.variants = [
+        { id: 'a', fields: [{ name: 'firstName', label: 'Name' }] },
+        { id: 'a', weight: 0 },
+      ];
+      form.profiling = { fields: ['email', 'country', 'country'] };
+    });
+    expect(problemsOf(raw).map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining([
+        'sites[0].forms[0].display.position',
+        'sites[0].forms[0].display.trigger.scrollPercent',
+        'sites[0].forms[0].display.cap.excludePaths[0]',
+        'sites[0].forms[0].theme.accent',
+        'sites[0].forms[0].theme.font',
+        'sites[0].forms[0].strings.close',
+        'sites[0].forms[0].strings',
+        'sites[0].forms[0].variants[0].fields',
+        'sites[0].forms[0].variants[1].id',
+        'sites[0].forms[0].variants[1].weight',
+        'sites[0].forms[0].profiling.fields[0]',
+        'sites[0].forms[0].profiling.fields[2]',
+      ]),
+    );
+  });
+
+  it('asks for at least two variants', () => {
+    const raw = testConfig((c) => void ((c.sites[0]!.forms[0]! as Record<string, unknown>).variants = [{ id: 'only' }]));
+    expect(problemsOf(raw)).toContainEqual(expect.stringMatching(/^sites\[0\]\.forms\[0\]\.variants: must list at least two variants/));
   });
 });
