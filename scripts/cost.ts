@@ -4,7 +4,7 @@ import { costTable, estimate, type Usage } from './cost/model.js';
 
 const USAGE = `Estimate Funnel's monthly AWS bill, per service, before deploying.
 
-  npm run cost -- --leads 10000 --emails-per-lead 5 [--page-views 500000] [--tracked-views 30000]
+  npm run cost -- --leads 10000 --emails-per-lead 5 [--page-views 500000] [--impressions 100000] [--tracked-views 30000]
                   [--submissions-per-lead 1.2] [--qualified-share 0.1] [--webhook-endpoints 1]
                   [--months-kept 12] [--waf] [--tracing]
 
@@ -19,6 +19,7 @@ export function main(argv: string[], out: (s: string) => void = console.log): nu
         leads: { type: 'string' },
         'emails-per-lead': { type: 'string' },
         'page-views': { type: 'string' },
+        impressions: { type: 'string' },
         'tracked-views': { type: 'string' },
         'submissions-per-lead': { type: 'string' },
         'qualified-share': { type: 'string' },
@@ -49,6 +50,7 @@ export function main(argv: string[], out: (s: string) => void = console.log): nu
     leads,
     emailsPerLead: num('emails-per-lead', 5, 1000)!,
     ...optional('pageViews', num('page-views')),
+    ...optional('impressions', num('impressions')),
     ...optional('trackedViews', num('tracked-views')),
     ...optional('submissionsPerLead', num('submissions-per-lead', undefined, 100)),
     ...optional('qualifiedShare', num('qualified-share', undefined, 1)),

@@ -8,6 +8,8 @@ export interface Usage {
   emailsPerLead: number;
   /** Page loads with a snippet (each loads the widget and its form definition). @default 50 × leads (2% convert) */
   pageViews?: number;
+  /** Forms shown (impressions) a month. @default one per page view */
+  impressions?: number;
   /** Tracked page views of known visitors (`POST /v1/events`). @default 3 × leads */
   trackedViews?: number;
   /** Submissions per lead (returning leads submit again). @default 1.2 */
@@ -42,21 +44,26 @@ export const PER_OPERATION = {
   email: { wcu: 6, rcu: 3 },
   /** Estimate: the delivery, its log pointer, the attempt; the lead read for the payload. */
   webhookDelivery: { wcu: 4, rcu: 2 },
+  /**
+   * A form's counters (core/stats.ts): five `ADD`s of 1 WRU each per event: per impression (the widget's
+   * beacon, one per page view that showed a form), per stored submission, per qualification.
+   */
+  formCounters: { wcu: 5, rcu: 0 },
   /** The due-check drainer every minute: one Query of the current bucket at least. */
   dueCheckRun: { wcu: 0, rcu: 1 },
   /** Estimates: milliseconds per invocation at 512 MB (arm64), warm. */
-  ms: { capture: 60, formDefinition: 10, pageView: 30, leadActivity: 80, sendEmail: 250, deliverWebhook: 200, dueChecks: 100, mailEvent: 40 },
+  ms: { capture: 60, formDefinition: 10, impressions: 20, pageView: 30, leadActivity: 80, sendEmail: 250, deliverWebhook: 200, dueChecks: 100, mailEvent: 40 },
   /** Estimate: bytes of logs per invocation (Lambda's START/END/REPORT in JSON, one line of ours) and per API access-log line. */
   logBytesPerInvocation: 1000,
   logBytesPerAccessLine: 300,
   /** One embedded-metric line per business count. */
   logBytesPerMetric: 250,
   /**
-   * Bytes CloudFront sends per page load for the widget, at most: its entry and module gzipped (8,700 B
-   * in `npm run build:widget`; a test keeps this figure above the build's). An upper bound: browsers keep
-   * the module a year and the entry five minutes, so a reader's second page mostly costs nothing.
+   * Bytes CloudFront sends per page load for the widget, at most: its loader and form code gzipped (6,861 B
+   * in `npm run bench -- widget`; a test keeps this figure above the build's). An upper bound: browsers
+   * keep the form code a year and the loader five minutes, so a reader's second page mostly costs nothing.
    */
-  widgetBytesPerPageView: 8_800,
+  widgetBytesPerPageView: 7_000,
   /** Estimate: bytes of an API answer through CloudFront (with WAF): a form definition is about 1 KB gzipped. */
   apiBytesPerRequest: 1_000,
   /** Estimate: table bytes per lead (lead item, submissions, events, sends, stage items). */
@@ -109,12 +116,14 @@ export function estimate(usage: Usage): CostLine[] {
   // Bounces and complaints come back through SNS → SQS → Lambda: about 2% of emails.
   const mailEvents = emails * 0.02;
 
-  // API requests: the form per page load, each submission with its pre-flight, each tracked view.
-  const apiRequests = pageViews + submissions * 2 + tracked;
+  // Every page load with a form is counted as showing it once: its beacon is one more request (an upper bound).
+  const impressions = usage.impressions ?? pageViews;
+  // API requests: the form per page load, its impression beacon, each submission with its pre-flight, each tracked view.
+  const apiRequests = pageViews + impressions + submissions * 2 + tracked;
   // The widget from CloudFront: its entry and its module per page load (at most: browsers cache them).
   const widgetRequests = pageViews * 2;
   const invocations = {
-    capture: submissions * 2 + pageViews + tracked,
+    capture: submissions * 2 + pageViews + impressions + tracked,
     leadActivity: submissions + tracked + qualified,
     sendEmail: emails,
     mailEvents,
@@ -126,6 +135,7 @@ export function estimate(usage: Usage): CostLine[] {
     (op.memoryGb / 1000) *
     (submissions * 2 * op.ms.capture +
       pageViews * op.ms.formDefinition +
+      impressions * op.ms.impressions +
       tracked * op.ms.pageView +
       invocations.leadActivity * op.ms.leadActivity +
       emails * op.ms.sendEmail +
@@ -140,7 +150,8 @@ export function estimate(usage: Usage): CostLine[] {
     qualified * op.stageChange.wcu +
     tracked * op.pageViewEvent.wcu +
     emails * op.email.wcu +
-    deliveries * op.webhookDelivery.wcu;
+    deliveries * op.webhookDelivery.wcu +
+    (impressions + submissions + qualified * 1.3) * op.formCounters.wcu;
   const rcu = (submissions + tracked) * op.rescore.rcu + tracked * op.pageViewEvent.rcu + emails * op.email.rcu + deliveries * op.webhookDelivery.rcu + dueRuns;
   const tableGb = (leads * (usage.monthsKept ?? 12) * op.bytesPerLead) / 1e9;
 

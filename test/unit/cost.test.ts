@@ -9,8 +9,9 @@ describe('Cost estimate (npm run cost)', () => {
   it('prices each service from the dated price file and the measured capacity per operation', () => {
     const lines = estimate({ leads: 10_000, emailsPerLead: 5, submissionsPerLead: 1, trackedViews: 0, qualifiedShare: 0, pageViews: 0 });
     expect(line(lines, 'SES').usage).toBeCloseTo((50_000 / 1000) * PRICES.ses.perThousandEmails, 6);
-    // Capacity: 8 WRU per new lead, 2 WRU + 1 RRU per re-score, 6 WRU + 3 RRU per email, 1 RRU per due-check run.
-    const wcu = 10_000 * (PER_OPERATION.newLead.wcu + PER_OPERATION.rescore.wcu) + 50_000 * PER_OPERATION.email.wcu;
+    // Capacity: 8 WRU per new lead, 2 WRU + 1 RRU per re-score, 6 WRU + 3 RRU per email, 1 RRU per due-check
+    // run, 5 WRU per submission for the form's counters.
+    const wcu = 10_000 * (PER_OPERATION.newLead.wcu + PER_OPERATION.rescore.wcu + PER_OPERATION.formCounters.wcu) + 50_000 * PER_OPERATION.email.wcu;
     expect(line(lines, 'DynamoDB').basis).toContain(`${wcu.toLocaleString('en-US')} WRU`);
   });
 
@@ -32,16 +33,23 @@ describe('Cost estimate (npm run cost)', () => {
     // The widget's bytes per page view are at least what the build ships (entry and module, gzipped).
     const { buildWidget } = await import('../../widget/build.js');
     expect(PER_OPERATION.widgetBytesPerPageView).toBeGreaterThanOrEqual((await buildWidget()).gzipBytes);
-    const usage = { leads: 1_000, emailsPerLead: 5, pageViews: 100_000, submissionsPerLead: 1, trackedViews: 0 };
+    const usage = { leads: 1_000, emailsPerLead: 5, pageViews: 100_000, impressions: 0, submissionsPerLead: 1, trackedViews: 0 };
     const plain = line(estimate(usage), 'CloudFront');
     expect(plain.basis).toContain('200,000 requests');
-    expect(plain.usage).toBeCloseTo(20 * PRICES.cloudFront.perTenThousandHttpsRequests + (100_000 * 8_800 * PRICES.cloudFront.perGbOut) / 1e9, 6);
+    expect(plain.usage).toBeCloseTo(
+      20 * PRICES.cloudFront.perTenThousandHttpsRequests + (100_000 * PER_OPERATION.widgetBytesPerPageView * PRICES.cloudFront.perGbOut) / 1e9,
+      6,
+    );
     // With WAF the API's 102,000 requests (forms, submissions and their pre-flights) pass CloudFront and the web ACL too.
     const withWaf = estimate({ ...usage, waf: true });
     expect(line(withWaf, 'CloudFront').basis).toContain('302,000 requests');
     expect(line(withWaf, 'WAF').usage).toBeCloseTo(0.302 * PRICES.waf.perMillionRequests, 6);
     // No function serves the widget any more: an API request per page view, not two.
     expect(line(estimate(usage), 'API Gateway').basis).toBe('102,000 requests');
+    // Each form shown is one more request (its beacon) and five write units.
+    const shown = estimate({ ...usage, impressions: 100_000 });
+    expect(line(shown, 'API Gateway').basis).toBe('202,000 requests');
+    expect(line(shown, 'DynamoDB').usage - line(estimate(usage), 'DynamoDB').usage).toBeCloseTo((500_000 / 1e6) * PRICES.dynamodb.perMillionWriteUnits, 6);
   }, 30_000);
 
   it('grows per-use costs with traffic, fixed ones not', () => {
