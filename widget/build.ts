@@ -9,10 +9,11 @@ import { gzipSync } from 'node:zlib';
  * reports them.
  * - The loader: what every page with a snippet loads before any form is shown.
  * - An inline form, all in: the loader, the form's code and its definition (`GET /v1/forms/{formId}`).
- * The targets are 1.5 KB and 7 KB (issue 14); these are where the loader with every feature stands now.
+ * The inline budget is issue 14's target (7 KB); the loader's target is 1.5 KB, and 2 KB is where the loader
+ * with every feature stands (docs/widget.md#size-on-the-wire).
  */
 export const LOADER_GZIP_BUDGET_BYTES = 2048;
-export const INLINE_GZIP_BUDGET_BYTES = 8192;
+export const INLINE_GZIP_BUDGET_BYTES = 7168;
 
 /** The URL path of the loader a snippet loads; every other file sits under `CHUNK_DIR` with its hash in its name. */
 export const ENTRY_FILE = 'widget.js';
@@ -38,13 +39,15 @@ export interface WidgetFile {
 }
 
 export interface WidgetBuild {
-  /** The loader (`widget.js`) first, then the content-hashed form code. */
+  /** The loader (`widget.js`) first, then the content-hashed modules: the form's code and the frames of the floating modes. */
   readonly files: readonly WidgetFile[];
   /** Bytes of every file a page with a form loads, minified and gzipped. */
   readonly bytes: number;
   readonly gzipBytes: number;
   /** Gzipped bytes of the loader alone. */
   readonly loaderGzipBytes: number;
+  /** Gzipped bytes of the loader and the form's code: what an inline form loads besides its definition. */
+  readonly inlineGzipBytes: number;
 }
 
 const SRC = fileURLToPath(new URL('./src/', import.meta.url));
@@ -67,19 +70,21 @@ export async function buildWidget(options: { minify?: boolean } = {}): Promise<W
     jsx: 'transform',
     jsxFactory: 'h',
   } as const;
-  const ui = await build({
+  // The form's code, and the popup, slide-in and bar frames apart (an inline page never loads them).
+  const modules = await build({
     ...common,
-    entryPoints: { form: join(SRC, 'ui.tsx') },
+    entryPoints: { form: join(SRC, 'ui.tsx'), float: join(SRC, 'float.tsx') },
     outdir: '/out',
     entryNames: `${CHUNK_DIR}/[name]-[hash]`,
     format: 'esm',
   });
-  const chunks = ui.outputFiles.map((f): WidgetFile => ({ path: f.path.replace(/^\/out\//, ''), body: Buffer.from(f.contents), cache: 'chunk' }));
+  const chunks = modules.outputFiles.map((f): WidgetFile => ({ path: f.path.replace(/^\/out\//, ''), body: Buffer.from(f.contents), cache: 'chunk' }));
+  const named = (name: string) => JSON.stringify(chunks.find((f) => f.path.startsWith(`${CHUNK_DIR}/${name}-`))!.path);
   const loader = await build({
     ...common,
     entryPoints: [join(SRC, 'loader.ts')],
     format: 'iife',
-    define: { FORM_MODULE: JSON.stringify(chunks[0]!.path) },
+    define: { FORM_MODULE: named('form'), FLOAT_MODULE: named('float') },
   });
   const files = [{ path: ENTRY_FILE, body: Buffer.from(loader.outputFiles[0]!.contents), cache: 'entry' } as const, ...chunks];
   const gzip = (f: WidgetFile) => gzipSync(f.body, { level: 9 }).length;
@@ -88,6 +93,7 @@ export async function buildWidget(options: { minify?: boolean } = {}): Promise<W
     bytes: files.reduce((n, f) => n + f.body.length, 0),
     gzipBytes: files.reduce((n, f) => n + gzip(f), 0),
     loaderGzipBytes: gzip(files[0]!),
+    inlineGzipBytes: files.filter((f) => !f.path.includes('/float-')).reduce((n, f) => n + gzip(f), 0),
   };
 }
 
@@ -108,7 +114,9 @@ export async function writeWidget(out = WIDGET_DIR): Promise<WidgetBuild> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = await writeWidget();
   for (const f of built.files) console.log(`dist/widget/${f.path}  ${f.body.length} B, ${gzipSync(f.body, { level: 9 }).length} B gzip (${f.cache})`);
-  console.log(`loader ${built.loaderGzipBytes} B gzip (budget ${LOADER_GZIP_BUDGET_BYTES}); loader and form code ${built.gzipBytes} B gzip`);
+  console.log(
+    `loader ${built.loaderGzipBytes} B gzip (budget ${LOADER_GZIP_BUDGET_BYTES}); loader and form code ${built.inlineGzipBytes} B gzip; all ${built.gzipBytes} B`,
+  );
   if (built.loaderGzipBytes > LOADER_GZIP_BUDGET_BYTES) {
     console.error('The loader is over its gzip budget.');
     process.exit(1);

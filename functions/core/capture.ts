@@ -5,7 +5,7 @@ import type { ConsentRecord, FormFieldView, FormSubmittedEntry, FormView, Next, 
 import { DEFAULT_STRINGS, type FormField, variantFor } from './presentation.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
-import { FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
+import { ClientId, FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
 import { fieldErrors } from './field-errors.js';
 
 /** Longest value each field accepts; the widget mirrors it as `maxlength`. */
@@ -52,7 +52,7 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
   const schema = z
     .strictObject(
       {
-        submissionId: z.optional(z.uuid('must be a UUID')),
+        submissionId: z.optional(ClientId),
         fields,
         consent,
         variant: variants.length

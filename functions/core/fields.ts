@@ -65,3 +65,10 @@ export const FIELD_INPUTS: Record<FieldName, { type: 'email' | 'text' | 'tel' | 
 
 /** Profile values as stored on a lead (every field but the email, which is the lead's identity). */
 export type Profile = Partial<Record<Exclude<FieldName, 'email'>, string>>;
+
+/**
+ * An id a client generates once per thing it sends (a submission attempt, an event), so a retry is recorded
+ * once: a UUID, or any 16–64 letters, digits, dashes and underscores (the widget sends 128 random bits as
+ * four numbers, which needs no UUID code).
+ */
+export const ClientId = z.string().check(z.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 letters, digits, dashes or underscores (a UUID will do)'));

@@ -59,11 +59,12 @@ export const PER_OPERATION = {
   /** One embedded-metric line per business count. */
   logBytesPerMetric: 250,
   /**
-   * Bytes CloudFront sends per page load for the widget, at most: its loader and form code gzipped (6,861 B
-   * in `npm run bench -- widget`; a test keeps this figure above the build's). An upper bound: browsers
-   * keep the form code a year and the loader five minutes, so a reader's second page mostly costs nothing.
+   * Bytes CloudFront sends per page load for the widget, at most: its three files gzipped (7,215 B in
+   * `npm run bench -- widget`; a test keeps this figure above the build's). An upper bound: an inline form
+   * never loads the floating modes' frames, browsers keep the modules a year and the loader five minutes,
+   * so a reader's second page mostly costs nothing.
    */
-  widgetBytesPerPageView: 7_000,
+  widgetBytesPerPageView: 7_300,
   /** Estimate: bytes of an API answer through CloudFront (with WAF): a form definition is about 1 KB gzipped. */
   apiBytesPerRequest: 1_000,
   /** Estimate: table bytes per lead (lead item, submissions, events, sends, stage items). */
@@ -120,8 +121,9 @@ export function estimate(usage: Usage): CostLine[] {
   const impressions = usage.impressions ?? pageViews;
   // API requests: the form per page load, its impression beacon, each submission with its pre-flight, each tracked view.
   const apiRequests = pageViews + impressions + submissions * 2 + tracked;
-  // The widget from CloudFront: its entry and its module per page load (at most: browsers cache them).
-  const widgetRequests = pageViews * 2;
+  // The widget from CloudFront: its loader and its two modules per page load (at most: an inline form loads
+  // two files, and browsers cache them).
+  const widgetRequests = pageViews * 3;
   const invocations = {
     capture: submissions * 2 + pageViews + impressions + tracked,
     leadActivity: submissions + tracked + qualified,

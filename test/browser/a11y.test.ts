@@ -56,7 +56,7 @@ describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog th
     expect((await violations(page)).some((v) => /^label: .*funnel-form/.test(v))).toBe(true);
   });
 
-  it('the demo in every mode: the trial slid in, the newsletter popup opened, in light and dark: no violation', async () => {
+  it('the demo in every mode: the trial slid in, the newsletter popup opened, in light and dark: no violation', { timeout: 120_000 }, async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       // Prepare
       const { page, errors } = await openPage(browser, `${funnel.url}/demo`);

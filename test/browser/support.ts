@@ -104,7 +104,7 @@ export interface FakeApi {
 /** Fixed far in the past, so a widget that used the visitor's clock instead of server time is caught. */
 export const SERVER_TIME = Date.UTC(2020, 0, 1);
 
-/** The two demo forms as `GET /v1/forms/{id}` describes them (mirrors config/funnel.config.ts). */
+/** The demo blog's forms as `GET /v1/forms/{id}` describes them (mirrors config/funnel.config.ts; the trial inline here). */
 export const formFixtures = (): Record<string, FormView> => ({
   ebook: {
     id: 'ebook',
@@ -151,6 +151,20 @@ export const formFixtures = (): Record<string, FormView> => ({
     consent: { marketing: { text: 'Email me tips for getting the most out of my trial. Unsubscribe at any time.', version: '2026-11-01', required: false } },
     doubleOptIn: false,
     display: Display.parse({}),
+    strings: { ...DEFAULT_STRINGS },
+    serverTime: SERVER_TIME,
+  },
+  // The demo page's popup (exit intent): nothing shows until the pointer leaves the window.
+  newsletter: {
+    id: 'newsletter',
+    siteId: 'demo',
+    kind: 'gated-content',
+    title: 'Before you go: one funnel teardown a week',
+    submitLabel: 'Send me the teardowns',
+    fields: [{ name: 'email', label: 'Email', required: true, type: 'email', autocomplete: 'email', maxLength: 254 }],
+    leadMagnet: { title: "This week's teardown", format: 'report' },
+    doubleOptIn: false,
+    display: Display.parse({ mode: 'popup', trigger: { exitIntent: true } }),
     strings: { ...DEFAULT_STRINGS },
     serverTime: SERVER_TIME,
   },

@@ -38,7 +38,7 @@ describe('Function: validateSubmission', () => {
     ['control character', aSubmission().withField('firstName', 'Jane\u0000').build(), 'fields.firstName', /control characters/],
     ['bidi override', aSubmission().withField('jobTitle', 'CEO\u202e').build(), 'fields.jobTitle', /control characters/],
     ['non-string value', aSubmission().withField('company', 42).build(), 'fields.company', /./],
-    ['bad submission id', aSubmission().with('submissionId', 'abc').build(), 'submissionId', /UUID/],
+    ['bad submission id', aSubmission().with('submissionId', 'abc').build(), 'submissionId', /16–64 letters/],
     ['unknown property', aSubmission().with('admin', true).build(), 'admin', /not a known property/],
     ['javascript: page URL', aSubmission().with('context', { pageUrl: 'javascript:alert(1)' }).build(), 'context.pageUrl', /http/],
     ['body not an object', [1, 2], 'body', /JSON object/],

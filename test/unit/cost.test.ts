@@ -30,20 +30,20 @@ describe('Cost estimate (npm run cost)', () => {
   });
 
   it('prices the widget from CloudFront by its built size, and puts the API behind it with WAF', async () => {
-    // The widget's bytes per page view are at least what the build ships (entry and module, gzipped).
+    // The widget's bytes per page view are at least what the build ships (its three files, gzipped), three requests.
     const { buildWidget } = await import('../../widget/build.js');
     expect(PER_OPERATION.widgetBytesPerPageView).toBeGreaterThanOrEqual((await buildWidget()).gzipBytes);
     const usage = { leads: 1_000, emailsPerLead: 5, pageViews: 100_000, impressions: 0, submissionsPerLead: 1, trackedViews: 0 };
     const plain = line(estimate(usage), 'CloudFront');
-    expect(plain.basis).toContain('200,000 requests');
+    expect(plain.basis).toContain('300,000 requests');
     expect(plain.usage).toBeCloseTo(
-      20 * PRICES.cloudFront.perTenThousandHttpsRequests + (100_000 * PER_OPERATION.widgetBytesPerPageView * PRICES.cloudFront.perGbOut) / 1e9,
+      30 * PRICES.cloudFront.perTenThousandHttpsRequests + (100_000 * PER_OPERATION.widgetBytesPerPageView * PRICES.cloudFront.perGbOut) / 1e9,
       6,
     );
     // With WAF the API's 102,000 requests (forms, submissions and their pre-flights) pass CloudFront and the web ACL too.
     const withWaf = estimate({ ...usage, waf: true });
-    expect(line(withWaf, 'CloudFront').basis).toContain('302,000 requests');
-    expect(line(withWaf, 'WAF').usage).toBeCloseTo(0.302 * PRICES.waf.perMillionRequests, 6);
+    expect(line(withWaf, 'CloudFront').basis).toContain('402,000 requests');
+    expect(line(withWaf, 'WAF').usage).toBeCloseTo(0.402 * PRICES.waf.perMillionRequests, 6);
     // No function serves the widget any more: an API request per page view, not two.
     expect(line(estimate(usage), 'API Gateway').basis).toBe('102,000 requests');
     // Each form shown is one more request (its beacon) and five write units.

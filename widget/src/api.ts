@@ -47,10 +47,8 @@ export async function request<T>(url: string, body: unknown, delays = RETRY_DELA
 export const submit = (api: string, formId: string, body: unknown) =>
   request<SubmissionResponse>(`${api}/v1/forms/${encodeURIComponent(formId)}/submissions`, body);
 
-/** crypto.randomUUID exists only in secure contexts; a blog served over plain http still needs a v4 id. */
-export const uuid = (): string =>
-  crypto.randomUUID?.() ??
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
+/** 128 random bits as four numbers: a submission's or event's id (crypto.randomUUID exists only in secure contexts). */
+export const newId = (): string => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
 const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
 /** The API only takes http(s) page URLs; anything else (file:, about:, app schemes) is left out. */

@@ -25,7 +25,8 @@ export function h(tag: string | ((props: Props) => HTMLElement), props: Props | 
   return el;
 }
 
-export declare namespace h {
+// Global, so JSX also type-checks where `h` is a parameter (float.tsx gets it from the form's module).
+declare global {
   namespace JSX {
     type Element = HTMLElement;
     interface IntrinsicElements {

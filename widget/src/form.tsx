@@ -1,5 +1,5 @@
 import type { FormFieldView, SubmissionResponse } from '../../functions/core/contracts.js';
-import { type ApiResult, httpUrl, pageContext, submit, uuid } from './api.js';
+import { type ApiResult, httpUrl, newId, pageContext, submit } from './api.js';
 // biome-ignore lint/correctness/noUnusedImports: the JSX factory (tsconfig `jsxFactory`)
 import { h } from './dom.js';
 import type { View } from './loader.js';
@@ -116,7 +116,7 @@ export function form(o: FormOptions): HTMLElement {
       const v = String(data.get(f.name) ?? '');
       if (v.trim() || f.required) values[f.name] = v;
     }
-    const current = (attempt ??= { id: uuid() });
+    const current = (attempt ??= { id: newId() });
     busy(true);
     const r = await submit(api, view.id, {
       submissionId: current.id,

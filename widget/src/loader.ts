@@ -1,4 +1,5 @@
 import type { EventResponse, FormView } from '../../functions/core/contracts.js';
+import { newId } from './api.js';
 import { DONE, ID, SEEN, TOKEN, kv } from './store.js';
 import type { Shown } from './ui.js';
 import type { Strings } from '../../functions/core/presentation.js';
@@ -15,6 +16,7 @@ import type { Strings } from '../../functions/core/presentation.js';
  * twice. `window.funnel` is the page's handle: `scan()`, `open(formId)`, `unmount()`, `forget()`.
  */
 declare const FORM_MODULE: string;
+declare const FLOAT_MODULE: string;
 
 /** A form definition as the widget uses it. */
 export type View = Omit<FormView, 'strings'> & { strings: Strings };
@@ -82,8 +84,10 @@ const call = async (url: string, body?: object): Promise<Answer> => {
 if (w.funnel) w.funnel.scan();
 else {
   const me = (d.currentScript || d.querySelector('script[src*="/widget.js"]')) as HTMLScriptElement;
-  const chunkUrl = new URL(FORM_MODULE, me.src).href;
-  const chunk = (): Promise<typeof import('./ui.js')> => import(chunkUrl);
+  const url = (path: string) => new URL(path, me.src).href;
+  const chunk = (): Promise<typeof import('./ui.js')> => import(url(FORM_MODULE));
+  /** The popup, slide-in and bar frames: a module of their own, which a page with inline forms only never loads. */
+  const float = (): Promise<typeof import('./float.js')> => import(url(FLOAT_MODULE));
   let forms: Ctx[];
   /** Popups, slide-ins and bars by form id: one of each per page. */
   let floating: Record<string, Ctx>;
@@ -121,8 +125,7 @@ else {
     if (seen[key] || ((seen[key] = 1), !visitorToken || !url || navigator.doNotTrack == '1')) return;
     const [status, r] = await call(`${api}/v1/events`, {
       visitorToken,
-      // 128 random bits: the widget's page views need no UUID code.
-      eventId: crypto.getRandomValues(new Uint32Array(4)).join('-'),
+      eventId: newId(),
       type: 'page_viewed',
       url,
       title: d.title.slice(0, 300),
@@ -154,7 +157,7 @@ else {
     if (c.shown) return;
     if (c.view?.display.mode != 'inline') kv(SEEN + c.id, `${Date.now()}`);
     c.shown = chunk()
-      .then((m) => m.show(c, opener, impress, load))
+      .then((m) => m.show(c, opener, impress, load, float))
       .catch(() => void (c.shown = undefined));
   };
 
@@ -192,7 +195,7 @@ else {
     if (depth) on(w, 'scroll', deep), deep();
     if (trigger.exitIntent && matchMedia('(pointer:fine)').matches) on(d, 'mouseout', (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && fire());
     // The form's code, fetched while the browser is idle, so it opens at once when its moment comes.
-    (w.requestIdleCallback || setTimeout)(() => chunk().catch(() => 0));
+    (w.requestIdleCallback || setTimeout)(() => Promise.all([chunk(), float()]).catch(() => 0));
   };
 
   const scan = () => {

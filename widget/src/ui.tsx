@@ -2,29 +2,42 @@ import type { Theme } from '../../functions/core/presentation.js';
 import { profileFields } from './profile.js';
 import { h } from './dom.js';
 import { form } from './form.js';
-import type { Ctx, Impress, Load } from './loader.js';
+import type { Ctx, Impress, Load, View } from './loader.js';
 import { request } from './api.js';
 import { DONE, kv, TOKEN } from './store.js';
 import { CSS } from './styles.js';
 
 /**
- * The form's code, imported by the loader when a form is to be shown: the form in its display mode, in a
- * shadow root (the page's CSS cannot reach in, ours cannot leak out).
- * - inline: where the snippet sits.
- * - popup: a modal `<dialog>`: the page behind is inert, so focus stays inside; Escape or the close button
- *   closes it and focus returns to where it was.
- * - slide-in (a bottom corner) and bar (top or bottom edge): non-modal; they do not take focus from what the
- *   visitor is reading; Escape inside them or the close button closes them.
+ * The form's code, imported by the loader when a form is to be shown: the form in a shadow root (the
+ * page's CSS cannot reach in, ours cannot leak out), inline where the snippet sits, or handed to the
+ * popup, slide-in or bar of `float.tsx`.
  */
 export interface Shown {
   close(): void;
 }
 
+/**
+ * A popup, slide-in or bar around the form (`float.tsx`, its own module: an inline page never loads it).
+ * It gets what it needs, the JSX factory included, so it imports nothing of this module.
+ */
+export type Frame = (o: {
+  h: typeof h;
+  root: ShadowRoot;
+  body: HTMLElement;
+  view: View;
+  /** Remove the form (the loader may show it again). */
+  close(): void;
+  opener: Element | null | undefined;
+  /** Add the frame's own stylesheet to the form's. */
+  style(css: string): void;
+}) => Shown;
+
 let sheet: CSSStyleSheet | undefined;
 
 /** The custom properties the config's theme sets; the page's own (`funnel-form { --funnel-accent: … }`) win over them. */
 const PROPS = { accent: 'accent', accentText: 'accent-text', text: 'text', muted: 'muted', background: 'background', border: 'border', error: 'error' };
-const themeCss = (theme: Theme) => {
+const themeCss = (theme: Theme | undefined) => {
+  if (!theme) return '';
   const vars = (p: Record<string, unknown> | undefined, dark = '') =>
     Object.entries(PROPS)
       .filter(([k]) => p?.[k])
@@ -33,13 +46,18 @@ const themeCss = (theme: Theme) => {
   return `:host{${vars(theme)}${theme.radius != null ? `--funnel-radius:${theme.radius}px;` : ''}${theme.font ? `--funnel-font:${theme.font};` : ''}${vars(theme.dark, 'dark-')}}`;
 };
 
-/** Styles for a shadow root: constructed sheets (which CSP's style-src does not govern), or `<style nonce>` where they are missing. */
+/**
+ * Styles for a shadow root: constructed sheets (which CSP's style-src does not govern), or `<style nonce>`
+ * where they are missing. Called again with more sheets (a frame's), it replaces the adopted list and, in
+ * the fallback, adds only what is new.
+ */
 function style(root: ShadowRoot, nonce: string | undefined, ...css: string[]) {
   try {
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
     root.adoptedStyleSheets = [sheet, ...css.map((c) => ((s) => (s.replaceSync(c), s))(new CSSStyleSheet()))];
   } catch {
-    for (const c of [CSS, ...css]) root.append(h('style', { nonce }, c));
+    const present = [...root.querySelectorAll('style')].map((s) => s.textContent);
+    for (const c of [CSS, ...css]) if (!present.includes(c)) root.append(h('style', { nonce }, c));
   }
 }
 
@@ -48,7 +66,13 @@ function style(root: ShadowRoot, nonce: string | undefined, ...css: string[]) {
  * its failure to load. `opener`: what opened it, where focus returns on close. The loader counts the
  * impression: an inline form once at least half of it was on screen, the others as they open.
  */
-export async function show(c: Ctx, opener: Element | null | undefined, impress: Impress, load: Load): Promise<Shown> {
+export async function show(
+  c: Ctx,
+  opener: Element | null | undefined,
+  impress: Impress,
+  load: Load,
+  floating: () => Promise<{ frame: Frame }>,
+): Promise<Shown> {
   const { view, api, el } = c;
   const inline = !view || view.display.mode == 'inline';
   const host = (c.host ||= el.tagName == 'SCRIPT' ? document.createElement('funnel-form') : el);
@@ -62,7 +86,7 @@ export async function show(c: Ctx, opener: Element | null | undefined, impress: 
     c.shown = c.host = undefined;
   };
   root.replaceChildren();
-  style(root, c.nonce, view?.theme ? themeCss(view.theme) : '');
+  style(root, c.nonce, themeCss(view?.theme));
   if (!view) {
     root.append(
       <div class="w">
@@ -89,7 +113,7 @@ export async function show(c: Ctx, opener: Element | null | undefined, impress: 
   dark.addEventListener('change', paint);
   off = () => dark.removeEventListener('change', paint);
 
-  const { mode, position } = view.display;
+  const { mode } = view.display;
   const body = form({
     api,
     view,
@@ -109,48 +133,6 @@ export async function show(c: Ctx, opener: Element | null | undefined, impress: 
   }
   host.setAttribute('mode', mode);
   impress(c);
-  const x = (
-    <button type="button" class="x" aria-label={view.strings.close} onClick={() => hide()}>
-      ×
-    </button>
-  );
-  const previous = opener || document.activeElement;
-  let hide = () => {
-    hide = () => {};
-    if (dialog?.open) dialog.close();
-    close();
-    (previous as HTMLElement | null)?.focus?.();
-  };
-  let dialog: HTMLDialogElement | undefined;
-  const where = position || (mode == 'bar' ? 'bottom' : 'right');
-  if (mode == 'popup') {
-    // A click on the backdrop (the dialog itself, outside its content) closes it too; Escape and the close
-    // button are the keyboard's ways, given by <dialog> and the button.
-    dialog = h(
-      'dialog',
-      { class: 'p', 'aria-labelledby': 't', onClose: () => hide(), onClick: (e: MouseEvent) => e.target == dialog && hide() },
-      body,
-      x,
-    ) as HTMLDialogElement;
-    root.append(dialog);
-    dialog.showModal();
-  } else {
-    // A labelled <section> is a region landmark (the bar); the slide-in is a non-modal dialog.
-    root.append(
-      mode == 'bar' ? (
-        <section class={`bar ${where}`} aria-labelledby="t">
-          {body}
-          {x}
-        </section>
-      ) : (
-        <div class={`slide-in ${where}`} role="dialog" aria-labelledby="t">
-          {body}
-          {x}
-        </div>
-      ),
-    );
-    // Escape closes it while focus is inside.
-    root.addEventListener('keydown', (e) => (e as KeyboardEvent).key == 'Escape' && hide());
-  }
-  return { close: () => hide() };
+  const { frame } = await floating();
+  return frame({ h, root, body, view, close, opener, style: (css) => style(root, c.nonce, themeCss(view.theme), css) });
 }
