@@ -22,6 +22,8 @@ function fieldRule(name: FieldName, required: boolean) {
 }
 
 const schemaCache = new WeakMap<Form, Map<string, z.ZodMiniType<ValidSubmission>>>();
+/** The schema key of a submission naming a variant the form does not have. */
+const STALE = '\u0000stale';
 
 export interface ValidSubmission extends Omit<SubmissionBody, 'fields'> {
   fields: { email: string } & Profile;
@@ -37,7 +39,12 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
   schemaCache.set(form, forForm);
   const cached = forForm.get(variantId ?? '');
   if (cached) return cached;
-  const declared = form.variants?.find((v) => v.id === variantId)?.fields ?? form.fields;
+  // A variant the config no longer has (STALE): any field the form or a variant declares, only email required.
+  const everyField = [...form.fields, ...(form.variants ?? []).flatMap((v) => v.fields ?? [])];
+  const declared =
+    variantId === STALE
+      ? everyField.filter((f, i) => everyField.findIndex((g) => g.name === f.name) === i).map((f) => ({ ...f, required: f.name === 'email' }))
+      : (form.variants?.find((v) => v.id === variantId)?.fields ?? form.fields);
   const asked = [
     ...declared.map((f) => [f.name, fieldRule(f.name, f.required)] as const),
     ...(form.profiling?.fields ?? []).filter((name) => !declared.some((f) => f.name === name)).map((name) => [name, fieldRule(name, false)] as const),
@@ -81,8 +88,11 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
  */
 export function validateSubmission(form: Form, body: unknown): ValidSubmission {
   const named = (body as { variant?: unknown } | null)?.variant;
-  const variant = typeof named === 'string' && form.variants?.some((v) => v.id === named) ? named : undefined;
-  const result = submissionSchemaFor(form, variant).safeParse(body);
+  const known = typeof named === 'string' && form.variants?.some((v) => v.id === named);
+  // A page open since before a test ended (or a variant renamed) must not lose its lead: the submission is
+  // taken without its variant, against every field the form or a variant declares.
+  const stale = typeof named === 'string' && !known;
+  const result = submissionSchemaFor(form, known ? named : stale ? STALE : undefined).safeParse(stale ? { ...(body as object), variant: undefined } : body);
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;
 }

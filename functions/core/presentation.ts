@@ -194,7 +194,10 @@ export function presentationIssues(form: {
   const issues: { path: (string | number)[]; message: string }[] = [];
   const fieldSets: [FormField[], (string | number)[]][] = [[form.fields, ['fields']]];
   const ids = new Set<string>();
+  const total = form.variants?.reduce((n, v) => n + v.weight, 0) ?? 0;
   form.variants?.forEach((v, i) => {
+    if ((v.weight * BUCKETS) / total < 1)
+      issues.push({ path: ['variants', i, 'weight'], message: `gives this variant no browser: each variant needs at least 1% of the total weight (${total})` });
     if (ids.has(v.id)) issues.push({ path: ['variants', i, 'id'], message: `duplicate variant id "${v.id}"` });
     ids.add(v.id);
     if (v.fields) fieldSets.push([v.fields, ['variants', i, 'fields']]);

@@ -30,13 +30,16 @@ export function cellsOf(a: Attribution): { dimension: 'all' | StatDimension; val
   return [{ dimension: 'all', value: NONE }, ...STAT_DIMENSIONS.map((dimension) => ({ dimension, value: a[dimension] || NONE }))];
 }
 
+/** A page's path as both impressions and submissions count it: no trailing slash (`/pricing/` is `/pricing`). */
+export const pageKey = (path: string): string => path.replace(/\/+$/, '') || '/';
+
 /** A lead's first source as an attribution: the submission that created it. */
 export const attributionOf = (s: Source): Attribution => ({
   formId: s.formId,
   variant: s.variant,
   campaign: s.utm?.campaign,
   source: s.utm?.source,
-  page: s.pageUrl ? pagePath(s.pageUrl) : undefined,
+  page: s.pageUrl ? pageKey(pagePath(s.pageUrl) ?? '/') : undefined,
 });
 
 /** One row of `GET /v1/forms/{formId}/stats`. */
@@ -58,15 +61,23 @@ export const ImpressionsBody = z.strictObject({
         formId: z.string().check(z.maxLength(63)),
         variant: z.optional(z.string().check(z.maxLength(20))),
         page: z.optional(PagePath),
-        campaign: z.optional(text(100)),
-        source: z.optional(text(100)),
+        campaign: z.optional(text(200)),
+        source: z.optional(text(200)),
       }),
     )
     .check(z.minLength(1))
     .check(z.maxLength(20)),
 });
 
-const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-12-01'));
+/** A calendar day, `YYYY-MM-DD`, that exists (2026-02-31 does not). */
+const Day = z
+  .string()
+  .check(
+    z.refine(
+      (d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(Date.parse(`${d}T00:00:00Z`) || 0).toISOString().startsWith(d),
+      'must be a date such as 2026-12-01',
+    ),
+  );
 
 /** The query of `GET /v1/forms/{formId}/stats`. */
 export const StatsQuery = z.object({

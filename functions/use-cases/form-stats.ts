@@ -2,22 +2,31 @@ import { fieldErrors } from '../core/field-errors.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
 import type { ApiKey } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
-import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatRow, type StatsQuery } from '../core/stats.js';
+import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatRow, type StatsQuery, pageKey } from '../core/stats.js';
 import * as z from '../core/zod.js';
 import { mayRead } from './access.js';
 import type { CaptureDeps } from './deps.js';
 
-/** Impression beacons per client address a minute, per environment (no write per beacon: the counters are the writes). */
-export const IMPRESSION_BEACONS_PER_MINUTE = 60;
+/**
+ * Impression beacons per client address a minute, per environment (no write per beacon: the counters are
+ * the writes). A page view sends one: 300 lets a whole office behind one address read the blog, and bounds
+ * what one address can add to a form's impressions.
+ */
+export const IMPRESSION_BEACONS_PER_MINUTE = 300;
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
+/** Most keys one answer lists (`by=page` on a busy blog): the busiest, and `truncated` says some were left out. */
+export const MAX_STAT_KEYS = 200;
+
 /**
  * Count the forms one page view showed (`POST /v1/impressions`, the widget's beacon).
- * 1. validate (4xx naming the field): known forms, their variants, a page path, short UTM values
- * 2. the Origin, when sent, must be allowed by each form's site → 403
+ * 1. validate (4xx naming the field): known forms, a page path, short UTM values; a variant the form no
+ *    longer has counts as none
+ * 2. the Origin must be sent and allowed by each form's site → 403
  * 3. a client address sends at most {@link IMPRESSION_BEACONS_PER_MINUTE} beacons a minute → 429
- * 4. add one impression to each form's cells for today (UTC)
+ * 4. add one impression to each form's cells for today (UTC); a form named twice in one beacon counts once
+ *    (a page view shows a form once)
  */
 export async function recordImpressions(
   deps: Pick<CaptureDeps, 'config' | 'clock' | 'stats' | 'eventRateLimiter'>,
@@ -28,15 +37,17 @@ export async function recordImpressions(
   const found = parsed.data.impressions.map((imp, i) => {
     const form = deps.config.findForm(imp.formId);
     if (!form) throw new ValidationError({ [`impressions[${i}].formId`]: `no form "${imp.formId}"` });
-    if (imp.variant !== undefined && !form.form.variants?.some((v) => v.id === imp.variant))
-      throw new ValidationError({ [`impressions[${i}].variant`]: `form "${imp.formId}" has no variant "${imp.variant}"` });
-    if (input.origin !== undefined && !form.site.allowedOrigins.includes(input.origin)) throw new OriginNotAllowedError(input.origin);
-    return { imp, siteId: form.site.id };
+    // Browsers always send Origin with a beacon: a request without one is no page's.
+    if (!form.site.allowedOrigins.includes(input.origin ?? '')) throw new OriginNotAllowedError(input.origin ?? '(none)');
+    // A variant the config no longer has (a page open since before the test ended) counts as none.
+    const variant = form.form.variants?.some((v) => v.id === imp.variant) ? imp.variant : undefined;
+    return { imp: { ...imp, variant, ...(imp.page && { page: pageKey(imp.page) }) }, siteId: form.site.id };
   });
   const limit = await deps.eventRateLimiter.hit(`impressions:${clientKeyOf(input.clientIp)}`, IMPRESSION_BEACONS_PER_MINUTE, 60);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
   const day = dayOf(deps.clock.now());
-  await Promise.all(found.map(({ imp, siteId }) => deps.stats.count(siteId, imp, day, { impressions: 1 })));
+  const once = found.filter(({ imp }, i) => found.findIndex((f) => f.imp.formId === imp.formId) === i);
+  await Promise.all(once.map(({ imp, siteId }) => deps.stats.count(siteId, imp, day, { impressions: 1 })));
 }
 
 /**
@@ -50,7 +61,7 @@ export async function readFormStats(
   key: ApiKey,
   formId: string,
   query: z.infer<typeof StatsQuery>,
-): Promise<{ formId: string; from: string; to: string; by?: StatDimension; rows: StatRow[]; totals: StatRow[] }> {
+): Promise<{ formId: string; from: string; to: string; by?: StatDimension; rows: StatRow[]; totals: StatRow[]; truncated?: true }> {
   const found = deps.config.findForm(formId);
   if (!found || !mayRead(key, found.site.id)) throw new UnknownFormError(formId);
   const to = query.to ?? dayOf(deps.clock.now());
@@ -70,13 +81,24 @@ export async function readFormStats(
     byKey.set(c.value, sum);
   }
   const keyOf = (value: string) => (query.by ? value : undefined);
+  // The keys with most impressions and submissions over the range: a page path or campaign nobody controls
+  // cannot make the answer unbounded.
+  const weight = (v: string) => (byKey.get(v)!.impressions ?? 0) + (byKey.get(v)!.submissions ?? 0);
+  const top = new Set([...byKey.keys()].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b)).slice(0, MAX_STAT_KEYS));
   return {
     formId,
     from,
     to,
     ...(query.by && { by: query.by }),
-    rows: cells.sort((a, b) => a.day.localeCompare(b.day) || a.value.localeCompare(b.value)).map((c) => row(c.day, keyOf(c.value), c.counts)),
-    totals: [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => row(`${from}/${to}`, keyOf(value), counts)),
+    ...(top.size < byKey.size && { truncated: true as const }),
+    rows: cells
+      .filter((c) => top.has(c.value))
+      .sort((a, b) => a.day.localeCompare(b.day) || a.value.localeCompare(b.value))
+      .map((c) => row(c.day, keyOf(c.value), c.counts)),
+    totals: [...byKey.entries()]
+      .filter(([value]) => top.has(value))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([value, counts]) => row(`${from}/${to}`, keyOf(value), counts)),
   };
 }
 

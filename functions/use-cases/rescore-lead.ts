@@ -64,8 +64,9 @@ export async function rescoreLead(
   const result = decideRescore(input, rules, deps.clock.now());
   if (options.dryRun) return result;
   const recorded = await deps.leads.saveScore(ref, result);
-  // Counted by the call that recorded the change, so once; a crash between the two loses the count, never doubles it.
+  // Counted by the call that recorded the change, so once; a crash between the two, or a count refused
+  // (throttled), loses the count, never doubles it (a retry of this re-score records no change).
   if (recorded && result.change && result.to !== 'lead' && input.firstSource)
-    await deps.stats.count(ref.siteId, attributionOf(input.firstSource), result.change.at.slice(0, 10), { [result.to]: 1 });
+    await deps.stats.count(ref.siteId, attributionOf(input.firstSource), result.change.at.slice(0, 10), { [result.to]: 1 }).catch(() => undefined);
   return result;
 }

@@ -120,8 +120,10 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     deps.metrics.count('Captures');
     if (outcome.stored.status === 201) deps.metrics.count('NewLeads');
     // Counted by the request that stored the submission, so once (a replay stored nothing); a crash between
-    // the two loses the count, never doubles it.
-    await deps.stats.count(site.id, attributionOf(write.source), at.slice(0, 10), { submissions: 1, leads: outcome.stored.status === 201 ? 1 : 0 });
+    // the two, or a count refused (throttled), loses the count, never doubles it, and never fails the visitor.
+    await deps.stats
+      .count(site.id, attributionOf(write.source), at.slice(0, 10), { submissions: 1, leads: outcome.stored.status === 201 ? 1 : 0 })
+      .catch(() => undefined);
   }
   return withToken('stored' in outcome ? outcome.stored : outcome.replayed);
 }

@@ -103,6 +103,29 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     await dialog.waitFor();
   });
 
+  it('a popup opened by a click is not opened again by its trigger; an excluded path (trailing slash or not) arms nothing', async () => {
+    // Prepare
+    show({ mode: 'popup', trigger: { afterSeconds: 1 }, cap: { days: 0 } });
+    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+    await expect.poll(() => api.formGets.length).toBe(1);
+
+    // Act: open it at once by the button, close it, wait past the trigger
+    await page.locator('#open').click();
+    const dialog = page.locator('funnel-form').getByRole('dialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1500);
+    const reopened = await dialog.count();
+    show({ mode: 'popup', trigger: { afterSeconds: 0 }, cap: { days: 0, excludePaths: ['/post/'] } });
+    await page.reload({ waitUntil: 'load' });
+    await expect.poll(() => api.formGets.length).toBe(2);
+    await page.waitForTimeout(500);
+
+    // Assess
+    expect(reopened).toBe(0);
+    expect(await dialog.count()).toBe(0);
+  });
+
   it('slide-in on scroll depth and a bottom bar: non-modal, labelled, closable, within a 280 px screen', async () => {
     for (const [display, role] of [
       [{ mode: 'slide-in', trigger: { scrollPercent: 30 } }, 'dialog'],
@@ -138,6 +161,8 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     // Act
     await page.evaluate(() => window.funnel!.unmount());
     const afterUnmount = await page.locator('funnel-form').count();
+    // Every snippet is unmarked, so the next scan mounts (and tracks) them all again.
+    expect(await page.locator('[data-funnel-mounted]').count()).toBe(0);
     await page.evaluate(() => window.funnel!.scan());
 
     // Assess

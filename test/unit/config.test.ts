@@ -155,6 +155,11 @@ describe('Form presentation in the config: display, theme, strings, variants, pr
     );
   });
 
+  it('refuses a variant whose weight gives it no browser (under 1% of the total)', () => {
+    const raw = testConfig((c) => void ((c.sites[0]!.forms[0]! as Record<string, unknown>).variants = [{ id: 'a' }, { id: 'b', weight: 100 }]));
+    expect(problemsOf(raw)).toContainEqual(expect.stringMatching(/^sites\[0\]\.forms\[0\]\.variants\[0\]\.weight: gives this variant no browser/));
+  });
+
   it('asks for at least two variants', () => {
     const raw = testConfig((c) => void ((c.sites[0]!.forms[0]! as Record<string, unknown>).variants = [{ id: 'only' }]));
     expect(problemsOf(raw)).toContainEqual(expect.stringMatching(/^sites\[0\]\.forms\[0\]\.variants: must list at least two variants/));

@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InMemoryFormStats } from '../../functions/adapters/memory.js';
 import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError } from '../../functions/core/errors.js';
-import { IMPRESSION_BEACONS_PER_MINUTE, knownFields, readFormStats, recordImpressions } from '../../functions/use-cases/form-stats.js';
+import { IMPRESSION_BEACONS_PER_MINUTE, MAX_STAT_KEYS, knownFields, readFormStats, recordImpressions } from '../../functions/use-cases/form-stats.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { getForm } from '../../functions/use-cases/get-form.js';
 import { BUCKETS, variantFor } from '../../functions/core/presentation.js';
+import { StatsQuery } from '../../functions/core/stats.js';
 import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const KEY = { name: 'test', siteIds: ['*'] };
@@ -34,8 +35,12 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     const input = (impressions: unknown[]) => ({ body: { impressions }, origin: ORIGIN, clientIp: '203.0.113.7' });
 
     // Act: four impressions (three of variant a), two submissions of one address (one lead), one of another
-    await recordImpressions(deps, input([impression({ variant: 'a' }), impression({ variant: 'b', campaign: undefined })]));
-    await recordImpressions(deps, input([impression({ variant: 'a' }), impression({ variant: 'a', page: '/pricing' })]));
+    await recordImpressions(deps, input([impression({ variant: 'a' })]));
+    await recordImpressions(deps, input([impression({ variant: 'b', campaign: undefined })]));
+    await recordImpressions(deps, input([impression({ variant: 'a' })]));
+    await recordImpressions(deps, input([impression({ variant: 'a', page: '/pricing' })]));
+    // A form named twice in one beacon counts once: a page view shows it once.
+    await recordImpressions(deps, input([impression({ formId: 'trial' }), impression({ formId: 'trial' })]));
     await submit(deps, aSubmission().with('variant', 'a').build());
     await submit(deps, aSubmission().with('variant', 'a').build());
     await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'joe@acme.com' } });
@@ -43,6 +48,7 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     // Assess
     const all = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY });
     expect(all.rows).toEqual([{ day: DAY, impressions: 4, submissions: 3, leads: 2, mql: 0, sql: 0, conversionRate: 0.75 }]);
+    expect((await readFormStats(deps, KEY, 'trial', { from: DAY, to: DAY })).rows).toEqual([expect.objectContaining({ impressions: 1 })]);
     const byVariant = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'variant' });
     expect(byVariant.rows.map((r) => [r.key, r.impressions, r.submissions, r.leads])).toEqual([
       ['a', 3, 2, 1],
@@ -53,9 +59,11 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
       ['(none)', 1],
       ['q4', 3],
     ]);
+    // A trailing slash is the same page, for impressions (the beacon) and submissions (the page URL) alike.
+    await recordImpressions(deps, input([impression({ page: '/posts/funnels/' })]));
     const byPage = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
     expect(byPage.rows.map((r) => [r.key, r.impressions, r.submissions])).toEqual([
-      ['/posts/funnels', 3, 3],
+      ['/posts/funnels', 4, 3],
       ['/pricing', 1, 0],
     ]);
   });
@@ -86,14 +94,16 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
 
     // Act + Assess
     await expect(send([impression({ formId: 'nope' })])).rejects.toMatchObject({ fields: { 'impressions[0].formId': 'no form "nope"' } });
-    await expect(send([impression({ variant: 'z' })])).rejects.toBeInstanceOf(ValidationError);
+    await send([impression({ variant: 'z' })]); // a variant no longer in the config counts as none
+    await expect(recordImpressions(deps, { body: { impressions: [impression()] }, clientIp: '198.51.100.1' })).rejects.toBeInstanceOf(OriginNotAllowedError);
     await expect(send([impression({ page: 'https://evil.example/x?email=a@b.c' })])).rejects.toMatchObject({
       fields: { 'impressions[0].page': expect.any(String) },
     });
     await expect(send([impression({ email: 'a@b.c' })])).rejects.toBeInstanceOf(ValidationError);
     await expect(send([])).rejects.toBeInstanceOf(ValidationError);
     await expect(send([impression()], 'https://evil.example')).rejects.toBeInstanceOf(OriginNotAllowedError);
-    for (let i = 0; i < IMPRESSION_BEACONS_PER_MINUTE; i++) await send([impression()]);
+    for (let i = 1; i < IMPRESSION_BEACONS_PER_MINUTE; i++) await send([impression()]);
+    // (the beacon without an Origin was refused before it counted against the address)
     await expect(send([impression()])).rejects.toBeInstanceOf(RateLimitedError);
   });
 
@@ -105,6 +115,19 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     });
     await expect(readFormStats(deps, KEY, 'ebook', { from: '2024-01-01', to: '2026-11-22' })).rejects.toBeInstanceOf(ValidationError);
     expect((await readFormStats(deps, KEY, 'ebook', {})).from).toBe('2026-10-24');
+    // A day that does not exist is refused by the query's schema (400 naming it), never a 500.
+    expect(StatsQuery.safeParse({ from: '2026-13-01' }).success).toBe(false);
+    expect(StatsQuery.safeParse({ to: '2026-02-31' }).success).toBe(false);
+    expect(StatsQuery.safeParse({ from: '2026-02-28', to: '2028-02-29' }).success).toBe(true);
+  });
+
+  it('lists at most the 200 busiest keys, and says so', async () => {
+    const { deps } = fakeDeps();
+    for (let i = 0; i < MAX_STAT_KEYS + 5; i++) await deps.stats.count('demo', { formId: 'ebook', page: `/p/${i}` }, DAY, { impressions: i === 3 ? 9 : 1 });
+    const answer = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
+    expect([answer.totals.length, answer.truncated]).toEqual([MAX_STAT_KEYS, true]);
+    expect(answer.totals.some((t) => t.key === '/p/3')).toBe(true);
+    expect((await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY })).truncated).toBeUndefined();
   });
 
   it('property: concurrent impressions and submissions add up exactly, in every dimension', async () => {
@@ -173,7 +196,11 @@ describe('A/B variants and progressive profiling on the server', () => {
     expect((await deps.leads.findById(progressive.body.leadId))?.profile.country).toBe('DE');
     // Variant b asks no name: a first name sent with it is an undeclared field.
     await expect(submit(deps, aSubmission().with('variant', 'b').build())).rejects.toMatchObject({ fields: { 'fields.firstName': expect.any(String) } });
-    await expect(submit(deps, aSubmission().with('variant', 'nope').build())).rejects.toMatchObject({ fields: { variant: 'must be one of a, b' } });
+    // A variant the config no longer has (a page open since before the test ended): stored, without it.
+    const stale = await submit(deps, aSubmission().withEmail('stale@acme.com').with('variant', 'gone').build());
+    expect(stale.status).toBe(201);
+    expect((await deps.leads.findById(stale.body.leadId))?.sources.first.variant).toBeUndefined();
+    await expect(submit(deps, aSubmission().with('variant', 7).build())).rejects.toMatchObject({ fields: { variant: expect.any(String) } });
   });
 
   it('says which fields the lead behind a visitor token gave, names only, and refuses a forged token', async () => {

@@ -106,7 +106,8 @@ else {
     offs = [];
   };
   /** This browser's A/B bucket (0–99), kept; the server shows the variant of the bucket. */
-  const bucket = kv(ID) || kv(ID, `${(Math.random() * 100) | 0}`) || 0;
+  const random = `${(Math.random() * 100) | 0}`;
+  const bucket = kv(ID) || kv(ID, random) || random;
   const on = (t: EventTarget, type: string, f: (e: never) => unknown, o?: AddEventListenerOptions) => {
     t.addEventListener(type, f as EventListener, o);
     offs.push(() => t.removeEventListener(type, f as EventListener, o));
@@ -143,11 +144,13 @@ else {
   };
 
   /** A form was shown: counted once per page view and form. Only the path and the campaign go, nothing personal. */
-  const impress = ({ id, api, variant }: Ctx) => {
-    if (seen[id]) return;
+  const impress = (c: Ctx) => {
+    const { id, api, variant } = c;
+    // Not for a form of a page view unmounted since (its code was still loading).
+    if (seen[id] || !forms.includes(c)) return;
     seen[id] = 1;
     const q = new URLSearchParams(location.search);
-    const utm = (k: string) => q.get(`utm_${k}`)?.trim().slice(0, 100) || undefined;
+    const utm = (k: string) => q.get(`utm_${k}`)?.slice(0, 200) || undefined;
     (queue[api] ||= []).push({ formId: id, variant, page: location.pathname.slice(0, 200), campaign: utm('campaign'), source: utm('source') });
     timer ||= +setTimeout(flush, 2e3);
   };
@@ -155,7 +158,9 @@ else {
   /** Show the form (importing its code), or its failure to load with a retry. */
   const show = (c: Ctx, opener?: Element | null) => {
     if (c.shown) return;
-    if (c.view?.display.mode != 'inline') kv(SEEN + c.id, `${Date.now()}`);
+    // Opened, by a trigger or a click: no trigger opens it again this page view, and the cap counts from now.
+    // (A definition that failed to load opens nothing, so it starts no cap.)
+    if (c.view && c.view.display.mode != 'inline') (c.fired = 1), kv(SEEN + c.id, `${Date.now()}`);
     c.shown = chunk()
       .then((m) => m.show(c, opener, impress, load, float))
       .catch(() => void (c.shown = undefined));
@@ -166,7 +171,8 @@ else {
    * slide-in or bar if its frequency cap lets it open here and now.
    */
   const load = async (c: Ctx) => {
-    const [status, view, age] = await call(`${c.api}/v1/forms/${encodeURIComponent(c.id)}?bucket=${bucket}`);
+    // The id as the page wrote it: the API answers 404 (or 400) for anything that is not a form's.
+    const [status, view, age] = await call(`${c.api}/v1/forms/${c.id}?bucket=${bucket}`);
     c.arrived = performance.now();
     if (!forms.includes(c)) return;
     if (!view?.id) return ((c.failed = status), show(c));
@@ -177,14 +183,17 @@ else {
     if (mode == 'inline') return show(c);
     if (floating[c.id]) return;
     floating[c.id] = c;
-    const path = location.pathname;
+    // Trailing slashes do not matter: `/pricing` is `/pricing/`, and `/docs/*` covers `/docs` too.
+    const slash = (p: string) => p.replace(/\/?$/, '/');
+    const path = slash(location.pathname);
     if (
-      cap.excludePaths.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path == p)) ||
+      cap.excludePaths.some((p) => (p.endsWith('*') ? path.startsWith(slash(p.slice(0, -1))) : path == slash(p))) ||
       (cap.afterSubmit && kv(DONE + c.id)) ||
       Date.now() - +(kv(SEEN + c.id) || 0) < cap.days * 864e5
     )
       return;
-    const fire = () => c.fired || ((c.fired = 1), show(c));
+    // Once opened (by a trigger or a click), `show` sets `fired`: no trigger opens it again this page view.
+    const fire = () => c.fired || show(c);
     if (trigger.afterSeconds != null) {
       const t = setTimeout(fire, trigger.afterSeconds * 1e3);
       offs.push(() => clearTimeout(t));
@@ -212,8 +221,7 @@ else {
       const data = el.dataset;
       if (data.funnelMounted) return;
       data.funnelMounted = '1';
-      const src = (el as HTMLScriptElement).src;
-      const api = (data.funnelApi || (src ? new URL(src).origin : location.origin)).replace(/\/+$/, '');
+      const api = (data.funnelApi || new URL((el as HTMLScriptElement).src || location.href).origin).replace(/\/+$/, '');
       void track(api);
       const id = data.funnelForm;
       if (!id) return;
@@ -229,10 +237,9 @@ else {
     unmount() {
       flush();
       for (const off of offs) off();
-      for (const c of forms) {
-        void c.shown?.then((s) => s?.close());
-        delete c.el.dataset.funnelMounted;
-      }
+      for (const c of forms) void c.shown?.then((s) => s?.close());
+      // Every snippet, tracking-only ones included: the next scan is a new page view for them all.
+      for (const el of d.querySelectorAll<HTMLElement>('[data-funnel-mounted]')) delete el.dataset.funnelMounted;
       reset();
     },
     forget() {

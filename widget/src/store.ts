@@ -6,9 +6,10 @@
  */
 export const kv = (key: string, value?: string | null): string | undefined => {
   try {
-    if (value === null) localStorage.removeItem(key);
-    else if (value !== undefined) localStorage.setItem(key, value);
-    return localStorage.getItem(key) ?? undefined;
+    const s = localStorage;
+    if (value === null) s.removeItem(key);
+    else if (value !== undefined) s.setItem(key, value);
+    return s.getItem(key) ?? undefined;
   } catch {}
 };
 

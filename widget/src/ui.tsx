@@ -125,8 +125,8 @@ export async function show(
   if (inline) {
     host.removeAttribute('mode');
     root.append(body);
-    // Counted once at least half of it has been on screen.
-    const seen = new IntersectionObserver((e) => e.some((x) => x.isIntersecting) && (impress(c), seen.disconnect()), { threshold: 0.5 });
+    // Counted once at least half of it was on screen (the first report comes at once, whatever it shows).
+    const seen = new IntersectionObserver((e) => e.some((x) => x.intersectionRatio >= 0.5) && (impress(c), seen.disconnect()), { threshold: 0.5 });
     seen.observe(host);
     off = ((o) => () => (o(), seen.disconnect()))(off);
     return { close };
@@ -134,5 +134,7 @@ export async function show(
   host.setAttribute('mode', mode);
   impress(c);
   const { frame } = await floating();
+  // Unmounted while its frames were loading (a single-page app moved on): show nothing.
+  if (!c.el.dataset.funnelMounted) return (close(), { close });
   return frame({ h, root, body, view, close, opener, style: (css) => style(root, c.nonce, themeCss(view.theme), css) });
 }

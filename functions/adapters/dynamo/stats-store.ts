@@ -56,7 +56,8 @@ export class DynamoFormStats implements FormStats {
               ExpressionAttributeValues: {
                 ':pk': keys.statPartition(siteId, formId, shard),
                 ':from': keys.statSortKey(dimension, from, ''),
-                ':to': keys.statSortKey(dimension, to, '\uffff'),
+                // '$' sorts right after '#': every value of the day `to`, whatever its first byte.
+                ':to': `${dimension}#${to}$`,
               },
               ExclusiveStartKey,
             }),
