@@ -97,10 +97,12 @@ describe('npm start', () => {
     process.kill(orphaned.npmPid, 'SIGKILL');
     expect(await expectAllGone(orphaned, url, dataDir)).toBe(false);
 
-    // The funnel dies without a word: its DynamoDB Local goes too; the lock it leaves is stale.
-    const killed = await npmStart(env);
+    // The funnel dies without a word: its DynamoDB Local goes too; the lock it leaves is stale. On a port of
+    // its own: the one just freed may already be another test's (a CI run caught that race).
+    const again = await freePort();
+    const killed = await npmStart({ ...env, PORT: String(again) });
     process.kill(killed.funnelPid, 'SIGKILL');
-    expect(await expectAllGone(killed, url, dataDir)).toBe(true);
+    expect(await expectAllGone(killed, `http://localhost:${again}`, dataDir)).toBe(true);
   }, 180_000);
 
   it('refuses a bad PORT with a clear message and exit code 1', async () => {
