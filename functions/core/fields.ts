@@ -8,7 +8,7 @@ export const CompanySize = z.enum(['1-10', '11-50', '51-200', '201-1000', '1001-
 export type CompanySize = z.infer<typeof CompanySize>;
 
 /** Control characters (C0, DEL, C1) and bidi overrides have no place in a name or a job title. */
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** A single-line, trimmed, bounded, printable string. */
 export const text = (max: number) =>

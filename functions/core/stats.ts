@@ -1,5 +1,5 @@
 import * as z from './zod.js';
-import { text } from './fields.js';
+import { CONTROL_CHARS, text } from './fields.js';
 import type { Source } from './contracts.js';
 import { pagePath } from './scoring/paths.js';
 
@@ -51,7 +51,10 @@ export interface StatRow extends Record<StatMetric, number> {
   conversionRate: number;
 }
 
-const PagePath = z.string().check(z.regex(/^\/[^\s?#]{0,199}$/, 'must be a page path (no query), at most 200 characters'));
+const PagePath = z
+  .string()
+  .check(z.regex(/^\/[^\s?#]{0,199}$/, 'must be a page path (no query), at most 200 characters'))
+  .check(z.refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters'));
 
 /** The body of `POST /v1/impressions`: forms shown on one page view, sent by the widget's beacon. */
 export const ImpressionsBody = z.strictObject({

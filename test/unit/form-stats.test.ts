@@ -100,6 +100,9 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
       fields: { 'impressions[0].page': expect.any(String) },
     });
     await expect(send([impression({ email: 'a@b.c' })])).rejects.toBeInstanceOf(ValidationError);
+    // Hostile bytes (a NUL, a bidi override) never become a page key a dashboard shows.
+    await expect(send([impression({ page: '/x\u0000y' })])).rejects.toMatchObject({ fields: { 'impressions[0].page': 'must not contain control characters' } });
+    await expect(send([impression({ page: '/x\u202ey' })])).rejects.toBeInstanceOf(ValidationError);
     await expect(send([])).rejects.toBeInstanceOf(ValidationError);
     await expect(send([impression()], 'https://evil.example')).rejects.toBeInstanceOf(OriginNotAllowedError);
     for (let i = 1; i < IMPRESSION_BEACONS_PER_MINUTE; i++) await send([impression()]);
