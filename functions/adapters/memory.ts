@@ -41,7 +41,7 @@ import type {
 import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
 import type { Profile } from '../core/fields.js';
 import { dueDay } from '../core/due.js';
-import { type Attribution, type StatDimension, type StatMetric, cellsOf } from '../core/stats.js';
+import { type Attribution, type StatDimension, type StatMetric, addCounts, cellsOf } from '../core/stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
 
 /**
@@ -449,9 +449,7 @@ export class InMemoryFormStats implements FormStats {
   async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void> {
     for (const { dimension, value } of cellsOf(attribution)) {
       const key = [siteId, attribution.formId, dimension, day, value].join('\u0000');
-      const cell = this.cells.get(key) ?? {};
-      for (const [m, n] of Object.entries(add) as [StatMetric, number][]) if (n) cell[m] = (cell[m] ?? 0) + n;
-      this.cells.set(key, cell);
+      this.cells.set(key, addCounts(this.cells.get(key) ?? {}, add));
     }
   }
 

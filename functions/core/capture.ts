@@ -2,7 +2,7 @@ import * as z from './zod.js';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
 import type { ConsentRecord, FormFieldView, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
-import { DEFAULT_STRINGS, type FormField, variantFor } from './presentation.js';
+import { DEFAULT_STRINGS, type FormField, declaredFields, variantFor } from './presentation.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
 import { ClientId, FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
@@ -40,10 +40,9 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
   const cached = forForm.get(variantId ?? '');
   if (cached) return cached;
   // A variant the config no longer has (STALE): any field the form or a variant declares, only email required.
-  const everyField = [...form.fields, ...(form.variants ?? []).flatMap((v) => v.fields ?? [])];
   const declared =
     variantId === STALE
-      ? everyField.filter((f, i) => everyField.findIndex((g) => g.name === f.name) === i).map((f) => ({ ...f, required: f.name === 'email' }))
+      ? declaredFields(form).map((f) => ({ ...f, required: f.name === 'email' }))
       : (form.variants?.find((v) => v.id === variantId)?.fields ?? form.fields);
   const asked = [
     ...declared.map((f) => [f.name, fieldRule(f.name, f.required)] as const),

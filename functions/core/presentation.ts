@@ -176,6 +176,12 @@ export const Profiling = z.strictObject({
   fields: z.array(FieldName).check(z.minLength(1)).check(z.maxLength(8)),
 });
 
+/** Every field a form or one of its variants declares, each once (the form's own declaration first). */
+export function declaredFields(form: { fields: FormField[]; variants?: Variant[] | undefined }): FormField[] {
+  const all = [...form.fields, ...(form.variants ?? []).flatMap((v) => v.fields ?? [])];
+  return all.filter((f, i) => all.findIndex((g) => g.name === f.name) === i);
+}
+
 /** The presentation part of a form's config. */
 export const PRESENTATION = {
   display: z._default(Display, Display.parse({})),

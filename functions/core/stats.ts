@@ -30,6 +30,12 @@ export function cellsOf(a: Attribution): { dimension: 'all' | StatDimension; val
   return [{ dimension: 'all', value: NONE }, ...STAT_DIMENSIONS.map((dimension) => ({ dimension, value: a[dimension] || NONE }))];
 }
 
+/** Add `more` into `into`, metric by metric (missing counts are 0); returns `into`. */
+export function addCounts(into: Partial<Record<string, number>>, more: Partial<Record<string, number>>): Partial<Record<string, number>> {
+  for (const [m, n] of Object.entries(more)) if (typeof n === 'number' && n) into[m] = (into[m] ?? 0) + n;
+  return into;
+}
+
 /** A page's path as both impressions and submissions count it: no trailing slash (`/pricing/` is `/pricing`). */
 export const pageKey = (path: string): string => path.replace(/\/+$/, '') || '/';
 

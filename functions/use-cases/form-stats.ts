@@ -2,8 +2,10 @@ import { fieldErrors } from '../core/field-errors.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
 import type { ApiKey } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
-import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatRow, type StatsQuery, pageKey } from '../core/stats.js';
+import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatRow, type StatsQuery, addCounts, pageKey } from '../core/stats.js';
 import * as z from '../core/zod.js';
+import { declaredFields } from '../core/presentation.js';
+import { dueDay } from '../core/due.js';
 import { mayRead } from './access.js';
 import type { CaptureDeps } from './deps.js';
 
@@ -14,7 +16,7 @@ import type { CaptureDeps } from './deps.js';
  */
 export const IMPRESSION_BEACONS_PER_MINUTE = 300;
 
-const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+const dayOf = (d: Date) => dueDay(d.toISOString());
 
 /** Most keys one answer lists (`by=page` on a busy blog): the busiest, and `truncated` says some were left out. */
 export const MAX_STAT_KEYS = 200;
@@ -76,9 +78,7 @@ export async function readFormStats(
   };
   const byKey = new Map<string, Partial<Record<string, number>>>();
   for (const c of cells) {
-    const sum = byKey.get(c.value) ?? {};
-    for (const [m, n] of Object.entries(c.counts)) sum[m] = (sum[m] ?? 0) + (n ?? 0);
-    byKey.set(c.value, sum);
+    byKey.set(c.value, addCounts(byKey.get(c.value) ?? {}, c.counts));
   }
   const keyOf = (value: string) => (query.by ? value : undefined);
   // The keys with most impressions and submissions over the range: a page path or campaign nobody controls
@@ -124,8 +124,6 @@ export async function knownFields(
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
   const profile: Record<string, string | undefined> = (await deps.leads.findProfile(found.site.id, visitor.leadId)) ?? {};
   const { form } = found;
-  const askable = new Set<string>(
-    [...form.fields, ...(form.variants ?? []).flatMap((v) => v.fields ?? [])].map((f) => f.name).concat(form.profiling?.fields ?? []),
-  );
+  const askable = new Set<string>([...declaredFields(form).map((f) => f.name), ...(form.profiling?.fields ?? [])]);
   return { known: Object.keys(profile).filter((name) => askable.has(name) && profile[name]) };
 }

@@ -4,6 +4,7 @@ import type { LeadRef, ScoringInput, ScoreUpdate } from '../core/ports.js';
 import { nextDecayCheck, nextStage, scoreLead, type ScoringRules } from '../core/scoring/index.js';
 import type { Deps } from './deps.js';
 import { attributionOf } from '../core/stats.js';
+import { dueDay } from '../core/due.js';
 
 export interface Rescore extends ScoreUpdate {
   score: ScoreView;
@@ -67,6 +68,6 @@ export async function rescoreLead(
   // Counted by the call that recorded the change, so once; a crash between the two, or a count refused
   // (throttled), loses the count, never doubles it (a retry of this re-score records no change).
   if (recorded && result.change && result.to !== 'lead' && input.firstSource)
-    await deps.stats.count(ref.siteId, attributionOf(input.firstSource), result.change.at.slice(0, 10), { [result.to]: 1 }).catch(() => undefined);
+    await deps.stats.count(ref.siteId, attributionOf(input.firstSource), dueDay(result.change.at), { [result.to]: 1 }).catch(() => undefined);
   return result;
 }

@@ -6,6 +6,7 @@ import type { StoredAnswer } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
 import type { CaptureDeps } from './deps.js';
 import { attributionOf } from '../core/stats.js';
+import { dueDay } from '../core/due.js';
 
 export interface SubmitFormInput {
   formId: string;
@@ -122,7 +123,7 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     // Counted by the request that stored the submission, so once (a replay stored nothing); a crash between
     // the two, or a count refused (throttled), loses the count, never doubles it, and never fails the visitor.
     await deps.stats
-      .count(site.id, attributionOf(write.source), at.slice(0, 10), { submissions: 1, leads: outcome.stored.status === 201 ? 1 : 0 })
+      .count(site.id, attributionOf(write.source), dueDay(at), { submissions: 1, leads: outcome.stored.status === 201 ? 1 : 0 })
       .catch(() => undefined);
   }
   return withToken('stored' in outcome ? outcome.stored : outcome.replayed);

@@ -179,7 +179,6 @@ describe('Widget presentation in a real browser: theme, strings, motion, profili
   beforeAll(async () => {
     [browser, api] = await Promise.all([launchBrowser(), startFakeApi()]);
     api.setPage('/post', blogPage({ forms: ['ebook'] }));
-    api.setPage('/long', blogPage({ forms: [], before: '<div style="height:3000px"></div>', after: `<section>${'<p>Prose.</p>'.repeat(3)}</section>` }));
   }, BROWSER_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();

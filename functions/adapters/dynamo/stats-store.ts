@@ -1,6 +1,6 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FormStats, StatCell } from '../../core/ports.js';
-import { type Attribution, STAT_METRICS, type StatDimension, type StatMetric, cellsOf } from '../../core/stats.js';
+import { type Attribution, STAT_METRICS, type StatDimension, type StatMetric, addCounts, cellsOf } from '../../core/stats.js';
 import { keys } from './keys.js';
 import { TABLE } from './table.js';
 
@@ -65,7 +65,7 @@ export class DynamoFormStats implements FormStats {
           for (const item of page.Items ?? []) {
             const { day, value } = keys.parseStatSortKey(item.SK as string);
             const cell = cells.get(`${day}#${value}`) ?? { day, value, counts: {} };
-            for (const m of STAT_METRICS) if (typeof item[m] === 'number') cell.counts[m] = (cell.counts[m] ?? 0) + (item[m] as number);
+            addCounts(cell.counts, Object.fromEntries(STAT_METRICS.map((m) => [m, item[m] as number | undefined])));
             cells.set(`${day}#${value}`, cell);
           }
           ExclusiveStartKey = page.LastEvaluatedKey;
