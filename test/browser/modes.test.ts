@@ -126,6 +126,22 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     expect(await dialog.count()).toBe(0);
   });
 
+  it('a popup under a strict Content-Security-Policy: its frames module loads, its styles apply, nothing is refused', async () => {
+    // Prepare: scripts and calls from the widget's origin only, no style at all, no inline script
+    show({ mode: 'popup', trigger: { afterSeconds: 0 }, cap: { days: 0 } });
+    const csp = `default-src 'none'; script-src ${api.url}; connect-src ${api.url}; style-src 'none'; img-src 'none'; base-uri 'none'`;
+    api.setPage('/strict', blogPage({ forms: ['ebook'] }).replace(/<style>.*?<\/style>/s, ''), { 'content-security-policy': csp });
+
+    // Act
+    const { page, errors } = await openPage(browser, `${api.pageOrigin}/strict`);
+    const dialog = page.locator('funnel-form').getByRole('dialog');
+    await dialog.waitFor();
+
+    // Assess: the close button is positioned by the frames' own constructed stylesheet
+    expect(await page.locator('funnel-form .x').evaluate((b) => getComputedStyle(b).position)).toBe('absolute');
+    expect(errors).toEqual([]);
+  });
+
   it('slide-in on scroll depth and a bottom bar: non-modal, labelled, closable, within a 280 px screen', async () => {
     for (const [display, role] of [
       [{ mode: 'slide-in', trigger: { scrollPercent: 30 } }, 'dialog'],
@@ -207,6 +223,26 @@ describe('Widget presentation in a real browser: theme, strings, motion, profili
     expect(await button.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(15, 118, 110)');
     expect(await page.locator('funnel-form form').evaluate((f) => getComputedStyle(f).borderTopLeftRadius)).toBe('20px');
     expect(await page.locator('funnel-form').getByText('(facultatif)').count()).toBe(3);
+  });
+
+  it('follows the visitor’s colour scheme as it changes (scheme auto); a fixed scheme stays', async () => {
+    // Prepare
+    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+    const host = page.locator('funnel-form');
+    await host.getByRole('button', { name: 'Get the ebook' }).waitFor();
+    const background = () => host.locator('form').evaluate((f) => getComputedStyle(f).backgroundColor);
+    const light = await background();
+
+    // Act
+    await page.emulateMedia({ colorScheme: 'dark' });
+
+    // Assess: the attribute and the palette follow at once, without a reload
+    await expect.poll(() => host.getAttribute('scheme')).toBe('dark');
+    expect(await background()).not.toBe(light);
+    api.forms.ebook = { ...formFixtures().ebook!, theme: { scheme: 'light' } };
+    await page.reload({ waitUntil: 'load' });
+    await host.getByRole('button', { name: 'Get the ebook' }).waitFor();
+    expect(await host.getAttribute('scheme')).toBe('light');
   });
 
   it('moves nothing for a visitor who asked for reduced motion; slides in for the others', async () => {
