@@ -13,8 +13,17 @@ const int = (min: number, max: number) =>
     .check(z.gte(min, `must be ${min}–${max}`))
     .check(z.lte(max, `must be ${min}–${max}`));
 
-/** A page path pattern: `/pricing` (that page), `/blog/*` (every page under /blog/). */
-const PathPattern = z.string().check(z.regex(/^\/[^\s?#*]{0,199}\*?$/, 'must be a path such as /pricing or /blog/* (no query, * only at the end)'));
+const trailingSlash = (p: string) => p.replace(/\/?$/, '/');
+
+/**
+ * A page path pattern: `/pricing` (that page), `/blog/*` (every page under /blog/). Trailing slashes do not
+ * matter, so each is kept with one (`/pricing/`, `/blog/*`), and the widget compares the page's path, given
+ * one too, as it is: equal, or starting with what comes before the `*`.
+ */
+const PathPattern = z.pipe(
+  z.string().check(z.regex(/^\/[^\s?#*]{0,199}\*?$/, 'must be a path such as /pricing or /blog/* (no query, * only at the end)')),
+  z.transform((p: string) => (p.endsWith('*') ? `${trailingSlash(p.slice(0, -1))}*` : trailingSlash(p))),
+);
 
 export const DisplayMode = z.enum(['inline', 'popup', 'slide-in', 'bar']);
 export type DisplayMode = z.infer<typeof DisplayMode>;

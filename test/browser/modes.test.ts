@@ -169,22 +169,65 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     }
   });
 
-  it('window.funnel.unmount() removes every form and listener; scan() mounts afresh as a new page view', async () => {
-    // Prepare
-    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
-    await page.locator('funnel-form').getByRole('button', { name: 'Get the ebook' }).waitFor();
+  it('loads what a page needs only: the loader alone for tracking or a capped popup, the form code for an inline form, and for a popup its frames and triggers too, on idle before it opens', async () => {
+    // Prepare: a popup that opens after a minute (not during this test), an inline trial, a tracking-only page
+    show({ mode: 'popup', trigger: { afterSeconds: 60 } });
+    api.setPage('/tracking', blogPage({ forms: [], trackingSnippets: 1 }));
+    api.setPage('/inline', blogPage({ forms: ['trial'] }));
+    const scripts = async (path: string, init?: () => void) => {
+      const { page } = await openPage(browser, `${api.pageOrigin}${path}`, { ...(init && { init }) });
+      await page.waitForTimeout(1500);
+      const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+      const opened = await page.locator('funnel-form').getByRole('dialog').count();
+      return [
+        ...loaded
+          .filter((p) => p.endsWith('.js'))
+          .map((p) => p.replace(/-[A-Z0-9]{8}\.js$/, '.js'))
+          .sort(),
+        ...(opened ? ['opened'] : []),
+      ];
+    };
 
     // Act
-    await page.evaluate(() => window.funnel!.unmount());
-    const afterUnmount = await page.locator('funnel-form').count();
-    // Every snippet is unmarked, so the next scan mounts (and tracks) them all again.
-    expect(await page.locator('[data-funnel-mounted]').count()).toBe(0);
-    await page.evaluate(() => window.funnel!.scan());
+    const tracking = await scripts('/tracking');
+    const inline = await scripts('/inline');
+    const popup = await scripts('/post');
+    const capped = await scripts('/post', () => localStorage.setItem('funnel:seen:ebook', `${Date.now()}`));
 
     // Assess
-    expect(afterUnmount).toBe(0);
+    expect(tracking).toEqual(['/widget.js']);
+    expect(inline).toEqual(['/chunks/form.js', '/widget.js']);
+    expect(popup).toEqual(['/chunks/float.js', '/chunks/form.js', '/widget.js']);
+    expect(capped).toEqual(['/widget.js']);
+  });
+
+  it('window.funnel.unmount() removes every form, listener and timer; scan() mounts afresh as a new page view', async () => {
+    // Prepare: a visitor with a token, a form and a tracking-only snippet, and a slide-in armed to open after 2 s
+    api.tokens.add('vt.spa');
+    api.forms.trial = { ...formFixtures().trial!, display: Display.parse({ mode: 'slide-in', trigger: { afterSeconds: 2 }, cap: { days: 0 } }) };
+    api.setPage('/spa', blogPage({ forms: ['ebook', 'trial'], trackingSnippets: 1 }));
+    const { page, errors } = await openPage(browser, `${api.pageOrigin}/spa`);
+    await page.evaluate((origin) => localStorage.setItem(`funnel:vt:${origin}`, 'vt.spa'), api.url);
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('funnel-form').getByRole('button', { name: 'Get the ebook' }).waitFor();
+    await expect.poll(() => api.events.length).toBe(1);
+    const marked = await page.evaluate(() => document.querySelectorAll('[data-funnel-mounted]').length);
+
+    // Act: unmount before the slide-in's time comes
+    await page.evaluate(() => window.funnel!.unmount());
+    const afterUnmount = await page.locator('funnel-form').count();
+    await page.waitForTimeout(2500);
+    const afterItsTime = await page.locator('funnel-form').count();
+    await page.evaluate(() => window.funnel!.scan());
+
+    // Assess: nothing left, nothing opened later; the page's own elements never carried a mark of the widget; the
+    // scan is a new page view: the form is fetched and the page view tracked again (one snippet tracks per API)
+    expect([afterUnmount, afterItsTime]).toEqual([0, 0]);
+    expect(marked).toBe(0);
     await expect.poll(() => page.locator('funnel-form').getByRole('button', { name: 'Get the ebook' }).count()).toBe(1);
-    expect(api.formGets).toEqual(['ebook', 'ebook']);
+    await expect.poll(() => api.events.length).toBe(2);
+    expect(api.formGets.filter((f) => f === 'ebook')).toEqual(['ebook', 'ebook', 'ebook']);
+    expect(errors).toEqual([]);
   });
 });
 

@@ -125,6 +125,19 @@ describe('Form presentation in the config: display, theme, strings, variants, pr
     expect(index.findForm('pricing-guide')!.form.display.position).toBe('bottom');
   });
 
+  it('keeps each excluded path with one trailing slash, as the widget compares the page’s path', () => {
+    // Prepare
+    const raw = testConfig((c) => {
+      (c.sites[0]!.forms[0]! as Record<string, unknown>).display = { mode: 'popup', cap: { excludePaths: ['/pricing', '/blog*', '/docs/*', '/', '/a/b/'] } };
+    });
+
+    // Act
+    const { display } = parseConfig(raw, localEnv()).sites[0]!.forms[0]!;
+
+    // Assess: `/blog*` and `/docs/*` cover everything under them; `/pricing` is `/pricing/`
+    expect(display.cap.excludePaths).toEqual(['/pricing/', '/blog/*', '/docs/*', '/', '/a/b/']);
+  });
+
   it('names each presentation mistake by its path', () => {
     const raw = testConfig((c) => {
       const form = c.sites[0]!.forms[0]! as Record<string, unknown>;

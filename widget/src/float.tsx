@@ -1,3 +1,4 @@
+import type { Ctx } from './loader.js';
 import type { Frame } from './ui.js';
 
 /**
@@ -69,4 +70,25 @@ export const frame: Frame = ({ h, root, body, view, close, opener, style }) => {
     root.addEventListener('keydown', (e) => (e as KeyboardEvent).key == 'Escape' && hide());
   }
   return { close: () => hide() };
+};
+
+/**
+ * Arm the triggers of a popup, slide-in or bar, once the loader's frequency cap let it open on this page:
+ * after N seconds (counted from the definition's arrival, not from this module's), at a scroll depth
+ * (checked at once too: the reader may be past it already), on exit intent (the pointer leaving through
+ * the top; fine pointers only, touch has no such gesture). `fire` opens the form at most once per page
+ * view. Answers what disarms them all.
+ */
+export const arm = (c: Ctx, fire: () => unknown): (() => void) => {
+  const { afterSeconds, scrollPercent: depth, exitIntent } = c.view!.display.trigger;
+  const t = afterSeconds != null && setTimeout(fire, afterSeconds * 1e3 - (performance.now() - c.arrived!));
+  const deep = () => (scrollY + innerHeight) * 100 >= depth! * document.documentElement.scrollHeight && fire();
+  const exit = (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && fire();
+  if (depth) addEventListener('scroll', deep), deep();
+  if (exitIntent && matchMedia('(pointer:fine)').matches) document.addEventListener('mouseout', exit);
+  return () => {
+    clearTimeout(t || 0);
+    removeEventListener('scroll', deep);
+    document.removeEventListener('mouseout', exit);
+  };
 };

@@ -8,10 +8,9 @@ import { kv, TOKEN } from './store.js';
 export interface FormOptions {
   api: string;
   view: View;
-  variant?: string | undefined;
   /** The fields to ask (progressive profiling may have changed the view's). */
   fields: FormFieldView[];
-  /** performance.now() when the definition arrived (the moment its serverTime describes). */
+  /** performance.now() at the moment the definition's serverTime describes: its arrival, less the time a CDN kept it. */
   arrived: number;
   /** Called once the server accepted the submission. */
   done(): void;
@@ -25,8 +24,8 @@ export interface FormOptions {
 export function form(o: FormOptions): HTMLElement {
   const { view, api } = o;
   const t = view.strings;
-  // serverTime is the server's clock when the GET was answered, i.e. at `arrived`: add what elapsed until the
-  // form was on screen. The visitor's own clock is never read, so its skew does not matter.
+  // serverTime is the server's clock at `arrived`: add what elapsed until the form was on screen. The
+  // visitor's own clock is never read, so its skew does not matter.
   const startedAt = Math.round(view.serverTime + performance.now() - o.arrived);
   /** The current attempt: its id is reused by retries and double clicks until the visitor edits the form. */
   let attempt: { id: string; sent?: boolean } | undefined;
@@ -122,7 +121,7 @@ export function form(o: FormOptions): HTMLElement {
       submissionId: current.id,
       fields: values,
       ...(view.consent && { consent: { marketing: data.get('consent') == 'yes' } }),
-      ...(o.variant && { variant: o.variant }),
+      ...(view.variant && { variant: view.variant }),
       context: pageContext(),
       hp: String(data.get('hp') ?? ''),
       startedAt,

@@ -12,7 +12,7 @@ import type { Strings } from '../../functions/core/presentation.js';
  * inline form, when its trigger fires (or on idle, just before) for the others, never on a tracking-only page.
  *
  * It runs once per page: a second copy (the snippet pasted twice, one inserted later by a tag manager or a
- * single-page app) only asks the first to scan again. Snippets are marked once mounted, so nothing mounts
+ * single-page app) only asks the first to scan again. Each page view remembers the snippets it mounted, so nothing mounts
  * twice. `window.funnel` is the page's handle: `scan()`, `open(formId)`, `unmount()`, `forget()`.
  */
 declare const FORM_MODULE: string;
@@ -30,20 +30,24 @@ export interface Ctx {
   /** The snippet's CSP nonce, for the `<style>` of browsers without constructed stylesheets. */
   nonce?: string | undefined;
   view?: View;
-  variant?: string | undefined;
   /** The status of a failed load of the definition. */
   failed?: number;
-  /** performance.now() when the definition arrived, the moment its serverTime describes. */
+  /** performance.now() when the definition arrived. */
   arrived?: number;
+  /** Seconds a CDN kept the definition (its `Age`): its serverTime describes the server's clock that much before it arrived. */
+  age?: number | undefined;
   host?: HTMLElement | undefined;
   /** Set while the form is on the page; the form's code clears it when the form is closed. */
   shown?: Promise<Shown | void> | undefined;
   /** A trigger fired: triggers open a form at most once per page view. */
   fired?: 1 | undefined;
+  /** The page view's record of what it tracked and counted (an impression once per page view and form). */
+  seen: Set<unknown>;
+  /** Its page view was unmounted: it shows and counts nothing more. */
+  gone?: 1;
 }
 
-/** What the form's code calls back: count an impression, load the definition again (a retry). */
-export type Impress = (c: Ctx) => void;
+/** What the form's code calls back: load the definition again (a retry). */
 export type Load = (c: Ctx) => void;
 
 export interface Funnel {
@@ -88,30 +92,20 @@ else {
   const chunk = (): Promise<typeof import('./ui.js')> => import(url(FORM_MODULE));
   /** The popup, slide-in and bar frames: a module of their own, which a page with inline forms only never loads. */
   const float = (): Promise<typeof import('./float.js')> => import(url(FLOAT_MODULE));
-  let forms: Ctx[];
   /** Popups, slide-ins and bars by form id: one of each per page. */
   let floating: Record<string, Ctx>;
   /** APIs this page view went to, and forms it showed (an impression each). */
-  let seen: Record<string, 1>;
-  /** Impressions not sent yet, by API. */
-  let queue: Record<string, object[]>;
+  let seen: Set<unknown>;
   let offs: (() => void)[];
-  let timer: number;
   /** Forget this page view: the next scan is a new one (a single-page app's navigation). */
   const reset = () => {
-    forms = [];
     floating = {};
-    seen = {};
-    queue = {};
+    seen = new Set();
     offs = [];
   };
   /** This browser's A/B bucket (0–99), kept; the server shows the variant of the bucket. */
   const random = `${(Math.random() * 100) | 0}`;
   const bucket = kv(ID) || kv(ID, random) || random;
-  const on = (t: EventTarget, type: string, f: (e: never) => unknown, o?: AddEventListenerOptions) => {
-    t.addEventListener(type, f as EventListener, o);
-    offs.push(() => t.removeEventListener(type, f as EventListener, o));
-  };
   const http = (u: string) => (/^https?:/.test(u) ? u.slice(0, 2048) : undefined);
 
   /**
@@ -123,7 +117,7 @@ else {
     const key = TOKEN + api;
     const visitorToken = kv(key);
     const url = http(location.href);
-    if (seen[key] || ((seen[key] = 1), !visitorToken || !url || navigator.doNotTrack == '1')) return;
+    if (seen.has(key) || (seen.add(key), !visitorToken || !url || navigator.doNotTrack == '1')) return;
     const [status, r] = await call(`${api}/v1/events`, {
       visitorToken,
       eventId: newId(),
@@ -135,34 +129,11 @@ else {
     if (status == 401 || status == 404 || r?.reason == 'unsubscribed') kv(key, null);
   };
 
-  /** Impressions go out together by `sendBeacon`, two seconds after the first or when the page is hidden (which leaving it is). */
-  const flush = () => {
-    clearTimeout(timer);
-    timer = 0;
-    for (const api in queue) navigator.sendBeacon(`${api}/v1/impressions`, JSON.stringify({ impressions: queue[api] }));
-    queue = {};
-  };
-
-  /** A form was shown: counted once per page view and form. Only the path and the campaign go, nothing personal. */
-  const impress = (c: Ctx) => {
-    const { id, api, variant } = c;
-    // Not for a form of a page view unmounted since (its code was still loading).
-    if (seen[id] || !forms.includes(c)) return;
-    seen[id] = 1;
-    const q = new URLSearchParams(location.search);
-    const utm = (k: string) => q.get(`utm_${k}`)?.slice(0, 200) || undefined;
-    (queue[api] ||= []).push({ formId: id, variant, page: location.pathname.slice(0, 200), campaign: utm('campaign'), source: utm('source') });
-    timer ||= +setTimeout(flush, 2e3);
-  };
-
   /** Show the form (importing its code), or its failure to load with a retry. */
   const show = (c: Ctx, opener?: Element | null) => {
     if (c.shown) return;
-    // Opened, by a trigger or a click: no trigger opens it again this page view, and the cap counts from now.
-    // (A definition that failed to load opens nothing, so it starts no cap.)
-    if (c.view && c.view.display.mode != 'inline') (c.fired = 1), kv(SEEN + c.id, `${Date.now()}`);
     c.shown = chunk()
-      .then((m) => m.show(c, opener, impress, load, float))
+      .then((m) => m.show(c, opener, load, float))
       .catch(() => void (c.shown = undefined));
   };
 
@@ -174,59 +145,48 @@ else {
     // The id as the page wrote it: the API answers 404 (or 400) for anything that is not a form's.
     const [status, view, age] = await call(`${c.api}/v1/forms/${c.id}?bucket=${bucket}`);
     c.arrived = performance.now();
-    if (!forms.includes(c)) return;
+    c.age = age;
+    if (c.gone) return;
     if (!view?.id) return ((c.failed = status), show(c));
-    // A definition a CDN kept `age` seconds: the server's clock has moved on by that much since serverTime.
-    const v = (c.view = { ...(view as View), serverTime: view.serverTime! + age! * 1e3 });
-    c.variant = v.variant;
-    const { mode, trigger, cap } = v.display;
+    const { mode, cap } = (c.view = view as View).display;
     if (mode == 'inline') return show(c);
     if (floating[c.id]) return;
     floating[c.id] = c;
-    // Trailing slashes do not matter: `/pricing` is `/pricing/`, and `/docs/*` covers `/docs` too.
-    const slash = (p: string) => p.replace(/\/?$/, '/');
-    const path = slash(location.pathname);
+    // Trailing slashes do not matter: the patterns come with one (`/pricing/`, `/docs/*`), and so does the path.
+    const path = location.pathname.replace(/\/?$/, '/');
     if (
-      cap.excludePaths.some((p) => (p.endsWith('*') ? path.startsWith(slash(p.slice(0, -1))) : path == slash(p))) ||
+      cap.excludePaths.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path == p)) ||
       (cap.afterSubmit && kv(DONE + c.id)) ||
       Date.now() - +(kv(SEEN + c.id) || 0) < cap.days * 864e5
     )
       return;
-    // Once opened (by a trigger or a click), `show` sets `fired`: no trigger opens it again this page view.
-    const fire = () => c.fired || show(c);
-    if (trigger.afterSeconds != null) {
-      const t = setTimeout(fire, trigger.afterSeconds * 1e3);
-      offs.push(() => clearTimeout(t));
-    }
-    const depth = trigger.scrollPercent;
-    const deep = () => depth && (scrollY + innerHeight) * 100 >= depth * d.documentElement.scrollHeight && fire();
-    // Checked at once too: the reader may have scrolled that far before the definition arrived.
-    if (depth) on(w, 'scroll', deep), deep();
-    if (trigger.exitIntent && matchMedia('(pointer:fine)').matches) on(d, 'mouseout', (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && fire());
-    // The form's code, fetched while the browser is idle, so it opens at once when its moment comes.
-    (w.requestIdleCallback || setTimeout)(() => Promise.all([chunk(), float()]).catch(() => 0));
+    // Its triggers come with its frames, fetched while the browser is idle (or within two seconds on a busy
+    // page) with the form's code, so it opens at once when its moment comes. Once opened (by a trigger or a
+    // click), `show` sets `fired`: no trigger opens it again this page view, nor after an unmount.
+    (w.requestIdleCallback || setTimeout)(
+      () => (
+        chunk().catch(() => 0),
+        float()
+          .then((m) => c.gone || offs.push(m.arm(c, () => c.fired || show(c))))
+          .catch(() => 0)
+      ),
+      { timeout: 2e3 } as never,
+    );
   };
 
   const scan = () => {
-    if (!offs.length) {
-      on(d, 'click', (e: MouseEvent) => {
-        const by = (e.target as Element).closest?.('[data-funnel-open]');
-        const c = floating[by?.getAttribute('data-funnel-open') ?? ''];
-        if (c) e.preventDefault(), show(c, by);
-      });
-      on(d, 'visibilitychange', () => d.hidden && flush());
-    }
     // A snippet (a script, its form mounted right after it), or any element that hosts the form itself.
     d.querySelectorAll<HTMLElement>('[data-funnel-form],[data-funnel-api]').forEach((el) => {
       const data = el.dataset;
-      if (data.funnelMounted) return;
-      data.funnelMounted = '1';
+      if (seen.has(el)) return;
+      seen.add(el);
       const api = (data.funnelApi || new URL((el as HTMLScriptElement).src || location.href).origin).replace(/\/+$/, '');
       void track(api);
       const id = data.funnelForm;
       if (!id) return;
-      const c: Ctx = { api, id, el, nonce: el.nonce };
-      forms.push(c);
+      const c: Ctx = { api, id, el, nonce: el.nonce, seen };
+      // Unmounted, it shows and counts nothing more, and goes if shown (or once its code has come).
+      offs.push(() => ((c.gone = 1), void c.shown?.then((s) => s?.close())));
       void load(c);
     });
   };
@@ -235,11 +195,8 @@ else {
     scan,
     open: (id) => floating[id] && show(floating[id]),
     unmount() {
-      flush();
       for (const off of offs) off();
-      for (const c of forms) void c.shown?.then((s) => s?.close());
       // Every snippet, tracking-only ones included: the next scan is a new page view for them all.
-      for (const el of d.querySelectorAll<HTMLElement>('[data-funnel-mounted]')) delete el.dataset.funnelMounted;
       reset();
     },
     forget() {
@@ -248,6 +205,12 @@ else {
       } catch {}
     },
   };
+  // One delegated listener for the page's lifetime: after an unmount it finds nothing to open until a scan.
+  d.addEventListener('click', (e) => {
+    const by = (e.target as Element).closest?.('[data-funnel-open]');
+    const c = floating[by?.getAttribute('data-funnel-open') ?? ''];
+    if (c) e.preventDefault(), show(c, by);
+  });
   reset();
   scan();
   // A snippet parsed after the loader ran (a sync script high in the page) is caught here.

@@ -1,15 +1,15 @@
 /**
  * The widget's only persistence: localStorage, under `funnel:` keys (no cookie is ever set).
- * `kv(key)` reads, `kv(key, value)` writes, `kv(key, null)` removes; each answers the value now stored.
+ * `kv(key)` reads, `kv(key, value)` writes, `kv(key, null)` removes; each answers the value now stored (null: none).
  * Storage throws where it is blocked (some privacy modes): then every read is empty and every write is
  * dropped, quietly, and the widget works without memory.
  */
-export const kv = (key: string, value?: string | null): string | undefined => {
+export const kv = (key: string, value?: string | null): string | null | undefined => {
   try {
     const s = localStorage;
     if (value === null) s.removeItem(key);
     else if (value !== undefined) s.setItem(key, value);
-    return s.getItem(key) ?? undefined;
+    return s.getItem(key);
   } catch {}
 };
 

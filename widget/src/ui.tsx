@@ -2,9 +2,10 @@ import type { Theme } from '../../functions/core/presentation.js';
 import { profileFields } from './profile.js';
 import { h } from './dom.js';
 import { form } from './form.js';
-import type { Ctx, Impress, Load, View } from './loader.js';
+import type { Ctx, Load, View } from './loader.js';
+import { impress } from './beacon.js';
 import { request } from './api.js';
-import { DONE, kv, TOKEN } from './store.js';
+import { DONE, kv, SEEN, TOKEN } from './store.js';
 import { CSS } from './styles.js';
 
 /**
@@ -66,13 +67,7 @@ function style(root: ShadowRoot, nonce: string | undefined, ...css: string[]) {
  * its failure to load. `opener`: what opened it, where focus returns on close. The loader counts the
  * impression: an inline form once at least half of it was on screen, the others as they open.
  */
-export async function show(
-  c: Ctx,
-  opener: Element | null | undefined,
-  impress: Impress,
-  load: Load,
-  floating: () => Promise<{ frame: Frame }>,
-): Promise<Shown> {
+export async function show(c: Ctx, opener: Element | null | undefined, load: Load, floating: () => Promise<{ frame: Frame }>): Promise<Shown> {
   const { view, api, el } = c;
   const inline = !view || view.display.mode == 'inline';
   const host = (c.host ||= el.tagName == 'SCRIPT' ? document.createElement('funnel-form') : el);
@@ -117,8 +112,7 @@ export async function show(
   const body = form({
     api,
     view,
-    variant: c.variant,
-    arrived: c.arrived!,
+    arrived: c.arrived! - c.age! * 1e3,
     fields: profileFields(view.fields, view.progressive ?? [], known),
     done: () => kv(DONE + c.id, '1'),
   });
@@ -132,9 +126,12 @@ export async function show(
     return { close };
   }
   host.setAttribute('mode', mode);
+  // Opened, by a trigger or a click: no trigger opens it again this page view, and the cap counts from now.
+  c.fired = 1;
+  kv(SEEN + c.id, `${Date.now()}`);
   impress(c);
   const { frame } = await floating();
   // Unmounted while its frames were loading (a single-page app moved on): show nothing.
-  if (!c.el.dataset.funnelMounted) return (close(), { close });
+  if (c.gone) return (close(), { close });
   return frame({ h, root, body, view, close, opener, style: (css) => style(root, c.nonce, themeCss(view.theme), css) });
 }

@@ -1,0 +1,35 @@
+import type { Ctx } from './loader.js';
+
+/**
+ * The impression beacon, part of the form's code: an impression is counted only when a form is shown, and
+ * a form is shown only by this code, so no page loads the beacon before it has something to send.
+ * Impressions go out together by `sendBeacon` (`text/plain`, no pre-flight), two seconds after the first or
+ * when the page is hidden (which leaving it is). The listener lives only while impressions wait.
+ */
+let queue: Record<string, object[]> = {};
+let timer = 0;
+
+const flush = () => {
+  clearTimeout(timer);
+  timer = 0;
+  document.removeEventListener('visibilitychange', flush);
+  for (const api in queue) navigator.sendBeacon(`${api}/v1/impressions`, JSON.stringify({ impressions: queue[api] }));
+  queue = {};
+};
+
+/**
+ * A form was shown: counted once per page view and form (the loader's record of the page view), never for
+ * a page view unmounted since. Only the path and the campaign go, nothing personal.
+ */
+export const impress = (c: Ctx) => {
+  const { id, api, view, seen } = c;
+  if (seen.has(id) || c.gone) return;
+  seen.add(id);
+  const q = new URLSearchParams(location.search);
+  const utm = (k: string) => q.get(`utm_${k}`)?.slice(0, 200) || undefined;
+  (queue[api] ||= []).push({ formId: id, variant: view?.variant, page: location.pathname.slice(0, 200), campaign: utm('campaign'), source: utm('source') });
+  if (!timer) {
+    timer = +setTimeout(flush, 2e3);
+    document.addEventListener('visibilitychange', flush);
+  }
+};
