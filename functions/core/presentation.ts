@@ -18,11 +18,13 @@ const trailingSlash = (p: string) => p.replace(/\/?$/, '/');
 /**
  * A page path pattern: `/pricing` (that page), `/blog/*` (every page under /blog/). Trailing slashes do not
  * matter, so each is kept with one (`/pricing/`, `/blog/*`), and the widget compares the page's path, given
- * one too, as it is: equal, or starting with what comes before the `*`.
+ * one too, as it is: equal, or starting with what comes before the `*`. Checked once normalized, so the
+ * result parses again as it is (a definition is parsed by its readers too). An overwrite, not a transform:
+ * the OpenAPI document keeps the defaults around it.
  */
-const PathPattern = z.pipe(
-  z.string().check(z.regex(/^\/[^\s?#*]{0,199}\*?$/, 'must be a path such as /pricing or /blog/* (no query, * only at the end)')),
-  z.transform((p: string) => (p.endsWith('*') ? `${trailingSlash(p.slice(0, -1))}*` : trailingSlash(p))),
+const PathPattern = z.string().check(
+  z.overwrite((p) => (p.endsWith('*') ? `${trailingSlash(p.slice(0, -1))}*` : trailingSlash(p))),
+  z.regex(/^\/[^\s?#*]{0,200}\*?$/, 'must be a path such as /pricing or /blog/* (no query, * only at the end, at most 200 characters)'),
 );
 
 export const DisplayMode = z.enum(['inline', 'popup', 'slide-in', 'bar']);

@@ -176,7 +176,8 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     api.setPage('/inline', blogPage({ forms: ['trial'] }));
     const scripts = async (path: string, init?: () => void) => {
       const { page } = await openPage(browser, `${api.pageOrigin}${path}`, { ...(init && { init }) });
-      await page.waitForTimeout(1500);
+      // Long enough for the idle fetch of a popup's modules (within two seconds) to have begun.
+      await page.waitForTimeout(2500);
       const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
       const opened = await page.locator('funnel-form').getByRole('dialog').count();
       return [
@@ -201,7 +202,86 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     expect(capped).toEqual(['/widget.js']);
   });
 
-  it('window.funnel.unmount() removes every form, listener and timer; scan() mounts afresh as a new page view', async () => {
+  it('a trigger fires once: when the form’s code cannot be fetched, scrolling on does not fetch it again and again, and nothing is capped or counted', async () => {
+    // Prepare: a popup at half the page scrolled, every fetch of the form's code fails
+    show({ mode: 'popup', trigger: { scrollPercent: 50 }, cap: { days: 7 } });
+    const context = await browser.newContext();
+    let fetches = 0;
+    await context.route(/\/chunks\/form-/, (route) => ((fetches += 1), route.abort()));
+    const page = await context.newPage();
+    await page.goto(`${api.pageOrigin}/post`, { waitUntil: 'load' });
+    await expect.poll(() => fetches).toBe(1); // fetched ahead while idle
+
+    // Act: scroll past the depth, step by step
+    for (let i = 0; i < 20; i++) await page.mouse.wheel(0, 100), await page.waitForTimeout(30);
+    await page.waitForTimeout(500);
+
+    // Assess: once ahead, once when the trigger fired, never again; no cap started, nothing counted or left
+    expect(fetches).toBe(2);
+    expect(await page.evaluate(() => localStorage.getItem('funnel:seen:ebook'))).toBeNull();
+    expect(await page.locator('funnel-form').count()).toBe(0);
+    expect(api.impressions).toEqual([]);
+    await context.close();
+  });
+
+  it('a popup whose frames cannot be fetched is neither drawn, counted nor capped; the next click opens it', async () => {
+    // Prepare: the frames module fails until released
+    show({ mode: 'popup' });
+    const context = await browser.newContext();
+    let fail = true;
+    await context.route(/\/chunks\/float-/, (route) => (fail ? route.abort() : route.continue()));
+    const page = await context.newPage();
+    await page.goto(`${api.pageOrigin}/post`, { waitUntil: 'load' });
+    await expect.poll(() => api.formGets.length).toBe(1);
+
+    // Act
+    await page.click('#open');
+    await page.waitForTimeout(800);
+    const failed = {
+      hosts: await page.locator('funnel-form').count(),
+      seen: await page.evaluate(() => localStorage.getItem('funnel:seen:ebook')),
+      impressions: api.impressions.length,
+    };
+    fail = false;
+    await page.click('#open');
+
+    // Assess
+    expect(failed).toEqual({ hosts: 0, seen: null, impressions: 0 });
+    await page.locator('funnel-form').getByRole('dialog').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('funnel:seen:ebook'))).not.toBeNull();
+    await expect.poll(() => api.impressions.length).toBe(1);
+    await context.close();
+  });
+
+  it('an element hosting the form, unmounted and scanned again while the form’s code loads, shows the new page view’s form', async () => {
+    // Prepare: the form's code held back until released
+    api.setPage(
+      '/host',
+      '<!doctype html><html><body><div id="h" data-funnel-form="ebook" data-funnel-api="{{API_URL}}"></div><script async src="{{API_URL}}/widget.js"></script></body></html>',
+    );
+    const context = await browser.newContext();
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    await context.route(/\/chunks\/form-/, async (route) => (await held, route.continue()));
+    const page = await context.newPage();
+    await page.goto(`${api.pageOrigin}/host`, { waitUntil: 'load' });
+    await expect.poll(() => api.formGets.length).toBe(1);
+
+    // Act: a single-page app's navigation while the code is on its way
+    await page.evaluate(() => (window.funnel!.unmount(), window.funnel!.scan()));
+    await expect.poll(() => api.formGets.length).toBe(2);
+    release();
+
+    // Assess: the new page view's form stays (the old one neither draws into the host nor wipes it)
+    const forms = () => page.evaluate(() => document.getElementById('h')!.shadowRoot?.querySelectorAll('form').length ?? 0);
+    await expect.poll(forms).toBe(1);
+    await page.waitForTimeout(500);
+    expect(await forms()).toBe(1);
+    await expect.poll(() => api.impressions.length).toBe(1);
+    await context.close();
+  });
+
+  it('window.funnel.unmount() removes every form and its triggers; scan() mounts afresh as a new page view', async () => {
     // Prepare: a visitor with a token, a form and a tracking-only snippet, and a slide-in armed to open after 2 s
     api.tokens.add('vt.spa');
     api.forms.trial = { ...formFixtures().trial!, display: Display.parse({ mode: 'slide-in', trigger: { afterSeconds: 2 }, cap: { days: 0 } }) };

@@ -32,7 +32,8 @@ describe('buildApp', () => {
     expect(() => synthTemplates({ config: bad })).toThrow('sites[0].allowedOrigins[0]');
   });
 
-  it('names the stacks from stackPrefix and stage, defaults Funnel-prod', () => {
+  // Two syntheses of the whole app: seconds alone, but over a minute when CI's browser tests share the machine.
+  it('names the stacks from stackPrefix and stage, defaults Funnel-prod', { timeout: 120_000 }, () => {
     const defaults = synthTemplates();
     expect(defaults.settings).toEqual(DEFAULT_SETTINGS);
     expect(

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import rawConfig from '../../config/funnel.config.js';
 import { ConfigIndex, InvalidConfigError, parseConfig, localEnv } from '../../functions/core/config.js';
 import { testConfig } from '../support/builders.js';
+import { Display } from '../../functions/core/presentation.js';
+import * as z from '../../functions/core/zod.js';
 
 const problemsOf = (raw: unknown): string[] => {
   try {
@@ -134,8 +136,17 @@ describe('Form presentation in the config: display, theme, strings, variants, pr
     // Act
     const { display } = parseConfig(raw, localEnv()).sites[0]!.forms[0]!;
 
-    // Assess: `/blog*` and `/docs/*` cover everything under them; `/pricing` is `/pricing/`
+    // Assess: `/blog*` and `/docs/*` cover everything under them; `/pricing` is `/pricing/`; the result parses
+    // again as it is, the longest pattern too
     expect(display.cap.excludePaths).toEqual(['/pricing/', '/blog/*', '/docs/*', '/', '/a/b/']);
+    const longest = `/${'a'.repeat(199)}`;
+    const again = Display.parse(Display.parse({ mode: 'popup', cap: { excludePaths: [longest, `${longest}*`] } }));
+    expect(again.cap.excludePaths).toEqual([`${longest}/`, `${longest}/*`]);
+  });
+
+  it('documents the cap’s defaults in the OpenAPI document, excluded paths included', () => {
+    const cap = JSON.stringify(z.toJSONSchema(Display, { io: 'input' }));
+    expect(cap).toContain('"default":{"days":7,"afterSubmit":true,"excludePaths":[]}');
   });
 
   it('names each presentation mistake by its path', () => {

@@ -2,7 +2,7 @@ import type { Ctx } from './loader.js';
 
 /**
  * The impression beacon, part of the form's code: an impression is counted only when a form is shown, and
- * a form is shown only by this code, so no page loads the beacon before it has something to send.
+ * a form is shown only by this code, so the beacon comes with it, never on a page that shows no form.
  * Impressions go out together by `sendBeacon` (`text/plain`, no pre-flight), two seconds after the first or
  * when the page is hidden (which leaving it is). The listener lives only while impressions wait.
  */

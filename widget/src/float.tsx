@@ -76,19 +76,22 @@ export const frame: Frame = ({ h, root, body, view, close, opener, style }) => {
  * Arm the triggers of a popup, slide-in or bar, once the loader's frequency cap let it open on this page:
  * after N seconds (counted from the definition's arrival, not from this module's), at a scroll depth
  * (checked at once too: the reader may be past it already), on exit intent (the pointer leaving through
- * the top; fine pointers only, touch has no such gesture). `fire` opens the form at most once per page
- * view. Answers what disarms them all.
+ * the top; fine pointers only, touch has no such gesture). The first to fire disarms them all, so `fire`
+ * runs at most once per page view, even if the form's code then cannot be fetched. Answers what disarms them.
  */
 export const arm = (c: Ctx, fire: () => unknown): (() => void) => {
   const { afterSeconds, scrollPercent: depth, exitIntent } = c.view!.display.trigger;
-  const t = afterSeconds != null && setTimeout(fire, afterSeconds * 1e3 - (performance.now() - c.arrived!));
-  const deep = () => (scrollY + innerHeight) * 100 >= depth! * document.documentElement.scrollHeight && fire();
-  const exit = (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && fire();
-  if (depth) addEventListener('scroll', deep), deep();
-  if (exitIntent && matchMedia('(pointer:fine)').matches) document.addEventListener('mouseout', exit);
-  return () => {
+  const go = () => (off(), fire());
+  const t = afterSeconds != null && setTimeout(go, afterSeconds * 1e3 - (performance.now() - c.arrived!));
+  const deep = () => (scrollY + innerHeight) * 100 >= depth! * document.documentElement.scrollHeight && go();
+  const exit = (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && go();
+  const off = () => {
     clearTimeout(t || 0);
     removeEventListener('scroll', deep);
     document.removeEventListener('mouseout', exit);
   };
+  if (exitIntent && matchMedia('(pointer:fine)').matches) document.addEventListener('mouseout', exit);
+  // Last: if the reader is past the depth already, it fires now, and disarms what was armed above.
+  if (depth) addEventListener('scroll', deep), deep();
+  return off;
 };

@@ -5,15 +5,18 @@ import type { Shown } from './ui.js';
 import type { Strings } from '../../functions/core/presentation.js';
 
 /**
- * The loader: `widget.js`, the stable URL every snippet loads (cached five minutes), and everything a page
- * with a snippet runs before any form is shown: page views of known visitors, each form's definition, its
- * A/B variant, its frequency cap and triggers, and the impression beacon. The form's code (`ui.tsx`, named
- * by its content hash and cached a year) is imported only when a form is to be shown: at once for an
- * inline form, when its trigger fires (or on idle, just before) for the others, never on a tracking-only page.
+ * The loader: `widget.js`, the stable URL every snippet loads (cached five minutes), and what every page
+ * with a snippet must run before anything is known: page views of known visitors, each form's definition
+ * (for this browser's A/B bucket), the frequency cap, clicks on `data-funnel-open`, and `window.funnel`.
+ * The rest comes in two modules named by their content hash (cached a year): the form's code (`ui.tsx`,
+ * with the impression beacon), imported at once for an inline form; and for a popup, slide-in or bar the
+ * cap lets open, its frames and triggers (`float.tsx`), imported with the form's code while the browser is
+ * idle. A tracking-only page, or one whose popup the cap keeps shut, loads neither.
  *
  * It runs once per page: a second copy (the snippet pasted twice, one inserted later by a tag manager or a
- * single-page app) only asks the first to scan again. Each page view remembers the snippets it mounted, so nothing mounts
- * twice. `window.funnel` is the page's handle: `scan()`, `open(formId)`, `unmount()`, `forget()`.
+ * single-page app) only asks the first to scan again. Each page view remembers the snippets it mounted, so
+ * nothing mounts twice, and the page's elements carry no mark of it. `window.funnel` is the page's handle:
+ * `scan()`, `open(formId)`, `unmount()`, `forget()`.
  */
 declare const FORM_MODULE: string;
 declare const FLOAT_MODULE: string;
@@ -39,9 +42,9 @@ export interface Ctx {
   host?: HTMLElement | undefined;
   /** Set while the form is on the page; the form's code clears it when the form is closed. */
   shown?: Promise<Shown | void> | undefined;
-  /** A trigger fired: triggers open a form at most once per page view. */
+  /** It was opened (by a trigger or a click): no trigger opens it again this page view. */
   fired?: 1 | undefined;
-  /** The page view's record of what it tracked and counted (an impression once per page view and form). */
+  /** The page view's record of the snippets it mounted, the APIs it tracked and the forms it counted. */
   seen: Set<unknown>;
   /** Its page view was unmounted: it shows and counts nothing more. */
   gone?: 1;
@@ -55,7 +58,10 @@ export interface Funnel {
   scan(): void;
   /** Open a popup, slide-in or bar now, whatever its triggers and cap say. */
   open(formId: string): void;
-  /** Remove every form, listener and timer; the next `scan()` mounts afresh as a new page view. */
+  /**
+   * Remove every form and its triggers; the next `scan()` mounts afresh as a new page view. Impressions the
+   * page view counted still go out; the one delegated click listener stays, with nothing to open until then.
+   */
   unmount(): void;
   /** Drop every visitor token on this origin (for a privacy page). */
   forget(): void;
@@ -94,8 +100,9 @@ else {
   const float = (): Promise<typeof import('./float.js')> => import(url(FLOAT_MODULE));
   /** Popups, slide-ins and bars by form id: one of each per page. */
   let floating: Record<string, Ctx>;
-  /** APIs this page view went to, and forms it showed (an impression each). */
+  /** The snippets this page view mounted, the APIs it tracked, the forms it counted. */
   let seen: Set<unknown>;
+  /** What unmounting this page view undoes: its forms and their triggers. */
   let offs: (() => void)[];
   /** Forget this page view: the next scan is a new one (a single-page app's navigation). */
   const reset = () => {
@@ -160,9 +167,10 @@ else {
       Date.now() - +(kv(SEEN + c.id) || 0) < cap.days * 864e5
     )
       return;
-    // Its triggers come with its frames, fetched while the browser is idle (or within two seconds on a busy
-    // page) with the form's code, so it opens at once when its moment comes. Once opened (by a trigger or a
-    // click), `show` sets `fired`: no trigger opens it again this page view, nor after an unmount.
+    // Its triggers come with its frames, fetched with the form's code while the browser is idle (within two
+    // seconds on a busy page; at once where there is no idle callback), so it opens at once when its moment
+    // comes. Once opened (by a trigger or a click) the form's code sets `fired`: no trigger opens it again.
+    // Frames that cannot be fetched arm nothing this page view; a click on `data-funnel-open` tries again.
     (w.requestIdleCallback || setTimeout)(
       () => (
         chunk().catch(() => 0),

@@ -64,12 +64,23 @@ function style(root: ShadowRoot, nonce: string | undefined, ...css: string[]) {
 
 /**
  * Show the form `c` in its display mode (its host placed after its snippet, or at the end of the page), or
- * its failure to load. `opener`: what opened it, where focus returns on close. The loader counts the
- * impression: an inline form once at least half of it was on screen, the others as they open.
+ * its failure to load. `opener`: what opened it, where focus returns on close. What it needs from the network
+ * (the frames of a popup, slide-in or bar; the known fields) comes first: a page view unmounted meanwhile
+ * gets nothing drawn, and a popup whose frames cannot be fetched is neither drawn, counted nor capped. The
+ * beacon counts the impression: an inline form once at least half of it was on screen, the others as they open.
  */
 export async function show(c: Ctx, opener: Element | null | undefined, load: Load, floating: () => Promise<{ frame: Frame }>): Promise<Shown> {
   const { view, api, el } = c;
   const inline = !view || view.display.mode == 'inline';
+  const frame = inline ? undefined : (await floating()).frame;
+  // Progressive profiling: which fields the lead this browser's visitor token names has given (names only).
+  const visitorToken = view?.progressive && kv(TOKEN + api);
+  const known: string[] = visitorToken
+    ? await request<{ known: string[] }>(`${api}/v1/forms/${encodeURIComponent(c.id)}/known`, { visitorToken }, []).then((r) => (r.ok && r.data.known) || [])
+    : [];
+  // Unmounted while those were on their way (a single-page app moved on): its host may be another's by now.
+  if (c.gone) return { close() {} };
+
   const host = (c.host ||= el.tagName == 'SCRIPT' ? document.createElement('funnel-form') : el);
   if (!host.isConnected) inline ? el.after(host) : document.body.append(host);
   const root = host.shadowRoot || host.attachShadow({ mode: 'open' });
@@ -94,12 +105,6 @@ export async function show(c: Ctx, opener: Element | null | undefined, load: Loa
     return { close };
   }
 
-  // Progressive profiling: which fields the lead this browser's visitor token names has given (names only).
-  const visitorToken = view.progressive && kv(TOKEN + api);
-  const known: string[] = visitorToken
-    ? await request<{ known: string[] }>(`${api}/v1/forms/${encodeURIComponent(c.id)}/known`, { visitorToken }, []).then((r) => (r.ok && r.data.known) || [])
-    : [];
-
   // light, dark, or the visitor's preference, followed as it changes.
   const scheme = view.theme?.scheme ?? 'auto';
   const dark = matchMedia('(prefers-color-scheme:dark)');
@@ -116,7 +121,7 @@ export async function show(c: Ctx, opener: Element | null | undefined, load: Loa
     fields: profileFields(view.fields, view.progressive ?? [], known),
     done: () => kv(DONE + c.id, '1'),
   });
-  if (inline) {
+  if (!frame) {
     host.removeAttribute('mode');
     root.append(body);
     // Counted once at least half of it was on screen (the first report comes at once, whatever it shows).
@@ -126,12 +131,9 @@ export async function show(c: Ctx, opener: Element | null | undefined, load: Loa
     return { close };
   }
   host.setAttribute('mode', mode);
-  // Opened, by a trigger or a click: no trigger opens it again this page view, and the cap counts from now.
+  // Open: no trigger opens it again this page view, the cap counts from now, and it is counted.
   c.fired = 1;
   kv(SEEN + c.id, `${Date.now()}`);
   impress(c);
-  const { frame } = await floating();
-  // Unmounted while its frames were loading (a single-page app moved on): show nothing.
-  if (c.gone) return (close(), { close });
   return frame({ h, root, body, view, close, opener, style: (css) => style(root, c.nonce, themeCss(view.theme), css) });
 }
