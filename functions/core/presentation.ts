@@ -23,7 +23,8 @@ const trailingSlash = (p: string) => p.replace(/\/?$/, '/');
  * the OpenAPI document keeps the defaults around it.
  */
 const PathPattern = z.string().check(
-  z.overwrite((p) => (p.endsWith('*') ? `${trailingSlash(p.slice(0, -1))}*` : trailingSlash(p))),
+  // Only a path is normalized: `''` or `*` must fail, not become `/` or `/*` (every page).
+  z.overwrite((p) => (!p.startsWith('/') ? p : p.endsWith('*') ? `${trailingSlash(p.slice(0, -1))}*` : trailingSlash(p))),
   z.regex(/^\/[^\s?#*]{0,200}\*?$/, 'must be a path such as /pricing or /blog/* (no query, * only at the end, at most 200 characters)'),
 );
 

@@ -152,7 +152,7 @@ describe('Form presentation in the config: display, theme, strings, variants, pr
   it('names each presentation mistake by its path', () => {
     const raw = testConfig((c) => {
       const form = c.sites[0]!.forms[0]! as Record<string, unknown>;
-      form.display = { mode: 'bar', position: 'left', trigger: { scrollPercent: 0 }, cap: { excludePaths: ['pricing'] } };
+      form.display = { mode: 'bar', position: 'left', trigger: { scrollPercent: 0 }, cap: { excludePaths: ['pricing', '', '*'] } };
       form.theme = { accent: 'red; }', font: 'x{}' };
       form.strings = { close: '', nope: 'x' };
       form.variants = [
@@ -166,6 +166,8 @@ describe('Form presentation in the config: display, theme, strings, variants, pr
         'sites[0].forms[0].display.position',
         'sites[0].forms[0].display.trigger.scrollPercent',
         'sites[0].forms[0].display.cap.excludePaths[0]',
+        'sites[0].forms[0].display.cap.excludePaths[1]',
+        'sites[0].forms[0].display.cap.excludePaths[2]',
         'sites[0].forms[0].theme.accent',
         'sites[0].forms[0].theme.font',
         'sites[0].forms[0].strings.close',

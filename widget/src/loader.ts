@@ -40,7 +40,7 @@ export interface Ctx {
   /** Seconds a CDN kept the definition (its `Age`): its serverTime describes the server's clock that much before it arrived. */
   age?: number | undefined;
   host?: HTMLElement | undefined;
-  /** Set while the form is on the page; the form's code clears it when the form is closed. */
+  /** Set from the moment the form is to be shown (its code may still be on its way) until the form's code closes it. */
   shown?: Promise<Shown | void> | undefined;
   /** It was opened (by a trigger or a click): no trigger opens it again this page view. */
   fired?: 1 | undefined;
