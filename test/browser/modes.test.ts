@@ -281,6 +281,38 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
     await context.close();
   });
 
+  it('a known visitor’s popup asks for the known fields while its frames load, not after', async () => {
+    // Prepare: a popup with progressive profiling for a browser holding a token; the frames held back
+    api.forms.ebook = {
+      ...formFixtures().ebook!,
+      display: Display.parse({ mode: 'popup' }),
+      progressive: [{ name: 'country', label: 'Country', required: false, type: 'text', autocomplete: 'country', maxLength: 2 }],
+    };
+    api.tokens.add('vt.popup');
+    api.known['vt.popup'] = ['firstName'];
+    const context = await browser.newContext();
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    let askedWhileHeld = false;
+    let holding = false;
+    await context.route(/\/chunks\/float-/, async (route) => ((holding = true), await held, (holding = false), route.continue()));
+    await context.route(/\/known$/, (route) => ((askedWhileHeld = holding), route.continue()));
+    const page = await context.newPage();
+    await page.goto(`${api.pageOrigin}/post`, { waitUntil: 'load' });
+    await page.evaluate((origin) => localStorage.setItem(`funnel:vt:${origin}`, 'vt.popup'), api.url);
+
+    // Act: open it by a click, then let the frames through a moment later
+    await page.click('#open');
+    await page.waitForTimeout(700);
+    release();
+
+    // Assess: the known fields were asked while the frames were held; the popup shows the next field
+    await page.locator('funnel-form').getByRole('dialog').waitFor();
+    expect(askedWhileHeld).toBe(true);
+    expect(await page.locator('funnel-form').getByLabel('Country').count()).toBe(1);
+    await context.close();
+  });
+
   it('window.funnel.unmount() removes every form and its triggers; scan() mounts afresh as a new page view', async () => {
     // Prepare: a visitor with a token, a form and a tracking-only snippet, and a slide-in armed to open after 2 s
     api.tokens.add('vt.spa');

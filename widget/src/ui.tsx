@@ -72,12 +72,16 @@ function style(root: ShadowRoot, nonce: string | undefined, ...css: string[]) {
 export async function show(c: Ctx, opener: Element | null | undefined, load: Load, floating: () => Promise<{ frame: Frame }>): Promise<Shown> {
   const { view, api, el } = c;
   const inline = !view || view.display.mode == 'inline';
-  const frame = inline ? undefined : (await floating()).frame;
-  // Progressive profiling: which fields the lead this browser's visitor token names has given (names only).
+  // Progressive profiling: which fields the lead this browser's visitor token names has given (names only),
+  // asked while the frames load.
   const visitorToken = view?.progressive && kv(TOKEN + api);
-  const known: string[] = visitorToken
-    ? await request<{ known: string[] }>(`${api}/v1/forms/${encodeURIComponent(c.id)}/known`, { visitorToken }, []).then((r) => (r.ok && r.data.known) || [])
-    : [];
+  const [frames, known] = await Promise.all([
+    inline ? undefined : floating(),
+    visitorToken
+      ? request<{ known: string[] }>(`${api}/v1/forms/${encodeURIComponent(c.id)}/known`, { visitorToken }, []).then((r) => (r.ok && r.data.known) || [])
+      : [],
+  ]);
+  const frame = frames?.frame;
   // Unmounted while those were on their way (a single-page app moved on): its host may be another's by now.
   if (c.gone) return { close() {} };
 
