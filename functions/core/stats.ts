@@ -36,16 +36,13 @@ export function addCounts(into: Partial<Record<string, number>>, more: Partial<R
   return into;
 }
 
-/** A page's path as both impressions and submissions count it: no trailing slash (`/pricing/` is `/pricing`). */
-export const pageKey = (path: string): string => path.replace(/\/+$/, '') || '/';
-
 /** A lead's first source as an attribution: the submission that created it. */
 export const attributionOf = (s: Source): Attribution => ({
   formId: s.formId,
   variant: s.variant,
   campaign: s.utm?.campaign,
   source: s.utm?.source,
-  page: s.pageUrl ? pageKey(pagePath(s.pageUrl) ?? '/') : undefined,
+  page: s.pageUrl ? (pagePath(s.pageUrl) ?? '/') : undefined,
 });
 
 /** One row of `GET /v1/forms/{formId}/stats`. */

@@ -2,10 +2,11 @@ import { fieldErrors } from '../core/field-errors.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
 import type { ApiKey } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
-import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatRow, type StatsQuery, addCounts, pageKey } from '../core/stats.js';
+import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatMetric, type StatRow, type StatsQuery, addCounts } from '../core/stats.js';
+import { pagePath } from '../core/scoring/paths.js';
 import * as z from '../core/zod.js';
 import { declaredFields } from '../core/presentation.js';
-import { dueDay } from '../core/due.js';
+import { daysBefore, dueDay } from '../core/due.js';
 import { mayRead } from './access.js';
 import type { CaptureDeps } from './deps.js';
 
@@ -15,8 +16,6 @@ import type { CaptureDeps } from './deps.js';
  * what one address can add to a form's impressions.
  */
 export const IMPRESSION_BEACONS_PER_MINUTE = 300;
-
-const dayOf = (d: Date) => dueDay(d.toISOString());
 
 /** Most keys one answer lists (`by=page` on a busy blog): the busiest, and `truncated` says some were left out. */
 export const MAX_STAT_KEYS = 200;
@@ -43,11 +42,12 @@ export async function recordImpressions(
     if (!form.site.allowedOrigins.includes(input.origin ?? '')) throw new OriginNotAllowedError(input.origin ?? '(none)');
     // A variant the config no longer has (a page open since before the test ended) counts as none.
     const variant = form.form.variants?.some((v) => v.id === imp.variant) ? imp.variant : undefined;
-    return { imp: { ...imp, variant, ...(imp.page && { page: pageKey(imp.page) }) }, siteId: form.site.id };
+    // The path as submissions and page views count it: `/pricing/` is `/pricing`.
+    return { imp: { ...imp, variant, ...(imp.page && { page: pagePath(imp.page) }) }, siteId: form.site.id };
   });
   const limit = await deps.eventRateLimiter.hit(`impressions:${clientKeyOf(input.clientIp)}`, IMPRESSION_BEACONS_PER_MINUTE, 60);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
-  const day = dayOf(deps.clock.now());
+  const day = dueDay(deps.clock.now().toISOString());
   const once = found.filter(({ imp }, i) => found.findIndex((f) => f.imp.formId === imp.formId) === i);
   await Promise.all(once.map(({ imp, siteId }) => deps.stats.count(siteId, imp, day, { impressions: 1 })));
 }
@@ -66,14 +66,14 @@ export async function readFormStats(
 ): Promise<{ formId: string; from: string; to: string; by?: StatDimension; rows: StatRow[]; totals: StatRow[]; truncated?: true }> {
   const found = deps.config.findForm(formId);
   if (!found || !mayRead(key, found.site.id)) throw new UnknownFormError(formId);
-  const to = query.to ?? dayOf(deps.clock.now());
-  const from = query.from ?? dayOf(new Date(Date.parse(to) - 29 * 86_400_000));
+  const to = query.to ?? dueDay(deps.clock.now().toISOString());
+  const from = query.from ?? daysBefore(new Date(to), 29);
   const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
   if (!(days >= 1)) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
   if (days > MAX_STAT_DAYS) throw new ValidationError({ 'query.from': `must be at most ${MAX_STAT_DAYS} days before \`to\`` });
   const cells = await deps.stats.read(found.site.id, formId, query.by ?? 'all', from, to);
   const row = (day: string, key: string | undefined, counts: Partial<Record<string, number>>): StatRow => {
-    const r = Object.fromEntries(STAT_METRICS.map((m) => [m, counts[m] ?? 0])) as Record<(typeof STAT_METRICS)[number], number>;
+    const r = Object.fromEntries(STAT_METRICS.map((m) => [m, counts[m] ?? 0])) as Record<StatMetric, number>;
     return { day, ...(key !== undefined && { key }), ...r, conversionRate: r.impressions ? Math.round((r.submissions / r.impressions) * 10_000) / 10_000 : 0 };
   };
   const byKey = new Map<string, Partial<Record<string, number>>>();

@@ -51,8 +51,8 @@ export const submit = (api: string, formId: string, body: unknown) =>
 export const newId = (): string => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
 const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
-/** The API only takes http(s) page URLs; anything else (file:, about:, app schemes) is left out. */
-export const httpUrl = (u: string) => /^https?:\/\//i.test(u);
+/** The API only takes http(s) page URLs of at most 2,048 characters: the URL cut to that, or undefined for anything else (file:, about:, app schemes). */
+export const httpUrl = (u: string): string | undefined => (/^https?:\/\//i.test(u) ? u.slice(0, 2048) : undefined);
 
 /** Where the visitor is and came from: the page URL, the referrer, any utm_* parameters (non-empty only) and the time zone. */
 export function pageContext() {
@@ -62,12 +62,13 @@ export function pageContext() {
     const v = q.get(`utm_${k}`)?.trim();
     if (v) utm[k] = v.slice(0, 200);
   }
-  const ref = document.referrer;
+  const pageUrl = httpUrl(location.href);
+  const referrer = httpUrl(document.referrer);
   // The visitor's time zone: nurture emails then leave inside the send window of the reader's own day.
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return {
-    ...(httpUrl(location.href) && { pageUrl: location.href.slice(0, 2048) }),
-    ...(httpUrl(ref) && { referrer: ref.slice(0, 2048) }),
+    ...(pageUrl && { pageUrl }),
+    ...(referrer && { referrer }),
     ...(Object.keys(utm).length && { utm }),
     ...(timeZone && { timeZone }),
   };

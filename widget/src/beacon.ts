@@ -1,3 +1,4 @@
+import { pageContext } from './api.js';
 import type { Ctx } from './loader.js';
 
 /**
@@ -25,9 +26,9 @@ export const impress = (c: Ctx) => {
   const { id, api, view, seen } = c;
   if (seen.has(id) || c.gone) return;
   seen.add(id);
-  const q = new URLSearchParams(location.search);
-  const utm = (k: string) => q.get(`utm_${k}`)?.slice(0, 200) || undefined;
-  (queue[api] ||= []).push({ formId: id, variant: view?.variant, page: location.pathname.slice(0, 200), campaign: utm('campaign'), source: utm('source') });
+  // The campaign and source as the submission reports them, so both are counted under the same key.
+  const { utm } = pageContext();
+  (queue[api] ||= []).push({ formId: id, variant: view?.variant, page: location.pathname.slice(0, 200), campaign: utm?.campaign, source: utm?.source });
   if (!timer) {
     timer = +setTimeout(flush, 2e3);
     document.addEventListener('visibilitychange', flush);

@@ -1,5 +1,5 @@
 import type { EventResponse, FormView } from '../../functions/core/contracts.js';
-import { newId } from './api.js';
+import { httpUrl, newId } from './api.js';
 import { DONE, ID, SEEN, TOKEN, kv } from './store.js';
 import type { Shown } from './ui.js';
 import type { Strings } from '../../functions/core/presentation.js';
@@ -113,7 +113,6 @@ else {
   /** This browser's A/B bucket (0–99), kept; the server shows the variant of the bucket. */
   const random = `${(Math.random() * 100) | 0}`;
   const bucket = kv(ID) || kv(ID, random) || random;
-  const http = (u: string) => (/^https?:/.test(u) ? u.slice(0, 2048) : undefined);
 
   /**
    * A page view of a visitor who submitted with marketing consent: once per page view and API, never with
@@ -123,7 +122,7 @@ else {
   const track = async (api: string) => {
     const key = TOKEN + api;
     const visitorToken = kv(key);
-    const url = http(location.href);
+    const url = httpUrl(location.href);
     if (seen.has(key) || (seen.add(key), !visitorToken || !url || navigator.doNotTrack == '1')) return;
     const [status, r] = await call(`${api}/v1/events`, {
       visitorToken,
@@ -131,7 +130,7 @@ else {
       type: 'page_viewed',
       url,
       title: d.title.slice(0, 300),
-      referrer: http(d.referrer),
+      referrer: httpUrl(d.referrer),
     });
     if (status == 401 || status == 404 || r?.reason == 'unsubscribed') kv(key, null);
   };

@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DueCheck, DueChecks } from '../../core/ports.js';
 import { keys } from './keys.js';
+import { queryAll } from './query.js';
 
 /**
  * Scheduled work in the single table: 16 partitions per UTC day (`DUE#2026-11-22#a`), sorted by time.
@@ -22,26 +23,14 @@ export class DynamoDueChecks implements DueChecks {
   }
 
   private async listPartition(pk: string, until: string): Promise<DueCheck[]> {
-    const out: DueCheck[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND SK <= :until',
-          // Every SK of the day starts with the time, so `<= until~` includes checks at exactly `until`.
-          ExpressionAttributeValues: { ':pk': pk, ':until': `${until}~` },
-          ProjectionExpression: 'SK',
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const check = keys.parseDue(item.SK as string);
-        if (check) out.push(check);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND SK <= :until',
+      // Every SK of the day starts with the time, so `<= until~` includes checks at exactly `until`.
+      ExpressionAttributeValues: { ':pk': pk, ':until': `${until}~` },
+      ProjectionExpression: 'SK',
+    });
+    return items.flatMap((item) => keys.parseDue(item.SK as string) ?? []);
   }
 
   async done(check: DueCheck): Promise<void> {

@@ -148,11 +148,10 @@ export const keys = {
   prospectShards: DUE_SHARDS,
   prospectPartition: (siteId: string, stage: string, shard: string) => `PROSPECTS#${siteId}#${stage}#${shard}`,
   prospectSeqOf: (sk: string): number => Number(sk.slice('SEQ#'.length)),
-  /** The anonymised record that a lead was erased, kept for the consent audit. */
   /** A form's counters: 8 partitions per form (one picked at random per event), a cell per dimension, day and value. */
   stat: (siteId: string, formId: string, shard: string, dimension: string, day: string, value: string) => ({
-    PK: `STATS#${siteId}#${formId}#${shard}`,
-    SK: `${dimension}#${day}#${value}`,
+    PK: keys.statPartition(siteId, formId, shard),
+    SK: keys.statSortKey(dimension, day, value),
   }),
   statShards: [...'01234567'],
   statPartition: (siteId: string, formId: string, shard: string) => `STATS#${siteId}#${formId}#${shard}`,
@@ -161,6 +160,7 @@ export const keys = {
     const [, day, ...value] = sk.split('#');
     return { day: day!, value: value.join('#') };
   },
+  /** The anonymised record that a lead was erased, kept for the consent audit. */
   erased: (siteId: string, at: string, leadId: string) => ({ PK: `ERASED#${siteId}`, SK: `${at}#${leadId}` }),
   /** An endpoint's state: disabled after a 410 Gone until an operator enables it again. */
   webhookEndpoint: (siteId: string, endpointId: string) => ({ PK: `WHEP#${siteId}#${endpointId}`, SK: 'STATE' }),

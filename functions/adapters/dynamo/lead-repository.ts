@@ -21,6 +21,7 @@ import { BusyError } from '../../core/errors.js';
 import { counterHit } from './rate-limiter.js';
 import { TABLE } from './table.js';
 import { keys } from './keys.js';
+import { queryAll } from './query.js';
 
 const SPAM_RETENTION_SECONDS = 30 * 24 * 3600;
 /** A capture tries at most this often: a known lead takes two; conflicts with a concurrent twin take the rest. */
@@ -346,23 +347,8 @@ export async function findLeadPartition(client: DynamoDBDocumentClient, tableNam
  * and mail log): one strongly consistent Query, paginated past 1 MB. 1 RCU per 4 KB read (rounded up over
  * the whole page, not per item). Shared by the repository and the nurture store.
  */
-export async function queryLeadPartition(client: DynamoDBDocumentClient, tableName: string, partition: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+export function queryLeadPartition(client: DynamoDBDocumentClient, tableName: string, partition: string): Promise<Record<string, unknown>[]> {
+  return queryAll(client, { TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true });
 }
 
 /** Items of a lead partition that are timeline entries as they stand (their `entry`). */

@@ -1,7 +1,8 @@
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FormStats, StatCell } from '../../core/ports.js';
 import { type Attribution, STAT_METRICS, type StatDimension, type StatMetric, addCounts, cellsOf } from '../../core/stats.js';
 import { keys } from './keys.js';
+import { queryAll } from './query.js';
 import { TABLE } from './table.js';
 
 /** Days a counter is kept before it expires (TTL). */
@@ -45,33 +46,26 @@ export class DynamoFormStats implements FormStats {
 
   async read(siteId: string, formId: string, dimension: 'all' | StatDimension, from: string, to: string): Promise<StatCell[]> {
     const cells = new Map<string, StatCell>();
-    await Promise.all(
-      keys.statShards.map(async (shard) => {
-        let ExclusiveStartKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-              ExpressionAttributeValues: {
-                ':pk': keys.statPartition(siteId, formId, shard),
-                ':from': keys.statSortKey(dimension, from, ''),
-                // '$' sorts right after '#': every value of the day `to`, whatever its first byte.
-                ':to': `${dimension}#${to}$`,
-              },
-              ExclusiveStartKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const { day, value } = keys.parseStatSortKey(item.SK as string);
-            const cell = cells.get(`${day}#${value}`) ?? { day, value, counts: {} };
-            addCounts(cell.counts, Object.fromEntries(STAT_METRICS.map((m) => [m, item[m] as number | undefined])));
-            cells.set(`${day}#${value}`, cell);
-          }
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
-      }),
+    const shards = await Promise.all(
+      keys.statShards.map((shard) =>
+        queryAll(this.client, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': keys.statPartition(siteId, formId, shard),
+            ':from': keys.statSortKey(dimension, from, ''),
+            // '$' sorts right after '#': every value of the day `to`, whatever its first byte.
+            ':to': `${dimension}#${to}$`,
+          },
+        }),
+      ),
     );
+    for (const item of shards.flat()) {
+      const { day, value } = keys.parseStatSortKey(item.SK as string);
+      const cell = cells.get(`${day}#${value}`) ?? { day, value, counts: {} };
+      addCounts(cell.counts, Object.fromEntries(STAT_METRICS.map((m) => [m, item[m] as number | undefined])));
+      cells.set(`${day}#${value}`, cell);
+    }
     return [...cells.values()];
   }
 }
