@@ -59,7 +59,7 @@ export const PER_OPERATION = {
   /** One embedded-metric line per business count. */
   logBytesPerMetric: 250,
   /**
-   * Bytes CloudFront sends per page load for the widget, at most: its three files gzipped (7,251 B in
+   * Bytes CloudFront sends per page load for the widget, at most: its three files gzipped (7,257 B in
    * `npm run bench -- widget`; a test keeps this figure above the build's). An upper bound: an inline form
    * never loads the floating modes' frames, browsers keep the modules a year and the loader five minutes,
    * so a reader's second page mostly costs nothing.
