@@ -1,7 +1,7 @@
 import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import rawConfig from '../config/funnel.config.js';
+import rawConfig from '../test/support/config.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { FakeClock } from '../functions/adapters/memory.js';
 import type { FunnelConfigInput } from '../functions/core/config.js';

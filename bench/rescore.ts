@@ -1,5 +1,5 @@
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import rawConfig from '../config/funnel.config.js';
+import rawConfig from '../test/support/config.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { DEFAULT_SEGMENTS, DynamoLeadScan, meterCapacity, type CapacityMeter } from '../functions/adapters/dynamo/lead-scan.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import rawConfig from '../config/funnel.config.js';
+import rawConfig from '../test/support/config.js';
 import { localClient, startDynamoLocal } from '../local/dynamo.js';
 import { startLatencyProxy } from './latency-proxy.js';
 import { startFunnel } from '../local/runtime.js';

@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import rawConfig from '../config/funnel.config.js';
+import rawConfig from '../test/support/config.js';
 import { localEnv, resolveConfig } from '../functions/core/config.js';
 import { startDynamoLocal } from '../local/dynamo.js';
 import { startFunnel } from '../local/runtime.js';

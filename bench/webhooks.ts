@@ -1,7 +1,7 @@
 import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import rawConfig from '../config/funnel.config.js';
+import rawConfig from '../test/support/config.js';
 import { HttpWebhookSender } from '../functions/adapters/webhooks/http-sender.js';
 import { signWebhook } from '../functions/adapters/webhooks/signer.js';
 import type { FunnelConfigInput } from '../functions/core/config.js';

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import rawDefaultConfig from '../config/funnel.config.js';
+import { loadConfigFile } from './config-file.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { compose, type AppDeps } from '../functions/composition.js';
@@ -44,7 +44,7 @@ export interface FunnelOptions {
   apiKey?: string;
   /** Signs visitor tokens; generated when absent (tokens then do not survive a restart). */
   tokenSecret?: string;
-  /** Another config than `config/funnel.config.ts` (tests): an object, or a function of where it runs (called with this funnel's URL). */
+  /** Another config than the config file (`config/funnel.config.ts`, or FUNNEL_CONFIG) (tests): an object, or a function of where it runs (called with this funnel's URL). */
   rawConfig?: unknown;
   clock?: Clock;
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
@@ -97,7 +97,7 @@ export interface RunningFunnel {
 export async function startFunnel(options: FunnelOptions = {}): Promise<RunningFunnel> {
   // Validate the config before starting anything, so a mistake costs nothing but its message. It is read
   // again once the port is known: its links follow the URL the funnel runs at.
-  const rawConfig = options.rawConfig ?? rawDefaultConfig;
+  const rawConfig = options.rawConfig ?? (await loadConfigFile());
   parseConfig(rawConfig, localEnv(`http://localhost:${options.port ?? 3000}`));
   const tableName = options.tableName ?? 'funnel';
   const { buildWidget } = await import('../widget/build.js');

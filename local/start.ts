@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import rawConfig from '../config/funnel.config.js';
 import { newWebhookSecret } from '../functions/adapters/webhooks/signer.js';
 import { InvalidConfigError, localEnv, parseConfig } from '../functions/core/config.js';
 import { DataDirInUseError, lockDataDir } from './instance.js';
 import { startFunnel } from './runtime.js';
+import { loadConfigFile } from './config-file.js';
 
 /**
  * `npm start`: the whole funnel on this machine. Data is kept in `.data/` between runs;
@@ -21,6 +21,11 @@ if (!Number.isInteger(sesPort) || sesPort < 0 || sesPort > 65535) {
   console.error(`SES_PORT must be a port number, not "${process.env.SES_PORT}"`);
   process.exit(1);
 }
+// The config file (or FUNNEL_CONFIG): a syntax or import error in it is a message, not a stack trace.
+const rawConfig = await loadConfigFile().catch((error: Error) => {
+  console.error(`Funnel could not read its config: ${error.message}`);
+  process.exit(1);
+});
 mkdirSync(DATA_DIR, { recursive: true });
 // One funnel per data folder: a second DynamoDB Local on the same files would corrupt both.
 let lock: ReturnType<typeof lockDataDir>;
@@ -71,6 +76,7 @@ try {
     apiKey: devApiKey(),
     tokenSecret: tokenSecret(),
     webhookSecrets: webhookSecrets(),
+    rawConfig,
     logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn',
   });
   const { url } = funnel;

@@ -1,13 +1,16 @@
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import rawConfig from '../config/funnel.config.js';
+import { configFileName, loadConfigFile } from '../local/config-file.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { ConfigIndex, DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { findRunning } from '../local/instance.js';
 import { CliError, connect, dataDirOf, LOCAL_TABLE, parseCli, runCli, type Target } from './cli.js';
+
+/** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
+const rawConfig = await loadConfigFile();
 
 export const USAGE = `Usage: npm run api-key -- create --site <siteId>... [--name <label>] [--table <TableName>]
        npm run api-key -- revoke --key <fnl_…> [--table <TableName>]
@@ -69,9 +72,7 @@ export async function main(argv: string[], out = console.log, err = console.erro
       throw new CliError(`--site <siteId> is required (repeat it for several sites, or --site "*" for all). Sites: ${known.join(', ') || 'none'}`);
     for (const site of sites)
       if (site !== '*' && !config.findSite(site))
-        throw new CliError(
-          `No site "${site}" in config/funnel.config.ts${target.kind === 'aws' ? ' that is deployed' : ''}. Sites: ${known.join(', ') || 'none'}`,
-        );
+        throw new CliError(`No site "${site}" in ${configFileName()}${target.kind === 'aws' ? ' that is deployed' : ''}. Sites: ${known.join(', ') || 'none'}`);
   } else {
     secret = values.key ?? '';
     if (!secret) throw new CliError('--key <the key> is required: the key to revoke');

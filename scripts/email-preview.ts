@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import rawConfig from '../config/funnel.config.js';
+import { loadConfigFile } from '../local/config-file.js';
 import { ConfigIndex, localEnv, parseConfig, type Form, type Site } from '../functions/core/config.js';
 import { findRunning } from '../local/instance.js';
 import { dataDirOf } from './cli.js';
@@ -15,6 +15,9 @@ import {
   type RenderedEmail,
 } from '../functions/core/nurture/index.js';
 import { mergeValues } from '../functions/use-cases/send-mail.js';
+
+/** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
+const rawConfig = await loadConfigFile();
 
 /**
  * Render a form's emails with sample data, for review before they go out.

@@ -1,13 +1,16 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import rawDefaultConfig from '../config/funnel.config.js';
+import { configFileName, loadConfigFile } from '../local/config-file.js';
 import { DynamoLeadScan, meterCapacity } from '../functions/adapters/dynamo/lead-scan.js';
 import { compose } from '../functions/composition.js';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig } from '../functions/core/config.js';
 import { rescoreSite, type RescoreSummary, type Transition } from '../functions/use-cases/rescore-site.js';
 import { findRunning } from '../local/instance.js';
 import { connect, LOCAL_TABLE, runCli, type Connection, type Target } from './cli.js';
+
+/** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
+const rawDefaultConfig = await loadConfigFile();
 
 /**
  * `npm run rescore`: re-score every lead of a site with the rules now in `config/funnel.config.ts`,
@@ -83,13 +86,13 @@ export function parseRescoreArgs(argv: string[], config: ConfigIndex, env: Recor
   siteIds = [...new Set(siteIds)];
   for (const id of siteIds) {
     const site = config.findSite(id);
-    if (!site) throw new UsageError(`Unknown site "${id}". Sites in config/funnel.config.ts: ${sites.map((s) => s.id).join(', ')}`);
+    if (!site) throw new UsageError(`Unknown site "${id}". Sites in ${configFileName()}: ${sites.map((s) => s.id).join(', ')}`);
     if (!site.scoring)
       throw new UsageError(
-        `Site "${id}" has no scoring rules (add \`scoring\` to it in config/funnel.config.ts). Sites with rules: ${withRules.join(', ') || 'none'}`,
+        `Site "${id}" has no scoring rules (add \`scoring\` to it in ${configFileName()}). Sites with rules: ${withRules.join(', ') || 'none'}`,
       );
   }
-  if (siteIds.length === 0) throw new UsageError('No site in config/funnel.config.ts has scoring rules: nothing to re-score.');
+  if (siteIds.length === 0) throw new UsageError(`No site in ${configFileName()} has scoring rules: nothing to re-score.`);
 
   let concurrency = DEFAULT_CONCURRENCY;
   if (values.concurrency !== undefined) {

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import rawConfig from '../config/funnel.config.js';
+import { loadConfigFile } from '../local/config-file.js';
 import { DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import type { FormView } from '../functions/core/contracts.js';
 import { TEST_EMAIL_DOMAIN } from '../functions/core/email.js';
 import { apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.js';
+
+/** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
+const rawConfig = await loadConfigFile();
 
 export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
 

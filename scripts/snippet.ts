@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import rawConfig from '../config/funnel.config.js';
+import { loadConfigFile } from '../local/config-file.js';
 import { DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import { apiUrlOf, CliError, parseCli, runCli } from './cli.js';
+
+/** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
+const rawConfig = await loadConfigFile();
 
 /**
  * Print the `<script>` snippet a marketer pastes into a blog post.

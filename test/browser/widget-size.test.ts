@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import { localEnv, parseConfig, resolveConfig } from '../../functions/core/config.js';
 import { formView } from '../../functions/core/capture.js';
 import { widgetAssets } from '../../local/widget-assets.js';

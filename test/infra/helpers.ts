@@ -2,7 +2,7 @@ import type { FunctionName } from '../../functions/environment.js';
 import { resolveConfig, localEnv } from '../../functions/core/config.js';
 import { Template } from 'aws-cdk-lib/assertions';
 import { fileURLToPath } from 'node:url';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import type { FunnelConfigInput } from '../../functions/core/config.js';
 import { buildApp } from '../../infra/funnel-app.js';
 

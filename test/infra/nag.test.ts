@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../infra/funnel-app.js';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import { FIXTURE_HANDLER, FIXTURE_WIDGET, infraConfig } from './helpers.js';
 
 const entries = Object.fromEntries(
@@ -15,7 +15,7 @@ const build = (config: unknown, context: Record<string, unknown> = {}) =>
 
 describe('cdk-nag (AwsSolutions) on every synth', () => {
   it.each([
-    ['the shipped config', () => build(rawConfig)],
+    ["the tests' config (the demo site, local only)", () => build(rawConfig)],
     [
       'a prod-like config (sites, senders, tracking, webhooks, X-Ray)',
       () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../../functions/core/config.js';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import { productionProblems } from '../../infra/production-checks.js';
 import { deployableConfig, synthTemplates } from './helpers.js';
 

@@ -116,7 +116,7 @@ describe('Command: npm run api-key', () => {
   it('names an unknown site in one line', () => {
     const result = script('api-key', ['create', '--site', 'nope'], { FUNNEL_DATA_DIR: idle() });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('No site "nope" in config/funnel.config.ts. Sites: demo');
+    expect(result.stderr.trim()).toBe('No site "nope" in test/support/config.ts. Sites: demo');
   });
 });
 

@@ -22,7 +22,7 @@ import { makeMailLinksHandler } from '../../functions/handlers/mail-links.js';
 import { makeSendEmailHandler } from '../../functions/handlers/send-email.js';
 import { makeWebhooksApiHandler } from '../../functions/handlers/webhooks-api.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import { localClient } from '../../local/dynamo.js';
 import { localStreamsClient, startStreamPoller } from '../../local/stream-poller.js';
 import { actionsOf, FUNCTION_CONSTRUCT, functionId, statementsOf, synthTemplates, type Statement } from '../infra/helpers.js';

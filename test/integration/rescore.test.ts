@@ -219,7 +219,7 @@ describe('Script: npm run rescore flags', () => {
   });
 
   it.each([
-    [['--site', 'nope'], 'Unknown site "nope". Sites in config/funnel.config.ts: demo, other'],
+    [['--site', 'nope'], 'Unknown site "nope". Sites in test/support/config.ts: demo, other'],
     [['--site', 'other'], 'Site "other" has no scoring rules'],
     [['--concurrency', '0'], '--concurrency must be a whole number from 1 to 256, not "0"'],
     [['--concurrency', 'lots'], '--concurrency must be a whole number from 1 to 256'],
@@ -239,7 +239,7 @@ describe('Script: npm run rescore flags', () => {
         localEnv(),
       ),
     );
-    expect(() => parseRescoreArgs([], none, {})).toThrow('No site in config/funnel.config.ts has scoring rules');
+    expect(() => parseRescoreArgs([], none, {})).toThrow('No site in test/support/config.ts has scoring rules');
   });
 
   it('exits 1 with a clear message from the command line, and 0 with --help', async () => {
@@ -254,7 +254,7 @@ describe('Script: npm run rescore flags', () => {
       });
     const [bad, help] = await Promise.all([run('--site', 'nope'), run('--help')]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain('Unknown site "nope". Sites in config/funnel.config.ts: demo');
+    expect(bad.err).toContain('Unknown site "nope". Sites in test/support/config.ts: demo');
     expect(bad.err).toContain('Usage: npm run rescore');
     expect(help.code).toBe(0);
     expect(help.out).toContain('--dry-run');

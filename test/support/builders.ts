@@ -1,7 +1,7 @@
 import { InMemoryMetrics } from '../../functions/adapters/metrics.js';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from './config.js';
 import {
   FakeClock,
   InMemoryApiKeyStore,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import { ConfigIndex, InvalidConfigError, parseConfig, localEnv } from '../../functions/core/config.js';
 import { testConfig } from '../support/builders.js';
 import { Display } from '../../functions/core/presentation.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import rawConfig from '../../config/funnel.config.js';
+import rawConfig from '../support/config.js';
 import { LOCK_FILE } from '../../local/instance.js';
 import { main } from '../../scripts/email-preview.js';
 import { testConfig } from '../support/builders.js';

@@ -1,5 +1,5 @@
 import { resolveConfig, localEnv } from '../../../functions/core/config.js';
-import rawConfig from '../../../config/funnel.config.js';
+import rawConfig from '../../support/config.js';
 import { parseScoringRules, type ScoringEvent, type ScoringRules, type ScoringRulesInput } from '../../../functions/core/scoring/index.js';
 
 export const NOW = new Date('2026-11-20T12:00:00.000Z');
