@@ -54,7 +54,8 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
   });
   const consent = form.consent
     ? z.optional(z.strictObject({ marketing: z.boolean({ error: 'must be true or false' }) }))
-    : z.undefined({ error: 'this form asks for no consent' });
+    : // Optional like the key itself: the widget sends no `consent` for a form that asks none.
+      z.optional(z.undefined({ error: 'this form asks for no consent' }));
   const schema = z
     .strictObject(
       {

@@ -57,6 +57,15 @@ describe('Function: validateSubmission', () => {
     expect(errorsOf(noConsent, aSubmission().build()).consent).toMatch(/asks for no consent/);
   });
 
+  it('takes a submission without consent on a form that asks none (the demo pricing-guide bar)', () => {
+    // Prepare: the pricing guide asks no consent; the widget sends none
+    const guide = index.findForm('pricing-guide')!.form;
+    const body = aSubmission().build() as Record<string, unknown>;
+    delete body.consent;
+    // Act + Assess
+    expect(errorsOf(guide, body)).toEqual({});
+  });
+
   it('requires consent where the form says so', () => {
     const required = new ConfigIndex(
       parseConfig(

@@ -229,7 +229,24 @@ export function isInWindow(instant: Date, window: Window | undefined, timeZone: 
   return weekday !== undefined && window.days.includes(weekday) && t.hour >= window.hours.from && t.hour < window.hours.to;
 }
 
-const BOUNDARY = { gap: 'transition' } as const;
+/**
+ * The first instant in [from, to) at which the zone's UTC offset is `offset`, if any. The span is at most a
+ * day, in which a zone changes its offset at most once, so the instants with one offset are one run.
+ */
+function firstWithOffset(from: number, to: number, offset: number, timeZone: string): number | undefined {
+  if (from >= to) return undefined;
+  if (offsetAt(from, timeZone) === offset) return from;
+  if (offsetAt(to - 1, timeZone) !== offset) return undefined;
+  // offset(lo) differs, offset(hi) is the one sought: find the change to the millisecond.
+  let lo = from;
+  let hi = to - 1;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetAt(mid, timeZone) === offset) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
 
 /**
  * The first instant at or after `earliest` inside the window, in the zone's wall-clock time: `earliest`
@@ -243,27 +260,23 @@ const BOUNDARY = { gap: 'transition' } as const;
 export function nextSendTime(earliest: Date, window: Window | undefined, timeZone: string): Date {
   if (!window || isInWindow(earliest, window, timeZone)) return earliest;
   const start = localTime(earliest, timeZone);
-  for (let i = 0; i < 15; i++) {
+  // From the day before: a fall-back at midnight can show the previous date again after `earliest`.
+  for (let i = -1; i < 15; i++) {
     const date = plusDays(start.year, start.month, start.day, i);
     const weekday = WEEKDAYS[weekdayOf(date.year, date.month, date.day)];
     if (weekday === undefined || !window.days.includes(weekday)) continue;
-    // Boundaries are the first instants whose clocks read from:00 and to:00 (or later) that day.
-    const opens = instantAt({ ...date, hour: window.hours.from }, timeZone, BOUNDARY).getTime();
-    const closes = (
-      window.hours.to >= 24
-        ? instantAt(plusDays(date.year, date.month, date.day, 1), timeZone, BOUNDARY)
-        : instantAt({ ...date, hour: window.hours.to }, timeZone, BOUNDARY)
-    ).getTime();
-    let candidate = Math.max(earliest.getTime(), opens);
-    if (candidate >= closes) continue;
-    // Inside [opens, closes) the clock can only leave the window where a fall-back change sets it back
-    // below `from` (Chatham falls back from 03:45 to 02:45): then it is back at `from` after as much time
-    // as the clock has left to go.
-    const t = localTime(new Date(candidate), timeZone);
-    if (t.hour < window.hours.from) {
-      candidate += Date.UTC(t.year, t.month - 1, t.day, window.hours.from) - Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second, t.millisecond);
+    // The window's wall-clock span that day, read as if it were UTC. Each offset the zone has around it maps
+    // the span to instants; those instants count where the zone really has that offset. A fall-back inside
+    // or after the span gives two runs of instants (Chatham reads 02:45–03:00 twice), a spring-forward
+    // none for the hour it skips (a window opening then opens when the clocks do).
+    const from = Date.UTC(date.year, date.month - 1, date.day, window.hours.from);
+    const to = Date.UTC(date.year, date.month - 1, date.day, window.hours.to);
+    let first: number | undefined;
+    for (const offset of new Set([offsetAt(from - DAY_MS, timeZone), offsetAt(from, timeZone), offsetAt(to, timeZone), offsetAt(to + DAY_MS, timeZone)])) {
+      const t = firstWithOffset(Math.max(earliest.getTime(), from - offset), to - offset, offset, timeZone);
+      if (t !== undefined && (first === undefined || t < first)) first = t;
     }
-    if (candidate < closes && isInWindow(new Date(candidate), window, timeZone)) return new Date(candidate);
+    if (first !== undefined) return new Date(first);
   }
   throw new Error(`Send window ${JSON.stringify(window)} never opens in ${timeZone}`);
 }

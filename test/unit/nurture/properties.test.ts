@@ -63,7 +63,11 @@ describe('Property: nextSendTime', () => {
           for (let t = earliest.getTime(); t < next.getTime(); t += 15 * 60_000) expect(isInWindow(new Date(t), window, zone)).toBe(false);
         }
       }),
-      { numRuns: Number(process.env.FC_RUNS ?? 100) },
+      {
+        numRuns: Number(process.env.FC_RUNS ?? 100),
+        // A counterexample found in CI: a window closing inside the hour a fall-back repeats.
+        examples: [[new Date('2026-04-04T13:59:59.999Z'), { days: ['sun'], hours: { from: 1, to: 3 } }, 'Pacific/Chatham']],
+      },
     );
   });
 

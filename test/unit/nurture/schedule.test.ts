@@ -71,6 +71,12 @@ describe('Function: nextSendTime', () => {
     expect(iso(nextSendTime(at('2026-04-04T14:05:00Z'), { days: ['sun'], hours: { from: 3, to: 4 } }, 'Pacific/Chatham'))).toBe('2026-04-04T14:15:00.000Z');
   });
 
+  it('finds a window that closes inside the hour a fall-back repeats, when the clock comes back into it', () => {
+    // The property test's counterexample: Chatham, 5 April 2026, Sunday 01:00–03:00. At 13:59:59.999Z the
+    // clock reads 03:44:59.999 (closed); a millisecond later it reads 02:45 again, inside until 03:00.
+    expect(iso(nextSendTime(at('2026-04-04T13:59:59.999Z'), { days: ['sun'], hours: { from: 1, to: 3 } }, 'Pacific/Chatham'))).toBe('2026-04-04T14:00:00.000Z');
+  });
+
   it('opens at local time across the New York changes (second Sunday of March, first Sunday of November)', () => {
     // Friday 18:00 EST → Monday 09:00 EDT (UTC-4)
     expect(iso(nextSendTime(at('2026-03-06T23:00:00Z'), office, 'America/New_York'))).toBe('2026-03-09T13:00:00.000Z');
