@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Display } from '../../functions/core/presentation.js';
-import { BROWSER_TIMEOUT_MS, blogPage, formFixtures, launchBrowser, openPage, startFakeApi, type FakeApi } from './support.js';
+import { BROWSER_TIMEOUT_MS, SERVER_TIME, blogPage, formFixtures, launchBrowser, openPage, startFakeApi, type FakeApi } from './support.js';
 
 /** Screenshots of each mode, kept as test artifacts (not committed). */
 const ARTIFACTS = new URL('../../.data/artifacts/', import.meta.url).pathname;
@@ -106,16 +106,24 @@ describe('Widget display modes in a real browser: popup, slide-in, bar, triggers
   it('a popup opened by a click is not opened again by its trigger; an excluded path (trailing slash or not) arms nothing', async () => {
     // Prepare
     show({ mode: 'popup', trigger: { afterSeconds: 1 }, cap: { days: 0 } });
-    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+    // The page's clock stands still until the test moves it: the trigger cannot fire before the click, however
+    // slow the machine (under load it did, and its popup covered the button).
+    const context = await browser.newContext();
+    await context.clock.install({ time: SERVER_TIME });
+    await context.clock.pauseAt(SERVER_TIME + 1000);
+    const page = await context.newPage();
+    await page.goto(`${api.pageOrigin}/post`, { waitUntil: 'load' });
     await expect.poll(() => api.formGets.length).toBe(1);
 
-    // Act: open it at once by the button, close it, wait past the trigger
+    // Act: open it at once by the button, close it, then move the clock past the trigger
     await page.locator('#open').click();
     const dialog = page.locator('funnel-form').getByRole('dialog');
     await dialog.waitFor();
     await page.keyboard.press('Escape');
-    await page.waitForTimeout(1500);
+    await dialog.waitFor({ state: 'detached' });
+    await page.clock.runFor(3000);
     const reopened = await dialog.count();
+    await page.clock.resume();
     show({ mode: 'popup', trigger: { afterSeconds: 0 }, cap: { days: 0, excludePaths: ['/post/'] } });
     await page.reload({ waitUntil: 'load' });
     await expect.poll(() => api.formGets.length).toBe(2);
