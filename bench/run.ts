@@ -103,6 +103,7 @@ async function captureOverhead() {
       [`bare PutItem (baseline), ${label}`, median(puts), percentile(puts, 99)],
       [`ratio, ${label}`, median(captures) / median(puts), percentile(captures, 99) / percentile(puts, 99)],
       [`  bare TransactWriteItems of 3 items, ${label}`, median(transactions), percentile(transactions, 99)],
+      [`  ratio to the bare transaction, ${label}`, median(captures) / median(transactions), percentile(captures, 99) / percentile(transactions, 99)],
       [`  GET /v1/forms/ebook (HTTP front, no table), ${label}`, median(fronts), percentile(fronts, 99)],
     );
   }

@@ -5,6 +5,7 @@ import { InvalidConfigError, localEnv, parseConfig } from '../functions/core/con
 import { DataDirInUseError, lockDataDir } from './instance.js';
 import { startFunnel } from './runtime.js';
 import { loadConfigFile } from './config-file.js';
+import { startBanner } from './banner.js';
 
 /**
  * `npm start`: the whole funnel on this machine. Data is kept in `.data/` between runs;
@@ -82,23 +83,20 @@ try {
   const { url } = funnel;
   // How the CLIs (`npm run rescore`, `webhooks`, `snippet`, `api-key`…) find this funnel.
   lock.update({ url, dynamoEndpoint: funnel.dynamoEndpoint, tableName: funnel.tableName, mailViewerUrl: funnel.ses.viewerUrl });
-  console.log(`
-Funnel is running.
-
-  Demo blog        ${url}/demo   (then ${url}/pricing: page views of consented leads are scored)
-  Widget           ${url}/widget.js  (${(funnel.widgetBrotliBytes / 1024).toFixed(1)} KB with brotli, ${(funnel.widgetGzipBytes / 1024).toFixed(1)} KB with gzip)
-  API              ${url}/v1
-  OpenAPI          ${url}/v1/openapi.json
-  Health           ${url}/health
-  Mail viewer      ${funnel.ses.viewerUrl}  (SES emulator: every email the funnel sends, within seconds)
-  Webhooks         ${url}/webhooks  (what the demo CRM endpoint received, each signature verified)
-  DynamoDB Local   ${funnel.dynamoEndpoint}  (table "${funnel.tableName}", data in ${DATA_DIR}/dynamodb)
-  Dev API key      ${funnel.apiKey}
-
-Read a lead back, with its stage and score:
-  curl -H "Authorization: Bearer ${funnel.apiKey}" "${url}/v1/leads?email=you@example.com"
-
-Ctrl-C stops everything (as does SIGINT or SIGTERM to npm or to pid ${process.pid}).`);
+  console.log(
+    startBanner({
+      url,
+      widgetBrotliBytes: funnel.widgetBrotliBytes,
+      widgetGzipBytes: funnel.widgetGzipBytes,
+      mailViewerUrl: funnel.ses.viewerUrl,
+      dynamoEndpoint: funnel.dynamoEndpoint,
+      tableName: funnel.tableName,
+      dataDir: DATA_DIR,
+      apiKey: funnel.apiKey,
+      siteIds: parseConfig(rawConfig, localEnv(url)).sites.map((s) => s.id),
+      pid: process.pid,
+    }),
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -22,6 +22,17 @@ export class CliError extends Error {
 }
 
 /**
+ * An API's error answer as a CliError: the status and message, each field's problem on a line of its own,
+ * and the flag that sets a query parameter the server named (`query.site` → `--site`).
+ * @example apiError(400, body, { 'query.site': '--site' }) // "400: Invalid query.site\n  query.site is required: … (demo, blog): pass --site <id>"
+ */
+export function apiError(status: number, body: unknown, flags: Record<string, string> = {}): CliError {
+  const error = (body as { error?: { message?: string; fields?: Record<string, string> } } | undefined)?.error;
+  const fields = Object.entries(error?.fields ?? {}).map(([path, problem]) => `  ${path} ${problem}${flags[path] ? `: pass ${flags[path]} <value>` : ''}`);
+  return new CliError([`${status}: ${error?.message ?? 'the API refused the request'}`, ...fields].join('\n'));
+}
+
+/**
  * Parse a command's arguments; a bad flag is a CliError that ends with the command's usage.
  * @example const { values } = parseCli({ args, options: { help: { type: 'boolean' } } }, USAGE)
  */

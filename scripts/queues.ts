@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findRunning } from '../local/instance.js';
-import { CliError, dataDirOf, parseCli, runCli } from './cli.js';
+import { apiError, CliError, dataDirOf, parseCli, runCli } from './cli.js';
 
 export const USAGE = `Usage: npm run queues -- list
        npm run queues -- redrive <queue>
@@ -44,7 +44,7 @@ export async function main(argv: string[], out = console.log, err = console.erro
       throw new CliError(`Cannot reach the local funnel at ${running.url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
     });
     const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & Record<string, unknown>;
-    if (!res.ok) throw new CliError(`${res.status}: ${body.error?.message ?? res.statusText}`);
+    if (!res.ok) throw apiError(res.status, body);
     return body;
   };
   if (command === 'redrive') {

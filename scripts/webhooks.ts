@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { apiKeyOf, apiUrlOf, CliError, dataDirOf, parseCli, runCli } from './cli.js';
+import { apiError, apiKeyOf, apiUrlOf, CliError, dataDirOf, parseCli, runCli } from './cli.js';
 
 export const USAGE = `Usage: npm run webhooks -- <command> [--api <url> --key <key>]
 
@@ -92,7 +92,7 @@ export async function main(argv: string[], out = console.log, err = console.erro
       );
     }
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(`${res.status}: ${(body as { error?: { message?: string } }).error?.message ?? res.statusText}`);
+    if (!res.ok) throw apiError(res.status, body, { 'query.site': '--site', 'query.lead': '--lead', 'query.limit': '--limit', 'query.endpoint': '--endpoint' });
     return body as Record<string, unknown>;
   };
   try {

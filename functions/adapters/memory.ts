@@ -93,6 +93,15 @@ export class InMemoryLeadRepository implements LeadRepository {
     this.spam.push(record);
   }
 
+  /** Submissions marked counted, keyed `<partition>#<submissionId>`. */
+  readonly counted = new Set<string>();
+  async markCounted(ref: LeadRef, submissionId: string): Promise<boolean> {
+    const key = `${ref.siteId}#${ref.emailKey}#${submissionId}`;
+    if (!this.submissions.has(key) || this.counted.has(key)) return false;
+    this.counted.add(key);
+    return true;
+  }
+
   async findById(leadId: string): Promise<LeadView | undefined> {
     const found = [...this.leads.entries()].find(([, l]) => l.leadId === leadId);
     return found && this.view(found[0], found[1]);

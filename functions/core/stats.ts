@@ -37,7 +37,7 @@ export function addCounts(into: Partial<Record<string, number>>, more: Partial<R
 }
 
 /** A lead's first source as an attribution: the submission that created it. */
-export const attributionOf = (s: Source): Attribution => ({
+export const attributionOf = (s: Pick<Source, 'formId' | 'variant' | 'utm' | 'pageUrl'>): Attribution => ({
   formId: s.formId,
   variant: s.variant,
   campaign: s.utm?.campaign,

@@ -6,6 +6,7 @@ import type { MailJob } from '../core/ports.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
 import { indexQualification } from '../use-cases/prospects.js';
 import { raiseWebhooks } from '../use-cases/webhooks.js';
+import { countSubmission } from '../use-cases/form-stats.js';
 
 /**
  * Table stream consumer: reacts to what a lead did.
@@ -28,8 +29,14 @@ export const makeLeadActivityHandler =
     for (const record of event.Records) {
       const activity = leadActivityOf(record);
       if (!activity) continue;
-      const { ref, sequenceNumber, mailJob, webhook } = activity;
+      const { ref, sequenceNumber, mailJob, webhook, submitted } = activity;
       if (mailJob) jobs.push({ job: mailJob, sequenceNumber });
+      // The form's numbers: at most once per submission (a retried record finds its mark); a count that
+      // fails is logged and lost, never a reason to hold up the emails and webhooks behind it.
+      if (submitted)
+        await countSubmission(deps(), ref, submitted).catch((error: Error) =>
+          deps().log.warn('counting a submission failed', { siteId: ref.siteId, error: error.name, detail: error.message }),
+        );
       if (webhook) {
         try {
           // A stage reached is numbered into the pull API's index before its webhooks go out.

@@ -20,7 +20,10 @@ export const LEAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
 export function siteOfQuery(config: ConfigIndex, key: ApiKey, site: string | undefined): { siteId: string } | { problem: string } {
   const only = key.siteIds.length === 1 && key.siteIds[0] !== '*' ? key.siteIds[0] : config.config.sites.length === 1 ? config.config.sites[0]?.id : undefined;
   const siteId = site ?? only;
-  if (!siteId) return { problem: 'is required: this key reads more than one site' };
+  if (!siteId) {
+    const readable = config.config.sites.map((s) => s.id).filter((id) => mayRead(key, id));
+    return { problem: `is required: this key reads more than one site (${readable.join(', ')})` };
+  }
   if (!config.findSite(siteId)) return { problem: `no site "${siteId}"` };
   return { siteId };
 }

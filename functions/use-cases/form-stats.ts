@@ -1,14 +1,14 @@
 import { fieldErrors } from '../core/field-errors.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
-import type { ApiKey } from '../core/ports.js';
+import type { ApiKey, LeadRef, SubmissionCount } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
-import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatMetric, type StatRow, type StatsQuery, addCounts } from '../core/stats.js';
+import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatMetric, type StatRow, type StatsQuery, addCounts, attributionOf } from '../core/stats.js';
 import { pagePath } from '../core/scoring/paths.js';
 import * as z from '../core/zod.js';
 import { declaredFields } from '../core/presentation.js';
 import { daysBefore, dueDay } from '../core/due.js';
 import { mayRead } from './access.js';
-import type { CaptureDeps } from './deps.js';
+import type { CaptureDeps, Deps } from './deps.js';
 
 /**
  * Impression beacons per client address a minute, per environment (no write per beacon: the counters are
@@ -50,6 +50,18 @@ export async function recordImpressions(
   const day = dueDay(deps.clock.now().toISOString());
   const once = found.filter(({ imp }, i) => found.findIndex((f) => f.imp.formId === imp.formId) === i);
   await Promise.all(once.map(({ imp, siteId }) => deps.stats.count(siteId, imp, day, { impressions: 1 })));
+}
+
+/**
+ * Count a stored submission in its form's numbers (a submission, and a new lead if it made one), on the
+ * day it was stored. Called by the table stream's consumer for each submission inserted, off the visitor's
+ * request. Counted at most once: the submission is marked first (a record the stream delivers again finds
+ * the mark), then its cells are added. A consumer that dies between the two, or a counter write refused,
+ * loses that one count; nothing is ever counted twice, and counting never holds up the stream.
+ */
+export async function countSubmission(deps: Pick<Deps, 'leads' | 'stats' | 'clock'>, ref: LeadRef, s: SubmissionCount): Promise<void> {
+  if (!(await deps.leads.markCounted(ref, s.submissionId, deps.clock.now().toISOString()))) return;
+  await deps.stats.count(ref.siteId, attributionOf(s.source), dueDay(s.at), { submissions: 1, leads: s.newLead ? 1 : 0 });
 }
 
 /**

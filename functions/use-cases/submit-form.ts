@@ -5,8 +5,6 @@ import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../co
 import type { StoredAnswer } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
 import type { CaptureDeps } from './deps.js';
-import { attributionOf } from '../core/stats.js';
-import { dueDay } from '../core/due.js';
 
 export interface SubmitFormInput {
   formId: string;
@@ -35,6 +33,8 @@ export interface SubmitFormResult {
  *    all or nothing; beside it, count it against the form's ceiling. A retried submissionId gets its first
  *    answer and counts nothing against the client; over the client's limit, 429 and nothing written
  * 6. with marketing consent (and no pending double opt-in), hand out a signed visitor token for tracking
+ * The form's numbers (a submission, a new lead) are counted by the table stream from the stored submission
+ * (`countSubmission`), not here: nothing but the one write waits on the visitor's request.
  *
  * @throws UnknownFormError | OriginNotAllowedError | RateLimitedError | ValidationError
  */
@@ -114,17 +114,15 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     entry,
     newLeadId: deps.ids.newId(),
     reply,
+    counted: !isTestAddress(email),
   };
   const [outcome] = await Promise.all([deps.leads.capture(write, clientLimit), countCeiling()]);
   if ('limited' in outcome) throw new RateLimitedError(outcome.limited.retryAfterSeconds);
-  if ('stored' in outcome && !isTestAddress(email)) {
+  if ('stored' in outcome && write.counted) {
     deps.metrics.count('Captures');
     if (outcome.stored.status === 201) deps.metrics.count('NewLeads');
-    // Counted by the request that stored the submission, so once (a replay stored nothing); a crash between
-    // the two, or a count refused (throttled), loses the count, never doubles it, and never fails the visitor.
-    await deps.stats
-      .count(site.id, attributionOf(write.source), dueDay(at), { submissions: 1, leads: outcome.stored.status === 201 ? 1 : 0 })
-      .catch(() => undefined);
+    // The form's numbers (submissions, new leads) are counted off this path, by the table stream
+    // (countSubmission): the capture stays one round trip.
   }
   return withToken('stored' in outcome ? outcome.stored : outcome.replayed);
 }

@@ -18,6 +18,7 @@ const write: CaptureWrite = {
   entry: { type: 'form_submitted', at: '2026-11-22T10:00:00.000Z', submissionId: 'sub-1', formId: 'ebook', formKind: 'gated-content' },
   newLeadId: 'lead-new',
   reply: { next: { type: 'download', url: 'https://x/ebook.pdf' } },
+  counted: true,
 };
 
 describe('Adapter: DynamoLeadRepository', () => {

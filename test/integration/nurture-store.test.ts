@@ -44,6 +44,7 @@ async function aLead(name = 'jane'): Promise<LeadRef & { leadId: string; email: 
       entry: { type: 'form_submitted', at: T0, submissionId, formId: 'ebook', formKind: 'gated-content', consent },
       newLeadId: randomUUID(),
       reply: { next: { type: 'download', url: 'https://x/ebook.pdf' } },
+      counted: true,
     },
     UNLIMITED,
   );
@@ -549,6 +550,7 @@ describe('Contract: InMemoryNurtureStore answers as DynamoNurtureStore does', ()
       entry: { type: 'form_submitted', at: T0, submissionId, formId: 'ebook', formKind: 'gated-content' },
       newLeadId: randomUUID(),
       reply: { next: { type: 'download', url: 'https://x/ebook.pdf' } },
+      counted: true,
     };
     const memoryDue = new InMemoryDueChecks();
     const memoryRepo = new InMemoryLeadRepository(memoryDue);

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InMemoryFormStats } from '../../functions/adapters/memory.js';
+import { InMemoryFormStats, type InMemoryLeadRepository } from '../../functions/adapters/memory.js';
 import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError } from '../../functions/core/errors.js';
-import { IMPRESSION_BEACONS_PER_MINUTE, MAX_STAT_KEYS, knownFields, readFormStats, recordImpressions } from '../../functions/use-cases/form-stats.js';
+import { IMPRESSION_BEACONS_PER_MINUTE, MAX_STAT_KEYS, countSubmission, knownFields, readFormStats, recordImpressions } from '../../functions/use-cases/form-stats.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { getForm } from '../../functions/use-cases/get-form.js';
@@ -28,6 +28,19 @@ const impression = (extra: Record<string, unknown> = {}) => ({ formId: 'ebook', 
 const submit = (deps: ReturnType<typeof fakeDeps>['deps'], body: unknown) =>
   submitForm(deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
 
+/**
+ * What the table stream's consumer does for each stored submission: count it. Twice here, as a stream
+ * may deliver a record again: it must count once.
+ */
+async function streamCounts(deps: ReturnType<typeof fakeDeps>['deps']) {
+  const repo = deps.leads as InMemoryLeadRepository;
+  for (let delivery = 0; delivery < 2; delivery++)
+    for (const { partition, entry, answer } of repo.submissions.values()) {
+      const [siteId, emailKey] = partition.split('#') as [string, string];
+      await countSubmission(deps, { siteId, emailKey }, { submissionId: entry.submissionId, at: entry.at, newLead: answer.status === 201, source: entry });
+    }
+}
+
 describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and dimension', () => {
   it('counts impressions, submissions and new leads, by variant, campaign, source and page, with the conversion rate', async () => {
     // Prepare
@@ -44,8 +57,11 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     await submit(deps, aSubmission().with('variant', 'a').build());
     await submit(deps, aSubmission().with('variant', 'a').build());
     await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'joe@acme.com' } });
+    const onRequestPath = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY });
+    await streamCounts(deps);
 
-    // Assess
+    // Assess: nothing counted by the capture itself (one round trip), each submission once by the stream
+    expect(onRequestPath.rows).toEqual([expect.objectContaining({ impressions: 4, submissions: 0, leads: 0 })]);
     const all = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY });
     expect(all.rows).toEqual([{ day: DAY, impressions: 4, submissions: 3, leads: 2, mql: 0, sql: 0, conversionRate: 0.75 }]);
     expect((await readFormStats(deps, KEY, 'trial', { from: DAY, to: DAY })).rows).toEqual([expect.objectContaining({ impressions: 1 })]);
@@ -74,6 +90,7 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     const body = aSubmission().with('variant', 'a').withField('companySize', '1001-5000').build();
     await submit(deps, body);
     const lead = (await deps.leads.findById((await submit(deps, body)).body.leadId))!;
+    await streamCounts(deps);
     const ref = { siteId: 'demo', emailKey: (await import('../../functions/core/email.js')).emailKey(lead.email) };
 
     // Act: re-scored twice (a stream retry): the stage changes once; the submission above was sent twice (a replay)

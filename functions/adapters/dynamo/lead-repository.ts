@@ -80,6 +80,7 @@ export class DynamoLeadRepository implements LeadRepository {
                     leadId: answer.leadId,
                     entry: write.entry,
                     answer,
+                    ...(!write.counted && { uncounted: true }),
                   },
                   ConditionExpression: 'attribute_not_exists(PK)',
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -139,6 +140,25 @@ export class DynamoLeadRepository implements LeadRepository {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
+  }
+
+  async markCounted(ref: LeadRef, submissionId: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.submission(ref.siteId, ref.emailKey, submissionId),
+          UpdateExpression: 'SET countedAt = :at',
+          // An erased lead's submission is not written back; one counted before is not counted again.
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(countedAt)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async recordSpam(record: SpamRecord): Promise<void> {

@@ -1,8 +1,8 @@
 import type { AttributeValue as DynamoAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { LifecycleStage } from '../../core/contracts.js';
-import type { LeadRef, MailJob, WebhookTrigger } from '../../core/ports.js';
+import { type FormSubmittedEntry, LifecycleStage } from '../../core/contracts.js';
+import type { LeadRef, MailJob, SubmissionCount, WebhookTrigger } from '../../core/ports.js';
 import { keys } from './keys.js';
 
 /**
@@ -19,6 +19,8 @@ export interface LeadActivity {
   webhook?: WebhookTrigger;
   /** It changes what the lead did (a submission, a behaviour event), so the lead is re-scored. */
   rescore: boolean;
+  /** A stored submission the form's numbers count: its id, where it came from, and whether it made a new lead. */
+  submitted?: SubmissionCount;
 }
 
 export function leadActivityOf(record: DynamoDBRecord): LeadActivity | undefined {
@@ -32,8 +34,17 @@ export function leadActivityOf(record: DynamoDBRecord): LeadActivity | undefined
     : sk.startsWith(keys.optInPrefix)
       ? { type: 'confirmed', ...ref, submissionId: sk.slice(keys.optInPrefix.length) }
       : undefined;
-  const webhook = webhookTriggerOf(sk, record.dynamodb?.NewImage as Record<string, DynamoAttributeValue> | undefined);
-  return { ref, sequenceNumber, ...(mailJob && { mailJob }), ...(webhook && { webhook }), rescore: keys.isActivity(sk) };
+  const image = record.dynamodb?.NewImage as Record<string, DynamoAttributeValue> | undefined;
+  const webhook = webhookTriggerOf(sk, image);
+  const submitted = mailJob?.type === 'submitted' && image ? submissionCountOf(mailJob.submissionId, image) : undefined;
+  return { ref, sequenceNumber, ...(mailJob && { mailJob }), ...(webhook && { webhook }), ...(submitted && { submitted }), rescore: keys.isActivity(sk) };
+}
+
+/** What a submission item adds to its form's numbers; nothing for the smoke test's addresses (`uncounted`). */
+function submissionCountOf(submissionId: string, image: Record<string, DynamoAttributeValue>): SubmissionCount | undefined {
+  const item = unmarshall(image) as { uncounted?: boolean; answer?: { status?: number }; entry?: FormSubmittedEntry };
+  if (item.uncounted || !item.entry?.formId || !item.entry.at) return undefined;
+  return { submissionId, at: item.entry.at, newLead: item.answer?.status === 201, source: item.entry };
 }
 
 /** A stage reached (`STAGE#…`) or an unsubscribe (`LOG#<at>#unsubscribed`) raises sales webhooks; nothing else does. */

@@ -30,6 +30,8 @@ export interface CaptureWrite {
   newLeadId: string;
   /** The reply, stored with the submission so a retry of the same submissionId gets the same answer. */
   reply: { next: Next; message?: string };
+  /** Whether the form's numbers count it (the stream does, once): not for the smoke test's addresses. */
+  counted: boolean;
 }
 
 export interface StoredAnswer {
@@ -88,10 +90,26 @@ export interface LeadRepository {
    * `unknown`: no such lead on this site.
    */
   recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'>;
+  /**
+   * Mark a stored submission as counted in the form's numbers. True for the first call only, so a stream
+   * record delivered twice is counted once; false too when the submission is gone (erased).
+   */
+  markCounted(ref: LeadRef, submissionId: string, at: string): Promise<boolean>;
 }
 
 /** What raises sales webhooks: a stage reached, or an unsubscribe. */
 export type WebhookTrigger = { kind: 'stage'; change: Pick<StageChangedEntry, 'from' | 'to' | 'at'> } | { kind: 'unsubscribed'; at: string };
+
+/** A stored submission as the form's numbers count it (from the table stream). */
+export interface SubmissionCount {
+  submissionId: string;
+  /** When it was stored: the day it counts on. */
+  at: string;
+  /** It created the lead (the capture answered 201). */
+  newLead: boolean;
+  /** Its form, variant, page and UTM values. */
+  source: Pick<Source, 'formId' | 'variant' | 'pageUrl' | 'utm'>;
+}
 
 /** A lead's partition: the site and the hash of its address. */
 export interface LeadRef {
