@@ -390,6 +390,7 @@ export class InMemoryNurtureStore implements NurtureStore {
     const lead = this.repo.leads.get(partition);
     if (!lead || lead.unsubscribedAt !== undefined) return 'already';
     lead.unsubscribedAt = at;
+    lead.updatedAt = at;
     this.logs.set(`${partition}#${at}#unsubscribed`, { partition, entry: { type: 'unsubscribed', at, method } });
     return 'unsubscribed';
   }
@@ -401,6 +402,7 @@ export class InMemoryNurtureStore implements NurtureStore {
     const replaceable = lead.suppressed === undefined || (lead.suppressed === 'bounced' && entry.reason === 'complained');
     if (!replaceable) return;
     lead.suppressed = entry.reason;
+    lead.updatedAt = entry.at;
     this.logs.set(`${partition}#${entry.at}#suppressed-${entry.reason}`, { partition, entry: structuredClone(entry) });
   }
 

@@ -288,6 +288,8 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     expect(await store.unsubscribe(lead, plus(2000), 'page')).toBe('already');
     expect(await store.unsubscribe({ siteId: 'demo', emailKey: emailKey(`gone-${randomUUID()}@acme.com`) }, T0, 'page')).toBe('already');
     expect((await store.load(lead))!.unsubscribedAt).toBe(plus(1000));
+    // The lead changed when it unsubscribed: its updatedAt says so (the API and a CRM syncing by it see it)
+    expect((await leads.findById(lead.leadId))!.updatedAt).toBe(plus(1000));
     const logs = (await partition(keys.leadPartition(lead.siteId, lead.emailKey))).filter((i) => String(i.SK).startsWith(keys.logPrefix));
     expect(logs.map((i) => i.entry)).toEqual([{ type: 'unsubscribed', at: plus(1000), method: 'one-click' }]);
   });

@@ -278,7 +278,8 @@ export class DynamoNurtureStore implements NurtureStore {
     const done = await this.leadChangeWithLog(
       ref,
       {
-        UpdateExpression: 'SET #unsubscribedAt = :at',
+        // The lead changed: `updatedAt` says so (a CRM syncing by it picks the unsubscribe up).
+        UpdateExpression: 'SET #unsubscribedAt = :at, updatedAt = :at',
         ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#unsubscribedAt)',
         ExpressionAttributeNames: { '#unsubscribedAt': 'unsubscribedAt' },
         ExpressionAttributeValues: { ':at': at },
@@ -300,10 +301,10 @@ export class DynamoNurtureStore implements NurtureStore {
     await this.leadChangeWithLog(
       ref,
       {
-        UpdateExpression: 'SET #suppressed = :reason',
+        UpdateExpression: 'SET #suppressed = :reason, updatedAt = :at',
         ConditionExpression: `attribute_exists(PK) AND (attribute_not_exists(#suppressed)${replaceable})`,
         ExpressionAttributeNames: { '#suppressed': 'suppressed' },
-        ExpressionAttributeValues: { ':reason': entry.reason, ...(replaceable && { ':bounced': 'bounced' }) },
+        ExpressionAttributeValues: { ':reason': entry.reason, ':at': entry.at, ...(replaceable && { ':bounced': 'bounced' }) },
       },
       keys.log(ref.siteId, ref.emailKey, entry.at, `suppressed-${entry.reason}`),
       entry,
