@@ -1,5 +1,5 @@
 import type { FunnelConfig } from '../functions/core/config.js';
-import { formatPath } from '../functions/core/field-errors.js';
+import { formatConfigPath } from '../functions/core/field-errors.js';
 import { parseMailbox } from '../functions/core/nurture/config.js';
 
 /**
@@ -8,13 +8,13 @@ import { parseMailbox } from '../functions/core/nurture/config.js';
  * sender may use a reserved example domain (`acme.example`, `example.com`, `.test`, `.invalid`,
  * `.localhost`): those are the local demo's values, and a deployment that carries one sends readers and
  * emails nowhere. Each problem is named by its path in the config, as a validation error is.
- * @example productionProblems(config) // ['sites[0].allowedOrigins[0]: http://localhost:3000 must be https']
+ * @example productionProblems(config) // ['sites[id=blog].allowedOrigins[0]: http://localhost:3000 must be https']
  */
 export function productionProblems(config: FunnelConfig): string[] {
   const problems: string[] = [];
   const visit = (value: unknown, path: PropertyKey[]) => {
     if (typeof value === 'string') {
-      for (const problem of stringProblems(value, path)) problems.push(`${formatPath(path)}: ${problem}`);
+      for (const problem of stringProblems(value, path)) problems.push(`${formatConfigPath(path, config)}: ${problem}`);
     } else if (Array.isArray(value)) {
       for (const [i, item] of value.entries()) visit(item, [...path, i]);
     } else if (value && typeof value === 'object') {

@@ -44,10 +44,10 @@ export function planSenderIdentities(domains: readonly string[], existing: reado
  */
 export function senderProblems(config: FunnelConfig, ids: SenderIdentities): string[] {
   const managed = managedDomains(ids);
-  return config.sites.flatMap((site, i) => {
+  return config.sites.flatMap((site) => {
     const domain = site.email && senderDomainOf(site.email.from);
     if (!site.email || (domain && managed.some((m) => covers(m, domain)))) return [];
     const list = managed.length ? managed.join(', ') : 'none';
-    return [`sites[${i}].email.from: ${site.email.from} is not on a domain this deployment sends from (${list}): add its domain to -c senderDomains`];
+    return [`sites[id=${site.id}].email.from: ${site.email.from} is not on a domain this deployment sends from (${list}): add its domain to -c senderDomains`];
   });
 }

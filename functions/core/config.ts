@@ -2,7 +2,7 @@ import * as z from './zod.js';
 import { WebhookEndpoints } from './webhooks/config.js';
 import { text } from './fields.js';
 import { Fields, PRESENTATION, presentationIssues } from './presentation.js';
-import { formatPath } from './field-errors.js';
+import { formatConfigPath } from './field-errors.js';
 // rules.js, not the scoring index: the index pulls in the email-domain lists, which capture does not need.
 import { ScoringRules } from './scoring/rules.js';
 // config.js, not the nurture index: config validation needs the schemas only.
@@ -236,7 +236,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): FunnelConfig {
   }
   const result = FunnelConfig.safeParse(resolved);
   if (!result.success) {
-    throw new InvalidConfigError(result.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`));
+    throw new InvalidConfigError(result.error.issues.map((i) => `${formatConfigPath(i.path, resolved) || '(root)'}: ${i.message}`));
   }
   return result.data;
 }

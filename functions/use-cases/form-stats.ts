@@ -2,7 +2,17 @@ import { fieldErrors } from '../core/field-errors.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
 import type { ApiKey, LeadRef, SubmissionCount } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
-import { ImpressionsBody, MAX_STAT_DAYS, STAT_METRICS, type StatDimension, type StatMetric, type StatRow, type StatsQuery, addCounts, attributionOf } from '../core/stats.js';
+import {
+  ImpressionsBody,
+  MAX_STAT_DAYS,
+  STAT_METRICS,
+  type StatDimension,
+  type StatMetric,
+  type StatRow,
+  type StatsQuery,
+  addCounts,
+  attributionOf,
+} from '../core/stats.js';
 import { pagePath } from '../core/scoring/paths.js';
 import * as z from '../core/zod.js';
 import { declaredFields } from '../core/presentation.js';

@@ -19,17 +19,17 @@ describe('buildApp', () => {
       form.leadMagnet.url = 'ftp://nope';
     });
     expect(() => synthTemplates({ config: bad })).toThrow(InvalidConfigError);
-    expect(() => synthTemplates({ config: bad })).toThrow('sites[0].forms[0].leadMagnet.url');
+    expect(() => synthTemplates({ config: bad })).toThrow('sites[id=demo].forms[id=ebook].leadMagnet.url');
   });
 
   it('fails synth on a bad scoring rule, naming its path', () => {
     const bad = infraConfig((c) => void (c.sites[0]!.scoring!.engagement![0]!.halfLifeDays = -3));
-    expect(() => synthTemplates({ config: bad })).toThrow('sites[0].scoring.engagement[0].halfLifeDays');
+    expect(() => synthTemplates({ config: bad })).toThrow('sites[id=demo].scoring.engagement[id=trial-signup].halfLifeDays');
   });
 
   it('fails on a config with an origin that is not an origin', () => {
     const bad = infraConfig((c) => (c.sites[0]!.allowedOrigins = ['https://blog.example.com/path']));
-    expect(() => synthTemplates({ config: bad })).toThrow('sites[0].allowedOrigins[0]');
+    expect(() => synthTemplates({ config: bad })).toThrow('sites[id=demo].allowedOrigins[0]');
   });
 
   // Two syntheses of the whole app: seconds alone, but over a minute when CI's browser tests share the machine.

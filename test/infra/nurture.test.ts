@@ -82,7 +82,7 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     const sends = statementsOf(stateless, functionId(stateless, 'SendEmail')).filter((s) => actionsOf([s]).includes('ses:SendEmail'));
     expect(JSON.stringify((sends[0] as { Condition?: unknown }).Condition)).toContain('*@mail.acme.org');
     expect(() => synthTemplates({ config: twoSites, context: { senderDomains: 'acme.com' } })).toThrow(
-      /sites\[1\]\.email\.from: News <news@mail\.acme\.org> is not on a domain this deployment sends from \(acme\.com\)/,
+      /sites\[id=news\]\.email\.from: News <news@mail\.acme\.org> is not on a domain this deployment sends from \(acme\.com\)/,
     );
     // A subdomain sends under its parent's identity, as SES allows.
     const sub = infraConfig((c) => (c.sites[0]!.email!.from = 'Acme <hello@mail.acme.com>'));
@@ -390,11 +390,11 @@ describe('Infra: sales webhooks', () => {
   it('refuses to deploy an http or private-address endpoint, naming its path', () => {
     const local = infraConfig((c) => void (c.sites[0]!.webhooks![0]!.url = 'http://localhost:3000/demo/webhooks/crm'));
     expect(() => synthTemplates({ config: local })).toThrow(
-      /sites\[0\]\.webhooks\[0\]\.url: http:\/\/localhost:3000\/demo\/webhooks\/crm points at this machine/,
+      /sites\[id=demo\]\.webhooks\[id=crm\]\.url: http:\/\/localhost:3000\/demo\/webhooks\/crm points at this machine/,
     );
     const metadata = infraConfig((c) => void (c.sites[0]!.webhooks![0]!.url = 'https://169.254.169.254/latest'));
     expect(() => synthTemplates({ config: metadata })).toThrow(
-      /sites\[0\]\.webhooks\[0\]\.url: https:\/\/169\.254\.169\.254\/latest points at this machine or a private network/,
+      /sites\[id=demo\]\.webhooks\[id=crm\]\.url: https:\/\/169\.254\.169\.254\/latest points at this machine or a private network/,
     );
   });
 });

@@ -9,12 +9,12 @@ describe('what a deployment must not carry (local and example values)', () => {
     const local = parseConfig(resolveConfig(rawConfig, localEnv('http://localhost:3000')), localEnv());
     const problems = productionProblems(local);
     expect(problems).toContain(
-      'sites[0].allowedOrigins[0]: http://localhost:3000 points at this machine or a private network (local values are for npm start)',
+      'sites[id=demo].allowedOrigins[0]: http://localhost:3000 points at this machine or a private network (local values are for npm start)',
     );
-    expect(problems).toContain('sites[0].email.from: Acme <hello@acme.example> is a reserved example domain: use an address on your own domain');
-    expect(problems.some((p) => /^sites\[0\]\.forms\[0\]\.leadMagnet\.url: http:\/\/localhost:3000\/demo\/assets\//.test(p))).toBe(true);
+    expect(problems).toContain('sites[id=demo].email.from: Acme <hello@acme.example> is a reserved example domain: use an address on your own domain');
+    expect(problems.some((p) => /^sites\[id=demo\]\.forms\[id=ebook\]\.leadMagnet\.url: http:\/\/localhost:3000\/demo\/assets\//.test(p))).toBe(true);
     // Links inside email bodies too.
-    expect(problems.some((p) => /^sites\[0\]\.forms\[\d\]\.email\..*: http:\/\/localhost:3000/.test(p))).toBe(true);
+    expect(problems.some((p) => /^sites\[id=demo\]\.forms\[id=[a-z-]+\]\.email\..*: http:\/\/localhost:3000/.test(p))).toBe(true);
   });
 
   it('accepts the demo config moved to https and a real domain', () => {
@@ -25,10 +25,10 @@ describe('what a deployment must not carry (local and example values)', () => {
     const config = parseConfig(deployableConfig(), localEnv());
     config.sites[0]!.allowedOrigins = ['http://blog.acme.com', 'https://10.0.0.5', 'https://docs.example.com', 'https://shop.test'];
     expect(productionProblems(config)).toEqual([
-      'sites[0].allowedOrigins[0]: http://blog.acme.com must be https',
-      'sites[0].allowedOrigins[1]: https://10.0.0.5 points at this machine or a private network (local values are for npm start)',
-      'sites[0].allowedOrigins[2]: https://docs.example.com is a reserved example domain',
-      'sites[0].allowedOrigins[3]: https://shop.test is a reserved example domain',
+      'sites[id=demo].allowedOrigins[0]: http://blog.acme.com must be https',
+      'sites[id=demo].allowedOrigins[1]: https://10.0.0.5 points at this machine or a private network (local values are for npm start)',
+      'sites[id=demo].allowedOrigins[2]: https://docs.example.com is a reserved example domain',
+      'sites[id=demo].allowedOrigins[3]: https://shop.test is a reserved example domain',
     ]);
   });
 

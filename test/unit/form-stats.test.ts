@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InMemoryFormStats, type InMemoryLeadRepository } from '../../functions/adapters/memory.js';
 import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError } from '../../functions/core/errors.js';
-import { IMPRESSION_BEACONS_PER_MINUTE, MAX_STAT_KEYS, countSubmission, knownFields, readFormStats, recordImpressions } from '../../functions/use-cases/form-stats.js';
+import {
+  IMPRESSION_BEACONS_PER_MINUTE,
+  MAX_STAT_KEYS,
+  countSubmission,
+  knownFields,
+  readFormStats,
+  recordImpressions,
+} from '../../functions/use-cases/form-stats.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { getForm } from '../../functions/use-cases/get-form.js';
