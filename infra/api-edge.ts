@@ -6,6 +6,7 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { regionalName } from './names.js';
 import { ENDPOINTS } from '../functions/handlers/endpoints/index.js';
 import type { Endpoint } from '../functions/handlers/endpoints/types.js';
 import { EDGE_HEADER } from '../functions/handlers/edge.js';
@@ -139,6 +140,8 @@ export class ApiEdge extends Construct {
     });
     // What the functions read, and the visitor's address (Host stays API Gateway's own).
     const originRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'Forward', {
+      // Unique per account: the region in it lets one stage run in two regions of an account.
+      originRequestPolicyName: regionalName(this, 'Forward', 128),
       comment: 'Funnel API: the headers the functions read, and the visitor address',
       headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('Accept', 'Content-Type', 'User-Agent', 'CloudFront-Viewer-Address'),
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),

@@ -2,7 +2,7 @@
 import rawConfig from '../config/funnel.config.js';
 import { writeWidget } from '../widget/build.js';
 import { InvalidConfigError } from '../functions/core/config.js';
-import { buildApp, InvalidSettingError } from './funnel-app.js';
+import { buildApp, InvalidSettingError, UnservedRegionError } from './funnel-app.js';
 
 // The CDN serves these files; build them fresh so a deploy always ships the current widget.
 await writeWidget();
@@ -11,7 +11,7 @@ const built = (() => {
     return buildApp(rawConfig);
   } catch (error) {
     // A mistake in the config or a -c value: its message (which names it), not a stack trace.
-    if (!(error instanceof InvalidSettingError || error instanceof InvalidConfigError)) throw error;
+    if (!(error instanceof InvalidSettingError || error instanceof InvalidConfigError || error instanceof UnservedRegionError)) throw error;
     console.error(`Funnel: ${error.message}`);
     process.exit(1);
   }
@@ -22,4 +22,9 @@ if (localOnlySites.length) console.error(`Funnel: local-only site(s) not deploye
 if (!senders.create.length && !senders.existing.length)
   console.error('Funnel: no site to deploy sends email yet, and no -c senderDomains: the stack has no SES sending identity.');
 if (senders.existing.length) console.error(`Funnel: SES identities used as they exist (not created): ${senders.existing.join(', ')}`);
+// The web ACL's stack is in us-east-1: that environment needs bootstrapping too, or the deploy fails there.
+if (built.firewall)
+  console.error(
+    `Funnel: -c waf=true deploys to two environments; bootstrap both once: npx cdk bootstrap aws://${built.stateful.account}/${built.stateful.region} aws://${built.firewall.account}/us-east-1`,
+  );
 app.synth();

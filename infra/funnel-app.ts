@@ -1,4 +1,5 @@
 import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { productionProblems } from './production-checks.js';
 import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
 import { DEFAULT_WAF_RATE_LIMIT, FirewallStack } from './api-edge.js';
 import { StatefulStack, webhookSecretName } from './stateful-stack.js';
-import { DEFAULT_THROTTLE, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
+import { DEFAULT_THROTTLE, PARAMS_AND_SECRETS_VERSION, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
 /** aws-cdk-lib's recommended feature flags for new apps (what `cdk init` writes into cdk.json). */
 const RECOMMENDED_FLAGS = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<
@@ -100,7 +101,7 @@ export class InvalidSettingError extends Error {
 const RETENTION_VALUES = new Set(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
 
 /** Read and validate settings from the app's context (values from `-c` arrive as strings). */
-export function readSettings(app: App): FunnelSettings {
+export function readSettings(app: App, region?: string): FunnelSettings {
   const get = (key: ContextKey): unknown => app.node.tryGetContext(key);
   const str = (key: keyof FunnelSettings, fallback: string, re: RegExp, expected: string): string => {
     const v = get(key);
@@ -167,11 +168,17 @@ export function readSettings(app: App): FunnelSettings {
     if (typeof domain !== 'string' || !DOMAIN.test(domain)) throw new InvalidSettingError(name, domain, `a domain name, given with -c ${arnKey}`);
     const match = typeof arn === 'string' ? CERTIFICATE_ARN.exec(arn) : null;
     if (!match) throw new InvalidSettingError(arnKey, arn, `the ARN of an ACM certificate for ${domain}`);
-    if (region && match[1] !== region) throw new InvalidSettingError(arnKey, arn, `a certificate in ${region} (CloudFront uses only those)`);
+    if (region && match[1] !== region)
+      throw new InvalidSettingError(
+        arnKey,
+        arn,
+        `a certificate in ${region} (${name === 'widgetDomain' || settings.waf ? 'CloudFront uses only those' : "a regional API name takes one from the stack's region"})`,
+      );
     settings[name] = { name: domain.toLowerCase(), certificateArn: arn as string };
   };
-  // With WAF the API's name is on CloudFront too, so its certificate must be in us-east-1 as well.
-  customDomain('apiDomain', 'apiCertificateArn', settings.waf ? 'us-east-1' : undefined);
+  // With WAF the API's name is on CloudFront too, so its certificate must be in us-east-1 as well; without,
+  // it is a regional API Gateway name, whose certificate must be in the stack's own region (when known).
+  customDomain('apiDomain', 'apiCertificateArn', settings.waf ? 'us-east-1' : region);
   customDomain('widgetDomain', 'widgetCertificateArn', 'us-east-1');
   return settings;
 }
@@ -229,7 +236,10 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   // AwsSolutions checks on every synth (cdk synth, cdk deploy, the tests): a finding not acknowledged next
   // to its construct, with its reason (infra/nag.ts), fails the synth.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const settings = readSettings(app);
+  // The target region, when the CDK CLI knows it (it sets CDK_DEFAULT_REGION from your credentials).
+  const region = options.env?.region ?? process.env.CDK_DEFAULT_REGION;
+  if (region) refuseUnservedRegion(region);
+  const settings = readSettings(app, region);
   const widgetDirectory = options.widgetDirectory ?? WIDGET_DIR;
   if (!existsSync(widgetDirectory))
     throw new Error(`The widget is not built: ${widgetDirectory} is missing (npm run build:widget; cdk synth builds it itself)`);
@@ -298,6 +308,23 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
 }
 
 /** The account and region `-c waf=true` needs, or an error saying where they come from. */
+/**
+ * The functions read their secrets through the AWS Parameters and Secrets Lambda extension (arm64), a
+ * layer AWS publishes per region; aws-cdk-lib knows its ARNs for one version only (1.0.103), which lacks
+ * some commercial regions. A deploy there would fail at the layer: refuse at synth with one line instead.
+ */
+export function refuseUnservedRegion(region: string): void {
+  if (RegionInfo.get(region).paramsAndSecretsLambdaLayerArn(PARAMS_AND_SECRETS_VERSION, 'arm64')) return;
+  const served = RegionInfo.regions.filter((r) => r.partition === 'aws' && r.paramsAndSecretsLambdaLayerArn(PARAMS_AND_SECRETS_VERSION, 'arm64'));
+  throw new UnservedRegionError(
+    `Funnel cannot deploy to ${region}: the AWS Parameters and Secrets Lambda extension ${PARAMS_AND_SECRETS_VERSION} (arm64), through which its functions read their secrets, is not published there. Regions it deploys to: ${served.map((r) => r.name).join(', ')}.`,
+  );
+}
+
+export class UnservedRegionError extends Error {
+  override name = 'UnservedRegionError';
+}
+
 function targetEnvironment(env: { account?: string | undefined; region?: string | undefined }): { account: string; region: string } {
   if (!env.account || !/^\d{12}$/.test(env.account) || !env.region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(env.region))
     throw new InvalidSettingError(

@@ -106,6 +106,9 @@ export interface StatelessStackProps extends StackProps {
   readonly tracing?: boolean;
 }
 
+/** The Parameters and Secrets extension the functions read secrets through: the one version aws-cdk-lib maps per region. */
+export const PARAMS_AND_SECRETS_VERSION = lambda.ParamsAndSecretsVersions.V1_0_103;
+
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
 /**
@@ -377,7 +380,7 @@ export class StatelessStack extends Stack {
    * five minutes by the extension, and no Secrets Manager client in any bundle (functions/adapters/secrets.ts).
    */
   private secretsExtension() {
-    return (this.extension ??= lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+    return (this.extension ??= lambda.ParamsAndSecretsLayerVersion.fromVersion(PARAMS_AND_SECRETS_VERSION, {
       cacheSize: 20,
       secretsManagerTtl: Duration.minutes(5),
       logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
@@ -776,7 +779,7 @@ export class StatelessStack extends Stack {
         period: Duration.minutes(5),
       });
     const fns = this.allFunctions();
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.stackName, defaultInterval: Duration.days(7) });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${this.stackName}-${this.region}`, defaultInterval: Duration.days(7) });
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Funnel: captures → leads → MQL → SQL (per hour)',

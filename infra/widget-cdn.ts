@@ -8,6 +8,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CACHE_CONTROL, CHUNK_DIR, ENTRY_FILE } from '../widget/build.js';
 import { acknowledge, nagResource } from './nag.js';
+import { regionalName } from './names.js';
 
 /** The construct id CDK gives the one function behind every BucketDeployment of a stack. */
 const SINGLETON_UPLOADER = 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C';
@@ -62,7 +63,10 @@ export class WidgetCdn extends Construct {
       'Only CloudFront reads this bucket and only deploys write it; CloudFront metrics count the requests, and access logs would hold visitors\u2019 IP addresses for no use.',
     );
     // Module scripts (the entry imports the widget module) are fetched with CORS: every page may read them.
+    // Policy and origin access control names are unique per account: the region in them lets one stage run
+    // in two regions of an account.
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      responseHeadersPolicyName: regionalName(this, 'Headers', 128),
       comment: 'Funnel widget: readable by any page, never sniffed',
       corsBehavior: {
         accessControlAllowOrigins: ['*'],
@@ -76,7 +80,9 @@ export class WidgetCdn extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Funnel widget (${Stack.of(this).stackName})`,
       defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket, {
+          originAccessControl: new cloudfront.S3OriginAccessControl(this, 'Oac', { originAccessControlName: regionalName(this, 'Oac', 64) }),
+        }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         // Honours each object's Cache-Control; brotli and gzip.
