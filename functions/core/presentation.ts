@@ -115,6 +115,12 @@ export const DEFAULT_STRINGS = {
   choose: 'Choose…',
   sending: 'Sending…',
   fix: 'Please correct the highlighted fields.',
+  /** A field left empty; `{label}` is the field's label. */
+  required: '{label} is required.',
+  /** An address that is not one. */
+  email: '{label} must be an email address, like name@example.com.',
+  /** A consent box the form requires. */
+  accept: 'Please tick this box to continue.',
   offline: 'Could not reach the server. Check your connection and try again.',
   tooMany: 'Too many attempts, please wait a minute and try again.',
   failed: 'Something went wrong on our side. Please try again.',
@@ -122,7 +128,8 @@ export const DEFAULT_STRINGS = {
   thanks: 'Thank you!',
   confirmTitle: 'Almost there',
   confirmText: 'Check your inbox: we sent you an email to confirm your address.',
-  download: 'Download',
+  /** The lead magnet's link; `{title}` is its title as the config gives it. */
+  download: 'Download “{title}”',
   continue: 'Continue',
   close: 'Close',
 } as const;

@@ -263,6 +263,8 @@ export async function startFakeApi(): Promise<FakeApi> {
       api.impressions.length = 0;
       api.known = {};
       api.tokens.clear();
+      // A test may change a definition: the next one gets the fixtures again.
+      api.forms = formFixtures();
       eventIds.clear();
       answers.clear();
     },
@@ -291,7 +293,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     if (get && req.method === 'GET') {
       const id = decodeURIComponent(get[1]!);
       api.formGets.push(id);
-      const form = forms[id];
+      const form = api.forms[id];
       if (form && api.formAgeSeconds)
         return void res
           .writeHead(200, { ...cors, 'content-type': 'application/json', age: String(api.formAgeSeconds), 'access-control-expose-headers': 'Age' })

@@ -240,6 +240,35 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     expect(api.submissions).toHaveLength(0);
   });
 
+  it("checks fields in the config's words, not the browser's, and clears a message as soon as its field is right", async () => {
+    // Prepare: the config's strings (here German), a required consent box
+    const ebook = api.forms.ebook!;
+    ebook.strings = { ...ebook.strings, required: '{label} fehlt.', email: '{label}: keine E-Mail-Adresse.', accept: 'Bitte ankreuzen.' };
+    ebook.consent = { marketing: { text: 'Ja, bitte.', version: '1', required: true } };
+    const { page } = await openPost();
+    const form = page.locator('funnel-form');
+    const email = form.getByLabel('Work email');
+    const messageOf = async (control: typeof email) => form.locator(`#${await control.getAttribute('aria-describedby')}`).textContent();
+
+    // Act + Assess: nothing typed
+    await form.getByRole('button', { name: 'Get the ebook' }).click();
+    await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true');
+    expect(await messageOf(email)).toBe('Work email fehlt.');
+    expect(await messageOf(form.getByRole('checkbox'))).toBe('Bitte ankreuzen.');
+    // Not an address: the config's message, not the browser's
+    await email.fill('not-an-address');
+    await form.getByRole('button', { name: 'Get the ebook' }).click();
+    expect(await messageOf(email)).toBe('Work email: keine E-Mail-Adresse.');
+    // Right now: the message goes at once, before any submit; the box's stays until it is ticked
+    await email.fill('ada@example.com');
+    expect(await email.getAttribute('aria-invalid')).toBeNull();
+    expect(await form.getByRole('alert').textContent()).not.toBe('');
+    await form.getByRole('checkbox').check();
+    expect(await form.getByRole('checkbox').getAttribute('aria-invalid')).toBeNull();
+    expect(await form.getByRole('alert').textContent()).toBe('');
+    expect(api.submissions).toHaveLength(0);
+  });
+
   it('shows the download link and the server message after a successful submission', async () => {
     // Prepare
     const { page } = await openPost();
@@ -253,7 +282,7 @@ describe('Widget: embedded form in a real browser', { timeout: BROWSER_TIMEOUT_M
     const link = form.getByRole('link', { name: /Download/ });
     await link.waitFor();
     expect(await link.getAttribute('href')).toBe(`${api.pageOrigin}/demo/assets/serverless-funnel-playbook.pdf`);
-    expect(await link.textContent()).toContain('The Serverless Funnel Playbook');
+    expect(await link.textContent()).toBe('Download “The Serverless Funnel Playbook”');
     expect(await form.getByRole('status').textContent()).toContain('Thanks! Your ebook is ready.');
   });
 

@@ -93,14 +93,25 @@ export function form(o: FormOptions): HTMLElement {
     el.setAttribute('aria-busy', `${on}`);
   };
 
+  /**
+   * The form's own check of a field, in the config's words (`strings`), not the browser's: a required field
+   * left blank, an address that is not one, a required consent box not ticked. The server checks everything again.
+   */
+  const problem = (name: string) => {
+    const c = controls[name]!;
+    const label = o.fields.find((f) => f.name == name)?.label ?? '';
+    const say = (s: string) => s.replace('{label}', label);
+    if (c.type == 'checkbox') return c.required && !c.checked ? t.accept : '';
+    if (c.required && !c.value.trim()) return say(t.required);
+    return c.validity.typeMismatch ? say(t.email) : '';
+  };
+
   const send = async (e: Event) => {
     e.preventDefault();
     if (inFlight) return;
     let invalid = 0;
-    // The browser's own message for `required`, `type=email` and `maxlength`, in the visitor's language.
-    // The server checks everything again.
     for (const name in controls) {
-      const msg = controls[name]!.validationMessage;
+      const msg = problem(name);
       setError(name, msg);
       if (msg) invalid++;
     }
@@ -158,7 +169,7 @@ export function form(o: FormOptions): HTMLElement {
         <h2 id="t">{r.message || (next.type == 'confirm-email' ? t.confirmTitle : t.thanks)}</h2>
         {next.type == 'download' && httpUrl(next.url) && (
           <a class="b" href={next.url} download target="_blank" rel="noopener">
-            {t.download} {view.leadMagnet?.title}
+            {t.download.replace('{title}', view.leadMagnet?.title ?? '')}
           </a>
         )}
         {next.type == 'confirm-email' && <p>{t.confirmText}</p>}
@@ -181,8 +192,16 @@ export function form(o: FormOptions): HTMLElement {
       novalidate
       aria-labelledby="t"
       onSubmit={send}
-      // Typing after an attempt got a definite answer starts a new attempt (new id): the data is no longer the same.
-      onInput={() => attempt?.sent && (attempt = undefined)}
+      // Typing after an attempt got a definite answer starts a new attempt (new id): the data is no longer the
+      // same. A field shown as wrong loses its message as soon as it is right (a new one waits for the submit).
+      onInput={(e: Event) => {
+        if (attempt?.sent) attempt = undefined;
+        const name = (e.target as HTMLInputElement).name;
+        if (controls[name]?.hasAttribute('aria-invalid') && !problem(name)) {
+          setError(name, '');
+          if (!el.querySelector('[aria-invalid]')) alert.textContent = '';
+        }
+      }}
     >
       <h2 id="t">{view.title}</h2>
       {view.description && <p class="d">{view.description}</p>}
