@@ -2,7 +2,7 @@ import * as z from './zod.js';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
 import type { ConsentRecord, FormFieldView, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
-import { DEFAULT_STRINGS, type FormField, declaredFields, variantFor } from './presentation.js';
+import { DEFAULT_STRINGS, type FormField, type Strings, declaredFields, variantFor } from './presentation.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
 import { ClientId, FIELD_INPUTS, FIELD_RULES, type FieldName, type Profile } from './fields.js';
@@ -184,6 +184,29 @@ const PROFILE_LABELS: Record<FieldName, string> = {
  * `GET /v1/forms/{formId}`: the public definition the widget renders. A form with A/B variants is shown as
  * the variant of the browser's `bucket` (0–99; 0 when absent), with that variant's changes applied.
  */
+/**
+ * The strings a form can show, the config's or the English default, and no others (each definition is on
+ * the path of every page view): `close` only where a display floats, `choose` only with a select, `accept`
+ * only for a required consent box, the confirmation's only with double opt-in, `download` or `continue`
+ * only for the kind that offers it. `retry` is never shown from a definition (a failed load has none).
+ */
+function stringsFor(form: Form): Partial<Strings> {
+  const all: Strings = { ...DEFAULT_STRINGS, ...form.strings };
+  const names = [...declaredFields(form).map((f) => f.name), ...(form.profiling?.fields ?? [])];
+  const shown: Record<keyof Strings, boolean> = {
+    ...(Object.fromEntries(Object.keys(all).map((k) => [k, true])) as Record<keyof Strings, boolean>),
+    close: [form.display, ...(form.variants ?? []).map((v) => v.display)].some((d) => d && d.mode !== 'inline'),
+    choose: names.some((n) => FIELD_INPUTS[n].type === 'select'),
+    accept: form.consent?.marketing.required === true,
+    confirmTitle: form.doubleOptIn,
+    confirmText: form.doubleOptIn,
+    download: form.kind === FormKind.GatedContent,
+    continue: form.kind === FormKind.FreeTrial,
+    retry: false,
+  };
+  return Object.fromEntries(Object.entries(all).filter(([k]) => shown[k as keyof Strings]));
+}
+
 export function formView(site: Site, form: Form, now: Date, bucket = 0): FormView {
   const variant = form.variants && variantFor(form.variants, bucket);
   const shown = { ...form, ...(variant && { ...variant, id: form.id }) };
@@ -200,7 +223,7 @@ export function formView(site: Site, form: Form, now: Date, bucket = 0): FormVie
     doubleOptIn: form.doubleOptIn,
     display: shown.display,
     ...(form.theme && { theme: form.theme }),
-    strings: { ...DEFAULT_STRINGS, ...form.strings },
+    strings: stringsFor(form),
     ...(variant && { variant: variant.id }),
     ...(form.profiling && {
       progressive: form.profiling.fields.map((name) =>

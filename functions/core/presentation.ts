@@ -118,9 +118,9 @@ export const DEFAULT_STRINGS = {
   /** A field left empty; `{label}` is the field's label. */
   required: '{label} is required.',
   /** An address that is not one. */
-  email: '{label} must be an email address, like name@example.com.',
+  email: '{label} must be an email address.',
   /** A consent box the form requires. */
-  accept: 'Please tick this box to continue.',
+  accept: 'Please tick this box.',
   offline: 'Could not reach the server. Check your connection and try again.',
   tooMany: 'Too many attempts, please wait a minute and try again.',
   failed: 'Something went wrong on our side. Please try again.',

@@ -388,9 +388,30 @@ describe('Widget presentation in a real browser: theme, strings, motion, profili
     expect(await page.locator('funnel-form').getByText('(facultatif)').count()).toBe(3);
   });
 
-  it('follows the visitor’s colour scheme as it changes (scheme auto); a fixed scheme stays', async () => {
+  it('follows the page: a light page without a dark mode keeps a light form on a dark OS, a dark one gets a dark form, with the page’s accent', async () => {
+    // Prepare: a page that declares no colour scheme, white, then dark, with its own accent
+    const accent = 'funnel-form{--funnel-accent:#b45309}';
+    api.setPage('/white', blogPage({ forms: ['ebook'], css: accent }));
+    api.setPage('/night', blogPage({ forms: ['ebook'], css: `body{background:#10131a;color:#eee}${accent}` }));
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const page = await context.newPage();
+    const host = page.locator('funnel-form');
+    const button = host.getByRole('button', { name: 'Get the ebook' });
+    // Act + Assess
+    await page.goto(`${api.pageOrigin}/white`, { waitUntil: 'load' });
+    await button.waitFor();
+    expect(await host.getAttribute('scheme')).toBe('light');
+    await page.goto(`${api.pageOrigin}/night`, { waitUntil: 'load' });
+    await button.waitFor();
+    expect(await host.getAttribute('scheme')).toBe('dark');
+    expect(await button.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(180, 83, 9)');
+    await context.close();
+  });
+
+  it('follows the visitor’s colour scheme as it changes on a page that has both (scheme auto); a fixed scheme stays', async () => {
     // Prepare
-    const { page } = await openPage(browser, `${api.pageOrigin}/post`);
+    api.setPage('/both', blogPage({ forms: ['ebook'], css: ':root{color-scheme:light dark}' }));
+    const { page } = await openPage(browser, `${api.pageOrigin}/both`);
     const host = page.locator('funnel-form');
     await host.getByRole('button', { name: 'Get the ebook' }).waitFor();
     const background = () => host.locator('form').evaluate((f) => getComputedStyle(f).backgroundColor);

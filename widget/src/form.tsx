@@ -97,13 +97,19 @@ export function form(o: FormOptions): HTMLElement {
    * The form's own check of a field, in the config's words (`strings`), not the browser's: a required field
    * left blank, an address that is not one, a required consent box not ticked. The server checks everything again.
    */
+  const labelOf = (name: string) => o.fields.find((f) => f.name == name)?.label;
   const problem = (name: string) => {
     const c = controls[name]!;
-    const label = o.fields.find((f) => f.name == name)?.label ?? '';
-    const say = (s: string) => s.replace('{label}', label);
-    if (c.type == 'checkbox') return c.required && !c.checked ? t.accept : '';
-    if (c.required && !c.value.trim()) return say(t.required);
-    return c.validity.typeMismatch ? say(t.email) : '';
+    const say = (s: string) => s.replace('{label}', labelOf(name)!);
+    return name == 'consent'
+      ? c.required && !c.checked
+        ? t.accept
+        : ''
+      : c.required && !c.value.trim()
+        ? say(t.required)
+        : c.validity.typeMismatch
+          ? say(t.email)
+          : '';
   };
 
   const send = async (e: Event) => {
@@ -147,7 +153,7 @@ export function form(o: FormOptions): HTMLElement {
       const name = path == 'consent.marketing' ? 'consent' : path.replace(/^fields\./, '');
       // The API says what is wrong in a fragment ("must be a valid email address"); next to the browser's own
       // messages the visitor reads a sentence that names the field: "Work email must be a valid email address."
-      const label = name == 'consent' ? 'This box' : o.fields.find((f) => f.name == name)?.label;
+      const label = name == 'consent' ? 'This box' : labelOf(name);
       if (label && controls[name]) shown++, setError(name, /[.!?]$/.test(msg) ? msg : `${label} ${msg}.`);
     }
     alert.textContent = shown && shown == all.length ? t.fix : failure(r);
@@ -199,7 +205,7 @@ export function form(o: FormOptions): HTMLElement {
         const name = (e.target as HTMLInputElement).name;
         if (controls[name]?.hasAttribute('aria-invalid') && !problem(name)) {
           setError(name, '');
-          if (!el.querySelector('[aria-invalid]')) alert.textContent = '';
+          if (!el.querySelector('[aria-invalid=true]')) alert.textContent = '';
         }
       }}
     >

@@ -7,10 +7,11 @@
  * `funnel-form { --funnel-accent: #0a7; --funnel-font: Georgia, serif; }`. Supported: --funnel-accent,
  * --funnel-accent-text, --funnel-text, --funnel-muted, --funnel-background, --funnel-border,
  * --funnel-error (and each as --funnel-dark-… for dark mode), --funnel-font, --funnel-font-size,
- * --funnel-radius, --funnel-max-width. The host's `scheme` attribute (light or dark) picks the palette.
+ * --funnel-radius, --funnel-max-width. The host's `scheme` attribute (light or dark) picks the palette; the
+ * dark one keeps the page's accent (and its text colour) unless a dark accent is given.
  */
 export const CSS = `:host{display:block;margin:1.5em 0;--a:var(--funnel-accent,#2563eb);--at:var(--funnel-accent-text,#fff);--t:var(--funnel-text,#1d2330);--m:var(--funnel-muted,#586174);--bg:var(--funnel-background,#fff);--l:var(--funnel-border,#c4c9d4);--r:var(--funnel-error,#b42318)}
-:host([scheme=dark]){--a:var(--funnel-dark-accent,#8cb4ff);--at:var(--funnel-dark-accent-text,#0b1220);--t:var(--funnel-dark-text,#e8ebf2);--m:var(--funnel-dark-muted,#aeb6c5);--bg:var(--funnel-dark-background,#161b26);--l:var(--funnel-dark-border,#4d5668);--r:var(--funnel-dark-error,#ff9d94)}
+:host([scheme=dark]){--a:var(--funnel-dark-accent,var(--funnel-accent,#2563eb));--at:var(--funnel-dark-accent-text,var(--funnel-accent-text,#fff));--t:var(--funnel-dark-text,#e8ebf2);--m:var(--funnel-dark-muted,#aeb6c5);--bg:var(--funnel-dark-background,#161b26);--l:var(--funnel-dark-border,#4d5668);--r:var(--funnel-dark-error,#ff9d94)}
 :host([mode]){margin:0}
 .w{all:initial;display:block;position:relative;max-width:var(--funnel-max-width,32rem);padding:1.25em;border:1px solid var(--l);border-radius:var(--funnel-radius,10px);background:var(--bg);color:var(--t);font:var(--funnel-font-size,16px)/1.45 var(--funnel-font,system-ui,sans-serif)}
 *{box-sizing:border-box}

@@ -48,6 +48,24 @@ const themeCss = (theme: Theme | undefined) => {
 };
 
 /**
+ * The page's scheme where the form sits: its declared `color-scheme` (CSS, or the meta tag), the visitor's
+ * preference where it declares both; else what it shows, the first background behind the form that is not
+ * transparent (a page with no dark mode keeps a light form on a dark-mode OS).
+ */
+const pageScheme = (host: Element, prefersDark: boolean) => {
+  const s = getComputedStyle(host).colorScheme.replace('normal', '') || document.querySelector<HTMLMetaElement>('meta[name=color-scheme]')?.content || '';
+  if (/dark/.test(s)) return /light/.test(s) && !prefersDark ? 'light' : 'dark';
+  if (/light/.test(s)) return 'light';
+  for (let e: Element | null = host; e; e = e.parentElement) {
+    const [r = 0, g = 0, b = 0, a = 1] = getComputedStyle(e)
+      .backgroundColor.match(/[\d.]+/g)!
+      .map(Number);
+    if (a) return r + g + b < 384 ? 'dark' : 'light';
+  }
+  return 'light';
+};
+
+/**
  * Styles for a shadow root: constructed sheets (which CSP's style-src does not govern), or `<style nonce>`
  * where they are missing. Called again with more sheets (a frame's), it replaces the adopted list and, in
  * the fallback, adds only what is new.
@@ -109,10 +127,10 @@ export async function show(c: Ctx, opener: Element | null | undefined, load: Loa
     return { close };
   }
 
-  // light, dark, or the visitor's preference, followed as it changes.
+  // light, dark, or (auto) as the page around it is, followed as the visitor's preference changes.
   const scheme = view.theme?.scheme ?? 'auto';
   const dark = matchMedia('(prefers-color-scheme:dark)');
-  const paint = () => host.setAttribute('scheme', scheme == 'auto' ? (dark.matches ? 'dark' : 'light') : scheme);
+  const paint = () => host.setAttribute('scheme', scheme == 'auto' ? pageScheme(host, dark.matches) : scheme);
   paint();
   dark.addEventListener('change', paint);
   off = () => dark.removeEventListener('change', paint);
