@@ -135,8 +135,10 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     };
     const webhookSecrets = { ...options.webhookSecrets };
     for (const site of config.sites) for (const e of site.webhooks ?? []) webhookSecrets[`${site.id}/${e.id}`] ??= newWebhookSecret();
-    state.inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps });
-    state.ses = await startLocalSes({ port: options.sesPort ?? 0 });
+    // With a data folder, what the inspector received and the mail viewer showed survive a restart.
+    const keep = (file: string) => (options.dataDir ? { journal: join(options.dataDir, file) } : {});
+    state.inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps, ...keep('webhooks-received.json') });
+    state.ses = await startLocalSes({ port: options.sesPort ?? 0, ...keep('mail-viewer.json') });
     consumers = await startConsumers(options, { client, dynamoEndpoint, tableName, getDeps });
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
     const deps = (state.deps = compose({

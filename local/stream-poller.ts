@@ -11,7 +11,8 @@ import {
   type AttributeValue as StreamAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJson, writeJson } from './files.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 
@@ -237,13 +238,6 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
 
 /** The poller was stopped while a batch was still failing: it is handed over to the next start. */
 class Stopping extends Error {}
-
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-/** Write, then rename: a crash leaves the old file or the new one. */
-function writeJson(file: string, value: unknown) {
-  writeFileSync(`${file}.tmp`, JSON.stringify(value));
-  renameSync(`${file}.tmp`, file);
-}
 
 /** A DynamoDB Streams API record in the shape Lambda hands to a function. */
 const toLambdaRecord =

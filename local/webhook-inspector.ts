@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readJson, writeJson } from './files.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { AppDeps } from '../functions/composition.js';
 import type { FunnelConfig } from '../functions/core/config.js';
 
+// Light and dark as the visitor's system is; on a phone the page is the screen's width and each table
+// scrolls sideways on its own.
 const INSPECTOR_CSS =
-  'body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%;margin-bottom:2rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}.ok{color:#047857}.bad{color:#b91c1c}pre{max-width:60rem;overflow:auto}';
+  ':root{color-scheme:light dark}body{font:14px/1.4 system-ui,sans-serif;margin:1rem}table{display:block;overflow-x:auto;border-collapse:collapse;margin-bottom:2rem}td,th{border-bottom:1px solid #e5e7eb;padding:.35rem;text-align:left;vertical-align:top}code,small{overflow-wrap:anywhere}.ok{color:#047857}.bad{color:#b91c1c}pre{max-width:60rem;overflow:auto}@media (prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}td,th{border-color:#374151}.ok{color:#34d399}.bad{color:#fca5a5}a{color:#93c5fd}}';
 /**
  * The inspector shows payloads a receiver got (names, companies, addresses): no script may run on it, no
  * other site may frame it, and its one stylesheet is allowed by its hash, not by 'unsafe-inline'.
@@ -40,8 +44,14 @@ const KEEP = 500;
  * library, as a real receiver would; `GET /webhooks` is the inspector page (what arrived, verified or
  * not, and each endpoint's delivery log); `GET /webhooks.json` the same as JSON.
  */
-export function startWebhookInspector(options: { secrets: Record<string, string>; config: FunnelConfig; deps: () => AppDeps }): WebhookInspector {
-  const received: ReceivedWebhook[] = [];
+export function startWebhookInspector(options: {
+  secrets: Record<string, string>;
+  config: FunnelConfig;
+  deps: () => AppDeps;
+  /** A file in the data folder that keeps what arrived across restarts (none: kept in memory only). */
+  journal?: string;
+}): WebhookInspector {
+  const received: ReceivedWebhook[] = options.journal && existsSync(options.journal) ? readJson<ReceivedWebhook[]>(options.journal) : [];
   const endpointFor = (path: string) => {
     for (const site of options.config.sites) {
       for (const e of site.webhooks ?? []) if (new URL(e.url).pathname === path) return { siteId: site.id, endpointId: e.id };
@@ -82,6 +92,8 @@ export function startWebhookInspector(options: { secrets: Record<string, string>
       body,
     });
     received.length = Math.min(received.length, KEEP);
+    // Written before the receiver answers: what it acknowledged survives a restart, or a kill.
+    if (options.journal) writeJson(options.journal, received);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
   }
 
@@ -128,7 +140,7 @@ export function startWebhookInspector(options: { secrets: Record<string, string>
         'referrer-policy': 'no-referrer',
       })
       .end(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>${INSPECTOR_CSS}</style></head><body>` +
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>${INSPECTOR_CSS}</style></head><body>` +
           `<h1>Webhook inspector</h1><p>What the local endpoints received (newest first; refreshes every 5 s), each signature checked with the official <code>standardwebhooks</code> library.</p>` +
           `<table><tr><th>received</th><th>endpoint</th><th>webhook-id</th><th>type</th><th>lead</th><th>verify signature</th><th></th></tr>${rows || '<tr><td colspan="7">Nothing yet: qualify a lead (e.g. a VP at a business address downloads the ebook, then visits /pricing).</td></tr>'}</table>${log}</body></html>`,
       );

@@ -170,6 +170,22 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(result).toEqual({ form: 200, leads: 'blocked' });
   });
 
+  it('shows the webhook inspector within a 375 px phone, light and dark', { timeout: BROWSER_TIMEOUT_MS }, async () => {
+    // Prepare: something received, with a long id in it
+    await fetch(`${funnel.url}/demo/webhooks/crm`, { method: 'POST', headers: { 'webhook-id': `msg_${'x'.repeat(80)}` }, body: '{"type":"lead.qualified"}' });
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, colorScheme });
+      const page = await context.newPage();
+      // Act
+      await page.goto(`${funnel.url}/webhooks`, { waitUntil: 'load' });
+      // Assess: nothing wider than the screen; the palette follows the visitor's
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background === 'rgba(0, 0, 0, 0)' || background === 'rgb(255, 255, 255)').toBe(colorScheme === 'light');
+      await context.close();
+    }
+  });
+
   it('serves the webhook inspector under a strict Content-Security-Policy that its own page satisfies', { timeout: BROWSER_TIMEOUT_MS }, async () => {
     // Act
     const res = await fetch(`${funnel.url}/webhooks`);
@@ -177,7 +193,7 @@ describe('End to end: the demo blog on the local runtime', () => {
     // Assess: no script, no framing, no inline anything but its one hashed stylesheet, which applies
     const csp = res.headers.get('content-security-policy')!;
     expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
-    expect(await page.evaluate(() => getComputedStyle(document.body).marginTop)).toBe('32px');
+    expect(await page.evaluate(() => getComputedStyle(document.body).marginTop)).toBe('16px');
     expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
   });
 });
