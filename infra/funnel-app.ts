@@ -13,7 +13,7 @@ import { type TrackingVariant, trackingVariant } from '../functions/adapters/ses
 import { productionProblems } from './production-checks.js';
 import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
 import { DEFAULT_WAF_RATE_LIMIT, FirewallStack } from './api-edge.js';
-import { StatefulStack, webhookSecretName } from './stateful-stack.js';
+import { StatefulStack, trackedSetParameter, webhookSecretName } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, PARAMS_AND_SECRETS_VERSION, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
 /** aws-cdk-lib's recommended feature flags for new apps (what `cdk init` writes into cdk.json). */
@@ -281,7 +281,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     mail: {
       senderDomains: managedDomains(senders),
       configurationSetName: stateful.configurationSet.configurationSetName,
-      trackedSets: Object.fromEntries(Object.entries(stateful.trackedSets).map(([variant, set]) => [variant, set.configurationSetName])),
+      trackedSetParameters: Object.fromEntries(
+        Object.keys(stateful.trackedSets).map((variant) => [variant, trackedSetParameter(stateful.stackName, variant as TrackingVariant)]),
+      ),
       eventsTopic: stateful.mailEventsTopic,
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
     },

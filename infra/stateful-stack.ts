@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -46,6 +47,9 @@ export const identityId = (domain: string): string =>
 
 /** The name of an endpoint's signing secret: deterministic, so the stateless stack names it without an export. */
 export const webhookSecretName = (stackPrefix: string, siteId: string, endpointId: string): string => `${stackPrefix}/webhooks/${siteId}/${endpointId}`;
+
+/** The SSM parameter that names a tracked variant's configuration set (read by the stateless stack at deploy time). */
+export const trackedSetParameter = (statefulStackName: string, variant: TrackingVariant) => `/${statefulStackName}/ses/configuration-set/${variant}`;
 
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
@@ -133,6 +137,16 @@ export class StatefulStack extends Stack {
     const tracked: Partial<Record<TrackingVariant, ses.ConfigurationSet>> = {};
     for (const variant of props.trackedVariants ?? []) {
       tracked[variant] = configurationSet(`ConfigurationSet-${variant}`, variant);
+      // Its name reaches the stateless stack through a parameter, not an export: a site turning tracking
+      // off removes the set, which an export still imported by the deployed stateless stack would forbid.
+      new ssm.StringParameter(this, `ConfigurationSetParameter-${variant}`, {
+        parameterName: trackedSetParameter(this.stackName, variant),
+        stringValue: tracked[variant].configurationSetName,
+        description: `Funnel: the SES configuration set of emails tracked for ${variant.replace('-', ' and ')}`,
+      });
+      // The export a stateless stack of an earlier version imports, kept while the set exists, so that
+      // upgrading deploys (the stateful stack first): nothing imports it any more.
+      this.exportValue(tracked[variant].configurationSetName);
       new CfnOutput(this, `ConfigurationSetName-${variant}`, {
         value: tracked[variant].configurationSetName,
         description: `The SES configuration set of emails tracked for ${variant.replace('-', ' and ')}`,

@@ -2,6 +2,7 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps }
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -52,8 +53,11 @@ export interface MailResources {
   /** The domains the sender may send from (their SES identities). None: the sender may send nothing. */
   readonly senderDomains?: readonly string[];
   readonly configurationSetName: string;
-  /** The configuration set of each tracked variant (opens, clicks, both) a site uses, by variant. */
-  readonly trackedSets?: Readonly<Record<string, string>>;
+  /**
+   * The SSM parameter naming the configuration set of each tracked variant (opens, clicks, both) a site
+   * uses, by variant: read at deploy time, so no export ties the stacks to a variant a config may drop.
+   */
+  readonly trackedSetParameters?: Readonly<Record<string, string>>;
   /** SES publishes the configuration set's events here. */
   readonly eventsTopic: sns.ITopic;
   /** Alarms notify this address (an SNS email subscription to confirm once). */
@@ -573,6 +577,12 @@ export class StatelessStack extends Stack {
     // A failed job is visible again after the visibility timeout (≥ 6× the function timeout, as AWS
     // recommends for Lambda consumers): 3 minutes between tries, 10 tries, then the dead-letter queue.
     const send = this.queue('Send', SEND_QUEUE.maxReceiveCount, Duration.seconds(6 * SEND_QUEUE.functionTimeoutSeconds));
+    const trackedSets = Object.fromEntries(
+      Object.entries(props.mail.trackedSetParameters ?? {}).map(([variant, parameter]) => [
+        variant,
+        ssm.StringParameter.valueForStringParameter(this, parameter),
+      ]),
+    );
     const sendEmail = this.fn(
       'SendEmail',
       props.entries.sendEmail,
@@ -580,7 +590,7 @@ export class StatelessStack extends Stack {
         ...tableEnv,
         TOKEN_SECRET_ARN: props.visitorTokenSecret.secretArn,
         SES_CONFIGURATION_SET: props.mail.configurationSetName,
-        SES_TRACKED_CONFIGURATION_SETS: JSON.stringify(props.mail.trackedSets ?? {}),
+        SES_TRACKED_CONFIGURATION_SETS: JSON.stringify(trackedSets),
         SEND_CONCURRENCY: String(SEND_QUEUE.maxConcurrency),
       },
       undefined,
@@ -592,7 +602,7 @@ export class StatelessStack extends Stack {
     this.allow(sendEmail, TABLE_ACTIONS.sendEmail);
     sendEmail.addToRolePolicy(sweepErasedStatement(props.table.tableArn));
     const domains = props.mail.senderDomains ?? [];
-    const sets = [props.mail.configurationSetName, ...Object.values(props.mail.trackedSets ?? {})];
+    const sets = [props.mail.configurationSetName, ...Object.values(trackedSets)];
     if (domains.length) {
       sendEmail.addToRolePolicy(sendEmailStatement(this, domains, sets));
       acknowledge(
