@@ -361,7 +361,7 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
     const [update, put] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(update!.Update).toMatchObject({
       Key: { PK, SK: 'LEAD' },
-      UpdateExpression: 'SET #unsubscribedAt = :at',
+      UpdateExpression: 'SET #unsubscribedAt = :at, updatedAt = :at',
       ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#unsubscribedAt)',
       ExpressionAttributeValues: { ':at': AT },
     });
@@ -390,9 +390,9 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
     const [bounce, complaint] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems!);
     expect(bounce![0]!.Update).toMatchObject({
       Key: { PK, SK: 'LEAD' },
-      UpdateExpression: 'SET #suppressed = :reason',
+      UpdateExpression: 'SET #suppressed = :reason, updatedAt = :at',
       ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#suppressed))',
-      ExpressionAttributeValues: { ':reason': 'bounced' },
+      ExpressionAttributeValues: { ':reason': 'bounced', ':at': AT },
     });
     expect(bounce![1]!.Put!.Item).toMatchObject({
       SK: `LOG#${AT}#suppressed-bounced`,
@@ -400,7 +400,7 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
     });
     expect(complaint![0]!.Update).toMatchObject({
       ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#suppressed) OR #suppressed = :bounced)',
-      ExpressionAttributeValues: { ':reason': 'complained', ':bounced': 'bounced' },
+      ExpressionAttributeValues: { ':reason': 'complained', ':at': AT, ':bounced': 'bounced' },
     });
     expect(complaint![1]!.Put!.Item!.SK).toBe(`LOG#${AT}#suppressed-complained`);
   });

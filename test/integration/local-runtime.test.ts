@@ -129,7 +129,7 @@ describe('Local runtime: the same handlers behind a Node HTTP server', () => {
   it('refuses to start on an invalid config, naming the bad path, before starting anything', async () => {
     const bad = testConfig((c) => (c.sites[0]!.forms[1]!.fields[0]!.label = ''));
     await expect(startFunnel({ port: 0, dynamoEndpoint: 'http://127.0.0.1:1', rawConfig: bad, logLevel: 'silent' })).rejects.toThrow(
-      /sites\[0\]\.forms\[1\]\.fields\[0\]\.label/,
+      /sites\[id=demo\]\.forms\[id=trial\]\.fields\[0\]\.label/,
     );
   });
 
