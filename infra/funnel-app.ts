@@ -61,6 +61,12 @@ export interface FunnelSettings {
   senderDomains?: string[];
   /** Sender domains whose SES identity already exists in the account and region (another stage, the console): used, not created. `*`: all. */
   existingIdentities?: string[] | '*';
+  /**
+   * Webhook signing secrets (`site/endpoint`) that already exist in the account and region: used by name,
+   * not created. A secret is kept when its stack is deleted (or waits out Secrets Manager's recovery
+   * window), so a stack deployed again after `cdk destroy` takes its secrets back this way. `*`: all.
+   */
+  existingWebhookSecrets?: string[] | '*';
   /** Where alarms are emailed (an SNS subscription to confirm once). */
   alarmEmail?: string;
   /** The API's own name (`-c apiDomain=api.example.com -c apiCertificateArn=<ACM, the stack's region>`). */
@@ -155,6 +161,13 @@ export function readSettings(app: App, region?: string): FunnelSettings {
   if (senderDomains) settings.senderDomains = senderDomains;
   const existing = get('existingIdentities') === '*' ? '*' : domains('existingIdentities');
   if (existing) settings.existingIdentities = existing;
+  const secrets = get('existingWebhookSecrets');
+  if (secrets !== undefined) {
+    const list = typeof secrets === 'string' ? secrets.split(',').map((s) => s.trim()) : [];
+    if (secrets !== '*' && (!list.length || !list.every((s) => /^[a-z0-9-]+\/[a-z0-9-]+$/.test(s))))
+      throw new InvalidSettingError('existingWebhookSecrets', secrets, '`*`, or site/endpoint pairs separated by commas, such as demo/crm,blog/hubspot');
+    settings.existingWebhookSecrets = secrets === '*' ? '*' : list;
+  }
   const alarmEmail = get('alarmEmail');
   if (alarmEmail !== undefined) {
     if (typeof alarmEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(alarmEmail))
@@ -270,7 +283,10 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     trackedVariants: [
       ...new Set(config.config.sites.flatMap((s) => (s.email ? [trackingVariant(s.email.tracking)] : [])).filter((v) => v !== 'none')),
     ] as Exclude<TrackingVariant, 'none'>[],
-    webhookEndpoints,
+    // Secrets that exist already (a stack deployed again after a destroy) are used by name, not created.
+    webhookEndpoints: webhookEndpoints.filter(
+      (e) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${e.siteId}/${e.endpointId}`),
+    ),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     ...(env && { env, crossRegionReferences: true }),

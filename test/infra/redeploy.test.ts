@@ -45,3 +45,36 @@ describe('A config change, then a deploy', () => {
       }
   });
 });
+
+/** Properties that give a resource a fixed name (a second resource of that name cannot be created). */
+const NAME_PROPERTIES = ['Name', 'TableName', 'LogGroupName', 'EmailIdentity', 'ConfigurationSetName', 'TopicName', 'QueueName', 'BucketName'];
+/** The documented way through for each retained, named resource type (docs/deploy.md, "Deploying again after a destroy"). */
+const WAY_THROUGH: Record<string, string> = { 'AWS::SecretsManager::Secret': 'existingWebhookSecrets', 'AWS::SES::EmailIdentity': 'existingIdentities' };
+
+describe('Deploy, destroy, deploy again', () => {
+  const retainedNamed = (context: Record<string, unknown> = {}) => {
+    const { stateful, stateless } = synthTemplates({ context });
+    return [stateful, stateless].flatMap((t) =>
+      Object.entries(t.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>).filter(
+        ([, r]) => r.DeletionPolicy === 'Retain' && NAME_PROPERTIES.some((p) => typeof r.Properties?.[p] === 'string'),
+      ),
+    );
+  };
+
+  it('keeps only named resources that have a setting to take them back when deployed again', { timeout: 60_000 }, () => {
+    // Act
+    const kept = retainedNamed();
+    // Assess: webhook secrets and sender identities, and each type has its setting
+    expect(new Set(kept.map(([, r]) => r.Type))).toEqual(new Set(Object.keys(WAY_THROUGH)));
+  });
+
+  it('deployed again with those settings, creates no named resource that a destroyed stack kept', { timeout: 60_000 }, () => {
+    // Act
+    const again = retainedNamed({ existingWebhookSecrets: '*', existingIdentities: '*' });
+    const { stateless } = synthTemplates({ context: { existingWebhookSecrets: 'demo/crm', existingIdentities: '*' } });
+    // Assess: nothing named is created; the sender still reads the secret by its name
+    expect(again).toEqual([]);
+    expect(JSON.stringify(stateless.toJSON())).toContain('webhooks/demo/crm');
+    expect(() => synthTemplates({ context: { existingWebhookSecrets: 'crm' } })).toThrow(/existingWebhookSecrets/);
+  });
+});
