@@ -40,10 +40,11 @@ export const VARIABLES = {
   /** `{"site/endpoint": secret name}`. */
   WEBHOOK_SECRET_IDS: nameMap,
   /**
-   * With AWS WAF on (`-c waf=true`) the API is reached through CloudFront, which adds this value as the
-   * `x-funnel-edge` header: a request without it went around the firewall (functions/handlers/edge.ts).
+   * With AWS WAF on (`-c waf=true`) the API is reached through CloudFront, which adds this secret's value
+   * as the `x-funnel-edge` header: a request without it went around the firewall. Read at run time, its
+   * current and previous values both accepted, so a rotation never refuses CloudFront (functions/handlers/edge.ts).
    */
-  EDGE_SECRET: z.string().check(z.minLength(32, 'must be at least 32 characters')),
+  EDGE_SECRET_ARN: nonEmpty,
 } as const;
 
 export type Variable = keyof typeof VARIABLES;
@@ -72,10 +73,10 @@ export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 
 /** Variables a function reads when the stack sets them (checked in their shape when set). */
 export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variable[]>> = {
-  capture: ['EDGE_SECRET'],
-  leads: ['EDGE_SECRET'],
-  openapi: ['EDGE_SECRET'],
-  webhooks: ['EDGE_SECRET'],
+  capture: ['EDGE_SECRET_ARN'],
+  leads: ['EDGE_SECRET_ARN'],
+  openapi: ['EDGE_SECRET_ARN'],
+  webhooks: ['EDGE_SECRET_ARN'],
 };
 
 /**

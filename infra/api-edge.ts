@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -100,6 +100,12 @@ export interface ApiEdgeProps {
   readonly webAclArn: string;
   /** The API's own name on this distribution (its certificate in us-east-1). */
   readonly domain?: CustomDomain;
+  /**
+   * The edge secret's version CloudFront sends (`-c edgeSecretVersion=<VersionId>`). CloudFormation
+   * resolves a secret only in a resource it updates: naming the new version after a rotation is what
+   * updates the distribution. None: the version current at the distribution's last update.
+   */
+  readonly secretVersion?: string;
 }
 
 /**
@@ -125,7 +131,7 @@ export class ApiEdge extends Construct {
     acknowledge(
       this.secret,
       'AwsSolutions-SMG4',
-      'Not a credential to any data: it proves a request came through the firewall. CloudFront and the functions take it at deploy; docs/deploy.md says how to replace it.',
+      'Not a credential to any data: it proves a request came through the firewall. Rotated by hand with -c edgeSecretVersion (docs/deploy.md): the functions accept its current and previous values meanwhile.',
     );
     const cachePolicy = new cloudfront.CachePolicy(this, 'Cache', {
       comment: 'Funnel API: only answers marked shared, per origin and key',
@@ -153,7 +159,9 @@ export class ApiEdge extends Construct {
         origin: new HttpOrigin(`${props.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`, {
           protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
           originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-          customHeaders: { [EDGE_HEADER]: this.secret.secretValue.unsafeUnwrap() },
+          customHeaders: {
+            [EDGE_HEADER]: SecretValue.secretsManager(this.secret.secretArn, props.secretVersion ? { versionId: props.secretVersion } : {}).unsafeUnwrap(),
+          },
         }),
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,

@@ -67,6 +67,8 @@ export interface FunnelSettings {
    * window), so a stack deployed again after `cdk destroy` takes its secrets back this way. `*`: all.
    */
   existingWebhookSecrets?: string[] | '*';
+  /** With `waf`: the edge secret's version CloudFront sends, named after a rotation (docs/deploy.md). */
+  edgeSecretVersion?: string;
   /** Where alarms are emailed (an SNS subscription to confirm once). */
   alarmEmail?: string;
   /** The API's own name (`-c apiDomain=api.example.com -c apiCertificateArn=<ACM, the stack's region>`). */
@@ -167,6 +169,12 @@ export function readSettings(app: App, region?: string): FunnelSettings {
     if (secrets !== '*' && (!list.length || !list.every((s) => /^[a-z0-9-]+\/[a-z0-9-]+$/.test(s))))
       throw new InvalidSettingError('existingWebhookSecrets', secrets, '`*`, or site/endpoint pairs separated by commas, such as demo/crm,blog/hubspot');
     settings.existingWebhookSecrets = secrets === '*' ? '*' : list;
+  }
+  const edgeSecretVersion = get('edgeSecretVersion');
+  if (edgeSecretVersion !== undefined) {
+    if (typeof edgeSecretVersion !== 'string' || !/^[A-Za-z0-9-]{32,64}$/.test(edgeSecretVersion))
+      throw new InvalidSettingError('edgeSecretVersion', edgeSecretVersion, 'the VersionId that `aws secretsmanager put-secret-value` printed');
+    settings.edgeSecretVersion = edgeSecretVersion;
   }
   const alarmEmail = get('alarmEmail');
   if (alarmEmail !== undefined) {
@@ -290,7 +298,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     ...(env && { env, crossRegionReferences: true }),
-    ...(firewall && { firewall: { webAclArn: firewall.webAclArn } }),
+    ...(firewall && { firewall: { webAclArn: firewall.webAclArn, ...(settings.edgeSecretVersion && { edgeSecretVersion: settings.edgeSecretVersion }) } }),
     description: `Funnel (${settings.stage}): HTTP API and functions`,
     table: stateful.table,
     visitorTokenSecret: stateful.visitorTokenSecret,

@@ -95,7 +95,7 @@ export interface StatelessStackProps extends StackProps {
   /** The API's own domain name (its certificate in the stack's region; in us-east-1 with a firewall, on CloudFront). */
   readonly apiDomain?: CustomDomain;
   /** AWS WAF (`-c waf=true`): its web ACL (FirewallStack) stands before the widget and, through CloudFront, the API. */
-  readonly firewall?: { readonly webAclArn: string };
+  readonly firewall?: { readonly webAclArn: string; readonly edgeSecretVersion?: string };
   /** Keep the dead-letter queues when the stack is deleted. @default true */
   readonly retainData?: boolean;
   /** The sales API's routes (API key), and the stage's default. @default { rateLimit: 50, burstLimit: 100 } */
@@ -224,6 +224,8 @@ export { STREAM_CONSUMER };
 
 /** The functions that read a secret (through the Parameters and Secrets extension). */
 const READS_SECRETS = new Set(['Capture', 'MailLinks', 'SendEmail', 'DeliverWebhooks']);
+/** The API's functions that refuse a request that did not come through CloudFront (not the email links: those already sent must keep working). */
+const EDGE_GUARDED = new Set(['Capture', 'Leads', 'OpenApi', 'WebhooksApi']);
 
 /**
  * Everything that can be recreated on any deploy: the HTTP API, one function per route group, their
@@ -290,12 +292,16 @@ export class StatelessStack extends Stack {
         api: this.api,
         webAclArn: props.firewall.webAclArn,
         ...(props.apiDomain && { domain: props.apiDomain }),
+        ...(props.firewall.edgeSecretVersion && { secretVersion: props.firewall.edgeSecretVersion }),
       });
       this.apiUrl = this.apiEdge.url;
       // Not the email links: confirm and unsubscribe links already sent name the address the API had then,
       // and must keep working (one-click unsubscribe is the law); they are signed, and throttled per route.
-      for (const [group, fn] of Object.entries(this.functions))
-        if (group !== 'mail') fn.addEnvironment('EDGE_SECRET', this.apiEdge.secret.secretValue.unsafeUnwrap());
+      for (const fn of Object.values(this.functions))
+        if (EDGE_GUARDED.has(fn.node.id.replace(/Function$/, ''))) {
+          fn.addEnvironment('EDGE_SECRET_ARN', this.apiEdge.secret.secretArn);
+          this.readsSecret(fn, this.apiEdge.secret);
+        }
     }
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
@@ -340,7 +346,8 @@ export class StatelessStack extends Stack {
       loggingFormat: lambda.LoggingFormat.JSON,
       // X-Ray traces of every sampled invocation (Lambda's own segments: init, invocation, overhead), when asked.
       ...(props.tracing && { tracing: lambda.Tracing.ACTIVE }),
-      ...(READS_SECRETS.has(name) && { paramsAndSecrets: this.secretsExtension() }),
+      // Behind the firewall the API's functions read the edge secret too.
+      ...((READS_SECRETS.has(name) || (this.props.firewall && EDGE_GUARDED.has(name))) && { paramsAndSecrets: this.secretsExtension() }),
       // FUNNEL_STACK: the dimension of the business metrics (functions/adapters/metrics.ts).
       environment: { ...environment, LOG_LEVEL: props.logLevel ?? 'info', NODE_OPTIONS: '--enable-source-maps', FUNNEL_STACK: this.stackName },
       projectRoot: props.projectRoot,

@@ -11,9 +11,12 @@ export const SECRET_TTL_MS = 5 * 60_000;
 
 const DEFAULT_PORT = 2773;
 
-function fetchSecret(secretId: string): Promise<string> {
+/** A version of a secret by its stage: the current one, or the one a rotation replaced (`''` where there is none). */
+export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
+
+function fetchSecret(secretId: string, stage: VersionStage): Promise<string> {
   const port = Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? DEFAULT_PORT);
-  const path = `/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`;
+  const path = `/secretsmanager/get?secretId=${encodeURIComponent(secretId)}&versionStage=${stage}`;
   return new Promise((ok, fail) => {
     const req = request(
       { host: '127.0.0.1', port, path, headers: { 'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '' }, timeout: 5_000 },
@@ -22,6 +25,8 @@ function fetchSecret(secretId: string): Promise<string> {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          // A secret never rotated has no previous version: Secrets Manager's 4xx, passed on by the extension.
+          if (stage === 'AWSPREVIOUS' && res.statusCode && res.statusCode >= 400 && res.statusCode < 500) return ok('');
           if (res.statusCode !== 200) return fail(new Error(`secret ${secretId}: the secrets extension answered ${res.statusCode}`));
           const secret = (JSON.parse(text) as { SecretString?: string }).SecretString;
           if (!secret) return fail(new Error(`secret ${secretId} is empty`));
@@ -39,11 +44,11 @@ function fetchSecret(secretId: string): Promise<string> {
  * A secret by ARN, cached in this process for {@link SECRET_TTL_MS}; a failed read is not cached.
  * @example const tokenSecret = secretReader(process.env.TOKEN_SECRET_ARN!); await tokenSecret()
  */
-export function secretReader(secretId: string, now: () => number = Date.now): () => Promise<string> {
+export function secretReader(secretId: string, now: () => number = Date.now, stage: VersionStage = 'AWSCURRENT'): () => Promise<string> {
   let cached: { value: Promise<string>; until: number } | undefined;
   return () => {
     if (cached && cached.until > now()) return cached.value;
-    const value = fetchSecret(secretId);
+    const value = fetchSecret(secretId, stage);
     cached = { value, until: now() + SECRET_TTL_MS };
     value.catch(() => {
       cached = undefined;

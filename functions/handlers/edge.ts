@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { lazy } from '../core/lazy.js';
+import { secretReader } from '../adapters/secrets.js';
 import { type FunctionName, readEnvironment } from '../environment.js';
 import { header, type HttpEvent, type HttpResult } from './http.js';
 
@@ -17,14 +18,30 @@ type Handler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
  * event's `sourceIp`: the per-address limits keep counting visitors, not edge locations.
  * Without a secret (no WAF, or the local funnel) the handler is called as it is, and a client's
  * `CloudFront-Viewer-Address` is ignored.
+ *
+ * `secrets` answers the values accepted: the secret's current value and, after a rotation, the one it
+ * replaced. CloudFront takes a new value only when its distribution is deployed again, minutes after
+ * the functions see it: accepting both, no request is refused while the two ends change (docs/deploy.md).
  */
-export function behindEdge(secret: () => string | undefined, handler: Handler): Handler {
+export function behindEdge(secrets: () => Promise<readonly string[] | undefined>, handler: Handler): Handler {
   return async (event, context) => {
-    const expected = secret();
-    if (!expected) return handler(event, context);
+    let accepted: readonly string[] | undefined;
+    try {
+      accepted = await secrets();
+    } catch {
+      return {
+        statusCode: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '1' },
+        body: JSON.stringify({ error: { code: 'unavailable', message: 'Try again in a moment' } }),
+      };
+    }
+    if (!accepted) return handler(event, context);
     const given = Buffer.from(header(event, EDGE_HEADER) ?? '');
-    const wanted = Buffer.from(expected);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+    const matches = (value: string) => {
+      const wanted = Buffer.from(value);
+      return value !== '' && given.length === wanted.length && timingSafeEqual(given, wanted);
+    };
+    if (!accepted.some(matches))
       return {
         statusCode: 403,
         headers: { 'content-type': 'application/json' },
@@ -46,5 +63,17 @@ export function viewerAddress(value: string | undefined): string | undefined {
   return at > 0 ? value!.slice(0, at) : undefined;
 }
 
-/** The edge secret of a function, read from its environment at its cold start. */
-export const edgeSecretOf = (name: FunctionName) => lazy(() => readEnvironment(name, process.env).EDGE_SECRET);
+/**
+ * The edge secret's accepted values for a function: none without EDGE_SECRET_ARN (no WAF), else its
+ * current and previous values through the secrets extension, each kept five minutes (adapters/secrets.ts).
+ */
+export function edgeSecretsOf(name: FunctionName): () => Promise<readonly string[] | undefined> {
+  const readers = lazy(() => {
+    const arn = readEnvironment(name, process.env).EDGE_SECRET_ARN;
+    return arn ? [secretReader(arn), secretReader(arn, Date.now, 'AWSPREVIOUS')] : undefined;
+  });
+  return async () => {
+    const r = readers();
+    return r && Promise.all(r.map((read) => read()));
+  };
+}

@@ -6,7 +6,7 @@ import { submitForm } from '../use-cases/submit-form.js';
 import { trackEvent } from '../use-cases/track-event.js';
 import { knownFields, recordImpressions } from '../use-cases/form-stats.js';
 import { header, json, routeGroup } from './http.js';
-import { behindEdge, edgeSecretOf } from './edge.js';
+import { behindEdge, edgeSecretsOf } from './edge.js';
 
 /**
  * Every page with a snippet asks for its form: a CDN in front of the API may keep the definition for a
@@ -51,4 +51,4 @@ export const makeFormsHandler = (deps: () => CaptureDeps & Pick<LambdaBase, 'log
     { log: () => deps().log, allowedOrigins: () => deps().config.allOrigins() },
   );
 
-export const handler = behindEdge(edgeSecretOf('capture'), makeFormsHandler(fromEnvironment('capture', (base) => ({ ...captureArea(base), log: base.log }))));
+export const handler = behindEdge(edgeSecretsOf('capture'), makeFormsHandler(fromEnvironment('capture', (base) => ({ ...captureArea(base), log: base.log }))));

@@ -5,7 +5,7 @@ import { claimProspect, listProspects } from '../use-cases/prospects.js';
 import { authenticate, findLeadByEmail, getLead } from '../use-cases/read-leads.js';
 import { json, routeGroup } from './http.js';
 import { readFormStats } from '../use-cases/form-stats.js';
-import { behindEdge, edgeSecretOf } from './edge.js';
+import { behindEdge, edgeSecretsOf } from './edge.js';
 
 /** Route group "leads": the authenticated API for sales tools (read, pull prospects, claim, export, erase). Server to server: no CORS. */
 export const makeLeadsHandler = (deps: () => AppDeps) =>
@@ -29,4 +29,4 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization) },
   );
 
-export const handler = behindEdge(edgeSecretOf('leads'), makeLeadsHandler(fromEnvironment('leads', (base) => allAreas(base))));
+export const handler = behindEdge(edgeSecretsOf('leads'), makeLeadsHandler(fromEnvironment('leads', (base) => allAreas(base))));

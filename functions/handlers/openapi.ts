@@ -1,7 +1,7 @@
 import { OPENAPI } from './endpoints/openapi.js';
 import { openApiDocument } from './openapi-document.js';
 import { json, routeGroup } from './http.js';
-import { behindEdge, edgeSecretOf } from './edge.js';
+import { behindEdge, edgeSecretsOf } from './edge.js';
 
 /** `GET /v1/openapi.json`. Generated once per process; touches no table. */
 let document: Record<string, unknown> | undefined;
@@ -14,4 +14,4 @@ export const openApi = routeGroup(OPENAPI, {
   },
 });
 
-export const handler = behindEdge(edgeSecretOf('openapi'), openApi);
+export const handler = behindEdge(edgeSecretsOf('openapi'), openApi);

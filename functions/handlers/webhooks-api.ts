@@ -4,7 +4,7 @@ import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
 import { authenticate } from '../use-cases/read-leads.js';
 import { getDelivery, listDeliveries, replay, sendTestEvent } from '../use-cases/webhook-log.js';
 import { json, routeGroup } from './http.js';
-import { behindEdge, edgeSecretOf } from './edge.js';
+import { behindEdge, edgeSecretsOf } from './edge.js';
 
 /** Route group "webhooks": the delivery log, replay and the test event, for the operator and sales tools (API key, no CORS). */
 export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
@@ -20,6 +20,6 @@ export const makeWebhooksApiHandler = (deps: () => AppDeps) =>
   );
 
 export const handler = behindEdge(
-  edgeSecretOf('webhooks'),
+  edgeSecretsOf('webhooks'),
   makeWebhooksApiHandler(fromEnvironment('webhooks', (base) => allAreas(base, { webhookQueue: webhookQueueFromEnvironment(base.env) }))),
 );

@@ -28,7 +28,10 @@ describe('Adapter: secrets through the Parameters and Secrets extension', () => 
     expect(await read()).toBe('s3cret');
     expect(await read()).toBe('s3cret');
     expect(asked).toEqual([
-      { path: `/secretsmanager/get?secretId=${encodeURIComponent('arn:aws:secretsmanager:eu-west-1:1:secret:token')}`, token: 'session-token' },
+      {
+        path: `/secretsmanager/get?secretId=${encodeURIComponent('arn:aws:secretsmanager:eu-west-1:1:secret:token')}&versionStage=AWSCURRENT`,
+        token: 'session-token',
+      },
     ]);
     now += SECRET_TTL_MS + 1;
     await read();
@@ -43,5 +46,15 @@ describe('Adapter: secrets through the Parameters and Secrets extension', () => 
     answer = { status: 200, body: JSON.stringify({ SecretString: 'again' }) };
     expect(await read()).toBe('again');
     expect(asked).toHaveLength(2);
+  });
+
+  it('reads the version a rotation replaced by its stage, and none (kept) for a secret never rotated', async () => {
+    asked.length = 0;
+    const previous = secretReader('arn:edge', Date.now, 'AWSPREVIOUS');
+    answer = { status: 400, body: JSON.stringify({ __type: 'ResourceNotFoundException' }) };
+    expect(await previous()).toBe('');
+    expect(await previous()).toBe('');
+    expect(asked.map((a) => a.path)).toEqual([`/secretsmanager/get?secretId=arn%3Aedge&versionStage=AWSPREVIOUS`]);
+    answer = { status: 200, body: JSON.stringify({ SecretString: 's3cret' }) };
   });
 });

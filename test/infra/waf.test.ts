@@ -88,13 +88,36 @@ describe('AWS WAF (-c waf=true)', () => {
     expect(forward.HeadersConfig.Headers.map((h: string) => h.toLowerCase())).not.toContain('host');
   });
 
-  it('gives the secret to exactly the API functions, and the CloudFront address to callers and email links', () => {
+  it('gives the secret to exactly the API functions, read at run time (not its value at deploy), and the CloudFront address to callers and email links', () => {
     const functions = stateless.findResources('AWS::Lambda::Function');
-    const withSecret = Object.values(FUNCTION_CONSTRUCT).filter((name) => functions[functionId(stateless, name)]!.Properties.Environment.Variables.EDGE_SECRET);
+    const withSecret = Object.values(FUNCTION_CONSTRUCT).filter(
+      (name) => functions[functionId(stateless, name)]!.Properties.Environment.Variables.EDGE_SECRET_ARN,
+    );
     expect(withSecret.sort()).toEqual([...API_FUNCTIONS].sort());
+    // Each reads it through the secrets extension, allowed to its ARN; no function holds the value itself.
+    for (const name of API_FUNCTIONS) {
+      const fn = functions[functionId(stateless, name)]!.Properties;
+      expect(fn.Environment.Variables.EDGE_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^ApiEdgeSecret/) });
+      expect(JSON.stringify(fn.Layers)).toMatch(/Parameters-and-Secrets|ParamsandsecretslayerMap/);
+    }
+    expect(JSON.stringify(functions)).not.toContain('{{resolve:secretsmanager');
     const edgeUrl = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ApiEdgeDistribution/), 'DomainName'] }]] };
     expect(stateless.toJSON().Outputs.ApiUrl.Value).toEqual(edgeUrl);
     expect(functions[functionId(stateless, 'SendEmail')]!.Properties.Environment.Variables.PUBLIC_API_URL).toEqual(edgeUrl);
+  });
+
+  it('sends the version of the edge secret named after a rotation, so the distribution takes the new value', () => {
+    // Act
+    const VERSION = '0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    const { stateless: rotated } = synthTemplates({ context: { waf: 'true', edgeSecretVersion: VERSION }, env: ENV });
+    // Assess: the header's dynamic reference names the version (the template text changes: CloudFormation updates the distribution)
+    const distribution = Object.values(rotated.findResources('AWS::CloudFront::Distribution')).find((d) =>
+      JSON.stringify(d.Properties.DistributionConfig.Origins).includes('execute-api'),
+    )!;
+    expect(distribution.Properties.DistributionConfig.Origins[0].OriginCustomHeaders[0].HeaderValue).toEqual({
+      'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: expect.stringMatching(/^ApiEdgeSecret/) }, `:SecretString:::${VERSION}}}`]],
+    });
+    expect(() => synthTemplates({ context: { waf: 'true', edgeSecretVersion: 'v2' }, env: ENV })).toThrow(/edgeSecretVersion/);
   });
 
   it('takes the rate limit from context, within AWS WAF bounds', () => {
