@@ -160,9 +160,20 @@ export const TABLE_ACTIONS = {
 } as const;
 
 /** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
+/**
+ * The most executions the asynchronous side runs at once: the sender, the webhook sender and the SES
+ * events consumer (each capped), the due checks (one a minute) and the table stream's consumer (one per
+ * stream shard: one for a table of up to about 1,000 writes a second). The API takes what is left of the
+ * account's concurrency: a new account's 10 leaves it almost nothing (docs/deploy.md, `npm run doctor`).
+ */
+export const asyncConcurrency = (streamShards = 1) =>
+  SEND_QUEUE.maxConcurrency + WEBHOOK_QUEUE.maxConcurrency + MAIL_EVENTS_QUEUE.maxConcurrency + 1 + streamShards;
+
 export const SEND_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 2, functionTimeoutSeconds: 30 } as const;
 /** The SES events queue. */
-export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10, functionTimeoutSeconds: 10 } as const;
+// At most 2 at once (Lambda's least): SES events come at the pace of sends, and a burst of bounces must
+// not take the account's concurrency from the API (a new account has 10 in all).
+export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 2, functionTimeoutSeconds: 10 } as const;
 
 /** The webhook queue: a job is a lead's pending events for one endpoint (each POST up to 10 s). */
 export const WEBHOOK_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 5, functionTimeoutSeconds: 60 } as const;
@@ -628,7 +639,13 @@ export class StatelessStack extends Stack {
     props.mail.eventsTopic.addSubscription(new subscriptions.SqsSubscription(mailEventsQueue.main, { rawMessageDelivery: true }));
     const mailEvents = this.fn('MailEvents', props.entries.mailEvents, tableEnv, undefined, MAIL_EVENTS_QUEUE.functionTimeoutSeconds);
     this.allow(mailEvents, TABLE_ACTIONS.mailEvents);
-    mailEvents.addEventSource(new SqsEventSource(mailEventsQueue.main, { batchSize: MAIL_EVENTS_QUEUE.batchSize, reportBatchItemFailures: true }));
+    mailEvents.addEventSource(
+      new SqsEventSource(mailEventsQueue.main, {
+        batchSize: MAIL_EVENTS_QUEUE.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: MAIL_EVENTS_QUEUE.maxConcurrency,
+      }),
+    );
     return { sendQueue: send.main, sendDlq: send.dlq, sendEmail, mailEvents, mailEventsDlq: mailEventsQueue.dlq };
   }
 
