@@ -56,18 +56,16 @@ describe('npm run doctor', () => {
   it('passes a ready account, warns of DKIM still pending, and exits 0', async () => {
     // Prepare
     freshAccount();
-    cfn
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [
-          {
-            StackName: 'CDKToolkit',
-            StackStatus: 'UPDATE_COMPLETE',
-            CreationTime: new Date(),
-            Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '28' }],
-          },
-        ],
-      });
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'CDKToolkit',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '28' }],
+        },
+      ],
+    });
     lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 1000 } });
     ses.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true, SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14 } });
     ses.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING' } });
