@@ -102,7 +102,7 @@ export const Theme = z.strictObject({
   font: z.optional(
     z.string().check(z.regex(/^[\w\s,'"-]{1,200}$/, 'must be a font-family list such as Georgia, serif (letters, digits, spaces, commas, quotes, dashes)')),
   ),
-  /** `auto` follows the visitor's `prefers-color-scheme`; `light` or `dark` fixes it. */
+  /** `auto` follows the page (its color-scheme, else its background behind the form); `light` or `dark` fixes it. */
   scheme: z._default(z.enum(['auto', 'light', 'dark']), 'auto'),
   /** Colours in dark mode (the built-in dark palette where absent). */
   dark: z.optional(Palette),
