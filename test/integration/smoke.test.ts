@@ -33,6 +33,18 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     expect((await fetch(`${funnel.url}/v1/webhooks/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).status).toBe(404);
   }, 150_000);
 
+  it('passes with every demo form: one without consent (the pricing-guide bar) and one that sends no email', async () => {
+    for (const form of ['trial', 'newsletter', 'pricing-guide']) {
+      const out: string[] = [];
+      // Act
+      const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', form, '--timeout', '60'], (l) => out.push(l), {});
+      // Assess
+      expect(out.join('\n'), form).toMatch(/All steps passed/);
+      expect(code).toBe(0);
+      if (form === 'pricing-guide') expect(out.join('\n')).toContain('its delivery email is accepted by SES: skipped: this form sends no email');
+    }
+  }, 240_000);
+
   it('keeps test data out of scores, sales and metrics: the test lead is never qualified', async () => {
     const email = `success+check-${Date.now()}@simulator.amazonses.com`;
     const res = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
