@@ -49,6 +49,11 @@ export const PER_OPERATION = {
    * beacon, one per page view that showed a form), per stored submission, per qualification.
    */
   formCounters: { wcu: 5, rcu: 0 },
+  /**
+   * A stored submission marked counted before its counters are added (the table stream counts it once):
+   * a conditional update of the submission item, under 2 KB.
+   */
+  submissionCountMark: { wcu: 2, rcu: 0 },
   /** The due-check drainer every minute: one Query of the current bucket at least. */
   dueCheckRun: { wcu: 0, rcu: 1 },
   /** Estimates: milliseconds per invocation at 512 MB (arm64), warm. */
@@ -153,7 +158,8 @@ export function estimate(usage: Usage): CostLine[] {
     tracked * op.pageViewEvent.wcu +
     emails * op.email.wcu +
     deliveries * op.webhookDelivery.wcu +
-    (impressions + submissions + qualified * 1.3) * op.formCounters.wcu;
+    (impressions + submissions + qualified * 1.3) * op.formCounters.wcu +
+    submissions * op.submissionCountMark.wcu;
   const rcu = (submissions + tracked) * op.rescore.rcu + tracked * op.pageViewEvent.rcu + emails * op.email.rcu + deliveries * op.webhookDelivery.rcu + dueRuns;
   const tableGb = (leads * (usage.monthsKept ?? 12) * op.bytesPerLead) / 1e9;
 
