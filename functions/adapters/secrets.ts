@@ -25,8 +25,9 @@ function fetchSecret(secretId: string, stage: VersionStage): Promise<string> {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          // A secret never rotated has no previous version: Secrets Manager's 4xx, passed on by the extension.
-          if (stage === 'AWSPREVIOUS' && res.statusCode && res.statusCode >= 400 && res.statusCode < 500) return ok('');
+          // A secret never rotated has no previous version: Secrets Manager's ResourceNotFound, passed on by
+          // the extension. Any other refusal (throttling, access) is a failure, not "none".
+          if (stage === 'AWSPREVIOUS' && res.statusCode !== 200 && /ResourceNotFound/.test(text)) return ok('');
           if (res.statusCode !== 200) return fail(new Error(`secret ${secretId}: the secrets extension answered ${res.statusCode}`));
           const secret = (JSON.parse(text) as { SecretString?: string }).SecretString;
           if (!secret) return fail(new Error(`secret ${secretId} is empty`));

@@ -55,6 +55,9 @@ describe('Adapter: secrets through the Parameters and Secrets extension', () => 
     expect(await previous()).toBe('');
     expect(await previous()).toBe('');
     expect(asked.map((a) => a.path)).toEqual([`/secretsmanager/get?secretId=arn%3Aedge&versionStage=AWSPREVIOUS`]);
+    // Any other refusal (access, throttling) is a failure, not "none": it is not kept
+    answer = { status: 400, body: JSON.stringify({ __type: 'AccessDeniedException' }) };
+    await expect(secretReader('arn:edge2', Date.now, 'AWSPREVIOUS')()).rejects.toThrow(/answered 400/);
     answer = { status: 200, body: JSON.stringify({ SecretString: 's3cret' }) };
   });
 });

@@ -38,10 +38,13 @@ const small = () => matchMedia('(max-width:640px),(max-height:500px)').matches;
 const BAND = 120;
 /** The floating form open on this page, if any: closed when another opens. */
 let current: (() => void) | undefined;
+/** When a trigger last set a form opening (its code, frames and known fields may still be on their way). */
+let opening = 0;
 
 export const frame: Frame = ({ h, root, body, view, close, opener, style }) => {
   style(CSS);
   current?.();
+  opening = 0;
   const { mode, position } = view.display;
   const x = (
     <button type="button" class="x" aria-label={view.strings.close} onClick={() => hide()}>
@@ -52,7 +55,7 @@ export const frame: Frame = ({ h, root, body, view, close, opener, style }) => {
   let dialog: HTMLDialogElement | undefined;
   let hide = () => {
     hide = () => {};
-    if (current == hide) current = undefined;
+    if (current == closer) current = undefined;
     if (dialog?.open) dialog.close();
     close();
     (previous as HTMLElement | null)?.focus?.();
@@ -109,7 +112,7 @@ export const frame: Frame = ({ h, root, body, view, close, opener, style }) => {
  */
 const free = (c: Ctx) => {
   const a = document.activeElement;
-  if (document.querySelector('funnel-form[mode]') || a?.shadowRoot || /^(INPUT|SELECT|TEXTAREA)$/.test(a?.tagName ?? '')) return false;
+  if (current || Date.now() - opening < 3e3 || a?.shadowRoot || /^(INPUT|SELECT|TEXTAREA)$/.test(a?.tagName ?? '')) return false;
   const { mode, position } = c.view!.display;
   if (mode == 'popup' || !small()) return true;
   const top = position == 'top';
@@ -130,7 +133,8 @@ export const arm = (c: Ctx, fire: () => unknown): (() => void) => {
   const { afterSeconds, scrollPercent: depth, exitIntent } = c.view!.display.trigger;
   // Its moment came: it opens once the page is free for it (checked twice a second until then).
   let wait: ReturnType<typeof setInterval> | undefined;
-  const go = () => (off(), free(c) ? fire() : (wait = setInterval(() => free(c) && (clearInterval(wait), fire()), 500)));
+  const open = () => ((opening = Date.now()), fire());
+  const go = () => (off(), free(c) ? open() : (wait = setInterval(() => free(c) && (clearInterval(wait), open()), 500)));
   const t = afterSeconds != null && setTimeout(go, afterSeconds * 1e3 - (performance.now() - c.arrived!));
   const deep = () => (scrollY + innerHeight) * 100 >= depth! * document.documentElement.scrollHeight && go();
   const exit = (e: MouseEvent) => !e.relatedTarget && e.clientY <= 0 && go();

@@ -100,7 +100,8 @@ export function form(o: FormOptions): HTMLElement {
   const labelOf = (name: string) => o.fields.find((f) => f.name == name)?.label;
   const problem = (name: string) => {
     const c = controls[name]!;
-    const say = (s: string) => s.replace('{label}', labelOf(name)!);
+    // A definition a CDN kept from before these strings existed has none: its `fix` says enough.
+    const say = (s = t.fix) => s.replace('{label}', labelOf(name)!);
     return name == 'consent'
       ? c.required && !c.checked
         ? t.accept

@@ -110,6 +110,7 @@ export async function show(c: Ctx, opener: Element | null | undefined, load: Loa
   const close = () => {
     off();
     root.replaceChildren();
+    host.removeAttribute('mode');
     if (host != el) host.remove();
     c.shown = c.host = undefined;
   };

@@ -40,10 +40,13 @@ export function leadActivityOf(record: DynamoDBRecord): LeadActivity | undefined
   return { ref, sequenceNumber, ...(mailJob && { mailJob }), ...(webhook && { webhook }), ...(submitted && { submitted }), rescore: keys.isActivity(sk) };
 }
 
-/** What a submission item adds to its form's numbers; nothing for the smoke test's addresses (`uncounted`). */
+/**
+ * What a submission item adds to its form's numbers: only an item marked `countable` (not the smoke test's
+ * addresses, nor one written before the stream counted, whose request counted it).
+ */
 function submissionCountOf(submissionId: string, image: Record<string, DynamoAttributeValue>): SubmissionCount | undefined {
-  const item = unmarshall(image) as { uncounted?: boolean; answer?: { status?: number }; entry?: FormSubmittedEntry };
-  if (item.uncounted || !item.entry?.formId || !item.entry.at) return undefined;
+  const item = unmarshall(image) as { countable?: boolean; answer?: { status?: number }; entry?: FormSubmittedEntry };
+  if (item.countable !== true || !item.entry?.formId || !item.entry.at) return undefined;
   return { submissionId, at: item.entry.at, newLead: item.answer?.status === 201, source: item.entry };
 }
 
