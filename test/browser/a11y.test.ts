@@ -28,7 +28,8 @@ async function violations(page: Page): Promise<string[]> {
   return found.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary?.split('\n')[1]?.trim() ?? v.help})`));
 }
 
-describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog the local funnel serves', () => {
+// axe-core runs several times a test; on a loaded two-core machine (a CI run beside another) one took over 30 s.
+describe('Accessibility: axe-core (WCAG 2.2 AA) in Chromium, on the demo blog the local funnel serves', { timeout: 120_000 }, () => {
   it.each(['/demo', '/demo/welcome', '/pricing', '/docs/getting-started'])('%s: no violation, its forms mounted', async (path) => {
     // Prepare
     const { page, errors } = await openPage(browser, `${funnel.url}${path}`);

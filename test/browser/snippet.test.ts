@@ -38,7 +38,8 @@ describe('Function: snippetFor', () => {
   });
 });
 
-describe('Command: npm run snippet', { timeout: 30_000 }, () => {
+// Each call starts a Node process with tsx: seconds apiece on a loaded two-core machine (a CI run beside another took over 30 s for five).
+describe('Command: npm run snippet', { timeout: 120_000 }, () => {
   it('prints the snippet for a known form, with --api, FUNNEL_API_URL or the running local funnel', async () => {
     const withApi = await tsx(['trial', '--api', 'https://api.example.com']);
     expect(withApi.code).toBe(0);
