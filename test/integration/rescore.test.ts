@@ -158,7 +158,8 @@ describe('Script: npm run rescore on the local funnel', () => {
   it('goes through the running `npm start` (never a second DynamoDB Local on its files), and starts its own when none runs', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'funnel-rescore-'));
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: '' };
+    // Ports of its own, the SES emulator's too: another test run on this machine may hold the default 8005.
+    const env = { ...process.env, PORT: String(port), SES_PORT: String(await freePort()), FUNNEL_DATA_DIR: dataDir, FUNNEL_API_KEY: '' };
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { env, stdio: 'pipe' });
     let log = '';
     child.stdout.on('data', (d) => (log += d));
