@@ -104,7 +104,7 @@ export interface FakeApi {
 /** Fixed far in the past, so a widget that used the visitor's clock instead of server time is caught. */
 export const SERVER_TIME = Date.UTC(2020, 0, 1);
 
-/** The demo blog's forms as `GET /v1/forms/{id}` describes them (mirrors config/funnel.config.ts; the trial inline here). */
+/** The demo blog's forms as `GET /v1/forms/{id}` describes them (mirrors the demo site of local/demo/site.ts; the trial inline here). */
 export const formFixtures = (): Record<string, FormView> => ({
   ebook: {
     id: 'ebook',

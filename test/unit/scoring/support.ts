@@ -18,5 +18,5 @@ export const anEvent = (type: ScoringEvent['type'], daysAgo = 0, extra: Partial<
   ...extra,
 });
 
-/** The demo site's rules, as config/funnel.config.ts defines them. */
+/** The demo site's rules (local/demo/site.ts), from the tests' own config (test/support/config.ts). */
 export const DEMO_RULES: ScoringRulesInput = resolveConfig(rawConfig, localEnv()).sites[0]!.scoring!;
