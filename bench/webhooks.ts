@@ -112,7 +112,7 @@ export async function benchWebhooks(): Promise<void> {
       await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: funnel.url },
-        body: JSON.stringify({ fields: { email, firstName: 'Jane' }, consent: { marketing: false } }),
+        body: JSON.stringify({ fields: { email, firstName: 'Jane' }, consent: { marketing: false }, startedAt: Date.now() - 10_000 }),
       });
       await funnel.settle();
       const ref = { siteId: 'demo', emailKey: emailKey(email) };

@@ -112,6 +112,7 @@ export function nurtureArea(
     mailLinks: new HmacMailLinks({ secret: tokenSecret, clock, baseUrl: options.publicApiUrl ?? 'https://funnel.invalid' }),
     mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
     sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
+    mailCaps: new DynamoRateLimiter({ client, tableName, clock }),
     metrics,
   };
 }

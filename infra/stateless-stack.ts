@@ -823,7 +823,11 @@ export class StatelessStack extends Stack {
       new cloudwatch.GraphWidget({ title: 'Spam and page views (per hour)', left: business('Spam'), right: business('PageViews'), width: 12 }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Emails (per hour)', left: business('EmailsSent', 'EmailsFailed', 'EmailsHeld', 'EmailsSuppressed'), width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Emails (per hour)',
+        left: business('EmailsSent', 'EmailsFailed', 'EmailsHeld', 'EmailsCapped', 'EmailsSuppressed'),
+        width: 12,
+      }),
       new cloudwatch.GraphWidget({ title: 'Webhook deliveries (per hour)', left: business('WebhooksDelivered', 'WebhooksDeadLettered'), width: 12 }),
     );
     dashboard.addWidgets(

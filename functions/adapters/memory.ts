@@ -38,8 +38,7 @@ import type {
   StoredEnrolment,
   StoredEvent,
 } from '../core/ports.js';
-import { isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
-import type { Profile } from '../core/fields.js';
+import { claimEntry, isClaim, isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
 import { dueDay } from '../core/due.js';
 import { type Attribution, type StatDimension, type StatMetric, addCounts, cellsOf } from '../core/stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
@@ -76,21 +75,28 @@ export class InMemoryLeadRepository implements LeadRepository {
     const counted = await this.counters.hit(limit.key, limit.limit, limit.windowSeconds);
     if (!counted.allowed) return { limited: { retryAfterSeconds: counted.retryAfterSeconds } };
     const before = this.leads.get(partition);
-    const lead = { ...before };
-    lead.leadId ??= write.newLeadId;
-    lead.createdAt ??= write.source.at;
-    lead.firstSource ??= write.source;
-    Object.assign(lead, { siteId: write.siteId, email: write.email, updatedAt: write.source.at, latestSource: write.source });
-    for (const [k, v] of Object.entries(write.profile)) if (v) lead[k] = v;
-    if (write.consent) lead.consentMarketing = write.consent;
-    this.leads.set(partition, lead);
-    const answer: StoredAnswer = { status: before ? 200 : 201, leadId: lead.leadId as string, ...write.reply };
-    this.submissions.set(subKey, { partition, entry: write.entry, answer });
+    const claim = isClaim(write, before?.leadId as string | undefined);
+    if (!claim) {
+      const lead = { ...before };
+      lead.leadId ??= write.newLeadId;
+      lead.createdAt ??= write.source.at;
+      lead.firstSource ??= write.source;
+      Object.assign(lead, { siteId: write.siteId, email: write.email, updatedAt: write.source.at, latestSource: write.source });
+      for (const [k, v] of Object.entries(write.profile)) if (v) lead[k] = v;
+      if (write.consent) lead.consentMarketing = write.consent;
+      this.leads.set(partition, lead);
+    }
+    const leadId = (before?.leadId as string | undefined) ?? write.newLeadId;
+    const answer: StoredAnswer = { status: before ? 200 : 201, leadId, ...(claim && { claim: true as const }), ...write.reply };
+    this.submissions.set(subKey, { partition, entry: claim ? claimEntry(write) : write.entry, answer });
     return { stored: answer };
   }
 
-  async recordSpam(record: SpamRecord): Promise<void> {
+  async recordSpam(record: SpamRecord, limit: Limit): Promise<{ limited: { retryAfterSeconds: number } } | undefined> {
+    const counted = await this.counters.hit(limit.key, limit.limit, limit.windowSeconds);
+    if (!counted.allowed) return { limited: { retryAfterSeconds: counted.retryAfterSeconds } };
     this.spam.push(record);
+    return undefined;
   }
 
   /** Submissions marked counted, keyed `<partition>#<submissionId>`. */
@@ -111,11 +117,6 @@ export class InMemoryLeadRepository implements LeadRepository {
     const partition = `${siteId}#${emailKey}`;
     const lead = this.leads.get(partition);
     return lead && this.view(partition, lead);
-  }
-
-  async findProfile(siteId: string, leadId: string): Promise<Profile | undefined> {
-    const lead = await this.findById(leadId);
-    return lead?.siteId === siteId ? (lead.profile as Profile) : undefined;
   }
 
   async loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined> {

@@ -1,7 +1,7 @@
 import * as z from './zod.js';
 import type { Form, Site } from './config.js';
 import { FormKind } from './config.js';
-import type { ConsentRecord, FormFieldView, FormSubmittedEntry, FormView, Next, SubmissionBody } from './contracts.js';
+import { type ConsentRecord, type FormFieldView, type FormSubmittedEntry, type FormView, type Next, SubmissionBody } from './contracts.js';
 import { DEFAULT_STRINGS, type FormField, type Strings, declaredFields, variantFor } from './presentation.js';
 import { SubmissionContext, type Utm } from './contracts.js';
 import { ValidationError } from './errors.js';
@@ -66,8 +66,9 @@ export function submissionSchemaFor(form: Form, variantId?: string): z.ZodMiniTy
           ? z.optional(z.enum(variants as [string, ...string[]], { error: `must be one of ${variants.join(', ')}` }))
           : z.optional(z.undefined({ error: 'this form has no variants' })),
         context: z.optional(SubmissionContext),
-        hp: z.optional(z.string().check(z.maxLength(500))),
-        startedAt: z.optional(z.int().check(z.nonnegative())),
+        hp: SubmissionBody.shape.hp,
+        startedAt: SubmissionBody.shape.startedAt,
+        visitorToken: SubmissionBody.shape.visitorToken,
       },
       { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object' : undefined) },
     )
@@ -98,12 +99,19 @@ export function validateSubmission(form: Form, body: unknown): ValidSubmission {
 }
 
 /** Why a submission looks automated, if it does. Bots are answered as if accepted and never emailed. */
-export function spamReason(form: Form, body: Pick<SubmissionBody, 'hp' | 'startedAt'>, now: Date): 'honeypot' | 'too-fast' | undefined {
+export function spamReason(form: Form, body: Pick<SubmissionBody, 'hp' | 'startedAt'>, now: Date): SpamReason | undefined {
   if (body.hp && body.hp.trim() !== '') return 'honeypot';
+  // Leaving the timer out (or sending 0, or any time before forms existed) must not skip the trap.
+  if (body.startedAt === undefined || body.startedAt < EARLIEST_STARTED_AT) return 'no-timer';
   // startedAt is in server time (the widget corrects for the visitor's clock), so a negative elapsed time is a forgery too.
-  if (body.startedAt !== undefined && now.getTime() - body.startedAt < form.minFillMs) return 'too-fast';
+  if (now.getTime() - body.startedAt < form.minFillMs) return 'too-fast';
   return undefined;
 }
+
+export type SpamReason = 'honeypot' | 'too-fast' | 'no-timer';
+
+/** The earliest plausible `startedAt` (2020-01-01): anything before is not a time a form was shown. */
+export const EARLIEST_STARTED_AT = Date.UTC(2020, 0, 1);
 
 /** What the widget shows after a successful submission. */
 export function nextStep(form: Form): Next {
@@ -221,7 +229,7 @@ export function formView(site: Site, form: Form, now: Date, bucket = 0): FormVie
     ...(form.consent && { consent: { marketing: { ...form.consent.marketing } } }),
     ...(form.kind === FormKind.GatedContent && { leadMagnet: { title: form.leadMagnet.title, format: form.leadMagnet.format } }),
     doubleOptIn: form.doubleOptIn,
-    display: shown.display,
+    display: shown.display.mode === 'inline' ? { mode: 'inline' as const } : shown.display,
     ...(form.theme && { theme: form.theme }),
     strings: stringsFor(form),
     ...(variant && { variant: variant.id }),

@@ -56,8 +56,18 @@ export const SubmissionBody = z.strictObject({
   context: z.optional(SubmissionContext),
   /** Honeypot: a field hidden from humans. Anything in it means a bot. */
   hp: z.optional(z.string().check(z.maxLength(500))),
-  /** When the visitor was shown the form, epoch ms in server time (the widget corrects for clock skew). */
+  /**
+   * When the visitor was shown the form, epoch ms in server time (the widget derives it from the form's
+   * `serverTime`). A submission without a plausible one (absent, 0, in the future, or sooner than the
+   * form's `minFillMs` after it) is not trusted: it is answered as any other and kept as spam.
+   */
   startedAt: z.optional(z.int().check(z.nonnegative())),
+  /**
+   * The visitor token this browser holds for the site, if any. A browser whose token shows it created the
+   * lead may update it; without one, a submission to an address that is already a lead is a claim (see
+   * docs/security.md). It also carries over the fields this browser gave before (`/known`).
+   */
+  visitorToken: z.optional(z.string().check(z.maxLength(1024))),
 });
 export type SubmissionBody = z.infer<typeof SubmissionBody>;
 
@@ -80,14 +90,20 @@ export const Next = z.discriminatedUnion('type', [
 ]);
 export type Next = z.infer<typeof Next>;
 
+/**
+ * The same for a new address, a known one and a caught bot (never a lead id, never a status that differs),
+ * so a submission cannot tell anyone whether an address is a lead.
+ */
 export const SubmissionResponse = z.object({
-  leadId: z.string(),
+  /** The client's `submissionId`, or one generated for it. */
+  submissionId: z.string(),
   next: Next,
   message: z.optional(z.string()),
   /**
    * Present only when the visitor gave marketing consent on this submission (and, on a double opt-in form,
-   * never before the address is confirmed). Opaque and signed: the widget keeps it in localStorage and
-   * sends it with page views to `POST /v1/events`. It names no email address.
+   * never before the address is confirmed). Opaque (encrypted and authenticated, different every time): the
+   * widget keeps it in localStorage and sends it with page views to `POST /v1/events`, to `/known` and with
+   * its next submission. It names no lead and no email address.
    */
   visitorToken: z.optional(z.string()),
 });
@@ -117,8 +133,11 @@ export const FormView = z.object({
   consent: z.optional(z.object({ marketing: z.object({ text: z.string(), version: z.string(), required: z.boolean() }) })),
   leadMagnet: z.optional(z.object({ title: z.string(), format: z.string() })),
   doubleOptIn: z.boolean(),
-  /** Display mode, triggers and frequency cap. */
-  display: Display,
+  /**
+   * Display mode, triggers and frequency cap. An inline form's is its mode alone: triggers and the cap
+   * concern forms that open by themselves (every byte of a definition is on the page's critical path).
+   */
+  display: z.union([z.object({ mode: z.literal('inline') }), Display]),
   /** Colours, radius, font and colour scheme from the config; the page's own `--funnel-*` properties win over them. */
   theme: z.optional(Theme),
   /** Every other string the form shows, the config's or the English default. */
@@ -170,12 +189,29 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/**
+ * How marketing consent was withdrawn outside a form: `one-click` (the mail client's unsubscribe button,
+ * RFC 8058, from the List-Unsubscribe header of an email), `page` (the Unsubscribe button of the page the
+ * link in an email's footer opens), `complaint` (the person marked an email as spam).
+ */
+export const ConsentWithdrawal = z.object({
+  at: z.string(),
+  method: z.enum(['one-click', 'page', 'complaint']),
+  /** In words, for a CRM's consent log: e.g. "the unsubscribe link in an email (one click from the mail client)". */
+  via: z.string(),
+});
+export type ConsentWithdrawal = z.infer<typeof ConsentWithdrawal>;
+
 export const ConsentRecord = z.object({
+  /** False once withdrawn, whatever was granted before (see `withdrawn`). */
   granted: z.boolean(),
   text: z.string(),
   version: z.string(),
+  /** The form the decision was made on (for a withdrawal: the form of the consent it withdrew). */
   formId: z.string(),
   at: z.string(),
+  /** Present when the consent was withdrawn by an unsubscribe or a complaint, after this decision. */
+  withdrawn: z.optional(ConsentWithdrawal),
 });
 export type ConsentRecord = z.infer<typeof ConsentRecord>;
 
@@ -204,6 +240,14 @@ export const FormSubmittedEntry = z.object({
   utm: z.optional(Utm),
   userAgent: z.optional(z.string()),
   consent: z.optional(ConsentRecord),
+  /**
+   * Sent to an address that was already a lead by a browser that could not show it created the lead: a
+   * claim. It changes nothing the lead was (profile, consent, score, stage) until the address owner acts
+   * (confirms an opt-in or clicks a link in an email, after it); its fields are kept here, in `claimed`.
+   */
+  unverified: z.optional(z.literal(true)),
+  /** The profile fields a claim gave (not applied to the lead's profile until the owner acts). */
+  claimed: z.optional(z.record(z.string(), z.string())),
 });
 export type FormSubmittedEntry = z.infer<typeof FormSubmittedEntry>;
 
@@ -231,6 +275,8 @@ export const PageViewedEntry = z.object({
   path: z.string(),
   title: z.optional(z.string()),
   referrer: z.optional(z.string()),
+  /** Tracked with a claim's token: it does not score until the address owner acts after it. */
+  unverified: z.optional(z.literal(true)),
 });
 export type PageViewedEntry = z.infer<typeof PageViewedEntry>;
 
@@ -358,6 +404,11 @@ export const LeadView = z.object({
   }),
   sources: z.object({ first: Source, latest: Source }),
   timeline: z.array(TimelineEntry),
+  /**
+   * When the address owner last acted (confirmed an opt-in or clicked a link in an email): the proof that
+   * the address is theirs. Claims made before it count; absent when the owner never acted.
+   */
+  verifiedAt: z.optional(z.string()),
   /** Lifecycle stage: lead → mql (marketing-qualified) → sql (sales-ready prospect). */
   stage: LifecycleStage,
   /** Absent until the site has scoring rules and the lead has been scored. */

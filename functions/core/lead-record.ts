@@ -1,6 +1,6 @@
-import type { ConsentRecord, LeadView, LifecycleStage, ScoreView, Source, TimelineEntry } from './contracts.js';
+import type { ConsentRecord, ConsentWithdrawal, FormSubmittedEntry, LeadView, LifecycleStage, ScoreView, Source, TimelineEntry } from './contracts.js';
 import { FieldName } from './fields.js';
-import type { LeadRef, MailLead, Profile, ScoringInput, StoredEnrolment } from './ports.js';
+import type { CaptureWrite, LeadRef, MailLead, Profile, ScoringInput, StoredEnrolment } from './ports.js';
 import type { ScoringEvent } from './scoring/score.js';
 
 /**
@@ -10,9 +10,36 @@ import type { ScoringEvent } from './scoring/score.js';
 
 export const PROFILE_FIELDS = FieldName.options.filter((f) => f !== 'email');
 
+/**
+ * When the address owner last acted: confirmed an opt-in, or clicked a link in an email (both reach only
+ * the mailbox). What a claim added before it counts; what came after waits for the next.
+ */
+export function verifiedAtOf(timeline: readonly TimelineEntry[]): string | undefined {
+  let at: string | undefined;
+  for (const e of timeline) if ((e.type === 'opt_in_confirmed' || e.type === 'email_clicked') && (at === undefined || e.at > at)) at = e.at;
+  return at;
+}
+
+/** A claim (or a claim's page view) counts once the owner acted after it. */
+const counts = (entry: { unverified?: true; at: string }, verifiedAt: string | undefined): boolean =>
+  entry.unverified !== true || (verifiedAt !== undefined && entry.at <= verifiedAt);
+
+/**
+ * The profile as it stands: what the lead gave (its creator's browser, and browsers that showed its token),
+ * then the gaps filled by claims the owner vouched for since (oldest first). A claim never replaces a value.
+ */
+function profileWithClaims(given: Profile, timeline: readonly TimelineEntry[], verifiedAt: string | undefined): Profile {
+  const profile: Profile = { ...given };
+  for (const e of timeline)
+    if (e.type === 'form_submitted' && e.claimed && counts(e, verifiedAt))
+      for (const [field, value] of Object.entries(e.claimed)) if (profile[field as keyof Profile] === undefined) profile[field as keyof Profile] = value;
+  return profile;
+}
+
 /** What scoring counts from a lead: its profile and timeline (stage changes are results of scoring, not inputs).  */
 export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined): ScoringInput {
-  const events = view.timeline.flatMap((entry): ScoringEvent[] => {
+  const trusted = view.timeline.filter((entry) => !('unverified' in entry) || counts(entry as { unverified?: true; at: string }, view.verifiedAt));
+  const events = trusted.flatMap((entry): ScoringEvent[] => {
     if (entry.type === 'form_submitted')
       return [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }];
     if (entry.type === 'page_viewed') return [{ id: entry.eventId, type: 'page_viewed', at: entry.at, path: entry.path }];
@@ -31,9 +58,38 @@ export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined)
   };
 }
 
+/**
+ * Whether a submission to an address that is already a lead (`knownLeadId`) is only a claim: its browser
+ * did not show a token of that lead's creator. A new lead is its creator's; a claim changes nothing the lead
+ * was (see docs/security.md). Shared by both stores.
+ */
+export const isClaim = (write: Pick<CaptureWrite, 'trustedLeadId'>, knownLeadId: string | undefined): boolean =>
+  knownLeadId !== undefined && knownLeadId !== write.trustedLeadId;
+
+/** A claim's timeline entry: marked, with the fields it gave kept apart from the profile. */
+export function claimEntry(write: Pick<CaptureWrite, 'entry' | 'profile'>): FormSubmittedEntry {
+  const claimed = Object.fromEntries(Object.entries(write.profile).filter(([, v]) => v !== undefined && v !== ''));
+  return { ...write.entry, unverified: true, ...(Object.keys(claimed).length > 0 && { claimed }) };
+}
+
 /** Page views count only for a lead that consented to marketing and has not unsubscribed since.  */
 export function isTrackable(lead: Record<string, unknown>): boolean {
   return (lead.consentMarketing as ConsentRecord | undefined)?.granted === true && lead.unsubscribedAt === undefined;
+}
+
+const WITHDRAWN_VIA: Record<ConsentWithdrawal['method'], string> = {
+  'one-click': 'the unsubscribe link in an email (one click from the mail client, RFC 8058)',
+  page: 'the unsubscribe link in an email (the Unsubscribe button of its page)',
+  complaint: 'a complaint: the person marked an email as spam',
+};
+
+/** The first unsubscribe or complaint on the timeline: it withdrew marketing consent for good. */
+function withdrawalOf(timeline: readonly TimelineEntry[]): ConsentWithdrawal | undefined {
+  for (const e of timeline) {
+    if (e.type === 'unsubscribed') return { at: e.at, method: e.method, via: WITHDRAWN_VIA[e.method] };
+    if (e.type === 'email_suppressed' && e.reason === 'complained') return { at: e.at, method: 'complaint', via: WITHDRAWN_VIA.complaint };
+  }
+  return undefined;
 }
 
 /** The profile fields stored on a lead item. */
@@ -97,9 +153,15 @@ function mailViewOf(lead: Record<string, unknown>, enrolments: readonly StoredEn
  * fake. `mail` is set when the lead unsubscribed, was suppressed or has an enrolment.
  */
 export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntry[], enrolments: readonly StoredEnrolment[] = []): LeadView {
-  const profile: Record<string, string> = profileOf(lead);
+  const verifiedAt = verifiedAtOf(timeline);
+  const profile: Record<string, string> = profileWithClaims(profileOf(lead), timeline, verifiedAt);
   const mail = mailViewOf(lead, enrolments);
-  const marketing = lead.consentMarketing as ConsentRecord | undefined;
+  const given = lead.consentMarketing as ConsentRecord | undefined;
+  const withdrawn = withdrawalOf(timeline);
+  // An unsubscribe or a complaint withdraws consent: the record says so, so no reader (the API, an export,
+  // a webhook, a CRM syncing consent) sees a person who opted out as opted in.
+  const marketing = given && withdrawn ? { ...given, granted: false, withdrawn } : given;
+  const decisions = timeline.flatMap((e) => (e.type === 'form_submitted' && e.consent && !e.unverified ? [e.consent] : []));
   return {
     leadId: lead.leadId as string,
     siteId: lead.siteId as string,
@@ -107,10 +169,11 @@ export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntr
     profile,
     consent: {
       ...(marketing && { marketing }),
-      history: timeline.flatMap((e) => (e.type === 'form_submitted' && e.consent ? [e.consent] : [])),
+      history: withdrawn && given ? [...decisions, { ...given, granted: false, at: withdrawn.at, withdrawn }] : decisions,
     },
     sources: { first: lead.firstSource as Source, latest: lead.latestSource as Source },
     timeline,
+    ...(verifiedAt !== undefined && { verifiedAt }),
     stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
     ...(lead.score !== undefined && { score: lead.score as ScoreView }),
     ...(typeof lead.claimedBy === 'string' && { claim: { rep: lead.claimedBy, at: lead.claimedAt as string } }),

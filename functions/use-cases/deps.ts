@@ -50,6 +50,8 @@ export interface NurtureDeps {
   /** Carries mail jobs to the sender (SQS on AWS). */
   mailQueue: MailQueue;
   sendThrottle: SendThrottle;
+  /** The mailbox and domain caps' counters, shared by every environment and site (the table). */
+  mailCaps: RateLimiter;
   metrics: Metrics;
 }
 

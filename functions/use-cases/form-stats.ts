@@ -127,12 +127,14 @@ export async function readFormStats(
 const KnownBody = z.strictObject({ visitorToken: z.string().check(z.minLength(1)).check(z.maxLength(512)) });
 
 /**
- * Progressive profiling (`POST /v1/forms/{formId}/known`): which of the fields this form may ask the lead
- * behind a visitor token has given: names only, never values. A lead that does not exist knows nothing.
+ * Progressive profiling (`POST /v1/forms/{formId}/known`): which of the fields this form may ask the
+ * browser holding a visitor token has given: names only, never values, and only what that browser itself
+ * gave (the token carries them). Typing someone's address gets a browser nothing the lead gave elsewhere,
+ * and a caught bot's token answers just as a lead's: no read of the lead at all.
  * @throws UnknownFormError | ValidationError | InvalidVisitorTokenError (401) | RateLimitedError
  */
 export async function knownFields(
-  deps: Pick<CaptureDeps, 'config' | 'leads' | 'visitorTokens' | 'eventRateLimiter'>,
+  deps: Pick<CaptureDeps, 'config' | 'visitorTokens' | 'eventRateLimiter'>,
   formId: string,
   body: unknown,
 ): Promise<{ known: string[] }> {
@@ -144,8 +146,7 @@ export async function knownFields(
   if (!visitor || visitor.siteId !== found.site.id) throw new InvalidVisitorTokenError();
   const limit = await deps.eventRateLimiter.hit(`known:${visitor.leadId}`, 60, 60);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
-  const profile: Record<string, string | undefined> = (await deps.leads.findProfile(found.site.id, visitor.leadId)) ?? {};
   const { form } = found;
   const askable = new Set<string>([...declaredFields(form).map((f) => f.name), ...(form.profiling?.fields ?? [])]);
-  return { known: Object.keys(profile).filter((name) => askable.has(name) && profile[name]) };
+  return { known: visitor.fields.filter((name) => askable.has(name)) };
 }

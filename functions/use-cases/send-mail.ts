@@ -19,6 +19,7 @@ import {
   type Sequence,
   type SiteEmail,
 } from '../core/nurture/index.js';
+import { SHARED_PROVIDERS, mailDomain, mailboxKey } from '../core/email.js';
 import type { ClaimOptions, MailJob, MailLead, OutgoingEmail } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
@@ -35,7 +36,10 @@ import type { Deps } from './deps.js';
  */
 export const SEND_CLAIM_STALE_MS = 60_000;
 
-export type MailDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue' | 'metrics'>;
+export type MailDeps = Pick<
+  Deps,
+  'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue' | 'metrics' | 'mailCaps'
+>;
 
 /**
  * A job whose sender cannot send yet (domain not verified, sandbox recipient) is held: queued again, with
@@ -155,6 +159,7 @@ async function sendConfirmation(ctx: SendContext, form: Form, submission: FormSu
   const template = form.email?.confirmation ?? DEFAULT_CONFIRMATION;
   const sendKey = confirmationKey(form.id);
   const outcome = await sendOnce(ctx, form, { kind: 'confirmation', sendKey, template, values: { confirmUrl } }, windowOf(ctx));
+  if (typeof outcome === 'object') return { sent: [], note: outcome.capped };
   return outcome === 'sent' ? { sent: [sendKey] } : { sent: [], note: `a confirmation went out less than ${ctx.siteEmail.resendAfterHours} h ago` };
 }
 
@@ -167,13 +172,17 @@ async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEn
   if (delivery) {
     const sendKey = deliveryKey(form.id);
     const cap = capped(ctx);
-    if (cap) note = cap;
-    else if ((await sendOnce(ctx, form, { kind: 'delivery', sendKey, template: delivery }, windowOf(ctx))) === 'sent') sent.push(sendKey);
+    const outcome = cap ? { capped: cap } : await sendOnce(ctx, form, { kind: 'delivery', sendKey, template: delivery }, windowOf(ctx));
+    if (typeof outcome === 'object') note = outcome.capped;
+    else if (outcome === 'sent') sent.push(sendKey);
     else note = `this form's delivery was already sent (or refused) less than ${ctx.siteEmail.resendAfterHours} h ago`;
   }
   const sequence = form.email?.sequence;
   // Marketing needs consent where the form asks for it: a reader who left the box unticked gets the ebook, not the sequence.
-  const mayMarket = form.consent?.marketing ? submission.consent?.granted === true : true;
+  // A claim (an address typed by a browser that has not proven it) enrols nobody on its own word: only a
+  // lead that consented before, or the owner's confirmation on a double opt-in form (this path runs after it).
+  const consented = form.consent?.marketing ? submission.consent?.granted === true : true;
+  const mayMarket = consented && (!submission.unverified || form.doubleOptIn || ctx.lead.consent?.granted === true);
   if (sequence && mayMarket && !ctx.lead.enrolments.some((e) => e.state.sequenceId === sequence.id)) {
     const now = ctx.deps.clock.now();
     const state = enrol(sequence, now, effectiveTimeZone(ctx.lead.timeZone, ctx.siteEmail.timeZone));
@@ -206,6 +215,11 @@ async function onStepDue(ctx: SendContext, sequenceId: string): Promise<MailJobR
   const step = sequence.steps[decision.stepIndex]!;
   const sendKey = stepSendKey(sequence, step.id);
   const outcome = await sendOnce(ctx, form, { kind: 'step', sendKey, template: step, sequenceId, stepId: step.id });
+  if (typeof outcome === 'object') {
+    // The mailbox (over its aliases) or the domain is at its cap: the step waits as at the daily cap.
+    await moveIfChanged(ctx, from, applyDecision(from, decide(from, sequence, nurtureLeadOf(lead), ctx.siteEmail, now, ctx.siteEmail.maxPerDay)), now);
+    return { sent: [], note: outcome.capped };
+  }
   if (outcome === 'failed' || outcome === 'failed-before') {
     await moveIfChanged(ctx, from, applyDecision(from, { type: 'exit', reason: 'send-failed', detail: 'the mail service refused the address' }), now);
     return { sent: [], note: 'send failed' };
@@ -249,10 +263,16 @@ interface OneEmail {
 }
 
 /**
- * Send one email at most once: claim it, hand it to the mail service, mark it sent. A transient failure
- * releases the claim (the job is retried); a permanent one is recorded and never retried.
+ * Send one email at most once: claim it, take room under the mailbox and domain caps, hand it to the mail
+ * service, mark it sent. A transient failure releases the claim (the job is retried); a permanent one is
+ * recorded and never retried; over a cap, the claim is released and nothing is sent (`capped`).
  */
-async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: ClaimOptions = {}): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before'> {
+async function sendOnce(
+  ctx: SendContext,
+  form: Form,
+  email: OneEmail,
+  claim: ClaimOptions = {},
+): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before' | { capped: string }> {
   const { deps, lead, site, siteEmail } = ctx;
   const at = deps.clock.now().toISOString();
   const ids = { ...(email.sequenceId && { sequenceId: email.sequenceId }), ...(email.stepId && { stepId: email.stepId }) };
@@ -266,6 +286,12 @@ async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: Cl
   if (claimed === 'sent') return 'sent-before';
   if (claimed === 'failed') return 'failed-before';
   if (claimed === 'busy') throw new TransientMailError(`another worker is sending ${email.sendKey}`);
+  const capped = await takeMailboxRoom(ctx);
+  if (capped) {
+    await deps.nurture.releaseSend(lead, email.sendKey);
+    deps.metrics.count('EmailsCapped');
+    return { capped };
+  }
 
   const outgoing = await composeEmail(ctx, form, email);
   let messageId: string;
@@ -288,6 +314,25 @@ async function sendOnce(ctx: SendContext, form: Form, email: OneEmail, claim: Cl
   await deps.nurture.markSent(lead, email.sendKey, { type: 'email_sent', at, kind: email.kind, formId: form.id, ...ids, subject: outgoing.subject, messageId });
   deps.metrics.count('EmailsSent');
   return 'sent';
+}
+
+/**
+ * Counted only for an email about to leave (the claim is ours), so a retried job counts nothing twice:
+ * the mailbox's 24-hour cap over every lead whose address reaches it (`jane+1@…`, `j.a.ne@gmail.com`: a
+ * lead per alias, one inbox), and the domain's hourly ceiling, which a catch-all domain would otherwise
+ * turn into an unlimited inbox. Counters are shared by every environment and every site (one inbox).
+ * The reason when over either, else undefined.
+ */
+async function takeMailboxRoom(ctx: SendContext): Promise<string | undefined> {
+  const { deps, lead, siteEmail } = ctx;
+  const mailbox = await deps.mailCaps.hit(`mailbox#${mailboxKey(lead.email)}`, siteEmail.maxPerAddressPerDay, 86_400);
+  if (!mailbox.allowed) return `mailbox cap: ${siteEmail.maxPerAddressPerDay} emails in 24 h to this mailbox over all its addresses (maxPerAddressPerDay)`;
+  const domain = mailDomain(lead.email);
+  if (SHARED_PROVIDERS.has(domain)) return undefined;
+  const ceiling = await deps.mailCaps.hit(`maildomain#${mailboxKey(`@${domain}`)}`, siteEmail.maxPerDomainPerHour, 3_600);
+  if (ceiling.allowed) return undefined;
+  await mailbox.undo();
+  return `domain ceiling: ${siteEmail.maxPerDomainPerHour} emails an hour to ${domain} (maxPerDomainPerHour)`;
 }
 
 /** The lead was erased while its email was on its way: the job ends, and sends nothing. */

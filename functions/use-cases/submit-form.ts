@@ -2,7 +2,7 @@ import { type ValidSubmission, consentRecord, nextStep, profileOf, spamReason, t
 import type { SubmissionResponse } from '../core/contracts.js';
 import { emailKey, isTestAddress, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
-import type { StoredAnswer } from '../core/ports.js';
+import type { VisitorGrant } from '../core/ports.js';
 import { clientKeyOf } from '../core/rate-limit.js';
 import type { CaptureDeps } from './deps.js';
 
@@ -17,7 +17,8 @@ export interface SubmitFormInput {
 }
 
 export interface SubmitFormResult {
-  status: 201 | 200;
+  /** Always 202: a new address, a known one and a caught bot are answered alike. */
+  status: 202;
   body: SubmissionResponse;
 }
 
@@ -26,15 +27,20 @@ export interface SubmitFormResult {
  * 1. find the form and check the page's origin may embed it
  * 2. validate the body against the form's declared fields; an invalid one counts against the client's
  *    looser limit of invalid submissions (over it: 429 instead of 400)
- * 3. bots (honeypot, too fast): counted like submissions, answered as if accepted, stored as spam
- * 4. a form whose ceiling was reached (seen by an earlier request) answers 429 before any write
- * 5. in one round trip: merge into the lead deduplicated by email within the site, record the submission
- *    with its consent and source, and count it against the client's limit (its IPv4 address or IPv6 /64),
- *    all or nothing; beside it, count it against the form's ceiling. A retried submissionId gets its first
- *    answer and counts nothing against the client; over the client's limit, 429 and nothing written
- * 6. with marketing consent (and no pending double opt-in), hand out a signed visitor token for tracking
- * The form's numbers (a submission, a new lead) are counted by the table stream from the stored submission
- * (`countSubmission`), not here: nothing but the one write waits on the visitor's request.
+ * 3. a form whose ceiling was reached (seen by an earlier request) answers 429 before any write
+ * 4. bots (honeypot, no plausible timer, too fast): counted like submissions, kept as spam, and answered
+ *    exactly as a lead is, with the same requests to the table (`recordSpam`)
+ * 5. in two round trips, the same for every address: is the address a lead; then merge into the lead
+ *    deduplicated by email within the site (or, for a browser that cannot show it created that lead, record
+ *    a claim that changes nothing the lead was), record the submission with its consent and source, and
+ *    count it against the client's limit (its IPv4 address or IPv6 /64), all or nothing; beside it, count
+ *    it against the form's ceiling. A retried submissionId gets its first answer and counts nothing against
+ *    the client; over the client's limit, 429 and nothing written
+ * 6. with marketing consent (and no pending double opt-in), hand out an opaque visitor token: what this
+ *    browser may do with the lead (a creator's or a claim's), and the fields it gave
+ * The answer is 202 with `next` and the submission id, whatever happened: it never tells a known address
+ * from a new one, or a bot from a person (docs/security.md). The form's numbers (a submission, a new lead)
+ * are counted by the table stream from the stored submission (`countSubmission`).
  *
  * @throws UnknownFormError | OriginNotAllowedError | RateLimitedError | ValidationError
  */
@@ -65,42 +71,53 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
   const submissionId = body.submissionId ?? deps.ids.newId();
   const next = nextStep(form);
   const reply = { next, ...(form.successMessage && { message: form.successMessage }) };
+  const email = normaliseEmail(body.fields.email);
+  const key = emailKey(email);
+  const profile = profileOf(body);
+  const given = Object.keys(profile).filter((f) => profile[f as keyof typeof profile]);
+  // What this browser showed it holds for the site: a token of another site, forged or expired, is none.
+  const shown = body.visitorToken === undefined ? undefined : await deps.visitorTokens.verify(body.visitorToken);
+  const prior = shown?.siteId === site.id ? shown : undefined;
 
   const consent = consentRecord(form, body, at);
   // Tracking starts only with marketing consent, and on a double opt-in form only once the address is confirmed.
   const trackable = consent?.granted === true && next.type !== 'confirm-email';
-  const withToken = async (a: Pick<StoredAnswer, 'status' | 'leadId'> & typeof reply): Promise<SubmitFormResult> => {
-    const result = answer(a);
-    if (trackable) result.body.visitorToken = await deps.visitorTokens.issue(site.id, a.leadId);
-    return result;
+  const respond = async (leadId: string, trust: VisitorGrant['trust']): Promise<SubmitFormResult> => {
+    const response: SubmissionResponse = { submissionId, ...reply };
+    if (trackable) {
+      const fields = [...new Set([...given, ...(prior?.leadId === leadId ? prior.fields : [])])];
+      response.visitorToken = await deps.visitorTokens.issue({ siteId: site.id, leadId, trust, fields });
+    }
+    return { status: 202, body: response };
   };
 
   const spam = spamReason(form, body, now);
   if (spam) {
-    const [counted] = await Promise.all([deps.rateLimiter.hit(clientLimit.key, clientLimit.limit, clientLimit.windowSeconds), countCeiling()]);
-    if (!counted.allowed) throw new RateLimitedError(counted.retryAfterSeconds);
     const fieldLengths = Object.fromEntries(Object.entries(body.fields).map(([name, value]) => [name, String(value).length]));
-    await deps.leads.recordSpam({
+    const record = {
       siteId: site.id,
+      emailKey: key,
       formId: form.id,
       submissionId,
       reason: spam,
       at,
       fieldLengths,
       ...(input.userAgent && { userAgent: input.userAgent }),
-    });
+    };
+    const [outcome] = await Promise.all([deps.leads.recordSpam(record, clientLimit), countCeiling()]);
+    if (outcome) throw new RateLimitedError(outcome.limited.retryAfterSeconds);
     deps.metrics.count('Spam');
-    // Indistinguishable from a real answer, token included (its events will find no lead).
-    return withToken({ status: 201, leadId: deps.ids.newId(), ...reply });
+    // Its token stands for a lead that was never stored, the same one for each submission of this address
+    // (its events are kept nowhere; its rate limits are that address's).
+    return respond(`bot-${key.slice(0, 32)}`, 'creator');
   }
 
-  const email = normaliseEmail(body.fields.email);
   const entry = timelineEntry(form, submissionId, body, at, input.userAgent, consent);
   const write = {
     siteId: site.id,
     email,
-    emailKey: emailKey(email),
-    profile: profileOf(body),
+    emailKey: key,
+    profile,
     ...(consent && { consent }),
     source: {
       formId: form.id,
@@ -113,6 +130,7 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     },
     entry,
     newLeadId: deps.ids.newId(),
+    ...(prior?.trust === 'creator' && { trustedLeadId: prior.leadId }),
     reply,
     counted: !isTestAddress(email),
   };
@@ -122,12 +140,8 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     deps.metrics.count('Captures');
     if (outcome.stored.status === 201) deps.metrics.count('NewLeads');
     // The form's numbers (submissions, new leads) are counted off this path, by the table stream
-    // (countSubmission): the capture stays one round trip.
+    // (countSubmission): the capture stays two round trips.
   }
-  return withToken('stored' in outcome ? outcome.stored : outcome.replayed);
+  const stored = 'stored' in outcome ? outcome.stored : outcome.replayed;
+  return respond(stored.leadId, stored.claim ? 'claim' : 'creator');
 }
-
-const answer = (a: { status: 201 | 200; leadId: string; next: SubmissionResponse['next']; message?: string }): SubmitFormResult => ({
-  status: a.status,
-  body: { leadId: a.leadId, next: a.next, ...(a.message && { message: a.message }) },
-});

@@ -20,7 +20,8 @@ export const EVENTS_PER_MINUTE = 60;
  * 2. verify the visitor token (signed, unexpired): anonymous or forged → 401
  * 3. the page (and the Origin, when sent) must be on one of the token's site's allowed origins → 403
  * 4. rate-limit per lead
- * 5. store it on the lead's timeline, idempotent by eventId; only the path is kept. A lead without marketing
+ * 5. store it on the lead's timeline, idempotent by eventId; only the path is kept; a claim's view is marked
+ *    `unverified` (it does not score until the address owner acts after it). A lead without marketing
  *    consent (never given, withdrawn, unsubscribed) → 202 `ignored`, nothing stored. The stream then
  *    re-scores the lead.
  * Every other outcome answers 202 `recorded`: a new event, a retried one, and one whose lead does not
@@ -50,6 +51,8 @@ export async function trackEvent(deps: CaptureDeps, input: TrackEventInput): Pro
     path: pagePath(body.url) ?? '/',
     ...(body.title && { title: body.title }),
     ...(body.referrer && { referrer: withoutQuery(body.referrer) }),
+    // A claim's browser typed an address it has not proven: its views are kept, and score only once the owner acts.
+    ...(visitor.trust === 'claim' && { unverified: true as const }),
   };
   const outcome = await deps.leads.recordEvent(site.id, visitor.leadId, entry);
   if (outcome === 'recorded') deps.metrics.count('PageViews');

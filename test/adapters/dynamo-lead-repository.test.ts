@@ -33,14 +33,19 @@ describe('Adapter: DynamoLeadRepository', () => {
     });
   const items = (call: number) => ddb.commandCalls(TransactWriteCommand)[call]!.args[0].input.TransactItems!;
 
-  it('writes a new lead, its submission (with the answer) and the client count in one transaction', async () => {
+  it('reads whether the address is a lead, then writes the new lead, its submission (with the answer) and the client count in one transaction', async () => {
     // Prepare
+    ddb.on(GetCommand).resolves({});
     ddb.on(TransactWriteCommand).resolves({});
     // Act
     const outcome = await repo.capture(write, LIMIT);
     // Assess
     const answer = { status: 201, leadId: 'lead-new', next: write.reply.next };
     expect(outcome).toEqual({ stored: answer });
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toMatchObject({
+      Key: { PK: `SITE#demo#EMAIL#${'k'.repeat(64)}`, SK: 'LEAD' },
+      ConsistentRead: true,
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const [lead, submission, counter] = items(0);
     expect(lead!.Update!.Key).toEqual({ PK: `SITE#demo#EMAIL#${'k'.repeat(64)}`, SK: 'LEAD' });
@@ -55,49 +60,102 @@ describe('Adapter: DynamoLeadRepository', () => {
     expect(counter!.Update!.ConditionExpression).toBe('attribute_not_exists(#n) OR #n < :limit');
   });
 
-  it('answers a known lead (200) with its existing id: the second try is conditional on that id', async () => {
+  it('updates a known lead for the browser that showed it created it: conditional on that id', async () => {
+    ddb.on(GetCommand).resolves({ Item: { leadId: 'lead-old' } });
+    ddb.on(TransactWriteCommand).resolves({});
+    await expect(repo.capture({ ...write, trustedLeadId: 'lead-old' }, LIMIT)).resolves.toEqual({
+      stored: { status: 200, leadId: 'lead-old', next: write.reply.next },
+    });
+    const [lead, submission] = items(0);
+    expect(lead!.Update!.ConditionExpression).toBe('#leadId = :known');
+    expect(lead!.Update!.ExpressionAttributeValues).toMatchObject({ ':known': 'lead-old', ':firstName': 'Jane' });
+    expect(submission!.Put!.Item).toMatchObject({ leadId: 'lead-old', answer: { status: 200, leadId: 'lead-old' }, entry: write.entry });
+  });
+
+  it('keeps a submission to a known lead from any other browser as a claim: the lead is only checked, the fields kept on the entry', async () => {
+    ddb.on(GetCommand).resolves({ Item: { leadId: 'lead-old' } });
+    ddb.on(TransactWriteCommand).resolves({});
+    await expect(repo.capture({ ...write, trustedLeadId: 'lead-other' }, LIMIT)).resolves.toEqual({
+      stored: { status: 200, leadId: 'lead-old', claim: true, next: write.reply.next },
+    });
+    const [lead, submission] = items(0);
+    expect(lead).toEqual({
+      ConditionCheck: expect.objectContaining({ ConditionExpression: '#leadId = :known', ExpressionAttributeValues: { ':known': 'lead-old' } }),
+    });
+    expect(submission!.Put!.Item!.entry).toEqual({ ...write.entry, unverified: true, claimed: { firstName: 'Jane', company: 'Acme' } });
+  });
+
+  it('reads again when the lead was created or erased between its read and its write', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolves({ Item: { leadId: 'lead-twin' } });
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled({ Code: 'ConditionalCheckFailed', Item: { leadId: 'lead-old' } }, undefined, undefined))
+      .rejectsOnce(cancelled({ Code: 'ConditionalCheckFailed', Item: { leadId: 'lead-twin' } }, undefined, undefined))
       .resolves({});
-    await expect(repo.capture(write, LIMIT)).resolves.toEqual({ stored: { status: 200, leadId: 'lead-old', next: write.reply.next } });
-    const [lead, submission] = items(1);
-    expect(lead!.Update!.ConditionExpression).toBe('#leadId = :known');
-    expect(lead!.Update!.ExpressionAttributeValues).toMatchObject({ ':known': 'lead-old' });
-    expect(submission!.Put!.Item).toMatchObject({ leadId: 'lead-old', answer: { status: 200, leadId: 'lead-old' } });
+    await expect(repo.capture(write, LIMIT)).resolves.toMatchObject({ stored: { status: 200, leadId: 'lead-twin', claim: true } });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
   });
 
   it('returns the first answer for a submission stored before, having written and counted nothing', async () => {
     const first = { status: 201, leadId: 'lead-first', next: { type: 'confirm-email' } };
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(
-        cancelled({ Code: 'ConditionalCheckFailed', Item: { leadId: 'lead-first' } }, { Code: 'ConditionalCheckFailed', Item: { answer: first } }, undefined),
-      );
+    ddb.on(GetCommand).resolves({ Item: { leadId: 'lead-first' } });
+    ddb.on(TransactWriteCommand).rejects(cancelled(undefined, { Code: 'ConditionalCheckFailed', Item: { answer: first } }, undefined));
     await expect(repo.capture(write, LIMIT)).resolves.toEqual({ replayed: first });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('reports the client over its limit (with the seconds to wait) when the counter refuses', async () => {
+    ddb.on(GetCommand).resolves({});
     ddb.on(TransactWriteCommand).rejects(cancelled(undefined, undefined, { Code: 'ConditionalCheckFailed' }));
     const outcome = await repo.capture(write, LIMIT);
     expect(outcome).toMatchObject({ limited: { retryAfterSeconds: expect.any(Number) } });
   });
 
   it('tries again after a conflict with a concurrent twin, and answers busy (503) if it never clears', async () => {
+    ddb.on(GetCommand).resolves({});
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled({ Code: 'TransactionConflict' }, undefined, undefined))
       .resolves({});
     await expect(repo.capture(write, LIMIT)).resolves.toMatchObject({ stored: { status: 201 } });
     ddb.reset();
+    ddb.on(GetCommand).resolves({});
     ddb.on(TransactWriteCommand).rejects(cancelled(undefined, undefined, { Code: 'TransactionConflict' }));
     await expect(repo.capture(write, LIMIT)).rejects.toMatchObject({ status: 503, code: 'unavailable' });
   });
 
   it('rethrows any other failure', async () => {
+    ddb.on(GetCommand).resolves({});
     ddb.on(TransactWriteCommand).rejects(new Error('throttled'));
     await expect(repo.capture(write, LIMIT)).rejects.toThrow('throttled');
+  });
+
+  it('keeps a caught bot with the requests a capture makes: the same read, then one transaction of three items (no address kept)', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+    const record = {
+      siteId: 'demo',
+      emailKey: 'k'.repeat(64),
+      formId: 'ebook',
+      submissionId: 'sub-9',
+      reason: 'honeypot' as const,
+      at: write.source.at,
+      fieldLengths: { email: 13 },
+    };
+    await expect(repo.recordSpam(record, LIMIT)).resolves.toBeUndefined();
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toMatchObject({
+      Key: { PK: `SITE#demo#EMAIL#${'k'.repeat(64)}`, SK: 'LEAD' },
+      ConsistentRead: true,
+    });
+    const [check, spam, counter] = items(0);
+    expect(check!.ConditionCheck!.Key).toEqual({ PK: `SITE#demo#EMAIL#${'k'.repeat(64)}`, SK: 'LEAD' });
+    expect(spam!.Put!.Item).toMatchObject({ entity: 'spam', reason: 'honeypot', fieldLengths: { email: 13 } });
+    expect(spam!.Put!.Item).not.toHaveProperty('emailKey');
+    expect(counter!.Update!.Key!.PK).toMatch(/^RATE#submit#demo#client#/);
+    ddb.on(TransactWriteCommand).rejects(cancelled(undefined, undefined, { Code: 'ConditionalCheckFailed' }));
+    await expect(repo.recordSpam(record, LIMIT)).resolves.toMatchObject({ limited: { retryAfterSeconds: expect.any(Number) } });
   });
 
   it('finds a lead by id through GSI1, then reads its partition', async () => {

@@ -101,7 +101,7 @@ describe('End to end: the demo blog on the local runtime', () => {
       headers: { 'content-type': 'application/json', origin: funnel.url },
       body: JSON.stringify(aSubmission().withEmail(email).build()),
     });
-    expect(submitted.status).toBe(201);
+    expect(submitted.status).toBe(202);
     await funnel.settle();
     const sent = (await funnel.ses.emails()).find((e) => e.destination.to.includes(email))!;
     const { page, errors } = await openPage(browser, funnel.ses.viewerUrl);

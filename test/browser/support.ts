@@ -201,8 +201,8 @@ export async function startFakeApi(): Promise<FakeApi> {
   let pageOrigin = '';
 
   /**
-   * What the real API answers: 400 on a bad email, the same answer (200) to a repeated submission id, and a
-   * visitor token only when the visitor gave marketing consent.
+   * What the real API answers: 400 on a bad email, 202 with the same answer to a repeated submission id, and
+   * a visitor token only when the visitor gave marketing consent.
    */
   const defaultAnswer = (formId: string, body: any): { status: number; body: unknown } => {
     const email = body?.fields?.email;
@@ -213,22 +213,22 @@ export async function startFakeApi(): Promise<FakeApi> {
       };
     }
     const earlier = answers.get(body.submissionId);
-    if (earlier) return { status: 200, body: earlier };
+    if (earlier) return { status: 202, body: earlier };
     const answer =
       formId === 'trial'
-        ? { leadId: `lead-${answers.size + 1}`, next: { type: 'redirect', url: `${pageOrigin}/demo/welcome` }, message: 'Your trial workspace is ready.' }
+        ? { submissionId: body.submissionId, next: { type: 'redirect', url: `${pageOrigin}/demo/welcome` }, message: 'Your trial workspace is ready.' }
         : {
-            leadId: `lead-${answers.size + 1}`,
+            submissionId: body.submissionId,
             next: { type: 'download', url: `${pageOrigin}/demo/assets/serverless-funnel-playbook.pdf` },
             message: 'Thanks! Your ebook is ready.',
           };
     if (body.consent?.marketing === true) {
-      const visitorToken = `vt.${answer.leadId}.${api.tokens.size + 1}.signature`;
+      const visitorToken = `v2.sealed-${api.tokens.size + 1}`;
       api.tokens.add(visitorToken);
       Object.assign(answer, { visitorToken });
     }
     answers.set(body.submissionId, answer);
-    return { status: 201, body: answer };
+    return { status: 202, body: answer };
   };
 
   /** `POST /v1/events` as the real API answers it: 401 for a token it never issued, `duplicate` for a known eventId. */

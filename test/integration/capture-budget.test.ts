@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { compose } from '../../functions/composition.js';
 import { localEnv } from '../../functions/core/config.js';
 import { makeFormsHandler } from '../../functions/handlers/forms.js';
@@ -14,16 +14,17 @@ import { aSubmission, testConfig } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**
- * The capture's budget (issue: capture back to one round trip): a submission through the whole local
- * runtime against a bare TransactWriteItems of three items, both behind a network of 250 ms a round trip.
- * The wire dominates, so the ratio counts the round trips a visitor waits for, not this machine's load:
- * one is about 1.0-1.1, a second one sequential (the form counters once were) is 2.0. Budget: 1.3 at the
- * median, 1.6 at p99. At 100 ms a CI run beside another measured 1.302: the handler's CPU work on a
- * starved machine is tens of milliseconds, which 250 ms of wire keeps well inside the budget while a
- * second round trip still doubles it. `npm run bench -- capture` prints the same at 0 and 5 ms.
+ * The capture's budget: two round trips (is the address a lead; then one transaction), the same for a new
+ * address, a known one and a caught bot, so the time an answer takes tells a stranger nothing (issue 22).
+ * Measured through the whole local runtime against a bare GetItem then TransactWriteItems of three items,
+ * all behind a network of 250 ms a round trip. The wire dominates, so the ratio counts the round trips a
+ * visitor waits for, not this machine's load: the same two are about 1.0-1.1, a third sequential one 1.5.
+ * Budget: 1.3 at the median; new, known and bot within 15 % of each other. At 100 ms a CI run beside
+ * another once measured 1.302 (the handler's CPU work on a starved machine is tens of milliseconds), which
+ * 250 ms keeps well inside the budget. `npm run bench -- capture` prints the same at 0 and 5 ms.
  */
 const DELAY_MS = 250;
-const N = 30;
+const N = 20;
 let funnel: RunningFunnel;
 let proxy: Awaited<ReturnType<typeof startLatencyProxy>>;
 let doc: DynamoDBDocumentClient;
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('Capture budget', () => {
-  it('a new lead waits for one DynamoDB round trip: no request on its path starts after another ended', { timeout: 60_000 }, async () => {
+  it('a new address, a known one and a caught bot make the same requests: a read, then one transaction, the ceiling beside', { timeout: 60_000 }, async () => {
     // Prepare: the capture handler on the real adapters, its client recording when each request starts and
     // ends. Requests sent together overlap; a request awaited after another starts after it ended. This holds
     // however loaded the machine is: it is the code's shape, not its speed.
@@ -81,11 +82,22 @@ describe('Capture budget', () => {
         }),
         { awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as Context,
       );
-    expect((await post('warm.up@acme.com')).statusCode).toBe(201); // the API key cache, connections
-    // Act: a new lead, then a known lead (whose first try learns its id: two round trips by design, docs/storage.md)
-    sent.length = 0;
-    expect((await post('one.trip@acme.com')).statusCode).toBe(201);
-    const newLead = [...sent];
+    expect((await post('warm.up@acme.com')).statusCode).toBe(202); // the API key cache, connections
+    // Act: a new address, the same address again (known), and a caught bot (honeypot) of a third
+    const record = async (body: Record<string, unknown>) => {
+      sent.length = 0;
+      const res = await forms(
+        apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(body), headers: { origin: ORIGIN } }),
+        { awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as Context,
+      );
+      expect(res.statusCode).toBe(202);
+      return [...sent];
+    };
+    const paths = {
+      new: await record(aSubmission().withEmail('two.trips@acme.com').build()),
+      known: await record(aSubmission().withEmail('two.trips@acme.com').build()),
+      bot: await record(aSubmission().withEmail('caught@acme.com').with('hp', 'x').build()),
+    };
     // Assess: the longest chain of requests each starting after the one before ended
     const chain = (requests: typeof sent) => {
       const sorted = [...requests].sort((a, b) => a.end - b.end);
@@ -93,47 +105,54 @@ describe('Capture budget', () => {
       for (const r of sorted) depth.set(r, 1 + Math.max(0, ...sorted.filter((p) => p.end <= r.start).map((p) => depth.get(p) ?? 0)));
       return Math.max(0, ...depth.values());
     };
-    expect(newLead.map((r) => r.command).sort()).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand']);
-    expect(chain(newLead)).toBe(1);
+    for (const [kind, requests] of Object.entries(paths)) {
+      // the read, the transaction after it, the form's ceiling beside them
+      expect(requests.map((r) => r.command).sort(), kind).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'UpdateItemCommand']);
+      expect(chain(requests), kind).toBe(2);
+    }
     client.destroy();
   });
 
-  it(`a new lead's submission takes ≤ 1.3× a bare 3-item transaction at the median (${DELAY_MS} ms a round trip)`, {
+  it(`a submission takes ≤ 1.3× a bare read and 3-item transaction at the median, new, known or bot alike (${DELAY_MS} ms a round trip)`, {
     timeout: 300_000,
   }, async () => {
     // Prepare
-    const capture = async (i: number) => {
+    const capture = async (email: string, extra: Record<string, unknown> = {}) => {
       const started = performance.now();
       const res = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: funnel.url },
-        body: JSON.stringify(
-          aSubmission()
-            .withEmail(`budget-${i}@acme-${i % 7}.com`)
-            .build(),
-        ),
+        body: JSON.stringify({ ...aSubmission().withEmail(email).build(), ...extra }),
       });
       await res.arrayBuffer();
-      expect(res.status).toBe(201);
+      expect(res.status).toBe(202);
       return performance.now() - started;
     };
     const transact = async (i: number) => {
       const started = performance.now();
       const item = (sk: string) => ({ Put: { TableName: tableName, Item: { PK: `BUDGET#${i}`, SK: sk, data: 'x'.repeat(600) } } });
+      await doc.send(new GetCommand({ TableName: tableName, Key: { PK: `BUDGET#${i}`, SK: 'LEAD' }, ConsistentRead: true }));
       await doc.send(new TransactWriteCommand({ TransactItems: [item('LEAD'), item('SUB'), item('COUNT')] }));
       return performance.now() - started;
     };
-    for (let i = 0; i < 3; i++) await Promise.all([capture(-i - 1), transact(-i - 1)]); // connections, JIT
-    // Act: interleaved, so the machine's load falls on both alike
-    const captures: number[] = [];
-    const transactions: number[] = [];
+    for (let i = 0; i < 3; i++) await Promise.all([capture(`warm-${i}@acme.com`), transact(-i - 1)]); // connections, JIT
+    // Act: interleaved, so the machine's load falls on all alike
+    const runs = { new: [] as number[], known: [] as number[], bot: [] as number[], bare: [] as number[] };
     for (let i = 0; i < N; i++) {
-      captures.push(await capture(i));
-      transactions.push(await transact(i));
+      runs.new.push(await capture(`budget-${i}@acme-${i % 7}.com`));
+      runs.known.push(await capture(`budget-${i}@acme-${i % 7}.com`));
+      runs.bot.push(await capture(`bot-${i}@acme.com`, { hp: 'x' }));
+      runs.bare.push(await transact(i));
     }
-    // Assess: the median; the tail is the machine's (one stall of a loaded CI machine is the p99 of 30
-    // samples), and what makes a tail on AWS, a second round trip, is ruled out by the test above
-    const ratio = median(captures) / median(transactions);
-    expect(ratio, JSON.stringify({ captures, transactions, p99: percentile(captures, 99) / percentile(transactions, 99) })).toBeLessThanOrEqual(1.3);
+    // Assess: the median; the tail is the machine's (one stall of a loaded CI machine is the p99 of the
+    // samples), and what makes a tail on AWS, another round trip, is ruled out by the test above
+    const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<keyof typeof runs, number>;
+    const detail = JSON.stringify({ m, p99: percentile(runs.new, 99) / percentile(runs.bare, 99) });
+    console.log('capture medians (ms)', detail);
+    expect(m.new / m.bare, detail).toBeLessThanOrEqual(1.3);
+    for (const kind of ['known', 'bot'] as const) {
+      expect(m[kind] / m.new, `${kind}: ${detail}`).toBeGreaterThanOrEqual(0.85);
+      expect(m[kind] / m.new, `${kind}: ${detail}`).toBeLessThanOrEqual(1.15);
+    }
   });
 });

@@ -42,7 +42,7 @@ describe('Crash recovery: a claim left by a dead sender', () => {
       headers: { 'content-type': 'application/json', origin: funnel.url },
       body: JSON.stringify(aSubmission().withEmail(email).build()),
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     for (const deadline = Date.now() + 10_000; funnel.mailQueue.stats().retried === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
     expect(funnel.mailQueue.stats().retried).toBeGreaterThan(0);
     // The lease (60 s) ends while the queue is still retrying

@@ -45,7 +45,8 @@ describe('Erasure racing a submission, its page views and everything they set of
         headers: { 'content-type': 'application/json', origin: funnel.url },
         body: JSON.stringify(aSubmission().withEmail(email).withField('firstName', `Erin${i}`).withField('company', `Erasco${i}`).build()),
       });
-      const { leadId, visitorToken } = (await res.json()) as { leadId: string; visitorToken: string };
+      const { visitorToken } = (await res.json()) as { visitorToken: string };
+      const { leadId } = (await funnel.deps.leads.findByEmail('demo', emailKey(email)))!;
       const pageView = fetch(`${funnel.url}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', origin: funnel.url },

@@ -1,3 +1,4 @@
+import { emailKey } from '../../functions/core/email.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -218,8 +219,9 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
     const forms = makeFormsHandler(() => depsOf('Capture'));
     const body = aSubmission().withEmail('iam@acme.com').build();
     const created = await forms(apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(body) }), {} as never);
-    expect(created.statusCode).toBe(201);
-    const { leadId, visitorToken } = JSON.parse(created.body!);
+    expect(created.statusCode).toBe(202);
+    const { visitorToken } = JSON.parse(created.body!);
+    const { leadId } = (await depsOf('Leads').leads.findByEmail('demo', emailKey('iam@acme.com')))!;
     const view = await forms(
       apiEvent('POST /v1/events', {
         body: JSON.stringify({ visitorToken, eventId: crypto.randomUUID(), type: 'page_viewed', url: 'http://localhost:3000/pricing' }),
@@ -298,8 +300,10 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
       }),
       {} as never,
     );
+    expect(testLead.statusCode).toBe(202);
+    const testLeadId = (await depsOf('Leads').leads.findByEmail('demo', emailKey('success+iam@simulator.amazonses.com')))!.leadId;
     const tested = await webhooksApi(
-      apiEvent('POST /v1/webhooks/test', { body: JSON.stringify({ lead: JSON.parse(testLead.body!).leadId, endpoint: 'crm' }), headers: auth }),
+      apiEvent('POST /v1/webhooks/test', { body: JSON.stringify({ lead: testLeadId, endpoint: 'crm' }), headers: auth }),
       {} as never,
     );
     expect(tested.statusCode).toBe(202);

@@ -36,7 +36,7 @@ describe('The mail viewer, the webhook inspector and `npm run mail`, across a re
       headers: { 'content-type': 'application/json', origin: url },
       body: JSON.stringify(aSubmission().withEmail(email).build()),
     });
-    expect(submitted.status).toBe(201);
+    expect(submitted.status).toBe(202);
     expect((await fetch(`${url}/demo/webhooks/crm`, { method: 'POST', body: '{"type":"forged"}' })).status).toBe(200);
     expect(await within(30_000, async () => (await cli('list', '--to', email)).text.includes(email))).toBe(true);
 

@@ -60,7 +60,10 @@ describe('npm start', () => {
       headers: { 'content-type': 'application/json', origin: url },
       body: JSON.stringify(aSubmission().withEmail('kept@acme.com').build()),
     });
-    const { leadId, next } = await res.json();
+    expect(res.status).toBe(202);
+    const { next } = await res.json();
+    const found = await fetch(`${url}/v1/leads?email=kept%40acme.com`, { headers: { authorization: `Bearer ${first.apiKey}` } });
+    const { leadId } = await found.json();
     expect(next.url).toBe(`${url}/demo/assets/serverless-funnel-playbook.pdf`);
     // DynamoDB Local listens on loopback only.
     const dynamoPort = Number(new URL(first.dynamo).port);

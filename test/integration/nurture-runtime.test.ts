@@ -1,3 +1,4 @@
+import { emailKey } from '../../functions/core/email.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../functions/adapters/memory.js';
 import type { LeadView } from '../../functions/core/contracts.js';
@@ -56,8 +57,8 @@ describe('Nurture on the local runtime (DynamoDB Local, stream, queue, SES emula
     const created = await submit(aSubmission().withEmail(READER).build());
     await funnel.settle();
     // Assess
-    expect(created.status).toBe(201);
-    leadId = created.body.leadId;
+    expect(created.status).toBe(202);
+    leadId = (await funnel.deps.leads.findByEmail('demo', emailKey(READER)))!.leadId;
     const [delivery, ...rest] = await inbox();
     expect(rest).toEqual([]);
     expect(delivery).toMatchObject({ from: '"Acme" <hello@acme.example>', subject: 'Your copy of The Serverless Funnel Playbook' });

@@ -176,7 +176,7 @@ describe('Script: npm run rescore on the local funnel', () => {
         headers: { 'content-type': 'application/json', origin: url },
         body: JSON.stringify(aSubmission().withEmail('local@acme.com').build()),
       });
-      expect(res.status).toBe(201);
+      expect(res.status).toBe(202);
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
 
       const out: string[] = [];

@@ -1,3 +1,4 @@
+import { emailKey } from '../../functions/core/email.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../functions/adapters/memory.js';
@@ -58,8 +59,9 @@ describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', ()
   it('scores a new lead from its submission: fit, engagement, total, stage, rules version, breakdown', async () => {
     // A gmail reader with no title: no fit at all, so engagement alone decides.
     const created = await submit(aSubmission().withEmail('reader@gmail.com').withField('jobTitle', '').withField('company', '').build());
-    expect(created.status).toBe(201);
-    ({ leadId, visitorToken: token } = created.body);
+    expect(created.status).toBe(202);
+    token = created.body.visitorToken;
+    leadId = (await funnel.deps.leads.findByEmail('demo', emailKey('reader@gmail.com')))!.leadId;
     expect(token).toEqual(expect.any(String));
     await funnel.settle();
     const lead = await getLead(leadId);
@@ -84,12 +86,14 @@ describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', ()
   });
 
   it('moves the lead to MQL when a threshold is crossed and records it on the timeline once', async () => {
-    // MQL needs fit 15 too: a returning submission of the trial form from the same address adds it.
+    // MQL needs fit 15 too: a returning submission of the trial form from the same browser (its token) adds it.
     await submit(
       {
         submissionId: randomUUID(),
         fields: { email: 'reader@gmail.com', firstName: 'Rae', company: 'Initech', companySize: '51-200' },
         consent: { marketing: true },
+        startedAt: Date.UTC(2020, 0, 2),
+        visitorToken: token,
       },
       'trial',
     );
@@ -133,8 +137,9 @@ describe('Scoring on the local runtime (DynamoDB Local, table stream, HTTP)', ()
     expect(foreign.status).toBe(403);
     const html = await fetch(`${funnel.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'text/html', origin: funnel.url }, body: '{}' });
     expect(html.status).toBe(415);
-    // Withdrawing consent (a later submission without the box ticked) stops tracking: ignored, not stored.
-    await submit(aSubmission().withEmail('reader@gmail.com').with('consent', { marketing: false }).build());
+    // Withdrawing consent (a later submission from its browser without the box ticked) stops tracking:
+    // ignored, not stored. (A submission from any other browser is a claim, which changes no consent.)
+    await submit(aSubmission().withEmail('reader@gmail.com').with('consent', { marketing: false }).with('visitorToken', token).build());
     const ignored = await track(pageView(token, '/pricing'));
     expect(ignored).toEqual({ status: 202, body: { status: 'ignored', reason: 'unsubscribed' } });
   });

@@ -54,9 +54,10 @@ describe('Command: npm run smoke (against the local funnel)', () => {
         submissionId: randomUUID(),
         fields: { email, jobTitle: 'Chief Executive Officer', company: 'Acme' },
         consent: { marketing: true },
+        startedAt: Date.now() - 10_000,
       }),
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     await funnel.settle();
     const lead = await funnel.deps.leads.findByEmail('demo', emailKey(email));
     // A CEO at a business address would be an MQL at once; as test data it is not scored at all.

@@ -1,3 +1,4 @@
+import { emailKey } from '../../functions/core/email.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -58,7 +59,8 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
       headers: { 'content-type': 'application/json', origin: funnel.url },
       body: JSON.stringify(aSubmission().withEmail('vp@acme.com').build()),
     });
-    leadId = (await res.json()).leadId;
+    expect(res.status).toBe(202);
+    leadId = (await funnel.deps.leads.findByEmail('demo', emailKey('vp@acme.com')))!.leadId;
     await funnel.settle();
     // Assess
     const received = funnel.inspector
@@ -133,7 +135,8 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
       headers: { 'content-type': 'application/json', origin: funnel.url },
       body: JSON.stringify(aSubmission().withEmail('success+hook@simulator.amazonses.com').build()),
     });
-    const testLead = (await submitted.json()).leadId as string;
+    expect(submitted.status).toBe(202);
+    const testLead = (await funnel.deps.leads.findByEmail('demo', emailKey('success+hook@simulator.amazonses.com')))!.leadId;
     await funnel.settle();
     const send = (body: unknown, auth = true) =>
       fetch(`${funnel.url}/v1/webhooks/test`, {

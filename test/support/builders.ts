@@ -27,6 +27,8 @@ import {
 } from '../../functions/adapters/memory-webhooks.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
 import { hashApiKey } from '../../functions/use-cases/read-leads.js';
+import { emailKey } from '../../functions/core/email.js';
+import type { LeadRepository } from '../../functions/core/ports.js';
 
 export const ORIGIN = 'http://localhost:3000';
 export const API_KEY = 'fnl_test_0123456789abcdefghij';
@@ -113,6 +115,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     mailLinks: new HmacMailLinks({ secret: async () => TOKEN_SECRET, clock, baseUrl: PUBLIC_API_URL }),
     mailQueue: queue,
     sendThrottle: unthrottled,
+    mailCaps: new FixedWindowRateLimiter(clock),
     webhooks,
     webhookQueue,
     webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
@@ -133,6 +136,8 @@ export class SubmissionBuilder {
     submissionId: randomUUID(),
     fields: { email: 'jane.doe@acme.com', firstName: 'Jane', company: 'Acme', jobTitle: 'VP Marketing' },
     consent: { marketing: true },
+    // Plausible for any clock a test sets (after 2020): a submission without one is not trusted.
+    startedAt: Date.UTC(2020, 0, 2),
     context: {
       pageUrl: 'https://blog.example.com/posts/funnels?utm_source=newsletter',
       referrer: 'https://www.google.com/',
@@ -192,3 +197,6 @@ export function apiEvent(
     isBase64Encoded: options.base64 ?? false,
   };
 }
+
+/** The lead with this address in a site, as the API key's `GET /v1/leads?email=` finds it (a submission's answer names no lead). */
+export const leadWith = (leads: Pick<LeadRepository, 'findByEmail'>, email: string, siteId = 'demo') => leads.findByEmail(siteId, emailKey(email));

@@ -15,7 +15,7 @@ import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { getForm } from '../../functions/use-cases/get-form.js';
 import { BUCKETS, variantFor } from '../../functions/core/presentation.js';
 import { StatsQuery } from '../../functions/core/stats.js';
-import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
+import { aSubmission, fakeDeps, ORIGIN, testConfig, leadWith } from '../support/builders.js';
 
 const KEY = { name: 'test', siteIds: ['*'] };
 const DAY = '2026-11-22';
@@ -96,7 +96,8 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     const { deps, clock } = fakeDeps({ rawConfig: withVariants() });
     const body = aSubmission().with('variant', 'a').withField('companySize', '1001-5000').build();
     await submit(deps, body);
-    const lead = (await deps.leads.findById((await submit(deps, body)).body.leadId))!;
+    await submit(deps, body);
+    const lead = (await leadWith(deps.leads, 'jane.doe@acme.com'))!;
     await streamCounts(deps);
     const ref = { siteId: 'demo', emailKey: (await import('../../functions/core/email.js')).emailKey(lead.email) };
 
@@ -210,7 +211,7 @@ describe('A/B variants and progressive profiling on the server', () => {
     const view = getForm(deps, 'ebook', 20);
     const viewB = getForm(deps, 'ebook', 25);
     const onlyEmail = await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'b@acme.com' } });
-    const progressive = await submit(deps, aSubmission().withEmail('p@acme.com').withField('country', 'de').build());
+    await submit(deps, aSubmission().withEmail('p@acme.com').withField('country', 'de').build());
 
     // Assess: each definition is its variant's, changes applied
     expect([view.variant, view.title, view.display.mode, view.fields.length]).toEqual(['a', 'Get the playbook', 'inline', 4]);
@@ -219,14 +220,14 @@ describe('A/B variants and progressive profiling on the server', () => {
       ['companySize', false],
       ['country', false],
     ]);
-    expect(onlyEmail.status).toBe(201);
-    expect((await deps.leads.findById(progressive.body.leadId))?.profile.country).toBe('DE');
+    expect(onlyEmail.status).toBe(202);
+    expect((await leadWith(deps.leads, 'p@acme.com'))?.profile.country).toBe('DE');
     // Variant b asks no name: a first name sent with it is an undeclared field.
     await expect(submit(deps, aSubmission().with('variant', 'b').build())).rejects.toMatchObject({ fields: { 'fields.firstName': expect.any(String) } });
     // A variant the config no longer has (a page open since before the test ended): stored, without it.
     const stale = await submit(deps, aSubmission().withEmail('stale@acme.com').with('variant', 'gone').build());
-    expect(stale.status).toBe(201);
-    expect((await deps.leads.findById(stale.body.leadId))?.sources.first.variant).toBeUndefined();
+    expect(stale.status).toBe(202);
+    expect((await leadWith(deps.leads, 'stale@acme.com'))?.sources.first.variant).toBeUndefined();
     await expect(submit(deps, aSubmission().with('variant', 7).build())).rejects.toMatchObject({ fields: { variant: expect.any(String) } });
   });
 

@@ -8,6 +8,7 @@ import { makeLeadsHandler } from '../../functions/handlers/leads.js';
 import { openApi as openApiHandler } from '../../functions/handlers/openapi.js';
 import { ROUTES } from '../../functions/handlers/endpoints/index.js';
 import { API_KEY, aSubmission, apiEvent, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
+import { emailKey } from '../../functions/core/email.js';
 
 const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as Context;
 const SUBMIT = 'POST /v1/forms/{formId}/submissions';
@@ -57,18 +58,20 @@ describe('Handler: forms (capture)', () => {
     expect(foreign.headers).not.toHaveProperty('access-control-allow-origin');
   });
 
-  it('creates a lead: 201 with leadId and next', async () => {
+  it('creates a lead: 202 with the submission id and next, no lead id', async () => {
     const { submit } = setup();
-    const res = await submit(JSON.stringify(aSubmission().build()));
-    expect(res.statusCode).toBe(201);
-    expect(JSON.parse(res.body!)).toMatchObject({ leadId: expect.any(String), next: { type: 'download' } });
+    const body = aSubmission().build();
+    const res = await submit(JSON.stringify(body));
+    expect(res.statusCode).toBe(202);
+    expect(Object.keys(JSON.parse(res.body!)).sort()).toEqual(['message', 'next', 'submissionId', 'visitorToken']);
+    expect(JSON.parse(res.body!)).toMatchObject({ submissionId: body.submissionId, next: { type: 'download' } });
     expect(res.headers?.['access-control-allow-origin']).toBe(ORIGIN);
   });
 
   it('accepts a base64-encoded body as API Gateway sends binary-typed requests', async () => {
     const { submit } = setup();
     const res = await submit(Buffer.from(JSON.stringify(aSubmission().build())).toString('base64'), { base64: true });
-    expect(res.statusCode).toBe(201);
+    expect(res.statusCode).toBe(202);
   });
 
   const cases: [string, () => string, Parameters<typeof apiEvent>[1], number, string][] = [
@@ -103,7 +106,7 @@ describe('Handler: forms (capture)', () => {
     const { submit } = setup(testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 10, windowSeconds: 60 })));
     const results = [];
     for (let i = 0; i < 11; i++) results.push(await submit(JSON.stringify(aSubmission().withEmail(`p${i}@acme.com`).build())));
-    expect(results.slice(0, 10).every((r) => r.statusCode === 201)).toBe(true);
+    expect(results.slice(0, 10).every((r) => r.statusCode === 202)).toBe(true);
     expect(results[10]?.statusCode).toBe(429);
     expect(results[10]?.headers?.['retry-after']).toBe('60');
     expect(errorOf(results[10]!).code).toBe('rate_limited');
@@ -174,8 +177,9 @@ describe('Handler: leads (authenticated read API)', () => {
   });
 
   it('reads a captured lead back by id and by email', async () => {
-    const { submit, leadsApi } = setup();
-    const created = JSON.parse((await submit(JSON.stringify(aSubmission().build()))).body!);
+    const { submit, leadsApi, leads: fakeLeads } = setup();
+    await submit(JSON.stringify(aSubmission().build()));
+    const created = (await fakeLeads.findByEmail('demo', emailKey('jane.doe@acme.com')))!;
     const byId = await leadsApi(apiEvent('GET /v1/leads/{leadId}', { path: { leadId: created.leadId }, headers: auth }), context);
     expect(byId.statusCode).toBe(200);
     expect(JSON.parse(byId.body!)).toMatchObject({ leadId: created.leadId, email: 'jane.doe@acme.com' });
@@ -233,7 +237,8 @@ describe('Handler: leads (prospects, claim, export, erasure)', () => {
       apiEvent('POST /v1/forms/{formId}/submissions', { path: { formId: 'ebook' }, body: JSON.stringify(aSubmission().build()) }),
       context,
     );
-    return { fake, api, leadId: JSON.parse(created.body!).leadId as string };
+    expect(created.statusCode).toBe(202);
+    return { fake, api, leadId: (await fake.leads.findByEmail('demo', emailKey('jane.doe@acme.com')))!.leadId };
   }
 
   it('lists prospects (200 with a cursor), needs the key (401) and names bad query values (400)', async () => {

@@ -25,7 +25,11 @@ async function aLead(f: Fake, email = 'jane.doe@acme.com', formId = 'ebook') {
   const body = aSubmission().withEmail(email).build();
   if (formId === 'trial') Object.assign(body, { fields: { email, firstName: 'Jane', company: 'Acme', companySize: '51-200' } });
   const { body: reply } = await submitForm(f.deps, { formId, body, origin: ORIGIN, clientIp: `198.51.100.${Math.floor(Math.random() * 200)}` });
-  return { leadId: reply.leadId, token: reply.visitorToken!, ref: { siteId: 'demo', emailKey: emailKey(email) } };
+  return {
+    leadId: (await f.leads.findByEmail('demo', emailKey(email)))!.leadId,
+    token: reply.visitorToken!,
+    ref: { siteId: 'demo', emailKey: emailKey(email) },
+  };
 }
 
 const viewPricing = (f: Fake, token: string) =>

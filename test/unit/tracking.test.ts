@@ -5,7 +5,8 @@ import { HmacVisitorTokens, VISITOR_TOKEN_TTL_DAYS } from '../../functions/adapt
 import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from '../../functions/core/errors.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { EVENTS_PER_MINUTE, trackEvent } from '../../functions/use-cases/track-event.js';
-import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
+import { aSubmission, fakeDeps, leadWith, ORIGIN, testConfig } from '../support/builders.js';
+import { SignedTokens } from '../../functions/adapters/signed-tokens.js';
 
 const DAY_MS = 86_400_000;
 const submit = (deps: ReturnType<typeof fakeDeps>['deps'], body: unknown, formId = 'ebook') =>
@@ -27,36 +28,59 @@ describe('Adapter: HmacVisitorTokens', () => {
   const tokens = new HmacVisitorTokens({ secret: async () => 'secret-one', clock });
   const leadId = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
-  it('round-trips the site and lead, and names no email address', async () => {
-    const token = await tokens.issue('demo', leadId);
-    expect(await tokens.verify(token)).toEqual({ siteId: 'demo', leadId });
-    expect(token).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
-    expect(token).not.toContain('@');
+  const grant = { siteId: 'demo', leadId, trust: 'creator' as const, fields: ['firstName', 'company'] };
+
+  it('round-trips the grant; shows nothing (no lead id, no address) and is different every time', async () => {
+    const token = await tokens.issue(grant);
+    expect(await tokens.verify(token)).toEqual(grant);
+    expect(await tokens.verify(await tokens.issue({ ...grant, trust: 'claim', fields: [] }))).toEqual({ ...grant, trust: 'claim', fields: [] });
+    expect(token).toMatch(/^v2\.[A-Za-z0-9_-]+$/);
+    const bytes = Buffer.from(token.slice(3), 'base64url').toString('latin1');
+    for (const secret of [leadId, leadId.replaceAll('-', ''), 'demo', 'firstName']) expect(bytes).not.toContain(secret);
+    expect(await tokens.issue(grant)).not.toBe(token);
   });
 
-  it('rejects a token signed with another secret, a changed payload, a changed MAC and garbage', async () => {
-    const token = await tokens.issue('demo', leadId);
-    const other = await new HmacVisitorTokens({ secret: async () => 'secret-two', clock }).issue('demo', leadId);
-    const [v, payload, mac] = token.split('.') as [string, string, string];
-    const forgedPayload = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('demo', 'othr')).toString('base64url');
+  it('rejects a token sealed with another secret, any changed byte, and garbage', async () => {
+    const token = await tokens.issue(grant);
+    const other = await new HmacVisitorTokens({ secret: async () => 'secret-two', clock }).issue(grant);
+    const sealed = Buffer.from(token.slice(3), 'base64url');
+    const flipped = (i: number) => {
+      const copy = Buffer.from(sealed);
+      copy[i] = copy[i]! ^ 1;
+      return `v2.${copy.toString('base64url')}`;
+    };
     for (const bad of [
       other,
-      `${v}.${forgedPayload}.${mac}`,
-      `${v}.${payload}.${mac.slice(0, -2)}AA`,
-      `${v}.${payload}`,
-      `v2.${payload}.${mac}`,
+      flipped(0),
+      flipped(20),
+      flipped(sealed.length - 1),
+      `v2.${sealed.subarray(0, 20).toString('base64url')}`,
+      'v2.',
       'not-a-token',
       '',
-      `${token}.x`,
+      `${token}x`,
     ]) {
       expect(await tokens.verify(bad)).toBeUndefined();
     }
   });
 
+  it('takes a v1 token handed out before (readable, signed) as a claim with no fields, and still refuses a forged one', async () => {
+    const legacy = new SignedTokens(
+      async () => 'secret-one',
+      (_v, payload) => payload,
+    );
+    const expires = String(Math.floor(clock.now().getTime() / 1000) + 86_400);
+    const v1 = await legacy.sign('v1', ['demo', leadId, expires]);
+    expect(await tokens.verify(v1)).toEqual({ siteId: 'demo', leadId, trust: 'claim', fields: [] });
+    const [v, payload, mac] = v1.split('.') as [string, string, string];
+    const forgedPayload = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('demo', 'othr')).toString('base64url');
+    expect(await tokens.verify(`${v}.${forgedPayload}.${mac}`)).toBeUndefined();
+  });
+
   it(`expires after ${VISITOR_TOKEN_TTL_DAYS} days`, async () => {
     const local = new FakeClock();
     const t = new HmacVisitorTokens({ secret: async () => 's', clock: local });
-    const token = await t.issue('demo', leadId);
+    const token = await t.issue(grant);
     local.advance((VISITOR_TOKEN_TTL_DAYS - 1) * DAY_MS);
     expect(await t.verify(token)).toBeDefined();
     local.advance(2 * DAY_MS);
@@ -68,7 +92,12 @@ describe('Use case: submitForm hands out a visitor token', () => {
   it('only when the visitor ticked marketing consent', async () => {
     const { deps } = fakeDeps();
     const consented = await submit(deps, aSubmission().build());
-    expect(await deps.visitorTokens.verify(consented.body.visitorToken!)).toEqual({ siteId: 'demo', leadId: consented.body.leadId });
+    expect(await deps.visitorTokens.verify(consented.body.visitorToken!)).toEqual({
+      siteId: 'demo',
+      leadId: (await leadWith(deps.leads, 'jane.doe@acme.com'))!.leadId,
+      trust: 'creator',
+      fields: ['firstName', 'company', 'jobTitle'],
+    });
     const declined = await submit(deps, aSubmission().withEmail('bob@acme.com').with('consent', { marketing: false }).build());
     expect(declined.body.visitorToken).toBeUndefined();
     const silent = await submit(deps, aSubmission().withEmail('carl@acme.com').without('consent').build());
@@ -87,7 +116,8 @@ describe('Use case: submitForm hands out a visitor token', () => {
     const body = aSubmission().build();
     const first = await submit(deps, body);
     const replay = await submit(deps, body);
-    expect(await deps.visitorTokens.verify(replay.body.visitorToken!)).toEqual({ siteId: 'demo', leadId: first.body.leadId });
+    expect(await deps.visitorTokens.verify(replay.body.visitorToken!)).toEqual(await deps.visitorTokens.verify(first.body.visitorToken!));
+    expect(replay.body.visitorToken).not.toBe(first.body.visitorToken);
   });
 });
 
@@ -95,7 +125,7 @@ describe('Use case: trackEvent', () => {
   async function consentedLead() {
     const f = fakeDeps();
     const { body } = await submit(f.deps, aSubmission().build());
-    return { ...f, leadId: body.leadId, token: body.visitorToken! };
+    return { ...f, leadId: (await leadWith(f.leads, 'jane.doe@acme.com'))!.leadId, token: body.visitorToken! };
   }
 
   it('stores a page view on the lead timeline: server time, path only, referrer without its query', async () => {
@@ -125,7 +155,12 @@ describe('Use case: trackEvent', () => {
 
   it('rejects a missing, forged or expired token with 401 invalid_visitor_token naming the field', async () => {
     const { deps, token, clock } = await consentedLead();
-    const forged = await new HmacVisitorTokens({ secret: async () => 'guess', clock }).issue('demo', randomUUID());
+    const forged = await new HmacVisitorTokens({ secret: async () => 'guess', clock }).issue({
+      siteId: 'demo',
+      leadId: randomUUID(),
+      trust: 'creator',
+      fields: [],
+    });
     for (const bad of [forged, 'v1.abc.def']) {
       const error = await trackEvent(deps, { body: aPageView(bad) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidVisitorTokenError);
@@ -161,7 +196,8 @@ describe('Use case: trackEvent', () => {
 
   it('ignores (202, nothing stored) the events of a lead that withdrew consent, and says so', async () => {
     const { deps, leads, leadId, token } = await consentedLead();
-    await submit(deps, aSubmission().with('consent', { marketing: false }).build());
+    // Its own browser (its token) withdraws: a browser without it could not (a claim changes no consent).
+    await submit(deps, aSubmission().with('consent', { marketing: false }).with('visitorToken', token).build());
     expect(await trackEvent(deps, { body: aPageView(token) })).toEqual({ status: 'ignored', reason: 'unsubscribed' });
     const partition = [...leads.leads.entries()].find(([, l]) => l.leadId === leadId)![0];
     leads.leads.get(partition)!.unsubscribedAt = '2026-11-22T11:00:00.000Z';
@@ -197,7 +233,7 @@ describe('Use case: trackEvent', () => {
     // Assess: the same answers; only the real lead's view is stored
     expect(bot.status).toBe(human.status);
     expect(answers).toEqual([{ status: 'recorded' }, { status: 'recorded' }, { status: 'recorded' }, { status: 'recorded' }]);
-    expect(await leads.findById(bot.body.leadId)).toBeUndefined();
+    expect(leads.leads.size).toBe(1);
   });
 
   it(`rate-limits a lead to ${EVENTS_PER_MINUTE} events a minute`, async () => {

@@ -143,6 +143,8 @@ export function form(o: FormOptions): HTMLElement {
       context: pageContext(),
       hp: String(data.get('hp') ?? ''),
       startedAt,
+      // Shows the API this browser created the lead it may be about to update (a claim otherwise).
+      visitorToken: kv(TOKEN + api) || undefined,
     });
     busy(false);
     // Only a definite 4xx means nothing was recorded; after a network failure or a 5xx the same id is kept.

@@ -2,7 +2,7 @@ import type { EventResponse, FormView } from '../../functions/core/contracts.js'
 import { httpUrl, newId } from './api.js';
 import { DONE, ID, SEEN, TOKEN, kv } from './store.js';
 import type { Shown } from './ui.js';
-import type { Strings } from '../../functions/core/presentation.js';
+import type { Display, Strings } from '../../functions/core/presentation.js';
 
 /**
  * The loader: `widget.js`, the stable URL every snippet loads (cached five minutes), and what every page
@@ -22,7 +22,8 @@ declare const FORM_MODULE: string;
 declare const FLOAT_MODULE: string;
 
 /** A form definition as the widget uses it. */
-export type View = Omit<FormView, 'strings'> & { strings: Strings };
+/** A definition as the widget reads it: a floating form's display (the only one whose trigger and cap it reads) is whole. */
+export type View = Omit<FormView, 'strings' | 'display'> & { strings: Strings; display: Display };
 
 /** One form on the page, shared with the form's code. */
 export interface Ctx {

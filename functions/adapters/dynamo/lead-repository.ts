@@ -2,8 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Att
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LeadView, ScoreView, StageChangedEntry, TimelineEntry } from '../../core/contracts.js';
-import { PROFILE_FIELDS, isTrackable, scoringInputOf, toLeadView } from '../../core/lead-record.js';
-import type { Profile } from '../../core/fields.js';
+import { claimEntry, isClaim, isTrackable, scoringInputOf, toLeadView } from '../../core/lead-record.js';
 import type {
   CaptureOutcome,
   CaptureWrite,
@@ -24,20 +23,10 @@ import { keys } from './keys.js';
 import { queryAll } from './query.js';
 
 const SPAM_RETENTION_SECONDS = 30 * 24 * 3600;
-/** A capture tries at most this often: a known lead takes two; conflicts with a concurrent twin take the rest. */
+/** A capture tries at most this often: a lead created or erased meanwhile, or a concurrent twin, takes another. */
 const CAPTURE_ATTEMPTS = 6;
 
-/**
- * Leads and their submissions in the single table.
- *
- * A capture is two single-item writes, no transaction (a transaction would double the write cost):
- * 1. UpdateItem on the lead: SET only the supplied fields (so nothing known is blanked), the lead id and
- *    creation time with if_not_exists (so concurrent first submissions agree on one lead). Re-applying
- *    it is harmless, which is what makes a crash between the two writes safe to retry.
- * 2. PutItem of the submission under `attribute_not_exists`, holding the answer given: a second writer
- *    of the same submission id loses the condition and returns the first answer.
- * Typical cost: 1 WCU + 1 WCU, plus 1 WCU on the GSI when a lead is created; the replay check is 1 RCU.
- */
+/** Leads, their submissions and timelines in the single table (the capture's requests: see `capture`). */
 export class DynamoLeadRepository implements LeadRepository {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
@@ -48,28 +37,31 @@ export class DynamoLeadRepository implements LeadRepository {
   }
 
   /**
-   * One transaction (one round trip): the lead upsert, the submission's conditional put (its answer stored
-   * with it) and the client's counter, all or nothing. The answer needs the lead's id and whether it is
-   * new, which a transaction cannot return, so the first try assumes a new lead (`attribute_not_exists`):
-   * - a new lead (the common case on a blog): done in one round trip;
-   * - a known lead: the try is cancelled, its reason carries the lead (its id); the second try is
-   *   conditional on that id (an erasure in between makes it a new lead again);
+   * Two round trips, the same for a new address, a known one and a caught bot (`recordSpam`), so the time
+   * an answer takes tells nothing:
+   * 1. GetItem of the lead item (consistent, its id only): is the address a lead of this site?
+   * 2. one transaction: the lead (its upsert, or for a claim a condition that it is still that lead), the
+   *    submission's conditional put (its answer stored with it) and the client's counter, all or nothing.
    * - a retried submissionId: cancelled by the submission's condition, whose reason carries the first
    *   answer; nothing was written or counted;
-   * - over the limit: cancelled by the counter's condition; nothing was written.
+   * - over the limit: cancelled by the counter's condition; nothing was written;
+   * - the lead created or erased between the read and the write: cancelled by the lead's condition, and
+   *   tried again from the read.
    * Two transactions on the same items at once (the same address or client in flight twice) may cancel
    * one with a conflict: it is tried again after a short random pause.
+   * Typical cost: 1 RCU (read) + 2 WCU per item written (transactional), plus 1 WCU on the GSI for a new lead.
    */
   async capture(write: CaptureWrite, limit: Limit): Promise<CaptureOutcome> {
-    let known: string | undefined;
     for (let attempt = 0; attempt < CAPTURE_ATTEMPTS; attempt++) {
-      const answer: StoredAnswer = { status: known ? 200 : 201, leadId: known ?? write.newLeadId, ...write.reply };
+      const known = await this.leadIdOf(write.siteId, write.emailKey);
+      const claim = isClaim(write, known);
+      const answer: StoredAnswer = { status: known ? 200 : 201, leadId: known ?? write.newLeadId, ...(claim && { claim: true as const }), ...write.reply };
       const counter = counterHit(this.tableName, limit, Date.parse(write.source.at));
       try {
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Update: { ...this.leadUpsert(write, known), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              claim ? { ConditionCheck: this.stillLead(write, known!) } : { Update: this.leadUpsert(write, known) },
               {
                 Put: {
                   TableName: this.tableName,
@@ -78,7 +70,7 @@ export class DynamoLeadRepository implements LeadRepository {
                     entity: 'submission',
                     siteId: write.siteId,
                     leadId: answer.leadId,
-                    entry: write.entry,
+                    entry: claim ? claimEntry(write) : write.entry,
                     answer,
                     // Counted by the table stream (once): not the smoke test's; an item without it (written
                     // before the stream counted) was counted by its request.
@@ -98,15 +90,31 @@ export class DynamoLeadRepository implements LeadRepository {
         const [lead, submission, count] = error.CancellationReasons ?? [];
         if (submission?.Code === 'ConditionalCheckFailed' && submission.Item) return { replayed: unmarshallAnswer(submission.Item) };
         if (count?.Code === 'ConditionalCheckFailed') return { limited: { retryAfterSeconds: counter.retryAfterSeconds } };
-        if (lead?.Code === 'ConditionalCheckFailed') {
-          known = lead.Item ? (unmarshall(lead.Item).leadId as string) : undefined;
-          continue;
-        }
+        if (lead?.Code === 'ConditionalCheckFailed') continue;
         if (!error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) throw error;
         await new Promise((ok) => setTimeout(ok, 5 + Math.random() * 20 * (attempt + 1)));
       }
     }
     throw new BusyError();
+  }
+
+  /** The id of the lead with this address in this site, if there is one (1 RCU, consistent). */
+  private async leadIdOf(siteId: string, emailKey: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.lead(siteId, emailKey), ProjectionExpression: 'leadId', ConsistentRead: true }),
+    );
+    return Item?.leadId as string | undefined;
+  }
+
+  /** A claim writes nothing to the lead: it only holds while the lead is the one read (not erased since). */
+  private stillLead(write: CaptureWrite, leadId: string) {
+    return {
+      TableName: this.tableName,
+      Key: keys.lead(write.siteId, write.emailKey),
+      ConditionExpression: '#leadId = :known',
+      ExpressionAttributeNames: { '#leadId': 'leadId' },
+      ExpressionAttributeValues: { ':known': leadId },
+    };
   }
 
   /** The lead's upsert: only the fields this submission supplied; id, creation and first source kept. */
@@ -163,40 +171,53 @@ export class DynamoLeadRepository implements LeadRepository {
     }
   }
 
-  async recordSpam(record: SpamRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.spam(record.siteId, record.at, record.submissionId),
-          entity: 'spam',
-          ...record,
-          [TABLE.ttlAttribute]: Math.floor(Date.parse(record.at) / 1000) + SPAM_RETENTION_SECONDS,
-        },
-      }),
-    );
+  async recordSpam(record: SpamRecord, limit: Limit): Promise<{ limited: { retryAfterSeconds: number } } | undefined> {
+    // The same read as a capture's, and a transaction of as many items: a bot's answer takes as long.
+    await this.leadIdOf(record.siteId, record.emailKey);
+    const { emailKey: _, ...kept } = record;
+    const counter = counterHit(this.tableName, limit, Date.parse(record.at));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              // Holds always: it reads the lead item as a capture's condition does, and writes nothing.
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: keys.lead(record.siteId, record.emailKey),
+                  ConditionExpression: 'attribute_not_exists(PK) OR attribute_exists(PK)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...keys.spam(record.siteId, record.at, record.submissionId),
+                    entity: 'spam',
+                    ...kept,
+                    [TABLE.ttlAttribute]: Math.floor(Date.parse(record.at) / 1000) + SPAM_RETENTION_SECONDS,
+                  },
+                },
+              },
+              { Update: counter.update },
+            ],
+          }),
+        );
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') return { limited: { retryAfterSeconds: counter.retryAfterSeconds } };
+        // A capture of the same address in flight: as a capture would, try again after a short random pause.
+        if (attempt + 1 >= CAPTURE_ATTEMPTS || !error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) throw error;
+        await new Promise((ok) => setTimeout(ok, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
   }
 
   async findById(leadId: string): Promise<LeadView | undefined> {
     const partition = await this.partitionOf(leadId);
     return partition ? this.readLead(partition) : undefined;
-  }
-
-  async findProfile(siteId: string, leadId: string): Promise<Profile | undefined> {
-    const partition = await this.partitionOf(leadId);
-    const ref = partition ? keys.parseLeadPartition(partition) : undefined;
-    if (!ref || ref.siteId !== siteId) return undefined;
-    // One GetItem of the lead's profile attributes (the capture function may not read whole partitions).
-    const names = PROFILE_FIELDS.map((f, i) => [`#p${i}`, f] as const);
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.lead(ref.siteId, ref.emailKey),
-        ProjectionExpression: names.map(([n]) => n).join(', '),
-        ExpressionAttributeNames: Object.fromEntries(names),
-      }),
-    );
-    return Item && (Object.fromEntries(Object.entries(Item).filter(([, v]) => typeof v === 'string' && v !== '')) as Profile);
   }
 
   async findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined> {

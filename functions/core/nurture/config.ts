@@ -96,8 +96,17 @@ export const SiteEmail = z.strictObject({
    * privacy proxies (Apple Mail) fire for every email, so opens say little and inflate engagement scores.
    */
   tracking: z._default(z.strictObject({ opens: z._default(z.boolean(), false), clicks: z._default(z.boolean(), false) }), { opens: false, clicks: false }),
-  /** Against mail-bombing: at most this many emails of every kind (delivery, confirmation, sequence) to one address in 24 hours. */
+  /**
+   * Against mail-bombing: at most this many emails of every kind (delivery, confirmation, sequence) to one
+   * mailbox in 24 hours, counted over every lead whose address reaches it (`jane+1@…`, `j.ane@gmail.com`).
+   */
   maxPerAddressPerDay: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–50')).check(z.lte(50, 'must be 1–50')), 5),
+  /**
+   * Against mail-bombing through a catch-all domain (any address there reaches one inbox): at most this
+   * many emails an hour to one domain, over every lead and site. The big shared providers (Gmail, Outlook,
+   * Yahoo, iCloud…: one mailbox per address) are not under it.
+   */
+  maxPerDomainPerHour: z._default(z.int('must be a whole number').check(z.gte(1, 'must be 1–10000')).check(z.lte(10_000, 'must be 1–10000')), 100),
 });
 export type SiteEmail = z.infer<typeof SiteEmail>;
 export type SiteEmailInput = z.input<typeof SiteEmail>;

@@ -2,6 +2,7 @@ import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next,
 import type { Attribution, StatDimension, StatMetric } from '../stats.js';
 import type { ScoringEvent } from '../scoring/score.js';
 import type { Profile } from '../fields.js';
+import type { SpamReason } from '../capture.js';
 
 /** Ports of capture and scoring: leads, limits, visitor tokens, due checks, API keys. */
 
@@ -28,24 +29,35 @@ export interface CaptureWrite {
   entry: FormSubmittedEntry;
   /** Used only if the lead is new. */
   newLeadId: string;
+  /**
+   * The lead this browser showed it created (its visitor token's creator grant). A submission to a known
+   * lead other than this one is a claim: stored on the timeline, not applied (`isClaim`).
+   */
+  trustedLeadId?: string;
   /** The reply, stored with the submission so a retry of the same submissionId gets the same answer. */
   reply: { next: Next; message?: string };
   /** Whether the form's numbers count it (the stream does, once): not for the smoke test's addresses. */
   counted: boolean;
 }
 
+/** The answer stored with a submission (a retry gets it again); the API shows only `next` and `message`. */
 export interface StoredAnswer {
+  /** 201: it created the lead; 200: the lead existed (for the form's numbers, never shown). */
   status: 201 | 200;
   leadId: string;
+  /** It was a claim (`isClaim`): the visitor token it gets carries no creator grant. */
+  claim?: true;
   next: Next;
   message?: string;
 }
 
 export interface SpamRecord {
   siteId: string;
+  /** Of the address it gave: the spam write reads the same lead item a capture reads, so both take as long. */
+  emailKey: string;
   formId: string;
   submissionId: string;
-  reason: 'honeypot' | 'too-fast';
+  reason: SpamReason;
   at: string;
   /**
    * The length of each field sent, not its value: a bot's submission often carries a real person's
@@ -72,11 +84,14 @@ export interface LeadRepository {
    * nothing; over the limit, nothing is written.
    */
   capture(write: CaptureWrite, limit: Limit): Promise<CaptureOutcome>;
-  recordSpam(record: SpamRecord): Promise<void>;
+  /**
+   * Keep a caught bot's submission, counted against the client's limit as a capture is, with the same
+   * requests a capture makes (a read of the lead item, then one transaction of three items), so a bot
+   * cannot tell it was caught by the time its answer takes. Over the limit, nothing is written.
+   */
+  recordSpam(record: SpamRecord, limit: Limit): Promise<{ limited: { retryAfterSeconds: number } } | undefined>;
   findById(leadId: string): Promise<LeadView | undefined>;
   findByEmail(siteId: string, emailKey: string): Promise<LeadView | undefined>;
-  /** The profile of the lead with this id in this site, and nothing else (progressive profiling). */
-  findProfile(siteId: string, leadId: string): Promise<Profile | undefined>;
   /** Everything scoring needs about one lead, read consistently. */
   loadForScoring(ref: LeadRef): Promise<ScoringInput | undefined>;
   /**
@@ -198,9 +213,23 @@ export type { Profile };
  * sight. Issued on a consented submission; verified on every event.
  */
 export interface VisitorTokens {
-  issue(siteId: string, leadId: string): Promise<string>;
-  /** The site and lead a token stands for; undefined when it is malformed, forged or expired. */
-  verify(token: string): Promise<{ siteId: string; leadId: string } | undefined>;
+  issue(grant: VisitorGrant): Promise<string>;
+  /** What a token grants; undefined when it is malformed, forged or expired. */
+  verify(token: string): Promise<VisitorGrant | undefined>;
+}
+
+/** What a visitor token lets its browser do (docs/security.md). */
+export interface VisitorGrant {
+  siteId: string;
+  leadId: string;
+  /**
+   * `creator`: its browser's submission created the lead (or showed a creator token), so its later
+   * submissions update the lead and its page views score. `claim`: it submitted an address that was
+   * already a lead; its page views are kept but score only once the owner acts.
+   */
+  trust: 'creator' | 'claim';
+  /** The profile fields this browser gave (all it may learn back through `/known`). */
+  fields: string[];
 }
 
 /** A form's counters (see core/stats.ts): per day and dimension value, shared by every environment. */

@@ -15,10 +15,11 @@ export const METRIC_NAMES = [
   /** A lead that reached MQL, and SQL. */
   'MQLs',
   'SQLs',
-  /** Emails handed to SES; refused for good; held because the sender is not verified yet; addresses suppressed (bounce, complaint). */
+  /** Emails handed to SES; refused for good; held because the sender is not verified yet; not sent over a mailbox or domain cap; addresses suppressed (bounce, complaint). */
   'EmailsSent',
   'EmailsFailed',
   'EmailsHeld',
+  'EmailsCapped',
   'EmailsSuppressed',
   /** Webhook deliveries the receiver accepted; those dead-lettered. */
   'WebhooksDelivered',

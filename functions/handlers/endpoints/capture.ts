@@ -24,12 +24,11 @@ export const CAPTURE = {
     traffic: 'submission',
     summary: "Submit a form: creates or updates the lead with this email in the form's site",
     description:
-      'Send a client-generated `submissionId`: the same id again returns the same answer and records nothing twice. Only fields the form declares are accepted. Body at most 16 KB.',
+      'Send a client-generated `submissionId`: the same id again returns the same answer and records nothing twice. Only fields the form declares are accepted. Body at most 16 KB. The answer is the same whether the address was a lead, a new one or the submission was caught as a bot (no lead id, one status). Without a `visitorToken` showing its browser created the lead, a submission to an address that is already a lead is kept as a claim: it changes nothing the lead was until the address owner acts (docs/security.md). Send `startedAt` (from the form’s `serverTime`): a submission without one is not trusted.',
     params: z.object({ formId: id('The form id from the config') }),
     body: { kind: 'json', schema: 'SubmissionRequest', required: true },
     responses: {
-      '201': { description: 'New lead', schema: 'SubmissionResponse' },
-      '200': { description: 'Known lead updated', schema: 'SubmissionResponse' },
+      '202': { description: 'Received: what comes next (the same answer for every address)', schema: 'SubmissionResponse' },
       '400': err('Malformed JSON or invalid fields (named in `error.fields`)'),
       '403': err('Origin not allowed for this site'),
       '404': err('No such form'),
@@ -82,8 +81,9 @@ export const CAPTURE = {
     path: '/v1/forms/{formId}/known',
     group: 'capture',
     auth: 'public',
-    summary: 'Progressive profiling: which of the fields this form may ask the lead behind a visitor token has given (names, never values)',
-    description: 'Body `{ "visitorToken": "…" }`, as `application/json` or `text/plain`. Answers `{ known: ["firstName", …] }`.',
+    summary: 'Progressive profiling: which of the fields this form may ask the browser holding a visitor token has given (names, never values)',
+    description:
+      'Body `{ "visitorToken": "…" }`, as `application/json` or `text/plain`. Answers `{ known: ["firstName", …] }`: only the fields that browser gave itself (its token carries them), never what the lead gave elsewhere.',
     params: z.object({ formId: id('The form id from the config') }),
     body: { kind: 'json-or-text', required: true },
     responses: {

@@ -43,6 +43,7 @@ describe('Function: parseSiteEmail', () => {
       sendRatePerSecond: 10,
       resendAfterHours: 24,
       maxPerAddressPerDay: 5,
+      maxPerDomainPerHour: 100,
       // Off unless asked: opens are fired by privacy proxies, clicks rewrite every link.
       tracking: { opens: false, clicks: false },
     });

@@ -229,7 +229,7 @@ describe('Use case: handleMailJob (nurture)', () => {
     // Prepare: the erasure lands while the sender waits for its send slot (after reading the lead, after claiming)
     const t = fakeMailDeps();
     const body = aSubmission().build();
-    const answer = await submitForm(t.deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
+    await submitForm(t.deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
     const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
     t.deps.sendThrottle = { acquire: async () => void (await t.deps.prospects.eraseLead(ref, t.clock.now().toISOString())) };
     // Act
@@ -237,7 +237,7 @@ describe('Use case: handleMailJob (nurture)', () => {
     // Assess
     expect(result).toEqual({ sent: [], note: 'the lead was erased: nothing sent' });
     expect(t.mailer.to(JANE)).toEqual([]);
-    expect(await t.deps.leads.findById(answer.body.leadId)).toBeUndefined();
+    expect(await t.deps.leads.findByEmail(ref.siteId, ref.emailKey)).toBeUndefined();
     expect(await t.deps.nurture.load(ref)).toBeUndefined();
   });
 
