@@ -29,15 +29,20 @@ export function formatConfigPath(path: readonly PropertyKey[], root: unknown): s
   }, '');
 }
 
-/** Turn zod issues into `{ "fields.email": "must be a valid email address" }`. */
+/**
+ * Turn zod issues into `{ "fields.email": "must be a valid email address" }`. Collected in a Map: a key
+ * such as `__proto__` (JSON.parse makes it an own property) is named like any other, not swallowed by an
+ * object's prototype setter.
+ */
 export function fieldErrors(error: { readonly issues: readonly z.core.$ZodIssue[] }): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = new Map<string, string>();
+  const add = (path: string, message: string) => out.has(path) || out.set(path, message);
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out[formatPath([...issue.path, key])] ??= issue.path.length ? 'is not a field of this form' : 'is not a known property';
+      for (const key of issue.keys) add(formatPath([...issue.path, key]), issue.path.length ? 'is not a field of this form' : 'is not a known property');
     } else {
-      out[formatPath(issue.path) || 'body'] ??= issue.message;
+      add(formatPath(issue.path) || 'body', issue.message);
     }
   }
-  return out;
+  return Object.fromEntries(out);
 }

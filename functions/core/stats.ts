@@ -75,13 +75,17 @@ export const ImpressionsBody = z.strictObject({
     .check(z.maxLength(20)),
 });
 
-/** A calendar day, `YYYY-MM-DD`, that exists (2026-02-31 does not). */
+/**
+ * A calendar day, `YYYY-MM-DD`, that exists (2026-02-31 does not), from 2000 to 2999: a range's default
+ * start (29 days before `to`) and every day in between stay four-digit years (`0000-01-01` would reach
+ * back into year -1).
+ */
 const Day = z
   .string()
   .check(
     z.refine(
-      (d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(Date.parse(`${d}T00:00:00Z`) || 0).toISOString().startsWith(d),
-      'must be a date such as 2026-12-01',
+      (d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(Date.parse(`${d}T00:00:00Z`) || 0).toISOString().startsWith(d) && d >= '2000-01-01' && d <= '2999-12-31',
+      'must be a date from 2000-01-01 to 2999-12-31, such as 2026-12-01',
     ),
   );
 

@@ -1,6 +1,7 @@
 import * as z from '../core/zod.js';
 import { ImpressionsBody } from '../core/stats.js';
 import { ENDPOINTS, type Endpoint } from './endpoints/index.js';
+import { answersOf } from './endpoints/types.js';
 import {
   ClaimBody,
   TestEventBody,
@@ -48,7 +49,7 @@ function operation(operationId: string, e: Endpoint) {
       },
     }),
     responses: Object.fromEntries(
-      Object.entries(e.responses).map(([status, r]) => [
+      Object.entries(answersOf(e)).map(([status, r]) => [
         status,
         { description: r.description, ...(r.schema && { content: { 'application/json': { schema: schemaOf(r.schema) } } }) },
       ]),

@@ -147,6 +147,9 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     expect(StatsQuery.safeParse({ from: '2026-13-01' }).success).toBe(false);
     expect(StatsQuery.safeParse({ to: '2026-02-31' }).success).toBe(false);
     expect(StatsQuery.safeParse({ from: '2026-02-28', to: '2028-02-29' }).success).toBe(true);
+    // Calendar bounds: a range (and its default start, 29 days before `to`) stays in four-digit years.
+    for (const to of ['0000-01-01', '1999-12-31', '3000-01-01']) expect(StatsQuery.safeParse({ to }).success, to).toBe(false);
+    expect(StatsQuery.safeParse({ to: '2000-01-01' }).success).toBe(true);
   });
 
   it('lists at most the 200 busiest keys, and says so', async () => {

@@ -2,7 +2,7 @@ import { StatsQuery } from '../../core/stats.js';
 import * as z from '../../core/zod.js';
 import { Email } from '../../core/fields.js';
 import { id, LIMIT } from './params.js';
-import { type Endpoint, err, unauthorized } from './types.js';
+import { type Endpoint, err } from './types.js';
 
 /** Route group "leads": the authenticated API for sales tools (read, pull prospects, claim, export, erase). */
 export const LEADS = {
@@ -13,7 +13,7 @@ export const LEADS = {
     auth: 'apiKey',
     summary: 'A lead with profile, consent record, sources, timeline, lifecycle stage and score (with the rule behind every point)',
     params: z.object({ leadId: id('The lead id') }),
-    responses: { '200': { description: 'The lead', schema: 'Lead' }, ...unauthorized, '404': err('No such lead') },
+    responses: { '200': { description: 'The lead', schema: 'Lead' }, '404': err('No such lead') },
   },
   findLeadByEmail: {
     method: 'GET',
@@ -30,8 +30,6 @@ export const LEADS = {
     }),
     responses: {
       '200': { description: 'The lead', schema: 'Lead' },
-      '400': err('Bad query (named in `error.fields`)'),
-      ...unauthorized,
       '404': err('No such lead'),
     },
   },
@@ -44,7 +42,6 @@ export const LEADS = {
     params: z.object({ leadId: id('The lead id') }),
     responses: {
       '200': { description: '`{ exportedAt, lead, records: { submissions, events, stageChanges, enrolments, emails, optIns, log, webhookDeliveries } }`' },
-      ...unauthorized,
       '404': err('No such lead'),
     },
   },
@@ -55,7 +52,7 @@ export const LEADS = {
     auth: 'apiKey',
     summary: 'Erase a lead (right to erasure): profile, events, emails, deliveries and scheduled work; only an anonymised consent audit entry is kept',
     params: z.object({ leadId: id('The lead id') }),
-    responses: { '204': { description: 'Erased' }, ...unauthorized, '404': err('No such lead (or already erased)') },
+    responses: { '204': { description: 'Erased' }, '404': err('No such lead (or already erased)') },
   },
   listProspects: {
     method: 'GET',
@@ -77,8 +74,6 @@ export const LEADS = {
           properties: { prospects: { type: 'array', items: { $ref: '#/components/schemas/Prospect' } }, nextCursor: { type: 'string' } },
         },
       },
-      '400': err('Bad query (named in `error.fields`)'),
-      ...unauthorized,
     },
   },
   claimProspect: {
@@ -91,8 +86,6 @@ export const LEADS = {
     body: { kind: 'json', schema: 'ClaimRequest', required: true },
     responses: {
       '200': { description: '`{ claim: { rep, at } }`' },
-      '400': err('Invalid body (named in `error.fields`)'),
-      ...unauthorized,
       '404': err('No such lead'),
       '409': err('`already_claimed` by another rep (named in the message)'),
     },
@@ -109,8 +102,6 @@ export const LEADS = {
     query: StatsQuery,
     responses: {
       '200': { description: '`{ formId, from, to, by?, rows: [{ day, key?, impressions, submissions, conversionRate, leads, mql, sql }], totals: [...] }`' },
-      '400': err('Bad query (named in `error.fields`)'),
-      ...unauthorized,
       '404': err('No such form (or one of a site the key may not read)'),
     },
   },

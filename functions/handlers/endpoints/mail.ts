@@ -43,7 +43,6 @@ export const MAIL = {
     responses: {
       '200': { description: '`{ status: "unsubscribed" | "already-unsubscribed" }`, or a page' },
       '400': err('`invalid_token` (`error.fields.token`)'),
-      '413': err('Body over 16 KB'),
     },
   },
 } as const satisfies Record<string, Endpoint>;

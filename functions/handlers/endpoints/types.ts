@@ -3,6 +3,7 @@
  * module carries no more than its own schemas.
  */
 import type * as z from '../../core/zod.js';
+import { MAX_BODY_BYTES } from '../../core/limits.js';
 
 /** One Lambda function per group. */
 export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'mail' | 'webhooks';
@@ -47,7 +48,38 @@ export interface Endpoint {
   readonly query?: z.ZodMiniObject;
   /** The body: how it is read, and its documented schema (the use case validates it: forms differ). */
   readonly body?: { readonly kind: BodyKind; readonly schema?: string | Record<string, unknown>; readonly required: boolean };
+  /**
+   * The answers the route itself gives: its successes and its domain's errors (403, 404 of a resource,
+   * 409 …). The errors every route of its kind can give are implied (`answersOf`): do not repeat them.
+   */
   readonly responses: Readonly<Record<string, Response>>;
+  /** What a 429 means here, when the route is rate-limited (`Retry-After` is always sent). */
+  readonly limit?: string;
+}
+
+/**
+ * Every answer a route can give: its own (`responses`, whose wording wins) and those its row implies,
+ * from the one place each is produced (`http.ts`):
+ * - a JSON body: 400 (malformed JSON, invalid fields), 413 (over 16 KB), 415 (content type); a form body 413
+ * - a query schema: 400 naming `query.<name>`; path parameters: 404 for one that cannot name anything
+ * - `apiKey`: 401; a `limit`: 429; every route that touches the table: 503 on a transient failure
+ * The OpenAPI document declares these, and a test holds every status any route answers against them.
+ */
+export function answersOf(e: Endpoint): Record<string, Response> {
+  const implied: Record<string, Response> = {};
+  const kind = e.body?.kind;
+  if (kind === 'json' || kind === 'json-or-text') {
+    implied['400'] = err('Malformed JSON or an invalid body (named in `error.fields`)');
+    implied['415'] = err(kind === 'json' ? 'Content-Type is not application/json' : 'Content-Type is neither application/json nor text/plain');
+  }
+  if (kind) implied['413'] = err(`Body over ${MAX_BODY_BYTES / 1024} KB`);
+  if (e.query) implied['400'] ??= err('Bad query (named in `error.fields`)');
+  if (e.params) implied['404'] = err('No such resource');
+  if (e.auth === 'apiKey') implied['401'] = err('Missing or invalid API key');
+  if (e.limit) implied['429'] = err(`${e.limit}; see Retry-After`);
+  if (e.auth !== 'open') implied['503'] = err('Busy (a transient failure): try again (the same request is safe); see Retry-After');
+  const all = { ...implied, ...e.responses };
+  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 export const trafficOf = (e: Pick<Endpoint, 'auth' | 'traffic'>): Traffic =>
@@ -74,4 +106,3 @@ export function preflightsOf(endpoints: Iterable<Endpoint>): Map<string, { path:
 }
 
 export const err = (description: string): Response => ({ description, schema: 'Error' });
-export const unauthorized = { '401': { description: 'Missing or invalid API key', schema: 'Error' } } as const;

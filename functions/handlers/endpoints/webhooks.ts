@@ -1,6 +1,6 @@
 import * as z from '../../core/zod.js';
 import { id, LIMIT } from './params.js';
-import { type Endpoint, err, unauthorized } from './types.js';
+import { type Endpoint, err } from './types.js';
 
 /** Route group "webhooks": the delivery log and replay. */
 export const WEBHOOKS = {
@@ -13,8 +13,6 @@ export const WEBHOOKS = {
     query: z.object({ lead: z.optional(z.string()), endpoint: z.optional(z.string()), site: z.optional(z.string()), limit: z._default(LIMIT, 50) }),
     responses: {
       '200': { description: '`{ deliveries: [...] }`: status, attempts (time, status code, latency, error), next attempt' },
-      '400': err('Bad query (named in `error.fields`)'),
-      ...unauthorized,
       '404': err('No such lead'),
     },
   },
@@ -25,7 +23,7 @@ export const WEBHOOKS = {
     auth: 'apiKey',
     summary: 'One delivery with its payload and log',
     params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
-    responses: { '200': { description: 'The delivery' }, ...unauthorized, '404': err('No such delivery') },
+    responses: { '200': { description: 'The delivery' }, '404': err('No such delivery') },
   },
   sendTestEvent: {
     method: 'POST',
@@ -38,7 +36,6 @@ export const WEBHOOKS = {
     responses: {
       '202': { description: 'Queued: the delivery (follow it with `GET /v1/webhooks/deliveries/{deliveryId}`)' },
       '400': err('Invalid body, not a test lead, or no such endpoint in its site (named in `error.fields`)'),
-      ...unauthorized,
       '404': err('No such lead'),
     },
   },
@@ -49,6 +46,6 @@ export const WEBHOOKS = {
     auth: 'apiKey',
     summary: 'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled',
     params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
-    responses: { '202': { description: 'Queued: the delivery, back to pending' }, ...unauthorized, '404': err('No such delivery') },
+    responses: { '202': { description: 'Queued: the delivery, back to pending' }, '404': err('No such delivery') },
   },
 } as const satisfies Record<string, Endpoint>;
