@@ -162,9 +162,12 @@ async function widgetSize() {
   const widget = await buildWidget({ minify: true });
   const { FormView } = await import('../functions/core/contracts.js');
   const { ConfigIndex, parseConfig } = await import('../functions/core/config.js');
-  const { formView } = await import('../functions/core/capture.js');
-  const found = new ConfigIndex(parseConfig(rawConfig, localEnv())).findForm('ebook')!;
-  const formJson = Buffer.from(JSON.stringify(FormView.parse(formView(found.site, found.form, new Date()))));
+  // The definition as `GET /v1/forms/ebook` sends it, its impression proof included.
+  const { getForm } = await import('../functions/use-cases/get-form.js');
+  const { HmacImpressionProofs } = await import('../functions/adapters/impression-proofs.js');
+  const config = new ConfigIndex(parseConfig(rawConfig, localEnv()));
+  const served = await getForm({ config, clock: { now: () => new Date() }, impressionProofs: new HmacImpressionProofs(async () => 'bench') }, 'ebook');
+  const formJson = Buffer.from(JSON.stringify(FormView.parse(served)));
   const gz = (b: Buffer) => gzipSync(b, { level: 9 }).length;
   printTable(
     'Widget: everything one snippet with a form loads',

@@ -15,6 +15,7 @@ import { DynamoNurtureStore } from './adapters/dynamo/nurture-store.js';
 import { HmacMailLinks } from './adapters/mail-links.js';
 import { IntervalThrottle } from './adapters/throttle.js';
 import { HmacVisitorTokens } from './adapters/visitor-tokens.js';
+import { HmacImpressionProofs } from './adapters/impression-proofs.js';
 import { FixedWindowRateLimiter, randomIds, systemClock } from './adapters/system.js';
 import { LateCeiling } from './core/rate-limit.js';
 import { jsonLogger, type Logger } from './adapters/logger.js';
@@ -96,6 +97,7 @@ export function captureArea({ client, tableName, config, clock, tokenSecret, met
     formCeiling: new LateCeiling(rateLimiter, clock),
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: tokenSecret, clock }),
+    impressionProofs: new HmacImpressionProofs(tokenSecret),
     due: new DynamoDueChecks({ client, tableName }),
     stats: new DynamoFormStats(client, tableName),
     metrics,

@@ -6,6 +6,7 @@ import { unavailable, type HttpEvent, type HttpResult } from '../functions/handl
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
 import { demoFile, isDemoPath } from './demo-files.js';
 import type { LocalSes } from './ses.js';
+import { DEMO_FILE_CSP, LOCAL_PAGE_HEADERS, demoPageCsp } from './page-headers.js';
 import type { WebhookInspector } from './webhook-inspector.js';
 import type { widgetAssets } from './widget-assets.js';
 
@@ -45,7 +46,7 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
   const routeKeys = all.map((r) => r.routeKey);
   const groupOf = new Map<string, RouteGroup>(all.map((r) => [r.routeKey, r.group]));
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
-    void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    void res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', ...headers }).end(JSON.stringify(body));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -122,8 +123,9 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
 
   async function serveDemo(path: string, res: ServerResponse) {
     const file = await demoFile(path, state.url);
-    if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' }).end(file.body);
+    if (!file) return void res.writeHead(404, { 'content-type': 'text/plain', ...LOCAL_PAGE_HEADERS }).end('Not found');
+    const csp = typeof file.body === 'string' && file.type.startsWith('text/html') ? demoPageCsp(file.body, state.url) : DEMO_FILE_CSP;
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...LOCAL_PAGE_HEADERS, 'content-security-policy': csp }).end(file.body);
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {

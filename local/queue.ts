@@ -154,10 +154,12 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       failedIds = new Set(batch.map((m) => m.id));
     }
     const toDead: Message[] = [];
+    let deleted = false;
     for (const m of batch) {
       if (!failedIds.has(m.id)) {
         counts.delivered++;
         journal?.append({ o: 'd', id: m.id });
+        deleted = true;
         continue;
       }
       if (m.receives >= maxReceiveCount) {
@@ -171,6 +173,7 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       journal?.append({ o: 'r', id: m.id, receives: m.receives, visibleAt: m.visibleAt });
       queued.push(m);
     }
+    if (deleted) journal?.compact();
     if (toDead.length) {
       counts.deadLettered += toDead.length;
       deadMessages.push(...toDead);
@@ -228,9 +231,18 @@ type JournalEntry =
 /**
  * Replay a queue's journal into its queued and dead messages, rewrite it compacted (write, then rename: a
  * crash leaves the old or the new file, never half of one), and keep appending to it. A last line cut by
- * a crash is ignored: its change had not been acknowledged to anyone.
+ * a crash is ignored: its change had not been acknowledged to anyone. `compact` rewrites it again: called
+ * after a batch deleted messages, so a message handled (a job of a lead since erased, with the hash of
+ * its address) leaves the disk with it, not at the next restart.
  */
-function openJournal(path: string): { queued: Message[]; dead: Message[]; append(entry: JournalEntry): void } {
+function openJournal(path: string): { queued: Message[]; dead: Message[]; append(entry: JournalEntry): void; compact(): void } {
+  mkdirSync(dirname(path), { recursive: true });
+  const { queued, dead } = compactJournal(path);
+  return { queued, dead, append: (entry) => appendFileSync(path, `${JSON.stringify(entry)}\n`), compact: () => void compactJournal(path) };
+}
+
+/** Rewrite a journal with only what is still queued or dead-lettered; answer those messages. */
+function compactJournal(path: string): { queued: Message[]; dead: Message[] } {
   const live = new Map<string, Message & { dead?: boolean }>();
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   for (const line of text.split('\n')) {
@@ -262,8 +274,7 @@ function openJournal(path: string): { queued: Message[]; dead: Message[]; append
       if (m.receives) compacted.push(JSON.stringify({ o: 'r', id: m.id, receives: m.receives, visibleAt: m.visibleAt }));
     }
   }
-  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.tmp`, compacted.length ? `${compacted.join('\n')}\n` : '');
   renameSync(`${path}.tmp`, path);
-  return { queued, dead, append: (entry) => appendFileSync(path, `${JSON.stringify(entry)}\n`) };
+  return { queued, dead };
 }

@@ -187,12 +187,13 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       streamPoller: running.streamPoller,
       webhookSecrets,
       inspector,
+      // Stop accepting at once; let the requests in flight finish (their writes are answered, not cut);
+      // then the consumers drain, and the stores close last.
       stop: () =>
         (stopping ??= (async () => {
+          await closeServer(server, options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS);
           await running.stop();
           await ses.stop();
-          server.closeAllConnections();
-          await new Promise<void>((ok) => server.close(() => ok()));
           if (dynamo) await dynamo.stop();
           else client.destroy();
         })()),
@@ -204,6 +205,22 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     await dynamo?.stop();
     throw error;
   }
+}
+
+/**
+ * Close the HTTP front as a Lambda front would drain: no new connection from now on (the listening socket
+ * closes at once), idle keep-alive connections closed, and each request in flight answered before its
+ * connection closes. A request that outlives the function timeout is cut, as API Gateway would cut it.
+ */
+async function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((ok) => server.close(() => ok()));
+  // A connection that finished its request stays open for keep-alive: close each one as it goes idle.
+  const idle = setInterval(() => server.closeIdleConnections(), 20);
+  const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  server.closeIdleConnections();
+  await closed;
+  clearInterval(idle);
+  clearTimeout(cut);
 }
 
 const raise = (message: string): never => {

@@ -1,10 +1,11 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import sesModule from 'aws-ses-v2-local';
 import sesStoreModule from 'aws-ses-v2-local/dist/store.js';
 import { readJson, writeJson } from './files.js';
+import { LOCAL_PAGE_HEADERS, MAIL_VIEWER_CSP } from './page-headers.js';
 
 // A CommonJS module with `exports.default`: Node's ESM loader hands over the whole `module.exports`,
 // bundlers and vitest honour `__esModule` and hand over `exports.default`. Accept both.
@@ -54,6 +55,10 @@ export async function startLocalSes(options: { port?: number; host?: string; jou
     server.close();
     throw new Error(`Port ${port} (the SES emulator and mail viewer) is already in use: set SES_PORT to another port`);
   }
+  // The viewer is a page like the funnel's own local pages: the same headers, before Express answers.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    for (const [name, value] of Object.entries({ ...LOCAL_PAGE_HEADERS, 'content-security-policy': MAIL_VIEWER_CSP })) res.setHeader(name, value);
+  });
   const endpoint = `http://${host}:${(server.address() as AddressInfo).port}`;
   // The mail viewer keeps what it showed across restarts: the emails of the journal go back into the
   // emulator's store, and the store is written to the journal within a second of each new email.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readJson, writeJson } from './files.js';
+import { LOCAL_PAGE_HEADERS } from './page-headers.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { AppDeps } from '../functions/composition.js';
@@ -94,7 +95,7 @@ export function startWebhookInspector(options: {
     received.length = Math.min(received.length, KEEP);
     // Written before the receiver answers: what it acknowledged survives a restart, or a kill.
     if (options.journal) writeJson(options.journal, received);
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+    res.writeHead(200, { 'content-type': 'application/json', ...LOCAL_PAGE_HEADERS }).end('{"received":true}');
   }
 
   async function page(res: ServerResponse, asJson: boolean) {
@@ -109,7 +110,7 @@ export function startWebhookInspector(options: {
     );
     if (asJson)
       return void res
-        .writeHead(200, { 'content-type': 'application/json' })
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...LOCAL_PAGE_HEADERS })
         .end(JSON.stringify({ received, endpoints: logs.map((l) => ({ ...l, deliveries: l.deliveries.map(({ body: _, emailKey: __, ...d }) => d) })) }));
     const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     const rows = received
@@ -135,9 +136,8 @@ export function startWebhookInspector(options: {
       .writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
+        ...LOCAL_PAGE_HEADERS,
         'content-security-policy': INSPECTOR_CSP,
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
       })
       .end(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>${INSPECTOR_CSS}</style></head><body>` +

@@ -40,7 +40,7 @@ import type {
 } from '../core/ports.js';
 import { claimEntry, isClaim, isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
 import { dueDay } from '../core/due.js';
-import { type Attribution, type StatDimension, type StatMetric, addCounts, cellsOf } from '../core/stats.js';
+import { type Attribution, BOUNDED_DIMENSIONS, MAX_KEYS_PER_DAY, NONE, OTHER, type StatDimension, type StatMetric, addCounts, cellsOf } from '../core/stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
 
 /**
@@ -458,8 +458,18 @@ const scheduledAt = (state: EnrolmentState): string | undefined => (state.status
 export class InMemoryFormStats implements FormStats {
   readonly cells = new Map<string, Partial<Record<StatMetric, number>>>();
 
+  /** The values each dimension admitted per day, keyed like a cell without its value. */
+  readonly admitted = new Map<string, Set<string>>();
+
   async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void> {
-    for (const { dimension, value } of cellsOf(attribution)) {
+    for (const { dimension, value: given } of cellsOf(attribution)) {
+      let value = given;
+      if ((BOUNDED_DIMENSIONS as readonly string[]).includes(dimension) && given !== NONE) {
+        const day_ = [siteId, attribution.formId, dimension, day].join('\u0000');
+        const seen = this.admitted.get(day_) ?? new Set<string>();
+        if (!seen.has(given) && seen.size >= MAX_KEYS_PER_DAY) value = OTHER;
+        else this.admitted.set(day_, seen.add(given));
+      }
       const key = [siteId, attribution.formId, dimension, day, value].join('\u0000');
       this.cells.set(key, addCounts(this.cells.get(key) ?? {}, add));
     }

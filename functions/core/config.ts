@@ -37,6 +37,12 @@ export const RateLimits = z.strictObject({
     submissions: 6000,
     windowSeconds: 60,
   }),
+  /**
+   * Impressions counted per minute (the widget's beacon), over all Lambda environments: per form from all
+   * clients, and per form from one network prefix (an IPv4 /24, an IPv6 /48: what one party can hold).
+   * Beyond them a beacon is answered as any other and counts nothing.
+   */
+  impressions: z._default(z.strictObject({ perForm: z._default(count, 30_000), perPrefix: z._default(count, 300) }), { perForm: 30_000, perPrefix: 300 }),
 });
 export type RateLimits = z.infer<typeof RateLimits>;
 

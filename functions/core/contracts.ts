@@ -148,6 +148,8 @@ export const FormView = z.object({
   progressive: z.optional(z.array(FormFieldView)),
   /** Server time when the form was served; the widget derives `startedAt` from it. */
   serverTime: z.int(),
+  /** Proof this definition was served: the widget sends it with the form's impression (only proven ones count). */
+  proof: z.optional(z.string()),
 });
 export type FormView = z.infer<typeof FormView>;
 

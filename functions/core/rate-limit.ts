@@ -12,6 +12,17 @@ export function clientKeyOf(ip: string): string {
   return createHash('sha256').update(clientNetwork(ip)).digest('base64url').slice(0, 22);
 }
 
+/**
+ * The network one party can hold, hashed: an IPv4 /24 or an IPv6 /48 (a site's allocation). What the
+ * impression ceilings count, so 250 addresses of one /24 are one prefix.
+ * @example prefixKeyOf('203.0.113.7') === prefixKeyOf('203.0.113.250') // true
+ */
+export function prefixKeyOf(ip: string): string {
+  const network = clientNetwork(ip);
+  const prefix = network.endsWith('::/64') ? `${network.split(':').slice(0, 3).join(':')}::/48` : network.replace(/\.\d+$/, '.0/24');
+  return createHash('sha256').update(prefix).digest('base64url').slice(0, 22);
+}
+
 /** The address or /64 a client is counted by, in a canonical spelling. */
 export function clientNetwork(ip: string): string {
   const raw = ip

@@ -15,6 +15,15 @@ export const STAT_DIMENSIONS = ['variant', 'campaign', 'source', 'page'] as cons
 export type StatDimension = (typeof STAT_DIMENSIONS)[number];
 /** The value of a dimension an event did not have (no variant, no campaign). */
 export const NONE = '(none)';
+/** Where a day's values beyond {@link MAX_KEYS_PER_DAY} are counted. */
+export const OTHER = '(other)';
+/**
+ * Distinct values a form keeps per day in each dimension anyone can invent (a page path, a UTM campaign
+ * or source; a variant comes from the config): the first ones seen that day, then `(other)`. Invented
+ * values cannot grow the table without bound, nor push the real pages out of a day's answer.
+ */
+export const MAX_KEYS_PER_DAY = 100;
+export const BOUNDED_DIMENSIONS: readonly StatDimension[] = ['campaign', 'source', 'page'];
 
 /** Where an event came from: the form and, each when known, its variant, campaign, source and page path. */
 export interface Attribution {
@@ -69,6 +78,8 @@ export const ImpressionsBody = z.strictObject({
         page: z.optional(PagePath),
         campaign: z.optional(text(200)),
         source: z.optional(text(200)),
+        /** The definition's `proof`: an impression without a valid one is answered alike and not counted. */
+        proof: z.optional(z.string().check(z.maxLength(64))),
       }),
     )
     .check(z.minLength(1))

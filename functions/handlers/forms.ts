@@ -24,7 +24,7 @@ export const makeFormsHandler = (deps: () => CaptureDeps & Pick<LambdaBase, 'log
   routeGroup(
     CAPTURE,
     {
-      getForm: async ({ params, query }) => json(200, getForm(deps(), params.formId, query.bucket), FORM_CACHE_HEADERS),
+      getForm: async ({ params, query }) => json(200, await getForm(deps(), params.formId, query.bucket), FORM_CACHE_HEADERS),
       submitForm: async ({ event, params, body }) => {
         const origin = header(event, 'origin');
         const userAgent = header(event, 'user-agent');

@@ -13,6 +13,7 @@ import type {
   RateLimiter,
   SendThrottle,
   VisitorTokens,
+  ImpressionProofs,
   WebhookQueue,
   WebhookSecrets,
   WebhookStore,
@@ -36,6 +37,8 @@ export interface CaptureDeps {
   /** Page views per lead, per environment: a looping page cannot flood a partition; no write per view. */
   eventRateLimiter: RateLimiter;
   visitorTokens: VisitorTokens;
+  /** Proofs handed out with a form's definition, required of its impressions. */
+  impressionProofs: ImpressionProofs;
   due: DueChecks;
   /** Each form's counters: impressions, submissions, leads, MQLs and SQLs by day and dimension. */
   stats: FormStats;

@@ -1,7 +1,7 @@
 import { fieldErrors } from '../core/field-errors.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError, ValidationError, InvalidVisitorTokenError } from '../core/errors.js';
 import type { ApiKey, LeadRef, SubmissionCount } from '../core/ports.js';
-import { clientKeyOf } from '../core/rate-limit.js';
+import { clientKeyOf, prefixKeyOf } from '../core/rate-limit.js';
 import {
   ImpressionsBody,
   MAX_STAT_DAYS,
@@ -36,11 +36,15 @@ export const MAX_STAT_KEYS = 200;
  *    longer has counts as none
  * 2. the Origin must be sent and allowed by each form's site → 403
  * 3. a client address sends at most {@link IMPRESSION_BEACONS_PER_MINUTE} beacons a minute → 429
- * 4. add one impression to each form's cells for today (UTC); a form named twice in one beacon counts once
- *    (a page view shows a form once)
+ * 4. each form named once (a page view shows a form once), then counted only
+ *    - with the proof its definition was served with (for that form and variant, under two hours old),
+ *    - under the site's ceilings a minute, shared by every environment: per form from one network prefix
+ *      (an IPv4 /24, an IPv6 /48), and per form from everyone;
+ *    in one impression for today (UTC), its page, campaign and source among the day's bounded keys.
+ * An impression that does not count is answered alike (204): a forger learns nothing of which did.
  */
 export async function recordImpressions(
-  deps: Pick<CaptureDeps, 'config' | 'clock' | 'stats' | 'eventRateLimiter'>,
+  deps: Pick<CaptureDeps, 'config' | 'clock' | 'stats' | 'eventRateLimiter' | 'rateLimiter' | 'impressionProofs'>,
   input: { body: unknown; origin?: string; clientIp: string },
 ): Promise<void> {
   const parsed = ImpressionsBody.safeParse(input.body);
@@ -50,16 +54,28 @@ export async function recordImpressions(
     if (!form) throw new ValidationError({ [`impressions[${i}].formId`]: `no form "${imp.formId}"` });
     // Browsers always send Origin with a beacon: a request without one is no page's.
     if (!form.site.allowedOrigins.includes(input.origin ?? '')) throw new OriginNotAllowedError(input.origin ?? '(none)');
-    // A variant the config no longer has (a page open since before the test ended) counts as none.
-    const variant = form.form.variants?.some((v) => v.id === imp.variant) ? imp.variant : undefined;
-    // The path as submissions and page views count it: `/pricing/` is `/pricing`.
-    return { imp: { ...imp, variant, ...(imp.page && { page: pagePath(imp.page) }) }, siteId: form.site.id };
+    return { imp, site: form.site, form: form.form };
   });
   const limit = await deps.eventRateLimiter.hit(`impressions:${clientKeyOf(input.clientIp)}`, IMPRESSION_BEACONS_PER_MINUTE, 60);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds);
-  const day = dueDay(deps.clock.now().toISOString());
+  const now = deps.clock.now();
+  const day = dueDay(now.toISOString());
+  const prefix = prefixKeyOf(input.clientIp);
   const once = found.filter(({ imp }, i) => found.findIndex((f) => f.imp.formId === imp.formId) === i);
-  await Promise.all(once.map(({ imp, siteId }) => deps.stats.count(siteId, imp, day, { impressions: 1 })));
+  await Promise.all(
+    once.map(async ({ imp, site, form }) => {
+      const { proof, ...attribution } = imp;
+      if (!proof || !(await deps.impressionProofs.verify(proof, site.id, imp.formId, imp.variant, now))) return;
+      // The prefix first: what one party sends beyond its share does not use up the form's ceiling.
+      const ceilings = site.rateLimit.impressions;
+      if (!(await deps.rateLimiter.hit(`impressions#${site.id}#${imp.formId}#${prefix}`, ceilings.perPrefix, 60)).allowed) return;
+      if (!(await deps.rateLimiter.hit(`impressions#${site.id}#${imp.formId}`, ceilings.perForm, 60)).allowed) return;
+      // A variant the config no longer has (a page open since before the test ended) counts as none.
+      const variant = form.variants?.some((v) => v.id === imp.variant) ? imp.variant : undefined;
+      // The path as submissions and page views count it: `/pricing/` is `/pricing`.
+      await deps.stats.count(site.id, { ...attribution, variant, ...(imp.page && { page: pagePath(imp.page) }) }, day, { impressions: 1 });
+    }),
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
@@ -186,5 +186,29 @@ describe('Local runtime: SQS stand-in (queue + event source mapping)', () => {
     expect(third.batches).toEqual([]);
     expect(again.deadLetters()).toEqual([]);
     await again.stop();
+  });
+
+  it('with a journal, keeps on disk only what is still to do: a job handled (a lead since erased, the hash of its address) leaves the file at once', async () => {
+    // Prepare: a job naming a lead's address hash, and one still waiting behind a slow consumer
+    const journal = join(mkdtempSync(join(tmpdir(), 'queue-')), 'q.jsonl');
+    const erased = 'a'.repeat(64);
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((ok) => (release = ok));
+    const r = recorder(async (event) => {
+      if (event.Records.some((m) => m.body.includes('waiting'))) await slow;
+    });
+    const queue = startLocalQueue({ name: 'q', handler: r.handler, batchSize: 1, maxConcurrency: 1, journal });
+    // Act
+    await queue.send([JSON.stringify({ type: 'submitted', emailKey: erased })]);
+    await queue.idle();
+    await queue.send([JSON.stringify({ type: 'waiting', emailKey: 'b'.repeat(64) })]);
+    // Assess: the handled job is gone from the disk while the queue still runs (no restart)
+    const text = readFileSync(journal, 'utf8');
+    expect(text).not.toContain(erased);
+    expect(text).toContain('b'.repeat(64));
+    release();
+    await queue.idle();
+    expect(readFileSync(journal, 'utf8')).toBe('');
+    await queue.stop();
   });
 });

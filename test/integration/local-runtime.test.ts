@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
@@ -183,6 +184,42 @@ describe('Local runtime: a function out of time', () => {
       expect(await submitted()).toHaveLength(1);
     } finally {
       await slow.stop();
+    }
+  });
+
+  it('gives every local page and file the API’s headers (CSP, X-Frame-Options, nosniff), and listens on loopback only', async () => {
+    // Act: the demo pages, a demo file, the webhook inspector (page and JSON), the mail viewer, a 404
+    const urls = [
+      `${funnel.url}/demo`,
+      `${funnel.url}/pricing`,
+      `${funnel.url}/demo/assets/serverless-funnel-playbook.pdf`,
+      `${funnel.url}/demo/nope.html`,
+      `${funnel.url}/webhooks`,
+      `${funnel.url}/webhooks.json`,
+      funnel.ses.viewerUrl,
+    ];
+    const answers = await Promise.all(urls.map(async (url) => ({ url, res: await fetch(url) })));
+    // Assess
+    for (const { url, res } of answers) {
+      expect(res.headers.get('x-content-type-options'), url).toBe('nosniff');
+      expect(res.headers.get('x-frame-options'), url).toBe('DENY');
+      expect(res.headers.get('content-security-policy'), url).toContain("frame-ancestors 'none'");
+    }
+    // A demo page runs only the funnel's own scripts, and its inline styles by hash
+    const page = answers[0]!.res.headers.get('content-security-policy')!;
+    expect(page).toContain(`script-src 'self' ${funnel.url}`);
+    expect(page).toMatch(/style-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+    // Loopback only: the funnel, its mail viewer (and DynamoDB Local, checked by npm start's test)
+    for (const url of [funnel.url, funnel.ses.viewerUrl]) {
+      const { port } = new URL(url);
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal);
+      const reached = await new Promise<string>((ok) => {
+        const socket = connect({ host: outside?.address ?? '127.0.0.2', port: Number(port) });
+        socket.once('connect', () => ok('connected')).once('error', (e: NodeJS.ErrnoException) => ok(e.code ?? 'error'));
+      });
+      expect(reached, `${url} from ${outside?.address ?? '127.0.0.2'}`).not.toBe('connected');
     }
   });
 });

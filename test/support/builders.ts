@@ -16,6 +16,7 @@ import { HmacMailLinks } from '../../functions/adapters/mail-links.js';
 import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
 import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
+import { HmacImpressionProofs } from '../../functions/adapters/impression-proofs.js';
 import type { AppDeps } from '../../functions/composition.js';
 import { ConfigIndex, localEnv, parseConfig, resolveConfig, type ConfigEnv, type FunnelConfigInput } from '../../functions/core/config.js';
 import {
@@ -108,6 +109,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     formCeiling: new LateCeiling(rateLimiter, clock),
     eventRateLimiter: new FixedWindowRateLimiter(clock),
     visitorTokens: new HmacVisitorTokens({ secret: async () => TOKEN_SECRET, clock }),
+    impressionProofs: new HmacImpressionProofs(async () => TOKEN_SECRET),
     due,
     stats: new InMemoryFormStats(),
     nurture,

@@ -14,7 +14,7 @@ import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { getForm } from '../../functions/use-cases/get-form.js';
 import { BUCKETS, variantFor } from '../../functions/core/presentation.js';
-import { StatsQuery } from '../../functions/core/stats.js';
+import { MAX_KEYS_PER_DAY, OTHER, StatsQuery } from '../../functions/core/stats.js';
 import { aSubmission, fakeDeps, ORIGIN, testConfig, leadWith } from '../support/builders.js';
 
 const KEY = { name: 'test', siteIds: ['*'] };
@@ -32,6 +32,15 @@ const withVariants = () =>
   });
 
 const impression = (extra: Record<string, unknown> = {}) => ({ formId: 'ebook', page: '/posts/funnels', campaign: 'q4', source: 'newsletter', ...extra });
+type Deps = ReturnType<typeof fakeDeps>['deps'];
+/** Impressions as the widget sends them: each with the proof its form's definition was served with. */
+const proven = (deps: Deps, impressions: Record<string, unknown>[]) =>
+  Promise.all(
+    impressions.map(async (i) => ({
+      ...i,
+      proof: await deps.impressionProofs.issue('demo', String(i.formId), i.variant as string | undefined, deps.clock.now()),
+    })),
+  );
 const submit = (deps: ReturnType<typeof fakeDeps>['deps'], body: unknown) =>
   submitForm(deps, { formId: 'ebook', body, origin: ORIGIN, clientIp: '203.0.113.7' });
 
@@ -52,15 +61,15 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
   it('counts impressions, submissions and new leads, by variant, campaign, source and page, with the conversion rate', async () => {
     // Prepare
     const { deps } = fakeDeps({ rawConfig: withVariants() });
-    const input = (impressions: unknown[]) => ({ body: { impressions }, origin: ORIGIN, clientIp: '203.0.113.7' });
+    const input = async (impressions: Record<string, unknown>[]) => ({ body: { impressions: await proven(deps, impressions) }, origin: ORIGIN, clientIp: '203.0.113.7' });
 
     // Act: four impressions (three of variant a), two submissions of one address (one lead), one of another
-    await recordImpressions(deps, input([impression({ variant: 'a' })]));
-    await recordImpressions(deps, input([impression({ variant: 'b', campaign: undefined })]));
-    await recordImpressions(deps, input([impression({ variant: 'a' })]));
-    await recordImpressions(deps, input([impression({ variant: 'a', page: '/pricing' })]));
+    await recordImpressions(deps, await input([impression({ variant: 'a' })]));
+    await recordImpressions(deps, await input([impression({ variant: 'b', campaign: undefined })]));
+    await recordImpressions(deps, await input([impression({ variant: 'a' })]));
+    await recordImpressions(deps, await input([impression({ variant: 'a', page: '/pricing' })]));
     // A form named twice in one beacon counts once: a page view shows it once.
-    await recordImpressions(deps, input([impression({ formId: 'trial' }), impression({ formId: 'trial' })]));
+    await recordImpressions(deps, await input([impression({ formId: 'trial' }), impression({ formId: 'trial' })]));
     await submit(deps, aSubmission().with('variant', 'a').build());
     await submit(deps, aSubmission().with('variant', 'a').build());
     await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'joe@acme.com' } });
@@ -83,7 +92,7 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
       ['q4', 3],
     ]);
     // A trailing slash is the same page, for impressions (the beacon) and submissions (the page URL) alike.
-    await recordImpressions(deps, input([impression({ page: '/posts/funnels/' })]));
+    await recordImpressions(deps, await input([impression({ page: '/posts/funnels/' })]));
     const byPage = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
     expect(byPage.rows.map((r) => [r.key, r.impressions, r.submissions])).toEqual([
       ['/posts/funnels', 4, 3],
@@ -152,14 +161,18 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     expect(StatsQuery.safeParse({ to: '2000-01-01' }).success).toBe(true);
   });
 
-  it('lists at most the 200 busiest keys, and says so', async () => {
+  it('lists at most the 200 busiest keys of a range, and says so', async () => {
     const { deps } = fakeDeps();
-    for (let i = 0; i < MAX_STAT_KEYS + 5; i++) await deps.stats.count('demo', { formId: 'ebook', page: `/p/${i}` }, DAY, { impressions: i === 3 ? 9 : 1 });
-    const answer = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
+    // 205 pages over three days (a day keeps at most 100 of its own)
+    const days = ['2026-11-20', '2026-11-21', DAY];
+    for (let i = 0; i < MAX_STAT_KEYS + 5; i++)
+      await deps.stats.count('demo', { formId: 'ebook', page: `/p/${i}` }, days[i % 3]!, { impressions: i === 3 ? 9 : 1 });
+    const answer = await readFormStats(deps, KEY, 'ebook', { from: days[0], to: DAY, by: 'page' });
     expect([answer.totals.length, answer.truncated]).toEqual([MAX_STAT_KEYS, true]);
     expect(answer.totals.some((t) => t.key === '/p/3')).toBe(true);
     expect((await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY })).truncated).toBeUndefined();
   });
+
 
   it('property: concurrent impressions and submissions add up exactly, in every dimension', async () => {
     await fc.assert(
@@ -211,8 +224,8 @@ describe('A/B variants and progressive profiling on the server', () => {
     const { deps } = fakeDeps({ rawConfig: withVariants() });
 
     // Act: bucket 20 is variant a's (a has 1/4 of the weight: buckets 0–24), 25 variant b's
-    const view = getForm(deps, 'ebook', 20);
-    const viewB = getForm(deps, 'ebook', 25);
+    const view = await getForm(deps, 'ebook', 20);
+    const viewB = await getForm(deps, 'ebook', 25);
     const onlyEmail = await submit(deps, { ...aSubmission().with('variant', 'b').build(), fields: { email: 'b@acme.com' } });
     await submit(deps, aSubmission().withEmail('p@acme.com').withField('country', 'de').build());
 
@@ -248,5 +261,62 @@ describe('A/B variants and progressive profiling on the server', () => {
     await expect(knownFields(deps, 'ebook', { visitorToken: 'forged' })).rejects.toBeInstanceOf(InvalidVisitorTokenError);
     await expect(knownFields(deps, 'ebook', {})).rejects.toBeInstanceOf(ValidationError);
     await expect(knownFields(deps, 'nope', { visitorToken: body.visitorToken })).rejects.toBeInstanceOf(UnknownFormError);
+  });
+});
+
+describe('Forged impressions (issue 22): numbers nobody can make up cheaply', () => {
+  const beacon = (deps: Deps, impressions: Record<string, unknown>[], clientIp = '203.0.113.7') =>
+    recordImpressions(deps, { body: { impressions }, origin: ORIGIN, clientIp });
+  const impressionsOf = async (deps: Deps, by?: 'variant' | 'page') =>
+    (await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, ...(by && { by }) })).totals.map((t) => [t.key, t.impressions]);
+
+  it('counts an impression only with the proof its definition was served with: none, forged, another form’s or variant’s, or two hours old count nothing, answered alike', async () => {
+    const { deps, clock } = fakeDeps({ rawConfig: withVariants() });
+    const [good] = await proven(deps, [impression({ variant: 'a' })]);
+    const old = { ...good, proof: await deps.impressionProofs.issue('demo', 'ebook', 'a', new Date(clock.now().getTime() - 121 * 60_000)) };
+    const forged = { ...good, proof: `${String(good!.proof).split('.')[0]}.AAAAAAAAAAAAAAAA` };
+    for (const bad of [impression({ variant: 'a' }), forged, old, { ...good, variant: 'b' }, { ...good, formId: 'trial' }, { ...good, proof: 'x' }])
+      await expect(beacon(deps, [bad])).resolves.toBeUndefined();
+    expect(await impressionsOf(deps)).toEqual([]);
+    await beacon(deps, [good!]);
+    expect(await impressionsOf(deps)).toEqual([[undefined, 1]]);
+    // The definition served carries it
+    expect((await getForm(deps, 'ebook', 20)).proof).toBe(good!.proof);
+  });
+
+  it('cannot flip an A/B test with forged beacons: 200 unproven impressions of variant a change nothing', async () => {
+    const { deps } = fakeDeps({ rawConfig: withVariants() });
+    for (const variant of ['a', 'b']) for (let i = 0; i < 10; i++) await beacon(deps, await proven(deps, [impression({ variant })]), `198.51.${i}.1`);
+    for (let i = 0; i < 200; i++) await beacon(deps, [impression({ variant: 'a', proof: `${i}.forged` })], `192.0.2.${i % 250}`);
+    expect(await impressionsOf(deps, 'variant')).toEqual([
+      ['a', 10],
+      ['b', 10],
+    ]);
+  });
+
+  it('caps what one network prefix adds to a form (250 addresses of one /24 are one party), and what everyone adds', async () => {
+    const { deps } = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { impressions: { perPrefix: 20, perForm: 50 } })) });
+    const proof = await proven(deps, [impression()]);
+    // 1,000 proven beacons from 250 addresses of 127.0.0.0/24
+    for (let i = 0; i < 1000; i++) await beacon(deps, proof, `127.0.0.${i % 250}`);
+    expect(await impressionsOf(deps)).toEqual([[undefined, 20]]);
+    // An IPv6 /48 is one prefix too, whatever /64 inside it
+    for (let i = 0; i < 100; i++) await beacon(deps, proof, `2001:db8:7:${i.toString(16)}::1`);
+    expect(await impressionsOf(deps)).toEqual([[undefined, 40]]);
+    // Many prefixes: the form's own ceiling
+    for (let i = 0; i < 100; i++) await beacon(deps, proof, `10.${i}.0.1`);
+    expect(await impressionsOf(deps)).toEqual([[undefined, 50]]);
+  });
+
+  it(`keeps at most ${MAX_KEYS_PER_DAY} pages a day, then (other): 804 beacons over 201 invented paths cannot push the real page out`, async () => {
+    const { deps } = fakeDeps();
+    const [real] = await proven(deps, [impression({ page: '/posts/funnels' })]);
+    for (let i = 0; i < 5; i++) await beacon(deps, [real!], `198.51.100.${i}`);
+    for (let i = 0; i < 804; i++) await beacon(deps, [{ ...real!, page: `/invented/${i % 201}` }], `10.${i % 250}.${Math.floor(i / 250)}.1`);
+    const byPage = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
+    expect(byPage.totals.length).toBe(MAX_KEYS_PER_DAY + 1);
+    expect(byPage.totals.find((t) => t.key === '/posts/funnels')).toMatchObject({ impressions: 5 });
+    expect(byPage.totals.find((t) => t.key === OTHER)?.impressions).toBeGreaterThan(0);
+    expect(byPage.truncated).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emailKey } from '../../functions/core/email.js';
+import { webhookPayload } from '../../functions/core/webhooks/payload.js';
 import { knownFields } from '../../functions/use-cases/form-stats.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
@@ -139,6 +140,8 @@ describe('A stranger who knows an address', () => {
     // lead never gave); the lead's own values stay
     const lead = (await leadWith(f.leads, VICTIM))!;
     expect(lead.verifiedAt).toBe(f.clock.now().toISOString());
+    // Sales sees that the address was proven, and when
+    expect(webhookPayload('prospect.ready', lead.verifiedAt!, { id: 'demo', name: 'Demo' }, lead).data.lead.verifiedAt).toBe(lead.verifiedAt);
     expect(lead.profile).toMatchObject({ firstName: 'Jane', company: 'Acme', jobTitle: 'Senior Analyst', companySize: '201-1000' });
     expect(lead.score?.breakdown.map((b) => b.ruleId)).toEqual(expect.arrayContaining(['mid-market', 'trial-signup', 'pricing-visit', 'nurture-click']));
     // A claim after the click waits for the next one

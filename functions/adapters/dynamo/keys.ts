@@ -154,6 +154,8 @@ export const keys = {
     SK: keys.statSortKey(dimension, day, value),
   }),
   statShards: [...'01234567'],
+  /** The values a form's dimension admitted on a day (a string set): in its own partition, never read as a cell. */
+  statKeys: (siteId: string, formId: string, dimension: string, day: string) => ({ PK: `STATS#${siteId}#${formId}#keys`, SK: `${dimension}#${day}` }),
   statPartition: (siteId: string, formId: string, shard: string) => `STATS#${siteId}#${formId}#${shard}`,
   statSortKey: (dimension: string, day: string, value: string) => `${dimension}#${day}#${value}`,
   parseStatSortKey: (sk: string) => {

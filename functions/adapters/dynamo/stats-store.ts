@@ -1,6 +1,7 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FormStats, StatCell } from '../../core/ports.js';
-import { type Attribution, STAT_METRICS, type StatDimension, type StatMetric, addCounts, cellsOf } from '../../core/stats.js';
+import { type Attribution, BOUNDED_DIMENSIONS, MAX_KEYS_PER_DAY, NONE, OTHER, STAT_METRICS, type StatDimension, type StatMetric, addCounts, cellsOf } from '../../core/stats.js';
 import { keys } from './keys.js';
 import { queryAll } from './query.js';
 import { TABLE } from './table.js';
@@ -14,6 +15,11 @@ export const STATS_RETENTION_DAYS = 800;
  * random, so a busy form spreads over 8 partitions (about 1,600 events a second before one is hot: a
  * partition takes 1,000 WCU a second, five per event); a read sums the 8. No transaction: counters only
  * add, and a counted event is never counted again by its caller.
+ *
+ * A page, campaign or source keeps at most {@link MAX_KEYS_PER_DAY} values a day: a cell that exists is
+ * added to under the condition that it does (the common case, 1 WCU); a value new to its shard is first
+ * admitted in the day's string set of values (once per value and shard: at most 8 × 100 writes a day per
+ * dimension, of a few KB each), else counted as `(other)`.
  */
 export class DynamoFormStats implements FormStats {
   constructor(
@@ -29,19 +35,49 @@ export class DynamoFormStats implements FormStats {
     const names = Object.fromEntries(metrics.map(([m], i) => [`#m${i}`, m]));
     const values = Object.fromEntries(metrics.map(([, n], i) => [`:m${i}`, n]));
     const expiresAt = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + STATS_RETENTION_DAYS * 86_400;
+    const add1 = (dimension: string, value: string, onlyIfThere: boolean) =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.stat(siteId, attribution.formId, shard, dimension, day, value),
+          UpdateExpression: `ADD ${metrics.map((_, i) => `#m${i} :m${i}`).join(', ')} SET #ttl = if_not_exists(#ttl, :ttl)`,
+          ...(onlyIfThere && { ConditionExpression: 'attribute_exists(PK)' }),
+          ExpressionAttributeNames: { ...names, '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ...values, ':ttl': expiresAt },
+        }),
+      );
     await Promise.all(
-      cellsOf(attribution).map(({ dimension, value }) =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.stat(siteId, attribution.formId, shard, dimension, day, value),
-            UpdateExpression: `ADD ${metrics.map((_, i) => `#m${i} :m${i}`).join(', ')} SET #ttl = if_not_exists(#ttl, :ttl)`,
-            ExpressionAttributeNames: { ...names, '#ttl': TABLE.ttlAttribute },
-            ExpressionAttributeValues: { ...values, ':ttl': expiresAt },
-          }),
-        ),
-      ),
+      cellsOf(attribution).map(async ({ dimension, value }) => {
+        if (!(BOUNDED_DIMENSIONS as readonly string[]).includes(dimension) || value === NONE) return add1(dimension, value, false);
+        try {
+          return await add1(dimension, value, true);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+        const admitted = await this.admit(siteId, attribution.formId, dimension, day, value, expiresAt);
+        return add1(dimension, admitted ? value : OTHER, false);
+      }),
     );
+  }
+
+  /** Whether the day's values of this dimension take `value` (it is among them, or there is room for it). */
+  private async admit(siteId: string, formId: string, dimension: string, day: string, value: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.statKeys(siteId, formId, dimension, day),
+          UpdateExpression: 'ADD #v :v SET #ttl = if_not_exists(#ttl, :ttl)',
+          ConditionExpression: 'attribute_not_exists(#v) OR contains(#v, :value) OR size(#v) < :max',
+          ExpressionAttributeNames: { '#v': 'values', '#ttl': TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':v': new Set([value]), ':value': value, ':max': MAX_KEYS_PER_DAY, ':ttl': expiresAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async read(siteId: string, formId: string, dimension: 'all' | StatDimension, from: string, to: string): Promise<StatCell[]> {

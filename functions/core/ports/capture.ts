@@ -232,6 +232,16 @@ export interface VisitorGrant {
   fields: string[];
 }
 
+/**
+ * Proof that a form's definition was served, handed out with it and sent back with the form's impression.
+ * The same for every request of one minute (definitions are cached that long), valid for two hours.
+ */
+export interface ImpressionProofs {
+  issue(siteId: string, formId: string, variant: string | undefined, at: Date): Promise<string>;
+  /** Whether `proof` was issued for this form and variant, at most two hours before `now` (and not after it). */
+  verify(proof: string, siteId: string, formId: string, variant: string | undefined, now: Date): Promise<boolean>;
+}
+
 /** A form's counters (see core/stats.ts): per day and dimension value, shared by every environment. */
 export interface FormStats {
   /**

@@ -38,6 +38,11 @@ export const WebhookPayload = z.object({
       sources: z.object({ first: Source, latest: Source }),
       stageHistory: z.array(z.omit(StageChangedEntry, { type: true })),
       unsubscribedAt: z.optional(z.string()),
+      /**
+       * When the address owner last acted (confirmed an opt-in, clicked a link in an email): absent, the
+       * address was never proven (its facts are what its first browser typed; docs/security.md).
+       */
+      verifiedAt: z.optional(z.string()),
       recentTimeline: z.array(TimelineEntry),
       createdAt: z.string(),
     }),
@@ -70,6 +75,7 @@ export function webhookPayload(type: PayloadType, timestamp: string, site: { id:
         sources: lead.sources,
         stageHistory,
         ...(lead.mail?.unsubscribedAt && { unsubscribedAt: lead.mail.unsubscribedAt }),
+        ...(lead.verifiedAt && { verifiedAt: lead.verifiedAt }),
         recentTimeline: lead.timeline.slice(-RECENT_TIMELINE),
         createdAt: lead.createdAt,
       },
