@@ -61,7 +61,11 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
   it('counts impressions, submissions and new leads, by variant, campaign, source and page, with the conversion rate', async () => {
     // Prepare
     const { deps } = fakeDeps({ rawConfig: withVariants() });
-    const input = async (impressions: Record<string, unknown>[]) => ({ body: { impressions: await proven(deps, impressions) }, origin: ORIGIN, clientIp: '203.0.113.7' });
+    const input = async (impressions: Record<string, unknown>[]) => ({
+      body: { impressions: await proven(deps, impressions) },
+      origin: ORIGIN,
+      clientIp: '203.0.113.7',
+    });
 
     // Act: four impressions (three of variant a), two submissions of one address (one lead), one of another
     await recordImpressions(deps, await input([impression({ variant: 'a' })]));
@@ -172,7 +176,6 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     expect(answer.totals.some((t) => t.key === '/p/3')).toBe(true);
     expect((await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY })).truncated).toBeUndefined();
   });
-
 
   it('property: concurrent impressions and submissions add up exactly, in every dimension', async () => {
     await fc.assert(

@@ -28,7 +28,14 @@ export const impress = (c: Ctx) => {
   seen.add(id);
   // The campaign and source as the submission reports them, so both are counted under the same key.
   const { utm } = pageContext();
-  (queue[api] ||= []).push({ formId: id, variant: view?.variant, page: location.pathname.slice(0, 200), campaign: utm?.campaign, source: utm?.source, proof: view?.proof });
+  (queue[api] ||= []).push({
+    formId: id,
+    variant: view?.variant,
+    page: location.pathname.slice(0, 200),
+    campaign: utm?.campaign,
+    source: utm?.source,
+    proof: view?.proof,
+  });
   if (!timer) {
     timer = +setTimeout(flush, 2e3);
     document.addEventListener('visibilitychange', flush);

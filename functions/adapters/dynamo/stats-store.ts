@@ -1,7 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FormStats, StatCell } from '../../core/ports.js';
-import { type Attribution, BOUNDED_DIMENSIONS, MAX_KEYS_PER_DAY, NONE, OTHER, STAT_METRICS, type StatDimension, type StatMetric, addCounts, cellsOf } from '../../core/stats.js';
+import {
+  type Attribution,
+  BOUNDED_DIMENSIONS,
+  MAX_KEYS_PER_DAY,
+  NONE,
+  OTHER,
+  STAT_METRICS,
+  type StatDimension,
+  type StatMetric,
+  addCounts,
+  cellsOf,
+} from '../../core/stats.js';
 import { keys } from './keys.js';
 import { queryAll } from './query.js';
 import { TABLE } from './table.js';
