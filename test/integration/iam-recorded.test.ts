@@ -229,11 +229,14 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
       {} as never,
     );
     expect(view.statusCode).toBe(202);
-    // The widget's impression beacon (the form's counters) and progressive profiling's question.
+    // The widget's impression beacon (the form's counters, with the proof its definition came with) and
+    // progressive profiling's question.
+    const definition = await forms(apiEvent('GET /v1/forms/{formId}', { path: { formId: 'ebook' } }), {} as never);
+    const { proof } = JSON.parse(definition.body!);
     const beacon = await forms(
       apiEvent('POST /v1/impressions', {
         headers: { 'content-type': 'text/plain;charset=UTF-8' },
-        body: JSON.stringify({ impressions: [{ formId: 'ebook', page: '/posts/funnels', campaign: 'q4' }] }),
+        body: JSON.stringify({ impressions: [{ formId: 'ebook', page: '/posts/funnels', campaign: 'q4', proof }] }),
       }),
       {} as never,
     );
