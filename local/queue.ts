@@ -33,9 +33,10 @@ export interface LocalQueue {
   send(bodies: string[], options?: { delaySeconds?: number }): Promise<void>;
   /**
    * Resolves once nothing is queued, waiting for a retry or in flight. With `ignoreDelayed`, messages that
-   * are not visible yet (a retry after a backoff, a delayed send) do not count.
+   * are not visible yet (a retry after a backoff, a delayed send) do not count; with `ignoreDelayedOverMs`,
+   * only those visible later than that from now (a job held back for minutes) do not.
    */
-  idle(options?: { ignoreDelayed?: boolean }): Promise<void>;
+  idle(options?: { ignoreDelayed?: boolean; ignoreDelayedOverMs?: number }): Promise<void>;
   deadLetters(): SQSRecord[];
   /** Move every dead letter back to the queue (SQS's DLQ redrive): the replay path. Returns how many. */
   redrive(): Promise<number>;
@@ -195,8 +196,9 @@ export function startLocalQueue(options: LocalQueueOptions): LocalQueue {
       pump();
     },
     idle: async (idleOptions = {}) => {
-      if (!idleOptions.ignoreDelayed) return isIdle() ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve));
-      while (!stopped && (inFlight.size > 0 || queued.some((m) => m.visibleAt <= Date.now()))) await new Promise((ok) => setTimeout(ok, 10));
+      const horizon = idleOptions.ignoreDelayed ? 0 : idleOptions.ignoreDelayedOverMs;
+      if (horizon === undefined) return isIdle() ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve));
+      while (!stopped && (inFlight.size > 0 || queued.some((m) => m.visibleAt <= Date.now() + horizon))) await new Promise((ok) => setTimeout(ok, 10));
     },
     deadLetters: () => deadMessages.map(record),
     async redrive() {

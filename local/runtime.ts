@@ -334,11 +334,12 @@ async function startConsumers(
     }),
     runDueChecks,
     // The stream feeds the queue and the sender writes to the table: wait until both are quiet.
-    // Retries waiting for their backoff do not count: settle() is "everything that can happen now has".
+    // Webhook retries waiting for their backoff, and mail jobs held back for a minute or more (a mailbox
+    // cap, an unverified sender), do not count: settle() is "everything that can happen now has".
     settle: async () => {
       for (let round = 0; round < 2; round++) {
         await poller.idle();
-        await mail.idle();
+        await mail.idle({ ignoreDelayedOverMs: 30_000 });
         await hooks.idle({ ignoreDelayed: true });
       }
     },

@@ -22,6 +22,7 @@ import type {
   CaptureWrite,
   Limit,
   ClaimOptions,
+  CountOptions,
   Clock,
   DueCheck,
   DueChecks,
@@ -93,6 +94,9 @@ export class InMemoryLeadRepository implements LeadRepository {
   }
 
   async recordSpam(record: SpamRecord, limit: Limit): Promise<{ limited: { retryAfterSeconds: number } } | undefined> {
+    // As the table's condition: a retried submission id counts nothing.
+    if (this.spam.some((s) => s.siteId === record.siteId && s.submissionId === record.submissionId && s.at.slice(0, 10) === record.at.slice(0, 10)))
+      return undefined;
     const counted = await this.counters.hit(limit.key, limit.limit, limit.windowSeconds);
     if (!counted.allowed) return { limited: { retryAfterSeconds: counted.retryAfterSeconds } };
     this.spam.push(record);
@@ -461,13 +465,13 @@ export class InMemoryFormStats implements FormStats {
   /** The values each dimension admitted per day, keyed like a cell without its value. */
   readonly admitted = new Map<string, Set<string>>();
 
-  async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void> {
+  async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>, options: CountOptions = {}): Promise<void> {
     for (const { dimension, value: given } of cellsOf(attribution)) {
       let value = given;
       if ((BOUNDED_DIMENSIONS as readonly string[]).includes(dimension) && given !== NONE) {
         const day_ = [siteId, attribution.formId, dimension, day].join('\u0000');
         const seen = this.admitted.get(day_) ?? new Set<string>();
-        if (!seen.has(given) && seen.size >= MAX_KEYS_PER_DAY) value = OTHER;
+        if (!seen.has(given) && (seen.size >= MAX_KEYS_PER_DAY || (options.mayAdmit && !(await options.mayAdmit())))) value = OTHER;
         else this.admitted.set(day_, seen.add(given));
       }
       const key = [siteId, attribution.formId, dimension, day, value].join('\u0000');

@@ -20,9 +20,23 @@ export function verifiedAtOf(timeline: readonly TimelineEntry[]): string | undef
   return at;
 }
 
-/** A claim (or a claim's page view) counts once the owner acted after it. */
-const counts = (entry: { unverified?: true; at: string }, verifiedAt: string | undefined): boolean =>
-  entry.unverified !== true || (verifiedAt !== undefined && entry.at <= verifiedAt);
+/** How long before the owner's act a claim may have been made and still count: a stranger's claims do not pile up for a year. */
+export const CLAIM_VOUCH_DAYS = 30;
+
+/**
+ * Whether a timeline entry counts: anything but a claim does; a claim (or a claim's page view) once the
+ * owner acted after it, within {@link CLAIM_VOUCH_DAYS}.
+ */
+export function counts(entry: { unverified?: true; at: string }, verifiedAt: string | undefined): boolean {
+  if (entry.unverified !== true) return true;
+  if (verifiedAt === undefined || entry.at > verifiedAt) return false;
+  return Date.parse(verifiedAt) - Date.parse(entry.at) <= CLAIM_VOUCH_DAYS * 86_400_000;
+}
+
+/** The forms a lead submitted, as a sequence's exit sees them: not a stranger's claims (they could end the owner's sequence). */
+export const formsSubmittedOf = (submissions: readonly { formId: string; unverified?: true }[]): string[] => [
+  ...new Set(submissions.flatMap((s) => (s.unverified ? [] : [s.formId]))),
+];
 
 /**
  * The profile as it stands: what the lead gave (its creator's browser, and browsers that showed its token),

@@ -27,6 +27,9 @@ import type { CaptureDeps, Deps } from './deps.js';
  */
 export const IMPRESSION_BEACONS_PER_MINUTE = 300;
 
+/** New page, campaign and source values one network prefix may bring into a form's day (of its 100 per dimension). */
+export const NEW_KEYS_PER_PREFIX = 10;
+
 /** Most keys one answer lists (`by=page` on a busy blog): the busiest, and `truncated` says some were left out. */
 export const MAX_STAT_KEYS = 200;
 
@@ -72,8 +75,10 @@ export async function recordImpressions(
       if (!(await deps.rateLimiter.hit(`impressions#${site.id}#${imp.formId}`, ceilings.perForm, 60)).allowed) return;
       // A variant the config no longer has (a page open since before the test ended) counts as none.
       const variant = form.variants?.some((v) => v.id === imp.variant) ? imp.variant : undefined;
-      // The path as submissions and page views count it: `/pricing/` is `/pricing`.
-      await deps.stats.count(site.id, { ...attribution, variant, ...(imp.page && { page: pagePath(imp.page) }) }, day, { impressions: 1 });
+      // The path as submissions and page views count it: `/pricing/` is `/pricing`. A prefix brings at most
+      // NEW_KEYS_PER_PREFIX new pages, campaigns and sources a day: one party cannot take the day's keys.
+      const mayAdmit = async () => (await deps.rateLimiter.hit(`impression-keys#${site.id}#${imp.formId}#${prefix}`, NEW_KEYS_PER_PREFIX, 86_400)).allowed;
+      await deps.stats.count(site.id, { ...attribution, variant, ...(imp.page && { page: pagePath(imp.page) }) }, day, { impressions: 1 }, { mayAdmit });
     }),
   );
 }

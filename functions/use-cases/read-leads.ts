@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ConfigIndex } from '../core/config.js';
 import type { LeadView } from '../core/contracts.js';
 import { emailKey } from '../core/email.js';
+import { formsSubmittedOf } from '../core/lead-record.js';
 import { LeadNotFoundError, UnauthorizedError, ValidationError } from '../core/errors.js';
 import { exitOf } from '../core/nurture/sequence.js';
 import type { ApiKey } from '../core/ports.js';
@@ -48,7 +49,7 @@ export function withSequenceOutlook(config: ConfigIndex, lead: LeadView): LeadVi
     stage: lead.stage,
     unsubscribed: lead.mail.unsubscribedAt !== undefined,
     suppressed: lead.mail.suppressed,
-    formsSubmitted: lead.timeline.flatMap((e) => (e.type === 'form_submitted' ? [e.formId] : [])),
+    formsSubmitted: formsSubmittedOf(lead.timeline.flatMap((e) => (e.type === 'form_submitted' ? [e] : []))),
   };
   const sequences = lead.mail.sequences.map((s) => {
     const sequence = site?.forms.find((f) => f.id === s.formId)?.email?.sequence;

@@ -20,6 +20,7 @@ import {
   type SiteEmail,
 } from '../core/nurture/index.js';
 import { SHARED_PROVIDERS, mailDomain, mailboxKey } from '../core/email.js';
+import { formsSubmittedOf } from '../core/lead-record.js';
 import type { ClaimOptions, MailJob, MailLead, OutgoingEmail } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
@@ -55,7 +56,16 @@ export interface MailJobResult {
   sent: string[];
   /** Why nothing (more) happened, when that is worth saying. */
   note?: string;
+  /** A mailbox or domain cap held an email back: the job is queued again for when it may go. */
+  retryAfterSeconds?: number;
 }
+
+/**
+ * How long an email a mailbox or domain cap holds back keeps being tried: a day and an hour, so the
+ * person's own lead magnet or confirmation arrives once the window an attacker filled reopens, instead
+ * of never. Tried again at most every 15 minutes (SQS's longest delay).
+ */
+export const CAP_HOLD = { maxHoldMs: 25 * 3_600_000, maxDelaySeconds: 900 } as const;
 
 /**
  * Handle one mail job: send the emails it calls for, each exactly once, and move the lead through its
@@ -88,7 +98,22 @@ export async function handleMailJob(deps: MailDeps, job: MailJob): Promise<MailJ
   // An erasure may have raced this job between its read of the lead and its writes (claims, enrolments,
   // scheduled steps are not guarded by the lead item): if the lead is gone now, nothing of it may stay.
   if ((await deps.prospects.sweepIfErased(lead)) === 'swept') return { sent: result.sent, note: 'the lead was erased meanwhile: what this job wrote is gone' };
+  if (result.retryAfterSeconds !== undefined && job.type !== 'step') return holdForCap(deps, job, result);
   return result;
+}
+
+/**
+ * A cap held the job's email back (a stranger filled the mailbox's or the domain's window): queue it again
+ * for when the window reopens, for up to {@link CAP_HOLD} since it was first held; then it is dropped, noted.
+ */
+async function holdForCap(deps: MailDeps, job: MailJob, result: MailJobResult): Promise<MailJobResult> {
+  const now = deps.clock.now();
+  const since = job.heldSince ?? now.toISOString();
+  if (now.getTime() - Date.parse(since) >= CAP_HOLD.maxHoldMs)
+    return { sent: result.sent, note: `${result.note}; held back for ${CAP_HOLD.maxHoldMs / 3_600_000} h: not sent` };
+  const delaySeconds = Math.min(CAP_HOLD.maxDelaySeconds, Math.max(60, result.retryAfterSeconds ?? 0));
+  await deps.mailQueue.enqueue([{ ...job, heldSince: since }], { delaySeconds });
+  return { ...result, note: `${result.note}; queued again in ${delaySeconds} s` };
 }
 
 /** Queue the job again for later, unless it has been held for longer than SES takes to verify a domain. */
@@ -159,7 +184,7 @@ async function sendConfirmation(ctx: SendContext, form: Form, submission: FormSu
   const template = form.email?.confirmation ?? DEFAULT_CONFIRMATION;
   const sendKey = confirmationKey(form.id);
   const outcome = await sendOnce(ctx, form, { kind: 'confirmation', sendKey, template, values: { confirmUrl } }, windowOf(ctx));
-  if (typeof outcome === 'object') return { sent: [], note: outcome.capped };
+  if (typeof outcome === 'object') return { sent: [], note: outcome.capped, retryAfterSeconds: outcome.retryAfterSeconds };
   return outcome === 'sent' ? { sent: [sendKey] } : { sent: [], note: `a confirmation went out less than ${ctx.siteEmail.resendAfterHours} h ago` };
 }
 
@@ -168,13 +193,16 @@ async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEn
   if (why) return { sent: [], note: why };
   const sent: string[] = [];
   let note: string | undefined;
+  let retryAfterSeconds: number | undefined;
   const delivery = form.email?.delivery;
   if (delivery) {
     const sendKey = deliveryKey(form.id);
     const cap = capped(ctx);
     const outcome = cap ? { capped: cap } : await sendOnce(ctx, form, { kind: 'delivery', sendKey, template: delivery }, windowOf(ctx));
-    if (typeof outcome === 'object') note = outcome.capped;
-    else if (outcome === 'sent') sent.push(sendKey);
+    if (typeof outcome === 'object') {
+      note = outcome.capped;
+      retryAfterSeconds = 'retryAfterSeconds' in outcome ? outcome.retryAfterSeconds : undefined;
+    } else if (outcome === 'sent') sent.push(sendKey);
     else note = `this form's delivery was already sent (or refused) less than ${ctx.siteEmail.resendAfterHours} h ago`;
   }
   const sequence = form.email?.sequence;
@@ -188,7 +216,7 @@ async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEn
     const state = enrol(sequence, now, effectiveTimeZone(ctx.lead.timeZone, ctx.siteEmail.timeZone));
     await ctx.deps.nurture.enrol(ctx.lead, { state, formId: form.id, enrolledAt: now.toISOString() });
   }
-  return note === undefined ? { sent } : { sent, note };
+  return note === undefined ? { sent } : { sent, note, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
 }
 
 async function onStepDue(ctx: SendContext, sequenceId: string): Promise<MailJobResult> {
@@ -242,7 +270,7 @@ export function nurtureLeadOf(lead: MailLead): NurtureLead {
     stage: lead.stage,
     unsubscribed: lead.unsubscribedAt !== undefined,
     suppressed: lead.suppressed,
-    formsSubmitted: [...new Set(lead.submissions.map((s) => s.formId))],
+    formsSubmitted: formsSubmittedOf(lead.submissions),
     timeZone: lead.timeZone,
   };
 }
@@ -272,7 +300,7 @@ async function sendOnce(
   form: Form,
   email: OneEmail,
   claim: ClaimOptions = {},
-): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before' | { capped: string }> {
+): Promise<'sent' | 'sent-before' | 'failed' | 'failed-before' | { capped: string; retryAfterSeconds: number }> {
   const { deps, lead, site, siteEmail } = ctx;
   const at = deps.clock.now().toISOString();
   const ids = { ...(email.sequenceId && { sequenceId: email.sequenceId }), ...(email.stepId && { stepId: email.stepId }) };
@@ -290,7 +318,7 @@ async function sendOnce(
   if (capped) {
     await deps.nurture.releaseSend(lead, email.sendKey);
     deps.metrics.count('EmailsCapped');
-    return { capped };
+    return capped;
   }
 
   const outgoing = await composeEmail(ctx, form, email);
@@ -323,16 +351,23 @@ async function sendOnce(
  * turn into an unlimited inbox. Counters are shared by every environment and every site (one inbox).
  * The reason when over either, else undefined.
  */
-async function takeMailboxRoom(ctx: SendContext): Promise<string | undefined> {
+async function takeMailboxRoom(ctx: SendContext): Promise<{ capped: string; retryAfterSeconds: number } | undefined> {
   const { deps, lead, siteEmail } = ctx;
   const mailbox = await deps.mailCaps.hit(`mailbox#${mailboxKey(lead.email)}`, siteEmail.maxPerAddressPerDay, 86_400);
-  if (!mailbox.allowed) return `mailbox cap: ${siteEmail.maxPerAddressPerDay} emails in 24 h to this mailbox over all its addresses (maxPerAddressPerDay)`;
+  if (!mailbox.allowed)
+    return {
+      capped: `mailbox cap: ${siteEmail.maxPerAddressPerDay} emails in 24 h to this mailbox over all its addresses (maxPerAddressPerDay)`,
+      retryAfterSeconds: mailbox.retryAfterSeconds,
+    };
   const domain = mailDomain(lead.email);
   if (SHARED_PROVIDERS.has(domain)) return undefined;
   const ceiling = await deps.mailCaps.hit(`maildomain#${mailboxKey(`@${domain}`)}`, siteEmail.maxPerDomainPerHour, 3_600);
   if (ceiling.allowed) return undefined;
   await mailbox.undo();
-  return `domain ceiling: ${siteEmail.maxPerDomainPerHour} emails an hour to ${domain} (maxPerDomainPerHour)`;
+  return {
+    capped: `domain ceiling: ${siteEmail.maxPerDomainPerHour} emails an hour to ${domain} (maxPerDomainPerHour)`,
+    retryAfterSeconds: ceiling.retryAfterSeconds,
+  };
 }
 
 /** The lead was erased while its email was on its way: the job ends, and sends nothing. */

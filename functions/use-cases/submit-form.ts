@@ -80,11 +80,12 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
   const prior = shown?.siteId === site.id ? shown : undefined;
 
   const consent = consentRecord(form, body, at);
-  // Tracking starts only with marketing consent, and on a double opt-in form only once the address is confirmed.
-  const trackable = consent?.granted === true && next.type !== 'confirm-email';
-  const respond = async (leadId: string, trust: VisitorGrant['trust']): Promise<SubmitFormResult> => {
-    const response: SubmissionResponse = { submissionId, ...reply };
-    if (trackable) {
+  // The answer is the one stored with the submission (a retry gets its first answer, whatever form it is
+  // sent to now). Tracking starts only with marketing consent, and on a double opt-in form only once the
+  // address is confirmed: a retried id of a confirmation link gets no token.
+  const respond = async (leadId: string, trust: VisitorGrant['trust'], answered: typeof reply = reply): Promise<SubmitFormResult> => {
+    const response: SubmissionResponse = { submissionId, next: answered.next, ...(answered.message && { message: answered.message }) };
+    if (consent?.granted === true && answered.next.type !== 'confirm-email') {
       const fields = [...new Set([...given, ...(prior?.leadId === leadId ? prior.fields : [])])];
       response.visitorToken = await deps.visitorTokens.issue({ siteId: site.id, leadId, trust, fields });
     }
@@ -143,5 +144,5 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
     // (countSubmission): the capture stays two round trips.
   }
   const stored = 'stored' in outcome ? outcome.stored : outcome.replayed;
-  return respond(stored.leadId, stored.claim ? 'claim' : 'creator');
+  return respond(stored.leadId, stored.claim ? 'claim' : 'creator', stored);
 }

@@ -24,8 +24,8 @@ export const EVENTS_PER_MINUTE = 60;
  *    `unverified` (it does not score until the address owner acts after it). A lead without marketing
  *    consent (never given, withdrawn, unsubscribed) → 202 `ignored`, nothing stored. The stream then
  *    re-scores the lead.
- * Every other outcome answers 202 `recorded`: a new event, a retried one, and one whose lead does not
- * exist. A bot caught at submission got a token for a lead that was never stored; were its page views
+ * Every other outcome answers 202 `recorded`: a new event, a retried one, one whose lead does not exist,
+ * and, to a claim's token, one whose lead does not consent. A bot caught at submission got a token for a lead that was never stored; were its page views
  * answered differently from a real lead's (a 404, or `duplicate` on a retry), it could tell it was caught.
  */
 export async function trackEvent(deps: CaptureDeps, input: TrackEventInput): Promise<EventResponse> {
@@ -56,7 +56,9 @@ export async function trackEvent(deps: CaptureDeps, input: TrackEventInput): Pro
   };
   const outcome = await deps.leads.recordEvent(site.id, visitor.leadId, entry);
   if (outcome === 'recorded') deps.metrics.count('PageViews');
-  return outcome === 'unsubscribed' ? { status: 'ignored', reason: 'unsubscribed' } : { status: 'recorded' };
+  // Only the lead's own browser learns that it stopped consenting (so it stops sending): told to a claim's
+  // token, `ignored` would say the address is a lead without consent.
+  return outcome === 'unsubscribed' && visitor.trust === 'creator' ? { status: 'ignored', reason: 'unsubscribed' } : { status: 'recorded' };
 }
 
 /** A referrer's query string can carry anything (search terms, tokens, addresses): keep origin and path. */

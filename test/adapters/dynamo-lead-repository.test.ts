@@ -132,6 +132,44 @@ describe('Adapter: DynamoLeadRepository', () => {
     await expect(repo.capture(write, LIMIT)).rejects.toThrow('throttled');
   });
 
+  it("answers busy (503) when a bot's write never clears its conflicts, as a capture does; a retried bot submission counts nothing", async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).rejects(cancelled(undefined, undefined, { Code: 'TransactionConflict' }));
+    const record = {
+      siteId: 'demo',
+      emailKey: 'k'.repeat(64),
+      formId: 'ebook',
+      submissionId: 'sub-9',
+      reason: 'honeypot' as const,
+      at: write.source.at,
+      fieldLengths: {},
+    };
+    await expect(repo.recordSpam(record, LIMIT)).rejects.toMatchObject({ status: 503, code: 'unavailable' });
+    ddb.reset();
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).rejects(cancelled(undefined, { Code: 'ConditionalCheckFailed' }, undefined));
+    await expect(repo.recordSpam(record, LIMIT)).resolves.toBeUndefined();
+  });
+
+  it('makes the same three requests for a page view whatever its lead: none, one without consent, one with', async () => {
+    const calls = () => ddb.calls().map((c) => c.args[0].constructor.name);
+    // No such lead (a caught bot's token): the read finds nothing, the put cannot succeed
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    const event = { type: 'page_viewed' as const, at: write.source.at, eventId: 'e1', path: '/pricing' };
+    await expect(repo.recordEvent('demo', 'bot-lead', event)).resolves.toBe('unknown');
+    expect(calls()).toEqual(['QueryCommand', 'GetCommand', 'PutCommand']);
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.ConditionExpression).toBe('attribute_exists(PK) AND attribute_not_exists(PK)');
+    // A lead that gave consent: the same requests, the event stored
+    ddb.reset();
+    ddb.on(QueryCommand).resolves({ Items: [{ PK: `SITE#demo#EMAIL#${'k'.repeat(64)}` }] });
+    ddb.on(GetCommand).resolves({ Item: { consentMarketing: { granted: true } } });
+    ddb.on(PutCommand).resolves({});
+    await expect(repo.recordEvent('demo', 'lead-1', event)).resolves.toBe('recorded');
+    expect(calls()).toEqual(['QueryCommand', 'GetCommand', 'PutCommand']);
+  });
+
   it('keeps a caught bot with the requests a capture makes: the same read, then one transaction of three items (no address kept)', async () => {
     ddb.on(GetCommand).resolves({});
     ddb.on(TransactWriteCommand).resolves({});
@@ -274,19 +312,24 @@ describe('Adapter: DynamoLeadRepository scoring and events', () => {
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('duplicate');
   });
 
-  it('does not store events of an unknown lead, a lead of another site, or one without consent', async () => {
+  it('does not store events of an unknown lead, a lead of another site, or one without consent (its put cannot succeed)', async () => {
     ddb
       .on(QueryCommand)
       .resolvesOnce({ Items: [] })
       .resolves({ Items: [{ PK, SK: 'LEAD' }] });
-    expect(await repo.recordEvent('demo', 'nobody', pageView)).toBe('unknown');
-    expect(await repo.recordEvent('other-site', 'lead-1', pageView)).toBe('unknown');
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
     ddb
       .on(GetCommand)
+      .resolvesOnce({})
+      .resolvesOnce({})
       .resolvesOnce({ Item: { consentMarketing: { granted: false } } })
       .resolvesOnce({ Item: { consentMarketing: { granted: true }, unsubscribedAt: '2026-11-01T00:00:00.000Z' } });
+    expect(await repo.recordEvent('demo', 'nobody', pageView)).toBe('unknown');
+    expect(await repo.recordEvent('other-site', 'lead-1', pageView)).toBe('unknown');
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('unsubscribed');
     expect(await repo.recordEvent('demo', 'lead-1', pageView)).toBe('unsubscribed');
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    // Each made its put, under a condition no item can meet
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.ConditionExpression);
+    expect(puts).toEqual(Array(4).fill('attribute_exists(PK) AND attribute_not_exists(PK)'));
   });
 });

@@ -5,6 +5,7 @@ import { InvalidVisitorTokenError, OriginNotAllowedError, RateLimitedError, Unkn
 import {
   IMPRESSION_BEACONS_PER_MINUTE,
   MAX_STAT_KEYS,
+  NEW_KEYS_PER_PREFIX,
   countSubmission,
   knownFields,
   readFormStats,
@@ -321,5 +322,18 @@ describe('Forged impressions (issue 22): numbers nobody can make up cheaply', ()
     expect(byPage.totals.find((t) => t.key === '/posts/funnels')).toMatchObject({ impressions: 5 });
     expect(byPage.totals.find((t) => t.key === OTHER)?.impressions).toBeGreaterThan(0);
     expect(byPage.truncated).toBeUndefined();
+  });
+
+  it(`lets one network prefix bring only ${NEW_KEYS_PER_PREFIX} new pages, campaigns and sources a day: invented paths sent first cannot take the day's keys`, async () => {
+    const { deps } = fakeDeps();
+    const [proof] = await proven(deps, [impression()]);
+    // At midnight, one /24 sends 300 invented paths before any reader arrives
+    for (let i = 0; i < 300; i++) await beacon(deps, [{ ...proof!, page: `/junk/${i}` }], `203.0.113.${i % 250}`);
+    // Then readers from elsewhere
+    for (let i = 0; i < 3; i++) await beacon(deps, [{ ...proof!, page: '/posts/funnels' }], `198.51.${i}.7`);
+    const byPage = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'page' });
+    // Its campaign and source (q4, newsletter) were two of its new values: eight pages remain
+    expect(byPage.totals.filter((t) => t.key?.startsWith('/junk/'))).toHaveLength(NEW_KEYS_PER_PREFIX - 2);
+    expect(byPage.totals.find((t) => t.key === '/posts/funnels')).toMatchObject({ impressions: 3 });
   });
 });

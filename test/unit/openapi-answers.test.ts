@@ -85,7 +85,10 @@ describe('The OpenAPI document declares every answer of every route', () => {
       answered.add(res.statusCode ?? 0);
     };
     let n = 0;
-    for (const r of requests(e)) n++, await call(r);
+    for (const r of requests(e)) {
+      n++;
+      await call(r);
+    }
     // A flood of the first well-formed request: a limit must say 429
     const flood = requests(e).next().value!;
     for (let i = 0; i < 120; i++) await call(flood);

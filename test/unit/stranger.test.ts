@@ -5,7 +5,7 @@ import { knownFields } from '../../functions/use-cases/form-stats.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { trackEvent } from '../../functions/use-cases/track-event.js';
-import { aSubmission, fakeDeps, leadWith, ORIGIN } from '../support/builders.js';
+import { aSubmission, fakeDeps, leadWith, ORIGIN, testConfig } from '../support/builders.js';
 
 /**
  * Issue 22: a stranger who knows an email address gains nothing. The victim is a lead; the attacker types
@@ -169,5 +169,41 @@ describe('A stranger who knows an address', () => {
     expect(answer.body.next.type).toBe('download');
     expect(f.leads.leads.size).toBe(0);
     expect(f.leads.spam).toMatchObject([{ reason: 'no-timer' }]);
+  });
+
+  it("learns nothing of the lead's consent through page views: a claim's token gets `recorded` where the lead's own gets `ignored`", async () => {
+    // Prepare: a lead that declined marketing consent; a stranger claims the address with the box ticked
+    const f = fakeDeps();
+    const own = await submit(f, aSubmission().withEmail(VICTIM).with('consent', { marketing: true }).build());
+    await submit(f, aSubmission().withEmail(VICTIM).with('consent', { marketing: false }).with('visitorToken', own.body.visitorToken).build());
+    const claim = await submit(f, aSubmission().withEmail(VICTIM).build(), 'ebook', '198.51.100.80');
+    const bot = await submit(f, aSubmission().withEmail('nobody@acme.com').with('hp', 'x').build(), 'ebook', '198.51.100.81');
+    // Act + Assess
+    expect(await view(f, claim.body.visitorToken!, '/pricing')).toEqual({ status: 'recorded' });
+    expect(await view(f, bot.body.visitorToken!, '/pricing')).toEqual({ status: 'recorded' });
+    expect(await view(f, own.body.visitorToken!, '/pricing')).toEqual({ status: 'ignored', reason: 'unsubscribed' });
+    expect((await leadWith(f.leads, VICTIM))?.timeline.some((e) => e.type === 'page_viewed')).toBe(false);
+  });
+
+  it("cannot tell it was caught by retrying: a bot's retried submissionId counts nothing against its limit, as a lead's does not", async () => {
+    const f = fakeDeps({ rawConfig: testConfig((c) => (c.sites[0]!.rateLimit = { submissions: 3, windowSeconds: 60 })) });
+    const bot = aSubmission().withEmail('bot@acme.com').with('hp', 'x').build();
+    const lead = aSubmission().withEmail('real@acme.com').build();
+    const answers = [];
+    for (let i = 0; i < 20; i++)
+      answers.push((await submit(f, bot, 'ebook', '198.51.100.90')).status, (await submit(f, lead, 'ebook', '198.51.100.91')).status);
+    expect(answers).toEqual(Array(40).fill(202));
+    expect(f.leads.spam).toHaveLength(1);
+  });
+
+  it("gets no token by replaying a confirmation link's submission id on a form without double opt-in", async () => {
+    const f = fakeDeps({ rawConfig: testConfig((c) => void (c.sites[0]!.forms[0]!.doubleOptIn = true)) });
+    const original = aSubmission().withEmail(VICTIM).build();
+    const first = await submit(f, original);
+    expect(first.body).toMatchObject({ next: { type: 'confirm-email' } });
+    // The id is in the confirmation email's link; the attacker replays it on the trial form (single opt-in)
+    const replay = await submit(f, { ...original, fields: { email: VICTIM, firstName: 'M', company: 'E' } }, 'trial', '198.51.100.92');
+    expect(replay.body).toMatchObject({ submissionId: original.submissionId, next: { type: 'confirm-email' } });
+    expect(replay.body).not.toHaveProperty('visitorToken');
   });
 });

@@ -20,7 +20,7 @@ import { dueDay } from '../../core/due.js';
  * | prospect   | PROSPECTS#<site>#<stage>#<shard>    | SEQ#<number> / COUNTER | —                  |
  * | due check  | DUE#<yyyy-mm-dd>#<shard>            | <iso time>#<lead PK>[#SEQ#<sequenceId> or #WH#<endpoint>] | — |
  * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
- * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <iso time>#<subId>   | —                    |
+ * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <subId>              | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
  * | rate count | RATE#<scope>#<window start>         | RATE                 | —                    |
  *
@@ -174,7 +174,8 @@ export const keys = {
     return match ? { siteId: match[1]!, emailKey: match[2]! } : undefined;
   },
   /** Spam kept for review per site and day, expiring by TTL; never a lead. */
-  spam: (siteId: string, at: string, submissionId: string) => ({ PK: `SITE#${siteId}#SPAM#${at.slice(0, 10)}`, SK: `${at}#${submissionId}` }),
+  /** By submission id, so a retried bot submission is a replay as a lead's is (it counts nothing). */
+  spam: (siteId: string, at: string, submissionId: string) => ({ PK: `SITE#${siteId}#SPAM#${at.slice(0, 10)}`, SK: submissionId }),
   /** API keys by hash of the secret: GetItem on every authenticated request (cached in memory). */
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
 } as const;

@@ -23,6 +23,8 @@ import { keys } from './keys.js';
 import { queryAll } from './query.js';
 
 const SPAM_RETENTION_SECONDS = 30 * 24 * 3600;
+/** The address hash of no lead (a real one is 64 hex digits): where a page view of no lead is not written. */
+const NOBODY = '-';
 /** A capture tries at most this often: a lead created or erased meanwhile, or a concurrent twin, takes another. */
 const CAPTURE_ATTEMPTS = 6;
 
@@ -198,6 +200,8 @@ export class DynamoLeadRepository implements LeadRepository {
                     ...kept,
                     [TABLE.ttlAttribute]: Math.floor(Date.parse(record.at) / 1000) + SPAM_RETENTION_SECONDS,
                   },
+                  // A retried submission id is a replay, as a lead's is: cancelled, nothing counted.
+                  ConditionExpression: 'attribute_not_exists(PK)',
                 },
               },
               { Update: counter.update },
@@ -207,9 +211,12 @@ export class DynamoLeadRepository implements LeadRepository {
         return undefined;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
+        if (error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') return undefined;
         if (error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') return { limited: { retryAfterSeconds: counter.retryAfterSeconds } };
-        // A capture of the same address in flight: as a capture would, try again after a short random pause.
-        if (attempt + 1 >= CAPTURE_ATTEMPTS || !error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) throw error;
+        // A capture of the same address in flight: as a capture would, try again after a short random pause,
+        // and answer busy (503) as a capture does when it never clears.
+        if (!error.CancellationReasons?.some((r) => r.Code === 'TransactionConflict')) throw error;
+        if (attempt + 1 >= CAPTURE_ATTEMPTS) throw new BusyError();
         await new Promise((ok) => setTimeout(ok, 5 + Math.random() * 20 * (attempt + 1)));
       }
     }
@@ -337,27 +344,29 @@ export class DynamoLeadRepository implements LeadRepository {
   /**
    * A page view: lead id → partition (GSI1, keys only), the lead's consent (GetItem, two attributes), then a
    * conditional PutItem of `EV#<eventId>`, so a retried send is stored once. About 0.5 + 0.5 RCU + 1 WCU.
+   * The same three requests whatever the lead: one that does not exist (a caught bot's token, an erased
+   * lead) or does not consent reads a lead item that is not there and makes a put that cannot succeed, so
+   * the time a page view takes tells no one which it was.
    */
   async recordEvent(siteId: string, leadId: string, event: StoredEvent): Promise<'recorded' | 'duplicate' | 'unsubscribed' | 'unknown'> {
     const partition = await this.partitionOf(leadId);
-    const ref = partition ? keys.parseLeadPartition(partition) : undefined;
-    if (!ref || ref.siteId !== siteId) return 'unknown';
+    const found = partition ? keys.parseLeadPartition(partition) : undefined;
+    const ref = found?.siteId === siteId ? found : { siteId, emailKey: NOBODY };
     const { Item: lead } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ProjectionExpression: 'consentMarketing, unsubscribedAt' }),
     );
-    if (!lead) return 'unknown';
-    if (!isTrackable(lead)) return 'unsubscribed';
+    const refused = !lead ? 'unknown' : !isTrackable(lead) ? 'unsubscribed' : undefined;
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.event(ref.siteId, ref.emailKey, event.eventId), entity: 'event', siteId, leadId, entry: event },
-          ConditionExpression: 'attribute_not_exists(PK)',
+          ConditionExpression: refused ? 'attribute_exists(PK) AND attribute_not_exists(PK)' : 'attribute_not_exists(PK)',
         }),
       );
       return 'recorded';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      if (error instanceof ConditionalCheckFailedException) return refused ?? 'duplicate';
       throw error;
     }
   }

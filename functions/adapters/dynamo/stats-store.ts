@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FormStats, StatCell } from '../../core/ports.js';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CountOptions, FormStats, StatCell } from '../../core/ports.js';
 import {
   type Attribution,
   BOUNDED_DIMENSIONS,
@@ -28,9 +28,10 @@ export const STATS_RETENTION_DAYS = 800;
  * add, and a counted event is never counted again by its caller.
  *
  * A page, campaign or source keeps at most {@link MAX_KEYS_PER_DAY} values a day: a cell that exists is
- * added to under the condition that it does (the common case, 1 WCU); a value new to its shard is first
- * admitted in the day's string set of values (once per value and shard: at most 8 × 100 writes a day per
- * dimension, of a few KB each), else counted as `(other)`.
+ * added to under the condition that it does (the common case, 1 WCU); a value new to its shard is looked
+ * up in the day's string set of values (a read of a few KB), and if it is not there, admitted to it when
+ * the caller agrees and there is room (once per value: at most 100 writes a day per dimension), else
+ * counted as `(other)`.
  */
 export class DynamoFormStats implements FormStats {
   constructor(
@@ -39,7 +40,7 @@ export class DynamoFormStats implements FormStats {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void> {
+  async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>, options: CountOptions = {}): Promise<void> {
     const metrics = Object.entries(add).filter(([, n]) => n);
     if (!metrics.length) return;
     const shard = keys.statShards[Math.floor(this.random() * keys.statShards.length)]!;
@@ -65,19 +66,34 @@ export class DynamoFormStats implements FormStats {
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }
-        const admitted = await this.admit(siteId, attribution.formId, dimension, day, value, expiresAt);
+        const admitted = await this.admit(siteId, attribution.formId, dimension, day, value, expiresAt, options.mayAdmit);
         return add1(dimension, admitted ? value : OTHER, false);
       }),
     );
   }
 
   /** Whether the day's values of this dimension take `value` (it is among them, or there is room for it). */
-  private async admit(siteId: string, formId: string, dimension: string, day: string, value: string, expiresAt: number): Promise<boolean> {
+  private async admit(
+    siteId: string,
+    formId: string,
+    dimension: string,
+    day: string,
+    value: string,
+    expiresAt: number,
+    mayAdmit?: () => Promise<boolean>,
+  ): Promise<boolean> {
+    // A value another shard let in today is in: no question asked. Else the caller's say, then the room.
+    const Key = keys.statKeys(siteId, formId, dimension, day);
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key, ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'values' } }),
+    );
+    if ((Item?.values as Set<string> | undefined)?.has(value)) return true;
+    if (mayAdmit && !(await mayAdmit())) return false;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.statKeys(siteId, formId, dimension, day),
+          Key,
           UpdateExpression: 'ADD #v :v SET #ttl = if_not_exists(#ttl, :ttl)',
           ConditionExpression: 'attribute_not_exists(#v) OR contains(#v, :value) OR size(#v) < :max',
           ExpressionAttributeNames: { '#v': 'values', '#ttl': TABLE.ttlAttribute },

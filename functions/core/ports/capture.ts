@@ -1,5 +1,5 @@
 import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next, PageViewedEntry, ScoreView, Source, StageChangedEntry } from '../contracts.js';
-import type { Attribution, StatDimension, StatMetric } from '../stats.js';
+import type { Attribution, MAX_KEYS_PER_DAY, StatDimension, StatMetric } from '../stats.js';
 import type { ScoringEvent } from '../scoring/score.js';
 import type { Profile } from '../fields.js';
 import type { SpamReason } from '../capture.js';
@@ -242,13 +242,22 @@ export interface ImpressionProofs {
   verify(proof: string, siteId: string, formId: string, variant: string | undefined, now: Date): Promise<boolean>;
 }
 
+export interface CountOptions {
+  /**
+   * Asked before a value new to the day is let in among its dimension's {@link MAX_KEYS_PER_DAY}: false
+   * counts it as `(other)`. The impression beacon lets each network prefix bring only a few new values a
+   * day, so one party cannot take the day's keys. Not asked for a value already in.
+   */
+  mayAdmit?: () => Promise<boolean>;
+}
+
 /** A form's counters (see core/stats.ts): per day and dimension value, shared by every environment. */
 export interface FormStats {
   /**
    * Add `add` to every cell of one event (the form's total and each dimension's value) on `day`. Each call
    * is applied once; callers call once per event (a retried beacon or replayed submission never calls).
    */
-  count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>): Promise<void>;
+  count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>, options?: CountOptions): Promise<void>;
   /** Each cell of one dimension (`all` for the totals) from day `from` to day `to`, both included. */
   read(siteId: string, formId: string, dimension: 'all' | StatDimension, from: string, to: string): Promise<StatCell[]>;
 }

@@ -317,9 +317,9 @@ describe('Use case: handleMailJob (nurture)', () => {
   it('reads a sequence left by submitting an exit form as exited, naming the form', async () => {
     // Prepare: the ebook sequence exits when the lead starts a trial
     const t = fakeMailDeps();
-    await submitAndMail(t);
-    // Act
-    await submitAndMail(t, aTrial(), 'trial');
+    const { answer } = await submitAndMail(t);
+    // Act: the same browser (its token) starts a trial
+    await submitAndMail(t, { ...aTrial(), visitorToken: answer.body.visitorToken }, 'trial');
     const view = await findLeadByEmail(t.deps, { name: 'test', siteIds: ['demo'] }, { email: JANE });
     // Assess
     const ebook = view.mail!.sequences.find((s) => s.sequenceId === 'ebook-nurture')!;
@@ -337,9 +337,9 @@ describe('Use case: handleMailJob (nurture)', () => {
   it('ends the sequence when the lead starts a trial (an exit condition) and keeps the trial sequence going', async () => {
     // Prepare
     const t = fakeMailDeps();
-    const { ref } = await submitAndMail(t);
-    // Act
-    await submitAndMail(t, aTrial(), 'trial');
+    const { ref, answer } = await submitAndMail(t);
+    // Act: the same browser (its token) starts a trial
+    await submitAndMail(t, { ...aTrial(), visitorToken: answer.body.visitorToken }, 'trial');
     t.clock.set('2026-11-24T14:00:00Z');
     await runScheduler(t);
     // Assess
@@ -486,5 +486,29 @@ describe('formatMailbox', () => {
     expect(formatMailbox({ address: 'a@b.co' })).toBe('a@b.co');
     expect(formatMailbox({ name: 'Acme "Labs"', address: 'a@b.co' })).toBe('"Acme \\"Labs\\"" <a@b.co>');
     expect(formatMailbox({ name: 'Zoë', address: 'z@acme.com' })).toBe('=?UTF-8?B?Wm/Dqw==?= <z@acme.com>');
+  });
+
+  it("does not let a stranger's claim end the owner's sequence: a trial from another browser is kept, the nurture goes on", async () => {
+    const t = fakeMailDeps();
+    const { ref } = await submitAndMail(t);
+    await submitAndMail(t, aTrial(), 'trial');
+    const view = await findLeadByEmail(t.deps, { name: 'test', siteIds: ['demo'] }, { email: JANE });
+    expect(view.mail!.sequences.find((s) => s.sequenceId === 'ebook-nurture')).toMatchObject({ status: 'active' });
+    expect((await t.deps.nurture.load(ref))!.submissions.find((s) => s.formId === 'trial')).toMatchObject({ unverified: true });
+  });
+
+  it('queues a delivery a mailbox cap held back again, for when the window reopens (a stranger cannot make it never arrive)', async () => {
+    // Prepare: a stranger filled Jane's mailbox window through five aliases
+    const t = fakeMailDeps();
+    for (let i = 0; i < 5; i++) await submitAndMail(t, aSubmission().withEmail(`jane.doe+${i}@acme.com`).build());
+    // Act: Jane's own download
+    const { result, job } = await submitAndMail(t);
+    // Assess: not sent now, queued again (at most 15 minutes); sent once the window reopens
+    expect(result).toMatchObject({ sent: [], note: expect.stringMatching(/mailbox cap.*queued again in \d+ s/) });
+    const [again] = t.queue.take();
+    expect(again).toMatchObject({ ...job, heldSince: expect.any(String) });
+    t.clock.advance(86_400_000);
+    expect((await handleMailJob(t.deps, again!)).sent).toEqual(['delivery#ebook']);
+    expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
   });
 });
