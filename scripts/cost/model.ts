@@ -29,14 +29,15 @@ export interface Usage {
 /**
  * What one operation costs in table capacity and function time, from the local measurements:
  * capacity from `test/integration/capture-dynamodb.test.ts` (ReturnConsumedCapacity on DynamoDB Local:
- * a new lead 6 WRU in one transaction + 1 for its index keys + 1 for the form's ceiling; a known lead
- * 13; a page view 1 RCU + 1 WCU; a re-score 1 RCU + 2 WCU) and `npm run bench` (docs/benchmarks.md: an
+ * every submission 1 RCU for the read of its lead item, then a new lead 6 WRU in one transaction + 1 for
+ * its index keys + 1 for the form's ceiling; a known lead or a claim at most the same; a page view 1 RCU +
+ * 1 WCU; a re-score 1 RCU + 2 WCU) and `npm run bench` (docs/benchmarks.md: an
  * email about 3 RCU + 6 WCU with the scheduler's delete). Webhook capacity and every duration are
  * estimates (marked), to be replaced by a deployment's own figures.
  */
 export const PER_OPERATION = {
-  newLead: { wcu: 8, rcu: 0 },
-  returningSubmission: { wcu: 13, rcu: 0 },
+  newLead: { wcu: 8, rcu: 1 },
+  returningSubmission: { wcu: 8, rcu: 1 },
   rescore: { wcu: 2, rcu: 1 },
   /** A stage change is a transaction of the lead and its STAGE# item (2 items × 2 WRU). */
   stageChange: { wcu: 4, rcu: 0 },
@@ -49,6 +50,8 @@ export const PER_OPERATION = {
    * beacon, one per page view that showed a form), per stored submission, per qualification.
    */
   formCounters: { wcu: 5, rcu: 0 },
+  /** An impression's two shared ceilings (its network prefix's, its form's): one conditional `ADD` each. */
+  impressionCeilings: { wcu: 2, rcu: 0 },
   /**
    * A stored submission marked counted before its counters are added (the table stream counts it once):
    * a conditional update of the submission item, under 2 KB.
@@ -159,8 +162,16 @@ export function estimate(usage: Usage): CostLine[] {
     emails * op.email.wcu +
     deliveries * op.webhookDelivery.wcu +
     (impressions + submissions + qualified * 1.3) * op.formCounters.wcu +
+    impressions * op.impressionCeilings.wcu +
     submissions * op.submissionCountMark.wcu;
-  const rcu = (submissions + tracked) * op.rescore.rcu + tracked * op.pageViewEvent.rcu + emails * op.email.rcu + deliveries * op.webhookDelivery.rcu + dueRuns;
+  const rcu =
+    leads * op.newLead.rcu +
+    (submissions - leads) * op.returningSubmission.rcu +
+    (submissions + tracked) * op.rescore.rcu +
+    tracked * op.pageViewEvent.rcu +
+    emails * op.email.rcu +
+    deliveries * op.webhookDelivery.rcu +
+    dueRuns;
   const tableGb = (leads * (usage.monthsKept ?? 12) * op.bytesPerLead) / 1e9;
 
   // Each queued job: send, receive, delete (batches make it fewer; this is the upper bound).

@@ -47,10 +47,10 @@ describe('Cost estimate (npm run cost)', () => {
     expect(line(withWaf, 'WAF').usage).toBeCloseTo(0.402 * PRICES.waf.perMillionRequests, 6);
     // No function serves the widget any more: an API request per page view, not two.
     expect(line(estimate(usage), 'API Gateway').basis).toBe('102,000 requests');
-    // Each form shown is one more request (its beacon) and five write units.
+    // Each form shown is one more request (its beacon) and seven write units: five counters, two ceilings.
     const shown = estimate({ ...usage, impressions: 100_000 });
     expect(line(shown, 'API Gateway').basis).toBe('202,000 requests');
-    expect(line(shown, 'DynamoDB').usage - line(estimate(usage), 'DynamoDB').usage).toBeCloseTo((500_000 / 1e6) * PRICES.dynamodb.perMillionWriteUnits, 6);
+    expect(line(shown, 'DynamoDB').usage - line(estimate(usage), 'DynamoDB').usage).toBeCloseTo((700_000 / 1e6) * PRICES.dynamodb.perMillionWriteUnits, 6);
   }, 30_000);
 
   it('grows per-use costs with traffic, fixed ones not', () => {
