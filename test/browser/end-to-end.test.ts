@@ -71,6 +71,36 @@ describe('End to end: the demo blog on the local runtime', () => {
     expect(scored.stage).toBe('mql');
   });
 
+  it('a returning browser updates its own lead (its token shows it created it), and the forms it was shown count (their proof)', {
+    timeout: BROWSER_TIMEOUT_MS,
+  }, async () => {
+    // Prepare: a first download, with consent (so the browser keeps a visitor token)
+    const { page, errors } = await openPage(browser, `${funnel.url}/demo`);
+    const submitEbook = async (jobTitle: string) => {
+      const ebook = page.locator('funnel-form').first();
+      await ebook.getByLabel('Work email').fill('back.again@acme.com');
+      await ebook.getByLabel('Job title').fill(jobTitle);
+      if (!(await ebook.getByRole('checkbox').isChecked())) await ebook.getByRole('checkbox').check();
+      await ebook.getByRole('button', { name: 'Get the ebook' }).click();
+      await ebook.getByRole('link', { name: /download/i }).waitFor();
+    };
+    await submitEbook('Analyst');
+    // Act: the same browser comes back another day and gives a new title
+    await page.reload();
+    await submitEbook('Director of Analytics');
+    await page.goto(`${funnel.url}/pricing`); // leaving the page sends the impressions
+    // Assess: the lead took the new title (not a claim), and both impressions were counted
+    const lead = await (await fetch(`${funnel.url}/v1/leads?email=back.again%40acme.com`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
+    expect(lead.profile.jobTitle).toBe('Director of Analytics');
+    expect(lead.timeline.filter((e: { type: string; unverified?: boolean }) => e.type === 'form_submitted' && !e.unverified)).toHaveLength(2);
+    const today = new Date().toISOString().slice(0, 10);
+    const stats = async () =>
+      (await (await fetch(`${funnel.url}/v1/forms/ebook/stats?from=${today}&to=${today}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json())
+        .totals[0]?.impressions ?? 0;
+    await expect.poll(stats, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
   it('a visitor scrolls halfway down, the trial slides in, and the visitor starts a trial and is offered the way to it', {
     timeout: BROWSER_TIMEOUT_MS,
   }, async () => {
