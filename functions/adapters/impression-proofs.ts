@@ -5,7 +5,7 @@ import type { ImpressionProofs } from '../core/ports.js';
 export const PROOF_VALID_MINUTES = 120;
 
 /**
- * `<minute in base 36>.<first 12 bytes of HMAC-SHA256(site, form, variant, minute), base64url>`: 23
+ * `<minute in base 36>.<first 12 bytes of HMAC-SHA256(site, form, variant, minute), base64url>`: 22
  * characters, the same for a whole minute (a definition is cached for one), so the CDN keeps caching it.
  * The key is derived from the token secret, apart from the visitor tokens' and email links' keys.
  * @example await proofs.verify(await proofs.issue('demo', 'ebook', 'a', now), 'demo', 'ebook', 'a', now) // true

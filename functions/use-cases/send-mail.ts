@@ -314,11 +314,11 @@ async function sendOnce(
   if (claimed === 'sent') return 'sent-before';
   if (claimed === 'failed') return 'failed-before';
   if (claimed === 'busy') throw new TransientMailError(`another worker is sending ${email.sendKey}`);
-  const capped = await takeMailboxRoom(ctx);
-  if (capped) {
+  const room = await takeMailboxRoom(ctx);
+  if ('capped' in room) {
     await deps.nurture.releaseSend(lead, email.sendKey);
     deps.metrics.count('EmailsCapped');
-    return capped;
+    return room;
   }
 
   const outgoing = await composeEmail(ctx, form, email);
@@ -330,6 +330,8 @@ async function sendOnce(
     if ((await deps.prospects.sweepIfErased(lead)) === 'swept') throw new LeadErasedError();
     ({ messageId } = await deps.mailer.send(outgoing));
   } catch (error) {
+    // An email that did not leave gives its room back: a retried job counts once.
+    if (!(error instanceof PermanentMailError)) await room.giveBack();
     if (error instanceof LeadErasedError) throw error;
     if (error instanceof PermanentMailError) {
       await deps.nurture.markFailed(lead, email.sendKey, { type: 'email_failed', at, kind: email.kind, formId: form.id, ...ids, reason: error.reason });
@@ -345,29 +347,31 @@ async function sendOnce(
 }
 
 /**
- * Counted only for an email about to leave (the claim is ours), so a retried job counts nothing twice:
- * the mailbox's 24-hour cap over every lead whose address reaches it (`jane+1@…`, `j.a.ne@gmail.com`: a
+ * Counted only for an email about to leave (the claim is ours), and given back when it does not leave
+ * (`giveBack`: a transient failure, an erasure), so a retried job counts nothing twice: the mailbox's daily cap over every lead whose address reaches it (`jane+1@…`, `j.a.ne@gmail.com`: a
  * lead per alias, one inbox), and the domain's hourly ceiling, which a catch-all domain would otherwise
  * turn into an unlimited inbox. Counters are shared by every environment and every site (one inbox).
- * The reason when over either, else undefined.
+ * Over either: the reason, and when to try again. Fixed windows (the UTC day, the clock hour).
  */
-async function takeMailboxRoom(ctx: SendContext): Promise<{ capped: string; retryAfterSeconds: number } | undefined> {
+async function takeMailboxRoom(ctx: SendContext): Promise<{ capped: string; retryAfterSeconds: number } | { giveBack(): Promise<void> }> {
   const { deps, lead, siteEmail } = ctx;
   const mailbox = await deps.mailCaps.hit(`mailbox#${mailboxKey(lead.email)}`, siteEmail.maxPerAddressPerDay, 86_400);
   if (!mailbox.allowed)
     return {
-      capped: `mailbox cap: ${siteEmail.maxPerAddressPerDay} emails in 24 h to this mailbox over all its addresses (maxPerAddressPerDay)`,
+      capped: `mailbox cap: ${siteEmail.maxPerAddressPerDay} emails a day to this mailbox over all its addresses (maxPerAddressPerDay)`,
       retryAfterSeconds: mailbox.retryAfterSeconds,
     };
   const domain = mailDomain(lead.email);
-  if (SHARED_PROVIDERS.has(domain)) return undefined;
+  if (SHARED_PROVIDERS.has(domain)) return { giveBack: mailbox.undo };
   const ceiling = await deps.mailCaps.hit(`maildomain#${mailboxKey(`@${domain}`)}`, siteEmail.maxPerDomainPerHour, 3_600);
-  if (ceiling.allowed) return undefined;
-  await mailbox.undo();
-  return {
-    capped: `domain ceiling: ${siteEmail.maxPerDomainPerHour} emails an hour to ${domain} (maxPerDomainPerHour)`,
-    retryAfterSeconds: ceiling.retryAfterSeconds,
-  };
+  if (!ceiling.allowed) {
+    await mailbox.undo();
+    return {
+      capped: `domain ceiling: ${siteEmail.maxPerDomainPerHour} emails an hour to ${domain} (maxPerDomainPerHour)`,
+      retryAfterSeconds: ceiling.retryAfterSeconds,
+    };
+  }
+  return { giveBack: async () => void (await Promise.all([mailbox.undo(), ceiling.undo()])) };
 }
 
 /** The lead was erased while its email was on its way: the job ends, and sends nothing. */

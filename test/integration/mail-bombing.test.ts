@@ -19,7 +19,20 @@ beforeAll(async () => {
     site.email!.maxPerDomainPerHour = 10;
     site.forms.find((f) => f.id === 'trial')!.doubleOptIn = true;
   });
-  funnel = await startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', rawConfig, dueCheckIntervalMs: 0, mailRetryBaseMs: 20 });
+  // The mailbox's day and the domain's hour are fixed windows (UTC): every run sees the clock at 00:01, so
+  // no test here straddles one (a window that reopened mid-test would let more emails through).
+  const skew = (Date.now() % 86_400_000) - 60_000;
+  const clock = { now: () => new Date(Date.now() - skew) };
+  funnel = await startFunnel({
+    port: 0,
+    dynamoEndpoint: endpoint,
+    tableName,
+    logLevel: 'silent',
+    rawConfig,
+    dueCheckIntervalMs: 0,
+    mailRetryBaseMs: 20,
+    clock,
+  });
 });
 afterAll(() => funnel?.stop());
 

@@ -511,4 +511,19 @@ describe('formatMailbox', () => {
     expect((await handleMailJob(t.deps, again!)).sent).toEqual(['delivery#ebook']);
     expect(subjects(t)).toEqual(['Your copy of The Serverless Funnel Playbook']);
   });
+
+  it('gives the mailbox its room back when an email does not leave (a transient failure): the retry counts once', async () => {
+    // Prepare: SES fails once, then works
+    const t = fakeMailDeps();
+    t.mailer.failNext('transient', 1);
+    // Act: Jane's download fails and is retried, then four more of her aliases submit
+    const body = aSubmission().build();
+    await expect(submitAndMail(t, body)).rejects.toBeInstanceOf(TransientMailError);
+    const job: MailJob = { type: 'submitted', siteId: 'demo', emailKey: emailKey(JANE), submissionId: body.submissionId as string };
+    expect((await handleMailJob(t.deps, job)).sent).toEqual(['delivery#ebook']);
+    const results = [];
+    for (let i = 1; i <= 5; i++) results.push((await submitAndMail(t, aSubmission().withEmail(`jane.doe+${i}@acme.com`).build())).result.sent.length);
+    // Assess: five emails in all reach the mailbox (the failed try took none of its room), the sixth waits
+    expect(results).toEqual([1, 1, 1, 1, 0]);
+  });
 });
