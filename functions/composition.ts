@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, DEPLOYED, parseConfig, type ConfigEnv } from './core/config.js';
 import { lazy } from './core/lazy.js';
-import type { Clock, MailQueue, Mailer, Metrics, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
+import type { Clock, MailQueue, Mailer, Metrics, PeopleTokens, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
 import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
@@ -24,6 +24,8 @@ import { EmfMetrics, InMemoryMetrics } from './adapters/metrics.js';
 import { secretReader } from './adapters/secrets.js';
 import { type Environment, type FunctionName, readEnvironment } from './environment.js';
 import type { CaptureDeps, Deps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
+import { JosePeopleTokens } from './adapters/people-tokens.js';
+import { ClaimNames } from './core/people.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */
 export interface AppDeps extends Deps {
@@ -58,6 +60,8 @@ export interface ComposeOptions {
   webhookTransport?: WebhookTransport;
   /** @default counts kept in memory (Lambda passes CloudWatch embedded metrics) */
   metrics?: Metrics;
+  /** Who a console token stands for. @default no one: every console route answers 401 */
+  people?: PeopleTokens;
 }
 
 /** What every area shares: the table, the config, the clock, the token secret, the metrics. */
@@ -144,6 +148,7 @@ export function compose(options: ComposeOptions): AppDeps {
     ...captureArea(base),
     ...nurtureArea(base, options),
     ...handoffArea(base, options),
+    people: options.people ?? NO_ONE,
     log: options.logger ?? jsonLogger(options.logLevel ?? 'info'),
   };
 }
@@ -186,5 +191,15 @@ export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>
     sendConcurrency: base.env.SEND_CONCURRENCY ?? 1,
   }),
   ...handoffArea(base, edges),
+  people: peopleOf(base.env),
   log: base.log,
 });
+
+/** A console that names no issuer signs no one in. */
+export const NO_ONE: PeopleTokens = { verify: async () => undefined };
+
+/** The console's token check from the function's environment (CONSOLE_ISSUER, CONSOLE_AUDIENCE), or no one. */
+const peopleOf = (env: Environment): PeopleTokens =>
+  env.CONSOLE_ISSUER && env.CONSOLE_AUDIENCE
+    ? new JosePeopleTokens({ issuer: env.CONSOLE_ISSUER, audience: env.CONSOLE_AUDIENCE, claims: ClaimNames.parse({}) })
+    : NO_ONE;

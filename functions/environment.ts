@@ -45,6 +45,12 @@ export const VARIABLES = {
    * current and previous values both accepted, so a rotation never refuses CloudFront (functions/handlers/edge.ts).
    */
   EDGE_SECRET_ARN: nonEmpty,
+  /**
+   * The console's OpenID issuer and the audience its tokens must name (Cognito: the app client id). Unset:
+   * no one is signed in, and every console route answers 401.
+   */
+  CONSOLE_ISSUER: url,
+  CONSOLE_AUDIENCE: nonEmpty,
 } as const;
 
 export type Variable = keyof typeof VARIABLES;
@@ -74,7 +80,7 @@ export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 /** Variables a function reads when the stack sets them (checked in their shape when set). */
 export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variable[]>> = {
   capture: ['EDGE_SECRET_ARN'],
-  leads: ['EDGE_SECRET_ARN'],
+  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE'],
   openapi: ['EDGE_SECRET_ARN'],
   webhooks: ['EDGE_SECRET_ARN'],
 };

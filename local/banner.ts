@@ -1,3 +1,5 @@
+import { ROLES } from '../functions/core/people.js';
+
 /** What `npm start` prints once the funnel runs: every URL, and commands that work for the config as it is. */
 export interface BannerInfo {
   url: string;
@@ -33,6 +35,7 @@ Funnel is running.
   Mail viewer      ${i.mailViewerUrl}  (SES emulator: every email the funnel sends, within seconds)
   Webhooks         ${i.url}/webhooks  (what the demo CRM endpoint received, each signature verified)
   DynamoDB Local   ${i.dynamoEndpoint}  (table "${i.tableName}", data in ${i.dataDir}/dynamodb)
+  OpenID provider  ${i.url}/oidc  (the console's sign-in: users ${ROLES.join(', ')}, each its own role, any password)
   Dev API key      ${i.apiKey}
 
 Read a lead back, with its stage and score${which}:

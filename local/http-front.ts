@@ -6,6 +6,7 @@ import { unavailable, type HttpEvent, type HttpResult } from '../functions/handl
 import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.js';
 import { demoFile, isDemoPath } from './demo-files.js';
 import type { LocalSes } from './ses.js';
+import type { LocalOidc } from './oidc.js';
 import { DEMO_FILE_CSP, LOCAL_PAGE_HEADERS, demoPageCsp } from './page-headers.js';
 import type { WebhookInspector } from './webhook-inspector.js';
 import type { widgetAssets } from './widget-assets.js';
@@ -30,6 +31,8 @@ export interface FrontState {
   queues: () => Record<string, AdminQueue>;
   /** The widget's files, served as the CDN serves them on AWS. */
   widget?: ReturnType<typeof widgetAssets>;
+  /** The local OpenID provider the console signs in with (`/oidc`). */
+  oidc?: LocalOidc;
 }
 
 export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -56,6 +59,7 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
     if (path === '/health') return send(res, deps ? 200 : 503, { status: deps ? 'ok' : 'starting' });
     if (!deps) return send(res, 503, { error: { code: 'starting', message: 'Funnel is starting' } }, { 'retry-after': '1' });
     if (path === '/favicon.ico') return void res.writeHead(204).end();
+    if (state.oidc?.handle(req, res)) return;
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (state.inspector?.handles(method, path)) return state.inspector.handle(req, res, await readBody(req));
     if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);

@@ -1,6 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { JosePeopleTokens } from '../functions/adapters/people-tokens.js';
+import { ClaimNames } from '../functions/core/people.js';
+import { LOCAL_CONSOLE, startLocalOidc } from './oidc.js';
 import { loadConfigFile } from './config-file.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -141,6 +144,12 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     state.ses = await startLocalSes({ port: options.sesPort ?? 0, ...keep('mail-viewer.json') });
     consumers = await startConsumers(options, { client, dynamoEndpoint, tableName, getDeps });
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
+    state.oidc = await startLocalOidc(state.url);
+    const people = new JosePeopleTokens({
+      issuer: state.oidc.issuer,
+      audience: LOCAL_CONSOLE.audience,
+      claims: ClaimNames.parse({ roles: LOCAL_CONSOLE.rolesClaim }),
+    });
     const deps = (state.deps = compose({
       tableName,
       dynamo: client,
@@ -158,6 +167,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       // A laptop: http to localhost is allowed (the demo receiver); still no redirects, still a 10 s timeout.
       webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: true, allowHttp: 'localhost' })),
       ...(options.clock && { clock: options.clock }),
+      people,
       logLevel: options.logLevel ?? 'warn',
     }));
     const apiKey = options.apiKey ?? `fnl_dev_${randomBytes(24).toString('base64url')}`;

@@ -66,6 +66,25 @@ export class UnauthorizedError extends DomainError {
   }
 }
 
+/** A console request without a token the issuer signed for the console, unexpired. */
+export class SignInRequiredError extends DomainError {
+  override readonly status = 401;
+  override headers() {
+    return { 'www-authenticate': 'Bearer error="invalid_token"' };
+  }
+  constructor() {
+    super('sign_in_required', 'Sign in again: the token is missing, expired, or not one this console accepts');
+  }
+}
+
+/** A signed-in person none of whose roles the route allows. */
+export class ForbiddenError extends DomainError {
+  override readonly status = 403;
+  constructor(allowed: readonly string[]) {
+    super('forbidden', `Your roles do not allow this (it takes one of: ${allowed.join(', ')})`);
+  }
+}
+
 export class LeadNotFoundError extends DomainError {
   override readonly status = 404;
   constructor() {

@@ -5,7 +5,8 @@ import type { Logger } from '../adapters/logger.js';
 import { fieldErrors } from '../core/field-errors.js';
 import type { ErrorBody } from '../core/contracts.js';
 import { MAX_BODY_BYTES } from '../core/limits.js';
-import { DomainError, ValidationError } from '../core/errors.js';
+import { DomainError, ForbiddenError, SignInRequiredError, ValidationError } from '../core/errors.js';
+import { mayCall, type Person } from '../core/people.js';
 import type { ApiKey } from '../core/ports.js';
 import { preflightsOf, routeKeyOf, type Endpoint } from './endpoints/types.js';
 
@@ -185,6 +186,8 @@ export interface Call<E extends Endpoint> {
   /** The parsed JSON body (not yet validated: the use case knows its contract). */
   body: unknown;
   key: E['auth'] extends 'apiKey' ? ApiKey : undefined;
+  /** The signed-in person, allowed by the route's roles (`auth: 'person'`). */
+  person: E['auth'] extends 'person' ? Person : undefined;
 }
 
 /** One binding per operation of the group's module of the endpoint table, and no other. */
@@ -197,6 +200,17 @@ export interface GroupOptions {
   allowedOrigins?: () => readonly string[];
   /** Who holds this key (routes with `auth: 'apiKey'`). @throws UnauthorizedError */
   authenticate?: (authorization: string | undefined) => Promise<ApiKey>;
+  /** Who signed in, from the bearer token (routes with `auth: 'person'`); undefined: no one. */
+  identify?: (token: string) => Promise<Person | undefined>;
+}
+
+/** The person behind a console request, allowed by the route's roles. @throws SignInRequiredError | ForbiddenError */
+async function personFor(endpoint: Endpoint, authorization: string | undefined, identify: GroupOptions['identify']): Promise<Person> {
+  const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  const person = token && identify ? await identify(token) : undefined;
+  if (!person) throw new SignInRequiredError();
+  if (!mayCall(person, endpoint.roles ?? [])) throw new ForbiddenError(endpoint.roles ?? []);
+  return person;
 }
 
 /** Validate path or query parameters against the table's schema; problems are named `<where>.<name>`. */
@@ -234,7 +248,8 @@ export function routeGroup<G extends Record<string, Endpoint>>(endpoints: G, bin
     const params = parse(endpoint.params, event.pathParameters, 'path');
     const query = parse(endpoint.query, event.queryStringParameters, 'query');
     const key = endpoint.auth === 'apiKey' ? await options.authenticate!(header(event, 'authorization')) : undefined;
-    return route.bind({ event, params, query, body: event.json, key } as Call<Endpoint>);
+    const person = endpoint.auth === 'person' ? await personFor(endpoint, header(event, 'authorization'), options.identify) : undefined;
+    return route.bind({ event, params, query, body: event.json, key, person } as Call<Endpoint>);
   });
 }
 

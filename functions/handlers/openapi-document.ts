@@ -41,6 +41,7 @@ function operation(operationId: string, e: Endpoint) {
     summary: e.summary,
     ...(e.description && { description: e.description }),
     ...(e.auth === 'apiKey' && { security: [{ apiKey: [] }] }),
+    ...(e.auth === 'person' && { security: [{ person: [] }], 'x-roles': e.roles }),
     parameters: [...parameters(e.params, 'path'), ...parameters(e.query, 'query')],
     ...(e.body?.schema && {
       requestBody: {
@@ -80,7 +81,15 @@ export function openApiDocument(): Record<string, unknown> {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run api-key`' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run api-key`' },
+        person: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'An access token of a person signed in to the console (OpenID Connect); the route names the roles it allows in `x-roles`',
+        },
+      },
       schemas: {
         FormView: toSchema(FormView),
         SubmissionRequest: toSchema(submissionRequest),

@@ -21,6 +21,7 @@ import type {
   Ceiling,
   FormStats,
   Metrics,
+  PeopleTokens,
 } from '../core/ports.js';
 
 /** Capture and scoring: forms and config, leads, limits, visitor tokens, due checks, API keys. */
@@ -70,5 +71,10 @@ export interface HandoffDeps {
   metrics: Metrics;
 }
 
+/** The console's sign-in: who a person's token stands for. */
+export interface PeopleDeps {
+  people: PeopleTokens;
+}
+
 /** Everything the use cases need, built once by the composition root (or by a test). */
-export interface Deps extends CaptureDeps, NurtureDeps, HandoffDeps {}
+export interface Deps extends CaptureDeps, NurtureDeps, HandoffDeps, PeopleDeps {}

@@ -17,7 +17,7 @@ import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memo
 import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import { HmacImpressionProofs } from '../../functions/adapters/impression-proofs.js';
-import type { AppDeps } from '../../functions/composition.js';
+import { type AppDeps, NO_ONE } from '../../functions/composition.js';
 import { ConfigIndex, localEnv, parseConfig, resolveConfig, type ConfigEnv, type FunnelConfigInput } from '../../functions/core/config.js';
 import {
   InMemoryProspectStore,
@@ -123,6 +123,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
     webhookTransport,
     prospects: new InMemoryProspectStore(leads, nurture, webhooks),
+    people: NO_ONE,
     log: jsonLogger('silent'),
     metrics,
   };

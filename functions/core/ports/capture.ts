@@ -2,6 +2,7 @@ import type { ConsentRecord, FormSubmittedEntry, LeadView, LifecycleStage, Next,
 import type { Attribution, MAX_KEYS_PER_DAY, StatDimension, StatMetric } from '../stats.js';
 import type { ScoringEvent } from '../scoring/score.js';
 import type { Profile } from '../fields.js';
+import type { Person } from '../people.js';
 import type { SpamReason } from '../capture.js';
 
 /** Ports of capture and scoring: leads, limits, visitor tokens, due checks, API keys. */
@@ -186,6 +187,11 @@ export interface ApiKey {
 export interface ApiKeyStore {
   /** Look a key up by the SHA-256 of its secret; keys are never stored in clear. */
   findByHash(hash: string): Promise<ApiKey | undefined>;
+}
+
+/** Who a console request's bearer token stands for: undefined for a forged, expired or foreign one. */
+export interface PeopleTokens {
+  verify(token: string): Promise<Person | undefined>;
 }
 
 /** Caps how often one client may submit; returns seconds to wait when over the limit. */

@@ -1,4 +1,5 @@
 import { CAPTURE } from './capture.js';
+import { CONSOLE } from './console.js';
 import { LEADS } from './leads.js';
 import { MAIL } from './mail.js';
 import { OPENAPI } from './openapi.js';
@@ -15,7 +16,7 @@ export * from './types.js';
  * given its group's module, whose bindings must name exactly its operations), and the OpenAPI document's
  * paths (openapi-document.ts). A group's Lambda imports only its own module.
  */
-export const ENDPOINTS = { ...CAPTURE, ...LEADS, ...OPENAPI, ...MAIL, ...WEBHOOKS } as const satisfies Record<string, Endpoint>;
+export const ENDPOINTS = { ...CAPTURE, ...LEADS, ...CONSOLE, ...OPENAPI, ...MAIL, ...WEBHOOKS } as const satisfies Record<string, Endpoint>;
 
 export type OperationId = keyof typeof ENDPOINTS;
 

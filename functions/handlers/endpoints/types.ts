@@ -4,16 +4,18 @@
  */
 import type * as z from '../../core/zod.js';
 import { MAX_BODY_BYTES } from '../../core/limits.js';
+import type { Role } from '../../core/people.js';
 
 /** One Lambda function per group. */
 export type RouteGroup = 'capture' | 'leads' | 'openapi' | 'mail' | 'webhooks';
 
 /**
  * Who may call: `public` from the configured origins' pages (CORS on every answer); `apiKey` with
- * `Authorization: Bearer <key>` (server to server, no CORS); `link` with the signed token of an email link;
- * `open` for anyone (static documents).
+ * `Authorization: Bearer <key>` (server to server, no CORS); `person` with `Authorization: Bearer <an
+ * OpenID Connect access token>` of a person signed in to the console, whose roles the route's `roles`
+ * must include; `link` with the signed token of an email link; `open` for anyone (static documents).
  */
-export type Auth = 'public' | 'apiKey' | 'link' | 'open';
+export type Auth = 'public' | 'apiKey' | 'person' | 'link' | 'open';
 
 /**
  * Which throttle a route gets on the deployed API (per route, so a busy blog's page views cannot starve
@@ -55,6 +57,8 @@ export interface Endpoint {
   readonly responses: Readonly<Record<string, Response>>;
   /** What a 429 means here, when the route is rate-limited (`Retry-After` is always sent). */
   readonly limit?: string;
+  /** `person` routes: the roles that may call it (checked in one place, `routeGroup`). */
+  readonly roles?: readonly Role[];
 }
 
 /**
@@ -76,6 +80,10 @@ export function answersOf(e: Endpoint): Record<string, Response> {
   if (e.query) implied['400'] ??= err('Bad query (named in `error.fields`)');
   if (e.params) implied['404'] = err('No such resource');
   if (e.auth === 'apiKey') implied['401'] = err('Missing or invalid API key');
+  if (e.auth === 'person') {
+    implied['401'] = err('Missing, forged, expired or foreign token: sign in again');
+    implied['403'] = err(`\`forbidden\`: none of the caller's roles may (allowed: ${(e.roles ?? []).join(', ')})`);
+  }
   if (e.limit) implied['429'] = err(`${e.limit}; see Retry-After`);
   if (e.auth !== 'open') implied['503'] = err('Busy (a transient failure): try again (the same request is safe); see Retry-After');
   const all = { ...implied, ...e.responses };
@@ -83,7 +91,7 @@ export function answersOf(e: Endpoint): Record<string, Response> {
 }
 
 export const trafficOf = (e: Pick<Endpoint, 'auth' | 'traffic'>): Traffic =>
-  e.traffic ?? (e.auth === 'apiKey' ? 'api' : e.auth === 'link' ? 'link' : 'pageView');
+  e.traffic ?? (e.auth === 'apiKey' || e.auth === 'person' ? 'api' : e.auth === 'link' ? 'link' : 'pageView');
 
 /** API Gateway's route key of an endpoint: `GET /v1/forms/{formId}`. */
 export const routeKeyOf = (e: Pick<Endpoint, 'method' | 'path'>): string => `${e.method} ${e.path}`;

@@ -1,0 +1,88 @@
+import type { Context } from 'aws-lambda';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JosePeopleTokens } from '../../functions/adapters/people-tokens.js';
+import { ClaimNames, personOf, ROLES, type Role } from '../../functions/core/people.js';
+import { ENDPOINTS, type Endpoint, routeKeyOf } from '../../functions/handlers/endpoints/index.js';
+import { makeLeadsHandler } from '../../functions/handlers/leads.js';
+import { apiEvent, fakeDeps } from '../support/builders.js';
+
+/** Issue 23 (sign-in and roles): one verification path for people's tokens, and each route's roles. */
+const ISSUER = 'https://issuer.test/oidc';
+const AUDIENCE = 'console-api';
+let sign: (claims: JWTPayload, options?: { key?: 'other'; expiresIn?: string; issuer?: string; audience?: string | null }) => Promise<string>;
+let tokens: JosePeopleTokens;
+
+beforeAll(async () => {
+  const [mine, other] = [await generateKeyPair('RS256'), await generateKeyPair('RS256')];
+  const jwk = { ...(await exportJWK(mine.publicKey)), kid: 'k1', alg: 'RS256' };
+  tokens = new JosePeopleTokens({ issuer: ISSUER, audience: AUDIENCE, claims: ClaimNames.parse({}) }, { keys: createLocalJWKSet({ keys: [jwk] }) });
+  sign = async (claims, options = {}) => {
+    let jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuedAt()
+      .setIssuer(options.issuer ?? ISSUER)
+      .setExpirationTime(options.expiresIn ?? '1h');
+    if (options.audience !== null) jwt = jwt.setAudience(options.audience ?? AUDIENCE);
+    return jwt.sign(options.key === 'other' ? other.privateKey : mine.privateKey);
+  };
+});
+
+describe('People: who a console token stands for', () => {
+  it('reads the person of a genuine token: its subject, the roles among its groups, its sites', async () => {
+    const person = await tokens.verify(await sign({ sub: 'u1', email: 'ann@acme.com', 'cognito:groups': ['marketer', 'staff'], 'funnel:sites': ['demo'] }));
+    expect(person).toEqual({ sub: 'u1', email: 'ann@acme.com', roles: ['marketer'], siteIds: ['demo'] });
+    // Without a sites claim, every site; API Gateway hands arrays over as "[a b]" strings
+    expect(personOf({ sub: 'u2', 'cognito:groups': '[admin sales]' }, ClaimNames.parse({}))).toEqual({ sub: 'u2', roles: ['admin', 'sales'], siteIds: ['*'] });
+  });
+
+  it('accepts a Cognito access token (no `aud`, the app client in `client_id`)', async () => {
+    expect(
+      await tokens.verify(await sign({ sub: 'u3', client_id: AUDIENCE, token_use: 'access', 'cognito:groups': ['viewer'] }, { audience: null })),
+    ).toMatchObject({
+      roles: ['viewer'],
+    });
+    expect(await tokens.verify(await sign({ sub: 'u3', client_id: 'another-app', 'cognito:groups': ['viewer'] }, { audience: null }))).toBeUndefined();
+  });
+
+  it.each([
+    ['signed with another key (forged)', { key: 'other' as const }],
+    ['expired', { expiresIn: '-2m' }],
+    ['for another audience', { audience: 'someone-else' }],
+    ['from another issuer', { issuer: 'https://evil.test/oidc' }],
+  ])('refuses a token %s', async (_what, options) => {
+    expect(await tokens.verify(await sign({ sub: 'u4', 'cognito:groups': ['admin'] }, options))).toBeUndefined();
+  });
+
+  it('refuses garbage, a token without a subject, and an unsigned one', async () => {
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', iss: ISSUER, aud: AUDIENCE, exp: 9e9 })).toString('base64url')}.`;
+    for (const bad of ['', 'x', 'a.b.c', unsigned, await sign({ 'cognito:groups': ['admin'] })]) expect(await tokens.verify(bad)).toBeUndefined();
+  });
+});
+
+describe('Console routes: every route, every role, as its row of the endpoint table allows', () => {
+  const context = { awsRequestId: 'people', getRemainingTimeInMillis: () => 10_000 } as Context;
+  const personRoutes = (Object.entries(ENDPOINTS) as [string, Endpoint][]).filter(([, e]) => e.auth === 'person');
+
+  it('has console routes, each naming the roles it allows', () => {
+    expect(personRoutes.length).toBeGreaterThan(0);
+    for (const [, e] of personRoutes) expect(e.roles?.length).toBeGreaterThan(0);
+  });
+
+  it.each(personRoutes)('%s: 200 for each allowed role, 403 for the others, 401 without a genuine token', async (_id, e) => {
+    const fake = fakeDeps();
+    fake.deps.people = tokens;
+    const handler = makeLeadsHandler(() => fake.deps);
+    const call = async (authorization?: string) =>
+      (await handler(apiEvent(routeKeyOf(e), { path: { leadId: 'lead-1', formId: 'ebook' }, headers: authorization ? { authorization } : {} }), context))
+        .statusCode;
+    for (const role of ROLES) {
+      const status = await call(`Bearer ${await sign({ sub: `u-${role}`, 'cognito:groups': [role] })}`);
+      expect([role, status]).toEqual([role, (e.roles as readonly Role[]).includes(role) ? 200 : 403]);
+    }
+    expect(await call()).toBe(401);
+    expect(await call(`Bearer ${await sign({ sub: 'u5', 'cognito:groups': ['admin'] }, { key: 'other' })}`)).toBe(401);
+    // A signed-in person with no role of ours may do nothing
+    expect(await call(`Bearer ${await sign({ sub: 'u6', 'cognito:groups': ['staff'] })}`)).toBe(403);
+  });
+});
