@@ -198,8 +198,12 @@ export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>
 /** A console that names no issuer signs no one in. */
 export const NO_ONE: PeopleTokens = { verify: async () => undefined };
 
-/** The console's token check from the function's environment (CONSOLE_ISSUER, CONSOLE_AUDIENCE), or no one. */
+/** The console's token check from the function's environment (CONSOLE_ISSUER, CONSOLE_AUDIENCE, CONSOLE_ROLES_CLAIM), or no one. */
 const peopleOf = (env: Environment): PeopleTokens =>
   env.CONSOLE_ISSUER && env.CONSOLE_AUDIENCE
-    ? new JosePeopleTokens({ issuer: env.CONSOLE_ISSUER, audience: env.CONSOLE_AUDIENCE, claims: ClaimNames.parse({}) })
+    ? new JosePeopleTokens({
+        issuer: env.CONSOLE_ISSUER,
+        audience: env.CONSOLE_AUDIENCE,
+        claims: ClaimNames.parse(env.CONSOLE_ROLES_CLAIM ? { roles: env.CONSOLE_ROLES_CLAIM } : {}),
+      })
     : NO_ONE;

@@ -51,6 +51,8 @@ export const VARIABLES = {
    */
   CONSOLE_ISSUER: url,
   CONSOLE_AUDIENCE: nonEmpty,
+  /** The claim of the console's access tokens that holds a person's roles (default `cognito:groups`). */
+  CONSOLE_ROLES_CLAIM: nonEmpty,
 } as const;
 
 export type Variable = keyof typeof VARIABLES;
@@ -80,7 +82,7 @@ export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 /** Variables a function reads when the stack sets them (checked in their shape when set). */
 export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variable[]>> = {
   capture: ['EDGE_SECRET_ARN'],
-  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE'],
+  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'CONSOLE_ROLES_CLAIM'],
   openapi: ['EDGE_SECRET_ARN'],
   webhooks: ['EDGE_SECRET_ARN'],
 };

@@ -71,6 +71,14 @@ export interface FunnelSettings {
   edgeSecretVersion?: string;
   /** Where alarms are emailed (an SNS subscription to confirm once). */
   alarmEmail?: string;
+  /**
+   * The console's sign-in by an OpenID provider you already have (`-c consoleIssuer=https://… -c
+   * consoleAudience=<the client id or API audience its access tokens name>`): both, or neither.
+   */
+  consoleIssuer?: string;
+  consoleAudience?: string;
+  /** The claim of that provider's access tokens holding a person's roles (`-c consoleRolesClaim=groups`). @default cognito:groups */
+  consoleRolesClaim?: string;
   /** The API's own name (`-c apiDomain=api.example.com -c apiCertificateArn=<ACM, the stack's region>`). */
   apiDomain?: CustomDomain;
   /** The widget's own name (`-c widgetDomain=cdn.example.com -c widgetCertificateArn=<ACM, us-east-1>`). */
@@ -181,6 +189,24 @@ export function readSettings(app: App, region?: string): FunnelSettings {
     if (typeof alarmEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(alarmEmail))
       throw new InvalidSettingError('alarmEmail', alarmEmail, 'an email address');
     settings.alarmEmail = alarmEmail;
+  }
+  const [consoleIssuer, consoleAudience] = [get('consoleIssuer'), get('consoleAudience')];
+  if (consoleIssuer !== undefined || consoleAudience !== undefined) {
+    if (typeof consoleIssuer !== 'string' || !/^https:\/\/[^\s]+$/.test(consoleIssuer))
+      throw new InvalidSettingError('consoleIssuer', consoleIssuer, 'the https URL of an OpenID issuer, given with -c consoleAudience');
+    if (typeof consoleAudience !== 'string' || !/^[\w.:/-]{1,256}$/.test(consoleAudience))
+      throw new InvalidSettingError(
+        'consoleAudience',
+        consoleAudience,
+        "the audience (or client id) of the issuer's access tokens, given with -c consoleIssuer",
+      );
+    Object.assign(settings, { consoleIssuer: consoleIssuer.replace(/\/$/, ''), consoleAudience });
+  }
+  const rolesClaim = get('consoleRolesClaim');
+  if (rolesClaim !== undefined) {
+    if (typeof rolesClaim !== 'string' || !/^[\w.:/-]{1,128}$/.test(rolesClaim) || settings.consoleIssuer === undefined)
+      throw new InvalidSettingError('consoleRolesClaim', rolesClaim, 'the name of a claim (letters, digits, . : / - _), with -c consoleIssuer');
+    settings.consoleRolesClaim = rolesClaim;
   }
   // A name and its certificate come together; CloudFront only takes certificates from us-east-1.
   const customDomain = (name: 'apiDomain' | 'widgetDomain', arnKey: 'apiCertificateArn' | 'widgetCertificateArn', region?: string) => {
@@ -323,6 +349,14 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     retainData: settings.retainData,
     memorySize: settings.memorySize,
     tracing: settings.tracing,
+    ...(settings.consoleIssuer &&
+      settings.consoleAudience && {
+        console: {
+          issuer: settings.consoleIssuer,
+          audience: settings.consoleAudience,
+          ...(settings.consoleRolesClaim && { rolesClaim: settings.consoleRolesClaim }),
+        },
+      }),
   });
   stateless.addStackDependency(stateful);
 

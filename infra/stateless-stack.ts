@@ -4,6 +4,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -27,7 +28,7 @@ import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
 import type { MetricName } from '../functions/core/ports.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
-import { PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
+import { ENDPOINTS, PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { type CustomDomain, WidgetCdn } from './widget-cdn.js';
 import { ApiEdge } from './api-edge.js';
 
@@ -108,6 +109,12 @@ export interface StatelessStackProps extends StackProps {
   readonly memorySize?: number;
   /** X-Ray active tracing of every function (about $5 per million traces: opt in). @default false */
   readonly tracing?: boolean;
+  /**
+   * The console's OpenID issuer and the audience its access tokens name (an external provider's, by
+   * `-c consoleIssuer -c consoleAudience`): the console routes get the HTTP API's JWT authorizer, and the
+   * leads function the same two values, for the same checks. Without: console routes answer 401.
+   */
+  readonly console?: { readonly issuer: string; readonly audience: string; readonly rolesClaim?: string };
 }
 
 /** The Parameters and Secrets extension the functions read secrets through: the one version aws-cdk-lib maps per region. */
@@ -313,6 +320,12 @@ export class StatelessStack extends Stack {
           fn.addEnvironment('EDGE_SECRET_ARN', this.apiEdge.secret.secretArn);
           this.readsSecret(fn, this.apiEdge.secret);
         }
+    }
+    // The console's issuer, for the leads function's own check of people's tokens (and their roles).
+    if (props.console) {
+      this.functions.leads.addEnvironment('CONSOLE_ISSUER', props.console.issuer);
+      this.functions.leads.addEnvironment('CONSOLE_AUDIENCE', props.console.audience);
+      if (props.console.rolesClaim) this.functions.leads.addEnvironment('CONSOLE_ROLES_CLAIM', props.console.rolesClaim);
     }
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
@@ -897,16 +910,26 @@ export class StatelessStack extends Stack {
     // RouteSettings is a JSON map in CloudFormation: its keys are written as the template wants them.
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     const cfnStage = stage.node.defaultChild as apigw.CfnStage;
+    // People's routes: the JWT authorizer checks the console's issuer before any function runs (the leads
+    // function checks the same again, and the roles).
+    const people = this.props.console
+      ? new HttpJwtAuthorizer('ConsoleAuthorizer', this.props.console.issuer, { jwtAudience: [this.props.console.audience] })
+      : undefined;
     // A pre-flight is throttled as the page views that cause it.
-    for (const { routeKey, group, traffic } of [...ROUTES, ...PREFLIGHT_ROUTES.map((r) => ({ ...r, traffic: 'pageView' as const }))]) {
+    for (const { routeKey, group, traffic, operationId } of [
+      ...ROUTES,
+      ...PREFLIGHT_ROUTES.map((r) => ({ ...r, traffic: 'pageView' as const, operationId: undefined })),
+    ]) {
       const [method, path] = routeKey.split(' ') as [keyof typeof apigw.HttpMethod, string];
-      const routes = api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group] });
+      const authorizer = operationId && ENDPOINTS[operationId].auth === 'person' ? people : undefined;
+      const routes = api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration: integrations[group], ...(authorizer && { authorizer }) });
       for (const route of routes)
-        acknowledge(
-          route,
-          'AwsSolutions-APIG4',
-          'Each function authorises its own routes: public routes by the site origin, rate limits and bot checks; API-key routes by a hashed key in the table; email links by a signed token (functions/handlers/http.ts). An API Gateway authorizer would add a call per request for the same check.',
-        );
+        if (!authorizer)
+          acknowledge(
+            route,
+            'AwsSolutions-APIG4',
+            'Each function authorises its own routes: public routes by the site origin, rate limits and bot checks; API-key routes by a hashed key in the table; email links by a signed token; console routes, without a configured issuer, answer 401 (functions/handlers/http.ts). An API Gateway authorizer would add a call per request for the same check.',
+          );
       routeSettings[routeKey] = { ThrottlingRateLimit: limits[traffic].rateLimit, ThrottlingBurstLimit: limits[traffic].burstLimit };
       // A stage's route settings must name routes that exist: the stage is updated after them.
       for (const route of routes) cfnStage.addResourceDependency(route.node.defaultChild as apigw.CfnRoute);

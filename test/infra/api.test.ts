@@ -263,3 +263,34 @@ describe('stateless stack: secrets', () => {
     }
   });
 });
+
+describe('stateless stack: the console’s sign-in by an OpenID provider you already have', () => {
+  const ISSUER = 'https://login.example.com/oauth2/default';
+  const { stateless } = synthTemplates({ context: { consoleIssuer: `${ISSUER}/`, consoleAudience: 'funnel-console', consoleRolesClaim: 'groups' } });
+
+  it('puts the HTTP API’s JWT authorizer (issuer, audience) on the console routes, and on no other', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: ISSUER, Audience: ['funnel-console'] },
+      IdentitySource: ['$request.header.Authorization'],
+    });
+    const routes = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties as { RouteKey: string; AuthorizationType?: string },
+    );
+    const guarded = routes.filter((r) => r.AuthorizationType === 'JWT').map((r) => r.RouteKey);
+    expect(guarded).toEqual(ROUTES.filter((r) => r.routeKey.startsWith('GET /v1/console/')).map((r) => r.routeKey));
+    expect(guarded.length).toBeGreaterThan(0);
+  });
+
+  it('gives the leads function the same issuer and audience, for its own check of tokens and roles', () => {
+    const fn = stateless.findResources('AWS::Lambda::Function')[functionId(stateless, FUNCTION_CONSTRUCT.leads)]!;
+    expect(fn.Properties.Environment.Variables).toMatchObject({ CONSOLE_ISSUER: ISSUER, CONSOLE_AUDIENCE: 'funnel-console', CONSOLE_ROLES_CLAIM: 'groups' });
+  });
+
+  it('without them, sets no authorizer and no issuer (console routes answer 401), and refuses one without the other', () => {
+    const { stateless: plain } = synthTemplates();
+    expect(Object.keys(plain.findResources('AWS::ApiGatewayV2::Authorizer'))).toEqual([]);
+    expect(() => synthTemplates({ context: { consoleIssuer: ISSUER } })).toThrow(/consoleAudience/);
+    expect(() => synthTemplates({ context: { consoleIssuer: 'http://insecure.example', consoleAudience: 'x' } })).toThrow(/consoleIssuer/);
+  });
+});

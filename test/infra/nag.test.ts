@@ -47,6 +47,10 @@ describe('cdk-nag (AwsSolutions) on every synth', () => {
       'a second stage using existing identities, data not retained',
       () => build(infraConfig(), { stage: 'staging', existingIdentities: '*', retainData: 'false' }),
     ],
+    [
+      "the console signed in by the user's own OpenID provider (a JWT authorizer on its routes)",
+      () => build(infraConfig(), { consoleIssuer: 'https://login.example.com/oauth2/default', consoleAudience: 'funnel-console' }),
+    ],
   ])('%s synthesizes with no unacknowledged finding', { timeout: 60_000 }, (_, make) => {
     expect(() => make().app.synth()).not.toThrow();
   });
