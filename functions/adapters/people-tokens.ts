@@ -21,17 +21,15 @@ const CLOCK_TOLERANCE_S = 30;
  * else (a forged, expired, other issuer's or other audience's token) is no one.
  */
 export class JosePeopleTokens implements PeopleTokens {
+  /** The issuer's keys: given (tests), or found through its discovery document on first use. */
   private keys?: JWTVerifyGetKey;
 
   constructor(
     private readonly settings: IssuerSettings,
-    options: { keys?: JWTVerifyGetKey; fetch?: typeof fetch } = {},
+    options: { keys?: JWTVerifyGetKey } = {},
   ) {
     this.keys = options.keys;
-    this.fetch = options.fetch ?? fetch;
   }
-
-  private readonly fetch: typeof fetch;
 
   async verify(token: string): Promise<Person | undefined> {
     try {
@@ -52,7 +50,7 @@ export class JosePeopleTokens implements PeopleTokens {
   /** The issuer's keys, from the `jwks_uri` its discovery document names. */
   private async keySet(): Promise<JWTVerifyGetKey> {
     if (this.keys) return this.keys;
-    const response = await this.fetch(`${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+    const response = await fetch(`${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     if (!response.ok) throw new Error(`the issuer's discovery document answered ${response.status}`);
     const { jwks_uri: jwksUri } = (await response.json()) as { jwks_uri?: string };
     if (!jwksUri) throw new Error('the issuer names no jwks_uri');

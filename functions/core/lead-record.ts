@@ -52,7 +52,8 @@ function profileWithClaims(given: Profile, timeline: readonly TimelineEntry[], v
 
 /** What scoring counts from a lead: its profile and timeline (stage changes are results of scoring, not inputs).  */
 export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined): ScoringInput {
-  const trusted = view.timeline.filter((entry) => !('unverified' in entry) || counts(entry as { unverified?: true; at: string }, view.verifiedAt));
+  // Only submissions and page views can be a claim's: every other entry has no `unverified`, and counts.
+  const trusted = view.timeline.filter((entry) => counts(entry as { unverified?: true; at: string }, view.verifiedAt));
   const events = trusted.flatMap((entry): ScoringEvent[] => {
     if (entry.type === 'form_submitted')
       return [{ id: entry.submissionId, type: 'form_submitted', at: entry.at, formId: entry.formId, formKind: entry.formKind }];
