@@ -23,8 +23,9 @@ import { lambdaLogger } from './adapters/lambda-logger.js';
 import { EmfMetrics, InMemoryMetrics } from './adapters/metrics.js';
 import { secretReader } from './adapters/secrets.js';
 import { type Environment, type FunctionName, readEnvironment } from './environment.js';
-import type { CaptureDeps, Deps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
+import type { CaptureDeps, Deps, ConsoleDeps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
 import { JosePeopleTokens } from './adapters/people-tokens.js';
+import { DynamoAuditLog, DynamoLeadIndex } from './adapters/dynamo/console-store.js';
 import { ClaimNames } from './core/people.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */
@@ -137,6 +138,10 @@ export function handoffArea(
   };
 }
 
+export function consoleArea({ client, tableName }: Shared, people: PeopleTokens): ConsoleDeps {
+  return { people, leadIndex: new DynamoLeadIndex({ client, tableName }), audit: new DynamoAuditLog({ client, tableName }) };
+}
+
 /**
  * The one composition root: the only place adapters are constructed. The local runtime, the scripts and
  * the tests call `compose` with their own table and client; Lambda functions reach the areas through
@@ -148,7 +153,7 @@ export function compose(options: ComposeOptions): AppDeps {
     ...captureArea(base),
     ...nurtureArea(base, options),
     ...handoffArea(base, options),
-    people: options.people ?? NO_ONE,
+    ...consoleArea(base, options.people ?? NO_ONE),
     log: options.logger ?? jsonLogger(options.logLevel ?? 'info'),
   };
 }
@@ -191,7 +196,7 @@ export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>
     sendConcurrency: base.env.SEND_CONCURRENCY ?? 1,
   }),
   ...handoffArea(base, edges),
-  people: peopleOf(base.env),
+  ...consoleArea(base, peopleOf(base.env)),
   log: base.log,
 });
 

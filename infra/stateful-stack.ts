@@ -89,6 +89,13 @@ export class StatefulStack extends Stack {
       sortKey: { name: TABLE.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    // The console's lead lists. One index added per deploy (DynamoDB builds one at a time): existing tables gain it in place.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.gsi2.name,
+      partitionKey: { name: TABLE.gsi2.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.gsi2.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
 
     this.visitorTokenSecret = new secretsmanager.Secret(this, 'VisitorTokenSecret', {
       description: 'Funnel: HMAC key that signs visitor tokens (behaviour tracking)',

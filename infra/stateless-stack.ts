@@ -143,7 +143,9 @@ export const TABLE_ACTIONS = {
   captureIndex: ['dynamodb:Query'],
   // Read leads and the prospect index; export. Claims and erasure write under the leading keys below.
   leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
-  // Claim (UpdateItem of the lead + the timeline entry), the erasure's audit record: only on `SITE#` and `ERASED#` keys.
+  // Claim (UpdateItem of the lead + the timeline entry), the erasure's audit record, and the console's
+  // actions (unsubscribe, not a fit, requalify with its re-score, API keys, the audit log): only under
+  // the leading keys of `LEADS_WRITE_KEYS`.
   leadsWrites: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
   leadsIndex: ['dynamodb:Query'],
   // Reads a lead's partition, writes its score (a stage change is a transaction of an update and a put),
@@ -165,6 +167,12 @@ export const TABLE_ACTIONS = {
   webhooksApiTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   webhooksApiIndex: ['dynamodb:Query'],
 } as const;
+
+/**
+ * Where the leads function writes: leads (claims, the console's actions), erased leads' audit entries, a
+ * re-score's due checks, the form counters (hand-offs, stages), the console's audit log and API keys.
+ */
+export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'AUDIT#*', 'APIKEY#*', 'APIKEYS'];
 
 /** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
 /**
@@ -422,10 +430,11 @@ export class StatelessStack extends Stack {
     }));
   }
 
-  private allow(fn: NodejsFunction, tableActions: readonly string[], indexActions: readonly string[] = []) {
+  private allow(fn: NodejsFunction, tableActions: readonly string[], indexActions: readonly string[] = [], indexes: readonly string[] = [TABLE.gsi1.name]) {
     const { tableArn } = this.props.table;
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...tableActions], resources: [tableArn] }));
-    if (indexActions.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...indexActions], resources: [`${tableArn}/index/${TABLE.gsi1.name}`] }));
+    if (indexActions.length)
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...indexActions], resources: indexes.map((name) => `${tableArn}/index/${name}`) }));
   }
 
   /** One function per route group of the endpoint table. */
@@ -436,7 +445,10 @@ export class StatelessStack extends Stack {
     this.readsSecret(capture, props.visitorTokenSecret);
     this.allow(capture, TABLE_ACTIONS.capture, TABLE_ACTIONS.captureIndex);
     const leads = this.fn('Leads', props.entries.leads, tableEnv);
-    this.allow(leads, TABLE_ACTIONS.leadsTable, TABLE_ACTIONS.leadsIndex);
+    // GSI1: a lead by id; GSI2: the console's lead lists.
+    this.allow(leads, TABLE_ACTIONS.leadsTable, TABLE_ACTIONS.leadsIndex, [TABLE.gsi1.name, TABLE.gsi2.name]);
+    // A console requalification re-scores at once, which may replace the lead's decay check.
+    leads.addToRolePolicy(deleteDueChecksStatement(props.table.tableArn));
     // Erasure deletes a lead's partition and what points at it, and nothing else: leading keys limited.
     leads.addToRolePolicy(
       new iam.PolicyStatement({
@@ -449,7 +461,7 @@ export class StatelessStack extends Stack {
       new iam.PolicyStatement({
         actions: [...TABLE_ACTIONS.leadsWrites],
         resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': LEADS_WRITE_KEYS } },
       }),
     );
     const openapi = this.fn('OpenApi', props.entries.openapi, {});

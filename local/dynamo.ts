@@ -4,7 +4,9 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -145,16 +147,37 @@ export async function startDynamoLocal(options: { dataDir?: string } = {}): Prom
 
 /** Create the table (same shape as production) if it is not there yet; enable TTL like the stack does. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  let existing: TableDescription | undefined;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    existing = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch {
     // not there yet
   }
+  if (existing) return addMissingIndexes(client, tableName, existing);
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true } }));
+}
+
+/**
+ * A table kept from an earlier version (`.funnel/` data) gains the indexes added since, as a deploy adds
+ * them to the deployed table (one at a time, as DynamoDB builds them).
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, table: TableDescription): Promise<void> {
+  const want = createTableInput(tableName);
+  const have = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of want.GlobalSecondaryIndexes ?? []) {
+    if (have.has(index.IndexName)) continue;
+    const names = index.KeySchema!.map((k) => k.AttributeName!);
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: want.AttributeDefinitions!.filter((d) => names.includes(d.AttributeName!)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+  }
 }

@@ -1,9 +1,8 @@
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { configFileName, loadConfigFile } from '../local/config-file.js';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo/api-key-store.js';
-import { keys } from '../functions/adapters/dynamo/keys.js';
 import { ConfigIndex, DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { findRunning } from '../local/instance.js';
@@ -85,24 +84,12 @@ export async function main(argv: string[], out = console.log, err = console.erro
     if (command === 'create') {
       const key = `fnl_${randomBytes(32).toString('base64url')}`;
       const name = values.name ?? 'api key';
-      await new DynamoApiKeyStore({ client: doc, tableName }).save(hashApiKey(key), { name, siteIds: sites }, new Date().toISOString());
+      await new DynamoApiKeyStore({ client: doc, tableName }).save(hashApiKey(key), { name, siteIds: sites }, new Date().toISOString(), 'npm run api-key');
       out(`Created API key "${name}" for ${sites.join(', ')} in ${connection.description}. It is shown once; store it in your secret manager:\n\n  ${key}\n`);
       return 0;
     }
-    try {
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keys.apiKey(hashApiKey(secret)),
-          UpdateExpression: 'SET revokedAt = :now',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':now': new Date().toISOString() },
-        }),
-      );
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') throw new CliError(`No such key in ${connection.description}: nothing revoked.`);
-      throw error;
-    }
+    if (!(await new DynamoApiKeyStore({ client: doc, tableName }).revoke({ hash: hashApiKey(secret) }, new Date().toISOString())))
+      throw new CliError(`No such key in ${connection.description}: nothing revoked.`);
     out('Revoked. Running functions stop accepting it within a minute (their key cache).');
     return 0;
   } finally {

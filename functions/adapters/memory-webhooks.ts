@@ -13,6 +13,7 @@ import type {
   WebhookStore,
   WebhookTransport,
 } from '../core/ports.js';
+import type { FitChangedEntry, Source } from '../core/contracts.js';
 import { anonymisedAudit } from './dynamo/prospect-store.js';
 import { keys } from './dynamo/keys.js';
 
@@ -183,6 +184,21 @@ export class InMemoryProspectStore implements ProspectStore {
       entry: { type: 'prospect_claimed', at: claimedAt, rep },
     });
     return { claimed: { rep, at: claimedAt } };
+  }
+  async markHandedOff(ref: LeadRef, at: string): Promise<{ firstSource: Source; email: string } | undefined> {
+    const lead = this.repo.leads.get(`${ref.siteId}#${ref.emailKey}`);
+    if (!lead || lead.handedOffAt !== undefined) return undefined;
+    lead.handedOffAt = at;
+    return { firstSource: lead.firstSource as Source, email: lead.email as string };
+  }
+  async setFit(ref: LeadRef, entry: FitChangedEntry): Promise<boolean> {
+    const lead = this.repo.leads.get(`${ref.siteId}#${ref.emailKey}`);
+    const notAFit = entry.type === 'marked_not_a_fit';
+    if (!lead || (lead.notAFitAt !== undefined) === notAFit) return false;
+    if (notAFit) Object.assign(lead, { notAFitAt: entry.at, notAFitBy: entry.by });
+    else delete lead.notAFitAt, delete lead.notAFitBy;
+    this.nurture.logs.set(`${ref.siteId}#${ref.emailKey}#${entry.at}#${entry.type}`, { partition: `${ref.siteId}#${ref.emailKey}`, entry });
+    return true;
   }
   async exportLead(ref: LeadRef): Promise<Record<string, unknown[]>> {
     const partition = `${ref.siteId}#${ref.emailKey}`;

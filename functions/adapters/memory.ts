@@ -11,12 +11,19 @@ import type {
   StageChangedEntry,
   TimelineEntry,
   UnsubscribedEntry,
+  UnsubscribeMethod,
+  FitChangedEntry,
 } from '../core/contracts.js';
 import type { EnrolmentState } from '../core/nurture/sequence.js';
 import type {
   ApiKey,
+  AuditEntry,
+  AuditLog,
+  LeadIndex,
+  ListPage,
   FormStats,
   StatCell,
+  ApiKeyInfo,
   ApiKeyStore,
   CaptureOutcome,
   CaptureWrite,
@@ -41,6 +48,8 @@ import type {
 } from '../core/ports.js';
 import { claimEntry, isClaim, isTrackable, mailLeadOf, scoringInputOf, toLeadView } from '../core/lead-record.js';
 import { dueDay } from '../core/due.js';
+import { indexEntriesOf, passes, type LeadCard, type ListPlan } from '../core/lead-index.js';
+import { ValidationError } from '../core/errors.js';
 import { type Attribution, BOUNDED_DIMENSIONS, MAX_KEYS_PER_DAY, NONE, OTHER, type StatDimension, type StatMetric, addCounts, cellsOf } from '../core/stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
 
@@ -172,8 +181,22 @@ export class InMemoryLeadRepository implements LeadRepository {
 
 export class InMemoryApiKeyStore implements ApiKeyStore {
   readonly keys = new Map<string, ApiKey>();
+  readonly listing = new Map<string, ApiKeyInfo & { hash: string }>();
   async findByHash(hash: string): Promise<ApiKey | undefined> {
-    return this.keys.get(hash);
+    return this.listing.get(hash.slice(0, 16))?.revokedAt ? undefined : this.keys.get(hash);
+  }
+  async save(hash: string, key: ApiKey, createdAt: string, createdBy?: string): Promise<void> {
+    this.keys.set(hash, key);
+    this.listing.set(hash.slice(0, 16), { ...key, hash, id: hash.slice(0, 16), createdAt, ...(createdBy !== undefined && { createdBy }) });
+  }
+  async list(): Promise<ApiKeyInfo[]> {
+    return [...this.listing.values()].map(({ hash: _, ...info }) => info).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+  async revoke(which: { id: string } | { hash: string }, at: string): Promise<boolean> {
+    const entry = this.listing.get('id' in which ? which.id : which.hash.slice(0, 16));
+    if (!entry || entry.revokedAt) return false;
+    entry.revokedAt = at;
+    return true;
   }
 }
 
@@ -228,7 +251,7 @@ export interface InMemorySend {
   entry?: EmailSentEntry | EmailFailedEntry;
 }
 
-type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry | ProspectClaimedEntry;
+type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry | ProspectClaimedEntry | FitChangedEntry;
 
 /**
  * The nurture store in memory, with the same rules as the DynamoDB one (conditions, idempotency, stale
@@ -390,13 +413,13 @@ export class InMemoryNurtureStore implements NurtureStore {
     return 'confirmed';
   }
 
-  async unsubscribe(ref: LeadRef, at: string, method: 'one-click' | 'page'): Promise<'unsubscribed' | 'already'> {
+  async unsubscribe(ref: LeadRef, at: string, method: UnsubscribeMethod, by?: string): Promise<'unsubscribed' | 'already'> {
     const partition = partitionOf(ref);
     const lead = this.repo.leads.get(partition);
     if (!lead || lead.unsubscribedAt !== undefined) return 'already';
     lead.unsubscribedAt = at;
     lead.updatedAt = at;
-    this.logs.set(`${partition}#${at}#unsubscribed`, { partition, entry: { type: 'unsubscribed', at, method } });
+    this.logs.set(`${partition}#${at}#unsubscribed`, { partition, entry: { type: 'unsubscribed', at, method, ...(by !== undefined && { by }) } });
     return 'unsubscribed';
   }
 
@@ -484,5 +507,60 @@ export class InMemoryFormStats implements FormStats {
       const [site, form, dim, day, value] = key.split('\u0000') as [string, string, string, string, string];
       return site === siteId && form === formId && dim === dimension && day >= from && day <= to ? [{ day, value, counts: { ...counts } }] : [];
     });
+  }
+}
+
+/**
+ * The console's lead lists in memory, with the DynamoDB index's behaviour: entries per list (from the same
+ * `indexEntriesOf`), read in order from a cursor, at most `maxRead` a page, filtered by the same `passes`.
+ */
+export class InMemoryLeadIndex implements LeadIndex {
+  /** `<site>#<emailKey>` → its entries, each with its list and card. */
+  readonly entries = new Map<string, { list: string; sort: string; card: LeadCard }[]>();
+
+  async refresh(ref: LeadRef, card: LeadCard | undefined): Promise<number> {
+    const before = JSON.stringify(this.entries.get(partitionOf(ref)) ?? []);
+    const after = card ? indexEntriesOf(card).map((e) => ({ list: `${e.dimension}#${e.value ?? ''}`, sort: e.sort, card })) : [];
+    if (after.length) this.entries.set(partitionOf(ref), after);
+    else this.entries.delete(partitionOf(ref));
+    return before === JSON.stringify(after) ? 0 : after.length || 1;
+  }
+
+  async page(siteId: string, plan: ListPlan, options: { limit: number; maxRead: number; cursor?: string | undefined }): Promise<ListPage> {
+    const mine = [...this.entries].filter(([p]) => p.startsWith(`${siteId}#`)).flatMap(([, e]) => e);
+    const inList = (l: ListPlan['lists'][number]) =>
+      mine
+        .filter((e) => e.list === `${l.dimension}#${l.value ?? ''}`)
+        .filter((e) => (l.prefix === undefined || e.sort.startsWith(l.prefix)) && e.sort >= (l.after ?? '') && e.sort <= (l.before ?? '~'))
+        .sort((a, b) => a.sort.localeCompare(b.sort));
+    if (plan.lists.length > 1) {
+      const found = plan.lists.flatMap((l) => inList(l).slice(0, options.limit));
+      const seen = new Set<string>();
+      const cards = found.map((e) => e.card).filter((c) => !seen.has(c.leadId) && seen.add(c.leadId) && passes(c, plan.filter));
+      return { cards: cards.slice(0, options.limit), read: found.length };
+    }
+    const list = inList(plan.lists[0]!);
+    if (plan.newestFirst) list.reverse();
+    let i = options.cursor === undefined ? 0 : list.findIndex((e) => e.sort === options.cursor) + 1;
+    if (options.cursor !== undefined && i === 0) throw new ValidationError({ 'query.cursor': 'is not a cursor of this list (start again without it)' });
+    const cards: LeadCard[] = [];
+    let read = 0;
+    const budget = Object.keys(plan.filter).length ? options.maxRead : options.limit;
+    for (; i < list.length && read < budget && cards.length < options.limit; i++, read++) if (passes(list[i]!.card, plan.filter)) cards.push(list[i]!.card);
+    return { cards, read, ...(i < list.length && { nextCursor: list[i - 1]!.sort }) };
+  }
+}
+
+/** The audit log in memory: newest first, a cursor is an offset. */
+export class InMemoryAuditLog implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  async record(entry: AuditEntry): Promise<void> {
+    this.entries.push(entry);
+  }
+  async list(options: { limit: number; cursor?: string | undefined }): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
+    const from = Number(options.cursor ?? 0);
+    const all = [...this.entries].reverse();
+    const entries = all.slice(from, from + options.limit);
+    return { entries, ...(from + options.limit < all.length && { nextCursor: String(from + options.limit) }) };
   }
 }

@@ -194,11 +194,12 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 /**
  * How marketing consent was withdrawn outside a form: `one-click` (the mail client's unsubscribe button,
  * RFC 8058, from the List-Unsubscribe header of an email), `page` (the Unsubscribe button of the page the
- * link in an email's footer opens), `complaint` (the person marked an email as spam).
+ * link in an email's footer opens), `complaint` (the person marked an email as spam), `console` (someone on
+ * the team unsubscribed them, at their request: the timeline names who).
  */
 export const ConsentWithdrawal = z.object({
   at: z.string(),
-  method: z.enum(['one-click', 'page', 'complaint']),
+  method: z.enum(['one-click', 'page', 'complaint', 'console']),
   /** In words, for a CRM's consent log: e.g. "the unsubscribe link in an email (one click from the mail client)". */
   via: z.string(),
 });
@@ -315,8 +316,18 @@ export type EmailFailedEntry = z.infer<typeof EmailFailedEntry>;
 export const OptInConfirmedEntry = z.object({ type: z.literal('opt_in_confirmed'), at: z.string(), formId: z.string(), submissionId: z.string() });
 export type OptInConfirmedEntry = z.infer<typeof OptInConfirmedEntry>;
 
-/** The lead unsubscribed: one-click (RFC 8058, from the mail client) or from the unsubscribe page. */
-export const UnsubscribedEntry = z.object({ type: z.literal('unsubscribed'), at: z.string(), method: z.enum(['one-click', 'page']) });
+/** The lead unsubscribed: one-click (RFC 8058, from the mail client), from the unsubscribe page, or by a person in the console (`by`). */
+export const UnsubscribedEntry = z.object({
+  type: z.literal('unsubscribed'),
+  at: z.string(),
+  method: z.enum(['one-click', 'page', 'console']),
+  by: z.optional(z.string()),
+});
+export type UnsubscribeMethod = z.infer<typeof UnsubscribedEntry>['method'];
+
+/** Someone on the team marked the lead as not a fit (held at its stage, kept from sales), or took that back. */
+export const FitChangedEntry = z.object({ type: z.enum(['marked_not_a_fit', 'requalified']), at: z.string(), by: z.string(), reason: z.optional(z.string()) });
+export type FitChangedEntry = z.infer<typeof FitChangedEntry>;
 export type UnsubscribedEntry = z.infer<typeof UnsubscribedEntry>;
 
 /** The address was suppressed after a hard bounce, repeated soft bounces or a complaint: nothing more is sent. */
@@ -367,6 +378,7 @@ export const TimelineEntry = z.union([
   EmailSuppressedEntry,
   EmailEngagedEntry,
   SequenceExitedEntry,
+  FitChangedEntry,
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
@@ -417,6 +429,8 @@ export const LeadView = z.object({
   score: z.optional(ScoreView),
   /** The sales rep who took this prospect, when one did. */
   claim: z.optional(z.object({ rep: z.string(), at: z.string() })),
+  /** Marked as not a fit by someone on the team: its stage is held and it is no prospect. */
+  notAFit: z.optional(z.object({ at: z.string(), by: z.string() })),
   /** Email status: unsubscribed or suppressed (bounce, complaint) leads get nothing more. Absent before any email. */
   mail: z.optional(
     z.object({

@@ -67,6 +67,7 @@ export function scoringInputOf(view: LeadView, decayCheckAt: string | undefined)
     email: view.email,
     profile: view.profile,
     stage: view.stage,
+    ...(view.notAFit && { notAFit: true }),
     events,
     firstSource: view.sources.first,
     ...(decayCheckAt && { decayCheckAt }),
@@ -96,6 +97,7 @@ const WITHDRAWN_VIA: Record<ConsentWithdrawal['method'], string> = {
   'one-click': 'the unsubscribe link in an email (one click from the mail client, RFC 8058)',
   page: 'the unsubscribe link in an email (the Unsubscribe button of its page)',
   complaint: 'a complaint: the person marked an email as spam',
+  console: 'the team, at the person’s request (the console)',
 };
 
 /** The first unsubscribe or complaint on the timeline: it withdrew marketing consent for good. */
@@ -192,6 +194,7 @@ export function toLeadView(lead: Record<string, unknown>, timeline: TimelineEntr
     stage: (lead.stage as LifecycleStage | undefined) ?? 'lead',
     ...(lead.score !== undefined && { score: lead.score as ScoreView }),
     ...(typeof lead.claimedBy === 'string' && { claim: { rep: lead.claimedBy, at: lead.claimedAt as string } }),
+    ...(typeof lead.notAFitAt === 'string' && { notAFit: { at: lead.notAFitAt, by: lead.notAFitBy as string } }),
     ...(mail && { mail }),
     createdAt: lead.createdAt as string,
     updatedAt: lead.updatedAt as string,

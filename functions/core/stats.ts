@@ -4,14 +4,17 @@ import type { Source } from './contracts.js';
 import { pagePath } from './scoring/paths.js';
 
 /**
- * A form's numbers: impressions (the widget's beacon), submissions and new leads (the capture), MQLs and
- * SQLs (the stage changes, credited to the form, variant, campaign and page of the lead's first
- * submission), per UTC day. Each is counted in a cell per dimension value: the form's total, its variant,
- * UTM campaign, UTM source and page path. Nothing personal is in any cell.
+ * A form's numbers: impressions (the widget's beacon), submissions and new leads (the capture), MQLs,
+ * SQLs (the stage changes) and hand-offs (a prospect's first delivery to sales: a claim, or a
+ * `lead.qualified` webhook its endpoint took), the last three credited to the form, variant, UTM values,
+ * referrer and page of the lead's first submission, per UTC day. Each is counted in a cell per dimension
+ * value: the form's total, its variant, UTM campaign, source and medium, referrer (its host) and page path.
+ * Impressions carry no medium or referrer (the beacon sends neither): they count as `(none)` there.
+ * Nothing personal is in any cell.
  */
-export const STAT_METRICS = ['impressions', 'submissions', 'leads', 'mql', 'sql'] as const;
+export const STAT_METRICS = ['impressions', 'submissions', 'leads', 'mql', 'sql', 'handoffs'] as const;
 export type StatMetric = (typeof STAT_METRICS)[number];
-export const STAT_DIMENSIONS = ['variant', 'campaign', 'source', 'page'] as const;
+export const STAT_DIMENSIONS = ['variant', 'campaign', 'source', 'medium', 'referrer', 'page'] as const;
 export type StatDimension = (typeof STAT_DIMENSIONS)[number];
 /** The value of a dimension an event did not have (no variant, no campaign). */
 export const NONE = '(none)';
@@ -23,7 +26,7 @@ export const OTHER = '(other)';
  * values cannot grow the table without bound, nor push the real pages out of a day's answer.
  */
 export const MAX_KEYS_PER_DAY = 100;
-export const BOUNDED_DIMENSIONS: readonly StatDimension[] = ['campaign', 'source', 'page'];
+export const BOUNDED_DIMENSIONS: readonly StatDimension[] = ['campaign', 'source', 'medium', 'referrer', 'page'];
 
 /** Where an event came from: the form and, each when known, its variant, campaign, source and page path. */
 export interface Attribution {
@@ -31,6 +34,9 @@ export interface Attribution {
   variant?: string | undefined;
   campaign?: string | undefined;
   source?: string | undefined;
+  medium?: string | undefined;
+  /** The referring page's host (`news.ycombinator.com`), without `www.`. */
+  referrer?: string | undefined;
   page?: string | undefined;
 }
 
@@ -46,13 +52,25 @@ export function addCounts(into: Partial<Record<string, number>>, more: Partial<R
 }
 
 /** A lead's first source as an attribution: the submission that created it. */
-export const attributionOf = (s: Pick<Source, 'formId' | 'variant' | 'utm' | 'pageUrl'>): Attribution => ({
+export const attributionOf = (s: Pick<Source, 'formId' | 'variant' | 'utm' | 'pageUrl' | 'referrer'>): Attribution => ({
   formId: s.formId,
   variant: s.variant,
   campaign: s.utm?.campaign,
   source: s.utm?.source,
+  medium: s.utm?.medium,
+  referrer: referrerHost(s.referrer),
   page: s.pageUrl ? (pagePath(s.pageUrl) ?? '/') : undefined,
 });
+
+/** The host of a referring URL, without `www.`; nothing for a missing or malformed one. */
+export function referrerHost(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).hostname.replace(/^www\./, '') || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** One row of `GET /v1/forms/{formId}/stats`. */
 export interface StatRow extends Record<StatMetric, number> {
@@ -104,7 +122,18 @@ const Day = z
 export const StatsQuery = z.object({
   from: z.optional(Day),
   to: z.optional(Day),
-  by: z.optional(z.enum(STAT_DIMENSIONS, { error: 'must be variant, campaign, source or page' })),
+  by: z.optional(z.enum(STAT_DIMENSIONS, { error: `must be one of ${STAT_DIMENSIONS.join(', ')}` })),
+});
+
+/** The console overview's breakdowns: by form, or by any dimension the form counters keep. */
+export const BREAKDOWNS = ['form', ...STAT_DIMENSIONS] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+
+export const OverviewQuery = z.object({
+  site: z.optional(z.string()),
+  from: z.optional(Day),
+  to: z.optional(Day),
+  by: z._default(z.enum(BREAKDOWNS, { error: `must be one of ${BREAKDOWNS.join(', ')}` }), 'form'),
 });
 
 /** Longest range one request reads. */

@@ -2,7 +2,8 @@ import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapte
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { leadActivityOf } from '../adapters/dynamo/stream-events.js';
 import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
-import type { MailJob } from '../core/ports.js';
+import type { LeadRef, MailJob } from '../core/ports.js';
+import { refreshLeadIndex } from '../use-cases/lead-index.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
 import { indexQualification } from '../use-cases/prospects.js';
 import { raiseWebhooks } from '../use-cases/webhooks.js';
@@ -16,6 +17,8 @@ import { countSubmission } from '../use-cases/form-stats.js';
  *   for the sender. The stream is the outbox: the capture wrote nothing else, so a crash loses nothing;
  * - a stage reached or an unsubscribe recorded: raise the sales webhooks (a delivery per subscribed
  *   endpoint, then a job for the webhook sender). Again the stream is the outbox.
+ * - anything of a lead inserted: its entries in the console's lead lists are brought in line, once per lead
+ *   per batch, after everything else the batch did to it;
  * On a failure the batch reports the first failed record, so the event source mapping retries from
  * there (re-scoring and queueing are idempotent) and, after its last attempt, sends the rest to the
  * dead-letter queue.
@@ -26,10 +29,13 @@ export const makeLeadActivityHandler =
     if (context) deps().log.addContext?.(context);
     const rescored = new Set<string>();
     const jobs: { job: MailJob; sequenceNumber: string }[] = [];
+    /** Each lead the batch touched, with its first record (where a failed refresh is retried from). */
+    const touched = new Map<string, { ref: LeadRef; sequenceNumber: string; jobsBefore: number }>();
     for (const record of event.Records) {
       const activity = leadActivityOf(record);
       if (!activity) continue;
       const { ref, sequenceNumber, mailJob, webhook, submitted } = activity;
+      if (!touched.has(`${ref.siteId}#${ref.emailKey}`)) touched.set(`${ref.siteId}#${ref.emailKey}`, { ref, sequenceNumber, jobsBefore: jobs.length });
       if (mailJob) jobs.push({ job: mailJob, sequenceNumber });
       // The form's numbers: at most once per submission (a retried record finds its mark); a count that
       // fails is logged and lost, never a reason to hold up the emails and webhooks behind it.
@@ -58,6 +64,15 @@ export const makeLeadActivityHandler =
       } catch (error) {
         deps().log.error('rescore failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
         return failFrom(sequenceNumber, jobs, deps);
+      }
+    }
+    for (const { ref, sequenceNumber, jobsBefore } of touched.values()) {
+      try {
+        await refreshLeadIndex(deps(), ref);
+      } catch (error) {
+        deps().log.error('refreshing the lead index failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
+        // The records from this lead's first on are read again (all idempotent); the jobs of those before it go now.
+        return failFrom(sequenceNumber, jobs.slice(0, jobsBefore), deps);
       }
     }
     if (jobs.length) {

@@ -5,6 +5,21 @@ import { eraseLead, exportLead } from '../use-cases/privacy.js';
 import { claimProspect, listProspects } from '../use-cases/prospects.js';
 import { authenticate, findLeadByEmail, getLead } from '../use-cases/read-leads.js';
 import { json, routeGroup } from './http.js';
+import {
+  claimForSales,
+  createApiKey,
+  eraseLeadFor,
+  exportLeadFor,
+  leadPage,
+  listApiKeys,
+  listLeads,
+  overview,
+  readAudit,
+  revokeApiKey,
+  setLeadFit,
+  unsubscribeLead,
+  whoAmI,
+} from '../use-cases/console.js';
 import { readFormStats } from '../use-cases/form-stats.js';
 import { behindEdge, edgeSecretsOf } from './edge.js';
 
@@ -17,16 +32,33 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
   routeGroup(
     { ...LEADS, ...CONSOLE },
     {
-      whoAmI: async ({ person }) => json(200, person),
+      whoAmI: async ({ person }) => json(200, whoAmI(deps(), person)),
+      consoleOverview: async ({ person, query }) => json(200, await overview(deps(), person, query)),
+      consoleLeads: async ({ person, query }) => json(200, await listLeads(deps(), person, query)),
+      consoleLead: async ({ person, params }) => json(200, await leadPage(deps(), person, params.leadId)),
+      consoleUnsubscribe: async ({ person, params }) => json(200, await unsubscribeLead(deps(), person, params.leadId)),
+      consoleFit: async ({ person, params, body }) => json(200, await setLeadFit(deps(), person, params.leadId, body)),
+      consoleClaim: async ({ person, params }) => json(200, { claim: await claimForSales(deps(), person, params.leadId) }),
+      consoleExportLead: async ({ person, params: { leadId } }) =>
+        json(200, await exportLeadFor(deps(), person, leadId), { 'content-disposition': `attachment; filename="lead-${safeName(leadId)}.json"` }),
+      consoleErase: async ({ person, params, body }) => {
+        await eraseLeadFor(deps(), person, params.leadId, body);
+        return NO_CONTENT;
+      },
+      consoleAudit: async ({ query }) => json(200, await readAudit(deps(), query)),
+      consoleApiKeys: async () => json(200, { keys: await listApiKeys(deps()) }),
+      consoleCreateApiKey: async ({ person, body }) => json(201, await createApiKey(deps(), person, body)),
+      consoleRevokeApiKey: async ({ person, params }) => {
+        await revokeApiKey(deps(), person, params.keyId);
+        return NO_CONTENT;
+      },
       getLead: async ({ key, params }) => json(200, await getLead(deps(), key, params.leadId)),
       findLeadByEmail: async ({ key, query }) => json(200, await findLeadByEmail(deps(), key, query)),
       exportLead: async ({ key, params: { leadId } }) =>
-        json(200, await exportLead(deps(), key, leadId), {
-          'content-disposition': `attachment; filename="lead-${leadId.replace(/[^A-Za-z0-9_-]/g, '')}.json"`,
-        }),
+        json(200, await exportLead(deps(), key, leadId), { 'content-disposition': `attachment; filename="lead-${safeName(leadId)}.json"` }),
       eraseLead: async ({ key, params }) => {
         await eraseLead(deps(), key, params.leadId);
-        return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+        return NO_CONTENT;
       },
       listProspects: async ({ key, query }) => json(200, await listProspects(deps(), key, query)),
       getFormStats: async ({ key, params, query }) => json(200, await readFormStats(deps(), key, params.formId, query)),
@@ -34,5 +66,8 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
     },
     { log: () => deps().log, authenticate: (authorization) => authenticate(deps(), authorization), identify: (token) => deps().people.verify(token) },
   );
+
+const NO_CONTENT = { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+const safeName = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '');
 
 export const handler = behindEdge(edgeSecretsOf('leads'), makeLeadsHandler(fromEnvironment('leads', (base) => allAreas(base))));

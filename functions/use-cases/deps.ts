@@ -1,6 +1,8 @@
 import type { ConfigIndex } from '../core/config.js';
 import type {
   ApiKeyStore,
+  AuditLog,
+  LeadIndex,
   Clock,
   DueChecks,
   IdGenerator,
@@ -71,10 +73,12 @@ export interface HandoffDeps {
   metrics: Metrics;
 }
 
-/** The console's sign-in: who a person's token stands for. */
-export interface PeopleDeps {
+/** The console: who a person's token stands for, the lead lists' index, the audit log. */
+export interface ConsoleDeps {
   people: PeopleTokens;
+  leadIndex: LeadIndex;
+  audit: AuditLog;
 }
 
 /** Everything the use cases need, built once by the composition root (or by a test). */
-export interface Deps extends CaptureDeps, NurtureDeps, HandoffDeps, PeopleDeps {}
+export interface Deps extends CaptureDeps, NurtureDeps, HandoffDeps, ConsoleDeps {}

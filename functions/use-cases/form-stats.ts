@@ -96,7 +96,7 @@ export async function countSubmission(deps: Pick<Deps, 'leads' | 'stats' | 'cloc
 }
 
 /**
- * A form's numbers per day, optionally by variant, campaign, source or page (`GET /v1/forms/{formId}/stats`).
+ * A form's numbers per day, optionally by variant, campaign, source, medium, referrer or page (`GET /v1/forms/{formId}/stats`).
  * Days are UTC; `from` defaults to 29 days before `to`, `to` to today; at most {@link MAX_STAT_DAYS} days.
  * A form of a site the key may not read is answered like a missing one.
  * @throws UnknownFormError | ValidationError

@@ -3,13 +3,16 @@ import { ClaimBody } from '../core/contracts.js';
 import { AlreadyClaimedError, LeadNotFoundError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
 import type { ApiKey, IndexedProspect, LeadRef, ProspectCursor, ProspectEntry } from '../core/ports.js';
+import { isTestAddress } from '../core/email.js';
+import { dueDay } from '../core/due.js';
+import { attributionOf } from '../core/stats.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
 
 /** A missing number older than this is taken as abandoned (its writer died before writing the entry). */
 export const GAP_SETTLE_MS = 60_000;
 
-type ProspectDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'prospects' | 'nurture'>;
+type ProspectDeps = Pick<Deps, 'config' | 'clock' | 'leads' | 'prospects' | 'nurture' | 'stats'>;
 
 /**
  * Number a qualification and write its index entry, so the pull API can list it. Called for every
@@ -122,7 +125,19 @@ export async function claimProspect(deps: ProspectDeps, key: ApiKey, leadId: str
   const { ref } = await readableLead(deps, key, leadId);
   const outcome = await deps.prospects.claim(ref, parsed.data.rep, deps.clock.now().toISOString());
   if ('taken' in outcome) throw new AlreadyClaimedError(outcome.taken);
+  await countHandoff(deps, ref, outcome.claimed.at);
   return outcome.claimed;
+}
+
+/**
+ * Count the lead's first hand-off to sales (its first claim, or its first `prospect.ready` webhook an
+ * endpoint took) in its first form's numbers, once: the lead is marked first, and only the call that set
+ * the mark counts. A count refused (throttled) is lost, never doubled, as for the stages.
+ */
+export async function countHandoff(deps: Pick<Deps, 'prospects' | 'stats'>, ref: LeadRef, at: string): Promise<void> {
+  const first = await deps.prospects.markHandedOff(ref, at);
+  if (!first || isTestAddress(first.email)) return;
+  await deps.stats.count(ref.siteId, attributionOf(first.firstSource), dueDay(at), { handoffs: 1 }).catch(() => undefined);
 }
 
 /** Qualification time, then shard and number: a total order for merging the shards' runs. */

@@ -20,7 +20,8 @@ export interface Rescore extends ScoreUpdate {
  */
 export function decideRescore(input: ScoringInput, rules: ScoringRules, now: Date): Rescore {
   const score = scoreLead({ profile: input.profile, email: input.email, events: input.events, rules, now });
-  const to = nextStage(input.stage, score, rules);
+  // A lead marked as not a fit keeps its score current but moves to no other stage until requalified.
+  const to = input.notAFit ? input.stage : nextStage(input.stage, score, rules);
   const change: StageChangedEntry | undefined =
     to === input.stage
       ? undefined

@@ -6,13 +6,14 @@ import type { WebhookEvent } from '../core/webhooks/config.js';
 import { eventsOfStageChange, webhookPayload } from '../core/webhooks/payload.js';
 import { classifyResponse, nextAttemptAt } from '../core/webhooks/retry.js';
 import type { Deps } from './deps.js';
+import { countHandoff } from './prospects.js';
 
 /** Retries due sooner than this go back on the queue with a delay (SQS allows 15 min); later ones into the due index. */
 const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
 
 export type WebhookDeps = Pick<
   Deps,
-  'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects' | 'metrics'
+  'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects' | 'metrics' | 'stats'
 >;
 
 /** What raised the events: a stage change recorded on the lead, or its unsubscribe. */
@@ -132,6 +133,8 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
       if (await deps.webhooks.recordAttempt(delivery, attempt, { status: 'delivered' })) {
         delivered.push(delivery.deliveryId);
         deps.metrics.count('WebhooksDelivered');
+        // A prospect an endpoint took is handed off to sales (counted once per lead, whichever way came first).
+        if (delivery.type === 'prospect.ready') await countHandoff(deps, delivery, attempt.at);
       }
       continue;
     }

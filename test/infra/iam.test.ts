@@ -25,27 +25,34 @@ describe('IAM: least privilege per function', () => {
     expect(all).not.toContain('dynamodb:DeleteItem');
   });
 
-  it('leads: reads, claims (update + timeline put), queries GSI1 only (not index/*); deletes only under the erasable leading keys; no Scan', () => {
+  it('leads: reads, claims and console actions under named leading keys, queries GSI1 and GSI2 only (not index/*); deletes only under the erasable leading keys and due checks; no Scan', () => {
     const dynamo = dynamoStatements(statements('Leads'));
     expect(actionsOf(dynamo)).not.toContain('dynamodb:Scan');
     const deletes = dynamo.filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
-    expect(deletes).toHaveLength(1);
-    expect(sorted(actionsOf(deletes))).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);
-    expect((deletes[0] as { Condition?: unknown }).Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] },
-    });
+    expect(deletes.map((s) => [sorted(actionsOf([s])), (s as { Condition?: unknown }).Condition])).toEqual([
+      // A requalification's re-score replaces the lead's decay check
+      [['dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DUE#*'] } }],
+      [
+        ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'DUE#*', 'PROSPECTS#*', 'WHLOG#*', 'ERASED#*'] } },
+      ],
+    ]);
     const rest = dynamo.filter((s) => !deletes.includes(s));
     const onTable = rest.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::ImportValue': (s.Resource as any)['Fn::ImportValue'] }));
     expect(sorted(actionsOf(onTable))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     for (const s of onTable) expect(s.Resource).toEqual(tableArnImport);
-    // Writes (claims, the erasure record) only under a lead's partition or the erasure log: not the counters or due checks.
+    // Writes only under leads, the erasure log, due checks, counters, the audit log and API keys: never a rate counter, spam or prospect index.
     const writes = onTable.filter((s) => actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'));
     expect(sorted(actionsOf(writes))).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     for (const s of writes)
-      expect((s as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*'] } });
+      expect((s as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'AUDIT#*', 'APIKEY#*', 'APIKEYS'] },
+      });
     const onIndex = rest.filter((s) => !onTable.includes(s));
     expect(actionsOf(onIndex)).toEqual(['dynamodb:Query']);
-    expect(onIndex.map((s) => s.Resource)).toEqual([{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }]);
+    expect(onIndex.map((s) => s.Resource)).toEqual([
+      [{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }, { 'Fn::Join': ['', [tableArnImport, '/index/GSI2']] }],
+    ]);
   });
 
   it.each(['SendEmail', 'LeadActivity', 'DeliverWebhooks'])(

@@ -5,6 +5,8 @@ import rawConfig from './config.js';
 import {
   FakeClock,
   InMemoryApiKeyStore,
+  InMemoryAuditLog,
+  InMemoryLeadIndex,
   InMemoryDueChecks,
   InMemoryFormStats,
   InMemoryLeadRepository,
@@ -124,6 +126,8 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     webhookTransport,
     prospects: new InMemoryProspectStore(leads, nurture, webhooks),
     people: NO_ONE,
+    leadIndex: new InMemoryLeadIndex(),
+    audit: new InMemoryAuditLog(),
     log: jsonLogger('silent'),
     metrics,
   };

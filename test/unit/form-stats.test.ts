@@ -84,7 +84,7 @@ describe('Form numbers: impressions, submissions, leads, MQL and SQL per day and
     // Assess: nothing counted by the capture itself (one round trip), each submission once by the stream
     expect(onRequestPath.rows).toEqual([expect.objectContaining({ impressions: 4, submissions: 0, leads: 0 })]);
     const all = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY });
-    expect(all.rows).toEqual([{ day: DAY, impressions: 4, submissions: 3, leads: 2, mql: 0, sql: 0, conversionRate: 0.75 }]);
+    expect(all.rows).toEqual([{ day: DAY, impressions: 4, submissions: 3, leads: 2, mql: 0, sql: 0, handoffs: 0, conversionRate: 0.75 }]);
     expect((await readFormStats(deps, KEY, 'trial', { from: DAY, to: DAY })).rows).toEqual([expect.objectContaining({ impressions: 1 })]);
     const byVariant = await readFormStats(deps, KEY, 'ebook', { from: DAY, to: DAY, by: 'variant' });
     expect(byVariant.rows.map((r) => [r.key, r.impressions, r.submissions, r.leads])).toEqual([

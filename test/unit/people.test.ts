@@ -5,7 +5,8 @@ import { JosePeopleTokens } from '../../functions/adapters/people-tokens.js';
 import { ClaimNames, personOf, ROLES, type Role } from '../../functions/core/people.js';
 import { ENDPOINTS, type Endpoint, routeKeyOf } from '../../functions/handlers/endpoints/index.js';
 import { makeLeadsHandler } from '../../functions/handlers/leads.js';
-import { apiEvent, fakeDeps } from '../support/builders.js';
+import { submitForm } from '../../functions/use-cases/submit-form.js';
+import { aSubmission, apiEvent, fakeDeps, leadWith, ORIGIN } from '../support/builders.js';
 
 /** Issue 23 (sign-in and roles): one verification path for people's tokens, and each route's roles. */
 const ISSUER = 'https://issuer.test/oidc';
@@ -69,16 +70,34 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
     for (const [, e] of personRoutes) expect(e.roles?.length).toBeGreaterThan(0);
   });
 
-  it.each(personRoutes)('%s: 200 for each allowed role, 403 for the others, 401 without a genuine token', async (_id, e) => {
-    const fake = fakeDeps();
-    fake.deps.people = tokens;
-    const handler = makeLeadsHandler(() => fake.deps);
-    const call = async (authorization?: string) =>
-      (await handler(apiEvent(routeKeyOf(e), { path: { leadId: 'lead-1', formId: 'ebook' }, headers: authorization ? { authorization } : {} }), context))
-        .statusCode;
+  /** A valid request to each route (a real lead, a real key), so an allowed role gets its success, not a 400 or 404. */
+  const sample: Record<string, (lead: { leadId: string; email: string }, keyId: string) => { path?: Record<string, string>; body?: unknown }> = {
+    consoleFit: () => ({ body: { notAFit: true, reason: 'a student' } }),
+    consoleErase: (lead) => ({ body: { confirm: lead.email } }),
+    consoleCreateApiKey: () => ({ body: { name: 'CRM', siteIds: ['demo'] } }),
+    consoleRevokeApiKey: (_lead, keyId) => ({ path: { keyId } }),
+  };
+
+  it.each(personRoutes)('%s: its success for each allowed role, 403 for the others, 401 without a genuine token', async (id, e) => {
+    const call = async (authorization?: string) => {
+      // A new funnel per call: one role's claim, erasure or revocation does not change what the next finds.
+      const fake = fakeDeps();
+      fake.deps.people = tokens;
+      await submitForm(fake.deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.7' });
+      const lead = (await leadWith(fake.leads, 'jane.doe@acme.com'))!;
+      await fake.apiKeys.save('ab'.repeat(32), { name: 'old', siteIds: ['*'] }, '2026-11-01T00:00:00.000Z');
+      const request = sample[id]?.(lead, 'ab'.repeat(8)) ?? {};
+      const event = apiEvent(routeKeyOf(e), {
+        path: { leadId: lead.leadId, formId: 'ebook', ...request.path },
+        headers: authorization ? { authorization } : {},
+        ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+      });
+      return (await makeLeadsHandler(() => fake.deps)(event, context)).statusCode;
+    };
     for (const role of ROLES) {
-      const status = await call(`Bearer ${await sign({ sub: `u-${role}`, 'cognito:groups': [role] })}`);
-      expect([role, status]).toEqual([role, (e.roles as readonly Role[]).includes(role) ? 200 : 403]);
+      const status = (await call(`Bearer ${await sign({ sub: `u-${role}`, email: `${role}@acme.com`, 'cognito:groups': [role] })}`)) ?? 0;
+      const allowed = (e.roles as readonly Role[]).includes(role);
+      expect([role, allowed ? status >= 200 && status < 300 : status]).toEqual([role, allowed ? true : 403]);
     }
     expect(await call()).toBe(401);
     expect(await call(`Bearer ${await sign({ sub: 'u5', 'cognito:groups': ['admin'] }, { key: 'other' })}`)).toBe(401);

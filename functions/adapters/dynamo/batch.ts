@@ -45,12 +45,29 @@ export async function batchGetAll(client: DynamoDBDocumentClient, tableName: str
 
 /** Delete every key of `keys` (deleting what is gone is fine), however many, however often DynamoDB throttles. */
 export async function batchDeleteAll(client: DynamoDBDocumentClient, tableName: string, keys: readonly Key[]): Promise<void> {
+  await batchWriteAll(client, tableName, { deletes: keys });
+}
+
+/**
+ * Put every item of `puts` and delete every key of `deletes` (unconditional, so idempotent), however many,
+ * however often DynamoDB throttles.
+ */
+export async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  writes: { puts?: readonly Record<string, unknown>[]; deletes?: readonly Key[] },
+): Promise<void> {
+  type Request = { PutRequest?: { Item: Record<string, unknown> }; DeleteRequest?: { Key: Key } };
+  const requests: Request[] = [
+    ...(writes.puts ?? []).map((Item) => ({ PutRequest: { Item } })),
+    ...(writes.deletes ?? []).map((Key) => ({ DeleteRequest: { Key } })),
+  ];
   await inChunks(
-    keys,
+    requests,
     BATCH_LIMITS.write,
     async (chunk) => {
-      const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: chunk.map((Key) => ({ DeleteRequest: { Key } })) } }));
-      return (out.UnprocessedItems?.[tableName] ?? []).map((r) => r.DeleteRequest?.Key as Key);
+      const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: chunk as never } }));
+      return (out.UnprocessedItems?.[tableName] ?? []) as Request[];
     },
     'BatchWriteItem',
   );

@@ -22,6 +22,9 @@ import { dueDay } from '../../core/due.js';
  * | due cursor | DUE#CURSOR                          | DUE                  | —                    |
  * | spam       | SITE#<site>#SPAM#<yyyy-mm-dd>       | <subId>              | —                    |
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
+ * | key list   | APIKEYS                             | KEY#<sha256 start>   | —                    |
+ * | audit      | AUDIT#<yyyy-mm>                     | <iso time>#<uuid>    | —                    |
+ * | lead index | SITE#<site>#EMAIL#<sha256(email)>   | IX#<list>[#<value>]  | GSI2: LIX#<site>#<list>[#<value>] / <order> |
  * | rate count | RATE#<scope>#<window start>         | RATE                 | —                    |
  *
  * The email is hashed in keys so no address appears in key-based metrics, logs or error messages.
@@ -178,6 +181,8 @@ export const keys = {
   spam: (siteId: string, at: string, submissionId: string) => ({ PK: `SITE#${siteId}#SPAM#${at.slice(0, 10)}`, SK: submissionId }),
   /** API keys by hash of the secret: GetItem on every authenticated request (cached in memory). */
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
+  /** The keys' listing (the console's API keys page): one partition, one entry per key, never the secret. */
+  apiKeyListing: (id: string) => ({ PK: 'APIKEYS', SK: `KEY#${id}` }),
 } as const;
 
 const LEAD_SK = 'LEAD';

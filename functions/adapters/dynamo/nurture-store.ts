@@ -11,6 +11,7 @@ import type {
   OptInConfirmedEntry,
   SequenceExitedEntry,
   UnsubscribedEntry,
+  UnsubscribeMethod,
 } from '../../core/contracts.js';
 import type { EnrolmentState } from '../../core/nurture/sequence.js';
 import type { ClaimOptions, LeadRef, MailLead, NurtureStore, SendRecord, StoredEnrolment } from '../../core/ports.js';
@@ -273,8 +274,8 @@ export class DynamoNurtureStore implements NurtureStore {
    * none yet) and the `LOG#<at>#unsubscribed` timeline entry. 2 × (lead item size in KB) WCU + 2 WCU, so
    * about 4–6 WCU; `already` (no lead or unsubscribed before) is billed for the condition checks only.
    */
-  async unsubscribe(ref: LeadRef, at: string, method: 'one-click' | 'page'): Promise<'unsubscribed' | 'already'> {
-    const entry: UnsubscribedEntry = { type: 'unsubscribed', at, method };
+  async unsubscribe(ref: LeadRef, at: string, method: UnsubscribeMethod, by?: string): Promise<'unsubscribed' | 'already'> {
+    const entry: UnsubscribedEntry = { type: 'unsubscribed', at, method, ...(by !== undefined && { by }) };
     const done = await this.leadChangeWithLog(
       ref,
       {

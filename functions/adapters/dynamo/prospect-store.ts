@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDeleteAll } from './batch.js';
-import type { ConsentRecord, FormSubmittedEntry } from '../../core/contracts.js';
+import type { ConsentRecord, FitChangedEntry, FormSubmittedEntry, Source } from '../../core/contracts.js';
 import type { IndexedProspect, LeadRef, ProspectCursor, ProspectEntry, ProspectStore, StoredEnrolment } from '../../core/ports.js';
 import { keys } from './keys.js';
 import { queryLeadPartition } from './lead-repository.js';
@@ -155,6 +155,7 @@ export class DynamoProspectStore implements ProspectStore {
     const out: Record<string, unknown[]> = { lead: [] };
     for (const item of items) {
       const sk = item.SK as string;
+      if (sk.startsWith('IX#')) continue; // the console's index entries: copies of what the lead item holds
       const kind = sk === keys.leadSortKey ? 'lead' : (KINDS.find(([prefix]) => sk.startsWith(prefix))?.[1] ?? 'other');
       (out[kind] ??= []).push(Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))));
     }
@@ -206,6 +207,65 @@ export class DynamoProspectStore implements ProspectStore {
     if (Item) return 'present';
     await this.sweep(ref);
     return 'swept';
+  }
+
+  async markHandedOff(ref: LeadRef, at: string): Promise<{ firstSource: Source; email: string } | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lead(ref.siteId, ref.emailKey),
+          UpdateExpression: 'SET handedOffAt = :at',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(handedOffAt)',
+          ExpressionAttributeValues: { ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { firstSource: Attributes!.firstSource as Source, email: Attributes!.email as string };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** The lead's `notAFitAt`/`notAFitBy` and the `LOG#<at>#<type>` entry in one transaction: about 4 WCU. */
+  async setFit(ref: LeadRef, entry: FitChangedEntry): Promise<boolean> {
+    const notAFit = entry.type === 'marked_not_a_fit';
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(ref.siteId, ref.emailKey),
+                ...(notAFit
+                  ? {
+                      UpdateExpression: 'SET notAFitAt = :at, notAFitBy = :by, updatedAt = :at',
+                      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(notAFitAt)',
+                      ExpressionAttributeValues: { ':at': entry.at, ':by': entry.by },
+                    }
+                  : {
+                      UpdateExpression: 'SET updatedAt = :at REMOVE notAFitAt, notAFitBy',
+                      ConditionExpression: 'attribute_exists(PK) AND attribute_exists(notAFitAt)',
+                      ExpressionAttributeValues: { ':at': entry.at },
+                    }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.log(ref.siteId, ref.emailKey, entry.at, entry.type), entity: 'log', siteId: ref.siteId, entry },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
   }
 
   /** Delete the lead's partition and what points at it from elsewhere; returns the partition's items as they were. */

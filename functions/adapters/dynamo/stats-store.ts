@@ -21,10 +21,10 @@ import { TABLE } from './table.js';
 export const STATS_RETENTION_DAYS = 800;
 
 /**
- * Form counters in the table. One event adds to five small items (the total and one per dimension), each
- * an `ADD` UpdateItem of 1 WCU, in parallel. Every event picks one of `keys.statShards` partitions at
- * random, so a busy form spreads over 8 partitions (about 1,600 events a second before one is hot: a
- * partition takes 1,000 WCU a second, five per event); a read sums the 8. No transaction: counters only
+ * Form counters in the table. One event adds to seven small items (the total and one per dimension),
+ * each an `ADD` UpdateItem of 1 WCU, in parallel. Every event picks one of `keys.statShards` partitions at
+ * random, so a busy form spreads over 8 partitions (about 1,100 events a second before one is hot: a
+ * partition takes 1,000 WCU a second, seven per event); a read sums the 8. No transaction: counters only
  * add, and a counted event is never counted again by its caller.
  *
  * A page, campaign or source keeps at most {@link MAX_KEYS_PER_DAY} values a day: a cell that exists is

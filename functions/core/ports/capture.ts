@@ -138,6 +138,8 @@ export interface ScoringInput {
   email: string;
   profile: Profile;
   stage: LifecycleStage;
+  /** Marked as not a fit: scored, but held at its stage. */
+  notAFit?: true;
   events: ScoringEvent[];
   /** The submission that created the lead: its MQL and SQL are credited to that form, variant, campaign and page. */
   firstSource?: Source;
@@ -187,6 +189,20 @@ export interface ApiKey {
 export interface ApiKeyStore {
   /** Look a key up by the SHA-256 of its secret; keys are never stored in clear. */
   findByHash(hash: string): Promise<ApiKey | undefined>;
+  /** Store a new key by its hash, with who made it (the CLI, or a person in the console). */
+  save(hash: string, key: ApiKey, createdAt: string, createdBy?: string): Promise<void>;
+  /** Every key made since the listing existed, newest first, without its secret or hash. */
+  list(): Promise<ApiKeyInfo[]>;
+  /** Revoke a key by its id (from the listing) or its hash; false when there is no such key, or it was revoked. */
+  revoke(which: { id: string } | { hash: string }, at: string): Promise<boolean>;
+}
+
+/** A key as the console lists it: an id (the start of its hash, not enough to use it), never the secret. */
+export interface ApiKeyInfo extends ApiKey {
+  id: string;
+  createdAt: string;
+  createdBy?: string;
+  revokedAt?: string;
 }
 
 /** Who a console request's bearer token stands for: undefined for a forged, expired or foreign one. */

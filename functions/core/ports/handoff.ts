@@ -1,4 +1,5 @@
 import type { LeadRef } from './capture.js';
+import type { FitChangedEntry, Source } from '../contracts.js';
 
 /** Ports of the sales hand-off: webhook jobs, deliveries and their transport; the prospect index and privacy. */
 
@@ -121,4 +122,11 @@ export interface ProspectStore {
    * is gone, delete whatever is left of it. 'present' when the lead exists (nothing is done).
    */
   sweepIfErased(ref: LeadRef): Promise<'present' | 'swept'>;
+  /**
+   * Mark the lead handed off to sales (its first claim, or its first qualification webhook delivered).
+   * Returns the lead's first source to the one call that set the mark; undefined to every other.
+   */
+  markHandedOff(ref: LeadRef, at: string): Promise<{ firstSource: Source; email: string } | undefined>;
+  /** Mark the lead as not a fit, or requalify it, with its timeline entry; false when it already was so, or is gone. */
+  setFit(ref: LeadRef, entry: FitChangedEntry): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import type {
   EmailSuppressedEntry,
   FormSubmittedEntry,
   LifecycleStage,
+  UnsubscribeMethod,
 } from '../contracts.js';
 import type { Profile } from '../fields.js';
 import type { EnrolmentState } from '../nurture/sequence.js';
@@ -145,7 +146,7 @@ export interface NurtureStore {
   /** Record a confirmed double opt-in for a submission; `duplicate` when it was confirmed before. */
   confirmOptIn(ref: LeadRef, submissionId: string, formId: string, at: string): Promise<'confirmed' | 'duplicate'>;
   /** Unsubscribe the lead (consent withdrawn, nothing more sent); `already` when it was. */
-  unsubscribe(ref: LeadRef, at: string, method: 'one-click' | 'page'): Promise<'unsubscribed' | 'already'>;
+  unsubscribe(ref: LeadRef, at: string, method: UnsubscribeMethod, by?: string): Promise<'unsubscribed' | 'already'>;
   /** Suppress the address (hard bounce, complaint): nothing more is ever sent to it from this site. */
   suppress(ref: LeadRef, entry: EmailSuppressedEntry): Promise<void>;
   /** Count a soft bounce; returns how many there have been. */

@@ -1,19 +1,179 @@
-import { ROLES } from '../../core/people.js';
-import type { Endpoint } from './types.js';
+import { LeadListQuery } from '../../core/lead-index.js';
+import { ROLES, type Role } from '../../core/people.js';
+import * as z from '../../core/zod.js';
+import { OverviewQuery } from '../../core/stats.js';
+import { id, LIMIT } from './params.js';
+import { type Endpoint, err } from './types.js';
+
+/** Who may do what (`core/people.ts`): read, work leads, sell, administer. */
+const EVERYONE: readonly Role[] = ROLES;
+const FUNNEL: readonly Role[] = ['admin', 'marketer', 'viewer'];
+const MARKETING: readonly Role[] = ['admin', 'marketer'];
+const SALES: readonly Role[] = ['admin', 'sales'];
+const WORK_LEADS: readonly Role[] = ['admin', 'marketer', 'sales'];
+const ADMIN: readonly Role[] = ['admin'];
+
+const person = { group: 'leads', auth: 'person' } as const;
+const lead = { params: z.object({ leadId: id('The lead id') }) };
 
 /**
  * The console's routes (people signed in with OpenID Connect, `auth: 'person'`), each with the roles that
- * may call it. Served by the leads function (the console reads what the sales API reads).
+ * may call it. Served by the leads function (the console reads what the sales API reads). Every route that
+ * changes something writes an audit entry.
  */
 export const CONSOLE = {
   whoAmI: {
+    ...person,
     method: 'GET',
     path: '/v1/console/me',
-    group: 'leads',
-    auth: 'person',
-    roles: ROLES,
-    summary: 'Who is signed in: their roles and the sites they may see',
+    roles: EVERYONE,
+    summary: 'Who is signed in: their roles, and the sites (with their forms) they may see',
     description: 'For the console to show what a person may do. `Authorization: Bearer <access token>` from the console’s OpenID issuer.',
-    responses: { '200': { description: '`{ sub, email?, roles, siteIds }` (`*`: every site)' } },
+    responses: {
+      '200': { description: '`{ sub, email?, roles, siteIds, sites: [{ id, name, forms: [{ id, kind, variants }] }] }` (`siteIds` `*`: every site)' },
+    },
+  },
+  consoleOverview: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/overview',
+    roles: FUNNEL,
+    summary: 'The funnel of a site over a range of days, against the range before: totals, each day, and one breakdown',
+    description:
+      'Impressions → submissions → new leads → MQL → SQL → hand-offs, from the form counters (no lead is read). Days are UTC; `from` defaults to 29 days before `to`, `to` to today; at most 366 days. `previous` is the range of the same length just before.',
+    query: OverviewQuery,
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, from, to, totals, previous: { from, to, totals }, days: [{ day, ...counts }], breakdown: { by, rows: [{ key, ...counts }] } }`; counts are `impressions, submissions, leads, mql, sql, handoffs`',
+      },
+    },
+  },
+  consoleLeads: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/leads',
+    roles: EVERYONE,
+    summary: "A page of a site's leads: filtered, sorted by newest or score, or searched by the start of an email, name or company",
+    description:
+      'Served by an index, never a scan: one list is read (search: three), at most 200 entries a page. With several filters a page may hold fewer leads than `limit` and still have a `nextCursor`.',
+    query: LeadListQuery,
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, leads: [{ leadId, email, name?, company?, stage, score?, createdAt, forms, source?, medium?, campaign?, consent, claimedBy?, notAFit? }], nextCursor?, read }`',
+      },
+    },
+  },
+  consoleLead: {
+    ...person,
+    ...lead,
+    method: 'GET',
+    path: '/v1/console/leads/{leadId}',
+    roles: EVERYONE,
+    summary: 'A lead page: the lead (profile, consent, timeline, score with its rules, sequences, claim) and its webhook deliveries',
+    responses: { '200': { description: '`{ lead: Lead, deliveries: [Delivery] }`' }, '404': err('No such lead (or one of a site the person may not see)') },
+  },
+  consoleUnsubscribe: {
+    ...person,
+    ...lead,
+    method: 'POST',
+    path: '/v1/console/leads/{leadId}/unsubscribe',
+    roles: MARKETING,
+    summary: 'Unsubscribe a lead at their request: no more email, consent withdrawn (`method: console`, naming who); audited',
+    responses: { '200': { description: '`{ outcome: unsubscribed | already }`' }, '404': err('No such lead') },
+  },
+  consoleFit: {
+    ...person,
+    ...lead,
+    method: 'POST',
+    path: '/v1/console/leads/{leadId}/fit',
+    roles: WORK_LEADS,
+    summary: 'Mark a lead as not a fit (held at its stage, no prospect) or requalify it (re-scored at once); audited',
+    body: {
+      kind: 'json',
+      required: true,
+      schema: { type: 'object', required: ['notAFit'], properties: { notAFit: { type: 'boolean' }, reason: { type: 'string', maxLength: 200 } } },
+    },
+    responses: { '200': { description: '`{ notAFit, changed }` (`changed: false`: it already was)' }, '404': err('No such lead') },
+  },
+  consoleClaim: {
+    ...person,
+    ...lead,
+    method: 'POST',
+    path: '/v1/console/leads/{leadId}/claim',
+    roles: SALES,
+    summary: 'Take the prospect, in the name of the person signed in (as the pull API’s claim); audited',
+    responses: {
+      '200': { description: '`{ claim: { rep, at } }`' },
+      '404': err('No such lead'),
+      '409': err('`already_claimed` by another rep (named in the message)'),
+    },
+  },
+  consoleExportLead: {
+    ...person,
+    ...lead,
+    method: 'GET',
+    path: '/v1/console/leads/{leadId}/export',
+    roles: ADMIN,
+    summary: 'Everything held on a lead, as JSON (a data-subject access request), as the API’s export; audited',
+    responses: { '200': { description: 'As `GET /v1/leads/{leadId}/export`' }, '404': err('No such lead') },
+  },
+  consoleErase: {
+    ...person,
+    ...lead,
+    method: 'POST',
+    path: '/v1/console/leads/{leadId}/erase',
+    roles: ADMIN,
+    summary: 'Erase a lead, confirmed by its address; as the API’s erasure; audited (the entry keeps the lead id only)',
+    body: {
+      kind: 'json',
+      required: true,
+      schema: { type: 'object', required: ['confirm'], properties: { confirm: { type: 'string', description: "The lead's email address" } } },
+    },
+    responses: { '204': { description: 'Erased' }, '404': err('No such lead (or already erased)') },
+  },
+  consoleAudit: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/audit',
+    roles: ADMIN,
+    summary: 'The audit log, newest first: who did what, when, to which lead',
+    query: z.object({ limit: z._default(LIMIT, 50), cursor: z.optional(z.string().check(z.maxLength(500))) }),
+    responses: { '200': { description: '`{ entries: [{ at, actor: { sub, email? }, action, siteId?, leadId?, detail? }], nextCursor? }`' } },
+  },
+  consoleApiKeys: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/api-keys',
+    roles: ADMIN,
+    summary: 'Every API key (for machines), newest first: id, name, sites, who made it and when, revoked or not; never a secret',
+    responses: { '200': { description: '`{ keys: [{ id, name, siteIds, createdAt, createdBy?, revokedAt? }] }`' } },
+  },
+  consoleCreateApiKey: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/api-keys',
+    roles: ADMIN,
+    summary: 'A new API key; its secret is in this answer only; audited',
+    body: {
+      kind: 'json',
+      required: true,
+      schema: {
+        type: 'object',
+        required: ['name', 'siteIds'],
+        properties: { name: { type: 'string', maxLength: 100 }, siteIds: { type: 'array', items: { type: 'string' }, description: '`["*"]`: every site' } },
+      },
+    },
+    responses: { '201': { description: '`{ id, name, siteIds, createdAt, createdBy, key }`' } },
+  },
+  consoleRevokeApiKey: {
+    ...person,
+    method: 'DELETE',
+    path: '/v1/console/api-keys/{keyId}',
+    roles: ADMIN,
+    summary: 'Revoke an API key (running functions stop accepting it within a minute); audited',
+    params: z.object({ keyId: id('The key id from the listing') }),
+    responses: { '204': { description: 'Revoked' }, '404': err('No such key (or revoked already)') },
   },
 } as const satisfies Record<string, Endpoint>;

@@ -95,13 +95,16 @@ export const LEADS = {
     path: '/v1/forms/{formId}/stats',
     group: 'leads',
     auth: 'apiKey',
-    summary: "A form's numbers per day: impressions, submissions, conversion rate, new leads, MQLs and SQLs, optionally by variant, campaign, source or page",
+    summary:
+      "A form's numbers per day: impressions, submissions, conversion rate, new leads, MQLs, SQLs and hand-offs, optionally by variant, campaign, source, medium, referrer or page",
     description:
       'Days are UTC. `from` defaults to 29 days before `to`, `to` to today; at most 366 days. MQLs and SQLs are credited to the form, variant, campaign and page of the submission that created the lead, on the day the lead qualified. `totals` sums the range per key.',
     params: z.object({ formId: id('The form id from the config') }),
     query: StatsQuery,
     responses: {
-      '200': { description: '`{ formId, from, to, by?, rows: [{ day, key?, impressions, submissions, conversionRate, leads, mql, sql }], totals: [...] }`' },
+      '200': {
+        description: '`{ formId, from, to, by?, rows: [{ day, key?, impressions, submissions, conversionRate, leads, mql, sql, handoffs }], totals: [...] }`',
+      },
       '404': err('No such form (or one of a site the key may not read)'),
     },
   },
