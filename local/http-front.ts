@@ -7,6 +7,7 @@ import { lambdaContext, matchRoute, toEvent, writeResult } from './api-gateway.j
 import { demoFile, isDemoPath } from './demo-files.js';
 import type { LocalSes } from './ses.js';
 import type { LocalOidc } from './oidc.js';
+import type { consoleAssets } from './console-assets.js';
 import { DEMO_FILE_CSP, LOCAL_PAGE_HEADERS, demoPageCsp } from './page-headers.js';
 import type { WebhookInspector } from './webhook-inspector.js';
 import type { widgetAssets } from './widget-assets.js';
@@ -33,6 +34,8 @@ export interface FrontState {
   widget?: ReturnType<typeof widgetAssets>;
   /** The local OpenID provider the console signs in with (`/oidc`). */
   oidc?: LocalOidc;
+  /** The console's files at `/console`. */
+  console?: ReturnType<typeof consoleAssets>;
 }
 
 export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -64,6 +67,8 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
     if (state.inspector?.handles(method, path)) return state.inspector.handle(req, res, await readBody(req));
     if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);
     if (isDemoPath(path)) return serveDemo(path, res);
+    const page = method === 'GET' || method === 'HEAD' ? state.console?.(path, req.headers['accept-encoding']) : undefined;
+    if (page) return void res.writeHead(page.status, page.headers).end(method === 'HEAD' ? undefined : page.body);
     const asset = method === 'GET' || method === 'HEAD' ? state.widget?.(path, req.headers['accept-encoding'], req.headers['if-none-match']) : undefined;
     if (asset) return void res.writeHead(asset.status, asset.headers).end(method === 'HEAD' ? undefined : asset.body);
     const route = matchRoute(routeKeys, method, path);

@@ -26,6 +26,7 @@ import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
 import { openApi as openApiHandler } from '../functions/handlers/openapi.js';
 import { widgetAssets } from './widget-assets.js';
+import { consoleAssets, localConsoleSettings } from './console-assets.js';
 import { hashApiKey } from '../functions/use-cases/read-leads.js';
 import { httpFront, type AdminQueue, type FrontState } from './http-front.js';
 import { ensureTable, localClient, startDynamoLocal } from './dynamo.js';
@@ -104,7 +105,8 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   parseConfig(rawConfig, localEnv(`http://localhost:${options.port ?? 3000}`));
   const tableName = options.tableName ?? 'funnel';
   const { buildWidget } = await import('../widget/build.js');
-  const widget = await buildWidget({ minify: true });
+  const { buildConsole } = await import('../console/build.js');
+  const [widget, consoleBuild] = await Promise.all([buildWidget({ minify: true }), buildConsole({ minify: true })]);
   const dynamo = options.dynamoEndpoint ? undefined : await startDynamoLocal(options.dataDir ? { dataDir: options.dataDir } : {});
   const client = dynamo?.client ?? localClient(options.dynamoEndpoint!);
   const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
@@ -145,6 +147,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     consumers = await startConsumers(options, { client, dynamoEndpoint, tableName, getDeps });
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
     state.oidc = await startLocalOidc(state.url);
+    state.console = consoleAssets(consoleBuild, localConsoleSettings(state.oidc.issuer));
     const people = new JosePeopleTokens({
       issuer: state.oidc.issuer,
       audience: LOCAL_CONSOLE.audience,

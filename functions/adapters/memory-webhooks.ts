@@ -196,7 +196,10 @@ export class InMemoryProspectStore implements ProspectStore {
     const notAFit = entry.type === 'marked_not_a_fit';
     if (!lead || (lead.notAFitAt !== undefined) === notAFit) return false;
     if (notAFit) Object.assign(lead, { notAFitAt: entry.at, notAFitBy: entry.by });
-    else delete lead.notAFitAt, delete lead.notAFitBy;
+    else {
+      delete lead.notAFitAt;
+      delete lead.notAFitBy;
+    }
     this.nurture.logs.set(`${ref.siteId}#${ref.emailKey}#${entry.at}#${entry.type}`, { partition: `${ref.siteId}#${ref.emailKey}`, entry });
     return true;
   }

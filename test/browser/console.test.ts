@@ -1,0 +1,236 @@
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole, FIRST_LOAD_GZIP_BUDGET_BYTES } from '../../console/build.js';
+import type { Role } from '../../functions/core/people.js';
+import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
+import { aSubmission } from '../support/builders.js';
+import { freshTable } from '../support/dynamo.js';
+import { BROWSER_TIMEOUT_MS, launchBrowser } from './support.js';
+
+/** Issue 23 (the console itself): every page, every role, signed in through npm start's own OpenID provider. */
+const ARTIFACTS = new URL('../../.data/artifacts/', import.meta.url).pathname;
+const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 900 };
+
+let browser: Browser;
+let funnel: RunningFunnel;
+const emails = ['ana.lopez@acme.com', 'chen.wu@initech.com', 'dee.ito@umbrella.com'];
+
+beforeAll(async () => {
+  const { endpoint, tableName } = await freshTable();
+  [browser, funnel] = await Promise.all([launchBrowser(), startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent' })]);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const email of emails) {
+    const body = aSubmission()
+      .withEmail(email)
+      .withField(
+        'firstName',
+        email.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()),
+      )
+      .build();
+    const answer = await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: funnel.url },
+      body: JSON.stringify(body),
+    });
+    expect(answer.status).toBe(202);
+  }
+  await funnel.settle();
+}, BROWSER_TIMEOUT_MS * 2);
+afterAll(async () => {
+  await browser?.close();
+  await funnel?.stop();
+});
+
+/** A new browser context signed in as a dev user, through the provider's own login and consent pages. */
+async function signedIn(user: Role, options: { viewport?: { width: number; height: number }; dark?: boolean } = {}) {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? DESKTOP,
+    colorScheme: options.dark ? 'dark' : 'light',
+    timezoneId: 'America/New_York',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => void (m.type() === 'error' && m.location().url.includes('/console') && errors.push(m.text())));
+  await page.goto(`${funnel.url}/console/`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('input[name=login]').fill(user);
+  await page.locator('input[name=password]').fill('any password');
+  await page.locator('button[type=submit]').click();
+  // The provider asks once to share the account with the console.
+  await page.waitForURL((url) => url.pathname.startsWith('/console/') || url.pathname.includes('/interaction/'));
+  if (page.url().includes('/interaction/')) await page.locator('button[type=submit]').click();
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  return { page, context, errors };
+}
+
+async function violations(page: Page): Promise<string[]> {
+  const { violations: found } = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze();
+  return found.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary?.split('\n')[1]?.trim() ?? v.help})`));
+}
+
+/** The leads list once the table stream has indexed every seeded lead. */
+async function openLeads(page: Page) {
+  await expect
+    .poll(
+      async () => {
+        await page.goto(`${funnel.url}/console/leads`);
+        await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+        return (await page.locator('table.leads tbody tr').count()) >= emails.length;
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+}
+
+describe('Console in Chromium, signed in through the local OpenID provider', { timeout: 180_000 }, () => {
+  it('admin: the overview shows the funnel of the leads just created, with rates, each day and a breakdown', async () => {
+    const { page, errors, context } = await signedIn('admin');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const funnelList = page.getByRole('region', { name: 'Funnel' }).or(page.locator('section[aria-labelledby=funnel-title]'));
+    await expect.poll(() => funnelList.locator('li').nth(1).locator('.value').textContent()).toBe(String(emails.length));
+    await expect(funnelList.locator('li').nth(2).textContent()).resolves.toContain('100% of submissions');
+    await expect(page.locator('section[aria-labelledby=breakdown-title] tbody tr').first().textContent()).resolves.toContain('ebook');
+    await page.locator('section[aria-labelledby=breakdown-title] select').selectOption('source');
+    await expect.poll(() => page.locator('section[aria-labelledby=breakdown-title] tbody tr').first().textContent()).toContain('newsletter');
+    await page.screenshot({ path: `${ARTIFACTS}console-overview.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('admin: finds a lead, reads its consent text and timeline, exports it, and erases it after typing its address', async () => {
+    // A lead of its own, so the others' tests keep theirs
+    const body = aSubmission().withEmail('ben.okafor@globex.com').withField('firstName', 'Ben').build();
+    await fetch(`${funnel.url}/v1/forms/ebook/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: funnel.url },
+      body: JSON.stringify(body),
+    });
+    await funnel.settle();
+    const { page, errors, context } = await signedIn('admin');
+    await openLeads(page);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('ben');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('table.leads tbody tr').count()).toBe(1);
+    await page.getByRole('link', { name: 'Ben' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Ben' }).waitFor();
+    await expect(page.locator('blockquote').textContent()).resolves.toMatch(/\w{10,}/);
+    await expect(page.locator('.timeline').textContent()).resolves.toContain('Submitted form ebook');
+    await page.screenshot({ path: `${ARTIFACTS}console-lead.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Erase…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Erase this lead for good?' });
+    await expect(dialog.getByRole('button', { name: 'Erase' }).isDisabled()).resolves.toBe(true);
+    await dialog.getByLabel('Type the lead’s email address to confirm').fill('BEN.OKAFOR@globex.com');
+    await dialog.getByRole('button', { name: 'Erase' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    await page.locator('table.leads').waitFor();
+    await expect(page.locator('table.leads').textContent()).resolves.not.toContain('ben.okafor');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect.poll(() => page.locator('tbody').textContent()).toContain('lead.erase');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ['admin', ['Overview', 'Leads', 'Audit log', 'API keys'], ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me']],
+    ['marketer', ['Overview', 'Leads'], ['Mark not a fit', 'Unsubscribe…']],
+    ['sales', ['Leads'], ['Claim for me', 'Mark not a fit']],
+    ['viewer', ['Overview', 'Leads'], []],
+  ] as const)('%s: sees the areas and actions its role allows, and no other', async (role, areas, actions) => {
+    const { page, errors, context } = await signedIn(role);
+    const nav = page.getByRole('navigation', { name: 'Console' });
+    await expect(nav.getByRole('link').allTextContents()).resolves.toEqual(areas);
+    await openLeads(page);
+    await page.locator('table.leads tbody tr').first().getByRole('link').click();
+    await page.getByRole('group', { name: 'Actions' }).waitFor();
+    const shown = await page.getByRole('group', { name: 'Actions' }).locator('button, a').allTextContents();
+    expect(shown.sort()).toEqual([...actions].sort());
+    // What the role may not open, it is told so by the API, not shown as data
+    if (role !== 'admin') {
+      await page.goto(`${funnel.url}/console/audit`);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('Your roles do not allow this');
+    }
+    expect(errors.filter((e) => !e.includes('403'))).toEqual([]);
+    await context.close();
+  });
+
+  it('marketer: unsubscribes a lead at their request; the timeline names who, the audit log records it', async () => {
+    const { page, context } = await signedIn('marketer');
+    await openLeads(page);
+    await page.getByRole('link', { name: 'Ana' }).click();
+    await page.getByRole('button', { name: 'Unsubscribe…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Unsubscribe' }).click();
+    await expect.poll(() => page.locator('.timeline').textContent()).toContain('Unsubscribed (console by marketer@funnel.local)');
+    await expect(page.getByRole('button', { name: 'Unsubscribe…' }).count()).resolves.toBe(0);
+    await context.close();
+    const admin = await signedIn('admin');
+    await admin.page.getByRole('link', { name: 'Audit log' }).click();
+    await expect.poll(() => admin.page.locator('tbody').textContent()).toContain('marketer@funnel.locallead.unsubscribe');
+    await admin.context.close();
+  });
+
+  it('admin: creates an API key (its secret shown once) that reads the API, then revokes it', async () => {
+    const { page, context } = await signedIn('admin');
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('What it is for').fill('Test CRM');
+    await page.getByLabel('Demo Blog').check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('dialog', { name: 'Key “Test CRM” created' }).waitFor();
+    const secret = (await page.locator('code.secret').textContent())!;
+    expect(secret).toMatch(/^fnl_/);
+    const read = () => fetch(`${funnel.url}/v1/prospects`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+    expect(await read()).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Revoke Test CRM' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => page.locator('tbody').textContent()).toContain('revoked');
+    await context.close();
+  });
+
+  it.each([
+    ['desktop, light', DESKTOP, false],
+    ['desktop, dark', DESKTOP, true],
+    ['phone (375 px), light', PHONE, false],
+    ['phone (375 px), dark', PHONE, true],
+  ] as const)('every page has no WCAG 2.2 AA violation and no sideways scroll: %s', async (name, viewport, dark) => {
+    const { page, context, errors } = await signedIn('admin', { viewport, dark });
+    await openLeads(page);
+    const leadHref = await page.locator('table.leads tbody tr').first().getByRole('link').getAttribute('href');
+    for (const path of ['/console/', '/console/leads', leadHref!, '/console/audit', '/console/keys']) {
+      await page.goto(`${funnel.url}${path}`);
+      await page.locator('main h1').waitFor();
+      await page.locator('.loading').waitFor({ state: 'detached' });
+      expect([path, await violations(page)]).toEqual([path, []]);
+      // The page itself never scrolls sideways (wide tables scroll in their own box)
+      const wide = await page.evaluate(() =>
+        document.documentElement.scrollWidth <= window.innerWidth
+          ? []
+          : [...document.querySelectorAll('main *')]
+              .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement?.closest('.scroll'))
+              .map((e) => e.outerHTML.slice(0, 80)),
+      );
+      expect([path, wide]).toEqual([path, []]);
+      if (path === '/console/' && viewport === PHONE)
+        await page.screenshot({ path: `${ARTIFACTS}console-overview-phone-${dark ? 'dark' : 'light'}.png`, fullPage: true });
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+    void name;
+  });
+});
+
+describe('Console budget', () => {
+  it(`first load at most ${FIRST_LOAD_GZIP_BUDGET_BYTES / 1024} KB gzipped (page, entry, style sheet), each area a chunk of its own`, async () => {
+    const built = await buildConsole({ minify: true });
+    expect(built.firstLoadGzipBytes).toBeLessThanOrEqual(FIRST_LOAD_GZIP_BUDGET_BYTES);
+    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'keys', 'lead', 'leads', 'overview']);
+    // The chart library rides with the overview, not the first load
+    expect(built.areaGzipBytes.overview).toBeGreaterThan(15_000);
+  });
+});
