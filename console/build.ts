@@ -111,11 +111,12 @@ ${css ? `<link rel="stylesheet" href="${CONSOLE_PATH}/${css.path}">\n` : ''}<scr
 
 /**
  * The console's Content-Security-Policy: its own scripts and styles only (no inline), calls to its own
- * origin (the API behind the same name) and to the OpenID issuer (discovery and the token endpoint),
- * nothing framed, no base, no form posts, no plugins.
+ * origin (the API behind the same name) and to the OpenID provider's origins (discovery and the token
+ * endpoint), nothing framed, no base, no form posts, no plugins.
+ * @example consoleCsp('https://cognito-idp.eu-west-1.amazonaws.com')
  */
-export function consoleCsp(issuer: string): string {
-  const idp = new URL(issuer).origin;
+export function consoleCsp(...providerOrigins: string[]): string {
+  const idp = [...new Set(providerOrigins)].join(' ');
   return [
     "default-src 'none'",
     "script-src 'self'",

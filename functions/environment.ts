@@ -66,7 +66,8 @@ const WEBHOOK_QUEUE = ['WEBHOOK_QUEUE_URL'] as const satisfies Variable[];
 /** The variables each function gets from the stack and requires at its cold start. */
 export const FUNCTION_ENVIRONMENT = {
   capture: [...TABLE, 'TOKEN_SECRET_ARN'],
-  leads: TABLE,
+  // The console's sign-in: its issuer and audience (Cognito's pool and client, or the operator's provider).
+  leads: [...TABLE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE'],
   openapi: BASE,
   mail: [...TABLE, 'TOKEN_SECRET_ARN'],
   webhooks: [...TABLE, ...WEBHOOK_QUEUE],
@@ -82,7 +83,7 @@ export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 /** Variables a function reads when the stack sets them (checked in their shape when set). */
 export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variable[]>> = {
   capture: ['EDGE_SECRET_ARN'],
-  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'CONSOLE_ROLES_CLAIM'],
+  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ROLES_CLAIM'],
   openapi: ['EDGE_SECRET_ARN'],
   webhooks: ['EDGE_SECRET_ARN'],
 };

@@ -1,11 +1,12 @@
 /** CDK entry point (`cdk.json` runs it with tsx). Parameters: see `readSettings` in funnel-app.ts. */
 import rawConfig from '../config/funnel.config.js';
 import { writeWidget } from '../widget/build.js';
+import { writeConsole } from '../console/build.js';
 import { InvalidConfigError } from '../functions/core/config.js';
 import { buildApp, InvalidSettingError, UnservedRegionError } from './funnel-app.js';
 
 // The CDN serves these files; build them fresh so a deploy always ships the current widget.
-await writeWidget();
+await Promise.all([writeWidget(), writeConsole()]);
 const built = (() => {
   try {
     return buildApp(rawConfig);

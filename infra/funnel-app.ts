@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { WIDGET_DIR } from '../widget/build.js';
+import { CONSOLE_DIR } from '../console/build.js';
 import type { CustomDomain } from './widget-cdn.js';
 import { ConfigIndex, DEPLOYED, InvalidConfigError, localEnv, parseConfig, resolveConfig } from '../functions/core/config.js';
 import { type TrackingVariant, trackingVariant } from '../functions/adapters/ses/tracking.js';
@@ -77,6 +78,10 @@ export interface FunnelSettings {
    */
   consoleIssuer?: string;
   consoleAudience?: string;
+  /** That provider's client id for the console, when its access tokens name another audience (an API's). @default consoleAudience */
+  consoleClientId?: string;
+  /** Without an external provider: the console's first admin in the Cognito pool, emailed a temporary password (`-c adminEmail=…`). */
+  adminEmail?: string;
   /** The claim of that provider's access tokens holding a person's roles (`-c consoleRolesClaim=groups`). @default cognito:groups */
   consoleRolesClaim?: string;
   /** The API's own name (`-c apiDomain=api.example.com -c apiCertificateArn=<ACM, the stack's region>`). */
@@ -202,6 +207,18 @@ export function readSettings(app: App, region?: string): FunnelSettings {
       );
     Object.assign(settings, { consoleIssuer: consoleIssuer.replace(/\/$/, ''), consoleAudience });
   }
+  const clientId = get('consoleClientId');
+  if (clientId !== undefined) {
+    if (typeof clientId !== 'string' || !/^[\w.:/-]{1,256}$/.test(clientId) || settings.consoleIssuer === undefined)
+      throw new InvalidSettingError('consoleClientId', clientId, "the console's client id at that provider, with -c consoleIssuer");
+    settings.consoleClientId = clientId;
+  }
+  const adminEmail = get('adminEmail');
+  if (adminEmail !== undefined) {
+    if (typeof adminEmail !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(adminEmail) || settings.consoleIssuer !== undefined)
+      throw new InvalidSettingError('adminEmail', adminEmail, "an email address, for the console's Cognito user pool (not with -c consoleIssuer)");
+    settings.adminEmail = adminEmail;
+  }
   const rolesClaim = get('consoleRolesClaim');
   if (rolesClaim !== undefined) {
     if (typeof rolesClaim !== 'string' || !/^[\w.:/-]{1,128}$/.test(rolesClaim) || settings.consoleIssuer === undefined)
@@ -237,6 +254,8 @@ export interface BuildAppOptions {
   readonly entries?: Partial<HandlerEntries>;
   /** The built widget's directory. @default dist/widget/ */
   readonly widgetDirectory?: string;
+  /** The built console's directory. @default dist/console/ */
+  readonly consoleDirectory?: string;
   /**
    * The account and region to deploy to, needed with `-c waf=true` only (its web ACL is in us-east-1, the
    * stacks refer to it across regions). @default the CDK CLI's (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION)
@@ -290,6 +309,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const widgetDirectory = options.widgetDirectory ?? WIDGET_DIR;
   if (!existsSync(widgetDirectory))
     throw new Error(`The widget is not built: ${widgetDirectory} is missing (npm run build:widget; cdk synth builds it itself)`);
+  const consoleDirectory = options.consoleDirectory ?? CONSOLE_DIR;
+  if (!existsSync(consoleDirectory))
+    throw new Error(`The console is not built: ${consoleDirectory} is missing (npm run build:console; cdk synth builds it itself)`);
   const prefix = `${settings.stackPrefix}-${settings.stage}`;
 
   // No sender (no deployed site sends email yet, and no -c senderDomains): no SES identity, no send grant.
@@ -318,6 +340,8 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
       ...new Set(config.config.sites.flatMap((s) => (s.email ? [trackingVariant(s.email.tracking)] : [])).filter((v) => v !== 'none')),
     ] as Exclude<TrackingVariant, 'none'>[],
     // Secrets that exist already (a stack deployed again after a destroy) are used by name, not created.
+    // The console's people: a Cognito pool, unless an OpenID provider of your own signs them in.
+    ...(!settings.consoleIssuer && { consoleUsers: { ...(settings.adminEmail && { adminEmail: settings.adminEmail }) } }),
     webhookEndpoints: webhookEndpoints.filter(
       (e) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${e.siteId}/${e.endpointId}`),
     ),
@@ -349,14 +373,15 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     retainData: settings.retainData,
     memorySize: settings.memorySize,
     tracing: settings.tracing,
-    ...(settings.consoleIssuer &&
-      settings.consoleAudience && {
-        console: {
-          issuer: settings.consoleIssuer,
-          audience: settings.consoleAudience,
-          ...(settings.consoleRolesClaim && { rolesClaim: settings.consoleRolesClaim }),
-        },
-      }),
+    console: {
+      directory: consoleDirectory,
+      signIn:
+        settings.consoleIssuer && settings.consoleAudience
+          ? { issuer: settings.consoleIssuer, clientId: settings.consoleClientId ?? settings.consoleAudience }
+          : { userPool: stateful.consoleUsers!.userPool, domain: stateful.consoleUsers!.domain },
+      ...(settings.consoleAudience && { audience: settings.consoleAudience }),
+      ...(settings.consoleRolesClaim && { rolesClaim: settings.consoleRolesClaim }),
+    },
   });
   stateless.addStackDependency(stateful);
 

@@ -7,6 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
+import { ConsoleUsers } from './console-users.js';
 import { acknowledge } from './nag.js';
 import { eventTypesOf, type TrackingVariant } from '../functions/adapters/ses/tracking.js';
 
@@ -22,6 +23,8 @@ export interface StatefulStackProps extends StackProps {
   /** The tracked variants (opens, clicks, both) the deployed sites use: each gets its configuration set. */
   readonly trackedVariants?: readonly Exclude<TrackingVariant, 'none'>[];
   /** Every webhook endpoint of the config, with the name its signing secret gets (`webhookSecretName`). */
+  /** The console's people in a Cognito user pool (absent: an external OpenID provider signs them in). */
+  readonly consoleUsers?: { readonly adminEmail?: string };
   readonly webhookEndpoints?: readonly { siteId: string; endpointId: string; secretName: string }[];
 }
 
@@ -65,6 +68,8 @@ export class StatefulStack extends Stack {
   readonly mailEventsTopic: sns.Topic;
   /** The signing secret of each webhook endpoint, by `site/endpoint`: generated here, never in the config. */
   readonly webhookSecrets: Readonly<Record<string, secretsmanager.Secret>> = {};
+  /** The console's people (Cognito), unless an external provider signs them in. */
+  readonly consoleUsers?: ConsoleUsers;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -195,6 +200,12 @@ export class StatefulStack extends Stack {
       );
     }
     this.webhookSecrets = secrets;
+
+    if (props.consoleUsers)
+      this.consoleUsers = new ConsoleUsers(this, 'ConsoleUsers', {
+        retain,
+        ...(props.consoleUsers.adminEmail && { adminEmail: props.consoleUsers.adminEmail }),
+      });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The Funnel DynamoDB table' });
   }

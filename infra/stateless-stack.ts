@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -30,6 +30,7 @@ import type { MetricName } from '../functions/core/ports.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { ENDPOINTS, PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { type CustomDomain, WidgetCdn } from './widget-cdn.js';
+import { ConsoleSite, type ConsoleSiteProps } from './console-site.js';
 import { ApiEdge } from './api-edge.js';
 
 /**
@@ -110,11 +111,18 @@ export interface StatelessStackProps extends StackProps {
   /** X-Ray active tracing of every function (about $5 per million traces: opt in). @default false */
   readonly tracing?: boolean;
   /**
-   * The console's OpenID issuer and the audience its access tokens name (an external provider's, by
-   * `-c consoleIssuer -c consoleAudience`): the console routes get the HTTP API's JWT authorizer, and the
-   * leads function the same two values, for the same checks. Without: console routes answer 401.
+   * The console: its built files, and who signs in: the stateful stack's Cognito pool, or an external
+   * provider (`-c consoleIssuer -c consoleAudience [-c consoleClientId]`) with the audience its access
+   * tokens name. The console routes get the HTTP API's JWT authorizer for that issuer and audience, and the
+   * leads function the same values, for the same checks (and the roles claim).
    */
-  readonly console?: { readonly issuer: string; readonly audience: string; readonly rolesClaim?: string };
+  readonly console: {
+    readonly directory: string;
+    readonly signIn: ConsoleSiteProps['signIn'];
+    /** The audience an external issuer's access tokens name, when it is not the console's client id. */
+    readonly audience?: string;
+    readonly rolesClaim?: string;
+  };
 }
 
 /** The Parameters and Secrets extension the functions read secrets through: the one version aws-cdk-lib maps per region. */
@@ -264,6 +272,7 @@ export class StatelessStack extends Stack {
   readonly apiUrl: string;
   /** The widget's files on S3 behind CloudFront. */
   readonly widget: WidgetCdn;
+  readonly consoleSite!: ConsoleSite;
   /** With a firewall: the API behind CloudFront. */
   readonly apiEdge?: ApiEdge;
   readonly functions: Readonly<Record<RouteGroup, NodejsFunction>>;
@@ -329,12 +338,28 @@ export class StatelessStack extends Stack {
           this.readsSecret(fn, this.apiEdge.secret);
         }
     }
-    // The console's issuer, for the leads function's own check of people's tokens (and their roles).
-    if (props.console) {
-      this.functions.leads.addEnvironment('CONSOLE_ISSUER', props.console.issuer);
-      this.functions.leads.addEnvironment('CONSOLE_AUDIENCE', props.console.audience);
-      if (props.console.rolesClaim) this.functions.leads.addEnvironment('CONSOLE_ROLES_CLAIM', props.console.rolesClaim);
-    }
+    // The console, on its own distribution with the API behind the same name; its sign-in's issuer and
+    // audience for the authorizer and for the leads function's own check of people's tokens (and roles).
+    this.consoleSite = new ConsoleSite(this, 'Console', {
+      directory: props.console.directory,
+      api: this.api,
+      signIn: props.console.signIn,
+      ...(this.apiEdge &&
+        props.firewall && {
+          edge: {
+            secret: this.apiEdge.secret,
+            webAclArn: props.firewall.webAclArn,
+            ...(props.firewall.edgeSecretVersion && { secretVersion: props.firewall.edgeSecretVersion }),
+          },
+        }),
+      logGroup: new logs.LogGroup(this, 'ConsoleUploadLogs', {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    this.functions.leads.addEnvironment('CONSOLE_ISSUER', this.consoleSite.issuer);
+    this.functions.leads.addEnvironment('CONSOLE_AUDIENCE', this.consoleAudience);
+    if (props.console.rolesClaim) this.functions.leads.addEnvironment('CONSOLE_ROLES_CLAIM', props.console.rolesClaim);
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
     this.widget = new WidgetCdn(this, 'Widget', {
@@ -435,6 +460,11 @@ export class StatelessStack extends Stack {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...tableActions], resources: [tableArn] }));
     if (indexActions.length)
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...indexActions], resources: indexes.map((name) => `${tableArn}/index/${name}`) }));
+  }
+
+  /** What the console's access tokens name: an external issuer's audience, else the console's client id. */
+  private get consoleAudience(): string {
+    return this.props.console.audience ?? this.consoleSite.audience;
   }
 
   /** One function per route group of the endpoint table. */
@@ -924,9 +954,10 @@ export class StatelessStack extends Stack {
     const cfnStage = stage.node.defaultChild as apigw.CfnStage;
     // People's routes: the JWT authorizer checks the console's issuer before any function runs (the leads
     // function checks the same again, and the roles).
-    const people = this.props.console
-      ? new HttpJwtAuthorizer('ConsoleAuthorizer', this.props.console.issuer, { jwtAudience: [this.props.console.audience] })
-      : undefined;
+    // Read once the console (made after the API: it fronts it) knows its client.
+    const people = new HttpJwtAuthorizer('ConsoleAuthorizer', Lazy.string({ produce: () => this.consoleSite.issuer }), {
+      jwtAudience: [Lazy.string({ produce: () => this.consoleAudience })],
+    });
     // A pre-flight is throttled as the page views that cause it.
     for (const { routeKey, group, traffic, operationId } of [
       ...ROUTES,

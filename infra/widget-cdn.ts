@@ -131,33 +131,7 @@ export class WidgetCdn extends Construct {
     const chunks = upload('Chunks', `${CHUNK_DIR}/*`, 'chunk', false);
     const entry = upload('Entry', ENTRY_FILE, 'entry', true);
     entry.node.addDependency(chunks);
-    // CDK's upload function (one per stack, shared by both uploads): it runs only during a deploy.
-    const uploader = Stack.of(this).node.tryFindChild(SINGLETON_UPLOADER);
-    if (uploader) {
-      const why = 'CDK\u2019s BucketDeployment function, which runs only during a deploy: ';
-      acknowledge(
-        uploader,
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        `${why}its role has the basic execution policy CDK gives it.`,
-      );
-      const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
-      for (const finding of [
-        'Action::s3:Abort*',
-        'Action::s3:DeleteObject*',
-        'Action::s3:GetBucket*',
-        'Action::s3:GetObject*',
-        'Action::s3:List*',
-        'Resource::*',
-        `Resource::<${bucketId}.Arn>/*`,
-        nagResource(Stack.of(this), 'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*'),
-      ])
-        acknowledge(
-          uploader,
-          `AwsSolutions-IAM5[${finding}]`,
-          `${why}it reads the deploy\u2019s asset from the CDK bucket, syncs it into this widget bucket (objects unknown in advance) and invalidates the entry at the edge (CloudFront takes no narrower resource).`,
-        );
-      acknowledge(uploader, 'AwsSolutions-L1', `${why}CDK pins its runtime to the Python version its AWS CLI layer needs.`);
-    }
+    acknowledgeUploader(this.bucket, 'this widget bucket');
 
     this.url = `https://${props.domain?.name ?? this.distribution.distributionDomainName}`;
     new CfnOutput(this, 'Url', { key: 'WidgetUrl', value: this.url, description: 'Where snippets load the widget: <script src="WidgetUrl/widget.js" ...>' });
@@ -167,4 +141,37 @@ export class WidgetCdn extends Construct {
       description: 'With -c widgetDomain: the CNAME (or alias) target of that name',
     });
   }
+}
+
+/**
+ * CDK's upload function (one per stack, shared by every BucketDeployment of it: the widget's, the
+ * console's): it runs only during a deploy. Its findings, for one more bucket it writes.
+ */
+export function acknowledgeUploader(bucket: s3.Bucket, which: string): void {
+  const stack = Stack.of(bucket);
+  const uploader = stack.node.tryFindChild(SINGLETON_UPLOADER);
+  if (!uploader) return;
+  const why = 'CDK\u2019s BucketDeployment function, which runs only during a deploy: ';
+  acknowledge(
+    uploader,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    `${why}its role has the basic execution policy CDK gives it.`,
+  );
+  const bucketId = stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+  for (const finding of [
+    'Action::s3:Abort*',
+    'Action::s3:DeleteObject*',
+    'Action::s3:GetBucket*',
+    'Action::s3:GetObject*',
+    'Action::s3:List*',
+    'Resource::*',
+    `Resource::<${bucketId}.Arn>/*`,
+    nagResource(stack, 'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*'),
+  ])
+    acknowledge(
+      uploader,
+      `AwsSolutions-IAM5[${finding}]`,
+      `${why}it reads the deploy\u2019s asset from the CDK bucket, syncs it into ${which} (objects unknown in advance) and invalidates its entry at the edge (CloudFront takes no narrower resource).`,
+    );
+  acknowledge(uploader, 'AwsSolutions-L1', `${why}CDK pins its runtime to the Python version its AWS CLI layer needs.`);
 }

@@ -27,7 +27,7 @@ export const localConsoleSettings = (issuer: string): ConsoleSettings => ({
  * the browser), gzipped when accepted, under the console's strict Content-Security-Policy.
  */
 export function consoleAssets(build: ConsoleBuild, settings: ConsoleSettings) {
-  const headers = { ...LOCAL_PAGE_HEADERS, 'content-security-policy': consoleCsp(settings.issuer) };
+  const headers = { ...LOCAL_PAGE_HEADERS, 'content-security-policy': consoleCsp(new URL(settings.issuer).origin) };
   const files = new Map(
     [...build.files, { path: 'config.json', body: Buffer.from(JSON.stringify(settings)), type: 'application/json', immutable: false }].map((f) => [
       `${CONSOLE_PATH}/${f.path}`,

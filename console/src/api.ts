@@ -30,6 +30,28 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return body as T;
 }
 
+/**
+ * Download an answer as a file (a plain link cannot carry the token): fetched, then handed to the browser.
+ * Returns the answer's headers (an export says whether it was cut short).
+ */
+export async function download(path: string, name: string): Promise<Headers> {
+  const session = currentSession();
+  if (!session) return signIn();
+  const response = await fetch(path, { headers: { authorization: `Bearer ${session.accessToken}` } });
+  if (response.status === 401) return signIn();
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { message?: string; fields?: Record<string, string> } };
+    throw new ApiError(response.status, body.error?.message ?? `The download failed (${response.status})`, body.error?.fields);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return response.headers;
+}
+
 /** A query string of the values that are set. */
 export const qs = (values: Record<string, string | number | undefined>): string => {
   const p = new URLSearchParams();

@@ -10,6 +10,7 @@ import {
   createApiKey,
   eraseLeadFor,
   exportLeadFor,
+  exportLeadsCsv,
   leadPage,
   listApiKeys,
   listLeads,
@@ -35,6 +36,20 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
       whoAmI: async ({ person }) => json(200, whoAmI(deps(), person)),
       consoleOverview: async ({ person, query }) => json(200, await overview(deps(), person, query)),
       consoleLeads: async ({ person, query }) => json(200, await listLeads(deps(), person, query)),
+      consoleLeadsCsv: async ({ person, query }) => {
+        const out = await exportLeadsCsv(deps(), person, query);
+        return {
+          statusCode: 200,
+          headers: {
+            'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': `attachment; filename="leads-${out.siteId}.csv"`,
+            'cache-control': 'no-store',
+            'x-export-rows': String(out.rows),
+            ...(out.truncated && { 'x-export-truncated': 'true' }),
+          },
+          body: out.csv,
+        };
+      },
       consoleLead: async ({ person, params }) => json(200, await leadPage(deps(), person, params.leadId)),
       consoleUnsubscribe: async ({ person, params }) => json(200, await unsubscribeLead(deps(), person, params.leadId)),
       consoleFit: async ({ person, params, body }) => json(200, await setLeadFit(deps(), person, params.leadId, body)),

@@ -125,10 +125,12 @@ describe('stateless stack: functions', () => {
   });
 
   it('writes to its own log group with a retention (and the API its access log)', () => {
-    // Plus the log group of CDK's widget upload function (it runs during deploys).
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 10 + 1 + 1);
+    // Plus the log groups of CDK's upload function for the widget and the console (it runs during deploys).
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 10 + 1 + 1 + 1);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup')).filter((id) => !/^(ApiAccessLogs|WidgetUploadLogs)/.test(id));
+    const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup')).filter(
+      (id) => !/^(ApiAccessLogs|WidgetUploadLogs|ConsoleUploadLogs)/.test(id),
+    );
     const used = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
     expect(used.sort()).toEqual(logGroups.sort()); // one each, none shared
   });
@@ -169,7 +171,7 @@ describe('stateless stack: HTTP API', () => {
     ).toEqual(documented.sort());
     // The local runtime matches requests against the same table: every deployed route is served locally by the same group.
     expect(actual).toEqual(Object.fromEntries([...ROUTES, ...PREFLIGHT_ROUTES].map((r) => [r.routeKey, FUNCTION_OF[r.group]])));
-    expect(Object.keys(actual)).toHaveLength(33 + 5);
+    expect(Object.keys(actual)).toHaveLength(34 + 5);
     // The pre-flights of the public paths, answered by the capture function (the one that sets CORS headers).
     expect(preflights.sort()).toEqual(
       [
@@ -287,9 +289,22 @@ describe('stateless stack: the console’s sign-in by an OpenID provider you alr
     expect(fn.Properties.Environment.Variables).toMatchObject({ CONSOLE_ISSUER: ISSUER, CONSOLE_AUDIENCE: 'funnel-console', CONSOLE_ROLES_CLAIM: 'groups' });
   });
 
-  it('without them, sets no authorizer and no issuer (console routes answer 401), and refuses one without the other', () => {
-    const { stateless: plain } = synthTemplates();
-    expect(Object.keys(plain.findResources('AWS::ApiGatewayV2::Authorizer'))).toEqual([]);
+  it('without them, the console signs people in with a Cognito user pool of its own, and one setting without the other is refused', () => {
+    const { stateless: plain, stateful } = synthTemplates({ context: { adminEmail: 'ada@acme.example' } });
+    stateful.hasResourceProperties('AWS::Cognito::UserPool', { AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'OPTIONAL' });
+    expect(Object.values(stateful.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName)).toEqual([
+      'admin',
+      'marketer',
+      'sales',
+      'viewer',
+    ]);
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolUser', { Username: 'ada@acme.example', DesiredDeliveryMediums: ['EMAIL'] });
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolUserToGroupAttachment', { GroupName: 'admin', Username: 'ada@acme.example' });
+    // The console's app client: code + PKCE, no secret, its own address the only callback
+    plain.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true });
+    const [authorizer] = Object.values(plain.findResources('AWS::ApiGatewayV2::Authorizer'));
+    expect(JSON.stringify(authorizer?.Properties.JwtConfiguration.Issuer)).toContain('cognito-idp');
+    expect(JSON.stringify(authorizer?.Properties.JwtConfiguration.Audience)).toContain('ConsoleConsoleClient');
     expect(() => synthTemplates({ context: { consoleIssuer: ISSUER } })).toThrow(/consoleAudience/);
     expect(() => synthTemplates({ context: { consoleIssuer: 'http://insecure.example', consoleAudience: 'x' } })).toThrow(/consoleIssuer/);
   });

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidConfigError } from '../../functions/core/config.js';
 import { WIDGET_DIR, writeWidget } from '../../widget/build.js';
-import { FIXTURE_WIDGET, FUNCTION_CONSTRUCT } from './helpers.js';
+import { CONSOLE_DIR, writeConsole } from '../../console/build.js';
+import { FIXTURE_CONSOLE, FIXTURE_WIDGET, FUNCTION_CONSTRUCT } from './helpers.js';
 import { buildApp, DEFAULT_SETTINGS, InvalidSettingError } from '../../infra/funnel-app.js';
 import { deployableConfig, infraConfig, synthTemplates } from './helpers.js';
 
@@ -45,6 +46,7 @@ describe('buildApp', () => {
     const { app } = buildApp(infraConfig(), {
       appProps: { context: { 'aws:cdk:bundling-stacks': [], stackPrefix: 'Acme', stage: 'staging' } },
       widgetDirectory: FIXTURE_WIDGET,
+      consoleDirectory: FIXTURE_CONSOLE,
     });
     const names = app.node.children.map((c) => c.node.id).filter((id) => id.startsWith('Acme'));
     expect(names.sort()).toEqual(['Acme-staging-Stateful', 'Acme-staging-Stateless']);
@@ -67,7 +69,11 @@ describe('buildApp', () => {
   });
 
   it('stacks are environment-agnostic (no account, no region, no look-ups)', () => {
-    const { stateful, stateless } = buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, widgetDirectory: FIXTURE_WIDGET });
+    const { stateful, stateless } = buildApp(infraConfig(), {
+      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      widgetDirectory: FIXTURE_WIDGET,
+      consoleDirectory: FIXTURE_CONSOLE,
+    });
     for (const stack of [stateful, stateless]) {
       expect(stack.environment).toBe('aws://unknown-account/unknown-region');
     }
@@ -81,7 +87,7 @@ describe('the default app, really bundled', () => {
   }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
     try {
-      const widget = await writeWidget();
+      const [widget, consoleBuild] = await Promise.all([writeWidget(), writeConsole()]);
       const { app, stateless } = buildApp(deployableConfig(), { appProps: { outdir } });
       const assembly = app.synth();
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
@@ -102,15 +108,16 @@ describe('the default app, really bundled', () => {
       const s3Key = template.Resources[captureId].Properties.Code.S3Key as string; // `${assetHash}.zip`
       const captureCode = fs.readFileSync(path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(captureCode).toContain('DynamoDBClient');
-      // Both uploads (chunks, then the entry) take the directory just built: every file of it, byte for byte.
-      const uploads = Object.values(template.Resources as Record<string, { Type: string; Properties: { SourceObjectKeys: string[] } }>).filter(
-        (r) => r.Type === 'Custom::CDKBucketDeployment',
+      // Both widget uploads (chunks, then the entry) and both console uploads (assets, then the page and its
+      // settings) take the directory just built: every file of it, byte for byte.
+      const uploads = Object.entries(template.Resources as Record<string, { Type: string; Properties: { SourceObjectKeys: string[] } }>).filter(
+        ([, r]) => r.Type === 'Custom::CDKBucketDeployment',
       );
-      expect(uploads).toHaveLength(2);
-      for (const upload of uploads) {
+      expect(uploads.map(([id]) => id.replace(/CustomResource.*$/, '')).sort()).toEqual(['ConsoleAssets', 'ConsolePage', 'WidgetChunks', 'WidgetEntry']);
+      for (const [id, upload] of uploads) {
         const [key] = upload.Properties.SourceObjectKeys;
-        for (const file of widget.files)
-          expect(fs.readFileSync(path.join(assetDir(key!), file.path))).toEqual(fs.readFileSync(path.join(WIDGET_DIR, file.path)));
+        const [files, dir] = id.startsWith('Widget') ? [widget.files, WIDGET_DIR] : [consoleBuild.files, CONSOLE_DIR];
+        for (const file of files) expect(fs.readFileSync(path.join(assetDir(key!), file.path))).toEqual(fs.readFileSync(path.join(dir, file.path)));
       }
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
@@ -166,7 +173,11 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
       string,
       unknown
     >;
-    const { app } = buildApp(rawConfig, { appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, widgetDirectory: FIXTURE_WIDGET });
+    const { app } = buildApp(rawConfig, {
+      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      widgetDirectory: FIXTURE_WIDGET,
+      consoleDirectory: FIXTURE_CONSOLE,
+    });
     // One deliberate exception, set in buildApp with its reason: strong cross-stack references.
     const overridden = new Set(['@aws-cdk/core:defaultCrossStackReferences']);
     for (const [flag, value] of Object.entries(recommended)) if (!overridden.has(flag)) expect(app.node.tryGetContext(flag), flag).toEqual(value);
@@ -177,6 +188,7 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
     const { localOnlySites, stateful, senders } = buildApp(rawConfig, {
       appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
       widgetDirectory: FIXTURE_WIDGET,
+      consoleDirectory: FIXTURE_CONSOLE,
     });
     expect(localOnlySites).toEqual(['demo']);
     expect(stateful.senderIdentities).toEqual({});

@@ -23,6 +23,7 @@ export const FUNCTION_CONSTRUCT: Record<FunctionName, string> = {
 export const FIXTURE_HANDLER = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
 /** A built widget's shape: the entry and one hashed chunk. */
 export const FIXTURE_WIDGET = fileURLToPath(new URL('./fixtures/widget/', import.meta.url));
+export const FIXTURE_CONSOLE = fileURLToPath(new URL('./fixtures/console/', import.meta.url));
 
 /** The demo config, optionally changed in place on a copy. */
 export function infraConfig(change?: (config: FunnelConfigInput) => void): FunnelConfigInput {
@@ -66,6 +67,7 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
       deliverWebhooks: FIXTURE_HANDLER,
     },
     widgetDirectory: FIXTURE_WIDGET,
+    consoleDirectory: FIXTURE_CONSOLE,
   });
   return {
     ...built,

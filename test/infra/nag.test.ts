@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../infra/funnel-app.js';
 import rawConfig from '../support/config.js';
-import { FIXTURE_HANDLER, FIXTURE_WIDGET, infraConfig } from './helpers.js';
+import { FIXTURE_HANDLER, FIXTURE_CONSOLE, FIXTURE_WIDGET, infraConfig } from './helpers.js';
 
 const entries = Object.fromEntries(
   ['capture', 'leads', 'openapi', 'mail', 'webhooks', 'leadActivity', 'dueChecks', 'sendEmail', 'mailEvents', 'deliverWebhooks'].map((k) => [
@@ -11,7 +11,12 @@ const entries = Object.fromEntries(
   ]),
 );
 const build = (config: unknown, context: Record<string, unknown> = {}) =>
-  buildApp(config, { appProps: { context: { 'aws:cdk:bundling-stacks': [], ...context } }, entries, widgetDirectory: FIXTURE_WIDGET });
+  buildApp(config, {
+    appProps: { context: { 'aws:cdk:bundling-stacks': [], ...context } },
+    entries,
+    widgetDirectory: FIXTURE_WIDGET,
+    consoleDirectory: FIXTURE_CONSOLE,
+  });
 
 describe('cdk-nag (AwsSolutions) on every synth', () => {
   it.each([
@@ -40,6 +45,7 @@ describe('cdk-nag (AwsSolutions) on every synth', () => {
           },
           entries,
           widgetDirectory: FIXTURE_WIDGET,
+          consoleDirectory: FIXTURE_CONSOLE,
           env: { account: '123456789012', region: 'eu-west-1' },
         }),
     ],

@@ -19,9 +19,12 @@ describe('AWS WAF (-c waf=true)', () => {
   it('is off by default: no web ACL, no API distribution, stacks deployable to any account and region', () => {
     const plain = synthTemplates();
     expect(plain.firewall).toBeUndefined();
-    expect(Object.keys(plain.stateless.findResources('AWS::CloudFront::Distribution')).map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
-      'WidgetDistribution',
-    ]);
+    // The widget's and the console's; no API distribution
+    expect(
+      Object.keys(plain.stateless.findResources('AWS::CloudFront::Distribution'))
+        .map((id) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(['ConsoleDistribution', 'WidgetDistribution']);
     expect(plain.app.node.findAll().some((c) => c.node.id.includes('Firewall'))).toBe(false);
   });
 
@@ -53,8 +56,8 @@ describe('AWS WAF (-c waf=true)', () => {
     expect(acl.CustomResponseBodies.rateLimited.Content).toBe(WAF_BLOCK_BODY);
   });
 
-  it('stands before both distributions, the widget and the API', () => {
-    expect(distributions).toHaveLength(2);
+  it('stands before every distribution: the widget, the API and the console', () => {
+    expect(distributions).toHaveLength(3);
     for (const [, d] of distributions) expect(JSON.stringify(d.Properties.DistributionConfig.WebACLId)).toMatch(/ExportsReader|WebAcl/);
   });
 

@@ -92,7 +92,13 @@ describe('Console sign-in on the local funnel (oidc-provider, code + PKCE, JWT a
     expect(type).toBe('Bearer');
     const res = await me(token);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ sub: user, email: `${user}@funnel.local`, roles: [user], siteIds: ['*'] });
+    expect(await res.json()).toMatchObject({
+      sub: user,
+      email: `${user}@funnel.local`,
+      roles: [user],
+      siteIds: ['*'],
+      sites: [{ id: 'demo', name: 'Demo Blog' }],
+    });
   });
 
   it('answers 401 without a token, and for an ID token (not an access token for the console) or an altered one', { timeout: 60_000 }, async () => {

@@ -10,7 +10,7 @@ import { freshTable } from '../support/dynamo.js';
 
 /**
  * A gate in front of DynamoDB Local: it forwards every request, except that it holds the first
- * TransactWriteItems (a capture's write) until the test opens it. So "a request in flight" is a state the
+ * TransactWriteItems of a capture (the one writing a `SUB#` item) until the test opens it. So "a request in flight" is a state the
  * test creates, not a race it hopes to win.
  */
 async function gate(target: string) {
@@ -30,7 +30,8 @@ async function gate(target: string) {
         out.on('error', () => res.writeHead(502).end());
         out.end(Buffer.concat(chunks));
       };
-      if (!held && String(req.headers['x-amz-target']).endsWith('.TransactWriteItems')) {
+      // A capture's transaction writes its submission (`SUB#`); others (the dev API key at start) pass.
+      if (!held && String(req.headers['x-amz-target']).endsWith('.TransactWriteItems') && Buffer.concat(chunks).includes('SUB#')) {
         held = forward;
         arrived();
       } else forward();

@@ -1,6 +1,6 @@
 import { useLocation, useRoute } from 'preact-iso/router';
 import { useState } from 'preact/hooks';
-import { ApiError, api, qs } from '../api.js';
+import { ApiError, api, download, qs } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
 import { may, siteId } from '../state.js';
@@ -450,13 +450,4 @@ function Actions({ lead, onChange }: { lead: Lead; onChange: () => void }) {
       </Dialog>
     </>
   );
-}
-
-/** Fetch an answer and hand it to the browser as a file (the token cannot ride on a plain link). */
-async function download(path: string, name: string): Promise<void> {
-  const body = await api<unknown>(path);
-  const url = URL.createObjectURL(new Blob([JSON.stringify(body, null, 2)], { type: 'application/json' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

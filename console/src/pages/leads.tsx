@@ -1,9 +1,9 @@
 import { useLocation } from 'preact-iso/router';
 import { useState } from 'preact/hooks';
-import { api, qs } from '../api.js';
+import { api, download, qs } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
-import { currentSite, siteId } from '../state.js';
+import { currentSite, may, siteId } from '../state.js';
 import { Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
 
 export interface Card {
@@ -42,10 +42,35 @@ export default function LeadsPage() {
   const [moreError, setMoreError] = useState<Error>();
   const leads = pages.flatMap((p) => p.leads);
   const apply = (next: Filters) => route(`/console/leads${qs({ site: siteId.value, ...next })}`);
+  const [exported, setExported] = useState<string>();
   return (
     <main id="main">
       <PageTitle>Leads</PageTitle>
       <FilterForm filters={filters} onApply={apply} />
+      {may('admin', 'marketer') && (
+        <div class="actions">
+          <button
+            type="button"
+            onClick={() => {
+              setExported('Preparing the CSV…');
+              download(`/v1/console/exports/leads.csv${qs({ site: siteId.value, ...filters })}`, `leads-${siteId.value}.csv`).then(
+                (h) =>
+                  setExported(
+                    h.get('x-export-truncated')
+                      ? `Downloaded the first ${h.get('x-export-rows')} leads: narrow the filters for the rest.`
+                      : `Downloaded ${h.get('x-export-rows')} leads.`,
+                  ),
+                (e: Error) => setExported(e.message),
+              );
+            }}
+          >
+            Export these leads (CSV)
+          </button>
+          <p role="status" class="status">
+            {exported}
+          </p>
+        </div>
+      )}
       {first.error && <ErrorNote error={first.error} retry={first.reload} />}
       {first.loading && !first.data && <Loading what="leads" />}
       {first.data && leads.length === 0 && !cursor && (

@@ -65,6 +65,19 @@ export const CONSOLE = {
       },
     },
   },
+  consoleLeadsCsv: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/exports/leads.csv',
+    roles: MARKETING,
+    summary: 'The same list as a CSV file (the same filters and order), up to 10,000 leads; audited',
+    description:
+      'Read page by page from the same index as the list. `X-Export-Truncated: true` when the list has more than 10,000 leads (narrow the filters). Cells a spreadsheet would run as a formula are prefixed with a quote.',
+    query: LeadListQuery,
+    responses: {
+      '200': { description: '`text/csv`: leadId, email, name, company, stage, score, createdAt, forms, source, medium, campaign, consent, claimedBy, notAFit' },
+    },
+  },
   consoleLead: {
     ...person,
     ...lead,
