@@ -1,4 +1,17 @@
+import { keys } from '../functions/adapters/dynamo/keys.js';
+import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { defineScoringRules } from '../functions/core/scoring/index.js';
+
+/** A stored lead item as capture writes it (its GSI1 keys included), for the benchmarks that seed leads. */
+export const storedLead = (siteId: string, emailKey: string, leadId: string, attributes: Record<string, unknown>) => ({
+  ...keys.lead(siteId, emailKey),
+  [TABLE.gsi1.partitionKey]: keys.leadById(leadId).GSI1PK,
+  [TABLE.gsi1.sortKey]: keys.leadById(leadId).GSI1SK,
+  entity: 'lead',
+  leadId,
+  siteId,
+  ...attributes,
+});
 
 /** Thirty rules of every kind, shaped like a real site's: what the benchmark scores with. */
 export const REALISTIC_30_RULES = defineScoringRules({

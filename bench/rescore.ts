@@ -2,7 +2,6 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import rawConfig from '../test/support/config.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { DEFAULT_SEGMENTS, DynamoLeadScan, meterCapacity, type CapacityMeter } from '../functions/adapters/dynamo/lead-scan.js';
-import { TABLE } from '../functions/adapters/dynamo/table.js';
 import { compose } from '../functions/composition.js';
 import { parseConfig, type FunnelConfigInput, resolveConfig, localEnv } from '../functions/core/config.js';
 import type { FormSubmittedEntry, PageViewedEntry } from '../functions/core/contracts.js';
@@ -13,6 +12,7 @@ import { decideRescore } from '../functions/use-cases/rescore-lead.js';
 import { rescoreSite, type RescoreSummary } from '../functions/use-cases/rescore-site.js';
 import { ensureTable, startDynamoLocal } from '../local/dynamo.js';
 import { printTable, prng } from './stats.js';
+import { storedLead } from './fixtures.js';
 
 /**
  * Re-scoring a whole site (`npm run rescore`) against DynamoDB Local: BENCH_RESCORE_N leads (default
@@ -238,13 +238,7 @@ export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, 
       const scored = decideRescore(input, rules, now);
       stats.stages[scored.to] = (stats.stages[scored.to] ?? 0) + 1;
       const partition = { siteId: SITE, emailKey: key };
-      yield {
-        ...keys.lead(SITE, key),
-        [TABLE.gsi1.partitionKey]: keys.leadById(leadId).GSI1PK,
-        [TABLE.gsi1.sortKey]: keys.leadById(leadId).GSI1SK,
-        entity: 'lead',
-        leadId,
-        siteId: SITE,
+      yield storedLead(SITE, key, leadId, {
         email,
         ...profile,
         createdAt,
@@ -255,7 +249,7 @@ export async function seedLeads(doc: DynamoDBDocumentClient, tableName: string, 
         stage: scored.to,
         score: scored.score,
         ...(scored.decayCheckAt && { decayCheckAt: scored.decayCheckAt }),
-      };
+      });
       for (const entry of submissions) {
         yield {
           ...keys.submission(SITE, key, entry.submissionId),

@@ -29,13 +29,14 @@ export function startBanner(i: BannerInfo): string {
 Funnel is running.
 
   Demo blog        ${i.url}/demo   (then ${i.url}/pricing: page views of consented leads are scored)
+  Console          ${i.url}/console  (sign in as ${ROLES.join(', ')}: each its own role, any password)
   Widget           ${i.url}/widget.js  (${kb(i.widgetBrotliBytes)} KB with brotli, ${kb(i.widgetGzipBytes)} KB with gzip)
   API (OpenAPI)    ${i.url}/v1/openapi.json  (every route, under ${i.url}/v1/)
   Health           ${i.url}/health
   Mail viewer      ${i.mailViewerUrl}  (SES emulator: every email the funnel sends, within seconds)
   Webhooks         ${i.url}/webhooks  (what the demo CRM endpoint received, each signature verified)
   DynamoDB Local   ${i.dynamoEndpoint}  (table "${i.tableName}", data in ${i.dataDir}/dynamodb)
-  OpenID provider  ${i.url}/oidc  (the console's sign-in: users ${ROLES.join(', ')}, each its own role, any password)
+  OpenID provider  ${i.url}/oidc  (the console's sign-in, for this machine only)
   Dev API key      ${i.apiKey}
 
 Read a lead back, with its stage and score${which}:

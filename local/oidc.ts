@@ -38,43 +38,52 @@ export async function startLocalOidc(url: string): Promise<LocalOidc> {
   // Keys for this run: a token outlives no restart (sign in again), and nothing secret is written to disk.
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signing = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: LOCAL_CONSOLE.clientId,
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        redirect_uris: [`${url}/console/callback`],
-        post_logout_redirect_uris: [`${url}/console/`],
+  // Its two development notices (an in-memory store, the built-in login page) are what this provider is
+  // for: the banner's line says so ("any password"); the rest of its warnings still print.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void (String(args[0]).includes('quick start development-only') || warn(...args));
+  let provider: Provider;
+  try {
+    provider = new Provider(issuer, {
+      clients: [
+        {
+          client_id: LOCAL_CONSOLE.clientId,
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          redirect_uris: [`${url}/console/callback`],
+          post_logout_redirect_uris: [`${url}/console/`],
+        },
+      ],
+      cookies: { keys: [randomBytes(32).toString('base64url')] },
+      jwks: { keys: [signing] },
+      claims: { openid: ['sub'], email: ['email'], groups: [LOCAL_CONSOLE.rolesClaim] },
+      scopes: ['openid', 'email', 'groups'],
+      findAccount: async (_ctx, sub) => {
+        const user = DEV_USERS[sub as Role];
+        return user && { accountId: sub, claims: async () => ({ sub, email: user.email, [LOCAL_CONSOLE.rolesClaim]: [sub] }) };
       },
-    ],
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    jwks: { keys: [signing] },
-    claims: { openid: ['sub'], email: ['email'], groups: [LOCAL_CONSOLE.rolesClaim] },
-    scopes: ['openid', 'email', 'groups'],
-    findAccount: async (_ctx, sub) => {
-      const user = DEV_USERS[sub as Role];
-      return user && { accountId: sub, claims: async () => ({ sub, email: user.email, [LOCAL_CONSOLE.rolesClaim]: [sub] }) };
-    },
-    extraTokenClaims: async (_ctx, token) => {
-      const sub = 'accountId' in token ? token.accountId : undefined;
-      const user = sub ? DEV_USERS[sub as Role] : undefined;
-      return user ? { email: user.email, [LOCAL_CONSOLE.rolesClaim]: [sub] } : undefined;
-    },
-    features: {
-      devInteractions: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async () => LOCAL_CONSOLE.resource,
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource) => {
-          if (resource !== LOCAL_CONSOLE.resource) throw new errors.InvalidTarget();
-          return { scope: 'openid email groups', audience: LOCAL_CONSOLE.audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600 };
+      extraTokenClaims: async (_ctx, token) => {
+        const sub = 'accountId' in token ? token.accountId : undefined;
+        const user = sub ? DEV_USERS[sub as Role] : undefined;
+        return user ? { email: user.email, [LOCAL_CONSOLE.rolesClaim]: [sub] } : undefined;
+      },
+      features: {
+        devInteractions: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async () => LOCAL_CONSOLE.resource,
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async (_ctx, resource) => {
+            if (resource !== LOCAL_CONSOLE.resource) throw new errors.InvalidTarget();
+            return { scope: 'openid email groups', audience: LOCAL_CONSOLE.audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600 };
+          },
         },
       },
-    },
-  });
+    });
+  } finally {
+    console.warn = warn;
+  }
   const callback = provider.callback();
   return {
     issuer,

@@ -29,7 +29,7 @@ export class DynamoLeadIndex implements LeadIndex {
         ConsistentRead: true,
       }),
     );
-    const wanted = new Map((card ? indexEntriesOf(card) : []).map((e) => [skOf(e), itemOf(ref, e, card!)]));
+    const wanted = new Map((card ? indexEntriesOf(card) : []).map((e) => [skOf(e), indexItemOf(ref, e, card!)]));
     const held = new Map(Items.map((i) => [i.SK as string, i]));
     const puts = [...wanted].filter(([sk, item]) => JSON.stringify(held.get(sk)) !== JSON.stringify(item)).map(([, item]) => item);
     const deletes = [...held.keys()].filter((sk) => !wanted.has(sk)).map((SK) => ({ PK: partition, SK }));
@@ -99,7 +99,8 @@ export class DynamoLeadIndex implements LeadIndex {
 const listKey = (siteId: string, dimension: string, value?: string): string =>
   `LIX#${siteId}#${dimension}${value === undefined ? '' : `#${encodeURIComponent(value)}`}`;
 const skOf = (e: IndexEntry): string => `${INDEX_PREFIX}${e.dimension}${e.value === undefined ? '' : `#${encodeURIComponent(e.value)}`}`;
-const itemOf = (ref: LeadRef, e: IndexEntry, card: LeadCard) => ({
+/** The item of one list entry, in the lead's partition (the bench seeds leads with these). */
+export const indexItemOf = (ref: LeadRef, e: IndexEntry, card: LeadCard) => ({
   PK: keys.leadPartition(ref.siteId, ref.emailKey),
   SK: skOf(e),
   GSI2PK: listKey(ref.siteId, e.dimension, e.value),
