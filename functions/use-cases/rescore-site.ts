@@ -2,6 +2,7 @@ import type { LifecycleStage } from '../core/contracts.js';
 import type { LeadRef } from '../core/ports.js';
 import type { Deps } from './deps.js';
 import { rescoreLead } from './rescore-lead.js';
+import { refreshLeadIndex } from './lead-index.js';
 
 /** A lead as a site-wide listing finds it: its partition, and what its stored score says. */
 export interface ListedLead extends LeadRef {
@@ -89,14 +90,16 @@ export class NothingToRescoreError extends Error {
  * 3. re-score each lead with {@link rescoreLead}, at most `concurrency` at once: a consistent read of its
  *    partition, the pure decision, then (unless `dryRun`) the save, which records the rules version on the
  *    score and a stage change at most once, so a second run changes no stage twice
- * 4. count what moved (`lead→mql`: n) from each result's `from`/`to`; a lead that fails is counted and
+ * 4. bring the lead's entries in the console's lists in line (leads stored before the console existed get
+ *    theirs here: the upgrade's backfill), unless `dryRun`
+ * 5. count what moved (`lead→mql`: n) from each result's `from`/`to`; a lead that fails is counted and
  *    reported with its ref, and the run goes on (re-running retries it: re-scoring is idempotent)
  * @example const summary = await rescoreSite({ ...deps, lister }, { siteId: 'demo', dryRun: true });
  *          summary.stageChanges['lead→mql'] // 42 leads would become MQLs
  * @throws NothingToRescoreError when the site is unknown or has no scoring rules
  */
 export async function rescoreSite(
-  deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'stats'> & { lister: LeadLister },
+  deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'stats' | 'leadIndex' | 'prospects'> & { lister: LeadLister },
   options: RescoreSiteOptions,
 ): Promise<RescoreSummary> {
   const site = deps.config.findSite(options.siteId);
@@ -144,6 +147,7 @@ export async function rescoreSite(
         return;
       }
       summary.rescored++;
+      if (!dryRun) await refreshLeadIndex(deps, ref);
       const version = lead.rulesVersion ?? 'none';
       summary.previousVersions[version] = (summary.previousVersions[version] ?? 0) + 1;
       if (lead.total !== result.score.total || lead.rulesVersion === undefined) summary.scoreChanged++;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
 import { compose, type AppDeps } from '../../functions/composition.js';
 import { emailKey } from '../../functions/core/email.js';
-import { LeadListQuery } from '../../functions/core/lead-index.js';
+import { cardOf, indexEntriesOf, LeadListQuery } from '../../functions/core/lead-index.js';
 import type { Person } from '../../functions/core/people.js';
 import type { LeadRef } from '../../functions/core/ports.js';
 import { listLeads, setLeadFit, unsubscribeLead } from '../../functions/use-cases/console.js';
@@ -111,6 +111,15 @@ describe('Console lead lists against DynamoDB Local', () => {
     // A refresh that comes after the erasure (a late stream record) writes nothing back
     await refreshLeadIndex(deps, refs[1]!);
     expect((await everyPage({})).emails).not.toContain('p01@acme.com');
+  });
+
+  it('rewrites nothing for a lead whose card did not change, and only its entries when one did', async () => {
+    const ref = refs[2]!;
+    const lead = (await deps.leads.findByEmail('demo', ref.emailKey))!;
+    expect(await deps.leadIndex.refresh(ref, cardOf(lead))).toBe(0);
+    // A new score changes the card every entry carries (and moves its place in the score list)
+    expect(await deps.leadIndex.refresh(ref, { ...cardOf(lead), score: 77 })).toBe(indexEntriesOf(cardOf(lead)).length);
+    expect(await deps.leadIndex.refresh(ref, cardOf(lead))).toBe(indexEntriesOf(cardOf(lead)).length);
   });
 
   it('refuses a cursor of another list, or an edited one, naming query.cursor', async () => {

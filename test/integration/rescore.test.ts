@@ -4,6 +4,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLeadIndex } from '../../functions/adapters/dynamo/console-store.js';
+import { DynamoProspectStore } from '../../functions/adapters/dynamo/prospect-store.js';
+import { LeadListQuery, planList } from '../../functions/core/lead-index.js';
 import { DynamoLeadRepository } from '../../functions/adapters/dynamo/lead-repository.js';
 import { DynamoFormStats } from '../../functions/adapters/dynamo/stats-store.js';
 import { DynamoLeadScan, meterCapacity } from '../../functions/adapters/dynamo/lead-scan.js';
@@ -43,6 +46,8 @@ const deps = (raw: FunnelConfigInput) => ({
   leads: new DynamoLeadRepository({ client: table.doc, tableName: table.tableName }),
   lister: new DynamoLeadScan({ client: table.doc, tableName: table.tableName, segments: 3 }),
   stats: new DynamoFormStats(table.doc, table.tableName),
+  leadIndex: new DynamoLeadIndex({ client: table.doc, tableName: table.tableName }),
+  prospects: new DynamoProspectStore({ client: table.doc, tableName: table.tableName }),
 });
 const allItems = async () => {
   const items: Record<string, unknown>[] = [];
@@ -82,6 +87,17 @@ beforeAll(async () => {
   // The site as scoring left it with the shipped rules (version 2026-11-01).
   const first = await rescoreSite(deps(twoSites()), { siteId: 'demo' });
   expect(first.stageChanges).toEqual({ 'lead→mql': 1 });
+});
+
+describe('Integration: re-scoring backfills the console lists', () => {
+  it('leads stored before the lists existed (captured with no stream here) are listed after a re-score, with their stage', async () => {
+    const page = await deps(twoSites()).leadIndex.page('demo', planList(LeadListQuery.parse({})), { limit: 10, maxRead: 200 });
+    expect(page.cards.map((c) => [c.email, c.stage]).sort()).toEqual([
+      [emails.engineer, 'lead'],
+      [emails.student, 'lead'],
+      [emails.vp, 'mql'],
+    ]);
+  });
 });
 
 describe('Integration: re-scoring a site against DynamoDB Local', () => {

@@ -31,7 +31,7 @@ export class DynamoLeadIndex implements LeadIndex {
     );
     const wanted = new Map((card ? indexEntriesOf(card) : []).map((e) => [skOf(e), indexItemOf(ref, e, card!)]));
     const held = new Map(Items.map((i) => [i.SK as string, i]));
-    const puts = [...wanted].filter(([sk, item]) => JSON.stringify(held.get(sk)) !== JSON.stringify(item)).map(([, item]) => item);
+    const puts = [...wanted].filter(([sk, item]) => canonical(held.get(sk)) !== canonical(item)).map(([, item]) => item);
     const deletes = [...held.keys()].filter((sk) => !wanted.has(sk)).map((SK) => ({ PK: partition, SK }));
     if (puts.length || deletes.length) await batchWriteAll(client, tableName, { puts, deletes });
     return puts.length + deletes.length;
@@ -94,6 +94,12 @@ export class DynamoLeadIndex implements LeadIndex {
     return { cards: cards.slice(0, options.limit), read: found.flat().length };
   }
 }
+
+/** JSON with every object's keys in order: DynamoDB hands attributes back in an order of its own. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 
 /** The index partition of a list. */
 const listKey = (siteId: string, dimension: string, value?: string): string =>
