@@ -8,13 +8,16 @@ import { apiError, apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.
 /** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
 const rawConfig = await loadConfigFile();
 
-export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
+export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--console <ConsoleUrl>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
 
 Smoke-test a deployment (or the local funnel, the default): the API and the widget (its entry and the
 module it imports, from --widget, else from the API as the local funnel serves it) answer, a form is
 served, a test lead is captured, read back with the API key, its delivery email is accepted by SES (to the
 SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), a signed test webhook (webhook.test) reaches the
-webhook endpoint (--endpoint, else the first of the form's site in the config), then the test lead is erased. A lead at the
+webhook endpoint (--endpoint, else the first of the form's site in the config), then the test lead is erased.
+The console (--console, else the API's own /console/ as the local funnel serves it): its page under its
+Content-Security-Policy, its OpenID issuer's discovery document, and its API refusing a request without a
+token. A lead at the
 simulator is test data: never scored, qualified, handed to sales or counted. Exit 0 with a short report,
 or 1 naming the first step that failed.`;
 
@@ -32,6 +35,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
         api: { type: 'string' },
         key: { type: 'string' },
         widget: { type: 'string' },
+        console: { type: 'string' },
         form: { type: 'string' },
         endpoint: { type: 'string' },
         timeout: { type: 'string' },
@@ -52,6 +56,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
   const formId = values.form ?? 'ebook';
   const endpoint = values.endpoint ?? firstEndpointOf(formId);
   const widget = (values.widget ?? env.FUNNEL_WIDGET_URL ?? api).replace(/\/+$/, '');
+  const consoleUrl = (values.console ?? env.FUNNEL_CONSOLE_URL ?? `${api}/console/`).replace(/\/*$/, '/');
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const email = `success+smoke-${runId}@${TEST_EMAIL_DOMAIN}`;
 
@@ -97,6 +102,27 @@ export async function main(argv: string[], out = console.log, env: Record<string
         if (module.status !== 200) throw new Error(`${widget}/${modulePath} answered ${module.status}`);
         if (!module.headers.get('cache-control')?.includes('immutable')) throw new Error(`${modulePath} is not cached as immutable`);
         return modulePath;
+      },
+    },
+    {
+      name: `the console is served (${consoleUrl}), its issuer publishes its discovery document, its API asks for sign-in`,
+      run: async () => {
+        const get = (url: string, init?: RequestInit) =>
+          fetch(url, init).catch((error: Error) => {
+            throw new Error(`cannot reach ${url}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+          });
+        const page = await get(consoleUrl);
+        if (page.status !== 200 || !(await page.text()).includes('<div id="app">')) throw new Error(`${consoleUrl} answered ${page.status}, not the console`);
+        if (!page.headers.get('content-security-policy')?.includes("script-src 'self'")) throw new Error(`${consoleUrl} has no strict Content-Security-Policy`);
+        const settings = (await (await get(`${consoleUrl}config.json`)).json()) as { issuer?: string };
+        if (!settings.issuer) throw new Error(`${consoleUrl}config.json names no issuer`);
+        const discovery = await get(`${settings.issuer}/.well-known/openid-configuration`);
+        const document = (await discovery.json().catch(() => ({}))) as { issuer?: string };
+        if (discovery.status !== 200 || document.issuer !== settings.issuer)
+          throw new Error(`the issuer ${settings.issuer} publishes no discovery document of its own`);
+        const anonymous = await get(`${new URL(consoleUrl).origin}/v1/console/me`);
+        if (anonymous.status !== 401) throw new Error(`the console's API answered ${anonymous.status} without a token, not 401`);
+        return settings.issuer;
       },
     },
     {

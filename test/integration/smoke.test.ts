@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => funnel?.stop());
 
 describe('Command: npm run smoke (against the local funnel)', () => {
-  it('passes every step: API, widget, form, a test lead captured, read back, its email accepted, a signed test webhook delivered, then erased', async () => {
+  it('passes every step: API, widget, console, form, a test lead captured, read back, its email accepted, a signed test webhook delivered, then erased', async () => {
     const out: string[] = [];
     // The email leaves within seconds; 60 s leaves room for a loaded machine. (A CI run that once timed out
     // here was the local stream poller stuck on DynamoDB Local's cross-table numbering: fixed, and tested
@@ -21,7 +21,9 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', 'ebook', '--timeout', '60'], (l) => out.push(l), {});
     expect(out.join('\n')).toMatch(/All steps passed/);
     expect(code).toBe(0);
-    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(8);
+    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(9);
+    // The console: its page, its issuer's discovery document (npm start's own provider), its API's 401
+    expect(out.join('\n')).toMatch(/ok {4}the console is served \(http:\/\/localhost:\d+\/console\/\).*: http:\/\/localhost:\d+\/oidc/);
     expect(out.join('\n')).toContain('its delivery email is accepted by SES: accepted');
     expect(out.join('\n')).toMatch(/a signed test webhook is delivered to endpoint "crm": msg_\S+: HTTP 200/);
     // The demo receiver got it, and the official standardwebhooks library verified its signature.
