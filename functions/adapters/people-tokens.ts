@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { type ClaimNames, type Person, personOf } from '../core/people.js';
 import type { PeopleTokens } from '../core/ports.js';
+import { BusyError } from '../core/errors.js';
 
 export interface IssuerSettings {
   /** The OpenID issuer: Cognito's `https://cognito-idp.<region>.amazonaws.com/<pool id>`, or any provider's. */
@@ -9,6 +10,12 @@ export interface IssuerSettings {
   audience: string;
   claims: ClaimNames;
 }
+
+/** How long the issuer's discovery document may take (API functions answer within 10 s). */
+const DISCOVERY_TIMEOUT_MS = 3000;
+
+/** The issuer's discovery document or keys would not load: a transient failure, never a token's fault. */
+class IssuerUnreachable extends Error {}
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`: seconds. */
 const CLOCK_TOLERANCE_S = 30;
@@ -42,18 +49,22 @@ export class JosePeopleTokens implements PeopleTokens {
       const forUs = audiences.length ? audiences.includes(this.settings.audience) : payload.client_id === this.settings.audience;
       return forUs ? personOf(payload, this.settings.claims) : undefined;
     } catch (error) {
-      if (error instanceof errors.JOSEError) return undefined;
-      throw error;
+      // The issuer out of reach (its keys timed out, or would not load) is no verdict on the token: busy, try again.
+      if (error instanceof errors.JWKSTimeout || error instanceof IssuerUnreachable || !(error instanceof errors.JOSEError)) throw new BusyError();
+      return undefined;
     }
   }
 
   /** The issuer's keys, from the `jwks_uri` its discovery document names. */
   private async keySet(): Promise<JWTVerifyGetKey> {
     if (this.keys) return this.keys;
-    const response = await fetch(`${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
-    if (!response.ok) throw new Error(`the issuer's discovery document answered ${response.status}`);
-    const { jwks_uri: jwksUri } = (await response.json()) as { jwks_uri?: string };
-    if (!jwksUri) throw new Error('the issuer names no jwks_uri');
+    const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) }).catch((error: Error) => {
+      throw new IssuerUnreachable(`${url}: ${error.message}`);
+    });
+    if (!response.ok) throw new IssuerUnreachable(`${url} answered ${response.status}`);
+    const { jwks_uri: jwksUri } = (await response.json().catch(() => ({}))) as { jwks_uri?: string };
+    if (!jwksUri) throw new IssuerUnreachable(`${url} names no jwks_uri`);
     this.keys = createRemoteJWKSet(new URL(jwksUri));
     return this.keys;
   }

@@ -105,3 +105,18 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
     expect(await call(`Bearer ${await sign({ sub: 'u6', 'cognito:groups': ['staff'] })}`)).toBe(403);
   });
 });
+
+describe('People: an issuer out of reach', () => {
+  it('answers busy (503, try again), not "sign in again" (401) nor a 500, while the issuer cannot be reached', async () => {
+    const unreachable = new JosePeopleTokens({ issuer: 'http://127.0.0.1:9/oidc', audience: AUDIENCE, claims: ClaimNames.parse({}) });
+    const token = await sign({ sub: 'u7', 'cognito:groups': ['admin'] }, { issuer: 'http://127.0.0.1:9/oidc' });
+    await expect(unreachable.verify(token)).rejects.toMatchObject({ status: 503 });
+    const fake = fakeDeps();
+    fake.deps.people = unreachable;
+    const answer = await makeLeadsHandler(() => fake.deps)(apiEvent('GET /v1/console/me', { headers: { authorization: `Bearer ${token}` } }), {
+      awsRequestId: 'x',
+      getRemainingTimeInMillis: () => 10_000,
+    } as Context);
+    expect(answer.statusCode).toBe(503);
+  });
+});
