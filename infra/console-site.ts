@@ -179,7 +179,13 @@ export class ConsoleSite extends Construct {
       });
       this.issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${props.signIn.userPool.userPoolId}`;
       this.audience = client.userPoolClientId;
-      settings = { issuer: this.issuer, clientId: client.userPoolClientId, scope: 'openid email profile' };
+      // Cognito publishes no end_session_endpoint: its own /logout ends the managed login's session.
+      settings = {
+        issuer: this.issuer,
+        clientId: client.userPoolClientId,
+        scope: 'openid email profile',
+        logoutUrl: `${props.signIn.domain.baseUrl()}/logout?client_id=${client.userPoolClientId}&logout_uri=${this.url}${CONSOLE_PATH}/`,
+      };
     }
     // The hashed assets first (cached a year, never pruned: an open page may still load an older chunk),
     // then the page and its settings (revalidated each time, and invalidated at the edge).

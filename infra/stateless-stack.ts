@@ -178,9 +178,11 @@ export const TABLE_ACTIONS = {
 
 /**
  * Where the leads function writes: leads (claims, the console's actions), erased leads' audit entries, a
- * re-score's due checks, the form counters (hand-offs, stages), the console's audit log and API keys.
+ * re-score's due checks, the form counters (hand-offs, stages), API keys (the console's admins).
  */
-export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'AUDIT#*', 'APIKEY#*', 'APIKEYS'];
+export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'APIKEY#*', 'APIKEYS'];
+/** The audit log: added to, never changed (PutItem of a new key only; no UpdateItem, no DeleteItem). */
+export const AUDIT_WRITE_KEYS = ['AUDIT#*'];
 
 /** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
 /**
@@ -492,6 +494,13 @@ export class StatelessStack extends Stack {
         actions: [...TABLE_ACTIONS.leadsWrites],
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': LEADS_WRITE_KEYS } },
+      }),
+    );
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': AUDIT_WRITE_KEYS } },
       }),
     );
     const openapi = this.fn('OpenApi', props.entries.openapi, {});

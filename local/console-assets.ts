@@ -11,6 +11,7 @@ export interface ConsoleSettings {
   clientId: string;
   resource?: string;
   scope: string;
+  logoutUrl?: string;
 }
 
 /** The local console's settings: `npm start`'s own OpenID provider. */

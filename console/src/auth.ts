@@ -12,6 +12,8 @@ export interface ConsoleConfig {
   /** The resource (RFC 8707) the access token is for, when the provider asks for one (the local provider does). */
   resource?: string;
   scope: string;
+  /** Where signing out ends the provider's session, when its discovery document names no end_session_endpoint (Cognito's /logout). */
+  logoutUrl?: string;
 }
 
 export interface Session {
@@ -106,6 +108,7 @@ export async function signOut(): Promise<void> {
   const session = currentSession();
   sessionStorage.removeItem(SESSION);
   const [as, cfg] = await Promise.all([authorizationServer(), consoleConfig()]);
+  if (cfg.logoutUrl) return void location.assign(cfg.logoutUrl);
   if (!as.end_session_endpoint) return void location.assign('/console/');
   const url = new URL(as.end_session_endpoint);
   url.search = new URLSearchParams({

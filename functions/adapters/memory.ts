@@ -537,7 +537,8 @@ export class InMemoryLeadIndex implements LeadIndex {
       const found = plan.lists.flatMap((l) => inList(l).slice(0, options.limit));
       const seen = new Set<string>();
       const cards = found.map((e) => e.card).filter((c) => !seen.has(c.leadId) && seen.add(c.leadId) && passes(c, plan.filter));
-      return { cards: cards.slice(0, options.limit), read: found.length };
+      const incomplete = plan.lists.some((l) => inList(l).length > options.limit) || cards.length > options.limit;
+      return { cards: cards.slice(0, options.limit), read: found.length, ...(incomplete && { incomplete: true as const }) };
     }
     const list = inList(plan.lists[0]!);
     if (plan.newestFirst) list.reverse();

@@ -85,6 +85,22 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** An admin limited to some sites: API keys and the audit log span every site, so they are not theirs. */
+export class SiteLimitedError extends DomainError {
+  override readonly status = 403;
+  constructor() {
+    super('forbidden', 'This takes an admin of every site: API keys and the audit log span them all');
+  }
+}
+
+/** A lead marked as not a fit is no prospect: it cannot be claimed until requalified. */
+export class NotAFitError extends DomainError {
+  override readonly status = 409;
+  constructor() {
+    super('not_a_fit', 'This lead is marked as not a fit: requalify it first');
+  }
+}
+
 export class LeadNotFoundError extends DomainError {
   override readonly status = 404;
   constructor() {

@@ -2,6 +2,7 @@ import type { LeadView } from './contracts.js';
 import { formsSubmittedOf } from './lead-record.js';
 import { text } from './fields.js';
 import * as z from './zod.js';
+import { ValidationError } from './errors.js';
 
 /**
  * The console's lead list, served by an index instead of a Scan. Each lead keeps a few small index entries
@@ -48,8 +49,12 @@ export interface LeadCard {
 export const CONSENT_STATES = ['granted', 'declined', 'withdrawn', 'none'] as const;
 export type ConsentState = (typeof CONSENT_STATES)[number];
 
-/** A value as index keys and filters hold it: lower case, at most 100 characters (keys stay short). */
-export const indexValue = (value: string): string => value.trim().toLowerCase().slice(0, 100);
+/**
+ * A value as index keys and filters hold it: lower case, at most 100 characters (keys stay short), cut
+ * between characters, never inside one (half an emoji is no text, and no URI component either).
+ * @example indexValue(`${'a'.repeat(99)}😀x`) // 'a…a😀' (100 characters)
+ */
+export const indexValue = (value: string): string => [...value.trim().toLowerCase()].slice(0, 100).join('');
 
 /** The card of a lead, from its view. */
 export function cardOf(lead: LeadView): LeadCard {
@@ -131,15 +136,22 @@ export const LeadListQuery = z.object({
   minScore: z.optional(Score),
   maxScore: z.optional(Score),
   form: z.optional(text(63)),
-  source: z.optional(text(100)),
-  campaign: z.optional(text(100)),
+  source: z.optional(text(200)),
+  campaign: z.optional(text(200)),
   consent: z.optional(z.enum(CONSENT_STATES, { error: 'must be granted, declined, withdrawn or none' })),
   from: z.optional(Day).register(z.globalRegistry, { description: 'Created on or after this UTC day' }),
   to: z.optional(Day).register(z.globalRegistry, { description: 'Created on or before this UTC day' }),
   sort: z._default(z.enum(['newest', 'score'], { error: 'must be newest or score' }), 'newest'),
-  q: z.optional(z.string().check(z.minLength(2, 'must be at least 2 characters'), z.maxLength(100))).register(z.globalRegistry, {
-    description: 'Search: the start of an email address, a name or a company (at least 2 characters)',
-  }),
+  q: z
+    .optional(
+      z.string().check(
+        z.refine((v) => v.trim().length >= 2, 'must be at least 2 characters'),
+        z.maxLength(100),
+      ),
+    )
+    .register(z.globalRegistry, {
+      description: 'Search: the start of an email address, a name or a company (at least 2 characters)',
+    }),
   cursor: z.optional(z.string().check(z.maxLength(2000))).register(z.globalRegistry, { description: 'The `nextCursor` of the previous page' }),
   limit: z._default(whole(1, LIST_PAGE.max), LIST_PAGE.default),
 });
@@ -160,7 +172,11 @@ export interface ListPlan {
   filter: CardFilter;
 }
 
+/** @throws ValidationError for bounds the wrong way round (a range that cannot hold anything is a mistake, said so). */
 export function planList(q: LeadListQuery): ListPlan {
+  if (q.minScore !== undefined && q.maxScore !== undefined && q.minScore > q.maxScore)
+    throw new ValidationError({ 'query.minScore': 'must not be above maxScore' });
+  if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
   const created = { ...(q.from && { after: q.from }), ...(q.to && { before: `${q.to}T~` }) };
   const { stage, form, source, campaign, consent, minScore, maxScore, from, to } = q;
   const all: CardFilter = { stage, form, source, campaign, consent, minScore, maxScore, from, to };

@@ -2,7 +2,7 @@ import { mailQueueFromEnvironment, webhookQueueFromEnvironment } from '../adapte
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { leadActivityOf } from '../adapters/dynamo/stream-events.js';
 import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
-import type { LeadRef, MailJob } from '../core/ports.js';
+import type { MailJob } from '../core/ports.js';
 import { refreshLeadIndex } from '../use-cases/lead-index.js';
 import { rescoreLead } from '../use-cases/rescore-lead.js';
 import { indexQualification } from '../use-cases/prospects.js';
@@ -18,7 +18,7 @@ import { countSubmission } from '../use-cases/form-stats.js';
  * - a stage reached or an unsubscribe recorded: raise the sales webhooks (a delivery per subscribed
  *   endpoint, then a job for the webhook sender). Again the stream is the outbox.
  * - anything of a lead inserted: its entries in the console's lead lists are brought in line, once per lead
- *   per batch, after everything else the batch did to it;
+ *   per batch, after its last record (best effort: a read model never holds up emails and webhooks);
  * On a failure the batch reports the first failed record, so the event source mapping retries from
  * there (re-scoring and queueing are idempotent) and, after its last attempt, sends the rest to the
  * dead-letter queue.
@@ -29,13 +29,12 @@ export const makeLeadActivityHandler =
     if (context) deps().log.addContext?.(context);
     const rescored = new Set<string>();
     const jobs: { job: MailJob; sequenceNumber: string }[] = [];
-    /** Each lead the batch touched, with its first record (where a failed refresh is retried from). */
-    const touched = new Map<string, { ref: LeadRef; sequenceNumber: string; jobsBefore: number }>();
-    for (const record of event.Records) {
-      const activity = leadActivityOf(record);
+    const activities = event.Records.map(leadActivityOf);
+    /** Each lead's last record in the batch: its list entries are refreshed once that record is done. */
+    const last = new Map<string, number>(activities.flatMap((a, i) => (a ? [[`${a.ref.siteId}#${a.ref.emailKey}`, i] as const] : [])));
+    for (const [i, activity] of activities.entries()) {
       if (!activity) continue;
       const { ref, sequenceNumber, mailJob, webhook, submitted } = activity;
-      if (!touched.has(`${ref.siteId}#${ref.emailKey}`)) touched.set(`${ref.siteId}#${ref.emailKey}`, { ref, sequenceNumber, jobsBefore: jobs.length });
       if (mailJob) jobs.push({ job: mailJob, sequenceNumber });
       // The form's numbers: at most once per submission (a retried record finds its mark); a count that
       // fails is logged and lost, never a reason to hold up the emails and webhooks behind it.
@@ -56,24 +55,24 @@ export const makeLeadActivityHandler =
         }
       }
       const lead = `${ref.siteId}#${ref.emailKey}`;
-      if (!activity.rescore || rescored.has(lead)) continue;
-      try {
-        // No lead to score: erased, maybe after this item was written. What it left behind is swept.
-        if (!(await rescoreLead(deps(), ref))) await deps().prospects.sweepIfErased(ref);
-        rescored.add(lead);
-      } catch (error) {
-        deps().log.error('rescore failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
-        return failFrom(sequenceNumber, jobs, deps);
+      if (activity.rescore && !rescored.has(lead)) {
+        try {
+          // No lead to score: erased, maybe after this item was written. What it left behind is swept.
+          if (!(await rescoreLead(deps(), ref))) await deps().prospects.sweepIfErased(ref);
+          rescored.add(lead);
+        } catch (error) {
+          deps().log.error('rescore failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
+          return failFrom(sequenceNumber, jobs, deps);
+        }
       }
-    }
-    for (const { ref, sequenceNumber, jobsBefore } of touched.values()) {
-      try {
-        await refreshLeadIndex(deps(), ref);
-      } catch (error) {
-        deps().log.error('refreshing the lead index failed', { siteId: ref.siteId, error: (error as Error).name, detail: (error as Error).message });
-        // The records from this lead's first on are read again (all idempotent); the jobs of those before it go now.
-        return failFrom(sequenceNumber, jobs.slice(0, jobsBefore), deps);
-      }
+      // The console's lists follow the lead once the batch is done with it (a failure above retries from
+      // there, and the retry refreshes it). A refresh that fails is logged and lost, like a count: the lists
+      // are a read model, healed by the lead's next change or `npm run rescore`, never a reason to hold up
+      // the emails and webhooks behind it.
+      if (last.get(lead) === i)
+        await refreshLeadIndex(deps(), ref).catch((error: Error) =>
+          deps().log.warn('refreshing the lead lists failed', { siteId: ref.siteId, error: error.name, detail: error.message }),
+        );
     }
     if (jobs.length) {
       try {

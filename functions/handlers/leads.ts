@@ -60,8 +60,8 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
         await eraseLeadFor(deps(), person, params.leadId, body);
         return NO_CONTENT;
       },
-      consoleAudit: async ({ query }) => json(200, await readAudit(deps(), query)),
-      consoleApiKeys: async () => json(200, { keys: await listApiKeys(deps()) }),
+      consoleAudit: async ({ person, query }) => json(200, await readAudit(deps(), person, query)),
+      consoleApiKeys: async ({ person }) => json(200, { keys: await listApiKeys(deps(), person) }),
       consoleCreateApiKey: async ({ person, body }) => json(201, await createApiKey(deps(), person, body)),
       consoleRevokeApiKey: async ({ person, params }) => {
         await revokeApiKey(deps(), person, params.keyId);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LeadView } from '../core/contracts.js';
 import { daysBefore, dueDay } from '../core/due.js';
-import { LeadNotFoundError, ValidationError } from '../core/errors.js';
+import { LeadNotFoundError, SiteLimitedError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
 import { LIST_PAGE, type LeadCard, type LeadListQuery, planList } from '../core/lead-index.js';
 import type { Person } from '../core/people.js';
@@ -46,13 +46,10 @@ export async function listLeads(
   deps: Pick<Deps, 'config' | 'leadIndex'>,
   person: Person,
   query: LeadListQuery,
-): Promise<{ siteId: string; leads: LeadCard[]; nextCursor?: string; read: number }> {
+): Promise<{ siteId: string; leads: LeadCard[]; nextCursor?: string; read: number; incomplete?: true }> {
   const siteId = siteFor(deps, person, query.site);
-  if (query.minScore !== undefined && query.maxScore !== undefined && query.minScore > query.maxScore)
-    throw new ValidationError({ 'query.minScore': 'must not be above maxScore' });
-  if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
   const page = await deps.leadIndex.page(siteId, planList(query), { limit: query.limit, maxRead: LIST_PAGE.maxRead, cursor: query.cursor });
-  return { siteId, leads: page.cards, read: page.read, ...(page.nextCursor && { nextCursor: page.nextCursor }) };
+  return { siteId, leads: page.cards, read: page.read, ...(page.nextCursor && { nextCursor: page.nextCursor }), ...(page.incomplete && { incomplete: true }) };
 }
 
 /** Most leads one CSV answer carries, and most index entries it reads to find them (a Lambda answers within 10 s, 6 MB). */
@@ -91,6 +88,7 @@ export async function exportLeadsCsv(
   const lines = [CSV_COLUMNS.join(',')];
   let cursor: string | undefined;
   let read = 0;
+  let incomplete = false;
   do {
     const page = await deps.leadIndex.page(siteId, plan, {
       limit: Math.min(LIST_PAGE.max, CSV_LIMITS.rows - (lines.length - 1)),
@@ -100,11 +98,12 @@ export async function exportLeadsCsv(
     for (const card of page.cards) lines.push(CSV_COLUMNS.map((c) => csvCell(card[c])).join(','));
     read += page.read;
     cursor = page.nextCursor;
+    incomplete ||= page.incomplete === true;
     // A search reads one page of each list: there is no next page.
     if (plan.lists.length > 1) break;
   } while (cursor && lines.length - 1 < CSV_LIMITS.rows && read < CSV_LIMITS.read);
   const rows = lines.length - 1;
-  const truncated = cursor !== undefined && plan.lists.length === 1;
+  const truncated = cursor !== undefined || incomplete;
   await audited(deps, person, { action: 'leads.export-csv', siteId, detail: { rows: String(rows), ...(truncated && { truncated: 'true' }) } }, undefined);
   return { siteId, csv: `${lines.join('\r\n')}\r\n`, rows, truncated };
 }
@@ -178,7 +177,8 @@ export async function setLeadFit(deps: ActionDeps, person: Person, leadId: strin
 /** A sales rep takes the prospect: claimed in their name (as the pull API's claim), counted as handed off. */
 export async function claimForSales(deps: ActionDeps, person: Person, leadId: string): Promise<{ rep: string; at: string }> {
   const claim = await claimProspect(deps, readerOf(person), leadId, { rep: whoIs(person) });
-  return audited(deps, person, { action: 'lead.claim', leadId }, claim);
+  const { lead } = await readableLead(deps, readerOf(person), leadId);
+  return audited(deps, person, { action: 'lead.claim', siteId: lead.siteId, leadId }, claim);
 }
 
 /** Everything held on a lead, as the API's export, audited (a person's data left the system). */
@@ -203,8 +203,18 @@ export async function eraseLeadFor(deps: ActionDeps, person: Person, leadId: str
   await audited(deps, person, { action: 'lead.erase', siteId: lead.siteId, leadId }, undefined);
 }
 
-/** The audit log, newest first (admins). */
-export async function readAudit(deps: Pick<Deps, 'audit'>, query: { limit: number; cursor?: string | undefined }) {
+/**
+ * API keys and the audit log span every site (a key may read several; an entry may name none): they are for
+ * admins of every site. An admin limited to some sites (`funnel:sites`) is refused, or they could make a key
+ * for every site. @throws SiteLimitedError
+ */
+function requireEverySite(person: Person): void {
+  if (!person.siteIds.includes('*')) throw new SiteLimitedError();
+}
+
+/** The audit log, newest first (admins of every site). */
+export async function readAudit(deps: Pick<Deps, 'audit'>, person: Person, query: { limit: number; cursor?: string | undefined }) {
+  requireEverySite(person);
   return deps.audit.list(query);
 }
 
@@ -214,7 +224,10 @@ export const NewKeyBody = z.strictObject({
 });
 
 /** Admins: every API key (never a secret), newest first. */
-export const listApiKeys = (deps: Pick<Deps, 'apiKeys'>): Promise<ApiKeyInfo[]> => deps.apiKeys.list();
+export const listApiKeys = async (deps: Pick<Deps, 'apiKeys'>, person: Person): Promise<ApiKeyInfo[]> => {
+  requireEverySite(person);
+  return deps.apiKeys.list();
+};
 
 /** Admins: a new API key for machines; its secret is in this answer only. @throws ValidationError */
 export async function createApiKey(
@@ -222,6 +235,7 @@ export async function createApiKey(
   person: Person,
   body: unknown,
 ): Promise<ApiKeyInfo & { key: string }> {
+  requireEverySite(person);
   const parsed = NewKeyBody.safeParse(body);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
   const { name, siteIds } = parsed.data;
@@ -237,6 +251,7 @@ export async function createApiKey(
 
 /** Admins: revoke a key by its id (running functions stop accepting it within a minute). @throws LeadNotFoundError as 404 */
 export async function revokeApiKey(deps: Pick<Deps, 'apiKeys' | 'audit' | 'clock'>, person: Person, id: string): Promise<void> {
+  requireEverySite(person);
   if (!/^[0-9a-f]{16}$/.test(id) || !(await deps.apiKeys.revoke({ id }, deps.clock.now().toISOString()))) throw new KeyNotFoundError();
   await audited(deps, person, { action: 'apiKey.revoke', detail: { id } }, undefined);
 }

@@ -1,6 +1,6 @@
 import type { LeadView, ProspectView } from '../core/contracts.js';
 import { ClaimBody } from '../core/contracts.js';
-import { AlreadyClaimedError, LeadNotFoundError, ValidationError } from '../core/errors.js';
+import { AlreadyClaimedError, LeadNotFoundError, NotAFitError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
 import type { ApiKey, IndexedProspect, LeadRef, ProspectCursor, ProspectEntry } from '../core/ports.js';
 import { isTestAddress } from '../core/email.js';
@@ -94,9 +94,10 @@ export async function listProspects(
   const positions: Record<string, number> = { ...after };
   for (const entry of run) positions[entry.shard] = entry.seq;
   const leads = await Promise.all(run.map((e) => deps.leads.findByEmail(e.siteId, e.emailKey)));
+  // A lead erased since, or marked as not a fit, is no prospect (the cursor still moves past it).
   const prospects = run.flatMap((e, i) => {
     const lead = leads[i];
-    return lead ? [prospectView(lead, e)] : [];
+    return lead && !lead.notAFit ? [prospectView(lead, e)] : [];
   });
   return { prospects, nextCursor: encodeCursor(stage, positions) };
 }
@@ -122,7 +123,8 @@ function prospectView(lead: LeadView, entry: ProspectEntry): ProspectView {
 export async function claimProspect(deps: ProspectDeps, key: ApiKey, leadId: string, body: unknown): Promise<{ rep: string; at: string }> {
   const parsed = ClaimBody.safeParse(body);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  const { ref } = await readableLead(deps, key, leadId);
+  const { lead, ref } = await readableLead(deps, key, leadId);
+  if (lead.notAFit) throw new NotAFitError();
   const outcome = await deps.prospects.claim(ref, parsed.data.rep, deps.clock.now().toISOString());
   if ('taken' in outcome) throw new AlreadyClaimedError(outcome.taken);
   await countHandoff(deps, ref, outcome.claimed.at);

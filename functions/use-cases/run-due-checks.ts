@@ -1,6 +1,7 @@
 import { dueDay, daysBefore, nextDay } from '../core/due.js';
 import type { Deps } from './deps.js';
 import { rescoreLead } from './rescore-lead.js';
+import { refreshLeadIndex } from './lead-index.js';
 
 /**
  * Where a first run (no cursor yet) starts looking: far enough back that a check written long before the
@@ -30,7 +31,9 @@ export interface DueRunResult {
  *    the cursor), is retried on every run and is reported, so nothing is skipped silently
  * Re-scoring schedules the lead's next check, so a lead is checked exactly when its stage could change.
  */
-export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue' | 'webhookQueue' | 'stats'>): Promise<DueRunResult> {
+export async function runDueChecks(
+  deps: Pick<Deps, 'config' | 'leads' | 'clock' | 'due' | 'mailQueue' | 'webhookQueue' | 'stats' | 'leadIndex' | 'prospects'>,
+): Promise<DueRunResult> {
   const now = deps.clock.now();
   const until = now.toISOString();
   const start = (await deps.due.cursor()) ?? daysBefore(now, FIRST_RUN_LOOKBACK_DAYS);
@@ -84,6 +87,8 @@ export async function runDueChecks(deps: Pick<Deps, 'config' | 'leads' | 'clock'
       for (const check of checks.filter((c) => c.kind === 'decay')) {
         try {
           await rescoreLead(deps, check);
+          // Decay moved the score (the lead item only: no insert for the stream): the lists follow here.
+          await refreshLeadIndex(deps, check).catch(() => undefined);
           await deps.due.done(check);
           result.rescored++;
         } catch (error) {

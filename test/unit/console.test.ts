@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { cardOf, LeadListQuery, passes, planList } from '../../functions/core/lead-index.js';
+import { cardOf, indexEntriesOf, indexValue, LeadListQuery, passes, planList } from '../../functions/core/lead-index.js';
+import { claimProspect, indexQualification, listProspects } from '../../functions/use-cases/prospects.js';
 import type { Person } from '../../functions/core/people.js';
 import { emailKey } from '../../functions/core/email.js';
 import { OverviewQuery } from '../../functions/core/stats.js';
-import { claimForSales, csvCell, exportLeadsCsv, listLeads, overview, setLeadFit, whoAmI } from '../../functions/use-cases/console.js';
+import {
+  claimForSales,
+  createApiKey,
+  csvCell,
+  exportLeadsCsv,
+  listApiKeys,
+  listLeads,
+  overview,
+  readAudit,
+  revokeApiKey,
+  setLeadFit,
+  whoAmI,
+} from '../../functions/use-cases/console.js';
 import { refreshLeadIndex } from '../../functions/use-cases/lead-index.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
@@ -131,6 +144,55 @@ describe('Console: lists, overview, actions', () => {
     expect(csvCell('Acme, Inc.')).toBe('"Acme, Inc."');
     expect(csvCell(['ebook', 'trial'])).toBe('ebook trial');
     expect((fake.deps.audit as unknown as { entries: { action: string }[] }).entries.at(-1)).toMatchObject({ action: 'leads.export-csv' });
+  });
+
+  it('cuts long values between characters, so no value breaks a key (half an emoji is no URI component)', () => {
+    const value = indexValue(`${'a'.repeat(99)}😀xyz`);
+    expect([...value]).toHaveLength(100);
+    expect(() => encodeURIComponent(value)).not.toThrow();
+    expect(
+      indexEntriesOf({
+        leadId: 'l',
+        email: 'a@b.c',
+        stage: 'lead',
+        createdAt: '2026-12-01T00:00:00Z',
+        forms: ['ebook'],
+        consent: 'none',
+        source: `${'s'.repeat(99)}😀`,
+      }).map((e) => encodeURIComponent(e.value ?? '')),
+    ).toBeDefined();
+  });
+
+  it('refuses a blank search and bounds the wrong way round, naming the field (not a 500 from the table)', () => {
+    expect(LeadListQuery.safeParse({ q: '   ' }).success).toBe(false);
+    expect(() => planList(LeadListQuery.parse({ minScore: '50', maxScore: '10' }))).toThrow(
+      expect.objectContaining({ fields: { 'query.minScore': 'must not be above maxScore' } }),
+    );
+    expect(() => planList(LeadListQuery.parse({ from: '2026-12-02', to: '2026-12-01' }))).toThrow(expect.objectContaining({ status: 400 }));
+  });
+
+  it('keeps API keys and the audit log to admins of every site: an admin limited to one is refused', async () => {
+    const fake = await withLeads(0);
+    const limited: Person = { sub: 'a2', roles: ['admin'], siteIds: ['demo'] };
+    await expect(createApiKey(fake.deps, limited, { name: 'all', siteIds: ['*'] })).rejects.toMatchObject({ status: 403 });
+    await expect(listApiKeys(fake.deps, limited)).rejects.toMatchObject({ status: 403 });
+    await expect(revokeApiKey(fake.deps, limited, 'ab'.repeat(8))).rejects.toMatchObject({ status: 403 });
+    await expect(readAudit(fake.deps, limited, { limit: 10 })).rejects.toMatchObject({ status: 403 });
+    await expect(createApiKey(fake.deps, ADMIN, { name: 'all', siteIds: ['*'] })).resolves.toMatchObject({ key: expect.stringMatching(/^fnl_/) });
+  });
+
+  it('a lead marked not a fit is no prospect: left out of the pull API and refused a claim until requalified', async () => {
+    const fake = await withLeads(1);
+    const lead = (await leadWith(fake.leads, 'lead0@acme.com'))!;
+    const ref = { siteId: 'demo', emailKey: emailKey('lead0@acme.com') };
+    await indexQualification(fake.deps, ref, 'mql', fake.clock.now().toISOString());
+    const key = { name: 'crm', siteIds: ['*'] };
+    expect((await listProspects(fake.deps, key, { stage: 'mql', limit: 10 })).prospects).toHaveLength(1);
+    await setLeadFit(fake.deps, ADMIN, lead.leadId, { notAFit: true });
+    expect((await listProspects(fake.deps, key, { stage: 'mql', limit: 10 })).prospects).toHaveLength(0);
+    await expect(claimProspect(fake.deps, key, lead.leadId, { rep: 'sam' })).rejects.toMatchObject({ status: 409, code: 'not_a_fit' });
+    await setLeadFit(fake.deps, ADMIN, lead.leadId, { notAFit: false });
+    await expect(claimProspect(fake.deps, key, lead.leadId, { rep: 'sam' })).resolves.toMatchObject({ rep: 'sam' });
   });
 
   it('a card shows a stranger’s claim nowhere: forms are the lead’s own submissions', async () => {

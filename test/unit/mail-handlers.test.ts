@@ -57,6 +57,19 @@ describe('Handler: lead activity queues mail jobs (the stream is the outbox)', (
     ]);
   });
 
+  it('queues the emails even when the console lists cannot be refreshed (a read model never holds them up)', async () => {
+    // Prepare: every refresh fails
+    const t = fakeMailDeps();
+    await submitted(t);
+    vi.spyOn(t.deps.leadIndex, 'refresh').mockRejectedValue(new Error('the index is broken'));
+    const handler = makeLeadActivityHandler(() => t.deps);
+    // Act
+    const result = await handler({ Records: [record('SUB#s1', '1')] } as unknown as DynamoDBStreamEvent);
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(t.queue.take()).toEqual([{ type: 'submitted', ...ref, submissionId: 's1' }]);
+  });
+
   it('reports the first record with a job when the queue is down, so the stream retries from there', async () => {
     // Prepare
     const t = fakeMailDeps();

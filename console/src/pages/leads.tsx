@@ -24,6 +24,7 @@ export interface Card {
 interface Page {
   leads: Card[];
   nextCursor?: string;
+  incomplete?: true;
 }
 
 /** The filters, as the address keeps them (a filtered list is a link). */
@@ -125,6 +126,9 @@ export default function LeadsPage() {
             </tbody>
           </table>
         </Scroll>
+      )}
+      {first.data?.incomplete && (
+        <p class="note">More leads match than these {leads.length}: type more of the address, name or company to narrow the search.</p>
       )}
       {moreError && <ErrorNote error={moreError} />}
       {cursor && (

@@ -46,18 +46,25 @@ export class DynamoLeadIndex implements LeadIndex {
     let read = 0;
     const range = rangeOf(list);
     do {
-      const page = await this.deps.client.send(
-        new QueryCommand({
-          TableName: this.deps.tableName,
-          IndexName: TABLE.gsi2.name,
-          ...range,
-          ExpressionAttributeValues: { ':pk': pk, ...range.ExpressionAttributeValues },
-          ScanIndexForward: !plan.newestFirst,
-          // Unfiltered: exactly a page. Filtered: what is left of the page's read budget.
-          Limit: Object.keys(plan.filter).length ? options.maxRead - read : options.limit - cards.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const page = await this.deps.client
+        .send(
+          new QueryCommand({
+            TableName: this.deps.tableName,
+            IndexName: TABLE.gsi2.name,
+            ...range,
+            ExpressionAttributeValues: { ':pk': pk, ...range.ExpressionAttributeValues },
+            ScanIndexForward: !plan.newestFirst,
+            // Unfiltered: exactly a page. Filtered: what is left of the page's read budget.
+            Limit: Object.keys(plan.filter).length ? options.maxRead - read : options.limit - cards.length,
+            ExclusiveStartKey: startKey,
+          }),
+        )
+        .catch((error: Error) => {
+          // A cursor of this list but another range (the dates or scores changed since): start again.
+          if (error.name === 'ValidationException' && startKey)
+            throw new ValidationError({ 'query.cursor': 'is not a cursor of this list and range (start again without it)' });
+          throw error;
+        });
       for (const item of page.Items ?? []) {
         read++;
         const card = item.card as LeadCard;
@@ -91,7 +98,8 @@ export class DynamoLeadIndex implements LeadIndex {
     );
     const seen = new Set<string>();
     const cards = found.flat().filter((c) => !seen.has(c.leadId) && seen.add(c.leadId) && passes(c, plan.filter));
-    return { cards: cards.slice(0, options.limit), read: found.flat().length };
+    const incomplete = found.some((list) => list.length === options.limit) || cards.length > options.limit;
+    return { cards: cards.slice(0, options.limit), read: found.flat().length, ...(incomplete && { incomplete: true as const }) };
   }
 }
 
@@ -119,11 +127,13 @@ export const indexItemOf = (ref: LeadRef, e: IndexEntry, card: LeadCard) => ({
 function rangeOf(list: ListPlan['lists'][number]): { KeyConditionExpression: string; ExpressionAttributeValues: Record<string, string> } {
   if (list.prefix !== undefined)
     return { KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :prefix)', ExpressionAttributeValues: { ':prefix': list.prefix } };
-  if (list.after !== undefined || list.before !== undefined)
+  if (list.after !== undefined && list.before !== undefined)
     return {
       KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK BETWEEN :after AND :before',
-      ExpressionAttributeValues: { ':after': list.after ?? '', ':before': list.before ?? '~' },
+      ExpressionAttributeValues: { ':after': list.after, ':before': list.before },
     };
+  if (list.after !== undefined) return { KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK >= :after', ExpressionAttributeValues: { ':after': list.after } };
+  if (list.before !== undefined) return { KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :before', ExpressionAttributeValues: { ':before': list.before } };
   return { KeyConditionExpression: 'GSI2PK = :pk', ExpressionAttributeValues: {} };
 }
 
@@ -132,7 +142,8 @@ function cursorOf(cursor: string, pk: string): Record<string, string> {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Record<string, unknown>;
     const names = ['PK', 'SK', 'GSI2PK', 'GSI2SK'];
-    if (key.GSI2PK === pk && Object.keys(key).length === 4 && names.every((n) => typeof key[n] === 'string')) return key as Record<string, string>;
+    if (key.GSI2PK === pk && Object.keys(key).length === 4 && names.every((n) => typeof key[n] === 'string' && key[n] !== ''))
+      return key as Record<string, string>;
   } catch {}
   throw new ValidationError({ 'query.cursor': 'is not a cursor of this list (start again without it)' });
 }
@@ -196,7 +207,11 @@ function auditCursorOf(cursor: string | undefined): { month: string; after?: str
   if (cursor === undefined) return undefined;
   try {
     const at = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { month?: unknown; after?: unknown };
-    if (typeof at.month === 'string' && /^\d{4}-\d{2}$/.test(at.month) && (at.after === undefined || typeof at.after === 'string'))
+    if (
+      typeof at.month === 'string' &&
+      /^\d{4}-(0[1-9]|1[0-2])$/.test(at.month) &&
+      (at.after === undefined || (typeof at.after === 'string' && at.after !== ''))
+    )
       return at as { month: string; after?: string };
   } catch {}
   throw new ValidationError({ 'query.cursor': 'is not a cursor of the audit log (start again without it)' });

@@ -23,6 +23,8 @@ export interface ListPage {
   nextCursor?: string;
   /** Index entries read for this page. */
   read: number;
+  /** A search that found more than it shows (it has no next page: type more of the name). */
+  incomplete?: true;
 }
 
 /** Who did what, when, to which lead: every state-changing console action. Admins read it. */

@@ -61,7 +61,7 @@ export const CONSOLE = {
     responses: {
       '200': {
         description:
-          '`{ siteId, leads: [{ leadId, email, name?, company?, stage, score?, createdAt, forms, source?, medium?, campaign?, consent, claimedBy?, notAFit? }], nextCursor?, read }`',
+          '`{ siteId, leads: [{ leadId, email, name?, company?, stage, score?, createdAt, forms, source?, medium?, campaign?, consent, claimedBy?, notAFit? }], nextCursor?, read, incomplete? }` (`incomplete`: a search found more than it shows; type more of it)',
       },
     },
   },
@@ -120,7 +120,7 @@ export const CONSOLE = {
     responses: {
       '200': { description: '`{ claim: { rep, at } }`' },
       '404': err('No such lead'),
-      '409': err('`already_claimed` by another rep (named in the message)'),
+      '409': err('`already_claimed` by another rep (named in the message), or `not_a_fit`: the lead is marked as not a fit (requalify it first)'),
     },
   },
   consoleExportLead: {
@@ -153,7 +153,10 @@ export const CONSOLE = {
     roles: ADMIN,
     summary: 'The audit log, newest first: who did what, when, to which lead',
     query: z.object({ limit: z._default(LIMIT, 50), cursor: z.optional(z.string().check(z.maxLength(500))) }),
-    responses: { '200': { description: '`{ entries: [{ at, actor: { sub, email? }, action, siteId?, leadId?, detail? }], nextCursor? }`' } },
+    responses: {
+      '200': { description: '`{ entries: [{ at, actor: { sub, email? }, action, siteId?, leadId?, detail? }], nextCursor? }`' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites (the log spans them all)'),
+    },
   },
   consoleApiKeys: {
     ...person,
@@ -161,7 +164,10 @@ export const CONSOLE = {
     path: '/v1/console/api-keys',
     roles: ADMIN,
     summary: 'Every API key (for machines), newest first: id, name, sites, who made it and when, revoked or not; never a secret',
-    responses: { '200': { description: '`{ keys: [{ id, name, siteIds, createdAt, createdBy?, revokedAt? }] }`' } },
+    responses: {
+      '200': { description: '`{ keys: [{ id, name, siteIds, createdAt, createdBy?, revokedAt? }] }`' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites (keys span them all)'),
+    },
   },
   consoleCreateApiKey: {
     ...person,
@@ -178,7 +184,10 @@ export const CONSOLE = {
         properties: { name: { type: 'string', maxLength: 100 }, siteIds: { type: 'array', items: { type: 'string' }, description: '`["*"]`: every site' } },
       },
     },
-    responses: { '201': { description: '`{ id, name, siteIds, createdAt, createdBy, key }`' } },
+    responses: {
+      '201': { description: '`{ id, name, siteIds, createdAt, createdBy, key }`' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites'),
+    },
   },
   consoleRevokeApiKey: {
     ...person,
@@ -187,6 +196,10 @@ export const CONSOLE = {
     roles: ADMIN,
     summary: 'Revoke an API key (running functions stop accepting it within a minute); audited',
     params: z.object({ keyId: id('The key id from the listing') }),
-    responses: { '204': { description: 'Revoked' }, '404': err('No such key (or revoked already)') },
+    responses: {
+      '204': { description: 'Revoked' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites'),
+      '404': err('No such key (or revoked already)'),
+    },
   },
 } as const satisfies Record<string, Endpoint>;

@@ -87,7 +87,7 @@ export const LEADS = {
     responses: {
       '200': { description: '`{ claim: { rep, at } }`' },
       '404': err('No such lead'),
-      '409': err('`already_claimed` by another rep (named in the message)'),
+      '409': err('`already_claimed` by another rep (named in the message), or `not_a_fit`: the lead is marked as not a fit (requalify it first)'),
     },
   },
   getFormStats: {
