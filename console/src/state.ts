@@ -7,7 +7,7 @@ export interface Me {
   email?: string;
   roles: Role[];
   siteIds: string[];
-  sites: { id: string; name: string; forms: { id: string; kind: string; variants: string[] }[] }[];
+  sites: { id: string; name: string; forms: { id: string; kind: string; variants: string[] }[]; fieldLabels: Record<string, string> }[];
 }
 
 /** Who is signed in (from `GET /v1/console/me`), once the console has asked. */

@@ -32,7 +32,13 @@ export function whoAmI(deps: Pick<Deps, 'config'>, person: Person) {
   const reader = readerOf(person);
   const sites = deps.config.config.sites
     .filter((s) => mayRead(reader, s.id))
-    .map((s) => ({ id: s.id, name: s.name, forms: s.forms.map((f) => ({ id: f.id, kind: f.kind, variants: (f.variants ?? []).map((v) => v.id) })) }));
+    .map((s) => ({
+      id: s.id,
+      name: s.name,
+      forms: s.forms.map((f) => ({ id: f.id, kind: f.kind, variants: (f.variants ?? []).map((v) => v.id) })),
+      // What each profile field is called on the site's forms (the first form that asks for it), for the lead page.
+      fieldLabels: Object.fromEntries(s.forms.flatMap((f) => f.fields.map((field) => [field.name, field.label] as const)).reverse()),
+    }));
   return { ...person, sites };
 }
 

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api, download, qs } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
-import { may, siteId } from '../state.js';
+import { currentSite, may, siteId } from '../state.js';
 import { Dialog, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
 
 interface Consent {
@@ -98,7 +98,7 @@ export default function LeadPage() {
             <dd>{lead.email}</dd>
             {Object.entries(lead.profile).map(([k, v]) => (
               <div key={k}>
-                <dt>{k}</dt>
+                <dt>{currentSite()?.fieldLabels[k] ?? k}</dt>
                 <dd>{v}</dd>
               </div>
             ))}

@@ -30,7 +30,10 @@ export const CONSOLE = {
     summary: 'Who is signed in: their roles, and the sites (with their forms) they may see',
     description: 'For the console to show what a person may do. `Authorization: Bearer <access token>` from the console’s OpenID issuer.',
     responses: {
-      '200': { description: '`{ sub, email?, roles, siteIds, sites: [{ id, name, forms: [{ id, kind, variants }] }] }` (`siteIds` `*`: every site)' },
+      '200': {
+        description:
+          '`{ sub, email?, roles, siteIds, sites: [{ id, name, forms: [{ id, kind, variants }], fieldLabels }] }` (`siteIds` `*`: every site; `fieldLabels`: what each profile field is called on the forms)',
+      },
     },
   },
   consoleOverview: {
