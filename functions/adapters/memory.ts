@@ -489,7 +489,7 @@ export class InMemoryFormStats implements FormStats {
   readonly admitted = new Map<string, Set<string>>();
 
   async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>, options: CountOptions = {}): Promise<void> {
-    for (const { dimension, value: given } of cellsOf(attribution)) {
+    for (const { dimension, value: given } of cellsOf(attribution, add)) {
       let value = given;
       if ((BOUNDED_DIMENSIONS as readonly string[]).includes(dimension) && given !== NONE) {
         const day_ = [siteId, attribution.formId, dimension, day].join('\u0000');

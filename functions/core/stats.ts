@@ -40,9 +40,17 @@ export interface Attribution {
   page?: string | undefined;
 }
 
-/** The cells one event increments: the form's total (`all`), then one per dimension. */
-export function cellsOf(a: Attribution): { dimension: 'all' | StatDimension; value: string }[] {
-  return [{ dimension: 'all', value: NONE }, ...STAT_DIMENSIONS.map((dimension) => ({ dimension, value: a[dimension] || NONE }))];
+/** Dimensions an impression never has (the beacon sends no medium or referrer): its cells there would only ever say `(none)`. */
+const NOT_ON_IMPRESSIONS: readonly StatDimension[] = ['medium', 'referrer'];
+
+/**
+ * The cells one event increments: the form's total (`all`), then one per dimension; an impression skips
+ * the dimensions it never has (5 writes, not 7).
+ */
+export function cellsOf(a: Attribution, add: Partial<Record<StatMetric, number>> = {}): { dimension: 'all' | StatDimension; value: string }[] {
+  const impressionOnly = Object.keys(add).every((m) => m === 'impressions');
+  const dimensions = impressionOnly && add.impressions ? STAT_DIMENSIONS.filter((d) => !NOT_ON_IMPRESSIONS.includes(d)) : STAT_DIMENSIONS;
+  return [{ dimension: 'all', value: NONE }, ...dimensions.map((dimension) => ({ dimension, value: a[dimension] || NONE }))];
 }
 
 /** Add `more` into `into`, metric by metric (missing counts are 0); returns `into`. */

@@ -3,7 +3,7 @@ import { cardOf, indexEntriesOf, indexValue, LeadListQuery, passes, planList } f
 import { claimProspect, indexQualification, listProspects } from '../../functions/use-cases/prospects.js';
 import type { Person } from '../../functions/core/people.js';
 import { emailKey } from '../../functions/core/email.js';
-import { OverviewQuery } from '../../functions/core/stats.js';
+import { attributionOf, cellsOf, OverviewQuery } from '../../functions/core/stats.js';
 import {
   claimForSales,
   createApiKey,
@@ -59,6 +59,16 @@ describe('Console: lists, overview, actions', () => {
     } as const;
     expect(passes({ ...card, forms: [...card.forms] }, { campaign: 'q4', minScore: 30, to: '2026-12-01' })).toBe(true);
     expect(passes({ ...card, forms: [...card.forms] }, { source: 'newsletter' })).toBe(false);
+  });
+
+  it('counts a submission in seven cells (with medium and referrer, for the overview) and an impression in five (it has neither)', () => {
+    const a = { formId: 'ebook', source: 'news', medium: 'email', referrer: 'google.com' };
+    expect(cellsOf(a, { submissions: 1, leads: 1 }).map((c) => c.dimension)).toEqual(['all', 'variant', 'campaign', 'source', 'medium', 'referrer', 'page']);
+    expect(cellsOf(a, { impressions: 1 }).map((c) => c.dimension)).toEqual(['all', 'variant', 'campaign', 'source', 'page']);
+    expect(attributionOf({ formId: 'f', referrer: 'https://www.news.ycombinator.com/item?id=1', utm: { medium: 'social' } })).toMatchObject({
+      referrer: 'news.ycombinator.com',
+      medium: 'social',
+    });
   });
 
   it('refuses a person a site they may not see, as if it did not exist', async () => {

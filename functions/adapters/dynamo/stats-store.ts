@@ -21,8 +21,8 @@ import { TABLE } from './table.js';
 export const STATS_RETENTION_DAYS = 800;
 
 /**
- * Form counters in the table. One event adds to seven small items (the total and one per dimension),
- * each an `ADD` UpdateItem of 1 WCU, in parallel. Every event picks one of `keys.statShards` partitions at
+ * Form counters in the table. One event adds to seven small items (the total and one per dimension;
+ * an impression five: it has no medium or referrer), each an `ADD` UpdateItem of 1 WCU, in parallel. Every event picks one of `keys.statShards` partitions at
  * random, so a busy form spreads over 8 partitions (about 1,100 events a second before one is hot: a
  * partition takes 1,000 WCU a second, seven per event); a read sums the 8. No transaction: counters only
  * add, and a counted event is never counted again by its caller.
@@ -59,7 +59,7 @@ export class DynamoFormStats implements FormStats {
         }),
       );
     await Promise.all(
-      cellsOf(attribution).map(async ({ dimension, value }) => {
+      cellsOf(attribution, add).map(async ({ dimension, value }) => {
         if (!(BOUNDED_DIMENSIONS as readonly string[]).includes(dimension) || value === NONE) return add1(dimension, value, false);
         try {
           return await add1(dimension, value, true);
