@@ -56,6 +56,10 @@ export async function startLocalOidc(url: string): Promise<LocalOidc> {
         },
       ],
       cookies: { keys: [randomBytes(32).toString('base64url')] },
+      // Said, not defaulted (the provider notes each default it falls back to): an hour's tokens, a day's session.
+      ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, Session: 86_400, Grant: 86_400 },
+      // The console is on the provider's own origin (its token request still names it): that origin only.
+      clientBasedCORS: (_ctx, origin) => origin === new URL(url).origin,
       jwks: { keys: [signing] },
       claims: { openid: ['sub'], email: ['email'], groups: [LOCAL_CONSOLE.rolesClaim] },
       scopes: ['openid', 'email', 'groups'],
