@@ -358,7 +358,7 @@ function Actions({ lead, onChange }: { lead: Lead; onChange: () => void }) {
       <fieldset class="actions">
         <legend class="sr">Actions</legend>
         {none && <p class="note">Your role reads leads; it changes none.</p>}
-        {may('admin', 'sales') && !lead.claim && (
+        {may('admin', 'sales') && !lead.claim && !lead.notAFit && (
           <button type="button" disabled={busy} onClick={() => act('Claimed for you', () => api(`${base}/claim`, { method: 'POST' }))}>
             Claim for me
           </button>
