@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { replaceDirectory } from '../widget/build.js';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -135,11 +135,7 @@ export const CONSOLE_DIR = fileURLToPath(new URL('../dist/console/', import.meta
 
 export async function writeConsole(out = CONSOLE_DIR): Promise<ConsoleBuild> {
   const built = await buildConsole({ minify: true });
-  await rm(out, { recursive: true, force: true });
-  for (const file of built.files) {
-    await mkdir(dirname(join(out, file.path)), { recursive: true });
-    await writeFile(join(out, file.path), file.body);
-  }
+  await replaceDirectory(out, built.files);
   return built;
 }
 

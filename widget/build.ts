@@ -102,12 +102,17 @@ export const WIDGET_DIR = fileURLToPath(new URL('../dist/widget/', import.meta.u
 /** Build the minified widget into `dist/widget/` (run before every `cdk synth`), replacing what was there. */
 export async function writeWidget(out = WIDGET_DIR): Promise<WidgetBuild> {
   const built = await buildWidget({ minify: true });
+  await replaceDirectory(out, built.files);
+  return built;
+}
+
+/** Replace what `out` holds with `files` (each at its path under it): a build's deployable directory. */
+export async function replaceDirectory(out: string, files: readonly { path: string; body: Buffer }[]): Promise<void> {
   await rm(out, { recursive: true, force: true });
-  for (const file of built.files) {
+  for (const file of files) {
     await mkdir(dirname(join(out, file.path)), { recursive: true });
     await writeFile(join(out, file.path), file.body);
   }
-  return built;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

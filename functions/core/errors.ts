@@ -101,6 +101,13 @@ export class NotAFitError extends DomainError {
   }
 }
 
+export class ApiKeyNotFoundError extends DomainError {
+  override readonly status = 404;
+  constructor() {
+    super('not_found', 'No such API key (or it was revoked already)');
+  }
+}
+
 export class LeadNotFoundError extends DomainError {
   override readonly status = 404;
   constructor() {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LeadView } from '../core/contracts.js';
 import { daysBefore, dueDay } from '../core/due.js';
-import { LeadNotFoundError, SiteLimitedError, ValidationError } from '../core/errors.js';
+import { ApiKeyNotFoundError, SiteLimitedError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
 import { LIST_PAGE, type LeadCard, type LeadListQuery, planList } from '../core/lead-index.js';
 import type { Person } from '../core/people.js';
@@ -12,10 +12,10 @@ import * as z from '../core/zod.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
 import { exportLead, eraseLead } from './privacy.js';
-import { claimProspect } from './prospects.js';
-import { getLead, hashApiKey } from './read-leads.js';
+import { claimReadable } from './prospects.js';
+import { getLead, hashApiKey, withSequenceOutlook } from './read-leads.js';
 import { rescoreLead } from './rescore-lead.js';
-import { listDeliveries } from './webhook-log.js';
+import { deliveryView } from './webhook-log.js';
 
 /**
  * The console's use cases: what people signed in see and do. Each reads through the same rules as the
@@ -138,9 +138,9 @@ export async function leadPage(
   person: Person,
   leadId: string,
 ): Promise<{ lead: LeadView; deliveries: unknown[] }> {
-  const lead = await getLead(deps, readerOf(person), leadId);
-  const { deliveries } = await listDeliveries(deps, readerOf(person), { lead: leadId, limit: 100 });
-  return { lead, deliveries };
+  // One look-up of the lead (its partition, its reference) serves the page and its deliveries.
+  const { lead, ref } = await readableLead(deps, readerOf(person), leadId);
+  return { lead: withSequenceOutlook(deps.config, lead), deliveries: (await deps.webhooks.forLead(ref)).map((d) => deliveryView(d)) };
 }
 
 type ActionDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock' | 'config' | 'audit' | 'stats'>;
@@ -182,9 +182,9 @@ export async function setLeadFit(deps: ActionDeps, person: Person, leadId: strin
 
 /** A sales rep takes the prospect: claimed in their name (as the pull API's claim), counted as handed off. */
 export async function claimForSales(deps: ActionDeps, person: Person, leadId: string): Promise<{ rep: string; at: string }> {
-  const claim = await claimProspect(deps, readerOf(person), leadId, { rep: whoIs(person) });
-  const { lead } = await readableLead(deps, readerOf(person), leadId);
-  return audited(deps, person, { action: 'lead.claim', siteId: lead.siteId, leadId }, claim);
+  const found = await readableLead(deps, readerOf(person), leadId);
+  const claim = await claimReadable(deps, found, whoIs(person));
+  return audited(deps, person, { action: 'lead.claim', siteId: found.lead.siteId, leadId }, claim);
 }
 
 /** Everything held on a lead, as the API's export, audited (a person's data left the system). */
@@ -255,18 +255,11 @@ export async function createApiKey(
   return audited(deps, person, { action: 'apiKey.create', detail: { id: info.id, name } }, { ...info, key });
 }
 
-/** Admins: revoke a key by its id (running functions stop accepting it within a minute). @throws LeadNotFoundError as 404 */
+/** Admins: revoke a key by its id (running functions stop accepting it within a minute). @throws ApiKeyNotFoundError */
 export async function revokeApiKey(deps: Pick<Deps, 'apiKeys' | 'audit' | 'clock'>, person: Person, id: string): Promise<void> {
   requireEverySite(person);
-  if (!/^[0-9a-f]{16}$/.test(id) || !(await deps.apiKeys.revoke({ id }, deps.clock.now().toISOString()))) throw new KeyNotFoundError();
+  if (!/^[0-9a-f]{16}$/.test(id) || !(await deps.apiKeys.revoke({ id }, deps.clock.now().toISOString()))) throw new ApiKeyNotFoundError();
   await audited(deps, person, { action: 'apiKey.revoke', detail: { id } }, undefined);
-}
-
-export class KeyNotFoundError extends LeadNotFoundError {
-  constructor() {
-    super();
-    this.message = 'No such API key (or it was revoked already)';
-  }
 }
 
 export type Counts = Record<StatMetric, number>;

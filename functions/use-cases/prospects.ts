@@ -123,9 +123,13 @@ function prospectView(lead: LeadView, entry: ProspectEntry): ProspectView {
 export async function claimProspect(deps: ProspectDeps, key: ApiKey, leadId: string, body: unknown): Promise<{ rep: string; at: string }> {
   const parsed = ClaimBody.safeParse(body);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  const { lead, ref } = await readableLead(deps, key, leadId);
+  return claimReadable(deps, await readableLead(deps, key, leadId), parsed.data.rep);
+}
+
+/** The claim itself, for a lead already found and readable (the API's claim, the console's). @throws NotAFitError | AlreadyClaimedError */
+export async function claimReadable(deps: ProspectDeps, { lead, ref }: { lead: LeadView; ref: LeadRef }, rep: string): Promise<{ rep: string; at: string }> {
   if (lead.notAFit) throw new NotAFitError();
-  const outcome = await deps.prospects.claim(ref, parsed.data.rep, deps.clock.now().toISOString());
+  const outcome = await deps.prospects.claim(ref, rep, deps.clock.now().toISOString());
   if ('taken' in outcome) throw new AlreadyClaimedError(outcome.taken);
   await countHandoff(deps, ref, outcome.claimed.at);
   return outcome.claimed;

@@ -10,7 +10,8 @@ import { raiseTestEvent, replayDelivery, type WebhookDeps } from './webhooks.js'
 /** A delivery as the log shows it: everything but the body (ask for one delivery to see it). */
 export type DeliveryView = Omit<WebhookDelivery, 'emailKey' | 'body'> & { payload?: unknown };
 
-const view = (d: WebhookDelivery, withPayload = false): DeliveryView => {
+/** A delivery as the log shows it: no address key; its payload only when asked. */
+export const deliveryView = (d: WebhookDelivery, withPayload = false): DeliveryView => {
   const { emailKey: _, body, ...rest } = d;
   return withPayload ? { ...rest, payload: JSON.parse(body) } : rest;
 };
@@ -31,7 +32,7 @@ export async function listDeliveries(
 ): Promise<{ deliveries: DeliveryView[] }> {
   if (query.lead !== undefined) {
     const { ref } = await readableLead(deps, key, query.lead);
-    return { deliveries: (await deps.webhooks.forLead(ref)).map((d) => view(d)) };
+    return { deliveries: (await deps.webhooks.forLead(ref)).map((d) => deliveryView(d)) };
   }
   const problems: Record<string, string> = {};
   const site = siteOfQuery(deps.config, key, query.site);
@@ -42,7 +43,7 @@ export async function listDeliveries(
     problems['query.endpoint'] = `no endpoint "${query.endpoint}" in site "${siteId}"`;
   if (Object.keys(problems).length || !siteId || !query.endpoint) throw new ValidationError(problems);
   if (!mayRead(key, siteId)) throw new LeadNotFoundError();
-  return { deliveries: (await deps.webhooks.forEndpoint(siteId, query.endpoint, { limit: query.limit })).map((d) => view(d)) };
+  return { deliveries: (await deps.webhooks.forEndpoint(siteId, query.endpoint, { limit: query.limit })).map((d) => deliveryView(d)) };
 }
 
 /**
@@ -52,7 +53,7 @@ export async function listDeliveries(
 export async function getDelivery(deps: Pick<Deps, 'webhooks'>, key: ApiKey, deliveryId: string): Promise<DeliveryView> {
   const delivery = DELIVERY_ID.test(deliveryId) ? await deps.webhooks.find(deliveryId) : undefined;
   if (!delivery || !mayRead(key, delivery.siteId)) throw new DeliveryNotFoundError();
-  return view(delivery, true);
+  return deliveryView(delivery, true);
 }
 
 /**
@@ -62,7 +63,7 @@ export async function getDelivery(deps: Pick<Deps, 'webhooks'>, key: ApiKey, del
 export async function replay(deps: WebhookDeps, key: ApiKey, deliveryId: string): Promise<DeliveryView> {
   const delivery = DELIVERY_ID.test(deliveryId) ? await replayDelivery(deps, deliveryId, key.siteIds) : undefined;
   if (!delivery) throw new DeliveryNotFoundError();
-  return view(delivery);
+  return deliveryView(delivery);
 }
 
 /**
@@ -77,5 +78,5 @@ export async function sendTestEvent(deps: WebhookDeps & Pick<Deps, 'nurture'>, k
     throw new ValidationError({ lead: `must be a test lead (an address at ${TEST_EMAIL_DOMAIN}): a test never carries a real lead` });
   if (!deps.config.findSite(ref.siteId)?.webhooks?.some((e) => e.id === parsed.data.endpoint))
     throw new ValidationError({ endpoint: `no endpoint "${parsed.data.endpoint}" in site "${ref.siteId}"` });
-  return view(await raiseTestEvent(deps, ref, lead, parsed.data.endpoint));
+  return deliveryView(await raiseTestEvent(deps, ref, lead, parsed.data.endpoint));
 }
