@@ -1,7 +1,7 @@
 import { resolveConfig, localEnv } from '../functions/core/config.js';
 import { GetCommand, PutCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -152,6 +152,7 @@ async function coldStartProxy() {
     Number.NaN,
     (capture[4] as number) / baselineMs,
   ]);
+  rmSync(dir, { recursive: true, force: true });
   printTable(
     `Cold-start proxy: each route group's bundle, and the capture's import time in a fresh Node process (median of ${runs})`,
     ['', 'bytes', 'gzip bytes', 'bytes ratio', 'import ms'],

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { InvalidConfigError } from '../../functions/core/config.js';
 import { WIDGET_DIR, writeWidget } from '../../widget/build.js';
 import { CONSOLE_DIR, writeConsole } from '../../console/build.js';
-import { FIXTURE_CONSOLE, FIXTURE_WIDGET, FUNCTION_CONSTRUCT } from './helpers.js';
+import { FIXTURE_CONSOLE, FIXTURE_WIDGET, FUNCTION_CONSTRUCT, TEST_SYNTH } from './helpers.js';
 import { buildApp, DEFAULT_SETTINGS, InvalidSettingError } from '../../infra/funnel-app.js';
 import { deployableConfig, infraConfig, synthTemplates } from './helpers.js';
 
@@ -44,7 +44,7 @@ describe('buildApp', () => {
         .sort(),
     ).toEqual(['Funnel-prod-Stateful', 'Funnel-prod-Stateless']);
     const { app } = buildApp(infraConfig(), {
-      appProps: { context: { 'aws:cdk:bundling-stacks': [], stackPrefix: 'Acme', stage: 'staging' } },
+      appProps: { context: { ...TEST_SYNTH, stackPrefix: 'Acme', stage: 'staging' } },
       widgetDirectory: FIXTURE_WIDGET,
       consoleDirectory: FIXTURE_CONSOLE,
     });
@@ -63,14 +63,14 @@ describe('buildApp', () => {
   });
 
   it('says the widget is not built rather than failing deep in CDK (cdk synth builds it; a program calling buildApp may not)', () => {
-    expect(() => buildApp(infraConfig(), { appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, widgetDirectory: '/nonexistent/widget' })).toThrow(
+    expect(() => buildApp(infraConfig(), { appProps: { context: TEST_SYNTH }, widgetDirectory: '/nonexistent/widget' })).toThrow(
       'The widget is not built: /nonexistent/widget is missing (npm run build:widget; cdk synth builds it itself)',
     );
   });
 
   it('stacks are environment-agnostic (no account, no region, no look-ups)', () => {
     const { stateful, stateless } = buildApp(infraConfig(), {
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: { context: TEST_SYNTH },
       widgetDirectory: FIXTURE_WIDGET,
       consoleDirectory: FIXTURE_CONSOLE,
     });
@@ -174,7 +174,7 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
       unknown
     >;
     const { app } = buildApp(rawConfig, {
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: { context: TEST_SYNTH },
       widgetDirectory: FIXTURE_WIDGET,
       consoleDirectory: FIXTURE_CONSOLE,
     });
@@ -186,7 +186,7 @@ describe('the config file exactly as shipped, through the CDK CLI', () => {
 
   it('builds from a config with no deployed site, and names the demo site as local only', () => {
     const { localOnlySites, stateful, senders } = buildApp(rawConfig, {
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: { context: TEST_SYNTH },
       widgetDirectory: FIXTURE_WIDGET,
       consoleDirectory: FIXTURE_CONSOLE,
     });

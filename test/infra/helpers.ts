@@ -47,13 +47,20 @@ export function deployableConfig(): FunnelConfigInput {
 }
 
 /**
+ * The context every test synth takes: no bundling (fast, independent of the real handlers) and no asset
+ * staging (assets stay where they are: a synth copied a 21 MB zip, the bucket deployment's CLI layer, into a
+ * new temporary folder each time; hundreds a run filled the disk).
+ */
+export const TEST_SYNTH = { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true } as const;
+
+/**
  * Build the app with fixture handlers and bundling skipped (`aws:cdk:bundling-stacks: []`): fast, and
  * independent of the real handlers. `context` takes the same keys as `cdk -c key=value`.
  */
 export function synthTemplates(options: { config?: unknown; context?: Record<string, unknown>; env?: { account?: string; region?: string } } = {}) {
   const built = buildApp(options.config ?? infraConfig(), {
     env: options.env ?? {},
-    appProps: { context: { 'aws:cdk:bundling-stacks': [], ...options.context } },
+    appProps: { context: { ...TEST_SYNTH, ...options.context } },
     entries: {
       capture: FIXTURE_HANDLER,
       leads: FIXTURE_HANDLER,

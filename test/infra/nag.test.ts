@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../infra/funnel-app.js';
 import rawConfig from '../support/config.js';
-import { FIXTURE_HANDLER, FIXTURE_CONSOLE, FIXTURE_WIDGET, infraConfig } from './helpers.js';
+import { FIXTURE_HANDLER, FIXTURE_CONSOLE, FIXTURE_WIDGET, infraConfig, TEST_SYNTH } from './helpers.js';
 
 const entries = Object.fromEntries(
   ['capture', 'leads', 'openapi', 'mail', 'webhooks', 'leadActivity', 'dueChecks', 'sendEmail', 'mailEvents', 'deliverWebhooks'].map((k) => [
@@ -12,7 +12,7 @@ const entries = Object.fromEntries(
 );
 const build = (config: unknown, context: Record<string, unknown> = {}) =>
   buildApp(config, {
-    appProps: { context: { 'aws:cdk:bundling-stacks': [], ...context } },
+    appProps: { context: { ...TEST_SYNTH, ...context } },
     entries,
     widgetDirectory: FIXTURE_WIDGET,
     consoleDirectory: FIXTURE_CONSOLE,
@@ -35,7 +35,7 @@ describe('cdk-nag (AwsSolutions) on every synth', () => {
         buildApp(infraConfig(), {
           appProps: {
             context: {
-              'aws:cdk:bundling-stacks': [],
+              ...TEST_SYNTH,
               waf: 'true',
               apiDomain: 'api.acme.com',
               apiCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',

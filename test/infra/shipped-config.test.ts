@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import shippedConfig from '../../config/funnel.config.js';
 import { DEPLOYED, localEnv, parseConfig } from '../../functions/core/config.js';
 import { buildApp } from '../../infra/funnel-app.js';
-import { FIXTURE_HANDLER, FIXTURE_CONSOLE, FIXTURE_WIDGET } from './helpers.js';
+import { FIXTURE_HANDLER, FIXTURE_CONSOLE, FIXTURE_WIDGET, TEST_SYNTH } from './helpers.js';
 
 /**
  * The one test that reads `config/funnel.config.ts`, the user's file: it must validate in both views and
@@ -27,7 +27,7 @@ describe('The shipped config (config/funnel.config.ts)', () => {
       ]),
     );
     const { app } = buildApp(shippedConfig, {
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: { context: TEST_SYNTH },
       entries,
       widgetDirectory: FIXTURE_WIDGET,
       consoleDirectory: FIXTURE_CONSOLE,
