@@ -3,7 +3,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import rawConfig from '../config/funnel.config.js';
 import { ConfigIndex, DEPLOYED, parseConfig, type ConfigEnv } from './core/config.js';
 import { lazy } from './core/lazy.js';
-import type { Clock, MailQueue, Mailer, Metrics, PeopleTokens, WebhookQueue, WebhookSecrets, WebhookTransport } from './core/ports.js';
+import type {
+  Clock,
+  ExportFiles,
+  ExportQueue,
+  MailQueue,
+  Mailer,
+  Metrics,
+  PeopleTokens,
+  WebhookQueue,
+  WebhookSecrets,
+  WebhookTransport,
+} from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
 import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
@@ -25,7 +36,7 @@ import { secretReader } from './adapters/secrets.js';
 import { type Environment, type FunctionName, readEnvironment } from './environment.js';
 import type { CaptureDeps, Deps, ConsoleDeps, HandoffDeps, NurtureDeps } from './use-cases/deps.js';
 import { JosePeopleTokens } from './adapters/people-tokens.js';
-import { DynamoAuditLog, DynamoLeadIndex } from './adapters/dynamo/console-store.js';
+import { DynamoAuditLog, DynamoExportJobs, DynamoLeadIndex } from './adapters/dynamo/console-store.js';
 import { ClaimNames } from './core/people.js';
 
 /** What a handler needs: the use cases' ports plus a logger. */
@@ -63,6 +74,10 @@ export interface ComposeOptions {
   metrics?: Metrics;
   /** Who a console token stands for. @default no one: every console route answers 401 */
   people?: PeopleTokens;
+  /** Carries export jobs to the export function (SQS on Lambda, an in-process queue locally). */
+  exportQueue?: ExportQueue;
+  /** Export files and their links (S3 on Lambda, the data folder locally). */
+  exportFiles?: ExportFiles;
 }
 
 /** What every area shares: the table, the config, the clock, the token secret, the metrics. */
@@ -138,8 +153,19 @@ export function handoffArea(
   };
 }
 
-export function consoleArea({ client, tableName }: Shared, people: PeopleTokens): ConsoleDeps {
-  return { people, leadIndex: new DynamoLeadIndex({ client, tableName }), audit: new DynamoAuditLog({ client, tableName }) };
+export function consoleArea(
+  { client, tableName }: Shared,
+  people: PeopleTokens,
+  options: Pick<ComposeOptions, 'exportQueue' | 'exportFiles'> = {},
+): ConsoleDeps {
+  return {
+    people,
+    leadIndex: new DynamoLeadIndex({ client, tableName }),
+    audit: new DynamoAuditLog({ client, tableName }),
+    exports: new DynamoExportJobs({ client, tableName }),
+    exportQueue: options.exportQueue ?? { enqueue: () => notConfigured('exportQueue') },
+    exportFiles: options.exportFiles ?? { write: () => notConfigured('exportFiles'), link: () => notConfigured('exportFiles') },
+  };
 }
 
 /**
@@ -153,7 +179,7 @@ export function compose(options: ComposeOptions): AppDeps {
     ...captureArea(base),
     ...nurtureArea(base, options),
     ...handoffArea(base, options),
-    ...consoleArea(base, options.people ?? NO_ONE),
+    ...consoleArea(base, options.people ?? NO_ONE, options),
     log: options.logger ?? jsonLogger(options.logLevel ?? 'info'),
   };
 }
@@ -187,7 +213,10 @@ export const fromEnvironment = <D>(name: FunctionName, build: (base: LambdaBase)
   });
 
 /** Every area, for functions that touch all three (the API groups beyond capture, the consumers). */
-export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>[1] & Parameters<typeof handoffArea>[1] = {}): AppDeps => ({
+export const allAreas = (
+  base: LambdaBase,
+  edges: Parameters<typeof nurtureArea>[1] & Parameters<typeof handoffArea>[1] & Pick<ComposeOptions, 'exportQueue' | 'exportFiles'> = {},
+): AppDeps => ({
   ...captureArea(base),
   ...nurtureArea(base, {
     ...edges,
@@ -196,7 +225,7 @@ export const allAreas = (base: LambdaBase, edges: Parameters<typeof nurtureArea>
     sendConcurrency: base.env.SEND_CONCURRENCY ?? 1,
   }),
   ...handoffArea(base, edges),
-  ...consoleArea(base, peopleOf(base.env)),
+  ...consoleArea(base, peopleOf(base.env), edges),
   log: base.log,
 });
 

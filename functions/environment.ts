@@ -53,6 +53,9 @@ export const VARIABLES = {
   CONSOLE_AUDIENCE: nonEmpty,
   /** The claim of the console's access tokens that holds a person's roles (default `cognito:groups`). */
   CONSOLE_ROLES_CLAIM: nonEmpty,
+  /** Background CSV exports: the queue the leads function sends jobs to, the bucket the files go to. */
+  EXPORT_QUEUE_URL: url,
+  EXPORT_BUCKET: nonEmpty,
 } as const;
 
 export type Variable = keyof typeof VARIABLES;
@@ -67,7 +70,8 @@ const WEBHOOK_QUEUE = ['WEBHOOK_QUEUE_URL'] as const satisfies Variable[];
 export const FUNCTION_ENVIRONMENT = {
   capture: [...TABLE, 'TOKEN_SECRET_ARN'],
   // The console's sign-in: its issuer and audience (Cognito's pool and client, or the operator's provider).
-  leads: [...TABLE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE'],
+  // Background exports: it queues them, and signs their download links.
+  leads: [...TABLE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'EXPORT_QUEUE_URL', 'EXPORT_BUCKET'],
   openapi: BASE,
   mail: [...TABLE, 'TOKEN_SECRET_ARN'],
   webhooks: [...TABLE, ...WEBHOOK_QUEUE],
@@ -76,6 +80,7 @@ export const FUNCTION_ENVIRONMENT = {
   sendEmail: [...TABLE, 'TOKEN_SECRET_ARN', 'SES_CONFIGURATION_SET', 'SES_TRACKED_CONFIGURATION_SETS', 'SEND_CONCURRENCY', 'SEND_QUEUE_URL', 'PUBLIC_API_URL'],
   mailEvents: TABLE,
   deliverWebhooks: [...TABLE, ...WEBHOOK_QUEUE, 'WEBHOOK_DLQ_URL', 'WEBHOOK_SECRET_IDS'],
+  exportLeads: [...TABLE, 'EXPORT_BUCKET'],
 } as const satisfies Record<string, readonly Variable[]>;
 
 export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;

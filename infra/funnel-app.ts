@@ -37,6 +37,7 @@ export const DEFAULT_ENTRIES: HandlerEntries = {
   mailEvents: path.join(PROJECT_ROOT, 'functions/handlers/mail-events.ts'),
   webhooks: path.join(PROJECT_ROOT, 'functions/handlers/webhooks-api.ts'),
   deliverWebhooks: path.join(PROJECT_ROOT, 'functions/handlers/deliver-webhooks.ts'),
+  exportLeads: path.join(PROJECT_ROOT, 'functions/handlers/export-leads.ts'),
 };
 
 /** Deploy-time parameters, read from CDK context (`npx cdk deploy -c stage=staging -c apiThrottleRate=20`). */

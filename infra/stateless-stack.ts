@@ -28,6 +28,7 @@ import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
 import type { MetricName } from '../functions/core/ports.js';
 import { TABLE } from '../functions/adapters/dynamo/table.js';
+import { EXPORT_JOBS, EXPORT_PREFIX } from '../functions/core/exports.js';
 import { ENDPOINTS, PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { type CustomDomain, WidgetCdn } from './widget-cdn.js';
 import { ConsoleSite, type ConsoleSiteProps } from './console-site.js';
@@ -48,6 +49,8 @@ export interface HandlerEntries extends Readonly<Record<RouteGroup, string>> {
   readonly mailEvents: string;
   /** SQS consumer of webhook jobs: signs and POSTs each lead's events in order. */
   readonly deliverWebhooks: string;
+  /** SQS consumer of export jobs: writes a whole lead list's CSV to the exports bucket. */
+  readonly exportLeads: string;
 }
 
 /** The sending side, from the stateful stack. */
@@ -178,13 +181,12 @@ export const TABLE_ACTIONS = {
 
 /**
  * Where the leads function writes: leads (claims, the console's actions), erased leads' audit entries, a
- * re-score's due checks, the form counters (hand-offs, stages), API keys (the console's admins).
+ * re-score's due checks, the form counters (hand-offs, stages), API keys (the console's admins), export jobs.
  */
-export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'APIKEY#*', 'APIKEYS'];
+export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*'];
 /** The audit log: added to, never changed (PutItem of a new key only; no UpdateItem, no DeleteItem). */
 export const AUDIT_WRITE_KEYS = ['AUDIT#*'];
 
-/** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
 /**
  * The most executions the asynchronous side runs at once: the sender, the webhook sender and the SES
  * events consumer (each capped), the due checks (one a minute) and the table stream's consumer (one per
@@ -192,8 +194,17 @@ export const AUDIT_WRITE_KEYS = ['AUDIT#*'];
  * account's concurrency: a new account's 10 leaves it almost nothing (docs/deploy.md, `npm run doctor`).
  */
 export const asyncConcurrency = (streamShards = 1) =>
-  SEND_QUEUE.maxConcurrency + WEBHOOK_QUEUE.maxConcurrency + MAIL_EVENTS_QUEUE.maxConcurrency + 1 + streamShards;
+  SEND_QUEUE.maxConcurrency + WEBHOOK_QUEUE.maxConcurrency + MAIL_EVENTS_QUEUE.maxConcurrency + EXPORT_QUEUE.maxConcurrency + 1 + streamShards;
 
+/** The export queue: one job a message; two exports at once at most (Lambda's least for an SQS source). */
+export const EXPORT_QUEUE = {
+  maxReceiveCount: EXPORT_JOBS.maxReceiveCount,
+  batchSize: 1,
+  maxConcurrency: 2,
+  functionTimeoutSeconds: EXPORT_JOBS.functionTimeoutSeconds,
+} as const;
+
+/** The mail queue: how often a job is tried before it is dead-lettered, and its consumer's batch and concurrency. */
 export const SEND_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 2, functionTimeoutSeconds: 30 } as const;
 /** The SES events queue. */
 // At most 2 at once (Lambda's least): SES events come at the pace of sends, and a burst of bounces must
@@ -301,6 +312,11 @@ export class StatelessStack extends Stack {
   /** Deliveries that ran out of tries (or were refused for good) are reported here; its alarm tells the operator. */
   readonly webhookDlq: sqs.Queue;
   readonly deliverWebhooks: NodejsFunction;
+  /** Background CSV exports: their queue (and its dead letters), the function, the bucket of files. */
+  readonly exportQueue: sqs.Queue;
+  readonly exportDlq: sqs.Queue;
+  readonly exportLeads: NodejsFunction;
+  readonly exportBucket: s3.Bucket;
 
   private readonly props: StatelessStackProps;
   private readonly tableEnv: { TABLE_NAME: string };
@@ -320,6 +336,7 @@ export class StatelessStack extends Stack {
       mailEventsDlq: this.mailEventsDlq,
     } = this.nurture());
     ({ webhookQueue: this.webhookQueue, webhookDlq: this.webhookDlq, deliverWebhooks: this.deliverWebhooks } = this.handoff());
+    ({ queue: this.exportQueue, dlq: this.exportDlq, exportLeads: this.exportLeads, bucket: this.exportBucket } = this.exports());
     this.alarmTopic = this.alarms();
     this.workAlarms();
     ({ api: this.api, stage: this.stage, url: this.apiUrl } = this.httpApi());
@@ -743,6 +760,57 @@ export class StatelessStack extends Stack {
     return { webhookQueue: hooks.main, webhookDlq: hooks.dlq, deliverWebhooks };
   }
 
+  /**
+   * Background CSV exports: the leads function queues a job and signs its file's download link; the
+   * export function writes the file. Files are personal data: kept a day (the bucket's lifecycle), private,
+   * reached only by a presigned link that lasts 15 minutes.
+   */
+  private exports() {
+    const { props, tableEnv } = this;
+    const jobs = this.queue('Export', EXPORT_QUEUE.maxReceiveCount, Duration.seconds(6 * EXPORT_QUEUE.functionTimeoutSeconds));
+    const bucket = new s3.Bucket(this, 'Exports', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Nothing in it outlives a day: a deleted stack's bucket is empty by the next day (then deleted by hand).
+      removalPolicy: (props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      bucket,
+      'AwsSolutions-S1',
+      'Files live a day and are reached only by presigned links the leads function signs for the person who asked (each request audited in the console’s audit log); server access logs would need a second bucket. CloudTrail data events are the trail where one is wanted.',
+    );
+    const files = bucket.arnForObjects(`${EXPORT_PREFIX}*`);
+    const exportLeads = this.fn(
+      'ExportLeads',
+      props.entries.exportLeads,
+      { ...tableEnv, EXPORT_BUCKET: bucket.bucketName },
+      undefined,
+      EXPORT_QUEUE.functionTimeoutSeconds,
+    );
+    // Reads the list's index (GSI2), reads and finishes its job, writes the file (a multipart upload, aborted on failure).
+    this.allow(exportLeads, [], ['dynamodb:Query'], [TABLE.gsi2.name]);
+    exportLeads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EXPORT#*'] } },
+      }),
+    );
+    exportLeads.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [files] }));
+    exportLeads.addEventSource(
+      new SqsEventSource(jobs.main, { batchSize: EXPORT_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: EXPORT_QUEUE.maxConcurrency }),
+    );
+    // The leads function queues jobs and signs links (a presigned GET carries its signer's permission).
+    const leads = this.functions.leads;
+    this.produces([leads], { EXPORT_QUEUE_URL: jobs.main.queueUrl }, jobs.main);
+    leads.addEnvironment('EXPORT_BUCKET', bucket.bucketName);
+    leads.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [files] }));
+    return { queue: jobs.main, dlq: jobs.dlq, exportLeads, bucket };
+  }
+
   /** The one topic every alarm notifies (emailed to `alarmEmail`). */
   private alarms() {
     const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Funnel alarms', enforceSSL: true });
@@ -784,6 +852,7 @@ export class StatelessStack extends Stack {
       ['SendDlqAlarm', this.sendDlq, 'mail jobs that failed 10 times (emails not sent): fix the cause, then redrive the queue'],
       ['MailEventsDlqAlarm', this.mailEventsDlq, 'SES events (bounces, complaints) that could not be recorded'],
       ['WebhookDlqAlarm', this.webhookDlq, 'webhook deliveries dead-lettered (out of tries, or refused for good): fix the receiver, then replay them'],
+      ['ExportDlqAlarm', this.exportDlq, 'CSV exports that failed 3 times (their owners see them failed): fix the cause, then redrive the queue'],
     ] as const) {
       alarm(id, `Funnel: ${what}`, dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }), 1);
     }
@@ -853,7 +922,7 @@ export class StatelessStack extends Stack {
   }
 
   private allFunctions(): NodejsFunction[] {
-    return [...Object.values(this.functions), this.leadActivity, this.dueChecks, this.sendEmail, this.mailEvents, this.deliverWebhooks];
+    return [...Object.values(this.functions), this.leadActivity, this.dueChecks, this.sendEmail, this.mailEvents, this.deliverWebhooks, this.exportLeads];
   }
 
   private funnelDashboard() {

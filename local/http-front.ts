@@ -10,6 +10,7 @@ import type { LocalOidc } from './oidc.js';
 import type { consoleAssets } from './console-assets.js';
 import { DEMO_FILE_CSP, LOCAL_PAGE_HEADERS, demoPageCsp } from './page-headers.js';
 import type { WebhookInspector } from './webhook-inspector.js';
+import type { LocalExportFiles } from './export-files.js';
 import type { widgetAssets } from './widget-assets.js';
 
 /** API Gateway refuses bodies over 10 MB; the handlers enforce the real 16 KB limit. */
@@ -36,6 +37,8 @@ export interface FrontState {
   oidc?: LocalOidc;
   /** The console's files at `/console`. */
   console?: ReturnType<typeof consoleAssets>;
+  /** Background exports' files, downloaded by their signed links (`/local/exports/…`), as from S3. */
+  exportFiles?: LocalExportFiles;
 }
 
 export type GroupHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -66,6 +69,7 @@ export function httpFront(state: FrontState, groups: Record<RouteGroup, GroupHan
     if (path === '/') return void res.writeHead(302, { location: '/demo' }).end();
     if (state.inspector?.handles(method, path)) return state.inspector.handle(req, res, await readBody(req));
     if (path === '/local/queues' || path.startsWith('/local/queues/')) return queuesAdmin(req, res, method, path);
+    if (method === 'GET' && state.exportFiles?.handles(path)) return state.exportFiles.serve(req, res);
     if (isDemoPath(path)) return serveDemo(path, res);
     const page = method === 'GET' || method === 'HEAD' ? state.console?.(path, req.headers['accept-encoding']) : undefined;
     if (page) return void res.writeHead(page.status, page.headers).end(method === 'HEAD' ? undefined : page.body);

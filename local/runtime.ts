@@ -23,7 +23,7 @@ import { SignedWebhookTransport } from '../functions/adapters/webhooks/transport
 import { startWebhookInspector, type WebhookInspector } from './webhook-inspector.js';
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
-import type { MailQueue, WebhookQueue } from '../functions/core/ports.js';
+import type { ExportQueue, MailQueue, WebhookQueue } from '../functions/core/ports.js';
 import { openApi as openApiHandler } from '../functions/handlers/openapi.js';
 import { widgetAssets } from './widget-assets.js';
 import { consoleAssets, localConsoleSettings } from './console-assets.js';
@@ -34,6 +34,11 @@ import { startLocalQueue, type LocalQueue, type LocalQueueOptions } from './queu
 import { startLocalSes, type LocalSes } from './ses.js';
 import { localStreamsClient, startStreamPoller, type StreamPoller } from './stream-poller.js';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { LocalExportFiles } from './export-files.js';
+import { makeExportLeadsHandler } from '../functions/handlers/export-leads.js';
+import { EXPORT_JOBS } from '../functions/core/exports.js';
 
 export interface FunnelOptions {
   /** 0 picks a free port. Default 3000. */
@@ -87,6 +92,8 @@ export interface RunningFunnel {
   mailQueue: LocalQueue;
   /** The webhook sender's queue (SQS on AWS). */
   webhookQueue: LocalQueue;
+  /** The background CSV exports' queue (SQS on AWS). */
+  exportQueue: LocalQueue;
   /** The table stream's consumer (the event source mapping on AWS): its dead letters can be redriven. */
   streamPoller: StreamPoller;
   /** Signing secrets of the webhook endpoints, by `site/endpoint`. */
@@ -148,6 +155,11 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
     state.oidc = await startLocalOidc(state.url);
     state.console = consoleAssets(consoleBuild, localConsoleSettings(state.oidc.issuer));
+    // The exports bucket's stand-in: the data folder's `exports/` (else a temporary folder of this run).
+    state.exportFiles = new LocalExportFiles({
+      directory: options.dataDir ? join(options.dataDir, 'exports') : mkdtempSync(join(tmpdir(), 'funnel-exports-')),
+      baseUrl: () => state.url,
+    });
     const people = new JosePeopleTokens({
       issuer: state.oidc.issuer,
       audience: LOCAL_CONSOLE.audience,
@@ -163,6 +175,8 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       publicApiUrl: state.url,
       sendConcurrency: 2,
       webhookQueue: consumers.webhookQueueEdge,
+      exportQueue: consumers.exportQueueEdge,
+      exportFiles: state.exportFiles,
       webhookSecrets: {
         secretOf: async (siteId, endpointId) =>
           webhookSecrets[`${siteId}/${endpointId}`] ?? Promise.reject(new Error(`no webhook secret for ${siteId}/${endpointId}`)),
@@ -197,6 +211,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       ses,
       mailQueue: running.mailQueue,
       webhookQueue: running.webhookQueue,
+      exportQueue: running.exportQueue,
       streamPoller: running.streamPoller,
       webhookSecrets,
       inspector,
@@ -255,10 +270,11 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as { port: number }).port;
 }
 
-interface Consumers extends Pick<RunningFunnel, 'settle' | 'runDueChecks' | 'mailQueue' | 'webhookQueue' | 'streamPoller'> {
+interface Consumers extends Pick<RunningFunnel, 'settle' | 'runDueChecks' | 'mailQueue' | 'webhookQueue' | 'exportQueue' | 'streamPoller'> {
   /** The queues as the use cases see them (SQS on AWS). */
   mailQueueEdge: MailQueue;
   webhookQueueEdge: WebhookQueue;
+  exportQueueEdge: ExportQueue;
   adminQueues: () => Record<string, AdminQueue>;
   stop(): Promise<void>;
 }
@@ -276,19 +292,19 @@ async function startConsumers(
   // With a data folder (npm start), queues, stream checkpoints and stream dead letters live beside the
   // database, so a restart (kill -9 included) loses nothing and re-reads nothing it had handled.
   const journalOf = (name: string) => (options.dataDir ? { journal: join(options.dataDir, `queue-${name}.jsonl`) } : {});
-  const queueOf = (name: string, handler: LocalQueueOptions['handler'], maxConcurrency: number) =>
+  const queueOf = (name: string, handler: LocalQueueOptions['handler'], maxConcurrency: number, batching = { batchSize: 10, maxReceiveCount: 10 }) =>
     startLocalQueue({
       ...journalOf(name),
       name,
       handler,
-      batchSize: 10,
-      maxReceiveCount: 10,
+      ...batching,
       maxConcurrency,
       retryBaseMs: options.mailRetryBaseMs ?? 1000,
       onDeadLetter: (messages) => getDeps().log.error(`dead letter: ${name}`, { messages: messages.length }),
     });
   const hooks = queueOf('funnel-webhooks', makeDeliverWebhooksHandler(getDeps), 5);
   const mail = queueOf('funnel-send', makeSendEmailHandler(getDeps), 2);
+  const exports = queueOf('funnel-exports', makeExportLeadsHandler(getDeps), 2, { batchSize: 1, maxReceiveCount: EXPORT_JOBS.maxReceiveCount });
   const poller = await startStreamPoller({
     ...(options.dataDir && {
       checkpointFile: join(options.dataDir, 'stream-checkpoints.json'),
@@ -300,7 +316,7 @@ async function startConsumers(
     handler: makeLeadActivityHandler(getDeps),
     onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
   }).catch(async (error: Error) => {
-    await Promise.all([hooks.stop(), mail.stop()]);
+    await Promise.all([hooks.stop(), mail.stop(), exports.stop()]);
     throw error;
   });
   const dueChecks = makeDueChecksHandler(getDeps);
@@ -320,6 +336,7 @@ async function startConsumers(
   return {
     mailQueue: mail,
     webhookQueue: hooks,
+    exportQueue: exports,
     streamPoller: poller,
     mailQueueEdge: {
       enqueue: (jobs, opts) =>
@@ -336,9 +353,11 @@ async function startConsumers(
         ),
       deadLetter: async (notice) => getDeps().log.error('webhook dead-lettered', notice),
     },
+    exportQueueEdge: { enqueue: (job) => exports.send([JSON.stringify(job)]) },
     adminQueues: () => ({
       'funnel-send': sqs(mail),
       'funnel-webhooks': sqs(hooks),
+      'funnel-exports': sqs(exports),
       'lead-activity-stream': {
         stats: () => ({ deadLettered: poller.deadLetters().length }),
         redrive: () => poller.redrive(),
@@ -354,6 +373,7 @@ async function startConsumers(
         await poller.idle();
         await mail.idle({ ignoreDelayedOverMs: 30_000 });
         await hooks.idle({ ignoreDelayed: true });
+        await exports.idle({ ignoreDelayed: true });
       }
     },
     stop: async () => {
@@ -362,6 +382,7 @@ async function startConsumers(
       await poller.stop();
       await mail.stop();
       await hooks.stop();
+      await exports.stop();
     },
   };
 }

@@ -19,6 +19,9 @@ import type {
   ApiKey,
   AuditEntry,
   AuditLog,
+  ExportFiles,
+  ExportJob,
+  ExportJobs,
   LeadIndex,
   ListPage,
   FormStats,
@@ -563,5 +566,37 @@ export class InMemoryAuditLog implements AuditLog {
     const all = [...this.entries].reverse();
     const entries = all.slice(from, from + options.limit);
     return { entries, ...(from + options.limit < all.length && { nextCursor: String(from + options.limit) }) };
+  }
+}
+
+export class InMemoryExportJobs implements ExportJobs {
+  readonly jobs = new Map<string, ExportJob>();
+  async create(job: ExportJob): Promise<void> {
+    if (this.jobs.has(job.id)) throw new Error(`export ${job.id} exists`);
+    this.jobs.set(job.id, structuredClone(job));
+  }
+  async get(id: string): Promise<ExportJob | undefined> {
+    const job = this.jobs.get(id);
+    return job && structuredClone(job);
+  }
+  async finish(id: string, outcome: Pick<ExportJob, 'status' | 'rows' | 'bytes' | 'truncated' | 'finishedAt' | 'error'>): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job || job.status === 'done') return;
+    const { error: _previous, ...rest } = job;
+    this.jobs.set(id, { ...rest, ...outcome });
+  }
+}
+
+/** Export files held in memory, their links naming them (tests). */
+export class InMemoryExportFiles implements ExportFiles {
+  readonly files = new Map<string, string>();
+  async write(name: string, lines: AsyncIterable<string>): Promise<{ bytes: number }> {
+    let text = '';
+    for await (const line of lines) text += line;
+    this.files.set(name, text);
+    return { bytes: Buffer.byteLength(text) };
+  }
+  async link(name: string, downloadAs: string, seconds: number): Promise<string> {
+    return `memory://${name}?as=${encodeURIComponent(downloadAs)}&seconds=${seconds}`;
   }
 }

@@ -108,6 +108,14 @@ export class ApiKeyNotFoundError extends DomainError {
   }
 }
 
+/** An export that does not exist, has expired from the table, or is someone else's. */
+export class ExportNotFoundError extends DomainError {
+  override readonly status = 404;
+  constructor() {
+    super('not_found', 'No such export (exports are kept for a day, and only the person who started one sees it)');
+  }
+}
+
 export class LeadNotFoundError extends DomainError {
   override readonly status = 404;
   constructor() {

@@ -10,7 +10,6 @@ import {
   createApiKey,
   eraseLeadFor,
   exportLeadFor,
-  exportLeadsCsv,
   leadPage,
   listApiKeys,
   listLeads,
@@ -22,6 +21,9 @@ import {
   whoAmI,
 } from '../use-cases/console.js';
 import { readFormStats } from '../use-cases/form-stats.js';
+import { exportLeadsCsv, leadsExport, startLeadsExport } from '../use-cases/exports.js';
+import { exportQueueFromEnvironment } from '../adapters/sqs/environment.js';
+import { exportFilesFromEnvironment } from '../adapters/s3/environment.js';
 import { behindEdge, edgeSecretsOf } from './edge.js';
 
 /**
@@ -50,6 +52,8 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
           body: out.csv,
         };
       },
+      consoleStartExport: async ({ person, query }) => json(202, await startLeadsExport(deps(), person, query)),
+      consoleExport: async ({ person, params }) => json(200, await leadsExport(deps(), person, params.exportId)),
       consoleLead: async ({ person, params }) => json(200, await leadPage(deps(), person, params.leadId)),
       consoleUnsubscribe: async ({ person, params }) => json(200, await unsubscribeLead(deps(), person, params.leadId)),
       consoleFit: async ({ person, params, body }) => json(200, await setLeadFit(deps(), person, params.leadId, body)),
@@ -85,4 +89,11 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
 const NO_CONTENT = { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '');
 
-export const handler = behindEdge(edgeSecretsOf('leads'), makeLeadsHandler(fromEnvironment('leads', (base) => allAreas(base))));
+export const handler = behindEdge(
+  edgeSecretsOf('leads'),
+  makeLeadsHandler(
+    fromEnvironment('leads', (base) =>
+      allAreas(base, { exportQueue: exportQueueFromEnvironment(base.env), exportFiles: exportFilesFromEnvironment(base.env) }),
+    ),
+  ),
+);

@@ -58,72 +58,8 @@ export async function listLeads(
   return { siteId, leads: page.cards, read: page.read, ...(page.nextCursor && { nextCursor: page.nextCursor }), ...(page.incomplete && { incomplete: true }) };
 }
 
-/** Most leads one CSV answer carries, and most index entries it reads to find them (a Lambda answers within 10 s, 6 MB). */
-export const CSV_LIMITS = { rows: 10_000, read: 50_000 } as const;
-const CSV_COLUMNS = [
-  'leadId',
-  'email',
-  'name',
-  'company',
-  'stage',
-  'score',
-  'createdAt',
-  'forms',
-  'source',
-  'medium',
-  'campaign',
-  'consent',
-  'claimedBy',
-  'notAFit',
-] as const;
-
-/**
- * A CSV of a filtered list (the same filters, order and index as the list), page after page: at most
- * {@link CSV_LIMITS}.rows leads; `truncated` when the list goes on (narrow the filters). Cells that a
- * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, return first) are prefixed with `'` (OWASP's
- * CSV injection advice): an address or a company name is data, never a formula.
- * @throws ValidationError naming `query.site`
- */
-export async function exportLeadsCsv(
-  deps: Pick<Deps, 'config' | 'leadIndex' | 'audit' | 'clock'>,
-  person: Person,
-  query: LeadListQuery,
-): Promise<{ siteId: string; csv: string; rows: number; truncated: boolean }> {
-  const siteId = siteFor(deps, person, query.site);
-  const plan = planList(query);
-  const lines = [CSV_COLUMNS.join(',')];
-  let cursor: string | undefined;
-  let read = 0;
-  let incomplete = false;
-  do {
-    const page = await deps.leadIndex.page(siteId, plan, {
-      limit: Math.min(LIST_PAGE.max, CSV_LIMITS.rows - (lines.length - 1)),
-      maxRead: LIST_PAGE.maxRead,
-      cursor,
-    });
-    for (const card of page.cards) lines.push(CSV_COLUMNS.map((c) => csvCell(card[c])).join(','));
-    read += page.read;
-    cursor = page.nextCursor;
-    incomplete ||= page.incomplete === true;
-    // A search reads one page of each list: there is no next page.
-    if (plan.lists.length > 1) break;
-  } while (cursor && lines.length - 1 < CSV_LIMITS.rows && read < CSV_LIMITS.read);
-  const rows = lines.length - 1;
-  const truncated = cursor !== undefined || incomplete;
-  await audited(deps, person, { action: 'leads.export-csv', siteId, detail: { rows: String(rows), ...(truncated && { truncated: 'true' }) } }, undefined);
-  return { siteId, csv: `${lines.join('\r\n')}\r\n`, rows, truncated };
-}
-
-/** One CSV cell (RFC 4180), safe to open in a spreadsheet. */
-export function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let s = Array.isArray(value) ? value.join(' ') : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** A site the person may see, by its id or as their only one. @throws ValidationError naming `query.site` */
-function siteFor(deps: Pick<Deps, 'config'>, person: Person, site: string | undefined): string {
+export function siteFor(deps: Pick<Deps, 'config'>, person: Person, site: string | undefined): string {
   const reader = readerOf(person);
   const found = siteOfQuery(deps.config, reader, site);
   // A site the person may not see is answered like one that does not exist.
@@ -146,7 +82,7 @@ export async function leadPage(
 type ActionDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock' | 'config' | 'audit' | 'stats'>;
 
 /** Write who did what to which lead, then answer. */
-async function audited<T>(deps: Pick<Deps, 'audit' | 'clock'>, person: Person, entry: Omit<AuditEntry, 'at' | 'actor'>, result: T): Promise<T> {
+export async function audited<T>(deps: Pick<Deps, 'audit' | 'clock'>, person: Person, entry: Omit<AuditEntry, 'at' | 'actor'>, result: T): Promise<T> {
   await deps.audit.record({ at: deps.clock.now().toISOString(), actor: { sub: person.sub, ...(person.email && { email: person.email }) }, ...entry });
   return result;
 }

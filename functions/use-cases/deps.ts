@@ -2,6 +2,9 @@ import type { ConfigIndex } from '../core/config.js';
 import type {
   ApiKeyStore,
   AuditLog,
+  ExportFiles,
+  ExportJobs,
+  ExportQueue,
   LeadIndex,
   Clock,
   DueChecks,
@@ -73,11 +76,16 @@ export interface HandoffDeps {
   metrics: Metrics;
 }
 
-/** The console: who a person's token stands for, the lead lists' index, the audit log. */
+/** The console: who a person's token stands for, the lead lists' index, the audit log, background exports. */
 export interface ConsoleDeps {
   people: PeopleTokens;
   leadIndex: LeadIndex;
   audit: AuditLog;
+  exports: ExportJobs;
+  /** Carries export jobs to the export function (SQS on AWS). */
+  exportQueue: ExportQueue;
+  /** Export files (S3 on AWS) and their download links. */
+  exportFiles: ExportFiles;
 }
 
 /** Everything the use cases need, built once by the composition root (or by a test). */

@@ -18,6 +18,7 @@ export const FUNCTION_CONSTRUCT: Record<FunctionName, string> = {
   sendEmail: 'SendEmail',
   mailEvents: 'MailEvents',
   deliverWebhooks: 'DeliverWebhooks',
+  exportLeads: 'ExportLeads',
 };
 
 export const FIXTURE_HANDLER = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
@@ -72,6 +73,7 @@ export function synthTemplates(options: { config?: unknown; context?: Record<str
       sendEmail: FIXTURE_HANDLER,
       mailEvents: FIXTURE_HANDLER,
       deliverWebhooks: FIXTURE_HANDLER,
+      exportLeads: FIXTURE_HANDLER,
     },
     widgetDirectory: FIXTURE_WIDGET,
     consoleDirectory: FIXTURE_CONSOLE,

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_USERS, LOCAL_CONSOLE } from '../../local/oidc.js';
+import type { Role } from '../../functions/core/people.js';
+import { DEV_USERS, LOCAL_CONSOLE, signInLocally } from '../../local/oidc.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { testConfigFn } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
@@ -17,67 +17,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => funnel?.stop());
 
-/** Sign in as `user` through the provider's login page; answers the token endpoint's JSON. */
-async function signIn(user: string): Promise<{ access_token: string; id_token: string; token_type: string }> {
-  const issuer = `${funnel.url}${LOCAL_CONSOLE.path}`;
-  const redirectUri = `${funnel.url}/console/callback`;
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const jar = new Map<string, string>();
-  const go = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const at = pair!.indexOf('=');
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    return res;
-  };
-  const authorize = `${issuer}/auth?${new URLSearchParams({
-    client_id: LOCAL_CONSOLE.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: 'openid email groups',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st',
-    resource: LOCAL_CONSOLE.resource,
-  })}`;
-  let res = await go(authorize);
-  const prompts = ['login', 'consent'];
-  for (let hop = 0; hop < 12; hop++) {
-    const location = new URL(res.headers.get('location') ?? '', issuer);
-    if (location.href.startsWith(redirectUri)) {
-      expect(location.searchParams.get('state')).toBe('st');
-      const token = await fetch(`${issuer}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code: location.searchParams.get('code')!,
-          redirect_uri: redirectUri,
-          client_id: LOCAL_CONSOLE.clientId,
-          code_verifier: verifier,
-          resource: LOCAL_CONSOLE.resource,
-        }),
-      });
-      expect(token.status).toBe(200);
-      return token.json();
-    }
-    res = location.pathname.includes('/interaction/')
-      ? await go(location.href, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ prompt: prompts.shift() ?? 'consent', login: user, password: 'any' }),
-        })
-      : await go(location.href);
-  }
-  throw new Error('the sign-in never came back to the console');
-}
+const signIn = (user: string) => signInLocally(funnel.url, user as Role);
 
 const me = (token?: string) => fetch(`${funnel.url}/v1/console/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 

@@ -6,6 +6,8 @@ import {
   FakeClock,
   InMemoryApiKeyStore,
   InMemoryAuditLog,
+  InMemoryExportFiles,
+  InMemoryExportJobs,
   InMemoryLeadIndex,
   InMemoryDueChecks,
   InMemoryFormStats,
@@ -101,6 +103,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const metrics = new InMemoryMetrics();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
+  const exportQueue: { exportId: string }[] = [];
   const deps: AppDeps = {
     config: new ConfigIndex(parseConfig(options.rawConfig ?? rawConfig, localEnv())),
     clock,
@@ -128,10 +131,13 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     people: NO_ONE,
     leadIndex: new InMemoryLeadIndex(),
     audit: new InMemoryAuditLog(),
+    exports: new InMemoryExportJobs(),
+    exportQueue: { enqueue: async (job) => void exportQueue.push(job) },
+    exportFiles: new InMemoryExportFiles(),
     log: jsonLogger('silent'),
     metrics,
   };
-  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, metrics };
+  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, metrics, exportQueue };
 }
 
 /** {@link fakeDeps} for the mail side, with an optional config: `fakeMailDeps(testConfig((c) => …))`. */

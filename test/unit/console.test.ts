@@ -7,8 +7,6 @@ import { attributionOf, cellsOf, OverviewQuery } from '../../functions/core/stat
 import {
   claimForSales,
   createApiKey,
-  csvCell,
-  exportLeadsCsv,
   listApiKeys,
   listLeads,
   overview,
@@ -18,6 +16,7 @@ import {
   whoAmI,
 } from '../../functions/use-cases/console.js';
 import { refreshLeadIndex } from '../../functions/use-cases/lead-index.js';
+import { csvCell, exportLeadsCsv } from '../../functions/use-cases/exports.js';
 import { rescoreLead } from '../../functions/use-cases/rescore-lead.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { deliverWebhooks } from '../../functions/use-cases/webhooks.js';

@@ -31,6 +31,69 @@ interface Page {
 const FILTERS = ['q', 'stage', 'minScore', 'maxScore', 'form', 'source', 'campaign', 'consent', 'from', 'to', 'sort'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
+interface ExportJob {
+  id: string;
+  status: 'queued' | 'done' | 'failed';
+  rows?: number;
+  truncated?: true;
+  url?: string;
+  expired?: true;
+  error?: string;
+}
+
+/**
+ * A whole list too long for one download: exported in the background, its state asked every two seconds
+ * until its file is ready, then a link to it (good for 15 minutes; asking again gives a new one).
+ */
+function BackgroundExport({ filters }: { filters: Filters }) {
+  const [job, setJob] = useState<ExportJob>();
+  const [error, setError] = useState<string>();
+  const follow = async (id: string) => {
+    for (;;) {
+      const now = await api<ExportJob>(`/v1/console/exports/${id}`);
+      setJob(now);
+      if (now.status !== 'queued') return;
+      await new Promise((ok) => setTimeout(ok, 2000));
+    }
+  };
+  const start = () => {
+    setError(undefined);
+    api<ExportJob>(`/v1/console/exports${qs({ site: siteId.value, ...filters })}`, { method: 'POST' })
+      .then((queued) => {
+        setJob(queued);
+        return follow(queued.id);
+      })
+      .catch((e: Error) => setError(e.message));
+  };
+  return (
+    <div class="background-export">
+      {!job && (
+        <button type="button" onClick={start}>
+          Export every matching lead in the background
+        </button>
+      )}
+      <p role="status" class="status">
+        {error ??
+          (job?.status === 'queued'
+            ? 'Exporting every matching lead… you may leave this page; the file is kept for a day.'
+            : job?.status === 'failed'
+              ? `The export failed: ${job.error ?? 'try again'}.`
+              : job?.expired
+                ? 'This export was deleted after a day: start a new one.'
+                : '')}
+      </p>
+      {job?.status === 'done' && job.url && (
+        <p>
+          <a class="button" href={job.url} download>
+            Download {job.rows} leads (CSV)
+          </a>{' '}
+          <span class="muted">{job.truncated ? 'The first million leads of the list. ' : ''}The link works for 15 minutes.</span>
+        </p>
+      )}
+    </div>
+  );
+}
+
 export default function LeadsPage() {
   const { query, route } = useLocation();
   const filters: Filters = Object.fromEntries(FILTERS.flatMap((f) => (query[f] ? [[f, query[f]]] : [])));
@@ -43,7 +106,7 @@ export default function LeadsPage() {
   const [moreError, setMoreError] = useState<Error>();
   const leads = pages.flatMap((p) => p.leads);
   const apply = (next: Filters) => route(`/console/leads${qs({ site: siteId.value, ...next })}`);
-  const [exported, setExported] = useState<string>();
+  const [exported, setExported] = useState<{ text: string; truncated?: boolean }>();
   return (
     <main id="main">
       <PageTitle>Leads</PageTitle>
@@ -53,23 +116,24 @@ export default function LeadsPage() {
           <button
             type="button"
             onClick={() => {
-              setExported('Preparing the CSV…');
+              setExported({ text: 'Preparing the CSV…' });
               download(`/v1/console/exports/leads.csv${qs({ site: siteId.value, ...filters })}`, `leads-${siteId.value}.csv`).then(
                 (h) =>
                   setExported(
                     h.get('x-export-truncated')
-                      ? `Downloaded the first ${h.get('x-export-rows')} leads: narrow the filters for the rest.`
-                      : `Downloaded ${h.get('x-export-rows')} leads.`,
+                      ? { text: `Downloaded the first ${h.get('x-export-rows')} leads. The list goes on:`, truncated: true }
+                      : { text: `Downloaded ${h.get('x-export-rows')} leads.` },
                   ),
-                (e: Error) => setExported(e.message),
+                (e: Error) => setExported({ text: e.message }),
               );
             }}
           >
             Export these leads (CSV)
           </button>
           <p role="status" class="status">
-            {exported}
+            {exported?.text}
           </p>
+          {exported?.truncated && <BackgroundExport key={key} filters={filters} />}
         </div>
       )}
       {first.error && <ErrorNote error={first.error} retry={first.reload} />}

@@ -1,8 +1,8 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { indexEntriesOf, passes, type IndexEntry, type LeadCard, type ListPlan } from '../../core/lead-index.js';
 import { ValidationError } from '../../core/errors.js';
-import type { AuditEntry, AuditLog, LeadIndex, LeadRef, ListPage } from '../../core/ports.js';
+import type { AuditEntry, AuditLog, ExportJob, ExportJobs, LeadIndex, LeadRef, ListPage } from '../../core/ports.js';
 import { batchWriteAll } from './batch.js';
 import { keys } from './keys.js';
 import { TABLE } from './table.js';
@@ -194,6 +194,55 @@ export class DynamoAuditLog implements AuditLog {
       else at = { month: previousMonth(at.month) };
     }
     return { entries, ...(entries.length === options.limit && { nextCursor: Buffer.from(JSON.stringify(at)).toString('base64url') }) };
+  }
+}
+
+/** How long an export's record stays (its file is kept a day; the record says so a day longer, then goes). */
+const EXPORT_RECORD_DAYS = 2;
+
+/** Export jobs (`use-cases/exports.ts`): one item each, gone by TTL two days after it was asked for. */
+export class DynamoExportJobs implements ExportJobs {
+  constructor(private readonly deps: { client: DynamoDBDocumentClient; tableName: string }) {}
+
+  async create(job: ExportJob): Promise<void> {
+    await this.deps.client.send(
+      new PutCommand({
+        TableName: this.deps.tableName,
+        Item: {
+          ...keys.exportJob(job.id),
+          entity: 'export',
+          job,
+          [TABLE.ttlAttribute]: Math.floor(Date.parse(job.createdAt) / 1000) + EXPORT_RECORD_DAYS * 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<ExportJob | undefined> {
+    const { Item } = await this.deps.client.send(new GetCommand({ TableName: this.deps.tableName, Key: keys.exportJob(id), ConsistentRead: true }));
+    return Item?.job as ExportJob | undefined;
+  }
+
+  async finish(id: string, outcome: Pick<ExportJob, 'status' | 'rows' | 'bytes' | 'truncated' | 'finishedAt' | 'error'>): Promise<void> {
+    const job = await this.get(id);
+    if (!job) return;
+    const { error: _previous, ...rest } = job;
+    try {
+      await this.deps.client.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: keys.exportJob(id),
+          UpdateExpression: 'SET job = :job',
+          // A done job stays done: a late retry of the same job changes nothing.
+          ConditionExpression: 'attribute_exists(PK) AND job.#status <> :done',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':job': { ...rest, ...outcome }, ':done': 'done' },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 }
 

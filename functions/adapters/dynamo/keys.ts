@@ -24,6 +24,7 @@ import { dueDay } from '../../core/due.js';
  * | api key    | APIKEY#<sha256(secret)>             | APIKEY               | —                    |
  * | key list   | APIKEYS                             | KEY#<sha256 start>   | —                    |
  * | audit      | AUDIT#<yyyy-mm>                     | <iso time>#<uuid>    | —                    |
+ * | export     | EXPORT#<exportId>                   | EXPORT               | —                    |
  * | lead index | SITE#<site>#EMAIL#<sha256(email)>   | IX#<list>[#<value>]  | GSI2: LIX#<site>#<list>[#<value>] / <order> |
  * | rate count | RATE#<scope>#<window start>         | RATE                 | —                    |
  *
@@ -33,6 +34,8 @@ import { dueDay } from '../../core/due.js';
 export const DUE_SHARDS = [...'0123456789abcdef'];
 
 export const keys = {
+  /** A background CSV export's record (`DynamoExportJobs`). */
+  exportJob: (id: string) => ({ PK: `EXPORT#${id}`, SK: 'EXPORT' }),
   /**
    * A rate-limit counter: one item per (scope, fixed window), counted with a conditional ADD and expired by
    * TTL. `scope` is already hashed (a client's address never appears) and carries the site and the shard.

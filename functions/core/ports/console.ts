@@ -44,3 +44,45 @@ export interface AuditLog {
   /** Newest first, from a cursor. */
   list(options: { limit: number; cursor?: string | undefined }): Promise<{ entries: AuditEntry[]; nextCursor?: string }>;
 }
+
+/**
+ * A CSV export of a whole filtered list, too long for one answer: queued, written to a file by the export
+ * function, then downloaded by a link that expires (`use-cases/exports.ts`).
+ */
+export interface ExportJob {
+  id: string;
+  siteId: string;
+  /** The list's filters and order, as the console's list takes them (no cursor, no page size). */
+  query: Record<string, unknown>;
+  /** Who asked: only they see the job and its link. */
+  by: { sub: string; email?: string };
+  createdAt: string;
+  status: 'queued' | 'done' | 'failed';
+  rows?: number;
+  bytes?: number;
+  /** The list went on past the most rows an export writes. */
+  truncated?: true;
+  finishedAt?: string;
+  /** What went wrong, for a failed export (never a stack). */
+  error?: string;
+}
+
+export interface ExportJobs {
+  create(job: ExportJob): Promise<void>;
+  get(id: string): Promise<ExportJob | undefined>;
+  /** Record the outcome: a done job stays done (a retry changes nothing); a failed one may yet be done. */
+  finish(id: string, outcome: Pick<ExportJob, 'status' | 'rows' | 'bytes' | 'truncated' | 'finishedAt' | 'error'>): Promise<void>;
+}
+
+/** Carries export jobs to the export function (SQS on AWS, the local queue on a laptop). */
+export interface ExportQueue {
+  enqueue(job: { exportId: string }): Promise<void>;
+}
+
+/** Where export files go (S3 on AWS, the data folder on a laptop). */
+export interface ExportFiles {
+  /** Write a file from its lines as they come (never whole in memory); writing it again replaces it. */
+  write(name: string, lines: AsyncIterable<string>): Promise<{ bytes: number }>;
+  /** A link that downloads the file as `downloadAs`, for `seconds`, to whoever holds it (no sign-in). */
+  link(name: string, downloadAs: string, seconds: number): Promise<string>;
+}

@@ -75,10 +75,38 @@ export const CONSOLE = {
     roles: MARKETING,
     summary: 'The same list as a CSV file (the same filters and order), up to 10,000 leads; audited',
     description:
-      'Read page by page from the same index as the list. `X-Export-Truncated: true` when the list has more than 10,000 leads (narrow the filters). Cells a spreadsheet would run as a formula are prefixed with a quote.',
+      'Read page by page from the same index as the list. `X-Export-Truncated: true` when the list has more than 10,000 leads (export it in the background: `POST /v1/console/exports`). Cells a spreadsheet would run as a formula are prefixed with a quote.',
     query: LeadListQuery,
     responses: {
       '200': { description: '`text/csv`: leadId, email, name, company, stage, score, createdAt, forms, source, medium, campaign, consent, claimedBy, notAFit' },
+    },
+  },
+  consoleStartExport: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/exports',
+    roles: MARKETING,
+    summary: 'Export a whole filtered list as CSV in the background (any length, up to 1,000,000 leads); audited',
+    description:
+      'Takes the list’s filters and order in the query, as `GET /v1/console/leads` does (no cursor). Answers at once with the export’s id; `GET /v1/console/exports/{exportId}` says when its file is ready and gives a link to it. Only the person who started an export sees it; its file is kept a day.',
+    query: LeadListQuery,
+    responses: {
+      '202': { description: '`{ id, siteId, query, createdAt, status: queued }`' },
+    },
+  },
+  consoleExport: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/exports/{exportId}',
+    roles: MARKETING,
+    summary: 'A background export: queued, done (with `rows` and a download link good for 15 minutes) or failed',
+    params: z.object({ exportId: id('The export id `POST /v1/console/exports` answered') }),
+    responses: {
+      '200': {
+        description:
+          '`{ id, siteId, query, createdAt, status: queued | done | failed, rows?, bytes?, truncated?, finishedAt?, error?, url?, expired? }` (`url`: download it, no sign-in, for 15 minutes; ask again for a new one; `expired`: the file was deleted a day after it was made)',
+      },
+      '404': err('No such export, or one another person started'),
     },
   },
   consoleLead: {
