@@ -163,7 +163,11 @@ export async function signInLocally(funnelUrl: string, user: Role): Promise<{ ac
       return (await token.json()) as { access_token: string; id_token: string; token_type: string };
     }
     res = location.pathname.includes('/interaction/')
-      ? await go(location.href, { method: 'POST', headers: form, body: new URLSearchParams({ prompt: prompts.shift() ?? 'consent', login: user, password: 'any' }) })
+      ? await go(location.href, {
+          method: 'POST',
+          headers: form,
+          body: new URLSearchParams({ prompt: prompts.shift() ?? 'consent', login: user, password: 'any' }),
+        })
       : await go(location.href);
   }
   throw new Error('the sign-in never came back to the console');

@@ -92,7 +92,7 @@ describe('stateless stack: functions', () => {
   const functions = Object.fromEntries(Object.values(FUNCTION_CONSTRUCT).map((name) => [name, all[functionId(stateless, name)]!]));
 
   it('has one function per route group and consumer; the only others are the two CDK runs while it deploys the widget', () => {
-    expect(Object.keys(functions)).toHaveLength(10);
+    expect(Object.keys(functions)).toHaveLength(11);
     const others = Object.keys(all).filter((id) => !Object.values(functions).includes(all[id]!));
     expect(others.map((id) => id.replace(/[0-9A-F]{8,}$/, '')).sort()).toEqual([
       'CustomCDKBucketDeployment',
@@ -100,13 +100,21 @@ describe('stateless stack: functions', () => {
     ]);
   });
 
-  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the mail sender 30 s, the scheduler 50 s, the webhook sender 60 s) and 512 MB', () => {
+  it('runs Node.js 24 on arm64 with JSON logs, a 10 s timeout (the mail sender 30 s, the scheduler 50 s, the webhook sender 60 s, the export function 600 s) and 512 MB', () => {
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        Timeout: id.startsWith('SendEmail') ? 30 : id.startsWith('DueChecks') ? 50 : id.startsWith('DeliverWebhooks') ? 60 : 10,
+        Timeout: id.startsWith('SendEmail')
+          ? 30
+          : id.startsWith('DueChecks')
+            ? 50
+            : id.startsWith('DeliverWebhooks')
+              ? 60
+              : id.startsWith('ExportLeads')
+                ? 600
+                : 10,
         MemorySize: 512,
         LoggingConfig: { LogFormat: 'JSON' },
       });
@@ -126,7 +134,7 @@ describe('stateless stack: functions', () => {
 
   it('writes to its own log group with a retention (and the API its access log)', () => {
     // Plus the log groups of CDK's upload function for the widget and the console (it runs during deploys).
-    stateless.resourceCountIs('AWS::Logs::LogGroup', 10 + 1 + 1 + 1);
+    stateless.resourceCountIs('AWS::Logs::LogGroup', 11 + 1 + 1 + 1);
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const logGroups = Object.keys(stateless.findResources('AWS::Logs::LogGroup')).filter(
       (id) => !/^(ApiAccessLogs|WidgetUploadLogs|ConsoleUploadLogs)/.test(id),
@@ -171,7 +179,7 @@ describe('stateless stack: HTTP API', () => {
     ).toEqual(documented.sort());
     // The local runtime matches requests against the same table: every deployed route is served locally by the same group.
     expect(actual).toEqual(Object.fromEntries([...ROUTES, ...PREFLIGHT_ROUTES].map((r) => [r.routeKey, FUNCTION_OF[r.group]])));
-    expect(Object.keys(actual)).toHaveLength(34 + 5);
+    expect(Object.keys(actual)).toHaveLength(36 + 5);
     // The pre-flights of the public paths, answered by the capture function (the one that sets CORS headers).
     expect(preflights.sort()).toEqual(
       [

@@ -82,7 +82,7 @@ describe('buildApp', () => {
 });
 
 describe('the default app, really bundled', () => {
-  it('synthesizes offline with local esbuild: ten ESM bundles with the createRequire banner, the built widget uploaded to its bucket', {
+  it('synthesizes offline with local esbuild: eleven ESM bundles with the createRequire banner, the built widget uploaded to its bucket', {
     timeout: 180_000,
   }, async () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'funnel-cdk-'));
@@ -95,7 +95,7 @@ describe('the default app, really bundled', () => {
       const assetDir = (s3Key: string) => path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
       const functionIds = Object.values(FUNCTION_CONSTRUCT).map((name) => Object.keys(template.Resources).find((id) => id.startsWith(`${name}Function`))!);
       const bundles = functionIds.map((id) => assetDir(template.Resources[id].Properties.Code.S3Key as string));
-      expect(new Set(bundles).size).toBe(10);
+      expect(new Set(bundles).size).toBe(11);
       for (const dir of bundles) {
         const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire as __funnelCreateRequire } from 'node:module';")).toBe(true);

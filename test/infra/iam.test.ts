@@ -41,12 +41,12 @@ describe('IAM: least privilege per function', () => {
     const onTable = rest.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::ImportValue': (s.Resource as any)['Fn::ImportValue'] }));
     expect([...new Set(sorted(actionsOf(onTable)))]).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     for (const s of onTable) expect(s.Resource).toEqual(tableArnImport);
-    // Writes only under leads, the erasure log, due checks, counters, the audit log and API keys: never a rate counter, spam or prospect index.
+    // Writes only under leads, the erasure log, due checks, counters, the audit log, API keys and export jobs: never a rate counter, spam or prospect index.
     const writes = onTable.filter((s) => actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'));
     expect(writes.map((s) => [sorted(actionsOf([s])), (s as { Condition?: unknown }).Condition])).toEqual([
       [
         ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'APIKEY#*', 'APIKEYS'] } },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*'] } },
       ],
       // The audit log is added to, never changed
       [['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } }],
@@ -56,6 +56,22 @@ describe('IAM: least privilege per function', () => {
     expect(onIndex.map((s) => s.Resource)).toEqual([
       [{ 'Fn::Join': ['', [tableArnImport, '/index/GSI1']] }, { 'Fn::Join': ['', [tableArnImport, '/index/GSI2']] }],
     ]);
+  });
+
+  it('export function: queries GSI2 only, reads and finishes export jobs only (EXPORT#), writes only export files; the leads function signs links to them', () => {
+    const all = statements('ExportLeads');
+    const dynamo = dynamoStatements(all);
+    expect(dynamo.map((s) => [sorted(actionsOf([s])), s.Resource, (s as { Condition?: unknown }).Condition])).toEqual([
+      [['dynamodb:Query'], { 'Fn::Join': ['', [tableArnImport, '/index/GSI2']] }, undefined],
+      [['dynamodb:GetItem', 'dynamodb:UpdateItem'], tableArnImport, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EXPORT#*'] } }],
+    ]);
+    const bucket = Object.keys(stateless.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('Exports'))!;
+    const files = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/exports/*']] };
+    const s3 = (group: string) => statements(group).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(s3('ExportLeads').map((s) => [sorted(actionsOf([s])), s.Resource])).toEqual([[['s3:AbortMultipartUpload', 's3:PutObject'], files]]);
+    expect(s3('Leads').map((s) => [actionsOf([s]), s.Resource])).toEqual([[['s3:GetObject'], files]]);
+    // It consumes its queue (Lambda's mapping) and sends to none
+    expect(actionsOf(all)).not.toContain('sqs:SendMessage');
   });
 
   it.each(['SendEmail', 'LeadActivity', 'DeliverWebhooks'])(

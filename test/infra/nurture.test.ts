@@ -179,7 +179,7 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
       Object.entries(t.findResources('AWS::SQS::Queue'))
         .filter(([id]) => /Dlq/.test(id))
         .map(([, q]) => q.DeletionPolicy);
-    expect(dlqPolicies(stateless)).toEqual(['Retain', 'Retain', 'Retain']);
+    expect(dlqPolicies(stateless)).toEqual(['Retain', 'Retain', 'Retain', 'Retain']);
     expect(new Set(dlqPolicies(synthTemplates({ context: { retainData: 'false' } }).stateless))).toEqual(new Set(['Delete']));
   });
 
@@ -333,8 +333,8 @@ describe('Infra: alarms', () => {
 
   it('sends every alarm to one topic, emailed to alarmEmail only when given (a bad address fails synth naming the key)', () => {
     for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
-    // The stream's failures, 3 DLQs, 2 SES reputation rates, the API's 5xx rate, 10 functions' errors and throttles.
-    expect(Object.keys(alarms)).toHaveLength(1 + 3 + 2 + 1 + 10);
+    // The stream's failures, 4 DLQs, 2 SES reputation rates, the API's 5xx rate, 11 functions' errors and throttles.
+    expect(Object.keys(alarms)).toHaveLength(1 + 4 + 2 + 1 + 11);
     stateless.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     synthTemplates({ context: { alarmEmail: 'ops@acme.example' } }).stateless.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',

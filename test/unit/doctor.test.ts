@@ -46,7 +46,7 @@ describe('npm run doctor', () => {
     expect(code).toBe(1);
     expect(text).toContain('✘ CDK bootstrap of aws://123456789012/eu-west-1: not bootstrapped\n    → npx cdk bootstrap aws://123456789012/eu-west-1');
     expect(text).toContain('→ npx cdk bootstrap aws://123456789012/us-east-1');
-    expect(text).toMatch(/✘ Lambda concurrency: 10 concurrent executions .* up to 11, the API the rest\n {4}→ Ask for 1000/);
+    expect(text).toMatch(/✘ Lambda concurrency: 10 concurrent executions .* up to 13, the API the rest\n {4}→ Ask for 1000/);
     expect(text).toMatch(/⚠ SES sending: sandbox: .*200 a day/);
     expect(text).toContain('✔ SES identity acme.com: not created yet');
     expect(text).toContain('⚠ CloudFront');

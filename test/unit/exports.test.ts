@@ -79,7 +79,9 @@ describe('CSV exports: one answer up to 10,000 leads, a background job beyond', 
       ValidationError,
     );
     const limited: Person = { ...MARKETER, siteIds: ['other'] };
-    await expect(startLeadsExport(fake.deps, limited, LeadListQuery.parse({ site: 'demo' }))).rejects.toMatchObject({ fields: { 'query.site': 'no site "demo"' } });
+    await expect(startLeadsExport(fake.deps, limited, LeadListQuery.parse({ site: 'demo' }))).rejects.toMatchObject({
+      fields: { 'query.site': 'no site "demo"' },
+    });
     expect(fake.exportQueue).toEqual([]);
   });
 

@@ -71,22 +71,32 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
   });
 
   /** A valid request to each route (a real lead, a real key), so an allowed role gets its success, not a 400 or 404. */
-  const sample: Record<string, (lead: { leadId: string; email: string }, keyId: string) => { path?: Record<string, string>; body?: unknown }> = {
+  const sample: Record<string, (lead: { leadId: string; email: string }, keyId: string, sub: string) => { path?: Record<string, string>; body?: unknown }> = {
     consoleFit: () => ({ body: { notAFit: true, reason: 'a student' } }),
     consoleErase: (lead) => ({ body: { confirm: lead.email } }),
     consoleCreateApiKey: () => ({ body: { name: 'CRM', siteIds: ['demo'] } }),
     consoleRevokeApiKey: (_lead, keyId) => ({ path: { keyId } }),
+    // The caller's own export (another person's is not found)
+    consoleExport: (_lead, _keyId, sub) => ({ path: { exportId: `export-of-${sub}` } }),
   };
 
   it.each(personRoutes)('%s: its success for each allowed role, 403 for the others, 401 without a genuine token', async (id, e) => {
-    const call = async (authorization?: string) => {
+    const call = async (authorization?: string, sub = 'nobody') => {
       // A new funnel per call: one role's claim, erasure or revocation does not change what the next finds.
       const fake = fakeDeps();
       fake.deps.people = tokens;
       await submitForm(fake.deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.7' });
       const lead = (await leadWith(fake.leads, 'jane.doe@acme.com'))!;
       await fake.apiKeys.save('ab'.repeat(32), { name: 'old', siteIds: ['*'] }, '2026-11-01T00:00:00.000Z');
-      const request = sample[id]?.(lead, 'ab'.repeat(8)) ?? {};
+      await fake.deps.exports.create({
+        id: `export-of-${sub}`,
+        siteId: 'demo',
+        query: {},
+        by: { sub },
+        createdAt: '2026-11-01T00:00:00.000Z',
+        status: 'queued',
+      });
+      const request = sample[id]?.(lead, 'ab'.repeat(8), sub) ?? {};
       const event = apiEvent(routeKeyOf(e), {
         path: { leadId: lead.leadId, formId: 'ebook', ...request.path },
         headers: authorization ? { authorization } : {},
@@ -95,7 +105,7 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
       return (await makeLeadsHandler(() => fake.deps)(event, context)).statusCode;
     };
     for (const role of ROLES) {
-      const status = (await call(`Bearer ${await sign({ sub: `u-${role}`, email: `${role}@acme.com`, 'cognito:groups': [role] })}`)) ?? 0;
+      const status = (await call(`Bearer ${await sign({ sub: `u-${role}`, email: `${role}@acme.com`, 'cognito:groups': [role] })}`, `u-${role}`)) ?? 0;
       const allowed = (e.roles as readonly Role[]).includes(role);
       expect([role, allowed ? status >= 200 && status < 300 : status]).toEqual([role, allowed ? true : 403]);
     }
