@@ -186,3 +186,91 @@ async function seed(doc: DynamoDBDocumentClient, tableName: string, count: numbe
   await Promise.all(Array.from({ length: 16 }, writer));
   return written;
 }
+
+/**
+ * `npm run bench -- export`: the background CSV export of a whole list, 10,000 leads (the baseline, in
+ * the same run) and BENCH_EXPORT_N (default 100,000), from DynamoDB Local's GSI2 to a file, as the export
+ * function runs it. Only the list it reads is seeded (the newest-first entries). The process's resident
+ * memory is sampled every 20 ms: streamed, its growth does not follow the list's length.
+ */
+export async function benchExport(): Promise<void> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { LocalExportFiles } = await import('../local/export-files.js');
+  const { runLeadsExport, startLeadsExport } = await import('../functions/use-cases/exports.js');
+  const sizes = [10_000, Number(process.env.BENCH_EXPORT_N ?? 100_000)];
+  const dynamo = await startDynamoLocal();
+  const dir = mkdtempSync(join(tmpdir(), 'funnel-bench-export-'));
+  const rows: (string | number)[][] = [];
+  try {
+    for (const size of sizes) {
+      const tableName = `bench-export-${size}`;
+      await ensureTable(dynamo.client, tableName);
+      const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
+      await seedList(doc, tableName, size);
+      const files = new LocalExportFiles({ directory: join(dir, String(size)), baseUrl: () => 'http://localhost' });
+      const deps = compose({ tableName, dynamo: dynamo.client, rawConfig, configEnv: localEnv(), tokenSecret: async () => 'bench', logLevel: 'silent' });
+      const jobDeps = { ...deps, exportFiles: files, exportQueue: { enqueue: async () => undefined } };
+      const job = await startLeadsExport(jobDeps, ADMIN, LeadListQuery.parse({ site: SITE }));
+      globalThis.gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      const t = performance.now();
+      await runLeadsExport(jobDeps, job.id, { finalAttempt: true });
+      const seconds = (performance.now() - t) / 1000;
+      clearInterval(sampler);
+      const done = await jobDeps.exports.get(job.id);
+      rows.push([
+        `${size.toLocaleString('en')} leads`,
+        done?.rows ?? 0,
+        ((done?.bytes ?? 0) / 1e6).toFixed(1),
+        seconds.toFixed(1),
+        Math.round((done?.rows ?? 0) / seconds),
+        (before / 1e6).toFixed(0),
+        (peak / 1e6).toFixed(0),
+        ((peak - before) / 1e6).toFixed(0),
+      ]);
+    }
+  } finally {
+    await dynamo.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(
+    'Background CSV export of a whole list (DynamoDB Local → file), resident memory sampled every 20 ms',
+    ['list', 'rows', 'MB written', 'seconds', 'rows / s', 'RSS before MB', 'RSS peak MB', 'growth MB'],
+    rows,
+  );
+}
+
+/** The newest-first list entries of `count` leads (all an export of the unfiltered list reads). */
+async function seedList(doc: DynamoDBDocumentClient, tableName: string, count: number): Promise<void> {
+  const items: Record<string, unknown>[] = [];
+  const flush = async () => {
+    const batch = items.splice(0);
+    await Promise.all(
+      Array.from({ length: Math.ceil(batch.length / 25) }, (_, i) => batchWriteAll(doc, tableName, { puts: batch.slice(i * 25, i * 25 + 25) })),
+    );
+  };
+  for (let i = 0; i < count; i++) {
+    const email = `export${i}@acme.com`;
+    const card: LeadCard = {
+      leadId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      email,
+      name: 'Jane',
+      company: 'Acme',
+      stage: 'lead',
+      score: i % 90,
+      createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+      forms: ['ebook'],
+      source: 'newsletter',
+      medium: 'email',
+      campaign: 'q4',
+      consent: 'granted',
+    };
+    for (const e of indexEntriesOf(card).filter((e) => e.dimension === 'new')) items.push(indexItemOf({ siteId: SITE, emailKey: emailKey(email) }, e, card));
+    if (items.length >= 400) await flush();
+  }
+  await flush();
+}

@@ -14,7 +14,7 @@ import { DEFAULT_ENTRIES } from '../infra/funnel-app.js';
 import { bundleBaseline, bundleLikeLambda } from './bundle.js';
 import { benchDispatch } from './dispatch.js';
 import { benchRescore } from './rescore.js';
-import { benchConsole } from './console.js';
+import { benchConsole, benchExport } from './console.js';
 import { benchWebhooks } from './webhooks.js';
 import { simulateScale } from './scale.js';
 import { benchScoring } from './scoring.js';
@@ -23,7 +23,7 @@ import { median, percentile, printTable } from './stats.js';
 /**
  * `npm run bench`: each measurement is printed beside a baseline measured in the same run, because this
  * machine is shared and absolute times drift. Run with BENCH_N=<requests> to change the sample size.
- * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore, dispatch, webhooks, scale, console).
+ * `npm run bench -- scoring rescore` runs only the named benchmarks (widget, cold-start, capture, scoring, rescore, dispatch, webhooks, scale, console, export).
  */
 const N = Number(process.env.BENCH_N ?? 300);
 
@@ -218,6 +218,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   webhooks: benchWebhooks,
   scale: async () => void (await simulateScale()),
   console: benchConsole,
+  export: benchExport,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in BENCHMARKS));

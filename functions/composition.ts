@@ -10,6 +10,7 @@ import type {
   MailQueue,
   Mailer,
   Metrics,
+  PeopleDirectory,
   PeopleTokens,
   WebhookQueue,
   WebhookSecrets,
@@ -78,6 +79,8 @@ export interface ComposeOptions {
   exportQueue?: ExportQueue;
   /** Export files and their links (S3 on Lambda, the data folder locally). */
   exportFiles?: ExportFiles;
+  /** Who may sign in to the console (Cognito's pool, the local provider's users). @default none: managed by the operator's own provider */
+  directory?: PeopleDirectory;
 }
 
 /** What every area shares: the table, the config, the clock, the token secret, the metrics. */
@@ -156,7 +159,7 @@ export function handoffArea(
 export function consoleArea(
   { client, tableName }: Shared,
   people: PeopleTokens,
-  options: Pick<ComposeOptions, 'exportQueue' | 'exportFiles'> = {},
+  options: Pick<ComposeOptions, 'exportQueue' | 'exportFiles' | 'directory'> = {},
 ): ConsoleDeps {
   return {
     people,
@@ -165,6 +168,7 @@ export function consoleArea(
     exports: new DynamoExportJobs({ client, tableName }),
     exportQueue: options.exportQueue ?? { enqueue: () => notConfigured('exportQueue') },
     exportFiles: options.exportFiles ?? { write: () => notConfigured('exportFiles'), link: () => notConfigured('exportFiles') },
+    ...(options.directory && { directory: options.directory }),
   };
 }
 
@@ -215,7 +219,7 @@ export const fromEnvironment = <D>(name: FunctionName, build: (base: LambdaBase)
 /** Every area, for functions that touch all three (the API groups beyond capture, the consumers). */
 export const allAreas = (
   base: LambdaBase,
-  edges: Parameters<typeof nurtureArea>[1] & Parameters<typeof handoffArea>[1] & Pick<ComposeOptions, 'exportQueue' | 'exportFiles'> = {},
+  edges: Parameters<typeof nurtureArea>[1] & Parameters<typeof handoffArea>[1] & Pick<ComposeOptions, 'exportQueue' | 'exportFiles' | 'directory'> = {},
 ): AppDeps => ({
   ...captureArea(base),
   ...nurtureArea(base, {

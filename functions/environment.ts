@@ -53,6 +53,8 @@ export const VARIABLES = {
   CONSOLE_AUDIENCE: nonEmpty,
   /** The claim of the console's access tokens that holds a person's roles (default `cognito:groups`). */
   CONSOLE_ROLES_CLAIM: nonEmpty,
+  /** The console's Cognito user pool, whose people the console's admins manage (unset with an operator's own provider). */
+  CONSOLE_USER_POOL_ID: z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a Cognito user pool id (region_id)')),
   /** Background CSV exports: the queue the leads function sends jobs to, the bucket the files go to. */
   EXPORT_QUEUE_URL: url,
   EXPORT_BUCKET: nonEmpty,
@@ -88,7 +90,7 @@ export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 /** Variables a function reads when the stack sets them (checked in their shape when set). */
 export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variable[]>> = {
   capture: ['EDGE_SECRET_ARN'],
-  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ROLES_CLAIM'],
+  leads: ['EDGE_SECRET_ARN', 'CONSOLE_ROLES_CLAIM', 'CONSOLE_USER_POOL_ID'],
   openapi: ['EDGE_SECRET_ARN'],
   webhooks: ['EDGE_SECRET_ARN'],
 };

@@ -6,6 +6,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel as BundlingLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -379,6 +380,7 @@ export class StatelessStack extends Stack {
     this.functions.leads.addEnvironment('CONSOLE_ISSUER', this.consoleSite.issuer);
     this.functions.leads.addEnvironment('CONSOLE_AUDIENCE', this.consoleAudience);
     if (props.console.rolesClaim) this.functions.leads.addEnvironment('CONSOLE_ROLES_CLAIM', props.console.rolesClaim);
+    if ('userPool' in props.console.signIn) this.managesPeople(props.console.signIn.userPool);
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
     this.widget = new WidgetCdn(this, 'Widget', {
@@ -758,6 +760,30 @@ export class StatelessStack extends Stack {
     );
     this.produces([this.leadActivity, this.dueChecks, this.functions.webhooks], webhookEnv, hooks.main);
     return { webhookQueue: hooks.main, webhookDlq: hooks.dlq, deliverWebhooks };
+  }
+
+  /**
+   * The console's people page (admins): the leads function lists the pool's people and their role groups,
+   * adds a person (Cognito emails the invitation), changes their groups, removes them. Nothing else of
+   * Cognito, and this pool only.
+   */
+  private managesPeople(pool: IUserPool) {
+    const leads = this.functions.leads;
+    leads.addEnvironment('CONSOLE_USER_POOL_ID', pool.userPoolId);
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'cognito-idp:ListUsers',
+          'cognito-idp:ListUsersInGroup',
+          'cognito-idp:AdminListGroupsForUser',
+          'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminAddUserToGroup',
+          'cognito-idp:AdminRemoveUserFromGroup',
+          'cognito-idp:AdminDeleteUser',
+        ],
+        resources: [pool.userPoolArn],
+      }),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { ROLES, type Role } from '../functions/core/people.js';
+import { LocalPeopleDirectory } from './people.js';
 
 /**
  * The local OpenID provider `npm start` runs at `/oidc` (`oidc-provider`, a certified implementation, not
@@ -33,7 +34,7 @@ export interface LocalOidc {
 }
 
 /** Start the provider for a funnel at `url`; the console's sign-in redirects back to `<url>/console/…`. */
-export async function startLocalOidc(url: string): Promise<LocalOidc> {
+export async function startLocalOidc(url: string, people: LocalPeopleDirectory = new LocalPeopleDirectory()): Promise<LocalOidc> {
   const issuer = `${url}${LOCAL_CONSOLE.path}`;
   // Keys for this run: a token outlives no restart (sign in again), and nothing secret is written to disk.
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -63,14 +64,18 @@ export async function startLocalOidc(url: string): Promise<LocalOidc> {
       jwks: { keys: [signing] },
       claims: { openid: ['sub'], email: ['email'], groups: [LOCAL_CONSOLE.rolesClaim] },
       scopes: ['openid', 'email', 'groups'],
-      findAccount: async (_ctx, sub) => {
-        const user = DEV_USERS[sub as Role];
-        return user && { accountId: sub, claims: async () => ({ sub, email: user.email, [LOCAL_CONSOLE.rolesClaim]: [sub] }) };
+      // The login page's name: a dev user's (its role) or the address of a person the people page added.
+      // Roles are read at each sign-in, as Cognito reads groups: a change holds from the next one.
+      findAccount: async (_ctx, login) => {
+        const user = people.find(login);
+        if (!user) return undefined;
+        people.signedIn(user.id);
+        return { accountId: user.id, claims: async () => ({ sub: user.id, email: user.email, [LOCAL_CONSOLE.rolesClaim]: user.roles }) };
       },
       extraTokenClaims: async (_ctx, token) => {
         const sub = 'accountId' in token ? token.accountId : undefined;
-        const user = sub ? DEV_USERS[sub as Role] : undefined;
-        return user ? { email: user.email, [LOCAL_CONSOLE.rolesClaim]: [sub] } : undefined;
+        const user = sub ? people.find(sub) : undefined;
+        return user ? { email: user.email, [LOCAL_CONSOLE.rolesClaim]: user.roles } : undefined;
       },
       features: {
         devInteractions: { enabled: true },
@@ -109,7 +114,7 @@ export async function startLocalOidc(url: string): Promise<LocalOidc> {
  * them. For the smoke test and the tests: the tokens are the provider's own, checked like any other.
  * @throws Error naming the step that failed
  */
-export async function signInLocally(funnelUrl: string, user: Role): Promise<{ access_token: string; id_token: string; token_type: string }> {
+export async function signInLocally(funnelUrl: string, user: Role | string): Promise<{ access_token: string; id_token: string; token_type: string }> {
   const issuer = `${funnelUrl}${LOCAL_CONSOLE.path}`;
   const redirectUri = `${funnelUrl}/console/callback`;
   const verifier = randomBytes(32).toString('base64url');

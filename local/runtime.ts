@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { LocalExportFiles } from './export-files.js';
+import { LocalPeopleDirectory } from './people.js';
 import { makeExportLeadsHandler } from '../functions/handlers/export-leads.js';
 import { EXPORT_JOBS } from '../functions/core/exports.js';
 
@@ -153,7 +154,9 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     state.ses = await startLocalSes({ port: options.sesPort ?? 0, ...keep('mail-viewer.json') });
     consumers = await startConsumers(options, { client, dynamoEndpoint, tableName, getDeps });
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
-    state.oidc = await startLocalOidc(state.url);
+    // The local provider's people (its dev users and whoever the console adds), kept beside the data.
+    const directory = new LocalPeopleDirectory(options.dataDir ? join(options.dataDir, 'people.json') : undefined);
+    state.oidc = await startLocalOidc(state.url, directory);
     state.console = consoleAssets(consoleBuild, localConsoleSettings(state.oidc.issuer));
     // The exports bucket's stand-in: the data folder's `exports/` (else a temporary folder of this run).
     state.exportFiles = new LocalExportFiles({
@@ -177,6 +180,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       webhookQueue: consumers.webhookQueueEdge,
       exportQueue: consumers.exportQueueEdge,
       exportFiles: state.exportFiles,
+      directory,
       webhookSecrets: {
         secretOf: async (siteId, endpointId) =>
           webhookSecrets[`${siteId}/${endpointId}`] ?? Promise.reject(new Error(`no webhook secret for ${siteId}/${endpointId}`)),

@@ -14,6 +14,7 @@ const Leads = lazy(() => import('./pages/leads.js'));
 const Lead = lazy(() => import('./pages/lead.js'));
 const Audit = lazy(() => import('./pages/audit.js'));
 const Keys = lazy(() => import('./pages/keys.js'));
+const People = lazy(() => import('./pages/people.js'));
 
 function SignInPage({ problem }: { problem?: string }) {
   return (
@@ -76,6 +77,7 @@ function Nav() {
           {link('/console/leads', 'Leads')}
           {may('admin') && link('/console/audit', 'Audit log')}
           {may('admin') && link('/console/keys', 'API keys')}
+          {may('admin') && link('/console/people', 'People')}
         </ul>
       </nav>
       {sites.length > 1 && (
@@ -145,6 +147,7 @@ function Console() {
           <Route path="/console/leads/:leadId" component={Lead} />
           <Route path="/console/audit" component={Audit} />
           <Route path="/console/keys" component={Keys} />
+          <Route path="/console/people" component={People} />
           <Route default component={NotFound} />
         </Router>
       </ErrorBoundary>

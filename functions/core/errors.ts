@@ -116,6 +116,30 @@ export class ExportNotFoundError extends DomainError {
   }
 }
 
+/** No such person in the console's directory. */
+export class PersonNotFoundError extends DomainError {
+  override readonly status = 404;
+  constructor() {
+    super('not_found', 'No such person');
+  }
+}
+
+/** A person with this address is in the directory already. */
+export class PersonExistsError extends DomainError {
+  override readonly status = 409;
+  constructor() {
+    super('person_exists', 'A person with this email address is already in the console (change their roles instead)');
+  }
+}
+
+/** The console's people are managed by the operator's own OpenID provider, not here. */
+export class ManagedElsewhereError extends DomainError {
+  override readonly status = 409;
+  constructor() {
+    super('managed_elsewhere', 'People sign in with your own OpenID provider: add them, and give them roles, there');
+  }
+}
+
 export class LeadNotFoundError extends DomainError {
   override readonly status = 404;
   constructor() {

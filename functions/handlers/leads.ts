@@ -24,6 +24,8 @@ import { readFormStats } from '../use-cases/form-stats.js';
 import { exportLeadsCsv, leadsExport, startLeadsExport } from '../use-cases/exports.js';
 import { exportQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { exportFilesFromEnvironment } from '../adapters/s3/environment.js';
+import { directoryFromEnvironment } from '../adapters/cognito/environment.js';
+import { invitePerson, listPeople, removePerson, setPersonRoles } from '../use-cases/people.js';
 import { behindEdge, edgeSecretsOf } from './edge.js';
 
 /**
@@ -65,6 +67,13 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
         return NO_CONTENT;
       },
       consoleAudit: async ({ person, query }) => json(200, await readAudit(deps(), person, query)),
+      consolePeople: async ({ person }) => json(200, await listPeople(deps(), person)),
+      consoleInvite: async ({ person, body }) => json(201, await invitePerson(deps(), person, body)),
+      consoleSetRoles: async ({ person, params, body }) => json(200, await setPersonRoles(deps(), person, params.personId, body)),
+      consoleRemovePerson: async ({ person, params }) => {
+        await removePerson(deps(), person, params.personId);
+        return NO_CONTENT;
+      },
       consoleApiKeys: async ({ person }) => json(200, { keys: await listApiKeys(deps(), person) }),
       consoleCreateApiKey: async ({ person, body }) => json(201, await createApiKey(deps(), person, body)),
       consoleRevokeApiKey: async ({ person, params }) => {
@@ -93,7 +102,11 @@ export const handler = behindEdge(
   edgeSecretsOf('leads'),
   makeLeadsHandler(
     fromEnvironment('leads', (base) =>
-      allAreas(base, { exportQueue: exportQueueFromEnvironment(base.env), exportFiles: exportFilesFromEnvironment(base.env) }),
+      allAreas(base, {
+        exportQueue: exportQueueFromEnvironment(base.env),
+        exportFiles: exportFilesFromEnvironment(base.env),
+        ...directoryFromEnvironment(base.env),
+      }),
     ),
   ),
 );

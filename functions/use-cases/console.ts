@@ -150,7 +150,7 @@ export async function eraseLeadFor(deps: ActionDeps, person: Person, leadId: str
  * admins of every site. An admin limited to some sites (`funnel:sites`) is refused, or they could make a key
  * for every site. @throws SiteLimitedError
  */
-function requireEverySite(person: Person): void {
+export function requireEverySite(person: Person): void {
   if (!person.siteIds.includes('*')) throw new SiteLimitedError();
 }
 

@@ -5,6 +5,7 @@ import type {
   ExportFiles,
   ExportJobs,
   ExportQueue,
+  PeopleDirectory,
   LeadIndex,
   Clock,
   DueChecks,
@@ -86,6 +87,8 @@ export interface ConsoleDeps {
   exportQueue: ExportQueue;
   /** Export files (S3 on AWS) and their download links. */
   exportFiles: ExportFiles;
+  /** Who may sign in (Cognito's pool, the local provider's users); none with an operator's own provider. */
+  directory?: PeopleDirectory;
 }
 
 /** Everything the use cases need, built once by the composition root (or by a test). */

@@ -6,10 +6,16 @@ import { bundleBaseline, bundleLikeLambda } from '../../bench/bundle.js';
 import { DEFAULT_ENTRIES } from '../../infra/funnel-app.js';
 
 /** The AWS clients each function may carry: its entry file passes the ones it uses (the `environment.ts` files under `functions/adapters/`). */
-const CLIENTS = ['@aws-sdk/client-sqs', '@aws-sdk/client-sesv2', '@aws-sdk/client-s3', '@aws-sdk/client-secrets-manager'];
+const CLIENTS = [
+  '@aws-sdk/client-sqs',
+  '@aws-sdk/client-sesv2',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-cognito-identity-provider',
+  '@aws-sdk/client-secrets-manager',
+];
 const ALLOWED: Partial<Record<keyof typeof DEFAULT_ENTRIES, string[]>> = {
-  // SQS: it queues background exports; S3: it signs their download links.
-  leads: ['@aws-sdk/client-sqs', '@aws-sdk/client-s3'],
+  // SQS: it queues background exports; S3: it signs their download links; Cognito: the people page.
+  leads: ['@aws-sdk/client-sqs', '@aws-sdk/client-s3', '@aws-sdk/client-cognito-identity-provider'],
   webhooks: ['@aws-sdk/client-sqs'],
   leadActivity: ['@aws-sdk/client-sqs'],
   dueChecks: ['@aws-sdk/client-sqs'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_ENVIRONMENT, type FunctionName, readEnvironment, VARIABLES, type Variable } from '../../functions/environment.js';
+import { FUNCTION_ENVIRONMENT, OPTIONAL_ENVIRONMENT, type FunctionName, readEnvironment, VARIABLES, type Variable } from '../../functions/environment.js';
 import { actionsOf, FUNCTION_CONSTRUCT, functionId, statementsOf, synthTemplates } from './helpers.js';
 
 const EXTENSION = /^(PARAMETERS_SECRETS_EXTENSION_|SECRETS_MANAGER_|SSM_PARAMETER_STORE_)/;
@@ -18,7 +18,9 @@ describe('Function environments, proven against the synthesized stacks', () => {
     (name) => {
       // The Parameters and Secrets extension's own settings, set by CDK with the layer, are the extension's.
       const variables = Object.fromEntries(Object.entries(env(name)).filter(([k]) => !EXTENSION.test(k)));
-      expect(Object.keys(variables).sort()).toEqual([...FUNCTION_ENVIRONMENT[name]].sort());
+      // Its optional variables when the stack sets them (the Cognito pool's id, when the stack made one).
+      const optional = (OPTIONAL_ENVIRONMENT[name] ?? []).filter((v) => v in variables);
+      expect(Object.keys(variables).sort()).toEqual([...FUNCTION_ENVIRONMENT[name], ...optional].sort());
       for (const [variable, value] of Object.entries(variables)) {
         if (typeof value === 'string') {
           expect(VARIABLES[variable as Variable].safeParse(value).success, `${name}.${variable} = ${value}`).toBe(true);
@@ -46,7 +48,12 @@ describe('Function environments, proven against the synthesized stacks', () => {
     const allowing = (action: string, resource: string) =>
       statements.some((s) => actionsOf([s]).includes(action) && JSON.stringify(s.Resource).includes(resource));
     if (variables.TABLE_NAME) expect(statements.some((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')))).toBe(true);
-    for (const queue of ['SEND_QUEUE_URL', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_DLQ_URL'] as const) {
+    if (variables.EXPORT_BUCKET) {
+      const bucket = (variables.EXPORT_BUCKET as { Ref: string }).Ref;
+      expect(allowing(name === 'exportLeads' ? 's3:PutObject' : 's3:GetObject', bucket), `${name} uses EXPORT_BUCKET`).toBe(true);
+    }
+    if (variables.CONSOLE_USER_POOL_ID) expect(allowing('cognito-idp:ListUsers', 'ConsoleUsersPool')).toBe(true);
+    for (const queue of ['SEND_QUEUE_URL', 'WEBHOOK_QUEUE_URL', 'WEBHOOK_DLQ_URL', 'EXPORT_QUEUE_URL'] as const) {
       const ref = (variables[queue] as { Ref?: string } | undefined)?.Ref;
       if (ref) expect(allowing('sqs:SendMessage', ref), `${name} sends to ${queue}`).toBe(true);
     }

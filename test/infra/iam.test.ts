@@ -74,6 +74,26 @@ describe('IAM: least privilege per function', () => {
     expect(actionsOf(all)).not.toContain('sqs:SendMessage');
   });
 
+  it('leads: manages the console pool’s people (list, invite, groups, remove) on that pool only, and with an external issuer not at all', () => {
+    const cognito = (t: typeof stateless) => statementsOf(t, functionId(t, 'Leads')).filter((s) => actionsOf([s]).some((a) => a.startsWith('cognito-idp:')));
+    const [statement, ...others] = cognito(stateless);
+    expect(others).toEqual([]);
+    expect(sorted(actionsOf([statement!]))).toEqual(
+      sorted([
+        'cognito-idp:ListUsers',
+        'cognito-idp:ListUsersInGroup',
+        'cognito-idp:AdminListGroupsForUser',
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminAddUserToGroup',
+        'cognito-idp:AdminRemoveUserFromGroup',
+        'cognito-idp:AdminDeleteUser',
+      ]),
+    );
+    expect(statement!.Resource).toEqual({ 'Fn::ImportValue': expect.stringMatching(/ConsoleUsersPool.*Arn/) });
+    const external = synthTemplates({ context: { consoleIssuer: 'https://login.acme.com/oidc', consoleAudience: 'funnel' } }).stateless;
+    expect(cognito(external)).toEqual([]);
+  });
+
   it.each(['SendEmail', 'LeadActivity', 'DeliverWebhooks'])(
     '%s: deletes only under the leading keys of a lead and what points at it (sweeping a raced erasure)',
     (group) => {

@@ -49,4 +49,26 @@ describe('Console sign-in on the local funnel (oidc-provider, code + PKCE, JWT a
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), groups: ['admin'] })).toString('base64url');
     expect((await me(`${h}.${forged}.${s}`)).status).toBe(401);
   });
+
+  it('signs in a person the people page added, by their address, with the roles it gave them (from their next sign-in)', { timeout: 60_000 }, async () => {
+    const { access_token: admin } = await signIn('admin');
+    const add = await fetch(`${funnel.url}/v1/console/people`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'new.rep@acme.com', roles: ['sales'] }),
+    });
+    expect(add.status).toBe(201);
+    const { id } = (await add.json()) as { id: string };
+    const first = await (await me((await signIn('new.rep@acme.com')).access_token)).json();
+    expect(first).toMatchObject({ sub: id, email: 'new.rep@acme.com', roles: ['sales'] });
+    const change = await fetch(`${funnel.url}/v1/console/people/${id}/roles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: ['marketer'] }),
+    });
+    expect(change.status).toBe(200);
+    expect(await (await me((await signIn('new.rep@acme.com')).access_token)).json()).toMatchObject({ roles: ['marketer'] });
+    expect((await fetch(`${funnel.url}/v1/console/people/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } })).status).toBe(204);
+    await expect(signIn('new.rep@acme.com')).rejects.toThrow();
+  });
 });

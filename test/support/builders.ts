@@ -1,3 +1,4 @@
+import { LocalPeopleDirectory } from '../../local/people.js';
 import { InMemoryMetrics } from '../../functions/adapters/metrics.js';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -134,6 +135,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     exports: new InMemoryExportJobs(),
     exportQueue: { enqueue: async (job) => void exportQueue.push(job) },
     exportFiles: new InMemoryExportFiles(),
+    directory: new LocalPeopleDirectory(),
     log: jsonLogger('silent'),
     metrics,
   };

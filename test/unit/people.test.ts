@@ -76,6 +76,9 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
     consoleErase: (lead) => ({ body: { confirm: lead.email } }),
     consoleCreateApiKey: () => ({ body: { name: 'CRM', siteIds: ['demo'] } }),
     consoleRevokeApiKey: (_lead, keyId) => ({ path: { keyId } }),
+    consoleInvite: () => ({ body: { email: 'new.rep@acme.com', roles: ['sales'] } }),
+    consoleSetRoles: () => ({ path: { personId: 'viewer' }, body: { roles: ['marketer'] } }),
+    consoleRemovePerson: () => ({ path: { personId: 'viewer' } }),
     // The caller's own export (another person's is not found)
     consoleExport: (_lead, _keyId, sub) => ({ path: { exportId: `export-of-${sub}` } }),
   };

@@ -1,3 +1,4 @@
+import type { Role } from '../people.js';
 import type { LeadCard, ListPlan } from '../lead-index.js';
 import type { LeadRef } from './capture.js';
 
@@ -85,4 +86,30 @@ export interface ExportFiles {
   write(name: string, lines: AsyncIterable<string>): Promise<{ bytes: number }>;
   /** A link that downloads the file as `downloadAs`, for `seconds`, to whoever holds it (no sign-in). */
   link(name: string, downloadAs: string, seconds: number): Promise<string>;
+}
+
+/** A person of the console as its directory lists them (never a password). */
+export interface DirectoryPerson {
+  /** The directory's id for them (Cognito: the user name, a UUID). */
+  id: string;
+  email: string;
+  roles: Role[];
+  /** `invited`: has not signed in yet (a temporary password was emailed); `active`; `disabled`. */
+  status: 'invited' | 'active' | 'disabled';
+  createdAt?: string;
+}
+
+/**
+ * Who may sign in to the console, and in which roles: Cognito's user pool deployed, the local provider's
+ * dev users on a laptop. With an operator's own provider (Entra ID, Okta…) people are managed there, and
+ * there is no directory here.
+ */
+export interface PeopleDirectory {
+  list(): Promise<DirectoryPerson[]>;
+  /** Add a person (emailed an invitation with a temporary password). @throws PersonExistsError */
+  invite(email: string, roles: readonly Role[]): Promise<DirectoryPerson>;
+  /** Replace a person's roles: they hold the new ones from their next sign-in. @throws PersonNotFoundError */
+  setRoles(id: string, roles: readonly Role[]): Promise<void>;
+  /** Remove a person: they cannot sign in again (a token already issued lasts until it expires, an hour at most). @throws PersonNotFoundError */
+  remove(id: string): Promise<void>;
 }

@@ -189,6 +189,73 @@ export const CONSOLE = {
       '403': err('`forbidden`: not an admin, or an admin limited to some sites (the log spans them all)'),
     },
   },
+  consolePeople: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/people',
+    roles: ADMIN,
+    summary: 'Who may sign in to the console, in which roles, and whether they have yet',
+    description:
+      'From Cognito’s user pool deployed, the local provider’s users on a laptop. With your own OpenID provider people are managed there: `managed: false` and no one listed.',
+    responses: {
+      '200': { description: '`{ managed, people: [{ id, email, roles, status: invited | active | disabled, createdAt? }] }`' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites'),
+    },
+  },
+  consoleInvite: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/people',
+    roles: ADMIN,
+    summary: 'Add a person in some roles: they are emailed a temporary password (Cognito); audited',
+    body: {
+      kind: 'json',
+      required: true,
+      schema: {
+        type: 'object',
+        required: ['email', 'roles'],
+        properties: { email: { type: 'string', format: 'email' }, roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } } },
+      },
+    },
+    responses: {
+      '201': { description: 'The person: `{ id, email, roles, status: invited }`' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites'),
+      '409': err('`person_exists`: someone with this address is in already; or `managed_elsewhere`: people are added in your own OpenID provider'),
+    },
+  },
+  consoleSetRoles: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/people/{personId}/roles',
+    roles: ADMIN,
+    summary: 'Replace a person’s roles (they hold them from their next sign-in); an admin may not drop their own admin role; audited',
+    params: z.object({ personId: id('The person’s id from the listing') }),
+    body: {
+      kind: 'json',
+      required: true,
+      schema: { type: 'object', required: ['roles'], properties: { roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } } } },
+    },
+    responses: {
+      '200': { description: '`{ roles }`' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites'),
+      '404': err('No such person'),
+      '409': err('`managed_elsewhere`: roles are given in your own OpenID provider'),
+    },
+  },
+  consoleRemovePerson: {
+    ...person,
+    method: 'DELETE',
+    path: '/v1/console/people/{personId}',
+    roles: ADMIN,
+    summary: 'Remove a person (not yourself): they cannot sign in again; a token already issued lasts until it expires (an hour at most); audited',
+    params: z.object({ personId: id('The person’s id from the listing') }),
+    responses: {
+      '204': { description: 'Removed' },
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites'),
+      '404': err('No such person'),
+      '409': err('`managed_elsewhere`: people are removed in your own OpenID provider'),
+    },
+  },
   consoleApiKeys: {
     ...person,
     method: 'GET',
