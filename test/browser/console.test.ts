@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 /** A new browser context signed in as a dev user, through the provider's own login and consent pages. */
-async function signedIn(user: Role, options: { viewport?: { width: number; height: number }; dark?: boolean } = {}) {
+async function signedIn(user: Role | string, options: { viewport?: { width: number; height: number }; dark?: boolean } = {}) {
   const context = await browser.newContext({
     viewport: options.viewport ?? DESKTOP,
     colorScheme: options.dark ? 'dark' : 'light',
@@ -138,7 +138,7 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
   });
 
   it.each([
-    ['admin', ['Overview', 'Leads', 'Audit log', 'API keys'], ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me']],
+    ['admin', ['Overview', 'Leads', 'Audit log', 'API keys', 'People'], ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me']],
     ['marketer', ['Overview', 'Leads'], ['Mark not a fit', 'Unsubscribe…']],
     ['sales', ['Leads'], ['Claim for me', 'Mark not a fit']],
     ['viewer', ['Overview', 'Leads'], []],
@@ -193,6 +193,32 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await context.close();
   });
 
+  it('admin: adds a person in a role, who signs in with it; changes the role; removes them', async () => {
+    const { page, context } = await signedIn('admin');
+    await page.getByRole('link', { name: 'People' }).click();
+    const add = page.getByRole('form', { name: 'Add a person' });
+    await add.getByLabel('Email address').fill('rep@acme.com');
+    await add.getByRole('checkbox', { name: /^sales/ }).check();
+    await add.getByRole('button', { name: 'Add person' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /rep@acme\.com/ }).textContent()).toContain('invited, not signed in yet');
+    const rep = await signedIn('rep@acme.com');
+    await expect.poll(() => rep.page.getByRole('navigation', { name: 'Console' }).textContent()).toBe('Leads');
+    await rep.context.close();
+    await page.reload();
+    await page.getByRole('button', { name: 'Change the roles of rep@acme.com' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roles of rep@acme.com' });
+    await dialog.getByRole('checkbox', { name: /^sales/ }).uncheck();
+    await dialog.getByRole('checkbox', { name: /^marketer/ }).check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /rep@acme\.com/ }).textContent()).toContain('marketer');
+    await page.getByRole('button', { name: 'Remove rep@acme.com' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => page.locator('tbody').textContent()).not.toContain('rep@acme.com');
+    // Nobody may remove themselves: there is no button for it
+    await expect(page.getByRole('button', { name: 'Remove admin@funnel.local' }).count()).resolves.toBe(0);
+    await context.close();
+  });
+
   it.each([
     ['desktop, light', DESKTOP, false],
     ['desktop, dark', DESKTOP, true],
@@ -202,7 +228,7 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     const { page, context, errors } = await signedIn('admin', { viewport, dark });
     await openLeads(page);
     const leadHref = await page.locator('table.leads tbody tr').first().getByRole('link').getAttribute('href');
-    for (const path of ['/console/', '/console/leads', leadHref!, '/console/audit', '/console/keys']) {
+    for (const path of ['/console/', '/console/leads', leadHref!, '/console/audit', '/console/keys', '/console/people']) {
       await page.goto(`${funnel.url}${path}`);
       await page.locator('main h1').waitFor();
       await page.locator('.loading').waitFor({ state: 'detached' });
@@ -229,7 +255,7 @@ describe('Console budget', () => {
   it(`first load at most ${FIRST_LOAD_GZIP_BUDGET_BYTES / 1024} KB gzipped (page, entry, style sheet), each area a chunk of its own`, async () => {
     const built = await buildConsole({ minify: true });
     expect(built.firstLoadGzipBytes).toBeLessThanOrEqual(FIRST_LOAD_GZIP_BUDGET_BYTES);
-    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'keys', 'lead', 'leads', 'overview']);
+    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'keys', 'lead', 'leads', 'overview', 'people']);
     // The chart library rides with the overview, not the first load
     expect(built.areaGzipBytes.overview).toBeGreaterThan(15_000);
   });
