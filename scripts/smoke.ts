@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { LOCAL_CONSOLE, signInLocally } from '../local/oidc.js';
 import { loadConfigFile } from '../local/config-file.js';
 import { DEPLOYED, localEnv, parseConfig } from '../functions/core/config.js';
 import type { FormView } from '../functions/core/contracts.js';
@@ -8,7 +9,7 @@ import { apiError, apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.
 /** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
 const rawConfig = await loadConfigFile();
 
-export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--console <ConsoleUrl>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
+export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--console <ConsoleUrl>] [--console-token <access token>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
 
 Smoke-test a deployment (or the local funnel, the default): the API and the widget (its entry and the
 module it imports, from --widget, else from the API as the local funnel serves it) answer, a form is
@@ -17,7 +18,8 @@ SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), a signed test webhook (web
 webhook endpoint (--endpoint, else the first of the form's site in the config), then the test lead is erased.
 The console (--console, else the API's own /console/ as the local funnel serves it): its page under its
 Content-Security-Policy, its OpenID issuer's discovery document, and its API refusing a request without a
-token. A lead at the
+token; then a person reads the overview: signed in as the local provider's viewer, or with the access token
+of --console-token (or FUNNEL_CONSOLE_TOKEN) for a deployed console. A lead at the
 simulator is test data: never scored, qualified, handed to sales or counted. Exit 0 with a short report,
 or 1 naming the first step that failed.`;
 
@@ -36,6 +38,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
         key: { type: 'string' },
         widget: { type: 'string' },
         console: { type: 'string' },
+        'console-token': { type: 'string' },
         form: { type: 'string' },
         endpoint: { type: 'string' },
         timeout: { type: 'string' },
@@ -57,6 +60,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
   const endpoint = values.endpoint ?? firstEndpointOf(formId);
   const widget = (values.widget ?? env.FUNNEL_WIDGET_URL ?? api).replace(/\/+$/, '');
   const consoleUrl = (values.console ?? env.FUNNEL_CONSOLE_URL ?? `${api}/console/`).replace(/\/*$/, '/');
+  let issuer: string | undefined;
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const email = `success+smoke-${runId}@${TEST_EMAIL_DOMAIN}`;
 
@@ -122,7 +126,27 @@ export async function main(argv: string[], out = console.log, env: Record<string
           throw new Error(`the issuer ${settings.issuer} publishes no discovery document of its own`);
         const anonymous = await get(`${new URL(consoleUrl).origin}/v1/console/me`);
         if (anonymous.status !== 401) throw new Error(`the console's API answered ${anonymous.status} without a token, not 401`);
+        issuer = settings.issuer;
         return settings.issuer;
+      },
+    },
+    {
+      name: 'a person signed in reads the overview',
+      run: async () => {
+        const origin = new URL(consoleUrl).origin;
+        const local = issuer === `${origin}${LOCAL_CONSOLE.path}`;
+        const token = values['console-token'] ?? env.FUNNEL_CONSOLE_TOKEN ?? (local ? (await signInLocally(origin, 'viewer')).access_token : undefined);
+        if (!token) return 'skipped: pass --console-token <access token> (docs/console.md) to read it as a person';
+        const as = (path: string) => fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const me = await as('/v1/console/me');
+        if (me.status !== 200) throw new Error(`the console's API refused the person's token (${me.status})`);
+        const person = (await me.json()) as { email?: string; sub: string; sites: { id: string }[] };
+        const site = person.sites[0]?.id;
+        if (!site) throw new Error(`${person.email ?? person.sub} may see no site`);
+        const overview = await as(`/v1/console/overview?site=${encodeURIComponent(site)}`);
+        if (overview.status !== 200) throw new Error(`the overview answered ${overview.status} to ${person.email ?? person.sub}`);
+        const { totals } = (await overview.json()) as { totals: { impressions: number; submissions: number } };
+        return `${person.email ?? person.sub}: ${site}, ${totals.impressions} impressions and ${totals.submissions} submissions in 30 days`;
       },
     },
     {

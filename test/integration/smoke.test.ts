@@ -21,9 +21,11 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', 'ebook', '--timeout', '60'], (l) => out.push(l), {});
     expect(out.join('\n')).toMatch(/All steps passed/);
     expect(code).toBe(0);
-    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(9);
-    // The console: its page, its issuer's discovery document (npm start's own provider), its API's 401
+    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(10);
+    // The console: its page, its issuer's discovery document (npm start's own provider), its API's 401;
+    // then the provider's viewer signs in (code + PKCE) and reads the overview
     expect(out.join('\n')).toMatch(/ok {4}the console is served \(http:\/\/localhost:\d+\/console\/\).*: http:\/\/localhost:\d+\/oidc/);
+    expect(out.join('\n')).toMatch(/ok {4}a person signed in reads the overview: viewer@funnel\.local: demo, \d+ impressions and \d+ submissions in 30 days/);
     expect(out.join('\n')).toContain('its delivery email is accepted by SES: accepted');
     expect(out.join('\n')).toMatch(/a signed test webhook is delivered to endpoint "crm": msg_\S+: HTTP 200/);
     // The demo receiver got it, and the official standardwebhooks library verified its signature.
@@ -33,6 +35,13 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     // Erased after: the delivery log went with the lead.
     const deliveryId = /(msg_\S+):/.exec(out.join('\n'))![1]!;
     expect((await fetch(`${funnel.url}/v1/webhooks/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).status).toBe(404);
+  }, 150_000);
+
+  it('fails the console step, naming it, when the person’s token is refused (a deployed console read with --console-token)', async () => {
+    const out: string[] = [];
+    const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--console-token', 'not.a.token'], (l) => out.push(l), {});
+    expect(code).toBe(1);
+    expect(out.join('\n')).toContain("a person signed in reads the overview: the console's API refused the person's token (401)");
   }, 150_000);
 
   it('passes with every demo form: one without consent (the pricing-guide bar) and one that sends no email', async () => {
