@@ -6,8 +6,8 @@ import { apiError, CliError, dataDirOf, parseCli, runCli } from './cli.js';
 export const USAGE = `Usage: npm run queues -- list
        npm run queues -- redrive <queue>
 
-The running local funnel's queues: funnel-send (emails), funnel-webhooks (sales webhooks) and
-lead-activity-stream (table stream records its consumer could not handle). \`list\` shows what waits and
+The running local funnel's queues: funnel-send (emails), funnel-webhooks (sales webhooks),
+funnel-exports (the console's background CSV exports) and lead-activity-stream (table stream records its consumer could not handle). \`list\` shows what waits and
 what was dead-lettered; \`redrive\` hands a queue's dead letters back to its consumer (every consumer is
 idempotent: only what is missing happens). Queues are kept in the data folder (FUNNEL_DATA_DIR, default
 .data/) and survive a restart. On AWS: the SQS console's "Start DLQ redrive" (see docs/deploy.md).`;
