@@ -591,21 +591,28 @@ export class StatelessStack extends Stack {
    * (they hold leads' data: an erasure must not live on here for long), kept with the data on stack deletion.
    */
   private streamFailuresBucket() {
-    const retain = this.props.retainData ?? true;
-    const bucket = new s3.Bucket(this, 'StreamFailures', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(14) }],
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    const bucket = this.privateBucket('StreamFailures', { expiration: Duration.days(14) });
     acknowledge(
       bucket,
       'AwsSolutions-S1',
       'Only Lambda writes here (the stream mapping on failure) and an operator reads to replay; server access logs would need a second bucket for a handful of objects. CloudTrail data events are the audit trail where one is wanted.',
     );
     return bucket;
+  }
+
+  /**
+   * A bucket for the functions' own objects: no public access, encrypted, TLS only, objects the bucket's,
+   * deleted by its lifecycle rule; kept when the stack is deleted (with `retainData`).
+   */
+  private privateBucket(id: string, lifecycle: s3.LifecycleRule) {
+    return new s3.Bucket(this, id, {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [lifecycle],
+      removalPolicy: (this.props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
   }
 
   /**
@@ -794,15 +801,8 @@ export class StatelessStack extends Stack {
   private exports() {
     const { props, tableEnv } = this;
     const jobs = this.queue('Export', EXPORT_QUEUE.maxReceiveCount, Duration.seconds(6 * EXPORT_QUEUE.functionTimeoutSeconds));
-    const bucket = new s3.Bucket(this, 'Exports', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      // Nothing in it outlives a day: a deleted stack's bucket is empty by the next day (then deleted by hand).
-      removalPolicy: (props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    // Nothing in it outlives a day: a deleted stack's bucket is empty by the next day (then deleted by hand).
+    const bucket = this.privateBucket('Exports', { expiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) });
     acknowledge(
       bucket,
       'AwsSolutions-S1',

@@ -22,6 +22,7 @@ export class LocalExportFiles implements ExportFiles {
 
   async write(name: string, lines: AsyncIterable<string>): Promise<{ bytes: number }> {
     const final = this.fileOf(name);
+    if (!final) throw new Error(`not an export file name: ${name}`);
     const partial = `${final}.partial`;
     const out = createWriteStream(partial);
     let bytes = 0;
@@ -60,7 +61,7 @@ export class LocalExportFiles implements ExportFiles {
     const expected = Buffer.from(this.sign(name, as, expires));
     if (sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), expected) || Number(expires) * 1000 < this.now())
       return void res.writeHead(403, headers).end('This link has expired or is not valid: ask the console for a new one.');
-    const file = /^[\w-]+\.csv$/.test(name) ? this.fileOf(name) : undefined;
+    const file = this.fileOf(name);
     const size = file && sizeOf(file);
     if (!file || size === undefined) return void res.writeHead(404, headers).end('No such export.');
     res.writeHead(200, {
@@ -73,10 +74,9 @@ export class LocalExportFiles implements ExportFiles {
     createReadStream(file).pipe(res);
   }
 
-  private fileOf(name: string): string {
-    // Names are the use case's own (`<id>.csv`); anything else is refused rather than resolved.
-    if (!/^[\w-]+\.csv$/.test(name)) throw new Error(`not an export file name: ${name}`);
-    return join(this.options.directory, name);
+  /** Where a file is kept. Names are the use case's own (`<id>.csv`): anything else is refused, never resolved. */
+  private fileOf(name: string): string | undefined {
+    return /^[\w-]+\.csv$/.test(name) ? join(this.options.directory, name) : undefined;
   }
 
   private sign(name: string, as: string, expires: string): string {

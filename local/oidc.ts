@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
-import { ROLES, type Role } from '../functions/core/people.js';
+import type { Role } from '../functions/core/people.js';
 import { LocalPeopleDirectory } from './people.js';
 
 /**
@@ -20,12 +20,6 @@ export const LOCAL_CONSOLE = {
   /** Where the provider puts roles in the access token (Cognito's is `cognito:groups`). */
   rolesClaim: 'groups',
 } as const;
-
-/** The dev users: each signs in with its name (any password) and holds the role of the same name. */
-export const DEV_USERS: Readonly<Record<Role, { email: string }>> = Object.fromEntries(ROLES.map((r) => [r, { email: `${r}@funnel.local` }])) as Record<
-  Role,
-  { email: string }
->;
 
 export interface LocalOidc {
   issuer: string;

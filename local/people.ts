@@ -9,11 +9,17 @@ import type { DirectoryPerson, PeopleDirectory } from '../functions/core/ports.j
  * password: the dev login page makes what is typed the session's account, so the id is the login. Kept in
  * the data folder's `people.json` with `npm start`. The local stand-in for Cognito's user pool.
  */
+/** The dev users: each signs in with its role's name (any password) and holds that role. */
+export const DEV_USERS: Readonly<Record<Role, { email: string }>> = Object.fromEntries(ROLES.map((r) => [r, { email: `${r}@funnel.local` }])) as Record<
+  Role,
+  { email: string }
+>;
+
 export class LocalPeopleDirectory implements PeopleDirectory {
   private readonly people = new Map<string, DirectoryPerson>();
 
   constructor(private readonly file?: string) {
-    for (const role of ROLES) this.people.set(role, { id: role, email: `${role}@funnel.local`, roles: [role], status: 'active' });
+    for (const role of ROLES) this.people.set(role, { id: role, email: DEV_USERS[role].email, roles: [role], status: 'active' });
     if (file) for (const p of readPeople(file)) this.people.set(p.id, p);
   }
 

@@ -11,6 +11,16 @@ export class ApiError extends Error {
   }
 }
 
+/** The API's error answer (`{ error: { message, fields } }`), or what failed and its status when it has none. */
+async function failure(response: Response, what: string): Promise<ApiError> {
+  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string; fields?: Record<string, string> } };
+  return new ApiError(response.status, body.error?.message ?? `${what} (${response.status})`, body.error?.fields);
+}
+
+/** What to tell the person about a failure: the API's message and the fields it names, or the error's own. */
+export const problemOf = (error: unknown): string =>
+  error instanceof ApiError ? [error.message, ...Object.values(error.fields)].join(': ') : (error as Error).message;
+
 /**
  * Call the console's API (same origin) as the person signed in. A 401 (expired, or never signed in)
  * sends them to sign in and brings them back here.
@@ -25,9 +35,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   });
   if (response.status === 401) return signIn();
   if (response.status === 204) return undefined as T;
-  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string; fields?: Record<string, string> } };
-  if (!response.ok) throw new ApiError(response.status, body.error?.message ?? `The request failed (${response.status})`, body.error?.fields);
-  return body as T;
+  if (!response.ok) throw await failure(response, 'The request failed');
+  return (await response.json().catch(() => ({}))) as T;
 }
 
 /**
@@ -39,10 +48,7 @@ export async function download(path: string, name: string): Promise<Headers> {
   if (!session) return signIn();
   const response = await fetch(path, { headers: { authorization: `Bearer ${session.accessToken}` } });
   if (response.status === 401) return signIn();
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: { message?: string; fields?: Record<string, string> } };
-    throw new ApiError(response.status, body.error?.message ?? `The download failed (${response.status})`, body.error?.fields);
-  }
+  if (!response.ok) throw await failure(response, 'The download failed');
   const url = URL.createObjectURL(await response.blob());
   const a = Object.assign(document.createElement('a'), { href: url, download: name });
   document.body.append(a);

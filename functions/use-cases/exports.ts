@@ -92,7 +92,7 @@ export async function exportLeadsCsv(
 type JobDeps = Pick<Deps, 'config' | 'exports' | 'exportQueue' | 'audit' | 'clock'>;
 
 /** What a job shows its owner: its state, and once done a fresh download link (while the file is kept). */
-export type ExportView = Omit<ExportJob, 'by' | 'query'> & { query: Record<string, unknown>; url?: string; expired?: true };
+export type ExportView = Omit<ExportJob, 'by'> & { url?: string; expired?: true };
 
 /**
  * Queue an export of a whole filtered list (any length, up to {@link EXPORT_JOBS}.rows). The filters are

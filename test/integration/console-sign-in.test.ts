@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../functions/core/people.js';
-import { DEV_USERS, LOCAL_CONSOLE, signInLocally } from '../../local/oidc.js';
+import { LOCAL_CONSOLE, signInLocally } from '../../local/oidc.js';
+import { DEV_USERS } from '../../local/people.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
 import { testConfigFn } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';

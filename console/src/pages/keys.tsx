@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../api.js';
+import { api, problemOf } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
 import { me } from '../state.js';
@@ -39,7 +39,7 @@ export default function KeysPage() {
             form.reset();
             reload();
           } catch (error) {
-            setProblem(error instanceof ApiError ? [error.message, ...Object.values(error.fields)].join(': ') : (error as Error).message);
+            setProblem(problemOf(error));
           }
         }}
       >

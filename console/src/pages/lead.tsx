@@ -1,6 +1,6 @@
 import { useLocation, useRoute } from 'preact-iso/router';
 import { useState } from 'preact/hooks';
-import { ApiError, api, download, qs } from '../api.js';
+import { api, download, problemOf, qs } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
 import { currentSite, may, siteId } from '../state.js';
@@ -345,7 +345,7 @@ function Actions({ lead, onChange }: { lead: Lead; onChange: () => void }) {
       setDialog(undefined);
       after();
     } catch (error) {
-      setProblem(error instanceof ApiError ? [error.message, ...Object.values(error.fields)].join(': ') : (error as Error).message);
+      setProblem(problemOf(error));
     } finally {
       setBusy(false);
     }

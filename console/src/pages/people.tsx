@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api } from '../api.js';
+import { api, problemOf } from '../api.js';
 import { useData } from '../data.js';
 import { me } from '../state.js';
 import { Dialog, Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
@@ -18,8 +18,6 @@ interface Someone {
   roles: string[];
   status: 'invited' | 'active' | 'disabled';
 }
-
-const message = (error: unknown) => (error instanceof ApiError ? [error.message, ...Object.values(error.fields)].join(': ') : (error as Error).message);
 
 /** Checkboxes of the four roles, named `role`. */
 function RoleBoxes({ legend, held = [] }: { legend: string; held?: string[] }) {
@@ -51,7 +49,7 @@ export default function PeoplePage() {
       reload();
       return true;
     } catch (e) {
-      setProblem(message(e));
+      setProblem(problemOf(e));
       return false;
     }
   };

@@ -225,19 +225,21 @@ export class DynamoExportJobs implements ExportJobs {
   }
 
   async finish(id: string, outcome: Pick<ExportJob, 'status' | 'rows' | 'bytes' | 'truncated' | 'finishedAt' | 'error'>): Promise<void> {
-    const job = await this.get(id);
-    if (!job) return;
-    const { error: _previous, ...rest } = job;
+    // One write: the outcome's fields set on the job, an earlier failure's message removed.
+    const fields = Object.entries(outcome).filter(([, v]) => v !== undefined);
+    const clearsError = outcome.error === undefined;
+    const names = Object.fromEntries([...fields.map(([k], i) => [`#f${i}`, k]), ['#status', 'status'], ...(clearsError ? [['#error', 'error']] : [])]);
+    const values = Object.fromEntries([...fields.map(([, v], i) => [`:f${i}`, v]), [':done', 'done']]);
     try {
       await this.deps.client.send(
         new UpdateCommand({
           TableName: this.deps.tableName,
           Key: keys.exportJob(id),
-          UpdateExpression: 'SET job = :job',
-          // A done job stays done: a late retry of the same job changes nothing.
+          UpdateExpression: `SET ${fields.map((_, i) => `job.#f${i} = :f${i}`).join(', ')}${clearsError ? ' REMOVE job.#error' : ''}`,
+          // A done job stays done: a late retry of the same job changes nothing (nor does one of a job gone).
           ConditionExpression: 'attribute_exists(PK) AND job.#status <> :done',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':job': { ...rest, ...outcome }, ':done': 'done' },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
