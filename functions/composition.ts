@@ -15,6 +15,7 @@ import type {
   WebhookQueue,
   WebhookSecrets,
   WebhookTransport,
+  DestinationSender,
 } from './core/ports.js';
 import { DynamoWebhookStore } from './adapters/dynamo/webhook-store.js';
 import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
@@ -71,6 +72,8 @@ export interface ComposeOptions {
   webhookQueue?: WebhookQueue;
   webhookSecrets?: WebhookSecrets;
   webhookTransport?: WebhookTransport;
+  /** The CRM and chat destinations' adapters (the webhook sender's; the local runtime's). */
+  destinations?: DestinationSender;
   /** @default counts kept in memory (Lambda passes CloudWatch embedded metrics) */
   metrics?: Metrics;
   /** Who a console token stands for. @default no one: every console route answers 401 */
@@ -144,7 +147,7 @@ export function nurtureArea(
 
 export function handoffArea(
   { client, tableName, metrics }: Shared,
-  options: Pick<ComposeOptions, 'webhookQueue' | 'webhookSecrets' | 'webhookTransport'>,
+  options: Pick<ComposeOptions, 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'destinations'>,
 ): HandoffDeps {
   return {
     webhooks: new DynamoWebhookStore({ client, tableName }),
@@ -152,6 +155,7 @@ export function handoffArea(
     webhookQueue: options.webhookQueue ?? { enqueue: () => notConfigured('webhookQueue'), deadLetter: () => notConfigured('webhookQueue') },
     webhookSecrets: options.webhookSecrets ?? { secretOf: () => notConfigured('webhookSecrets') },
     webhookTransport: options.webhookTransport ?? { send: () => notConfigured('webhookTransport') },
+    destinations: options.destinations ?? { deliver: () => notConfigured('destinations'), erase: () => notConfigured('destinations') },
     metrics,
   };
 }

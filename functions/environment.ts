@@ -39,6 +39,10 @@ export const VARIABLES = {
   PUBLIC_API_URL: url,
   /** `{"site/endpoint": secret name}`. */
   WEBHOOK_SECRET_IDS: nameMap,
+  /** `{"site/destination": secret name}`: each CRM destination's credentials. */
+  DESTINATION_SECRET_IDS: nameMap,
+  /** The console's URL (ending in `/`): destinations link a lead's console page. */
+  CONSOLE_URL: url,
   /**
    * With AWS WAF on (`-c waf=true`) the API is reached through CloudFront, which adds this secret's value
    * as the `x-funnel-edge` header: a request without it went around the firewall. Read at run time, its
@@ -73,7 +77,8 @@ export const FUNCTION_ENVIRONMENT = {
   capture: [...TABLE, 'TOKEN_SECRET_ARN'],
   // The console's sign-in: its issuer and audience (Cognito's pool and client, or the operator's provider).
   // Background exports: it queues them, and signs their download links.
-  leads: [...TABLE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'EXPORT_QUEUE_URL', 'EXPORT_BUCKET'],
+  // An erasure queues the erasures at the site's CRM destinations on the webhook queue.
+  leads: [...TABLE, ...WEBHOOK_QUEUE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'EXPORT_QUEUE_URL', 'EXPORT_BUCKET'],
   openapi: BASE,
   mail: [...TABLE, 'TOKEN_SECRET_ARN'],
   webhooks: [...TABLE, ...WEBHOOK_QUEUE],
@@ -81,7 +86,7 @@ export const FUNCTION_ENVIRONMENT = {
   dueChecks: [...TABLE, 'SEND_QUEUE_URL', ...WEBHOOK_QUEUE],
   sendEmail: [...TABLE, 'TOKEN_SECRET_ARN', 'SES_CONFIGURATION_SET', 'SES_TRACKED_CONFIGURATION_SETS', 'SEND_CONCURRENCY', 'SEND_QUEUE_URL', 'PUBLIC_API_URL'],
   mailEvents: TABLE,
-  deliverWebhooks: [...TABLE, ...WEBHOOK_QUEUE, 'WEBHOOK_DLQ_URL', 'WEBHOOK_SECRET_IDS'],
+  deliverWebhooks: [...TABLE, ...WEBHOOK_QUEUE, 'WEBHOOK_DLQ_URL', 'WEBHOOK_SECRET_IDS', 'DESTINATION_SECRET_IDS'],
   exportLeads: [...TABLE, 'EXPORT_BUCKET'],
 } as const satisfies Record<string, readonly Variable[]>;
 
@@ -93,6 +98,7 @@ export const OPTIONAL_ENVIRONMENT: Partial<Record<FunctionName, readonly Variabl
   leads: ['EDGE_SECRET_ARN', 'CONSOLE_ROLES_CLAIM', 'CONSOLE_USER_POOL_ID'],
   openapi: ['EDGE_SECRET_ARN'],
   webhooks: ['EDGE_SECRET_ARN'],
+  deliverWebhooks: ['CONSOLE_URL'],
 };
 
 /**

@@ -14,7 +14,7 @@ import { type TrackingVariant, trackingVariant } from '../functions/adapters/ses
 import { productionProblems } from './production-checks.js';
 import { configSenderDomains, managedDomains, planSenderIdentities, type SenderIdentities, senderProblems } from './sender-identities.js';
 import { DEFAULT_WAF_RATE_LIMIT, FirewallStack } from './api-edge.js';
-import { StatefulStack, trackedSetParameter, webhookSecretName } from './stateful-stack.js';
+import { destinationSecretName, StatefulStack, trackedSetParameter, webhookSecretName } from './stateful-stack.js';
 import { DEFAULT_THROTTLE, PARAMS_AND_SECRETS_VERSION, StatelessStack, type HandlerEntries, type LogLevel } from './stateless-stack.js';
 
 /** aws-cdk-lib's recommended feature flags for new apps (what `cdk init` writes into cdk.json). */
@@ -322,6 +322,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const webhookEndpoints = config.config.sites.flatMap((site) =>
     (site.webhooks ?? []).map((e) => ({ siteId: site.id, endpointId: e.id, secretName: webhookSecretName(prefix, site.id, e.id) })),
   );
+  const destinations = config.config.sites.flatMap((site) =>
+    (site.destinations ?? []).map((d) => ({ siteId: site.id, destinationId: d.id, kind: d.kind, secretName: destinationSecretName(prefix, site.id, d.id) })),
+  );
   // Environment-agnostic stacks, unless WAF is on: its web ACL must be in us-east-1, and a reference
   // across regions needs both ends' account and region.
   const env = settings.waf ? targetEnvironment(options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }) : undefined;
@@ -346,6 +349,9 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     webhookEndpoints: webhookEndpoints.filter(
       (e) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${e.siteId}/${e.endpointId}`),
     ),
+    destinations: destinations.filter(
+      (d) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${d.siteId}/${d.destinationId}`),
+    ),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     ...(env && { env, crossRegionReferences: true }),
@@ -363,6 +369,7 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
       ...(settings.alarmEmail && { alarmEmail: settings.alarmEmail }),
     },
     webhookSecrets: Object.fromEntries(webhookEndpoints.map((e) => [`${e.siteId}/${e.endpointId}`, e.secretName])),
+    destinationSecrets: Object.fromEntries(destinations.map((d) => [`${d.siteId}/${d.destinationId}`, d.secretName])),
     entries: { ...DEFAULT_ENTRIES, ...options.entries },
     projectRoot: PROJECT_ROOT,
     widgetDirectory,

@@ -26,6 +26,8 @@ export interface StatefulStackProps extends StackProps {
   /** The console's people in a Cognito user pool (absent: an external OpenID provider signs them in). */
   readonly consoleUsers?: { readonly adminEmail?: string };
   readonly webhookEndpoints?: readonly { siteId: string; endpointId: string; secretName: string }[];
+  /** Every CRM destination of the config, with the name its credentials secret gets (`destinationSecretName`). */
+  readonly destinations?: readonly { siteId: string; destinationId: string; kind: string; secretName: string }[];
 }
 
 /** SES's event type of each name `eventTypesOf` gives: only what the SES-events consumer reads. */
@@ -50,6 +52,10 @@ export const identityId = (domain: string): string =>
 
 /** The name of an endpoint's signing secret: deterministic, so the stateless stack names it without an export. */
 export const webhookSecretName = (stackPrefix: string, siteId: string, endpointId: string): string => `${stackPrefix}/webhooks/${siteId}/${endpointId}`;
+
+/** The name of a destination's credentials secret: deterministic, like the signing secrets'. */
+export const destinationSecretName = (stackPrefix: string, siteId: string, destinationId: string): string =>
+  `${stackPrefix}/destinations/${siteId}/${destinationId}`;
 
 /** The SSM parameter that names a tracked variant's configuration set (read by the stateless stack at deploy time). */
 export const trackedSetParameter = (statefulStackName: string, variant: TrackingVariant) => `/${statefulStackName}/ses/configuration-set/${variant}`;
@@ -200,6 +206,23 @@ export class StatefulStack extends Stack {
       );
     }
     this.webhookSecrets = secrets;
+
+    // A destination's credentials are the vendor's (a token, client credentials, a hook URL): the secret is
+    // made with a random placeholder for the operator to replace (docs/hand-off.md); until then its
+    // deliveries are retried with "credentials refused" in their log, never lost.
+    for (const { siteId, destinationId, kind, secretName } of props.destinations ?? []) {
+      const secret = new secretsmanager.Secret(this, `DestinationSecret-${siteId}-${destinationId}`, {
+        secretName,
+        description: `Funnel: credentials of ${kind} destination ${siteId}/${destinationId} (set them: docs/hand-off.md)`,
+        generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false },
+        removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      acknowledge(
+        secret,
+        'AwsSolutions-SMG4',
+        "The vendor issues these credentials: they are rotated in the vendor's app and put here by hand (docs/hand-off.md).",
+      );
+    }
 
     if (props.consoleUsers)
       this.consoleUsers = new ConsoleUsers(this, 'ConsoleUsers', {

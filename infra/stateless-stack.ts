@@ -33,6 +33,7 @@ import { EXPORT_JOBS, EXPORT_PREFIX } from '../functions/core/exports.js';
 import { ENDPOINTS, PREFLIGHT_ROUTES, ROUTES, type RouteGroup, type Traffic } from '../functions/handlers/endpoints/index.js';
 import { type CustomDomain, WidgetCdn } from './widget-cdn.js';
 import { ConsoleSite, type ConsoleSiteProps } from './console-site.js';
+import { CONSOLE_PATH } from '../console/build.js';
 import { ApiEdge } from './api-edge.js';
 
 /**
@@ -92,6 +93,8 @@ export interface StatelessStackProps extends StackProps {
    * a cross-stack export, so removing an endpoint from the config never blocks a deploy on an export in use.
    */
   readonly webhookSecrets: Readonly<Record<string, string>>;
+  /** Each CRM destination's credentials secret, by `site/destination` (names, made by the stateful stack). */
+  readonly destinationSecrets?: Readonly<Record<string, string>>;
   /** Directory holding `package-lock.json` and `node_modules` (the repo root). */
   readonly projectRoot: string;
   /** The built widget (`npm run build:widget` writes `dist/widget/`), served from S3 behind CloudFront. */
@@ -378,6 +381,8 @@ export class StatelessStack extends Stack {
       }),
     });
     this.functions.leads.addEnvironment('CONSOLE_ISSUER', this.consoleSite.issuer);
+    // Destinations link a lead's console page.
+    this.deliverWebhooks.addEnvironment('CONSOLE_URL', `${this.consoleSite.url}${CONSOLE_PATH}/`);
     this.functions.leads.addEnvironment('CONSOLE_AUDIENCE', this.consoleAudience);
     if (props.console.rolesClaim) this.functions.leads.addEnvironment('CONSOLE_ROLES_CLAIM', props.console.rolesClaim);
     if ('userPool' in props.console.signIn) this.managesPeople(props.console.signIn.userPool);
@@ -749,12 +754,18 @@ export class StatelessStack extends Stack {
       'DeliverWebhooks',
       props.entries.deliverWebhooks,
       // Only the sender dead-letters: the producers get the queue, not its dead-letter queue.
-      { ...tableEnv, ...webhookEnv, WEBHOOK_DLQ_URL: hooks.dlq.queueUrl, WEBHOOK_SECRET_IDS: secretIds },
+      {
+        ...tableEnv,
+        ...webhookEnv,
+        WEBHOOK_DLQ_URL: hooks.dlq.queueUrl,
+        WEBHOOK_SECRET_IDS: secretIds,
+        DESTINATION_SECRET_IDS: JSON.stringify(props.destinationSecrets ?? {}),
+      },
       undefined,
       WEBHOOK_QUEUE.functionTimeoutSeconds,
     );
     // A secret's ARN is its name plus six random characters: the grant names the secret, any suffix.
-    for (const name of Object.values(props.webhookSecrets))
+    for (const name of [...Object.values(props.webhookSecrets), ...Object.values(props.destinationSecrets ?? {})])
       this.readsSecret(
         deliverWebhooks,
         this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
@@ -765,7 +776,8 @@ export class StatelessStack extends Stack {
     deliverWebhooks.addEventSource(
       new SqsEventSource(hooks.main, { batchSize: WEBHOOK_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: WEBHOOK_QUEUE.maxConcurrency }),
     );
-    this.produces([this.leadActivity, this.dueChecks, this.functions.webhooks], webhookEnv, hooks.main);
+    // The leads function queues erasures at CRM destinations when a lead is erased.
+    this.produces([this.leadActivity, this.dueChecks, this.functions.webhooks, this.functions.leads], webhookEnv, hooks.main);
     return { webhookQueue: hooks.main, webhookDlq: hooks.dlq, deliverWebhooks };
   }
 

@@ -7,6 +7,10 @@ import type {
   WebhookAttempt,
   WebhookDelivery,
   WebhookJob,
+  DestinationErasureJob,
+  DestinationSender,
+  ErasureSubject,
+  HandoffJob,
   WebhookOutcome,
   WebhookQueue,
   WebhookSecrets,
@@ -14,6 +18,7 @@ import type {
   WebhookTransport,
 } from '../core/ports.js';
 import type { FitChangedEntry, Source } from '../core/contracts.js';
+import type { Destination } from '../core/destinations/config.js';
 import { anonymisedAudit } from './dynamo/prospect-store.js';
 import { keys } from './dynamo/keys.js';
 
@@ -88,9 +93,13 @@ export class InMemoryWebhookStore implements WebhookStore {
 /** A webhook queue that only collects jobs (with their delay) and dead letters; tests run the sender themselves. */
 export class InMemoryWebhookQueue implements WebhookQueue {
   readonly jobs: (WebhookJob & { delaySeconds: number })[] = [];
+  /** Erasures at destinations, apart from the delivery jobs. */
+  readonly erasures: (DestinationErasureJob & { delaySeconds: number })[] = [];
   readonly deadLetters: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }[] = [];
-  async enqueue(jobs: readonly WebhookJob[], options: { delaySeconds?: number } = {}): Promise<void> {
-    for (const job of jobs) this.jobs.push({ ...job, delaySeconds: options.delaySeconds ?? 0 });
+  async enqueue(jobs: readonly HandoffJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+    for (const job of jobs)
+      if ('kind' in job) this.erasures.push({ ...job, delaySeconds: options.delaySeconds ?? 0 });
+      else this.jobs.push({ ...job, delaySeconds: options.delaySeconds ?? 0 });
   }
   async deadLetter(notice: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }): Promise<void> {
     this.deadLetters.push(notice);
@@ -125,6 +134,27 @@ export class RecordingTransport implements WebhookTransport {
   async send(request: { url: string; body: string; webhookId: string; timestamp: Date; secret: string }): Promise<WebhookOutcome> {
     this.requests.push(request);
     return this.script.shift() ?? { kind: 'response', status: 200, latencyMs: 5 };
+  }
+}
+
+/** Records what each destination was sent, and answers from a script (then "delivered"). */
+export class RecordingDestinations implements DestinationSender {
+  readonly delivered: { destinationId: string; siteId: string; deliveryId: string; body: string }[] = [];
+  readonly erased: (ErasureSubject & { destinationId: string })[] = [];
+  private readonly script: WebhookOutcome[] = [];
+  /** The next answers, in order. */
+  answer(...outcomes: WebhookOutcome[]): this {
+    this.script.push(...outcomes);
+    return this;
+  }
+  async deliver(destination: Destination, request: { siteId: string; deliveryId: string; body: string }): Promise<WebhookOutcome> {
+    this.delivered.push({ destinationId: destination.id, ...request });
+    return this.script.shift() ?? { kind: 'response', status: 200, latencyMs: 5, verdict: 'delivered' };
+  }
+  async erase(destination: Destination, subject: ErasureSubject): Promise<WebhookOutcome | { kind: 'unsupported'; reason: string }> {
+    if (destination.kind === 'slack') return { kind: 'unsupported', reason: 'Slack' };
+    this.erased.push({ destinationId: destination.id, ...subject });
+    return this.script.shift() ?? { kind: 'response', status: 204, latencyMs: 5, verdict: 'delivered' };
   }
 }
 

@@ -1,5 +1,6 @@
 import * as z from './zod.js';
 import { WebhookEndpoints } from './webhooks/config.js';
+import { Destinations } from './destinations/config.js';
 import { text } from './fields.js';
 import { Fields, PRESENTATION, presentationIssues } from './presentation.js';
 import { formatConfigPath } from './field-errors.js';
@@ -122,8 +123,31 @@ export const Site = z.strictObject({
   email: z.optional(SiteEmail),
   /** Sales hand-off: endpoints that receive signed events (`prospect.ready`…). Secrets live outside the config. */
   webhooks: z.optional(WebhookEndpoints),
+  /** Sales hand-off into HubSpot, Salesforce, Pipedrive or Slack, through the same delivery machinery (docs/hand-off.md). */
+  destinations: z.optional(Destinations),
 });
 export type Site = z.infer<typeof Site>;
+
+/**
+ * A site's destinations: ids unique among its webhook endpoints too (they share the delivery log), and
+ * every `profile.<field>` a mapping names is a field of one of the site's forms (a typo would send nothing).
+ */
+function destinationIssues(site: Site): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const endpointIds = new Set((site.webhooks ?? []).map((e) => e.id));
+  const profileFields = new Set<string>(site.forms.flatMap((f) => f.fields.map((field) => field.name)));
+  (site.destinations ?? []).forEach((d, i) => {
+    if (endpointIds.has(d.id))
+      issues.push({ path: ['destinations', i, 'id'], message: `duplicate endpoint id "${d.id}" (webhooks and destinations share ids)` });
+    endpointIds.add(d.id);
+    if (!('fields' in d) || !d.fields) return;
+    for (const [field, source] of Object.entries(d.fields))
+      for (const from of [source].flat())
+        if (from.startsWith('profile.') && !profileFields.has(from.slice(8)))
+          issues.push({ path: ['destinations', i, 'fields', field], message: `"${from}": no form of this site has a field "${from.slice(8)}"` });
+  });
+  return issues;
+}
 
 export const FunnelConfig = z
   // No site at all is valid: a deployment of the shipped config (whose demo site is local only) has none.
@@ -135,6 +159,7 @@ export const FunnelConfig = z
       config.sites.forEach((site, s) => {
         if (seenSites.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', s, 'id'], message: `duplicate site id "${site.id}"` });
         seenSites.add(site.id);
+        for (const issue of destinationIssues(site)) ctx.addIssue({ code: 'custom', path: ['sites', s, ...issue.path], message: issue.message });
         site.forms.forEach((form, f) => {
           // Form ids are global: the public URL is /v1/forms/{formId}, with no site in it.
           const other = seenForms.get(form.id);

@@ -1,3 +1,4 @@
+import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { CONSOLE } from './endpoints/console.js';
 import { LEADS } from './endpoints/leads.js';
 import { allAreas, fromEnvironment, type AppDeps } from '../composition.js';
@@ -105,6 +106,8 @@ export const handler = behindEdge(
       allAreas(base, {
         exportQueue: exportQueueFromEnvironment(base.env),
         exportFiles: exportFilesFromEnvironment(base.env),
+        // An erasure queues the person's erasure at the site's CRM destinations.
+        webhookQueue: webhookQueueFromEnvironment(base.env),
         ...directoryFromEnvironment(base.env),
       }),
     ),

@@ -79,7 +79,7 @@ export async function leadPage(
   return { lead: withSequenceOutlook(deps.config, lead), deliveries: (await deps.webhooks.forLead(ref)).map((d) => deliveryView(d)) };
 }
 
-type ActionDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock' | 'config' | 'audit' | 'stats'>;
+type ActionDeps = Pick<Deps, 'leads' | 'nurture' | 'prospects' | 'clock' | 'config' | 'audit' | 'stats' | 'webhookQueue'>;
 
 /** Write who did what to which lead, then answer. */
 export async function audited<T>(deps: Pick<Deps, 'audit' | 'clock'>, person: Person, entry: Omit<AuditEntry, 'at' | 'actor'>, result: T): Promise<T> {

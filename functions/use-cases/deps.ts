@@ -24,6 +24,7 @@ import type {
   WebhookSecrets,
   WebhookStore,
   WebhookTransport,
+  DestinationSender,
   Ceiling,
   FormStats,
   Metrics,
@@ -72,6 +73,8 @@ export interface HandoffDeps {
   webhookQueue: WebhookQueue;
   webhookSecrets: WebhookSecrets;
   webhookTransport: WebhookTransport;
+  /** HubSpot, Salesforce, Pipedrive and Slack, through their APIs. */
+  destinations: DestinationSender;
   /** The pull API's prospect index, claims, export and erasure. */
   prospects: ProspectStore;
   metrics: Metrics;

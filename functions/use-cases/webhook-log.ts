@@ -2,6 +2,7 @@ import { TestEventBody } from '../core/contracts.js';
 import { isTestAddress, TEST_EMAIL_DOMAIN } from '../core/email.js';
 import { DeliveryNotFoundError, LeadNotFoundError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
+import { findTarget } from '../core/destinations/targets.js';
 import type { ApiKey, WebhookDelivery } from '../core/ports.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
 import type { Deps } from './deps.js';
@@ -39,7 +40,7 @@ export async function listDeliveries(
   if ('problem' in site) problems['query.site'] = site.problem;
   const siteId = 'siteId' in site ? site.siteId : undefined;
   if (query.endpoint === undefined) problems['query.endpoint'] = 'is required (or give lead)';
-  else if (siteId && !deps.config.findSite(siteId)?.webhooks?.some((e) => e.id === query.endpoint))
+  else if (siteId && !findTarget(deps.config.findSite(siteId), query.endpoint))
     problems['query.endpoint'] = `no endpoint "${query.endpoint}" in site "${siteId}"`;
   if (Object.keys(problems).length || !siteId || !query.endpoint) throw new ValidationError(problems);
   if (!mayRead(key, siteId)) throw new LeadNotFoundError();
@@ -76,7 +77,7 @@ export async function sendTestEvent(deps: WebhookDeps & Pick<Deps, 'nurture'>, k
   const { lead, ref } = await readableLead(deps, key, parsed.data.lead);
   if (!isTestAddress(lead.email))
     throw new ValidationError({ lead: `must be a test lead (an address at ${TEST_EMAIL_DOMAIN}): a test never carries a real lead` });
-  if (!deps.config.findSite(ref.siteId)?.webhooks?.some((e) => e.id === parsed.data.endpoint))
+  if (!findTarget(deps.config.findSite(ref.siteId), parsed.data.endpoint))
     throw new ValidationError({ endpoint: `no endpoint "${parsed.data.endpoint}" in site "${ref.siteId}"` });
   return deliveryView(await raiseTestEvent(deps, ref, lead, parsed.data.endpoint));
 }

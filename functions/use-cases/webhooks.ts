@@ -1,7 +1,8 @@
 import { isTestAddress } from '../core/email.js';
 import { createHash } from 'node:crypto';
 import type { LeadView } from '../core/contracts.js';
-import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookTrigger } from '../core/ports.js';
+import type { LeadRef, WebhookAttempt, WebhookDelivery, WebhookJob, WebhookOutcome, WebhookTrigger } from '../core/ports.js';
+import { findTarget, handoffTargets, type HandoffTarget } from '../core/destinations/targets.js';
 import type { WebhookEvent } from '../core/webhooks/config.js';
 import { eventsOfStageChange, webhookPayload } from '../core/webhooks/payload.js';
 import { classifyResponse, nextAttemptAt } from '../core/webhooks/retry.js';
@@ -13,14 +14,15 @@ const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
 
 export type WebhookDeps = Pick<
   Deps,
-  'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'prospects' | 'metrics' | 'stats'
+  'config' | 'clock' | 'leads' | 'webhooks' | 'webhookQueue' | 'webhookSecrets' | 'webhookTransport' | 'destinations' | 'prospects' | 'metrics' | 'stats'
 >;
 
 /** What raised the events: a stage change recorded on the lead, or its unsubscribe. */
 export type { WebhookTrigger } from '../core/ports.js';
 
 /**
- * Raise the webhook events of something a lead did, for every endpoint of its site subscribed to them.
+ * Raise the webhook events of something a lead did, for every endpoint and destination of its site
+ * subscribed to them.
  * 1. work out the events (`lead.qualified`, `prospect.ready`, `lead.unsubscribed`) and the endpoints
  * 2. freeze each event's payload as the lead is now, into one delivery per endpoint (a repeated stream
  *    record makes the same delivery ids and keys, so nothing is doubled)
@@ -34,7 +36,7 @@ export async function raiseWebhooks(deps: WebhookDeps, ref: LeadRef, trigger: We
   if (trigger.kind === 'stage' && trigger.change.to === 'sql') deps.metrics.count('SQLs');
   const types: WebhookEvent[] = trigger.kind === 'stage' ? eventsOfStageChange(trigger.change) : ['lead.unsubscribed'];
   const eventAt = trigger.kind === 'stage' ? trigger.change.at : trigger.at;
-  const endpoints = (site?.webhooks ?? []).filter((e) => types.some((t) => e.events.includes(t)));
+  const endpoints = handoffTargets(site).filter((e) => types.some((t) => e.events.includes(t)));
   if (!site || endpoints.length === 0) return [];
   const lead = await deps.leads.findByEmail(ref.siteId, ref.emailKey);
   if (!lead || isTestAddress(lead.email)) return [];
@@ -109,8 +111,8 @@ export interface DeliverResult {
  * Each try carries the delivery's one `webhook-id`, so a receiver can drop a repeat.
  */
 export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promise<DeliverResult> {
-  const endpoint = deps.config.findSite(job.siteId)?.webhooks?.find((e) => e.id === job.endpointId);
-  if (!endpoint) return { delivered: [], note: `endpoint "${job.endpointId}" is not configured` };
+  const target = findTarget(deps.config.findSite(job.siteId), job.endpointId);
+  if (!target) return { delivered: [], note: `endpoint "${job.endpointId}" is not configured` };
   if (await deps.webhooks.disabledAt(job.siteId, job.endpointId)) return { delivered: [], note: 'endpoint disabled' };
   const delivered: string[] = [];
   for (const delivery of await deps.webhooks.pending(job, job.endpointId)) {
@@ -119,14 +121,14 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
       await scheduleRetry(deps, job, delivery.nextAttemptAt, now);
       return { delivered, retryAt: delivery.nextAttemptAt };
     }
-    const secret = await deps.webhookSecrets.secretOf(job.siteId, job.endpointId);
-    const outcome = await deps.webhookTransport.send({ url: endpoint.url, body: delivery.body, webhookId: delivery.deliveryId, timestamp: now, secret });
+    const outcome = await send(deps, target, delivery, now);
     const verdict = classifyResponse(outcome);
     const attempt: WebhookAttempt = {
       at: now.toISOString(),
       result: 'delivered',
       ...(outcome.kind === 'response' && { status: outcome.status }),
       latencyMs: Math.round(outcome.latencyMs),
+      ...(outcome.kind === 'response' && outcome.error && { error: outcome.error }),
       ...(outcome.kind !== 'response' && { error: outcome.kind === 'timeout' ? 'timeout' : `${outcome.code ?? 'network'}: ${outcome.message}` }),
     };
     if (verdict === 'delivered') {
@@ -151,13 +153,22 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
       continue;
     }
     if (verdict === 'disable') {
-      await deadLetter(deps, delivery, { ...attempt, result: 'disabled' }, 'the endpoint answered 410 Gone and was disabled');
-      await deps.webhooks.setDisabled(job.siteId, job.endpointId, now.toISOString(), '410 Gone');
-      return { delivered, note: 'endpoint disabled (410 Gone)' };
+      const why = target.kind === 'webhook' ? '410 Gone' : (attempt.error ?? `${attempt.status}: gone`);
+      await deadLetter(deps, delivery, { ...attempt, result: 'disabled' }, `the endpoint answered ${why} and was disabled`);
+      await deps.webhooks.setDisabled(job.siteId, job.endpointId, now.toISOString(), why);
+      return { delivered, note: `endpoint disabled (${why})` };
     }
     await deadLetter(deps, delivery, { ...attempt, result: 'failed' }, `refused with ${attempt.status ?? 'an error'}: not retried`);
   }
   return { delivered };
+}
+
+/** One try: a webhook signed and POSTed, or a destination's vendor calls. */
+async function send(deps: WebhookDeps, target: HandoffTarget, delivery: WebhookDelivery, now: Date): Promise<WebhookOutcome> {
+  if (target.kind === 'destination')
+    return deps.destinations.deliver(target.destination, { siteId: delivery.siteId, deliveryId: delivery.deliveryId, body: delivery.body });
+  const secret = await deps.webhookSecrets.secretOf(delivery.siteId, target.id);
+  return deps.webhookTransport.send({ url: target.endpoint.url, body: delivery.body, webhookId: delivery.deliveryId, timestamp: now, secret });
 }
 
 async function deadLetter(deps: WebhookDeps, delivery: WebhookDelivery, attempt: WebhookAttempt, reason: string): Promise<void> {

@@ -29,6 +29,7 @@ import {
   InMemoryWebhookQueue,
   InMemoryWebhookStore,
   RecordingTransport,
+  RecordingDestinations,
   StaticWebhookSecrets,
 } from '../../functions/adapters/memory-webhooks.js';
 import { jsonLogger } from '../../functions/adapters/logger.js';
@@ -100,6 +101,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const webhooks = new InMemoryWebhookStore(due);
   const webhookQueue = new InMemoryWebhookQueue();
   const webhookTransport = new RecordingTransport();
+  const destinations = new RecordingDestinations();
   const apiKeys = new InMemoryApiKeyStore();
   const metrics = new InMemoryMetrics();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
@@ -128,6 +130,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     webhookQueue,
     webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
     webhookTransport,
+    destinations,
     prospects: new InMemoryProspectStore(leads, nurture, webhooks),
     people: NO_ONE,
     leadIndex: new InMemoryLeadIndex(),
@@ -139,7 +142,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     log: jsonLogger('silent'),
     metrics,
   };
-  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, metrics, exportQueue };
+  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, destinations, metrics, exportQueue };
 }
 
 /** {@link fakeDeps} for the mail side, with an optional config: `fakeMailDeps(testConfig((c) => …))`. */

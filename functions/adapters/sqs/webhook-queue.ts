@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { WebhookJob, WebhookQueue } from '../../core/ports.js';
+import type { HandoffJob, WebhookQueue } from '../../core/ports.js';
 import { SqsMailQueue } from './mail-queue.js';
 
 /**
@@ -14,7 +14,7 @@ export class SqsWebhookQueue implements WebhookQueue {
     this.jobs = new SqsMailQueue({ client: options.client, queueUrl: options.queueUrl });
   }
 
-  enqueue(jobs: readonly WebhookJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+  enqueue(jobs: readonly HandoffJob[], options: { delaySeconds?: number } = {}): Promise<void> {
     return this.jobs.send(jobs, Math.min(900, Math.max(0, Math.round(options.delaySeconds ?? 0))));
   }
 

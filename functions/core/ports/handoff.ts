@@ -1,5 +1,6 @@
 import type { LeadRef } from './capture.js';
 import type { FitChangedEntry, Source } from '../contracts.js';
+import type { Destination } from '../destinations/config.js';
 
 /** Ports of the sales hand-off: webhook jobs, deliveries and their transport; the prospect index and privacy. */
 
@@ -8,9 +9,18 @@ export interface WebhookJob extends LeadRef {
   endpointId: string;
 }
 
+/** Work for the webhook sender: delete a person from a destination, after their lead was erased here. */
+export interface DestinationErasureJob extends ErasureSubject {
+  kind: 'erase';
+  destinationId: string;
+}
+
+/** What the webhook sender's queue carries. */
+export type HandoffJob = WebhookJob | DestinationErasureJob;
+
 export interface WebhookQueue {
   /** Queue jobs, visible after `delaySeconds` (at most 900, SQS's limit). */
-  enqueue(jobs: readonly WebhookJob[], options?: { delaySeconds?: number }): Promise<void>;
+  enqueue(jobs: readonly HandoffJob[], options?: { delaySeconds?: number }): Promise<void>;
   /** Report a delivery that ran out of tries (or was refused for good): it lands where the operator's alarm watches. */
   deadLetter(notice: { deliveryId: string; siteId: string; endpointId: string; type: string; reason: string }): Promise<void>;
 }
@@ -68,15 +78,47 @@ export interface WebhookSecrets {
   secretOf(siteId: string, endpointId: string): Promise<string>;
 }
 
-/** What came of one HTTP POST to an endpoint. */
+/**
+ * What an answer means for its delivery. A webhook's follows from its status (`classifyResponse`); a
+ * destination's adapter says it, as its vendor documents its answers (a Salesforce 403 may be its daily
+ * request limit, to wait out; a Slack 404 `no_service` means the hook is gone).
+ */
+export type DeliveryVerdict = 'delivered' | 'retry' | 'disable' | 'fail';
+
+/** What came of one HTTP POST to an endpoint (or of the calls delivering one event to a destination). */
 export type WebhookOutcome =
-  | { kind: 'response'; status: number; retryAfter?: string; latencyMs: number; bodySnippet?: string }
+  | {
+      kind: 'response';
+      status: number;
+      retryAfter?: string;
+      latencyMs: number;
+      bodySnippet?: string;
+      /** The vendor's meaning of the answer, when it is not the status's (destinations). */
+      verdict?: DeliveryVerdict;
+      /** What went wrong, in words for the delivery log (never a credential, never the lead's data). */
+      error?: string;
+    }
   | { kind: 'timeout'; latencyMs: number }
   | { kind: 'network'; code?: string; message: string; latencyMs: number };
 
 /** Signs (Standard Webhooks) and POSTs one webhook; never throws for what the network or the receiver did. */
 export interface WebhookTransport {
   send(request: { url: string; body: string; webhookId: string; timestamp: Date; secret: string }): Promise<WebhookOutcome>;
+}
+
+/** Who to delete from a destination: enough to find them there, and nothing more. */
+export interface ErasureSubject {
+  siteId: string;
+  email: string;
+  leadId: string;
+}
+
+/** Delivers an event to a CRM or chat destination, and erases a person there; never throws for what the network or the vendor did. */
+export interface DestinationSender {
+  /** Deliver one event (the delivery's frozen webhook payload) the way the destination's vendor takes it, idempotently. */
+  deliver(destination: Destination, request: { siteId: string; deliveryId: string; body: string }): Promise<WebhookOutcome>;
+  /** Delete the person there; `unsupported` where the vendor offers no way (a Slack message stays). */
+  erase(destination: Destination, subject: ErasureSubject): Promise<WebhookOutcome | { kind: 'unsupported'; reason: string }>;
 }
 
 // -------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { WebhookOutcome } from '../ports.js';
+import type { DeliveryVerdict, WebhookOutcome } from '../ports.js';
 
 /**
  * When a failed delivery is tried again: after each failed try, wait this long (±20% jitter). Eleven tries
@@ -23,11 +23,12 @@ export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 /**
  * What a try's outcome means: `delivered` (2xx); `retry` (network error, timeout, 5xx, 408, 409, 425, 429);
  * `disable` (410 Gone: the receiver says the endpoint is gone); `fail` (any other status: another 4xx, or
- * a redirect, which is never followed; no retry will change it).
+ * a redirect, which is never followed; no retry will change it). A destination's adapter may say otherwise (`verdict`).
  * @example classifyResponse({ kind: 'response', status: 503, latencyMs: 12 }) // 'retry'
  */
-export function classifyResponse(outcome: Pick<WebhookOutcome, 'kind'> & { status?: number }): 'delivered' | 'retry' | 'disable' | 'fail' {
+export function classifyResponse(outcome: Pick<WebhookOutcome, 'kind'> & { status?: number; verdict?: DeliveryVerdict }): DeliveryVerdict {
   if (outcome.kind !== 'response' || outcome.status === undefined) return 'retry';
+  if (outcome.verdict) return outcome.verdict;
   const status = outcome.status;
   if (status >= 200 && status < 300) return 'delivered';
   if (status === 410) return 'disable';
