@@ -9,6 +9,14 @@ import type { OpenAPIV3 } from 'openapi-types';
  * Paths, parameters, required fields and types as those documents give them; descriptions left out.
  * `npm run vendor-apis -- --hubspot <folder>` checks this transcription against the documents themselves.
  */
+/** HubSpot's own operation ids (the mock answers by them, from this transcription or from HubSpot's documents alike). */
+export const HUBSPOT_OPERATIONS = {
+  contactsUpsert: 'post-/crm/v3/objects/contacts/batch/upsert_upsert',
+  contactsGdprDelete: 'post-/crm/v3/objects/contacts/gdpr-delete_purge',
+  notesUpsert: 'post-/crm/v3/objects/notes/batch/upsert_upsert',
+  associateDefault: 'put-/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}_createDefault',
+} as const;
+
 const upsertInput: OpenAPIV3.SchemaObject = {
   type: 'object',
   required: ['inputs'],
@@ -52,7 +60,7 @@ export const hubspotApi: OpenAPIV3.Document = {
   paths: {
     '/crm/v3/objects/contacts/batch/upsert': {
       post: {
-        operationId: 'contactsUpsert',
+        operationId: HUBSPOT_OPERATIONS.contactsUpsert,
         security: bearer,
         requestBody: {
           required: true,
@@ -63,7 +71,7 @@ export const hubspotApi: OpenAPIV3.Document = {
     },
     '/crm/v3/objects/contacts/gdpr-delete': {
       post: {
-        operationId: 'contactsGdprDelete',
+        operationId: HUBSPOT_OPERATIONS.contactsGdprDelete,
         security: bearer,
         requestBody: {
           required: true,
@@ -78,7 +86,7 @@ export const hubspotApi: OpenAPIV3.Document = {
     },
     '/crm/v3/objects/notes/batch/upsert': {
       post: {
-        operationId: 'notesUpsert',
+        operationId: HUBSPOT_OPERATIONS.notesUpsert,
         security: bearer,
         requestBody: {
           required: true,
@@ -89,7 +97,7 @@ export const hubspotApi: OpenAPIV3.Document = {
     },
     '/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}': {
       put: {
-        operationId: 'associateDefault',
+        operationId: HUBSPOT_OPERATIONS.associateDefault,
         security: bearer,
         parameters: [
           { name: 'fromObjectType', in: 'path', required: true, schema: { type: 'string' } },

@@ -40,7 +40,20 @@ export class VendorDestinationSender implements DestinationSender {
     };
   }
 
-  async deliver(destination: Destination, request: { siteId: string; deliveryId: string; body: string }): Promise<WebhookOutcome> {
+  /** A secret that cannot be read or used (missing, not the JSON its vendor needs): retried, the reason in the log. */
+  private async guarded(run: () => Promise<WebhookOutcome>): Promise<WebhookOutcome> {
+    try {
+      return await run();
+    } catch (error) {
+      return { kind: 'network', code: 'ESECRET', message: `the destination's secret: ${(error as Error).message}`, latencyMs: 0 };
+    }
+  }
+
+  deliver(destination: Destination, request: { siteId: string; deliveryId: string; body: string }): Promise<WebhookOutcome> {
+    return this.guarded(() => this.deliverNow(destination, request));
+  }
+
+  private async deliverNow(destination: Destination, request: { siteId: string; deliveryId: string; body: string }): Promise<WebhookOutcome> {
     const ctx = this.context(destination, request.siteId);
     const payload = JSON.parse(request.body) as WebhookPayload;
     switch (destination.kind) {
@@ -59,11 +72,11 @@ export class VendorDestinationSender implements DestinationSender {
     const ctx = this.context(destination, subject.siteId);
     switch (destination.kind) {
       case DestinationKind.HubSpot:
-        return eraseFromHubSpot(ctx, subject);
+        return this.guarded(() => eraseFromHubSpot(ctx, subject));
       case DestinationKind.Salesforce:
-        return eraseFromSalesforce(ctx, this.salesforce, destination, subject);
+        return this.guarded(() => eraseFromSalesforce(ctx, this.salesforce, destination, subject));
       case DestinationKind.Pipedrive:
-        return eraseFromPipedrive(ctx, subject);
+        return this.guarded(() => eraseFromPipedrive(ctx, subject));
       case DestinationKind.Slack:
         return { kind: 'unsupported', reason: 'a message posted through an incoming webhook cannot be deleted through it' };
     }
