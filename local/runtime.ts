@@ -21,6 +21,8 @@ import { HttpWebhookSender } from '../functions/adapters/webhooks/http-sender.js
 import { newWebhookSecret } from '../functions/adapters/webhooks/signer.js';
 import { SignedWebhookTransport } from '../functions/adapters/webhooks/transport.js';
 import { startWebhookInspector, type WebhookInspector } from './webhook-inspector.js';
+import { localDestinations, type LocalDestinationMode } from './destinations.js';
+import type { VendorMock } from './vendor-mock.js';
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
 import type { ExportQueue, MailQueue, WebhookQueue } from '../functions/core/ports.js';
@@ -66,6 +68,8 @@ export interface FunnelOptions {
   mailRetryBaseMs?: number;
   /** Webhook signing secrets by `site/endpoint`; generated for every configured endpoint when absent. */
   webhookSecrets?: Record<string, string>;
+  /** Where CRM destinations send. @default { mode: 'mock' }: each vendor's validating mock, on loopback */
+  destinations?: LocalDestinationMode;
   /** How long an API function may run before the caller gets 503, as API Gateway answers a Lambda timeout. Default 10 s (the stack's). */
   functionTimeoutMs?: number;
 }
@@ -97,6 +101,8 @@ export interface RunningFunnel {
   exportQueue: LocalQueue;
   /** The table stream's consumer (the event source mapping on AWS): its dead letters can be redriven. */
   streamPoller: StreamPoller;
+  /** The vendors' validating mock the destinations send to (when the config has destinations and they are not live). */
+  vendorMock?: VendorMock;
   /** Signing secrets of the webhook endpoints, by `site/endpoint`. */
   webhookSecrets: Record<string, string>;
   /** What the demo receiver (`/demo/webhooks/<name>`) got, and the inspector page at `/webhooks`. */
@@ -119,7 +125,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
   const client = dynamo?.client ?? localClient(options.dynamoEndpoint!);
   const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
 
-  const state: FrontState = { url: '', adminKey: '', queues: () => ({}), widget: widgetAssets(widget) };
+  const state: FrontState & { vendorMock?: VendorMock } = { url: '', adminKey: '', queues: () => ({}), widget: widgetAssets(widget) };
   const getDeps = () => state.deps ?? raise('not started');
   /** One handler per route group, as one Lambda function per group serves them on AWS. */
   const groups = {
@@ -150,7 +156,15 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     for (const site of config.sites) for (const e of site.webhooks ?? []) webhookSecrets[`${site.id}/${e.id}`] ??= newWebhookSecret();
     // With a data folder, what the inspector received and the mail viewer showed survive a restart.
     const keep = (file: string) => (options.dataDir ? { journal: join(options.dataDir, file) } : {});
-    state.inspector = startWebhookInspector({ secrets: webhookSecrets, config, deps: getDeps, ...keep('webhooks-received.json') });
+    const destinations = await localDestinations(config, options.destinations ?? { mode: 'mock' }, `${state.url}/console/`);
+    state.vendorMock = destinations.mock;
+    state.inspector = startWebhookInspector({
+      secrets: webhookSecrets,
+      config,
+      deps: getDeps,
+      ...(destinations.mock && { vendorMock: destinations.mock }),
+      ...keep('webhooks-received.json'),
+    });
     state.ses = await startLocalSes({ port: options.sesPort ?? 0, ...keep('mail-viewer.json') });
     consumers = await startConsumers(options, { client, dynamoEndpoint, tableName, getDeps });
     const tokenSecret = options.tokenSecret ?? randomBytes(32).toString('base64url');
@@ -187,6 +201,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       },
       // A laptop: http to localhost is allowed (the demo receiver); still no redirects, still a 10 s timeout.
       webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: true, allowHttp: 'localhost' })),
+      destinations: destinations.sender,
       ...(options.clock && { clock: options.clock }),
       people,
       logLevel: options.logLevel ?? 'warn',
@@ -219,6 +234,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       streamPoller: running.streamPoller,
       webhookSecrets,
       inspector,
+      ...(destinations.mock && { vendorMock: destinations.mock }),
       // Stop accepting at once; let the requests in flight finish (their writes are answered, not cut);
       // then the consumers drain, and the stores close last.
       stop: () =>
@@ -226,6 +242,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
           await closeServer(server, options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS);
           await running.stop();
           await ses.stop();
+          await destinations.mock?.close();
           if (dynamo) await dynamo.stop();
           else client.destroy();
         })()),
@@ -234,6 +251,7 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
     server.close();
     await consumers?.stop();
     await state.ses?.stop();
+    await state.vendorMock?.close();
     await dynamo?.stop();
     throw error;
   }

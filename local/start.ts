@@ -77,6 +77,8 @@ try {
     apiKey: devApiKey(),
     tokenSecret: tokenSecret(),
     webhookSecrets: webhookSecrets(),
+    // CRM destinations go to each vendor's validating mock unless FUNNEL_DESTINATIONS=live (docs/hand-off.md).
+    destinations: process.env.FUNNEL_DESTINATIONS === 'live' ? { mode: 'live', secretsFile: `${DATA_DIR}/destination-secrets.json` } : { mode: 'mock' },
     rawConfig,
     logLevel: (process.env.LOG_LEVEL as 'info') ?? 'warn',
   });

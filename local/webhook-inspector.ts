@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { AppDeps } from '../functions/composition.js';
 import type { FunnelConfig } from '../functions/core/config.js';
+import { handoffTargets } from '../functions/core/destinations/targets.js';
+import type { VendorMock } from './vendor-mock.js';
 
 // Light and dark as the visitor's system is; on a phone the page is the screen's width and each table
 // scrolls sideways on its own.
@@ -51,6 +53,8 @@ export function startWebhookInspector(options: {
   deps: () => AppDeps;
   /** A file in the data folder that keeps what arrived across restarts (none: kept in memory only). */
   journal?: string;
+  /** The vendors' validating mock the CRM destinations send to: what it received is shown too. */
+  vendorMock?: Pick<VendorMock, 'received'>;
 }): WebhookInspector {
   const received: ReceivedWebhook[] = options.journal && existsSync(options.journal) ? readJson<ReceivedWebhook[]>(options.journal) : [];
   const endpointFor = (path: string) => {
@@ -101,17 +105,22 @@ export function startWebhookInspector(options: {
   async function page(res: ServerResponse, asJson: boolean) {
     const logs = await Promise.all(
       options.config.sites.flatMap((site) =>
-        (site.webhooks ?? []).map(async (e) => ({
-          endpoint: `${site.id}/${e.id}`,
-          url: e.url,
-          deliveries: await options.deps().webhooks.forEndpoint(site.id, e.id, { limit: 50 }),
+        handoffTargets(site).map(async (t) => ({
+          endpoint: `${site.id}/${t.id}`,
+          url: t.kind === 'webhook' ? t.endpoint.url : `${t.destination.kind} destination${options.vendorMock ? ' (the validating mock)' : ''}`,
+          deliveries: await options.deps().webhooks.forEndpoint(site.id, t.id, { limit: 50 }),
         })),
       ),
     );
+    const vendorRequests = [...(options.vendorMock?.received ?? [])].reverse();
     if (asJson)
-      return void res
-        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...LOCAL_PAGE_HEADERS })
-        .end(JSON.stringify({ received, endpoints: logs.map((l) => ({ ...l, deliveries: l.deliveries.map(({ body: _, emailKey: __, ...d }) => d) })) }));
+      return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...LOCAL_PAGE_HEADERS }).end(
+        JSON.stringify({
+          received,
+          destinations: vendorRequests,
+          endpoints: logs.map((l) => ({ ...l, deliveries: l.deliveries.map(({ body: _, emailKey: __, ...d }) => d) })),
+        }),
+      );
     const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     const rows = received
       .map(
@@ -119,6 +128,15 @@ export function startWebhookInspector(options: {
           `<tr><td>${esc(r.receivedAt)}</td><td>${esc(r.endpoint)}</td><td><code>${esc(r.webhookId)}</code></td><td>${esc(r.type)}</td><td>${esc(r.leadEmail)}</td><td class="${r.verification === 'valid' ? 'ok' : 'bad'}">${r.verification === 'valid' ? '✔ signature valid' : `✘ ${esc(r.verification)}`}</td><td><details><summary>body</summary><pre>${esc(JSON.stringify(JSON.parse(r.body || 'null'), null, 2))}</pre></details></td></tr>`,
       )
       .join('');
+    const vendorRows = vendorRequests
+      .map(
+        (r) =>
+          `<tr><td>${esc(r.at)}</td><td>${esc(r.vendor)}</td><td><code>${esc(`${r.method} ${r.path}`)}</code></td><td class="${r.valid ? 'ok' : 'bad'}">${r.valid ? '✔ matches the API description' : `✘ ${esc(r.problems.join('; '))}`}</td><td>${r.status}</td><td><details><summary>body</summary><pre>${esc(JSON.stringify(r.body ?? null, null, 2))}</pre></details></td></tr>`,
+      )
+      .join('');
+    const destinationsSection = options.vendorMock
+      ? `<h2>Destinations: what the vendors' validating mock received</h2><p>Every request to HubSpot, Salesforce, Pipedrive and Slack, checked against the vendor's API description before it is answered.</p><table><tr><th>received</th><th>vendor</th><th>request</th><th>check</th><th>answered</th><th></th></tr>${vendorRows || '<tr><td colspan="6">Nothing yet.</td></tr>'}</table>`
+      : '';
     const log = logs
       .map(
         (l) =>
@@ -142,7 +160,7 @@ export function startWebhookInspector(options: {
       .end(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Funnel: webhook inspector</title><meta http-equiv="refresh" content="5"><style>${INSPECTOR_CSS}</style></head><body>` +
           `<h1>Webhook inspector</h1><p>What the local endpoints received (newest first; refreshes every 5 s), each signature checked with the official <code>standardwebhooks</code> library.</p>` +
-          `<table><tr><th>received</th><th>endpoint</th><th>webhook-id</th><th>type</th><th>lead</th><th>verify signature</th><th></th></tr>${rows || '<tr><td colspan="7">Nothing yet: qualify a lead (e.g. a VP at a business address downloads the ebook, then visits /pricing).</td></tr>'}</table>${log}</body></html>`,
+          `<table><tr><th>received</th><th>endpoint</th><th>webhook-id</th><th>type</th><th>lead</th><th>verify signature</th><th></th></tr>${rows || '<tr><td colspan="7">Nothing yet: qualify a lead (e.g. a VP at a business address downloads the ebook, then visits /pricing).</td></tr>'}</table>${destinationsSection}${log}</body></html>`,
       );
   }
 

@@ -180,6 +180,35 @@ export function demoSite(baseUrl: string): SiteInput {
         description: 'Demo CRM (the local inspector)',
       },
     ],
+    // The same hand-off, into the tools sales already use (docs/hand-off.md). Credentials are not here:
+    // Secrets Manager on AWS. Locally each goes to its vendor's validating mock (see <local URL>/webhooks),
+    // or with FUNNEL_DESTINATIONS=live to the vendor, with .data/destination-secrets.json.
+    destinations: [
+      {
+        id: 'hubspot',
+        kind: 'hubspot',
+        events: ['lead.qualified', 'prospect.ready'],
+        // Contact properties you create in HubSpot (Settings → Properties) → what Funnel knows.
+        fields: {
+          funnel_score: 'score.total',
+          funnel_score_explanation: 'score.explanation',
+          funnel_console_link: 'consoleLink',
+          funnel_utm_campaign: 'source.utm.campaign',
+        },
+        note: { uniqueProperty: 'funnel_note_id' },
+      },
+      {
+        id: 'salesforce',
+        kind: 'salesforce',
+        events: ['prospect.ready'],
+        instanceUrl: 'https://demo.my.salesforce.com',
+        auth: 'client_credentials',
+        externalIdField: 'Funnel_Lead_Id__c',
+        task: { externalIdField: 'Funnel_Delivery_Id__c' },
+      },
+      { id: 'pipedrive', kind: 'pipedrive', events: ['prospect.ready'] },
+      { id: 'sales-channel', kind: 'slack', events: ['prospect.ready'], description: 'The #sales channel' },
+    ],
     // Lead scoring. Fit: who the lead is (once per rule). Engagement: what it did (per event; `cap` bounds a
     // rule's total, `halfLifeDays` halves each event's points that often). A lead becomes MQL, then SQL
     // (a sales-ready prospect), when its total (and fit) reach the thresholds. Bump `version` when you

@@ -382,7 +382,12 @@ describe('Infra: sales webhooks', () => {
     expect(JSON.stringify(withEndpoint.findOutputs('*'))).not.toContain('WebhookSecret');
     expect(JSON.stringify(stateless.toJSON())).not.toMatch(/ImportValue[^}]*WebhookSecret/);
     // Without the endpoint, both stacks synthesize; the stateless stack no longer names its secret.
-    const none = synthTemplates({ config: infraConfig((c) => delete c.sites[0]!.webhooks) });
+    const none = synthTemplates({
+      config: infraConfig((c) => {
+        delete c.sites[0]!.webhooks;
+        delete c.sites[0]!.destinations;
+      }),
+    });
     none.stateful.resourceCountIs('AWS::SecretsManager::Secret', 1);
     expect(JSON.stringify(none.stateless.toJSON())).not.toContain('/webhooks/demo/crm');
   });

@@ -55,14 +55,27 @@ describe('stateful stack: the table', () => {
     expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
   });
 
-  it('holds the visitor-token and webhook signing secrets: generated (never in the config), retained with the data', () => {
+  it('holds the visitor-token, webhook signing and destination secrets: generated (never in the config), retained with the data', () => {
     const secrets = stateful.findResources('AWS::SecretsManager::Secret');
-    const [token, ...others] = Object.entries(secrets).sort(([a], [b]) => (a.startsWith('VisitorToken') ? -1 : b.startsWith('VisitorToken') ? 1 : 0));
-    expect(token![0]).toMatch(/^VisitorTokenSecret/);
+    const byId = (prefix: string) => Object.entries(secrets).filter(([id]) => id.startsWith(prefix));
+    const [token] = byId('VisitorTokenSecret');
     expect(token![1].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
     // One per webhook endpoint of the config (the demo has one), 44 base64 letters and digits: whsec_<value>.
-    expect(others.map(([id]) => id)).toEqual([expect.stringMatching(/^WebhookSecretdemocrm/)]);
-    expect(others[0]![1].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 44, ExcludePunctuation: true });
+    const webhook = byId('WebhookSecret');
+    expect(webhook.map(([id]) => id)).toEqual([expect.stringMatching(/^WebhookSecretdemocrm/)]);
+    expect(webhook[0]![1].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 44, ExcludePunctuation: true });
+    // One per CRM destination, named for it, holding a placeholder until the operator puts the vendor's credentials there.
+    expect(
+      byId('DestinationSecret')
+        .map(([, s]) => s.Properties.Name)
+        .sort(),
+    ).toEqual([
+      'Funnel-prod/destinations/demo/hubspot',
+      'Funnel-prod/destinations/demo/pipedrive',
+      'Funnel-prod/destinations/demo/sales-channel',
+      'Funnel-prod/destinations/demo/salesforce',
+    ]);
+    expect(Object.keys(secrets)).toHaveLength(6);
     for (const secret of Object.values(secrets)) {
       expect(secret.Properties.SecretString).toBeUndefined();
       expect(secret.DeletionPolicy).toBe('Retain');

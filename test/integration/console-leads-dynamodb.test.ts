@@ -1,3 +1,4 @@
+import { InMemoryWebhookQueue } from '../../functions/adapters/memory-webhooks.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys.js';
@@ -37,7 +38,15 @@ async function everyPage(query: Record<string, string>) {
 beforeAll(async () => {
   table = await freshTable();
   const config = testConfig((c) => void (c.sites[0]!.rateLimit = { submissions: 10_000, windowSeconds: 60 }));
-  deps = compose({ tableName: table.tableName, dynamo: table.client, rawConfig: config, tokenSecret: async () => 'secret', logLevel: 'silent' });
+  deps = compose({
+    tableName: table.tableName,
+    dynamo: table.client,
+    rawConfig: config,
+    tokenSecret: async () => 'secret',
+    logLevel: 'silent',
+    // An erasure queues the erasures at the demo's CRM destinations.
+    webhookQueue: new InMemoryWebhookQueue(),
+  });
   // 30 leads: every third from the "linkedin" campaign, every fifth without consent, names and companies apart
   for (let i = 0; i < 30; i++) {
     const email = `p${String(i).padStart(2, '0')}@${i % 2 ? 'acme' : 'globex'}.com`;

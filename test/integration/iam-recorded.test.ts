@@ -10,7 +10,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyStore } from '../../functions/adapters/dynamo/api-key-store.js';
 import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
-import { InMemoryWebhookQueue, RecordingTransport, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
+import { InMemoryWebhookQueue, RecordingTransport, RecordingDestinations, StaticWebhookSecrets } from '../../functions/adapters/memory-webhooks.js';
 import { type AppDeps, compose } from '../../functions/composition.js';
 import { localEnv, resolveConfig } from '../../functions/core/config.js';
 import { makeDeliverWebhooksHandler } from '../../functions/handlers/deliver-webhooks.js';
@@ -196,6 +196,7 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
       ),
       webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
       webhookTransport: transport,
+      destinations: new RecordingDestinations(),
     });
   };
 
@@ -378,6 +379,8 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
     expect([...made].sort()).toEqual([
       'LeadActivity sqs:SendMessage SendQueue',
       'LeadActivity sqs:SendMessage WebhookQueue',
+      // An erasure queues the person's erasure at the demo's CRM destinations.
+      'Leads sqs:SendMessage WebhookQueue',
       'SendEmail ses:SendEmail',
       'WebhooksApi sqs:SendMessage WebhookQueue',
     ]);

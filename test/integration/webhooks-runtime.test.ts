@@ -100,9 +100,47 @@ describe('Webhooks on the local runtime (stream → queue → signed POST)', () 
         attempts: [expect.objectContaining({ result: 'retry', status: 503 }), expect.objectContaining({ result: 'delivered', status: 200 })],
       }),
     ]);
-    const byLead = await (await fetch(`${funnel.url}/v1/webhooks/deliveries?lead=${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).json();
-    expect(byLead.deliveries).toHaveLength(3);
+    const byLead = (await (
+      await fetch(`${funnel.url}/v1/webhooks/deliveries?lead=${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })
+    ).json()) as {
+      deliveries: { endpointId: string }[];
+    };
+    expect(byLead.deliveries.filter((d) => ['crm', 'flaky'].includes(d.endpointId))).toHaveLength(3);
   }, 20_000);
+
+  it('hands the same prospect to HubSpot, Salesforce, Pipedrive and Slack through their validating mocks, each request matching the vendor’s API description', async () => {
+    // Assess: the lead of the first test, qualified straight to sql
+    const mock = funnel.vendorMock!;
+    expect(mock.invalid()).toEqual([]);
+    const byLead = (await (
+      await fetch(`${funnel.url}/v1/webhooks/deliveries?lead=${leadId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })
+    ).json()) as {
+      deliveries: { endpointId: string; type: string; status: string }[];
+    };
+    expect(
+      byLead.deliveries
+        .filter((d) => !['crm', 'flaky'].includes(d.endpointId))
+        .map((d) => `${d.endpointId} ${d.type} ${d.status}`)
+        .sort(),
+    ).toEqual([
+      'hubspot lead.qualified delivered',
+      'hubspot prospect.ready delivered',
+      'pipedrive prospect.ready delivered',
+      'sales-channel prospect.ready delivered',
+      'salesforce prospect.ready delivered',
+    ]);
+    expect(mock.hubspot.contacts.get('vp@acme.com')?.properties).toMatchObject({
+      lifecyclestage: 'salesqualifiedlead',
+      funnel_console_link: `${funnel.url}/console/leads/${leadId}?site=demo`,
+    });
+    expect(mock.hubspot.notes.size).toBe(2);
+    expect(mock.salesforce.leads.get(leadId)?.fields).toMatchObject({ Email: 'vp@acme.com' });
+    expect([...mock.pipedrive.persons.values()].map((p) => p.emails[0]!.value)).toEqual(['vp@acme.com']);
+    expect(JSON.stringify(mock.slack.messages)).not.toContain('vp@acme.com');
+    const page = await (await fetch(`${funnel.url}/webhooks`)).text();
+    expect(page).toContain('✔ matches the API description');
+    expect(page).toContain('/crm/v3/objects/contacts/batch/upsert');
+  });
 
   it('replays a delivery on request with the same webhook-id (API key required)', async () => {
     // Prepare

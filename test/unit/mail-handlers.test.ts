@@ -227,8 +227,11 @@ describe('Handler: lead activity raises webhooks (the stream is the outbox)', ()
     // Assess
     expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '21' }] });
     expect(retry).toEqual({ batchItemFailures: [] });
-    expect([...t.webhooks.deliveries.values()].map((d) => d.type)).toEqual(['prospect.ready']);
-    expect(t.webhookQueue.take()).toEqual([{ ...ref, endpointId: 'crm' }]);
+    // One delivery to the webhook endpoint and to each destination taking prospect.ready, each queued once.
+    expect([...t.webhooks.deliveries.values()].map((d) => `${d.endpointId} ${d.type}`).sort()).toEqual(
+      ['crm', 'hubspot', 'pipedrive', 'sales-channel', 'salesforce'].map((e) => `${e} prospect.ready`),
+    );
+    expect(t.webhookQueue.take()).toEqual(['crm', 'hubspot', 'salesforce', 'pipedrive', 'sales-channel'].map((endpointId) => ({ ...ref, endpointId })));
     const listed = await t.deps.prospects.entriesAfter('demo', 'sql', {}, 10);
     expect(listed.map((e) => e.seq)).toEqual([1]);
   });

@@ -5,15 +5,18 @@ import { RETRY_SCHEDULE_MS } from '../../../functions/core/webhooks/retry.js';
 import { runDueChecks } from '../../../functions/use-cases/run-due-checks.js';
 import { submitForm } from '../../../functions/use-cases/submit-form.js';
 import { deliverWebhooks, REENABLE_DELAY_SECONDS, raiseWebhooks, replayDelivery } from '../../../functions/use-cases/webhooks.js';
-import { aSubmission, fakeDeps, ORIGIN, WEBHOOK_SECRET } from '../../support/builders.js';
+import { aSubmission, fakeDeps, ORIGIN, testConfig, WEBHOOK_SECRET } from '../../support/builders.js';
 
 const JANE = 'jane.doe@acme.com';
 const ref = { siteId: 'demo', emailKey: emailKey(JANE) };
 const job = { ...ref, endpointId: 'crm' };
 const HOUR = 3_600_000;
 
+/** The demo site with its webhook endpoint only: these tests are the endpoint's (test/unit/destinations.test.ts has the destinations'). */
+const endpointOnly = () => testConfig((c) => void delete c.sites[0]!.destinations);
+
 async function aLead() {
-  const t = fakeDeps();
+  const t = fakeDeps({ rawConfig: endpointOnly() });
   await submitForm(t.deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.7' });
   return t;
 }
