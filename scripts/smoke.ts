@@ -9,13 +9,15 @@ import { apiError, apiKeyOf, apiUrlOf, CliError, parseCli, runCli } from './cli.
 /** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
 const rawConfig = await loadConfigFile();
 
-export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--console <ConsoleUrl>] [--console-token <access token>] [--form <formId>] [--endpoint <id>] [--timeout <seconds>]
+export const USAGE = `Usage: npm run smoke -- --api <ApiUrl> --key <API key> [--widget <WidgetUrl>] [--console <ConsoleUrl>] [--console-token <access token>] [--form <formId>] [--endpoint <id>] [--destination <id>]... [--timeout <seconds>]
 
 Smoke-test a deployment (or the local funnel, the default): the API and the widget (its entry and the
 module it imports, from --widget, else from the API as the local funnel serves it) answer, a form is
 served, a test lead is captured, read back with the API key, its delivery email is accepted by SES (to the
 SES mailbox simulator, success@${TEST_EMAIL_DOMAIN}), a signed test webhook (webhook.test) reaches the
-webhook endpoint (--endpoint, else the first of the form's site in the config), then the test lead is erased.
+webhook endpoint (--endpoint, else the first of the form's site in the config) and each CRM destination
+(--destination, repeatable, else every destination of the form's site), then the test lead is erased
+(which erases it at the destinations too).
 The console (--console, else the API's own /console/ as the local funnel serves it): its page under its
 Content-Security-Policy, its OpenID issuer's discovery document, and its API refusing a request without a
 token; then a person reads the overview: signed in as the local provider's viewer, or with the access token
@@ -41,6 +43,7 @@ export async function main(argv: string[], out = console.log, env: Record<string
         'console-token': { type: 'string' },
         form: { type: 'string' },
         endpoint: { type: 'string' },
+        destination: { type: 'string', multiple: true },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -58,6 +61,9 @@ export async function main(argv: string[], out = console.log, env: Record<string
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout must be a number of seconds, not "${values.timeout}"`);
   const formId = values.form ?? 'ebook';
   const endpoint = values.endpoint ?? firstEndpointOf(formId);
+  const destinations = values.destination?.length
+    ? values.destination.map((id) => ({ id, kind: destinationsOf(formId).find((d) => d.id === id)?.kind ?? 'destination' }))
+    : destinationsOf(formId);
   const widget = (values.widget ?? env.FUNNEL_WIDGET_URL ?? api).replace(/\/+$/, '');
   const consoleUrl = (values.console ?? env.FUNNEL_CONSOLE_URL ?? `${api}/console/`).replace(/\/*$/, '/');
   let issuer: string | undefined;
@@ -89,6 +95,25 @@ export async function main(argv: string[], out = console.log, env: Record<string
 
   let form: FormView | undefined;
   let leadId: string | undefined;
+  /** Queue the test event to an endpoint or destination and wait for its delivery: its last answer, or why it failed. */
+  const testDelivery = async (endpointId: string): Promise<string> => {
+    const queued = await call('POST', '/v1/webhooks/test', { lead: leadId, endpoint: endpointId });
+    expectStatus(queued, 202);
+    const deliveryId = queued.json?.deliveryId as string;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await call('GET', `/v1/webhooks/deliveries/${deliveryId}`);
+      expectStatus(r, 200);
+      const attempts = (r.json?.attempts ?? []) as { status?: number; error?: string; latencyMs?: number }[];
+      const last = attempts.at(-1);
+      const outcome = last ? [last.status && `HTTP ${last.status}`, last.error].filter(Boolean).join(': ') || 'no answer' : 'not tried yet';
+      if (r.json?.status === 'delivered') return `${deliveryId}: ${outcome}${last?.latencyMs !== undefined ? ` in ${last.latencyMs} ms` : ''}`;
+      if (r.json?.status === 'dead' || r.json?.status === 'failed') throw new Error(`${deliveryId} ${String(r.json.status)}: ${outcome}`);
+      if (Date.now() > deadline) throw new Error(`${deliveryId} not delivered within ${timeoutMs / 1000} s (last try: ${outcome})`);
+      await new Promise((ok) => setTimeout(ok, 1000));
+    }
+  };
+
   const steps: Step[] = [
     { name: 'the API answers (GET /v1/openapi.json)', run: async () => void expectStatus(await call('GET', '/v1/openapi.json', undefined, false), 200) },
     {
@@ -201,25 +226,10 @@ export async function main(argv: string[], out = console.log, env: Record<string
     },
     {
       name: `a signed test webhook is delivered${endpoint ? ` to endpoint "${endpoint}"` : ''}`,
-      run: async () => {
-        if (!endpoint) return 'skipped: the form\u2019s site has no webhook endpoint (or give --endpoint)';
-        const queued = await call('POST', '/v1/webhooks/test', { lead: leadId, endpoint });
-        expectStatus(queued, 202);
-        const deliveryId = queued.json?.deliveryId as string;
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const r = await call('GET', `/v1/webhooks/deliveries/${deliveryId}`);
-          expectStatus(r, 200);
-          const attempts = (r.json?.attempts ?? []) as { status?: number; error?: string; latencyMs?: number }[];
-          const last = attempts.at(-1);
-          const outcome = last ? (last.status ? `HTTP ${last.status}` : (last.error ?? 'no answer')) : 'not tried yet';
-          if (r.json?.status === 'delivered') return `${deliveryId}: ${outcome}${last?.latencyMs !== undefined ? ` in ${last.latencyMs} ms` : ''}`;
-          if (r.json?.status === 'dead' || r.json?.status === 'failed') throw new Error(`${deliveryId} ${String(r.json.status)}: ${outcome}`);
-          if (Date.now() > deadline) throw new Error(`${deliveryId} not delivered within ${timeoutMs / 1000} s (last try: ${outcome})`);
-          await new Promise((ok) => setTimeout(ok, 1000));
-        }
-      },
+      run: async () => (endpoint ? testDelivery(endpoint) : 'skipped: the form\u2019s site has no webhook endpoint (or give --endpoint)'),
     },
+    // Each CRM or chat destination takes the test lead as its vendor's API answers (a sandbox: docs/hand-off.md).
+    ...destinations.map(({ id, kind }) => ({ name: `the test lead reaches destination "${id}" (${kind})`, run: () => testDelivery(id) })),
     {
       name: 'the test lead is erased',
       run: async () => {
@@ -273,6 +283,14 @@ function formSendsEmail(formId: string): boolean | undefined {
       if (form) return Boolean(form.email?.delivery || form.email?.confirmation);
     }
   return undefined;
+}
+
+/** The destinations of the site that has this form, in the config's local or deployed view. */
+function destinationsOf(formId: string): { id: string; kind: string }[] {
+  for (const env of [localEnv(), DEPLOYED])
+    for (const site of parseConfig(rawConfig, env).sites)
+      if (site.forms.some((f) => f.id === formId)) return (site.destinations ?? []).map((d) => ({ id: d.id, kind: d.kind }));
+  return [];
 }
 
 /** The first webhook endpoint of the site that has this form, in the config's local or deployed view. */

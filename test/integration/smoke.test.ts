@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => funnel?.stop());
 
 describe('Command: npm run smoke (against the local funnel)', () => {
-  it('passes every step: API, widget, console, form, a test lead captured, read back, its email accepted, a signed test webhook delivered, then erased', async () => {
+  it('passes every step: API, widget, console, form, a test lead captured, read back, its email accepted, a signed test webhook delivered, each CRM destination reached, then erased', async () => {
     const out: string[] = [];
     // The email leaves within seconds; 60 s leaves room for a loaded machine. (A CI run that once timed out
     // here was the local stream poller stuck on DynamoDB Local's cross-table numbering: fixed, and tested
@@ -21,7 +21,7 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--form', 'ebook', '--timeout', '60'], (l) => out.push(l), {});
     expect(out.join('\n')).toMatch(/All steps passed/);
     expect(code).toBe(0);
-    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(10);
+    expect(out.filter((l) => l.startsWith('  ok'))).toHaveLength(14);
     // The console: its page, its issuer's discovery document (npm start's own provider), its API's 401;
     // then the provider's viewer signs in (code + PKCE) and reads the overview
     expect(out.join('\n')).toMatch(/ok {4}the console is served \(http:\/\/localhost:\d+\/console\/\).*: http:\/\/localhost:\d+\/oidc/);
@@ -32,9 +32,35 @@ describe('Command: npm run smoke (against the local funnel)', () => {
     const got = funnel.inspector.received().find((w) => w.type === 'webhook.test')!;
     expect(got).toMatchObject({ endpoint: 'demo/crm', verification: 'valid' });
     expect(got.leadEmail).toMatch(/^success\+smoke-.*@simulator\.amazonses\.com$/);
+    // Each CRM destination of the demo took the test lead, through its vendor's validating mock.
+    for (const [id, kind] of [
+      ['hubspot', 'hubspot'],
+      ['salesforce', 'salesforce'],
+      ['pipedrive', 'pipedrive'],
+      ['sales-channel', 'slack'],
+    ])
+      expect(out.join('\n')).toMatch(new RegExp(`ok {4}the test lead reaches destination "${id}" \\(${kind}\\): msg_\\S+: HTTP 20\\d`));
+    expect([...funnel.vendorMock!.hubspot.contacts.keys()].some((e) => e.startsWith('success+smoke-'))).toBe(true);
+    expect(funnel.vendorMock!.invalid()).toEqual([]);
     // Erased after: the delivery log went with the lead.
     const deliveryId = /(msg_\S+):/.exec(out.join('\n'))![1]!;
     expect((await fetch(`${funnel.url}/v1/webhooks/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${funnel.apiKey}` } })).status).toBe(404);
+  }, 150_000);
+
+  it('fails the destination step, naming it and the vendor’s words, when the CRM refuses the test lead for good', async () => {
+    // Prepare: HubSpot refuses the contact (a property the account lacks)
+    funnel.vendorMock!.answerNext('hubspot', {
+      status: 400,
+      body: { status: 'error', category: 'VALIDATION_ERROR', message: 'Property "funnel_score" does not exist', correlationId: crypto.randomUUID() },
+    });
+    const out: string[] = [];
+    // Act
+    const code = await main(['--api', funnel.url, '--key', funnel.apiKey, '--destination', 'hubspot', '--timeout', '60'], (l) => out.push(l), {});
+    // Assess
+    expect(code).toBe(1);
+    expect(out.join('\n')).toMatch(
+      /FAIL {2}the test lead reaches destination "hubspot" \(hubspot\): msg_\S+ failed: HTTP 400: 400: Property "funnel_score" does not exist/,
+    );
   }, 150_000);
 
   it('fails the console step, naming it, when the person’s token is refused (a deployed console read with --console-token)', async () => {
