@@ -34,7 +34,7 @@ Funnel is running.
   API (OpenAPI)    ${i.url}/v1/openapi.json  (every route, under ${i.url}/v1/)
   Health           ${i.url}/health
   Mail viewer      ${i.mailViewerUrl}  (SES emulator: every email the funnel sends, within seconds)
-  Webhooks         ${i.url}/webhooks  (what the demo CRM endpoint received, each signature verified)
+  Webhooks         ${i.url}/webhooks  (what the webhook endpoints and the CRM destinations received, each checked)
   DynamoDB Local   ${i.dynamoEndpoint}  (table "${i.tableName}", data in ${i.dataDir}/dynamodb)
   OpenID provider  ${i.url}/oidc  (the console's sign-in, for this machine only)
   Dev API key      ${i.apiKey}

@@ -5,7 +5,7 @@ import { costTable, estimate, type Usage } from './cost/model.js';
 const USAGE = `Estimate Funnel's monthly AWS bill, per service, before deploying.
 
   npm run cost -- --leads 10000 --emails-per-lead 5 [--page-views 500000] [--impressions 100000] [--tracked-views 30000]
-                  [--submissions-per-lead 1.2] [--qualified-share 0.1] [--webhook-endpoints 1]
+                  [--submissions-per-lead 1.2] [--qualified-share 0.1] [--webhook-endpoints 1 (endpoints and CRM destinations)]
                   [--months-kept 12] [--waf] [--tracing]
 
 Prices: scripts/cost/prices.ts (us-east-1, dated). Per-operation capacity: measured locally (scripts/cost/model.ts).`;

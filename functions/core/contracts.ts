@@ -471,7 +471,7 @@ export type ClaimBody = z.infer<typeof ClaimBody>;
 export const TestEventBody = z.strictObject({
   /** The id of a test lead (an address at the SES mailbox simulator). */
   lead: z.pipe(text(100), z.string().check(z.minLength(1, 'must not be empty'))),
-  /** An endpoint of the lead's site, by its id in the config. */
+  /** An endpoint or a CRM destination of the lead's site, by its id in the config. */
   endpoint: z.pipe(text(100), z.string().check(z.minLength(1, 'must not be empty'))),
 });
 export type TestEventBody = z.infer<typeof TestEventBody>;

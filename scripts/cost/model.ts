@@ -16,7 +16,7 @@ export interface Usage {
   submissionsPerLead?: number;
   /** Share of leads that reach MQL (each qualification raises webhook deliveries). @default 0.1 */
   qualifiedShare?: number;
-  /** Webhook endpoints subscribed to qualifications (each has a secret). @default 1 */
+  /** Webhook endpoints and CRM destinations subscribed to qualifications (each has a secret and gets each delivery). @default 1 */
   webhookEndpoints?: number;
   /** Months of leads kept in the table (storage grows with them). @default 12 */
   monthsKept?: number;

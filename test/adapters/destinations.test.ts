@@ -112,8 +112,10 @@ describe('Adapter: HubSpot destination, against the validating mock', () => {
   it('upserts the contact by email with the mapped properties, notes the score and why on it, and a replay makes nothing twice', async () => {
     // Act
     const first = await deliver(hubspot());
+    const callsPerDelivery = mock.received.length;
     const again = await deliver(hubspot());
-    // Assess
+    // Assess: three calls (contact upsert, note upsert, association; docs/hand-off.md)
+    expect(callsPerDelivery).toBe(3);
     expect(verdictOf(first)).toBe('delivered');
     expect(verdictOf(again)).toBe('delivered');
     expect(mock.invalid()).toEqual([]);
@@ -191,7 +193,9 @@ describe('Adapter: Salesforce destination, against the validating mock', () => {
     expect(verdictOf(again)).toBe('delivered');
     expect(mock.invalid()).toEqual([]);
     expect(mock.salesforce.tokenRequests - tokensBefore).toBe(1);
+    // One composite request per delivery, the token asked for once.
     expect(mock.received.filter((r) => r.path.endsWith('/composite'))).toHaveLength(2);
+    expect(mock.received).toHaveLength(3);
     expect(mock.salesforce.leads.size).toBe(1);
     const lead = mock.salesforce.leads.get('0a1b2c3d-0000-4000-8000-000000000001')!;
     // Salesforce requires a Company: a lead who never gave one gets Salesforce's own "[not provided]".
@@ -277,8 +281,10 @@ describe('Adapter: Pipedrive destination, against the validating mock', () => {
   it('adds the person and a lead on them; the next event updates the person and adds no second lead', async () => {
     // Act
     const first = await deliver(pipedrive());
+    const firstCalls = mock.received.length;
     const next = await deliver(pipedrive(), 'msg_ddddddddddddddddddddddddddd', payload({ company: 'Acme' }));
-    // Assess
+    // Assess: four calls the first time (search, add person, list leads, add lead), three after (search, update, list)
+    expect([firstCalls, mock.received.length - firstCalls]).toEqual([4, 3]);
     expect([verdictOf(first), verdictOf(next)]).toEqual(['delivered', 'delivered']);
     expect(mock.invalid()).toEqual([]);
     expect(mock.pipedrive.persons.size).toBe(1);
@@ -332,6 +338,7 @@ describe('Adapter: Slack destination, against the validating mock', () => {
     expect(verdictOf(outcome)).toBe('delivered');
     expect(mock.invalid()).toEqual([]);
     expect(mock.slack.messages).toHaveLength(1);
+    expect(mock.received).toHaveLength(1);
     const text = JSON.stringify(mock.slack.messages[0]!.body);
     expect(text).toContain('Prospect ready for sales: Acme');
     expect(text).toContain('Job title: VP (+30 fit)');

@@ -9,7 +9,7 @@ export const WEBHOOKS = {
     path: '/v1/webhooks/deliveries',
     group: 'webhooks',
     auth: 'apiKey',
-    summary: "The webhook delivery log: a lead's deliveries (`lead`), or an endpoint's newest first (`endpoint`, `site`, `limit` 1–100)",
+    summary: "The delivery log: a lead's deliveries (`lead`), or an endpoint's or a CRM destination's newest first (`endpoint`: its id, `site`, `limit` 1–100)",
     query: z.object({ lead: z.optional(z.string()), endpoint: z.optional(z.string()), site: z.optional(z.string()), limit: z._default(LIMIT, 50) }),
     responses: {
       '200': { description: '`{ deliveries: [...] }`: status, attempts (time, status code, latency, error), next attempt' },
@@ -31,11 +31,11 @@ export const WEBHOOKS = {
     group: 'webhooks',
     auth: 'apiKey',
     summary:
-      'Send the test event (`webhook.test`, the payload shape of every event) of a test lead to an endpoint: queued, signed, retried and logged as any delivery. Only for test leads (an address at simulator.amazonses.com): a test never carries a real lead.',
+      'Send the test event (`webhook.test`, the payload shape of every event) of a test lead to an endpoint or a CRM destination: queued, sent, retried and logged as any delivery. Only for test leads (an address at simulator.amazonses.com): a test never carries a real lead.',
     body: { kind: 'json', schema: 'TestEventRequest', required: true },
     responses: {
       '202': { description: 'Queued: the delivery (follow it with `GET /v1/webhooks/deliveries/{deliveryId}`)' },
-      '400': err('Invalid body, not a test lead, or no such endpoint in its site (named in `error.fields`)'),
+      '400': err('Invalid body, not a test lead, or no such endpoint or destination in its site (named in `error.fields`)'),
       '404': err('No such lead'),
     },
   },
@@ -44,7 +44,8 @@ export const WEBHOOKS = {
     path: '/v1/webhooks/deliveries/{deliveryId}/replay',
     group: 'webhooks',
     auth: 'apiKey',
-    summary: 'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled',
+    summary:
+      'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled (or a destination its vendor said was gone). A CRM destination upserts: a replay never makes a second record',
     params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
     responses: { '202': { description: 'Queued: the delivery, back to pending' }, '404': err('No such delivery') },
   },
