@@ -369,6 +369,19 @@ describe('Adapter: Slack destination, against the validating mock', () => {
     expect(erase).toMatchObject({ kind: 'unsupported' });
   });
 
+  it('escapes what a visitor typed, so a company called "<!channel>" pings nobody and links nowhere', async () => {
+    // Act
+    await deliver(slack(), 'msg_fffffffffffffffffffffffffff', payload({ company: '<!channel> <https://evil.example|click> & co' }));
+    // Assess: every text Slack parses as mrkdwn (the notification text, the sections) has it escaped; the
+    // header is plain text, which Slack shows as typed.
+    const body = mock.slack.messages[0]!.body as { text: string; blocks: unknown[] };
+    const parsed = [body.text, ...JSON.stringify(body.blocks).match(/"type":"mrkdwn","text":"[^"]*"/g)!];
+    expect(parsed.join('\n')).toContain('&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; co');
+    expect(parsed.filter((t) => t.includes('<!channel>'))).toEqual([]);
+    expect(JSON.stringify(body.blocks[0])).toContain('"type":"plain_text","text":"Prospect ready for sales: <!channel>');
+    expect(mock.invalid()).toEqual([]);
+  });
+
   it('never posts to a secret that is not a Slack hook URL', async () => {
     // Prepare
     secrets['demo/sales-channel'] = 'https://evil.example.com/services/T1/B2/x';

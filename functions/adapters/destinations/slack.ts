@@ -49,7 +49,9 @@ export function slackMessage(payload: WebhookPayload, destination: SlackDestinat
     type: 'context',
     elements: [{ type: 'mrkdwn', text: cut(`${esc(payload.data.site.name)}${link ? ` · <${link}|Open in the Funnel console>` : ''}`, 3000) }],
   });
-  return { text: headline, blocks };
+  // The top-level text (notifications, and clients that show no blocks) is mrkdwn: escaped, or a company
+  // called "<!channel>" would ping the whole channel. The header is plain text: shown as typed.
+  return { text: esc(headline), blocks };
 }
 
 /**
