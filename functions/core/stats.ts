@@ -2,6 +2,7 @@ import * as z from './zod.js';
 import { CONTROL_CHARS, text } from './fields.js';
 import type { Source } from './contracts.js';
 import { pagePath } from './scoring/paths.js';
+import { daysBefore, dueDay } from './due.js';
 
 /**
  * A form's numbers: impressions (the widget's beacon), submissions and new leads (the capture), MQLs,
@@ -133,6 +134,12 @@ export const StatsQuery = z.object({
   by: z.optional(z.enum(STAT_DIMENSIONS, { error: `must be one of ${STAT_DIMENSIONS.join(', ')}` })),
 });
 
+/** The query of a form's console page: a range of UTC days and the breakdown (`page` by default). */
+export const FormReportQuery = z.object({
+  ...StatsQuery.shape,
+  by: z._default(z.enum(BOUNDED_DIMENSIONS as ['page'], { error: `must be one of ${BOUNDED_DIMENSIONS.join(', ')}` }), 'page'),
+});
+
 /** The console overview's breakdowns: by form, or by any dimension the form counters keep. */
 export const BREAKDOWNS = ['form', ...STAT_DIMENSIONS] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
@@ -146,3 +153,20 @@ export const OverviewQuery = z.object({
 
 /** Longest range one request reads. */
 export const MAX_STAT_DAYS = 366;
+
+/**
+ * A range of UTC days as a report asks for it: `to` defaults to today, `from` to 29 days before `to`;
+ * `from` after `to`, or a range over {@link MAX_STAT_DAYS}, is named as `query.from`'s problem.
+ * @example statRange(new Date('2026-12-07T10:00:00Z'), {}) // { from: '2026-11-08', to: '2026-12-07', days: 30 }
+ */
+export function statRange(
+  now: Date,
+  query: { from?: string | undefined; to?: string | undefined },
+): { from: string; to: string; days: number } | { problem: string } {
+  const to = query.to ?? dueDay(now.toISOString());
+  const from = query.from ?? daysBefore(new Date(`${to}T00:00:00Z`), 29);
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (!(days >= 1)) return { problem: 'must be on or before `to`' };
+  if (days > MAX_STAT_DAYS) return { problem: `must be at most ${MAX_STAT_DAYS} days before \`to\`` };
+  return { from, to, days };
+}

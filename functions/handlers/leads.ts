@@ -1,3 +1,4 @@
+import { formReport, formsReport } from '../use-cases/form-report.js';
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { CONSOLE } from './endpoints/console.js';
 import { LEADS } from './endpoints/leads.js';
@@ -40,6 +41,8 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
     {
       whoAmI: async ({ person }) => json(200, whoAmI(deps(), person)),
       consoleOverview: async ({ person, query }) => json(200, await overview(deps(), person, query)),
+      consoleForms: async ({ person, query }) => json(200, await formsReport(deps(), person, query)),
+      consoleForm: async ({ person, params, query }) => json(200, await formReport(deps(), person, params.formId, query)),
       consoleLeads: async ({ person, query }) => json(200, await listLeads(deps(), person, query)),
       consoleLeadsCsv: async ({ person, query }) => {
         const out = await exportLeadsCsv(deps(), person, query);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { LeadView } from '../core/contracts.js';
-import { daysBefore, dueDay } from '../core/due.js';
+import { daysBefore } from '../core/due.js';
 import { ApiKeyNotFoundError, SiteLimitedError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
 import { LIST_PAGE, type LeadCard, type LeadListQuery, planList } from '../core/lead-index.js';
 import type { Person } from '../core/people.js';
 import type { ApiKey, ApiKeyInfo, AuditEntry } from '../core/ports.js';
-import { MAX_STAT_DAYS, type OverviewQuery, STAT_METRICS, type StatDimension, type StatMetric, addCounts } from '../core/stats.js';
+import { type OverviewQuery, statRange, STAT_METRICS, type StatDimension, type StatMetric, addCounts } from '../core/stats.js';
 import { text } from '../core/fields.js';
 import * as z from '../core/zod.js';
 import { mayRead, readableLead, siteOfQuery } from './access.js';
@@ -211,11 +211,9 @@ const asCounts = (c: Partial<Record<string, number>>): Counts => addCounts(zero(
 export async function overview(deps: Pick<Deps, 'config' | 'clock' | 'stats'>, person: Person, query: z.infer<typeof OverviewQuery>) {
   const siteId = siteFor(deps, person, query.site);
   const site = deps.config.findSite(siteId)!;
-  const to = query.to ?? dueDay(deps.clock.now().toISOString());
-  const from = query.from ?? daysBefore(new Date(`${to}T00:00:00Z`), 29);
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-  if (!(days >= 1)) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
-  if (days > MAX_STAT_DAYS) throw new ValidationError({ 'query.from': `must be at most ${MAX_STAT_DAYS} days before \`to\`` });
+  const range = statRange(deps.clock.now(), query);
+  if ('problem' in range) throw new ValidationError({ 'query.from': range.problem });
+  const { from, to, days } = range;
   const previous = { from: daysBefore(new Date(`${from}T00:00:00Z`), days), to: daysBefore(new Date(`${from}T00:00:00Z`), 1) };
   const forms = site.forms.map((f) => f.id);
   const totals = zero();

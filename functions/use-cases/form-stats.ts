@@ -4,8 +4,8 @@ import type { ApiKey, LeadRef, SubmissionCount } from '../core/ports.js';
 import { clientKeyOf, prefixKeyOf } from '../core/rate-limit.js';
 import {
   ImpressionsBody,
-  MAX_STAT_DAYS,
   STAT_METRICS,
+  statRange,
   type StatDimension,
   type StatMetric,
   type StatRow,
@@ -16,7 +16,7 @@ import {
 import { pagePath } from '../core/scoring/paths.js';
 import * as z from '../core/zod.js';
 import { declaredFields } from '../core/presentation.js';
-import { daysBefore, dueDay } from '../core/due.js';
+import { dueDay } from '../core/due.js';
 import { mayRead } from './access.js';
 import type { CaptureDeps, Deps } from './deps.js';
 
@@ -109,11 +109,9 @@ export async function readFormStats(
 ): Promise<{ formId: string; from: string; to: string; by?: StatDimension; rows: StatRow[]; totals: StatRow[]; truncated?: true }> {
   const found = deps.config.findForm(formId);
   if (!found || !mayRead(key, found.site.id)) throw new UnknownFormError(formId);
-  const to = query.to ?? dueDay(deps.clock.now().toISOString());
-  const from = query.from ?? daysBefore(new Date(to), 29);
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-  if (!(days >= 1)) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
-  if (days > MAX_STAT_DAYS) throw new ValidationError({ 'query.from': `must be at most ${MAX_STAT_DAYS} days before \`to\`` });
+  const range = statRange(deps.clock.now(), query);
+  if ('problem' in range) throw new ValidationError({ 'query.from': range.problem });
+  const { from, to } = range;
   const cells = await deps.stats.read(found.site.id, formId, query.by ?? 'all', from, to);
   const row = (day: string, key: string | undefined, counts: Partial<Record<string, number>>): StatRow => {
     const r = Object.fromEntries(STAT_METRICS.map((m) => [m, counts[m] ?? 0])) as Record<StatMetric, number>;

@@ -1,7 +1,7 @@
 import { LeadListQuery } from '../../core/lead-index.js';
 import { ROLES, type Role } from '../../core/people.js';
 import * as z from '../../core/zod.js';
-import { OverviewQuery } from '../../core/stats.js';
+import { FormReportQuery, OverviewQuery, StatsQuery } from '../../core/stats.js';
 import { id, LIMIT } from './params.js';
 import { type Endpoint, err } from './types.js';
 
@@ -50,6 +50,39 @@ export const CONSOLE = {
         description:
           '`{ siteId, from, to, totals, previous: { from, to, totals }, days: [{ day, ...counts }], breakdown: { by, rows: [{ key, ...counts }] } }`; counts are `impressions, submissions, leads, mql, sql, handoffs`',
       },
+    },
+  },
+  consoleForms: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/forms',
+    roles: FUNNEL,
+    summary: "A site's forms: how each is shown, and its numbers over a range of days with the conversion rate's 95% interval",
+    description: 'From the form counters (one Query a form). Days are UTC; `from` defaults to 29 days before `to`, `to` to today; at most 366 days.',
+    query: z.object({ site: z.optional(z.string()), ...StatsQuery.shape }),
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, from, to, forms: [{ formId, kind, title, display, variants, totals: { impressions, submissions, leads, mql, sql, handoffs, conversion: { rate, interval: { low, high } } } }] }`',
+      },
+    },
+  },
+  consoleForm: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/forms/{formId}',
+    roles: FUNNEL,
+    summary: 'One form: its display, its numbers each day, by page or source, and its A/B test with honest statistics',
+    description:
+      "Three Queries of the form's counters, whatever the number of leads. `abTest` (forms with variants): each variant's conversion with its 95% Wilson interval; against the control (the first variant), the relative uplift, the difference's 95% interval (Newcombe) and the two-proportion test's p-value; a verdict (`better`, `worse`, `no clear difference`) only once each variant reached `plannedSample` impressions (enough to detect a 20% uplift with 80% power), `collecting` before. `threshold` is 0.05 shared among the comparisons. docs/console.md has the method.",
+    params: z.object({ formId: id('The form id') }),
+    query: FormReportQuery,
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, formId, kind, title, display, variants, from, to, totals, days: [{ day, ...counts }], breakdown: { by, rows: [{ key, ...counts }] }, abTest?: { control, plannedSample, threshold, variants: [{ variant, impressions, submissions, rate, interval, vsControl?: { uplift, difference, pValue }, verdict }] } }`',
+      },
+      '404': err('No such form on a site the person may see'),
     },
   },
   consoleLeads: {
