@@ -5,11 +5,12 @@ import { keys } from '../functions/adapters/dynamo/keys.js';
 import { meterCapacity } from '../functions/adapters/dynamo/lead-scan.js';
 import { indexItemOf } from '../functions/adapters/dynamo/console-store.js';
 import { compose } from '../functions/composition.js';
-import { localEnv } from '../functions/core/config.js';
+import { localEnv, resolveConfig } from '../functions/core/config.js';
 import { emailKey } from '../functions/core/email.js';
 import { indexEntriesOf, LeadListQuery, type LeadCard } from '../functions/core/lead-index.js';
 import type { Person } from '../functions/core/people.js';
-import { OverviewQuery } from '../functions/core/stats.js';
+import { FormReportQuery, OverviewQuery } from '../functions/core/stats.js';
+import { formReport, formsReport } from '../functions/use-cases/form-report.js';
 import { leadPage, listLeads, overview } from '../functions/use-cases/console.js';
 import { exportLeadsCsv } from '../functions/use-cases/exports.js';
 import { ensureTable, startDynamoLocal } from '../local/dynamo.js';
@@ -41,9 +42,19 @@ export async function benchConsole(): Promise<void> {
       const started = performance.now();
       const seeded = await seed(doc, tableName, size);
       console.log(`\nseeded ${size} leads (${seeded} items) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      const deps = compose({ tableName, dynamo: dynamo.client, rawConfig, configEnv: localEnv(), tokenSecret: async () => 'bench', logLevel: 'silent' });
+      // The ebook form runs an A/B test, so its page reads its variants' counters too.
+      const withTest = resolveConfig(rawConfig, localEnv());
+      withTest.sites[0]!.forms.find((f) => f.id === 'ebook')!.variants = [{ id: 'a' }, { id: 'b' }];
+      const deps = compose({
+        tableName,
+        dynamo: dynamo.client,
+        rawConfig: withTest,
+        configEnv: localEnv(),
+        tokenSecret: async () => 'bench',
+        logLevel: 'silent',
+      });
       for (let d = 0; d < 30; d++)
-        await deps.stats.count(SITE, { formId: 'ebook', source: 'newsletter', page: '/blog/funnels' }, day(d), {
+        await deps.stats.count(SITE, { formId: 'ebook', variant: d % 2 ? 'a' : 'b', source: 'newsletter', page: '/blog/funnels' }, day(d), {
           impressions: 100,
           submissions: 7,
           leads: 6,
@@ -58,6 +69,8 @@ export async function benchConsole(): Promise<void> {
           () => doc.send(new GetCommand({ TableName: tableName, Key: keys.lead(SITE, emailKey(`reader${Math.floor(size / 2)}@acme.com`)) })),
         ],
         ['overview, 30 days, by source', () => overview(deps, ADMIN, OverviewQuery.parse({ site: SITE, from: day(29), to: day(0), by: 'source' }))],
+        ['forms, 30 days', () => formsReport(deps, ADMIN, { site: SITE, from: day(29), to: day(0) })],
+        ['a form and its A/B test, 30 days, by page', () => formReport(deps, ADMIN, 'ebook', FormReportQuery.parse({ from: day(29), to: day(0) }))],
         ['leads: MQLs, newest first, 25 a page', () => listLeads(deps, ADMIN, LeadListQuery.parse({ site: SITE, stage: 'mql', limit: '25' }))],
         ['leads: campaign q4 and score ≥ 40 (two filters)', () => listLeads(deps, ADMIN, LeadListQuery.parse({ site: SITE, campaign: 'q4', minScore: '40' }))],
         ['a lead page', () => leadPage(deps, ADMIN, lead)],

@@ -10,6 +10,7 @@ import './styles.css';
 
 // Each area is its own chunk, loaded when it is first opened.
 const Overview = lazy(() => import('./pages/overview.js'));
+const Forms = lazy(() => import('./pages/forms.js'));
 const Leads = lazy(() => import('./pages/leads.js'));
 const Lead = lazy(() => import('./pages/lead.js'));
 const Audit = lazy(() => import('./pages/audit.js'));
@@ -74,6 +75,7 @@ function Nav() {
       <nav aria-label="Console">
         <ul>
           {may('admin', 'marketer', 'viewer') && link('/console/', 'Overview')}
+          {may('admin', 'marketer', 'viewer') && link('/console/forms', 'Forms')}
           {link('/console/leads', 'Leads')}
           {may('admin') && link('/console/audit', 'Audit log')}
           {may('admin') && link('/console/keys', 'API keys')}
@@ -143,6 +145,8 @@ function Console() {
       <ErrorBoundary>
         <Router>
           <Route path="/console/" component={may('admin', 'marketer', 'viewer') ? Overview : Leads} />
+          <Route path="/console/forms" component={Forms} />
+          <Route path="/console/forms/:formId" component={Forms} />
           <Route path="/console/leads" component={Leads} />
           <Route path="/console/leads/:leadId" component={Lead} />
           <Route path="/console/audit" component={Audit} />

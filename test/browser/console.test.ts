@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole, FIRST_LOAD_GZIP_BUDGET_BYTES } from '../../console/build.js';
 import type { Role } from '../../functions/core/people.js';
 import { startFunnel, type RunningFunnel } from '../../local/runtime.js';
-import { aSubmission } from '../support/builders.js';
+import { aSubmission, testConfigFn } from '../support/builders.js';
 import { freshTable } from '../support/dynamo.js';
 import { BROWSER_TIMEOUT_MS, launchBrowser } from './support.js';
 
@@ -21,7 +21,15 @@ const emails = ['ana.lopez@acme.com', 'chen.wu@initech.com', 'dee.ito@umbrella.c
 
 beforeAll(async () => {
   const { endpoint, tableName } = await freshTable();
-  [browser, funnel] = await Promise.all([launchBrowser(), startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent' })]);
+  // The ebook form runs an A/B test here (variants a and b), for the forms page.
+  const rawConfig = testConfigFn((c) => {
+    c.sites[0]!.forms.find((f) => f.id === 'ebook')!.variants = [
+      { id: 'a', weight: 1 },
+      { id: 'b', weight: 1, title: 'Get the 2026 playbook' },
+    ];
+  });
+  [browser, funnel] = await Promise.all([launchBrowser(), startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', rawConfig })]);
+
   mkdirSync(ARTIFACTS, { recursive: true });
   for (const email of emails) {
     const body = aSubmission()
@@ -102,6 +110,39 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await context.close();
   });
 
+  it('marketer: the forms page gives each form’s conversion with its interval; the A/B test names no winner before its planned sample', async () => {
+    // Prepare: the A/B test's impressions and submissions so far (the counters the beacons and submissions keep).
+    const today = new Date().toISOString().slice(0, 10);
+    await funnel.deps.stats.count('demo', { formId: 'ebook', variant: 'a', page: '/blog/launch' }, today, { impressions: 1200, submissions: 60 });
+    await funnel.deps.stats.count('demo', { formId: 'ebook', variant: 'b', page: '/blog/launch' }, today, { impressions: 1180, submissions: 83 });
+    const { page, errors, context } = await signedIn('marketer');
+    await page.getByRole('link', { name: 'Forms' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Forms' }).waitFor();
+    const ebook = page.locator('tbody tr', { hasText: '(ebook, A/B: a vs b)' });
+    // 1,200 + 1,180 impressions and the three seeded submissions besides the 143 counted: an interval beside the rate.
+    await expect.poll(() => ebook.textContent()).toMatch(/2,380.*146.*6\.1% \(5\.\d% to 7\.\d%\)/);
+    await page.screenshot({ path: `${ARTIFACTS}console-forms.png`, fullPage: true });
+    await ebook.getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: /^Form: / }).waitFor();
+    const ab = page.locator('section[aria-labelledby=ab-title]');
+    await expect(ab.locator('tbody tr').nth(0).textContent()).resolves.toMatch(/^a.*control$/);
+    // b converts 7.0% against 5.0%: p < 0.05, yet far below the planned sample, so no verdict.
+    await expect(ab.locator('tbody tr').nth(1).textContent()).resolves.toMatch(/^b1,18083.*\+40\.\d%.*too early: collecting$/);
+    await expect(ab.getByRole('note').textContent()).resolves.toMatch(/Decide at [\d,]+ impressions per variant.*smallest variant has 1,180/);
+    await expect(page.locator('section[aria-labelledby=by-title] tbody tr').first().textContent()).resolves.toContain('/blog/launch');
+    await page.screenshot({ path: `${ARTIFACTS}console-form-ab.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('sales: no forms page (no link, and its route refuses them)', async () => {
+    const { page, context } = await signedIn('sales');
+    await expect(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Forms' }).count()).resolves.toBe(0);
+    await page.goto(`${funnel.url}/console/forms`);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Your roles do not allow this/);
+    await context.close();
+  });
+
   it('admin: finds a lead, reads its consent text and timeline, exports it, and erases it after typing its address', async () => {
     // A lead of its own, so the others' tests keep theirs
     const body = aSubmission().withEmail('ben.okafor@globex.com').withField('firstName', 'Ben').build();
@@ -138,10 +179,10 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
   });
 
   it.each([
-    ['admin', ['Overview', 'Leads', 'Audit log', 'API keys', 'People'], ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me']],
-    ['marketer', ['Overview', 'Leads'], ['Mark not a fit', 'Unsubscribe…']],
+    ['admin', ['Overview', 'Forms', 'Leads', 'Audit log', 'API keys', 'People'], ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me']],
+    ['marketer', ['Overview', 'Forms', 'Leads'], ['Mark not a fit', 'Unsubscribe…']],
     ['sales', ['Leads'], ['Claim for me', 'Mark not a fit']],
-    ['viewer', ['Overview', 'Leads'], []],
+    ['viewer', ['Overview', 'Forms', 'Leads'], []],
   ] as const)('%s: sees the areas and actions its role allows, and no other', async (role, areas, actions) => {
     const { page, errors, context } = await signedIn(role);
     const nav = page.getByRole('navigation', { name: 'Console' });
@@ -250,7 +291,16 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     const { page, context, errors } = await signedIn('admin', { viewport, dark });
     await openLeads(page);
     const leadHref = await page.locator('table.leads tbody tr').first().getByRole('link').getAttribute('href');
-    for (const path of ['/console/', '/console/leads', leadHref!, '/console/audit', '/console/keys', '/console/people']) {
+    for (const path of [
+      '/console/',
+      '/console/forms',
+      '/console/forms/ebook',
+      '/console/leads',
+      leadHref!,
+      '/console/audit',
+      '/console/keys',
+      '/console/people',
+    ]) {
       await page.goto(`${funnel.url}${path}`);
       await page.locator('main h1').waitFor();
       await page.locator('.loading').waitFor({ state: 'detached' });
@@ -277,7 +327,7 @@ describe('Console budget', () => {
   it(`first load at most ${FIRST_LOAD_GZIP_BUDGET_BYTES / 1024} KB gzipped (page, entry, style sheet), each area a chunk of its own`, async () => {
     const built = await buildConsole({ minify: true });
     expect(built.firstLoadGzipBytes).toBeLessThanOrEqual(FIRST_LOAD_GZIP_BUDGET_BYTES);
-    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'keys', 'lead', 'leads', 'overview', 'people']);
+    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'forms', 'keys', 'lead', 'leads', 'overview', 'people']);
     // The chart library rides with the overview, not the first load
     expect(built.areaGzipBytes.overview).toBeGreaterThan(15_000);
   });

@@ -81,6 +81,22 @@ describe('Core: A/B statistics, against published tables and a statistics librar
 });
 
 describe('Core: compareVariants, a verdict that does not lie', () => {
+  it('the worked example of docs/console.md (Newcombe’s 56/70 against 48/80): p = 0.0080, yet collecting below its plan of 244', () => {
+    const result = compareVariants(
+      [
+        { variant: 'control', impressions: 80, submissions: 48 },
+        { variant: 'b', impressions: 70, submissions: 56 },
+      ],
+      'control',
+    );
+    expect(result.plannedSample).toBe(244);
+    const b = result.variants[1]!;
+    expect(b.vsControl!.uplift).toBeCloseTo(1 / 3, 10);
+    expect(four(b.vsControl!.difference)).toEqual([0.0524, 0.3339]);
+    expect(b.vsControl!.pValue.toFixed(4)).toBe('0.0080');
+    expect(b.verdict).toBe('collecting');
+  });
+
   it('names no winner before the planned sample, however good a variant looks', () => {
     // b converts twice as well after 300 impressions each: too early to say.
     const result = compareVariants(

@@ -5,6 +5,7 @@ import { useData } from '../data.js';
 import { change, count, rate, utcDay } from '../format.js';
 import { siteId } from '../state.js';
 import { Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
+import { lastDays, RangePicker } from '../range.js';
 
 type Metric = 'impressions' | 'submissions' | 'leads' | 'mql' | 'sql' | 'handoffs';
 type Counts = Record<Metric, number>;
@@ -35,13 +36,9 @@ const BREAKDOWNS = [
   ['referrer', 'Referrer'],
   ['page', 'Page'],
 ] as const;
-const PRESETS = [7, 30, 90] as const;
-
-const today = () => new Date().toISOString().slice(0, 10);
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 export default function OverviewPage() {
-  const [range, setRange] = useState<{ from: string; to: string }>({ from: daysAgo(29), to: today() });
+  const [range, setRange] = useState(lastDays(30));
   const [by, setBy] = useState<string>('form');
   const { data, error, loading, reload } = useData(
     () => api<Overview>(`/v1/console/overview${qs({ site: siteId.value, from: range.from, to: range.to, by })}`),
@@ -76,43 +73,6 @@ export default function OverviewPage() {
         </>
       )}
     </main>
-  );
-}
-
-function RangePicker({ range, onChange }: { range: { from: string; to: string }; onChange: (r: { from: string; to: string }) => void }) {
-  const [from, setFrom] = useState(range.from);
-  const [to, setTo] = useState(range.to);
-  return (
-    <form
-      class="range"
-      aria-label="Date range"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (from && to && from <= to) onChange({ from, to });
-      }}
-    >
-      {PRESETS.map((n) => (
-        <button
-          type="button"
-          key={n}
-          aria-pressed={range.from === daysAgo(n - 1) && range.to === today()}
-          onClick={() => {
-            setFrom(daysAgo(n - 1));
-            setTo(today());
-            onChange({ from: daysAgo(n - 1), to: today() });
-          }}
-        >
-          Last {n} days
-        </button>
-      ))}
-      <label>
-        From <input type="date" value={from} max={to} required onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
-      </label>
-      <label>
-        To <input type="date" value={to} min={from} required onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
-      </label>
-      <button type="submit">Show</button>
-    </form>
   );
 }
 
