@@ -156,8 +156,9 @@ export const TABLE_ACTIONS = {
   capture: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // A page view finds its lead by id (the visitor token carries the id, not the address).
   captureIndex: ['dynamodb:Query'],
-  // Read leads and the prospect index; export. Claims and erasure write under the leading keys below.
-  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
+  // Read leads and the prospect index; export; the sales desk's delivery logs (pointers, then BatchGetItem).
+  // Claims, erasure and replays write under the leading keys below.
+  leadsTable: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
   // Claim (UpdateItem of the lead + the timeline entry), the erasure's audit record, and the console's
   // actions (unsubscribe, not a fit, requalify with its re-score, API keys, the audit log): only under
   // the leading keys of `LEADS_WRITE_KEYS`.
@@ -184,10 +185,11 @@ export const TABLE_ACTIONS = {
 } as const;
 
 /**
- * Where the leads function writes: leads (claims, the console's actions), erased leads' audit entries, a
- * re-score's due checks, the form counters (hand-offs, stages), API keys (the console's admins), export jobs.
+ * Where the leads function writes: leads (claims, the console's actions, a replayed delivery), erased
+ * leads' audit entries, a re-score's due checks, the form counters (hand-offs, stages), API keys (the
+ * console's admins), export jobs, and an endpoint's state (a replay re-enables it).
  */
-export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*'];
+export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*', 'WHEP#*'];
 /** The audit log: added to, never changed (PutItem of a new key only; no UpdateItem, no DeleteItem). */
 export const AUDIT_WRITE_KEYS = ['AUDIT#*'];
 

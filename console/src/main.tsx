@@ -11,6 +11,7 @@ import './styles.css';
 // Each area is its own chunk, loaded when it is first opened.
 const Overview = lazy(() => import('./pages/overview.js'));
 const Forms = lazy(() => import('./pages/forms.js'));
+const Handoff = lazy(() => import('./pages/handoff.js'));
 const Leads = lazy(() => import('./pages/leads.js'));
 const Lead = lazy(() => import('./pages/lead.js'));
 const Audit = lazy(() => import('./pages/audit.js'));
@@ -77,6 +78,7 @@ function Nav() {
           {may('admin', 'marketer', 'viewer') && link('/console/', 'Overview')}
           {may('admin', 'marketer', 'viewer') && link('/console/forms', 'Forms')}
           {link('/console/leads', 'Leads')}
+          {may('admin', 'marketer', 'sales') && link('/console/handoff', 'Hand-off')}
           {may('admin') && link('/console/audit', 'Audit log')}
           {may('admin') && link('/console/keys', 'API keys')}
           {may('admin') && link('/console/people', 'People')}
@@ -148,6 +150,8 @@ function Console() {
           <Route path="/console/forms" component={Forms} />
           <Route path="/console/forms/:formId" component={Forms} />
           <Route path="/console/leads" component={Leads} />
+          <Route path="/console/handoff" component={Handoff} />
+          <Route path="/console/handoff/:endpointId" component={Handoff} />
           <Route path="/console/leads/:leadId" component={Lead} />
           <Route path="/console/audit" component={Audit} />
           <Route path="/console/keys" component={Keys} />

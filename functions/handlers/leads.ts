@@ -1,3 +1,4 @@
+import { handoffHealth, handoffLog, replayForSales } from '../use-cases/handoff-desk.js';
 import { formReport, formsReport } from '../use-cases/form-report.js';
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { CONSOLE } from './endpoints/console.js';
@@ -42,6 +43,9 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
       whoAmI: async ({ person }) => json(200, whoAmI(deps(), person)),
       consoleOverview: async ({ person, query }) => json(200, await overview(deps(), person, query)),
       consoleForms: async ({ person, query }) => json(200, await formsReport(deps(), person, query)),
+      consoleHandoff: async ({ person, query }) => json(200, await handoffHealth(deps(), person, query)),
+      consoleHandoffLog: async ({ person, params, query }) => json(200, await handoffLog(deps(), person, params.endpointId, query)),
+      consoleReplay: async ({ person, params }) => json(202, await replayForSales(deps(), person, params.deliveryId)),
       consoleForm: async ({ person, params, query }) => json(200, await formReport(deps(), person, params.formId, query)),
       consoleLeads: async ({ person, query }) => json(200, await listLeads(deps(), person, query)),
       consoleLeadsCsv: async ({ person, query }) => {

@@ -143,6 +143,51 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await context.close();
   });
 
+  it('sales: the hand-off page shows each endpoint and destination’s health; a delivery HubSpot refused is sent again from its log', async () => {
+    // Prepare: a test lead, its test event to the webhook endpoint and to HubSpot, which refuses the first.
+    const auth = { authorization: `Bearer ${funnel.apiKey}`, 'content-type': 'application/json' };
+    const test = aSubmission().withEmail('success+desk@simulator.amazonses.com').build();
+    await fetch(`${funnel.url}/v1/forms/ebook/submissions`, { method: 'POST', headers: { ...auth, origin: funnel.url }, body: JSON.stringify(test) });
+    await funnel.settle();
+    const leadId = (await (await fetch(`${funnel.url}/v1/leads?email=success%2Bdesk%40simulator.amazonses.com`, { headers: auth })).json()).leadId as string;
+    funnel.vendorMock!.answerNext('hubspot', {
+      status: 400,
+      body: { status: 'error', category: 'VALIDATION_ERROR', message: 'Property "funnel_score" does not exist', correlationId: crypto.randomUUID() },
+    });
+    for (const endpoint of ['crm', 'hubspot'])
+      expect((await fetch(`${funnel.url}/v1/webhooks/test`, { method: 'POST', headers: auth, body: JSON.stringify({ lead: leadId, endpoint }) })).status).toBe(
+        202,
+      );
+    await funnel.settle();
+    const { page, errors, context } = await signedIn('sales');
+    await page.getByRole('link', { name: 'Hand-off' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Hand-off' }).waitFor();
+    const row = (id: string) => page.locator('tbody tr', { has: page.getByRole('link', { name: id, exact: true }) });
+    await expect(row('crm').textContent()).resolves.toMatch(/^crm \(Signed webhook;.*\)on100%.*none$/);
+    await expect(row('hubspot').textContent()).resolves.toMatch(/^hubspot \(HubSpot;.*\)on\d+%\d+0[1-9].*: 400: Property "funnel_score" does not exist$/);
+    await expect(row('sales-channel').textContent()).resolves.toContain('–');
+    await page.screenshot({ path: `${ARTIFACTS}console-handoff.png`, fullPage: true });
+    await row('hubspot').getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Deliveries: hubspot' }).waitFor();
+    const newest = page.locator('tbody tr').first();
+    await expect(newest.textContent()).resolves.toMatch(/webhook\.test.*failed/);
+    await newest.getByRole('button', { name: /Send again/ }).click();
+    await expect(page.getByRole('status').textContent()).resolves.toMatch(/queued again/);
+    await funnel.settle();
+    await expect.poll(async () => (await page.reload(), page.locator('tbody tr').first().textContent())).toMatch(/webhook\.test.*delivered/);
+    expect([...funnel.vendorMock!.hubspot.contacts.keys()]).toContain('success+desk@simulator.amazonses.com');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('viewer: no hand-off page (no link, and its route refuses them)', async () => {
+    const { page, context } = await signedIn('viewer');
+    await expect(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Hand-off' }).count()).resolves.toBe(0);
+    await page.goto(`${funnel.url}/console/handoff`);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Your roles do not allow this/);
+    await context.close();
+  });
+
   it('admin: finds a lead, reads its consent text and timeline, exports it, and erases it after typing its address', async () => {
     // A lead of its own, so the others' tests keep theirs
     const body = aSubmission().withEmail('ben.okafor@globex.com').withField('firstName', 'Ben').build();
@@ -179,9 +224,13 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
   });
 
   it.each([
-    ['admin', ['Overview', 'Forms', 'Leads', 'Audit log', 'API keys', 'People'], ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me']],
-    ['marketer', ['Overview', 'Forms', 'Leads'], ['Mark not a fit', 'Unsubscribe…']],
-    ['sales', ['Leads'], ['Claim for me', 'Mark not a fit']],
+    [
+      'admin',
+      ['Overview', 'Forms', 'Leads', 'Hand-off', 'Audit log', 'API keys', 'People'],
+      ['Mark not a fit', 'Unsubscribe…', 'Export (JSON)', 'Erase…', 'Claim for me'],
+    ],
+    ['marketer', ['Overview', 'Forms', 'Leads', 'Hand-off'], ['Mark not a fit', 'Unsubscribe…']],
+    ['sales', ['Leads', 'Hand-off'], ['Claim for me', 'Mark not a fit']],
     ['viewer', ['Overview', 'Forms', 'Leads'], []],
   ] as const)('%s: sees the areas and actions its role allows, and no other', async (role, areas, actions) => {
     const { page, errors, context } = await signedIn(role);
@@ -265,7 +314,7 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await add.getByRole('button', { name: 'Add person' }).click();
     await expect.poll(() => page.getByRole('row', { name: /rep@acme\.com/ }).textContent()).toContain('invited, not signed in yet');
     const rep = await signedIn('rep@acme.com');
-    await expect.poll(() => rep.page.getByRole('navigation', { name: 'Console' }).textContent()).toBe('Leads');
+    await expect.poll(() => rep.page.getByRole('navigation', { name: 'Console' }).textContent()).toBe('LeadsHand-off');
     await rep.context.close();
     await page.reload();
     await page.getByRole('button', { name: 'Change the roles of rep@acme.com' }).click();
@@ -327,7 +376,7 @@ describe('Console budget', () => {
   it(`first load at most ${FIRST_LOAD_GZIP_BUDGET_BYTES / 1024} KB gzipped (page, entry, style sheet), each area a chunk of its own`, async () => {
     const built = await buildConsole({ minify: true });
     expect(built.firstLoadGzipBytes).toBeLessThanOrEqual(FIRST_LOAD_GZIP_BUDGET_BYTES);
-    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'forms', 'keys', 'lead', 'leads', 'overview', 'people']);
+    expect(Object.keys(built.areaGzipBytes).sort()).toEqual(['audit', 'forms', 'handoff', 'keys', 'lead', 'leads', 'overview', 'people']);
     // The chart library rides with the overview, not the first load
     expect(built.areaGzipBytes.overview).toBeGreaterThan(15_000);
   });

@@ -39,14 +39,21 @@ describe('IAM: least privilege per function', () => {
     ]);
     const rest = dynamo.filter((s) => !deletes.includes(s));
     const onTable = rest.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::ImportValue': (s.Resource as any)['Fn::ImportValue'] }));
-    expect([...new Set(sorted(actionsOf(onTable)))]).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect([...new Set(sorted(actionsOf(onTable)))]).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     for (const s of onTable) expect(s.Resource).toEqual(tableArnImport);
-    // Writes only under leads, the erasure log, due checks, counters, the audit log, API keys and export jobs: never a rate counter, spam or prospect index.
+    // Writes only under leads, the erasure log, due checks, counters, the audit log, API keys, export jobs and
+    // endpoint state (a replay re-enables): never a rate counter, spam or prospect index.
     const writes = onTable.filter((s) => actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'));
     expect(writes.map((s) => [sorted(actionsOf([s])), (s as { Condition?: unknown }).Condition])).toEqual([
       [
         ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*'] } },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*', 'WHEP#*'] } },
       ],
       // The audit log is added to, never changed
       [['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } }],

@@ -1,3 +1,4 @@
+import { emailKey } from '../../functions/core/email.js';
 import type { Context } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,9 @@ describe('People: who a console token stands for', () => {
   });
 });
 
+/** A delivery every call's funnel has, for the routes that read or replay one. */
+const SAMPLE_DELIVERY = 'msg_sampledelivery000000001';
+
 describe('Console routes: every route, every role, as its row of the endpoint table allows', () => {
   const context = { awsRequestId: 'people', getRemainingTimeInMillis: () => 10_000 } as Context;
   const personRoutes = (Object.entries(ENDPOINTS) as [string, Endpoint][]).filter(([, e]) => e.auth === 'person');
@@ -81,6 +85,8 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
     consoleRemovePerson: () => ({ path: { personId: 'viewer' } }),
     // The caller's own export (another person's is not found)
     consoleExport: (_lead, _keyId, sub) => ({ path: { exportId: `export-of-${sub}` } }),
+    consoleHandoffLog: () => ({ path: { endpointId: 'crm' } }),
+    consoleReplay: () => ({ path: { deliveryId: SAMPLE_DELIVERY } }),
   };
 
   it.each(personRoutes)('%s: its success for each allowed role, 403 for the others, 401 without a genuine token', async (id, e) => {
@@ -99,6 +105,19 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
         createdAt: '2026-11-01T00:00:00.000Z',
         status: 'queued',
       });
+      await fake.deps.webhooks.create([
+        {
+          siteId: 'demo',
+          emailKey: emailKey('jane.doe@acme.com'),
+          deliveryId: SAMPLE_DELIVERY,
+          endpointId: 'crm',
+          type: 'prospect.ready',
+          leadId: lead.leadId,
+          eventAt: '2026-11-01T00:00:00.000Z',
+          createdAt: '2026-11-01T00:00:00.000Z',
+          body: '{}',
+        },
+      ]);
       const request = sample[id]?.(lead, 'ab'.repeat(8), sub) ?? {};
       const event = apiEvent(routeKeyOf(e), {
         path: { leadId: lead.leadId, formId: 'ebook', ...request.path },

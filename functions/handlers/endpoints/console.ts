@@ -85,6 +85,47 @@ export const CONSOLE = {
       '404': err('No such form on a site the person may see'),
     },
   },
+  consoleHandoff: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/handoff',
+    roles: WORK_LEADS,
+    summary: "The sales desk's hand-off: each webhook endpoint and CRM destination of a site, with its health and whether it is disabled",
+    description:
+      'Health over each one’s newest 50 deliveries (one Query each, whatever the table holds): delivered, pending, failed (refused for good or out of tries), the success rate of those that ended, the median latency of their tries, the last delivery and the last error (status and the receiver’s or vendor’s words).',
+    query: z.object({ site: z.optional(z.string()) }),
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, window, targets: [{ id, kind (webhook, hubspot, salesforce, pipedrive, slack), url?, events, disabledAt?, health: { deliveries, delivered, pending, failed, successRate?, medianLatencyMs?, lastDeliveredAt?, lastError?: { at, status?, error? } } }] }`',
+      },
+    },
+  },
+  consoleHandoffLog: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/handoff/{endpointId}',
+    roles: WORK_LEADS,
+    summary: "One endpoint's or destination's delivery log, newest first (50): each delivery's lead, event, status and tries",
+    params: z.object({ endpointId: id('The webhook endpoint or destination id') }),
+    query: z.object({ site: z.optional(z.string()) }),
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, endpointId, deliveries: [{ deliveryId, leadId, type, eventAt, status, attempts: [{ at, result, status?, latencyMs, error? }], nextAttemptAt? }] }`',
+      },
+      '400': err('No such endpoint or destination in the site (named in `error.fields`)'),
+    },
+  },
+  consoleReplay: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/deliveries/{deliveryId}/replay',
+    roles: SALES,
+    summary: 'Send a delivery again now with the same id (a dead letter, a failure whose cause was fixed); re-enables a disabled endpoint; audited',
+    params: z.object({ deliveryId: id('The delivery id (`msg_…`)') }),
+    responses: { '202': { description: 'Queued: the delivery, back to pending' }, '404': err('No such delivery on a site the person may see') },
+  },
   consoleLeads: {
     ...person,
     method: 'GET',

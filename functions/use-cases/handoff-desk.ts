@@ -1,0 +1,108 @@
+import { findTarget, handoffTargets } from '../core/destinations/targets.js';
+import { DeliveryNotFoundError, ValidationError } from '../core/errors.js';
+import type { Person } from '../core/people.js';
+import type { WebhookDelivery } from '../core/ports.js';
+import { audited, readerOf, siteFor } from './console.js';
+import type { Deps } from './deps.js';
+import { deliveryView } from './webhook-log.js';
+import { replayDelivery, type WebhookDeps } from './webhooks.js';
+
+/** How many of an endpoint's newest deliveries its health is measured on (one Query, whatever the table holds). */
+export const HEALTH_WINDOW = 50;
+
+/** An endpoint's or destination's health, from its newest deliveries. */
+export interface TargetHealth {
+  /** Deliveries looked at (the newest, at most {@link HEALTH_WINDOW}). */
+  deliveries: number;
+  delivered: number;
+  pending: number;
+  /** Refused for good, or out of tries. */
+  failed: number;
+  /** Delivered of those that ended (delivered, failed or dead), or none when none ended. */
+  successRate?: number;
+  /** The median latency of their tries, in ms. */
+  medianLatencyMs?: number;
+  lastDeliveredAt?: string;
+  /** The newest try that did not deliver: when, its status and the receiver's or vendor's words. */
+  lastError?: { at: string; status?: number; error?: string };
+}
+
+/** The health of deliveries, newest first. */
+export function healthOf(deliveries: readonly WebhookDelivery[]): TargetHealth {
+  const ended = deliveries.filter((d) => d.status !== 'pending');
+  const delivered = deliveries.filter((d) => d.status === 'delivered');
+  const latencies = deliveries.flatMap((d) => d.attempts.map((a) => a.latencyMs)).sort((a, b) => a - b);
+  const tries = deliveries.flatMap((d) => d.attempts).sort((a, b) => b.at.localeCompare(a.at));
+  const lastError = tries.find((a) => a.result !== 'delivered');
+  const lastDelivered = tries.find((a) => a.result === 'delivered');
+  return {
+    deliveries: deliveries.length,
+    delivered: delivered.length,
+    pending: deliveries.length - ended.length,
+    failed: ended.length - delivered.length,
+    ...(ended.length && { successRate: delivered.length / ended.length }),
+    ...(latencies.length && { medianLatencyMs: latencies[Math.floor((latencies.length - 1) / 2)]! }),
+    ...(lastDelivered && { lastDeliveredAt: lastDelivered.at }),
+    ...(lastError && {
+      lastError: { at: lastError.at, ...(lastError.status !== undefined && { status: lastError.status }), ...(lastError.error && { error: lastError.error }) },
+    }),
+  };
+}
+
+/**
+ * The sales desk's hand-off page: each webhook endpoint and CRM destination of the site, with its health
+ * over its newest deliveries and whether it is disabled. Two reads a target (its log, its state).
+ * @throws ValidationError (a site the person may not see)
+ */
+export async function handoffHealth(deps: Pick<Deps, 'config' | 'webhooks'>, person: Person, query: { site?: string | undefined }) {
+  const siteId = siteFor(deps, person, query.site);
+  const targets = handoffTargets(deps.config.findSite(siteId));
+  return {
+    siteId,
+    window: HEALTH_WINDOW,
+    targets: await Promise.all(
+      targets.map(async (t) => {
+        const [deliveries, disabledAt] = await Promise.all([
+          deps.webhooks.forEndpoint(siteId, t.id, { limit: HEALTH_WINDOW }),
+          deps.webhooks.disabledAt(siteId, t.id),
+        ]);
+        return {
+          id: t.id,
+          kind: t.kind === 'webhook' ? ('webhook' as const) : t.destination.kind,
+          ...(t.kind === 'webhook' && { url: t.endpoint.url }),
+          events: t.events,
+          ...(disabledAt && { disabledAt }),
+          health: healthOf(deliveries),
+        };
+      }),
+    ),
+  };
+}
+
+/**
+ * One endpoint's or destination's delivery log, newest first (no payloads: a lead's page has those).
+ * @throws ValidationError (a site the person may not see, or no such endpoint there)
+ */
+export async function handoffLog(deps: Pick<Deps, 'config' | 'webhooks'>, person: Person, endpointId: string, query: { site?: string | undefined }) {
+  const siteId = siteFor(deps, person, query.site);
+  if (!findTarget(deps.config.findSite(siteId), endpointId))
+    throw new ValidationError({ endpointId: `no endpoint or destination "${endpointId}" in site "${siteId}"` });
+  const deliveries = await deps.webhooks.forEndpoint(siteId, endpointId, { limit: HEALTH_WINDOW });
+  return { siteId, endpointId, deliveries: deliveries.map((d) => deliveryView(d)) };
+}
+
+/**
+ * Send a delivery again (a dead letter, a failure whose cause was fixed, or one the receiver lost), with
+ * the same id; re-enables an endpoint disabled meanwhile. Audited.
+ * @throws DeliveryNotFoundError (also for another site's)
+ */
+export async function replayForSales(deps: WebhookDeps & Pick<Deps, 'audit'>, person: Person, deliveryId: string) {
+  const delivery = /^msg_[A-Za-z0-9_-]{10,60}$/.test(deliveryId) ? await replayDelivery(deps, deliveryId, readerOf(person).siteIds) : undefined;
+  if (!delivery) throw new DeliveryNotFoundError();
+  return audited(
+    deps,
+    person,
+    { action: 'delivery.replay', siteId: delivery.siteId, leadId: delivery.leadId, detail: { deliveryId, endpointId: delivery.endpointId } },
+    deliveryView(delivery),
+  );
+}
