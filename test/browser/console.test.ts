@@ -174,7 +174,12 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await newest.getByRole('button', { name: /Send again/ }).click();
     await expect(page.getByRole('status').textContent()).resolves.toMatch(/queued again/);
     await funnel.settle();
-    await expect.poll(async () => (await page.reload(), page.locator('tbody tr').first().textContent())).toMatch(/webhook\.test.*delivered/);
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.locator('tbody tr').first().textContent();
+      })
+      .toMatch(/webhook\.test.*delivered/);
     expect([...funnel.vendorMock!.hubspot.contacts.keys()]).toContain('success+desk@simulator.amazonses.com');
     expect(errors).toEqual([]);
     await context.close();
