@@ -11,6 +11,7 @@ import { indexEntriesOf, LeadListQuery, type LeadCard } from '../functions/core/
 import type { Person } from '../functions/core/people.js';
 import { FormReportQuery, OverviewQuery } from '../functions/core/stats.js';
 import { formReport, formsReport } from '../functions/use-cases/form-report.js';
+import { handoffHealth } from '../functions/use-cases/handoff-desk.js';
 import { leadPage, listLeads, overview } from '../functions/use-cases/console.js';
 import { exportLeadsCsv } from '../functions/use-cases/exports.js';
 import { ensureTable, startDynamoLocal } from '../local/dynamo.js';
@@ -61,6 +62,20 @@ export async function benchConsole(): Promise<void> {
           mql: 2,
           sql: 1,
         });
+      // A hundred deliveries to the webhook endpoint, half delivered: the hand-off page reads its newest 50.
+      await deps.webhooks.create(
+        Array.from({ length: 100 }, (_, i) => ({
+          siteId: SITE,
+          emailKey: emailKey(`reader${i}@acme.com`),
+          deliveryId: `msg_bench${String(i).padStart(20, '0')}`,
+          endpointId: 'crm',
+          type: 'prospect.ready',
+          leadId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          eventAt: `2026-11-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}Z`,
+          createdAt: '2026-11-01T00:00:00.000Z',
+          body: '{}',
+        })),
+      );
       const meter = meterCapacity(dynamo.client);
       const lead = `00000000-0000-4000-8000-${String(Math.floor(size / 2)).padStart(12, '0')}`;
       const pages: [string, () => Promise<unknown>][] = [
@@ -71,6 +86,7 @@ export async function benchConsole(): Promise<void> {
         ['overview, 30 days, by source', () => overview(deps, ADMIN, OverviewQuery.parse({ site: SITE, from: day(29), to: day(0), by: 'source' }))],
         ['forms, 30 days', () => formsReport(deps, ADMIN, { site: SITE, from: day(29), to: day(0) })],
         ['a form and its A/B test, 30 days, by page', () => formReport(deps, ADMIN, 'ebook', FormReportQuery.parse({ from: day(29), to: day(0) }))],
+        ['the hand-off desk (5 endpoints and destinations)', () => handoffHealth(deps, ADMIN, { site: SITE })],
         ['leads: MQLs, newest first, 25 a page', () => listLeads(deps, ADMIN, LeadListQuery.parse({ site: SITE, stage: 'mql', limit: '25' }))],
         ['leads: campaign q4 and score ≥ 40 (two filters)', () => listLeads(deps, ADMIN, LeadListQuery.parse({ site: SITE, campaign: 'q4', minScore: '40' }))],
         ['a lead page', () => leadPage(deps, ADMIN, lead)],

@@ -78,6 +78,11 @@ function Nav() {
           {may('admin', 'marketer', 'viewer') && link('/console/', 'Overview')}
           {may('admin', 'marketer', 'viewer') && link('/console/forms', 'Forms')}
           {link('/console/leads', 'Leads')}
+          {may('admin', 'sales') && (
+            <li>
+              <a href={`/console/leads?site=${encodeURIComponent(site)}&stage=sql&owner=unclaimed`}>Prospects</a>
+            </li>
+          )}
           {may('admin', 'marketer', 'sales') && link('/console/handoff', 'Hand-off')}
           {may('admin') && link('/console/audit', 'Audit log')}
           {may('admin') && link('/console/keys', 'API keys')}

@@ -215,6 +215,23 @@ export class InMemoryProspectStore implements ProspectStore {
     });
     return { claimed: { rep, at: claimedAt } };
   }
+  async release(
+    ref: LeadRef,
+    release: { rep?: string; by: string; at: string },
+  ): Promise<{ released: { rep: string; at: string } } | { taken: { rep: string; at: string } } | { notClaimed: true }> {
+    const lead = this.repo.leads.get(`${ref.siteId}#${ref.emailKey}`);
+    if (!lead) throw new Error('no such lead');
+    if (lead.claimedBy === undefined) return { notClaimed: true };
+    if (release.rep !== undefined && lead.claimedBy !== release.rep) return { taken: { rep: lead.claimedBy as string, at: lead.claimedAt as string } };
+    const rep = lead.claimedBy as string;
+    delete lead.claimedBy;
+    delete lead.claimedAt;
+    this.nurture.logs.set(`${ref.siteId}#${ref.emailKey}#${release.at}#released`, {
+      partition: `${ref.siteId}#${ref.emailKey}`,
+      entry: { type: 'prospect_released', at: release.at, rep, by: release.by },
+    });
+    return { released: { rep, at: release.at } };
+  }
   async markHandedOff(ref: LeadRef, at: string): Promise<{ firstSource: Source; email: string } | undefined> {
     const lead = this.repo.leads.get(`${ref.siteId}#${ref.emailKey}`);
     if (!lead || lead.handedOffAt !== undefined) return undefined;

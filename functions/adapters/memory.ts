@@ -8,6 +8,7 @@ import type {
   OptInConfirmedEntry,
   SequenceExitedEntry,
   ProspectClaimedEntry,
+  ProspectReleasedEntry,
   StageChangedEntry,
   TimelineEntry,
   UnsubscribedEntry,
@@ -254,7 +255,7 @@ export interface InMemorySend {
   entry?: EmailSentEntry | EmailFailedEntry;
 }
 
-type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry | ProspectClaimedEntry | FitChangedEntry;
+type LogEntry = UnsubscribedEntry | EmailSuppressedEntry | SequenceExitedEntry | ProspectClaimedEntry | ProspectReleasedEntry | FitChangedEntry;
 
 /**
  * The nurture store in memory, with the same rules as the DynamoDB one (conditions, idempotency, stale

@@ -366,8 +366,13 @@ export type SequenceExitedEntry = z.infer<typeof SequenceExitedEntry>;
 export const ProspectClaimedEntry = z.object({ type: z.literal('prospect_claimed'), at: z.string(), rep: z.string() });
 export type ProspectClaimedEntry = z.infer<typeof ProspectClaimedEntry>;
 
+/** The rep who had the prospect gave it back (or an admin took it from them): it is anyone's to claim again. */
+export const ProspectReleasedEntry = z.object({ type: z.literal('prospect_released'), at: z.string(), rep: z.string(), by: z.string() });
+export type ProspectReleasedEntry = z.infer<typeof ProspectReleasedEntry>;
+
 export const TimelineEntry = z.union([
   ProspectClaimedEntry,
+  ProspectReleasedEntry,
   FormSubmittedEntry,
   PageViewedEntry,
   StageChangedEntry,

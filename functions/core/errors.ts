@@ -206,6 +206,14 @@ export class AlreadyClaimedError extends DomainError {
   }
 }
 
+/** Release of a prospect nobody holds. */
+export class NotClaimedError extends DomainError {
+  override readonly status = 409;
+  constructor() {
+    super('not_claimed', 'Nobody has claimed this prospect');
+  }
+}
+
 /** A transient failure under load (the store is busy, a write kept conflicting): try again in a moment. */
 export class BusyError extends DomainError {
   override readonly status = 503;

@@ -142,6 +142,9 @@ export const LeadListQuery = z.object({
   from: z.optional(Day).register(z.globalRegistry, { description: 'Created on or after this UTC day' }),
   to: z.optional(Day).register(z.globalRegistry, { description: 'Created on or before this UTC day' }),
   sort: z._default(z.enum(['newest', 'score'], { error: 'must be newest or score' }), 'newest'),
+  owner: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(320)))
+    .register(z.globalRegistry, { description: 'Who holds the prospect: `unclaimed`, `me` (the person signed in), or a rep as their claims name them' }),
   q: z
     .optional(
       z.string().check(
@@ -158,7 +161,7 @@ export const LeadListQuery = z.object({
 export type LeadListQuery = z.infer<typeof LeadListQuery>;
 
 /** The filters the chosen list does not already apply, tested on each card. */
-export type CardFilter = Partial<Pick<LeadListQuery, 'stage' | 'form' | 'source' | 'campaign' | 'consent' | 'minScore' | 'maxScore' | 'from' | 'to'>>;
+export type CardFilter = Partial<Pick<LeadListQuery, 'stage' | 'form' | 'source' | 'campaign' | 'consent' | 'minScore' | 'maxScore' | 'from' | 'to' | 'owner'>>;
 
 /**
  * How one page of the list is read: which list (an index partition), the range of it, the order, and the
@@ -178,8 +181,8 @@ export function planList(q: LeadListQuery): ListPlan {
     throw new ValidationError({ 'query.minScore': 'must not be above maxScore' });
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
   const created = { ...(q.from && { after: q.from }), ...(q.to && { before: `${q.to}T~` }) };
-  const { stage, form, source, campaign, consent, minScore, maxScore, from, to } = q;
-  const all: CardFilter = { stage, form, source, campaign, consent, minScore, maxScore, from, to };
+  const { stage, form, source, campaign, consent, minScore, maxScore, from, to, owner } = q;
+  const all: CardFilter = { stage, form, source, campaign, consent, minScore, maxScore, from, to, owner };
   const rest = (...taken: (keyof CardFilter)[]): CardFilter =>
     Object.fromEntries(Object.entries(all).filter(([k, v]) => v !== undefined && !taken.includes(k as keyof CardFilter))) as CardFilter;
   if (q.q !== undefined) {
@@ -198,6 +201,9 @@ export function planList(q: LeadListQuery): ListPlan {
   return { lists: [{ dimension: 'new', ...created }], newestFirst: true, filter: rest('from', 'to') };
 }
 
+/** The owner filter's value for prospects nobody has claimed. */
+export const UNCLAIMED = 'unclaimed';
+
 /** Whether a card passes the filters its list did not apply (the same rules as the lists'). */
 export function passes(card: LeadCard, f: CardFilter): boolean {
   const same = (a: string | undefined, b: string | undefined) => b === undefined || indexValue(a ?? NO_VALUE) === indexValue(b);
@@ -211,6 +217,7 @@ export function passes(card: LeadCard, f: CardFilter): boolean {
     (f.minScore === undefined || score >= f.minScore) &&
     (f.maxScore === undefined || score <= f.maxScore) &&
     (f.from === undefined || card.createdAt >= f.from) &&
-    (f.to === undefined || card.createdAt <= `${f.to}T~`)
+    (f.to === undefined || card.createdAt <= `${f.to}T~`) &&
+    (f.owner === undefined || (f.owner === UNCLAIMED ? card.claimedBy === undefined : card.claimedBy === f.owner))
   );
 }

@@ -10,6 +10,7 @@ import { authenticate, findLeadByEmail, getLead } from '../use-cases/read-leads.
 import { json, routeGroup } from './http.js';
 import {
   claimForSales,
+  releaseForSales,
   createApiKey,
   eraseLeadFor,
   exportLeadFor,
@@ -68,6 +69,7 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
       consoleUnsubscribe: async ({ person, params }) => json(200, await unsubscribeLead(deps(), person, params.leadId)),
       consoleFit: async ({ person, params, body }) => json(200, await setLeadFit(deps(), person, params.leadId, body)),
       consoleClaim: async ({ person, params }) => json(200, { claim: await claimForSales(deps(), person, params.leadId) }),
+      consoleRelease: async ({ person, params }) => json(200, { released: await releaseForSales(deps(), person, params.leadId) }),
       consoleExportLead: async ({ person, params: { leadId } }) =>
         json(200, await exportLeadFor(deps(), person, leadId), { 'content-disposition': `attachment; filename="lead-${safeName(leadId)}.json"` }),
       consoleErase: async ({ person, params, body }) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LeadView } from '../core/contracts.js';
 import { daysBefore } from '../core/due.js';
-import { ApiKeyNotFoundError, SiteLimitedError, ValidationError } from '../core/errors.js';
+import { AlreadyClaimedError, ApiKeyNotFoundError, NotClaimedError, SiteLimitedError, ValidationError } from '../core/errors.js';
 import { fieldErrors } from '../core/field-errors.js';
 import { LIST_PAGE, type LeadCard, type LeadListQuery, planList } from '../core/lead-index.js';
 import type { Person } from '../core/people.js';
@@ -54,9 +54,12 @@ export async function listLeads(
   query: LeadListQuery,
 ): Promise<{ siteId: string; leads: LeadCard[]; nextCursor?: string; read: number; incomplete?: true }> {
   const siteId = siteFor(deps, person, query.site);
-  const page = await deps.leadIndex.page(siteId, planList(query), { limit: query.limit, maxRead: LIST_PAGE.maxRead, cursor: query.cursor });
+  const page = await deps.leadIndex.page(siteId, planList(asPerson(person, query)), { limit: query.limit, maxRead: LIST_PAGE.maxRead, cursor: query.cursor });
   return { siteId, leads: page.cards, read: page.read, ...(page.nextCursor && { nextCursor: page.nextCursor }), ...(page.incomplete && { incomplete: true }) };
 }
+
+/** A list query as the person means it: `owner=me` is them, as their claims name them. */
+export const asPerson = (person: Person, query: LeadListQuery): LeadListQuery => (query.owner === 'me' ? { ...query, owner: whoIs(person) } : query);
 
 /** A site the person may see, by its id or as their only one. @throws ValidationError naming `query.site` */
 export function siteFor(deps: Pick<Deps, 'config'>, person: Person, site: string | undefined): string {
@@ -121,6 +124,20 @@ export async function claimForSales(deps: ActionDeps, person: Person, leadId: st
   const found = await readableLead(deps, readerOf(person), leadId);
   const claim = await claimReadable(deps, found, whoIs(person));
   return audited(deps, person, { action: 'lead.claim', siteId: found.lead.siteId, leadId }, claim);
+}
+
+/**
+ * Give a prospect back so another rep may take it: the rep who holds it may, an admin may for anyone.
+ * Audited, with a timeline entry naming who released it.
+ * @throws LeadNotFoundError | NotClaimedError (409) | AlreadyClaimedError (409: someone else holds it)
+ */
+export async function releaseForSales(deps: ActionDeps, person: Person, leadId: string): Promise<{ rep: string; at: string }> {
+  const { ref, lead } = await readableLead(deps, readerOf(person), leadId);
+  const by = whoIs(person);
+  const out = await deps.prospects.release(ref, { ...(!person.roles.includes('admin') && { rep: by }), by, at: deps.clock.now().toISOString() });
+  if ('notClaimed' in out) throw new NotClaimedError();
+  if ('taken' in out) throw new AlreadyClaimedError(out.taken);
+  return audited(deps, person, { action: 'lead.release', siteId: lead.siteId, leadId, detail: { rep: out.released.rep } }, out.released);
 }
 
 /** Everything held on a lead, as the API's export, audited (a person's data left the system). */

@@ -4,7 +4,7 @@ import { EXPORT_JOBS } from '../core/exports.js';
 import { LIST_PAGE, type LeadCard, LeadListQuery, type ListPlan, planList } from '../core/lead-index.js';
 import type { Person } from '../core/people.js';
 import type { ExportJob } from '../core/ports.js';
-import { audited, siteFor } from './console.js';
+import { asPerson, audited, siteFor } from './console.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -81,7 +81,7 @@ export async function exportLeadsCsv(
   query: LeadListQuery,
 ): Promise<{ siteId: string; csv: string; rows: number; truncated: boolean }> {
   const siteId = siteFor(deps, person, query.site);
-  const { lines, outcome } = csvLines(deps, siteId, planList(query), CSV_LIMITS);
+  const { lines, outcome } = csvLines(deps, siteId, planList(asPerson(person, query)), CSV_LIMITS);
   let csv = '';
   for await (const line of lines) csv += line;
   const detail = { rows: String(outcome.rows), ...(outcome.truncated && { truncated: 'true' }) };
@@ -102,7 +102,7 @@ export type ExportView = Omit<ExportJob, 'by'> & { url?: string; expired?: true 
 export async function startLeadsExport(deps: JobDeps, person: Person, query: LeadListQuery): Promise<ExportView> {
   const siteId = siteFor(deps, person, query.site);
   planList(query);
-  const { cursor: _cursor, limit: _limit, ...filters } = query;
+  const { cursor: _cursor, limit: _limit, ...filters } = asPerson(person, query);
   const job: ExportJob = {
     id: randomBytes(16).toString('base64url'),
     siteId,

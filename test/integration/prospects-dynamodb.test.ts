@@ -172,4 +172,27 @@ describe('Prospects against DynamoDB Local', () => {
       expect(await leftOutside(ref)).toEqual([]);
     },
   );
+
+  it('a claim is released only by its rep (or by anyone, for an admin), with its timeline entry; nobody’s answers so', async () => {
+    // Prepare
+    const ref = await aLead('release.me@acme.com');
+    await deps.prospects.claim(ref, 'anna@acme.test', '2026-12-01T10:00:00.000Z');
+    // Act
+    const byOther = await deps.prospects.release(ref, { rep: 'ben@acme.test', by: 'ben@acme.test', at: '2026-12-01T10:01:00.000Z' });
+    const byOwner = await deps.prospects.release(ref, { rep: 'anna@acme.test', by: 'anna@acme.test', at: '2026-12-01T10:02:00.000Z' });
+    const again = await deps.prospects.release(ref, { by: 'boss@acme.test', at: '2026-12-01T10:03:00.000Z' });
+    await deps.prospects.claim(ref, 'ben@acme.test', '2026-12-01T10:04:00.000Z');
+    const byAdmin = await deps.prospects.release(ref, { by: 'boss@acme.test', at: '2026-12-01T10:05:00.000Z' });
+    // Assess
+    expect(byOther).toEqual({ taken: { rep: 'anna@acme.test', at: '2026-12-01T10:00:00.000Z' } });
+    expect(byOwner).toEqual({ released: { rep: 'anna@acme.test', at: '2026-12-01T10:02:00.000Z' } });
+    expect(again).toEqual({ notClaimed: true });
+    expect(byAdmin).toEqual({ released: { rep: 'ben@acme.test', at: '2026-12-01T10:05:00.000Z' } });
+    const lead = (await deps.leads.findByEmail('demo', ref.emailKey))!;
+    expect(lead.claim).toBeUndefined();
+    expect(lead.timeline.filter((e) => e.type === 'prospect_released')).toEqual([
+      { type: 'prospect_released', at: '2026-12-01T10:02:00.000Z', rep: 'anna@acme.test', by: 'anna@acme.test' },
+      { type: 'prospect_released', at: '2026-12-01T10:05:00.000Z', rep: 'ben@acme.test', by: 'boss@acme.test' },
+    ]);
+  });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { wilsonInterval } from '../../functions/core/ab-test.js';
 import type { Person } from '../../functions/core/people.js';
-import { FormReportQuery } from '../../functions/core/stats.js';
+import { FormReportQuery, StatsQuery } from '../../functions/core/stats.js';
 import { formReport, formsReport } from '../../functions/use-cases/form-report.js';
+import { readFormStats } from '../../functions/use-cases/form-stats.js';
 import { fakeDeps, testConfig } from '../support/builders.js';
 
 const ADMIN: Person = { sub: 'a1', roles: ['admin'], siteIds: ['*'] };
+const API_KEY = { name: 'test', siteIds: ['*'] };
 const ELSEWHERE: Person = { sub: 'm1', roles: ['marketer'], siteIds: ['other'] };
 
 /** The demo with an A/B test on the ebook form: `a` (the control) and `b`. */
@@ -62,6 +64,30 @@ describe('Use cases: the console’s forms page', () => {
     expect(early.abTest!.plannedSample).toBeGreaterThan(400);
     expect(later.abTest!.variants[1]).toMatchObject({ variant: 'b', impressions: 10_000, submissions: 642, verdict: 'better' });
     expect(later.abTest!.variants[1]!.vsControl!.uplift).toBeCloseTo(642 / 500 - 1, 10);
+  });
+
+  it('shows the numbers of GET /v1/forms/{formId}/stats for the same range: totals, each day, by page, by variant', async () => {
+    // Prepare: the counters the capture path and the stream keep, over two days
+    const t = withVariants();
+    await t.deps.stats.count('demo', { formId: 'ebook', variant: 'a', page: '/blog' }, '2026-11-19', { impressions: 40, submissions: 3, leads: 3, mql: 1 });
+    await t.deps.stats.count('demo', { formId: 'ebook', variant: 'b', page: '/pricing' }, '2026-11-20', { impressions: 35, submissions: 2 });
+    const range = { from: '2026-11-14', to: '2026-11-20' };
+    // Act
+    const page = await formReport(t.deps, ADMIN, 'ebook', FormReportQuery.parse(range));
+    const api = (by?: 'page' | 'variant') => readFormStats(t.deps, API_KEY, 'ebook', StatsQuery.parse({ ...range, ...(by && { by }) }));
+    const [all, byPage, byVariant] = await Promise.all([api(), api('page'), api('variant')]);
+    const list = await formsReport(t.deps, ADMIN, range);
+    // Assess
+    type Counts = { impressions: number; submissions: number; leads: number; mql: number; sql: number; handoffs: number };
+    const counts = ({ impressions, submissions, leads, mql, sql, handoffs }: Counts) => ({ impressions, submissions, leads, mql, sql, handoffs });
+    expect(counts(page.totals)).toEqual(counts(all.totals[0]!));
+    expect(counts(list.forms.find((f) => f.formId === 'ebook')!.totals)).toEqual(counts(all.totals[0]!));
+    expect(page.days.filter((d) => d.impressions || d.submissions).map((d) => [d.day, counts(d)])).toEqual(all.rows.map((r) => [r.day, counts(r)]));
+    expect(Object.fromEntries(page.breakdown.rows.map((r) => [r.key, counts(r)]))).toEqual(Object.fromEntries(byPage.totals.map((r) => [r.key, counts(r)])));
+    expect(page.abTest!.variants.map((v) => [v.variant, v.impressions, v.submissions])).toEqual(
+      byVariant.totals.filter((r) => r.key !== '(none)').map((r) => [r.key, r.impressions, r.submissions]),
+    );
+    expect(page.totals.submissions).toBe(5);
   });
 
   it('answers a form of a site the person may not see like a missing one, and names a bad range', async () => {

@@ -3,6 +3,8 @@ import { emailKey } from '../../functions/core/email.js';
 import type { Person } from '../../functions/core/people.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { handoffHealth, handoffLog, replayForSales } from '../../functions/use-cases/handoff-desk.js';
+import { asPerson, claimForSales, releaseForSales } from '../../functions/use-cases/console.js';
+import { LeadListQuery, passes, planList, type LeadCard } from '../../functions/core/lead-index.js';
 import { deliverWebhooks, raiseWebhooks } from '../../functions/use-cases/webhooks.js';
 import { aSubmission, fakeDeps, ORIGIN } from '../support/builders.js';
 
@@ -72,5 +74,46 @@ describe('Use cases: the sales desk’s hand-off', () => {
     });
     await expect(replayForSales(t.deps, ELSEWHERE, failed.deliveryId)).rejects.toMatchObject({ name: 'DeliveryNotFoundError' });
     await expect(handoffLog(t.deps, SALES, 'nope', {})).rejects.toMatchObject({ fields: { endpointId: 'no endpoint or destination "nope" in site "demo"' } });
+  });
+});
+
+describe('Use cases: prospects by owner, claimed and released', () => {
+  const ANNA: Person = { sub: 'u1', email: 'anna@acme.test', roles: ['sales'], siteIds: ['*'] };
+  const BEN: Person = { sub: 'u2', email: 'ben@acme.test', roles: ['sales'], siteIds: ['*'] };
+  const BOSS: Person = { sub: 'u3', email: 'boss@acme.test', roles: ['admin'], siteIds: ['*'] };
+
+  it('a rep releases their own claim (timeline and audit say who), not another rep’s; an admin releases anyone’s; nobody’s is 409', async () => {
+    // Prepare
+    const t = fakeDeps();
+    await submitForm(t.deps, { formId: 'ebook', body: aSubmission().build(), origin: ORIGIN, clientIp: '203.0.113.7' });
+    const lead = (await t.deps.leads.findByEmail('demo', emailKey('jane.doe@acme.com')))!;
+    const later = () => t.clock.advance(60_000);
+    await claimForSales(t.deps, ANNA, lead.leadId);
+    later();
+    // Act & Assess
+    await expect(releaseForSales(t.deps, BEN, lead.leadId)).rejects.toMatchObject({ name: 'AlreadyClaimedError', status: 409 });
+    expect(await releaseForSales(t.deps, ANNA, lead.leadId)).toMatchObject({ rep: 'anna@acme.test' });
+    later();
+    await expect(releaseForSales(t.deps, ANNA, lead.leadId)).rejects.toMatchObject({ code: 'not_claimed', status: 409 });
+    await claimForSales(t.deps, BEN, lead.leadId);
+    later();
+    expect(await releaseForSales(t.deps, BOSS, lead.leadId)).toMatchObject({ rep: 'ben@acme.test' });
+    const timeline = (await t.deps.leads.findById(lead.leadId))!.timeline.filter((e) => e.type.startsWith('prospect_'));
+    expect(timeline.map((e) => [e.type, 'rep' in e ? e.rep : '', 'by' in e ? e.by : ''])).toEqual([
+      ['prospect_claimed', 'anna@acme.test', ''],
+      ['prospect_released', 'anna@acme.test', 'anna@acme.test'],
+      ['prospect_claimed', 'ben@acme.test', ''],
+      ['prospect_released', 'ben@acme.test', 'boss@acme.test'],
+    ]);
+    expect((await t.deps.audit.list({ limit: 10 })).entries.filter((e) => e.action === 'lead.release')).toHaveLength(2);
+  });
+
+  it('filters the list by owner: no one yet, me, or a rep', () => {
+    const card = (claimedBy?: string) =>
+      ({ leadId: 'x', email: 'x@acme.com', stage: 'sql', createdAt: '2026-11-01', forms: [], consent: 'none', ...(claimedBy && { claimedBy }) }) as LeadCard;
+    const owner = (o: string) => planList(LeadListQuery.parse({ stage: 'sql', owner: o })).filter;
+    expect([card(), card('anna@acme.test')].map((c) => passes(c, owner('unclaimed')))).toEqual([true, false]);
+    expect([card(), card('anna@acme.test'), card('ben@acme.test')].map((c) => passes(c, owner('anna@acme.test')))).toEqual([false, true, false]);
+    expect(asPerson(ANNA, LeadListQuery.parse({ owner: 'me' })).owner).toBe('anna@acme.test');
   });
 });

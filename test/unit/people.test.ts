@@ -118,6 +118,13 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
           body: '{}',
         },
       ]);
+      // A release is of the caller's own claim (a sales rep may release only theirs).
+      if (id === 'consoleRelease')
+        await fake.deps.prospects.claim(
+          { siteId: 'demo', emailKey: emailKey('jane.doe@acme.com') },
+          `${sub.replace(/^u-/, '')}@acme.com`,
+          '2026-11-01T00:00:00.000Z',
+        );
       const request = sample[id]?.(lead, 'ab'.repeat(8), sub) ?? {};
       const event = apiEvent(routeKeyOf(e), {
         path: { leadId: lead.leadId, formId: 'ebook', ...request.path },

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, download, problemOf, qs } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
-import { currentSite, may, siteId } from '../state.js';
+import { currentSite, may, me, siteId } from '../state.js';
 import { Dialog, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
 
 interface Consent {
@@ -173,6 +173,8 @@ function describe(e: Entry): string {
       return `Left sequence ${s('sequenceId')}: ${s('reason')}`;
     case 'prospect_claimed':
       return `Claimed by ${s('rep')}`;
+    case 'prospect_released':
+      return `Released by ${s('by')}${e.by === e.rep ? '' : ` (claimed by ${s('rep')})`}`;
     case 'marked_not_a_fit':
       return `Marked not a fit by ${s('by')}${e.reason ? `: ${s('reason')}` : ''}`;
     case 'requalified':
@@ -361,6 +363,11 @@ function Actions({ lead, onChange }: { lead: Lead; onChange: () => void }) {
         {may('admin', 'sales') && !lead.claim && !lead.notAFit && (
           <button type="button" disabled={busy} onClick={() => act('Claimed for you', () => api(`${base}/claim`, { method: 'POST' }))}>
             Claim for me
+          </button>
+        )}
+        {lead.claim && (may('admin') || (may('sales') && [me.value?.email, me.value?.sub].includes(lead.claim.rep))) && (
+          <button type="button" disabled={busy} onClick={() => act('Released: anyone may claim it now', () => api(`${base}/release`, { method: 'POST' }))}>
+            Release
           </button>
         )}
         {may('admin', 'marketer', 'sales') && (

@@ -28,7 +28,7 @@ interface Page {
 }
 
 /** The filters, as the address keeps them (a filtered list is a link). */
-const FILTERS = ['q', 'stage', 'minScore', 'maxScore', 'form', 'source', 'campaign', 'consent', 'from', 'to', 'sort'] as const;
+const FILTERS = ['q', 'stage', 'owner', 'minScore', 'maxScore', 'form', 'source', 'campaign', 'consent', 'from', 'to', 'sort'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 interface ExportJob {
@@ -240,6 +240,14 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
           <option value="lead">Lead</option>
           <option value="mql">MQL</option>
           <option value="sql">SQL</option>
+        </select>
+      </label>
+      <label>
+        Claimed by
+        <select name="owner" value={filters.owner ?? ''}>
+          <option value="">Anyone or no one</option>
+          <option value="unclaimed">No one yet</option>
+          <option value="me">Me</option>
         </select>
       </label>
       <label>

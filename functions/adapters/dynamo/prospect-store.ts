@@ -150,6 +150,42 @@ export class DynamoProspectStore implements ProspectStore {
     }
   }
 
+  async release(
+    ref: LeadRef,
+    release: { rep?: string; by: string; at: string },
+  ): Promise<{ released: { rep: string; at: string } } | { taken: { rep: string; at: string } } | { notClaimed: true }> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lead(ref.siteId, ref.emailKey),
+          UpdateExpression: 'REMOVE claimedBy, claimedAt',
+          ConditionExpression: `attribute_exists(PK) AND attribute_exists(claimedBy)${release.rep ? ' AND claimedBy = :rep' : ''}`,
+          ...(release.rep && { ExpressionAttributeValues: { ':rep': release.rep } }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const rep = Attributes!.claimedBy as string;
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.log(ref.siteId, ref.emailKey, release.at, 'released'),
+            entity: 'log',
+            siteId: ref.siteId,
+            entry: { type: 'prospect_released', at: release.at, rep, by: release.by },
+          },
+        }),
+      );
+      return { released: { rep, at: release.at } };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(ref.siteId, ref.emailKey), ConsistentRead: true }));
+      if (!Item) throw error;
+      return Item.claimedBy ? { taken: { rep: Item.claimedBy as string, at: Item.claimedAt as string } } : { notClaimed: true };
+    }
+  }
+
   async exportLead(ref: LeadRef): Promise<Record<string, unknown[]>> {
     const items = await queryLeadPartition(this.client, this.tableName, keys.leadPartition(ref.siteId, ref.emailKey));
     const out: Record<string, unknown[]> = { lead: [] };

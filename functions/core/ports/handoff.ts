@@ -155,6 +155,14 @@ export interface ProspectStore {
   entriesAfter(siteId: string, stage: string, after: ProspectCursor, limit: number): Promise<IndexedProspect[]>;
   /** Record who took the prospect, unless someone else did: then their claim. */
   claim(ref: LeadRef, rep: string, at: string): Promise<{ claimed: { rep: string; at: string } } | { taken: { rep: string; at: string } }>;
+  /**
+   * Give the prospect back: remove the claim, if `rep` holds it (or whoever does, `rep` undefined: an
+   * admin's release), with its timeline entry naming who released it. Otherwise who holds it, or none.
+   */
+  release(
+    ref: LeadRef,
+    release: { rep?: string; by: string; at: string },
+  ): Promise<{ released: { rep: string; at: string } } | { taken: { rep: string; at: string } } | { notClaimed: true }>;
   /** Every item held on the lead (its partition and what points at it), without internal keys, by kind. */
   exportLead(ref: LeadRef): Promise<Record<string, unknown[]>>;
   /** Delete everything held on the lead and keep only an anonymised consent audit entry. Returns false when there was no lead. */

@@ -228,6 +228,19 @@ export const CONSOLE = {
       '409': err('`already_claimed` by another rep (named in the message), or `not_a_fit`: the lead is marked as not a fit (requalify it first)'),
     },
   },
+  consoleRelease: {
+    ...person,
+    ...lead,
+    method: 'POST',
+    path: '/v1/console/leads/{leadId}/release',
+    roles: SALES,
+    summary: 'Give the prospect back so another rep may claim it: the rep who holds it, or an admin for anyone; audited, on the timeline',
+    responses: {
+      '200': { description: '`{ released: { rep, at } }`: who held it' },
+      '404': err('No such lead'),
+      '409': err('`not_claimed`: nobody holds it; or `already_claimed`: another rep holds it (named in the message), and only they or an admin may release it'),
+    },
+  },
   consoleExportLead: {
     ...person,
     ...lead,
