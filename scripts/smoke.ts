@@ -285,17 +285,16 @@ function formSendsEmail(formId: string): boolean | undefined {
   return undefined;
 }
 
-/** The destinations of the site that has this form, in the config's local or deployed view. */
-function destinationsOf(formId: string): { id: string; kind: string }[] {
-  for (const env of [localEnv(), DEPLOYED])
-    for (const site of parseConfig(rawConfig, env).sites)
-      if (site.forms.some((f) => f.id === formId)) return (site.destinations ?? []).map((d) => ({ id: d.id, kind: d.kind }));
-  return [];
-}
-
-/** The first webhook endpoint of the site that has this form, in the config's local or deployed view. */
-function firstEndpointOf(formId: string): string | undefined {
-  for (const env of [localEnv(), DEPLOYED])
-    for (const site of parseConfig(rawConfig, env).sites) if (site.forms.some((f) => f.id === formId)) return site.webhooks?.[0]?.id;
+/** The site that has this form, in the config's local or deployed view. */
+function siteOfForm(formId: string) {
+  for (const env of [localEnv(), DEPLOYED]) for (const site of parseConfig(rawConfig, env).sites) if (site.forms.some((f) => f.id === formId)) return site;
   return undefined;
+}
+/** The destinations of the site that has this form. */
+function destinationsOf(formId: string): { id: string; kind: string }[] {
+  return (siteOfForm(formId)?.destinations ?? []).map((d) => ({ id: d.id, kind: d.kind }));
+}
+/** The first webhook endpoint of the site that has this form. */
+function firstEndpointOf(formId: string): string | undefined {
+  return siteOfForm(formId)?.webhooks?.[0]?.id;
 }

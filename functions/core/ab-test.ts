@@ -119,7 +119,10 @@ export interface VariantResult {
   rate: number;
   /** The rate's 95% interval (Wilson). */
   interval: Interval;
-  /** Against the control (absent for the control): the relative uplift, the difference's 95% interval, the p-value. */
+  /**
+   * Against the control (absent for the control): the relative uplift, the difference's interval (95%
+   * with one variant against the control; wider with more, at the Bonferroni-shared level), the p-value.
+   */
   vsControl?: { uplift: number; difference: Interval; pValue: number };
   verdict: Verdict;
 }
@@ -162,7 +165,8 @@ export function compareVariants(arms: readonly { variant: string; impressions: n
     const a = { successes: base.submissions, trials: base.impressions };
     const b = { successes: arm.submissions, trials: arm.impressions };
     const { pValue } = twoProportionTest(a, b);
-    const difference = differenceInterval(a, b);
+    // At the verdict's own level, so the interval excludes 0 exactly when the test calls a difference.
+    const difference = differenceInterval(a, b, normalQuantile(1 - threshold / 2));
     const vsControl = { uplift: baseRate ? rate / baseRate - 1 : 0, difference, pValue };
     const verdict: Verdict = !enough(arm) || !enough(base) ? 'collecting' : pValue >= threshold ? 'no clear difference' : rate > baseRate ? 'better' : 'worse';
     return { ...result, vsControl, verdict };

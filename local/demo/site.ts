@@ -190,6 +190,7 @@ export function demoSite(baseUrl: string): SiteInput {
         events: ['lead.qualified', 'prospect.ready'],
         // Contact properties you create in HubSpot (Settings → Properties) → what Funnel knows.
         fields: {
+          lifecyclestage: 'stage',
           funnel_score: 'score.total',
           funnel_score_explanation: 'score.explanation',
           funnel_console_link: 'consoleLink',

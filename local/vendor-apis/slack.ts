@@ -8,7 +8,7 @@ import type { OpenAPIV3 } from 'openapi-types';
  * `403 action_prohibited`, `404 channel_not_found`, `404 no_service`, `410 channel_is_archived`,
  * `429` with `Retry-After`) and the Block Kit reference (api.slack.com/reference/block-kit/blocks: at
  * most 50 blocks; a section's text at most 3,000 characters, at most 10 fields of 2,000 each; a header's
- * plain text at most 150; a context at most 10 elements).
+ * plain text at most 150; a context at most 10 elements; a text object's `verbatim`).
  */
 const plain = (max: number): OpenAPIV3.SchemaObject => ({
   type: 'object',
@@ -19,7 +19,11 @@ const plain = (max: number): OpenAPIV3.SchemaObject => ({
 const textObject = (max: number): OpenAPIV3.SchemaObject => ({
   type: 'object',
   required: ['type', 'text'],
-  properties: { type: { type: 'string', enum: ['mrkdwn', 'plain_text'] }, text: { type: 'string', minLength: 1, maxLength: max } },
+  properties: {
+    type: { type: 'string', enum: ['mrkdwn', 'plain_text'] },
+    text: { type: 'string', minLength: 1, maxLength: max },
+    verbatim: { type: 'boolean' },
+  },
   additionalProperties: false,
 });
 

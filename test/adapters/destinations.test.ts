@@ -60,7 +60,7 @@ const hubspot = (change: Partial<HubSpotDestination> = {}) =>
     id: 'hubspot',
     kind: 'hubspot',
     events: ['prospect.ready'],
-    fields: { funnel_score: 'score.total', funnel_score_explanation: 'score.explanation', funnel_console_link: 'consoleLink' },
+    fields: { lifecyclestage: 'stage', funnel_score: 'score.total', funnel_score_explanation: 'score.explanation', funnel_console_link: 'consoleLink' },
     note: { uniqueProperty: 'funnel_note_id' },
     ...change,
   }) as HubSpotDestination;
@@ -193,15 +193,55 @@ describe('Adapter: Salesforce destination, against the validating mock', () => {
     expect(verdictOf(again)).toBe('delivered');
     expect(mock.invalid()).toEqual([]);
     expect(mock.salesforce.tokenRequests - tokensBefore).toBe(1);
-    // One composite request per delivery, the token asked for once.
-    expect(mock.received.filter((r) => r.path.endsWith('/composite'))).toHaveLength(2);
-    expect(mock.received).toHaveLength(3);
+    // The token asked for once; a new Lead without a Company takes a second composite request (with
+    // Salesforce's "[not provided]"), the replay one.
+    expect(mock.received.filter((r) => r.path.endsWith('/composite'))).toHaveLength(3);
+    expect(mock.received).toHaveLength(4);
     expect(mock.salesforce.leads.size).toBe(1);
     const lead = mock.salesforce.leads.get('0a1b2c3d-0000-4000-8000-000000000001')!;
     // Salesforce requires a Company: a lead who never gave one gets Salesforce's own "[not provided]".
     expect(lead.fields).toMatchObject({ Email: 'jane.doe@acme.com', FirstName: 'Jane', LastName: 'Doe', Title: 'VP Sales', Company: '[not provided]' });
     expect(mock.salesforce.tasks.size).toBe(1);
     expect([...mock.salesforce.tasks.values()][0]!.fields).toMatchObject({ WhoId: lead.Id, Status: 'Completed', Subject: 'Funnel: prospect.ready' });
+  });
+
+  it('never overwrites what sales typed: an update sends only what the lead gave, no "[not provided]"', async () => {
+    // Prepare: the Lead made without a company; sales then types it in Salesforce.
+    await deliver(salesforce());
+    mock.salesforce.leads.get('0a1b2c3d-0000-4000-8000-000000000001')!.fields.Company = 'Acme Corp';
+    // Act
+    const next = await deliver(salesforce(), 'msg_ggggggggggggggggggggggggggg');
+    // Assess
+    expect(verdictOf(next)).toBe('delivered');
+    expect(mock.salesforce.leads.get('0a1b2c3d-0000-4000-8000-000000000001')!.fields.Company).toBe('Acme Corp');
+    expect(JSON.stringify(mock.received.at(-1)!.body)).not.toContain('[not provided]');
+  });
+
+  it('takes a token endpoint’s 200 without a token, and a composite answer without its parts, for failures to retry, never deliveries', async () => {
+    // Prepare
+    for (const id of ['salesforce-4', 'salesforce-5', 'salesforce-6']) secrets[`demo/${id}`] = sfSecret;
+    mock.answerNext('salesforce', { status: 200, body: { token_type: 'Bearer' } });
+    // Act
+    const noToken = await deliver(salesforce({ id: 'salesforce-4' }));
+    mock.answerNext('salesforce', 'pass', { status: 200, body: {} });
+    const noParts = await deliver(salesforce({ id: 'salesforce-5' }));
+    mock.answerNext('salesforce', { status: 200, body: { token_type: 'Bearer' } });
+    const erase = await sender.erase(salesforce({ id: 'salesforce-6' }), { siteId: 'demo', email: 'x@acme.com', leadId: 'x' });
+    // Assess
+    expect(noToken).toMatchObject({ verdict: 'retry', error: expect.stringContaining('NO_ACCESS_TOKEN') });
+    expect(noParts).toMatchObject({ verdict: 'retry', error: expect.stringContaining('NO_COMPOSITE_RESPONSE') });
+    expect(verdictOf(erase as WebhookOutcome)).toBe('retry');
+    expect(mock.salesforce.leads.size).toBe(0);
+  });
+
+  it('never quotes a malformed secret in the delivery log', async () => {
+    // Prepare: a client secret pasted alone, where JSON was expected
+    secrets['demo/salesforce-7'] = 'E4F5A1B2C3D4-the-real-client-secret';
+    // Act
+    const outcome = await deliver(salesforce({ id: 'salesforce-7' }));
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'network', code: 'ESECRET', message: expect.stringContaining('it is not JSON') });
+    expect(JSON.stringify(outcome)).not.toMatch(/E4F5|real-client-secret/);
   });
 
   it('asks for a new token when the session expired and delivers in the same try; waits an hour on REQUEST_LIMIT_EXCEEDED', async () => {
@@ -285,6 +325,10 @@ describe('Adapter: Pipedrive destination, against the validating mock', () => {
     const next = await deliver(pipedrive(), 'msg_ddddddddddddddddddddddddddd', payload({ company: 'Acme' }));
     // Assess: four calls the first time (search, add person, list leads, add lead), three after (search, update, list)
     expect([firstCalls, mock.received.length - firstCalls]).toEqual([4, 3]);
+    // The update sends what the lead gave, never the name, emails or phones sales keep on the person.
+    expect(mock.received[firstCalls + 1]).toMatchObject({ method: 'PATCH', body: { job_title: 'VP Sales' } });
+    expect(mock.received[firstCalls + 1]!.body).not.toHaveProperty('emails');
+    expect(mock.received[firstCalls + 1]!.body).not.toHaveProperty('name');
     expect([verdictOf(first), verdictOf(next)]).toEqual(['delivered', 'delivered']);
     expect(mock.invalid()).toEqual([]);
     expect(mock.pipedrive.persons.size).toBe(1);
@@ -341,6 +385,8 @@ describe('Adapter: Slack destination, against the validating mock', () => {
     expect(mock.received).toHaveLength(1);
     const text = JSON.stringify(mock.slack.messages[0]!.body);
     expect(text).toContain('Prospect ready for sales: Acme');
+    // Every mrkdwn object is taken as written: no auto-linking, no @here parsed out of what a visitor typed.
+    expect(text.match(/"type":"mrkdwn"/g)!.length).toBe(text.match(/"verbatim":true/g)!.length);
     expect(text).toContain('Job title: VP (+30 fit)');
     expect(text).toContain(`<${CONSOLE}leads/0a1b2c3d-0000-4000-8000-000000000001?site=demo|Open in the Funnel console>`);
     expect(text).not.toMatch(/jane|doe/i);

@@ -1,4 +1,5 @@
 import type { DeliveryVerdict, WebhookOutcome } from '../../core/ports.js';
+import { classifyResponse } from '../../core/webhooks/retry.js';
 import type { MappingContext } from '../../core/destinations/mapping.js';
 import type { VendorAnswer, VendorHttp, VendorRequest } from './http.js';
 
@@ -60,11 +61,29 @@ export class Calls {
 export const ok = (answer: VendorAnswer): answer is Extract<VendorAnswer, { kind: 'response' }> =>
   answer.kind === 'response' && answer.status >= 200 && answer.status < 300;
 
-/** The common meaning of a status no vendor rule covered: 5xx, 408 and 429 wait, any other 4xx is final. */
+/** The common meaning of a status no vendor rule covered: as a webhook's (`classifyResponse`), in the vendor's words. */
 export function byStatus(status: number, message: string): Refusal {
-  if (status >= 500 || status === 408 || status === 429) return { verdict: 'retry', error: `${status}: ${message}` };
-  return { verdict: 'fail', error: `${status}: ${message}` };
+  const verdict = classifyResponse({ kind: 'response', status });
+  return { verdict: verdict === 'delivered' ? 'retry' : verdict, error: `${status}: ${message}` };
 }
+
+/**
+ * A destination's secret that cannot be used. Its message is fixed text: never the secret, nor a parser's
+ * quote of it (JSON.parse's errors quote their input).
+ */
+export class DestinationSecretError extends Error {
+  override readonly name = 'DestinationSecretError';
+}
+
+/** The secret as a token: trimmed, and not empty. */
+export async function tokenOf(ctx: Pick<VendorContext, 'credentials'>): Promise<string> {
+  const token = (await ctx.credentials()).trim();
+  if (!token) throw new DestinationSecretError('the secret is empty');
+  return token;
+}
+
+/** A vendor's 404 to a delete: there was nothing to erase, which is what erasure wants. */
+export const gone = (answer: VendorAnswer): boolean => answer.kind === 'response' && answer.status === 404;
 
 /** A vendor's credentials were refused: retried (a rotated secret is read again within minutes), never dropped. */
 export const credentialsRefused = (status: number, vendor: string): Refusal => ({

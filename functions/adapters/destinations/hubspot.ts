@@ -1,8 +1,9 @@
 import type { HubSpotDestination } from '../../core/destinations/config.js';
+import { escapeHtml } from '../../core/nurture/templates.js';
 import { mapFields, scoreExplanation } from '../../core/destinations/mapping.js';
 import type { ErasureSubject, WebhookOutcome } from '../../core/ports.js';
 import type { WebhookPayload } from '../../core/webhooks/payload.js';
-import { at, byStatus, Calls, credentialsRefused, messageOf, ok, type Refusal, type VendorContext } from './calls.js';
+import { at, byStatus, Calls, credentialsRefused, gone, messageOf, ok, type Refusal, tokenOf, type VendorContext } from './calls.js';
 import type { VendorAnswer } from './http.js';
 
 export const HUBSPOT_API = 'https://api.hubapi.com';
@@ -15,10 +16,9 @@ export const HUBSPOT_FIELDS = {
   jobtitle: 'profile.jobTitle',
   phone: 'profile.phone',
   country: 'profile.country',
-  lifecyclestage: 'stage',
 } as const;
 
-/** Funnel's stages as HubSpot's `lifecyclestage` values. */
+/** Funnel's stages as HubSpot's `lifecyclestage` values (when a mapping sets `lifecyclestage`). */
 const LIFECYCLE: Record<string, string> = { lead: 'lead', mql: 'marketingqualifiedlead', sql: 'salesqualifiedlead' };
 
 /**
@@ -49,8 +49,6 @@ function properties(payload: WebhookPayload, destination: HubSpotDestination, ct
   return out;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /**
  * Deliver an event to HubSpot, idempotently (a retry or a replay changes nothing more):
  * 1. upsert the contact by email (CRM v3 batch upsert, `idProperty: email`) with the mapped properties
@@ -64,7 +62,7 @@ export async function deliverToHubSpot(
   deliveryId: string,
 ): Promise<WebhookOutcome> {
   const calls = new Calls(ctx.http);
-  const headers = { authorization: `Bearer ${(await ctx.credentials()).trim()}` };
+  const headers = { authorization: `Bearer ${await tokenOf(ctx)}` };
   const email = payload.data.lead.email;
   const contact = await calls.call({
     method: 'POST',
@@ -113,10 +111,8 @@ export async function eraseFromHubSpot(ctx: VendorContext, subject: ErasureSubje
   const answer = await calls.call({
     method: 'POST',
     url: at(ctx, HUBSPOT_API, '/crm/v3/objects/contacts/gdpr-delete'),
-    headers: { authorization: `Bearer ${(await ctx.credentials()).trim()}` },
+    headers: { authorization: `Bearer ${await tokenOf(ctx)}` },
     json: { objectId: subject.email, idProperty: 'email' },
   });
-  // 404: no such contact, nothing to erase.
-  const absent = answer.kind === 'response' && answer.status === 404;
-  return absent || ok(answer) ? calls.done() : calls.failed(answer, hubspotRefusal(answer));
+  return gone(answer) || ok(answer) ? calls.done() : calls.failed(answer, hubspotRefusal(answer));
 }

@@ -3,7 +3,7 @@ import type { SalesforceDestination } from '../../core/destinations/config.js';
 import { mapFields, scoreExplanation } from '../../core/destinations/mapping.js';
 import type { ErasureSubject, WebhookOutcome } from '../../core/ports.js';
 import type { WebhookPayload } from '../../core/webhooks/payload.js';
-import { at, byStatus, Calls, credentialsRefused, messageOf, ok, type Refusal, type VendorContext } from './calls.js';
+import { at, byStatus, Calls, credentialsRefused, DestinationSecretError, gone, messageOf, ok, type Refusal, type VendorContext } from './calls.js';
 import type { VendorAnswer } from './http.js';
 
 /** The Lead fields a Salesforce destination sets unless its config says otherwise. */
@@ -23,11 +23,17 @@ const NOT_PROVIDED = '[not provided]';
 /** How long an access token is used before a new one is asked for (Salesforce's session timeout is 2 h by default; a 401 asks sooner). */
 export const SALESFORCE_TOKEN_MS = 30 * 60_000;
 
-const TokenCredentials = (raw: string): { clientId: string; clientSecret?: string; username?: string; privateKey?: string } => {
-  const parsed = JSON.parse(raw) as Record<string, unknown>;
-  if (typeof parsed.clientId !== 'string') throw new Error('the Salesforce secret must be JSON with clientId');
+/** The connected app's credentials from the secret; fixed words when it is not what they should be (a parser's error would quote it). */
+function tokenCredentials(raw: string): { clientId: string; clientSecret?: string; username?: string; privateKey?: string } {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    throw new DestinationSecretError('it is not JSON: a Salesforce secret is {"clientId", "clientSecret"} or {"clientId", "username", "privateKey"}');
+  }
+  if (typeof parsed?.clientId !== 'string') throw new DestinationSecretError('it has no clientId');
   return parsed as { clientId: string };
-};
+}
 
 /**
  * Salesforce's answers (REST API Developer Guide, "Status Codes and Error Responses"; OAuth "Token errors"):
@@ -60,14 +66,17 @@ export class SalesforceSession {
   private async token(ctx: VendorContext, destination: SalesforceDestination, calls: Calls, key: string): Promise<string | VendorAnswer> {
     const cached = this.tokens.get(key);
     if (cached && cached.until > this.now().getTime()) return cached.token;
-    const secret = TokenCredentials(await ctx.credentials());
+    const secret = tokenCredentials(await ctx.credentials());
     const form: Record<string, string> =
       destination.auth === 'client_credentials'
         ? { grant_type: 'client_credentials', client_id: secret.clientId, client_secret: secret.clientSecret ?? '' }
         : { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await jwtAssertion(destination, secret, this.now()) };
     const answer = await calls.call({ method: 'POST', url: at(ctx, destination.instanceUrl, '/services/oauth2/token'), form });
-    const token = ok(answer) ? (answer.json as { access_token?: string } | undefined)?.access_token : undefined;
-    if (!token) return answer;
+    if (!ok(answer)) return answer;
+    const token = (answer.json as { access_token?: unknown } | undefined)?.access_token;
+    // A 200 without a token is no sign-in: never taken for a delivered call.
+    if (typeof token !== 'string' || !token)
+      return { ...answer, status: 502, json: [{ errorCode: 'NO_ACCESS_TOKEN', message: 'the token endpoint answered without an access token' }] };
     this.tokens.set(key, { token, until: this.now().getTime() + SALESFORCE_TOKEN_MS });
     return token;
   }
@@ -95,8 +104,10 @@ async function jwtAssertion(
   secret: { clientId: string; username?: string; privateKey?: string },
   now: Date,
 ): Promise<string> {
-  if (!secret.username || !secret.privateKey) throw new Error('the Salesforce JWT bearer secret needs username and privateKey');
-  const key = await importPKCS8(secret.privateKey, 'RS256');
+  if (!secret.username || !secret.privateKey) throw new DestinationSecretError('a JWT bearer secret needs username and privateKey');
+  const key = await importPKCS8(secret.privateKey, 'RS256').catch(() => {
+    throw new DestinationSecretError('its privateKey is not an RSA private key in PKCS #8 PEM');
+  });
   const audience = /\.sandbox\.my\.salesforce\.com$/.test(new URL(destination.instanceUrl).hostname)
     ? 'https://test.salesforce.com'
     : 'https://login.salesforce.com';
@@ -116,6 +127,7 @@ async function jwtAssertion(
  * 1. upsert the Lead by its external-id field = Funnel's lead id (PATCH …/sobjects/Lead/{field}/{id})
  * 2. with `task`: upsert a completed Task keyed by the delivery, on that Lead (`WhoId: @{lead.id}`),
  *    with the score and why
+ * A new Lead missing LastName or Company is sent again with `[not provided]` there.
  */
 export async function deliverToSalesforce(
   ctx: VendorContext,
@@ -127,44 +139,64 @@ export async function deliverToSalesforce(
 ): Promise<WebhookOutcome> {
   const calls = new Calls(ctx.http);
   const v = destination.apiVersion;
-  const lead = mapFields(payload, { ...SALESFORCE_FIELDS, ...destination.fields }, ctx.mapping);
-  lead.LastName ??= NOT_PROVIDED;
-  lead.Company ??= NOT_PROVIDED;
-  const compositeRequest: { method: string; url: string; referenceId: string; body: Record<string, unknown> }[] = [
-    {
-      method: 'PATCH',
-      url: `/services/data/${v}/sobjects/Lead/${destination.externalIdField}/${encodeURIComponent(payload.data.lead.id)}`,
-      referenceId: 'lead',
-      body: lead,
-    },
-  ];
-  if (destination.task)
-    compositeRequest.push({
-      method: 'PATCH',
-      url: `/services/data/${v}/sobjects/Task/${destination.task.externalIdField}/${encodeURIComponent(deliveryId)}`,
-      referenceId: 'task',
-      body: {
-        WhoId: '@{lead.id}',
-        Subject: `Funnel: ${payload.type}`,
-        Description: scoreExplanation(payload.data.lead.score) ?? 'Not scored',
-        Status: 'Completed',
-        ActivityDate: payload.timestamp.slice(0, 10),
+  const mapped = mapFields(payload, { ...SALESFORCE_FIELDS, ...destination.fields }, ctx.mapping);
+  const composite = (lead: Record<string, unknown>) => {
+    const compositeRequest: { method: string; url: string; referenceId: string; body: Record<string, unknown> }[] = [
+      {
+        method: 'PATCH',
+        url: `/services/data/${v}/sobjects/Lead/${destination.externalIdField}/${encodeURIComponent(payload.data.lead.id)}`,
+        referenceId: 'lead',
+        body: lead,
       },
-    });
-  const answer = await session.call(ctx, destination, calls, `${siteId}/${destination.id}`, (token) => ({
-    method: 'POST',
-    url: at(ctx, destination.instanceUrl, `/services/data/${v}/composite`),
-    headers: { authorization: `Bearer ${token}` },
-    json: { allOrNone: true, compositeRequest },
-  }));
+    ];
+    if (destination.task)
+      compositeRequest.push({
+        method: 'PATCH',
+        url: `/services/data/${v}/sobjects/Task/${destination.task.externalIdField}/${encodeURIComponent(deliveryId)}`,
+        referenceId: 'task',
+        body: {
+          WhoId: '@{lead.id}',
+          Subject: `Funnel: ${payload.type}`,
+          Description: scoreExplanation(payload.data.lead.score) ?? 'Not scored',
+          Status: 'Completed',
+          ActivityDate: payload.timestamp.slice(0, 10),
+        },
+      });
+    return session.call(ctx, destination, calls, `${siteId}/${destination.id}`, (token) => ({
+      method: 'POST',
+      url: at(ctx, destination.instanceUrl, `/services/data/${v}/composite`),
+      headers: { authorization: `Bearer ${token}` },
+      json: { allOrNone: true, compositeRequest },
+    }));
+  };
+  // What the lead gave, and nothing more: an update never overwrites what sales typed. Only a new Lead
+  // that lacks Salesforce's required LastName or Company gets `[not provided]` there, on a second request.
+  let answer = await composite(mapped);
+  let cause = failedPart(answer);
+  if (cause && errorCodeOf(cause.body) === 'REQUIRED_FIELD_MISSING') {
+    answer = await composite({ LastName: NOT_PROVIDED, Company: NOT_PROVIDED, ...mapped });
+    cause = failedPart(answer);
+  }
   if (!ok(answer)) return calls.failed(answer, salesforceRefusal(answer));
-  // A composite answers 200 with each subrequest's own status: the first real failure (not the others' PROCESSING_HALTED) decides.
-  const parts = (answer.json as { compositeResponse?: { httpStatusCode: number; body: unknown }[] } | undefined)?.compositeResponse ?? [];
-  const failed = parts.filter((p) => p.httpStatusCode >= 300);
-  if (!failed.length) return calls.done();
-  const cause = failed.find((p) => !(Array.isArray(p.body) && (p.body as { errorCode?: string }[])[0]?.errorCode === 'PROCESSING_HALTED')) ?? failed[0]!;
+  if (!cause) return calls.done();
   const part = { ...answer, status: cause.httpStatusCode, json: cause.body, text: JSON.stringify(cause.body) };
   return calls.failed(part, salesforceRefusal(part));
+}
+
+type CompositePart = { httpStatusCode: number; body: unknown };
+const errorCodeOf = (body: unknown) => (Array.isArray(body) ? (body as { errorCode?: string }[])[0]?.errorCode : undefined);
+
+/**
+ * The subrequest whose failure decides a composite answer: the first real one (not the others'
+ * PROCESSING_HALTED). An answer without its parts is no delivery either.
+ */
+function failedPart(answer: VendorAnswer): CompositePart | undefined {
+  if (!ok(answer)) return undefined;
+  const parts = (answer.json as { compositeResponse?: CompositePart[] } | undefined)?.compositeResponse;
+  if (!Array.isArray(parts) || !parts.length)
+    return { httpStatusCode: 502, body: [{ errorCode: 'NO_COMPOSITE_RESPONSE', message: 'Salesforce answered without the subrequests' }] };
+  const failed = parts.filter((p) => p.httpStatusCode >= 300);
+  return failed.find((p) => errorCodeOf(p.body) !== 'PROCESSING_HALTED') ?? failed[0];
 }
 
 /** Erase the Lead by its external id (its Tasks go with it). A Lead already gone is done. */
@@ -184,6 +216,5 @@ export async function eraseFromSalesforce(
     ),
     headers: { authorization: `Bearer ${token}` },
   }));
-  const absent = answer.kind === 'response' && answer.status === 404;
-  return absent || ok(answer) ? calls.done() : calls.failed(answer, salesforceRefusal(answer));
+  return gone(answer) || ok(answer) ? calls.done() : calls.failed(answer, salesforceRefusal(answer));
 }

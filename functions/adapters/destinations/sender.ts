@@ -2,7 +2,7 @@ import { DestinationKind, type Destination } from '../../core/destinations/confi
 import type { MappingContext } from '../../core/destinations/mapping.js';
 import type { DestinationSender, ErasureSubject, WebhookOutcome, WebhookSecrets } from '../../core/ports.js';
 import type { WebhookPayload } from '../../core/webhooks/payload.js';
-import type { VendorContext } from './calls.js';
+import { DestinationSecretError, type VendorContext } from './calls.js';
 import type { VendorHttp } from './http.js';
 import { deliverToHubSpot, eraseFromHubSpot } from './hubspot.js';
 import { deliverToPipedrive, eraseFromPipedrive } from './pipedrive.js';
@@ -33,19 +33,29 @@ export class VendorDestinationSender implements DestinationSender {
     const origin = this.options.origins?.[destination.kind];
     return {
       http: this.options.http,
-      credentials: () => this.options.secrets.secretOf(siteId, destination.id),
+      // Reading the secret fails with the store's words (a secret's name, never its value).
+      credentials: () =>
+        this.options.secrets.secretOf(siteId, destination.id).catch((e: Error) => {
+          throw new DestinationSecretError(`it could not be read (${e.message})`);
+        }),
       ...(origin && { origin }),
       mapping: this.options.mapping,
       now: this.now,
     };
   }
 
-  /** A secret that cannot be read or used (missing, not the JSON its vendor needs): retried, the reason in the log. */
+  /**
+   * A secret that cannot be read or used (missing, not the JSON its vendor needs), or anything else that
+   * threw: retried, with words for the log that never quote a secret (only our own fixed messages, else the
+   * error's name).
+   */
   private async guarded(run: () => Promise<WebhookOutcome>): Promise<WebhookOutcome> {
     try {
       return await run();
     } catch (error) {
-      return { kind: 'network', code: 'ESECRET', message: `the destination's secret: ${(error as Error).message}`, latencyMs: 0 };
+      const e = error as Error;
+      if (e instanceof DestinationSecretError) return { kind: 'network', code: 'ESECRET', message: `the destination's secret: ${e.message}`, latencyMs: 0 };
+      return { kind: 'network', code: 'EDESTINATION', message: `the delivery failed before an answer (${e.name})`, latencyMs: 0 };
     }
   }
 

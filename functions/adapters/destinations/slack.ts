@@ -18,6 +18,12 @@ const TITLES: Record<string, string> = {
 /** Slack's mrkdwn control characters, escaped as Slack asks (&, <, >). */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+/**
+ * A mrkdwn text object Slack takes as written: `verbatim` stops it linking bare URLs and channel names
+ * and parsing `@here` in what a visitor typed (Block Kit reference, "Text object"). Our own links are
+ * written `<url|label>`, which works either way.
+ */
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
 
 /**
  * The message: who (only what `show` allows), company, stage, score and the rules behind it, where they
@@ -41,13 +47,13 @@ export function slackMessage(payload: WebhookPayload, destination: SlackDestinat
     fields.push(`*Came from*\n${esc([lead.sources.first.formId, utm?.source, utm?.campaign].filter(Boolean).join(' · '))}`);
   }
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: headline, emoji: false } }];
-  if (fields.length) blocks.push({ type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: cut(text, 2000) })) });
+  if (fields.length) blocks.push({ type: 'section', fields: fields.slice(0, 10).map((text) => mrkdwn(cut(text, 2000))) });
   const why = shows.has('reasons') ? scoreExplanation(lead.score) : undefined;
-  if (why) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`*Why*\n${esc(why)}`, 3000) } });
+  if (why) blocks.push({ type: 'section', text: mrkdwn(cut(`*Why*\n${esc(why)}`, 3000)) });
   const link = shows.has('consoleLink') ? consoleLink(payload, ctx.mapping) : undefined;
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: cut(`${esc(payload.data.site.name)}${link ? ` · <${link}|Open in the Funnel console>` : ''}`, 3000) }],
+    elements: [mrkdwn(cut(`${esc(payload.data.site.name)}${link ? ` · <${link}|Open in the Funnel console>` : ''}`, 3000))],
   });
   // The top-level text (notifications, and clients that show no blocks) is mrkdwn: escaped, or a company
   // called "<!channel>" would ping the whole channel. The header is plain text: shown as typed.

@@ -18,30 +18,32 @@ export function webhookEdgesFromEnvironment(env: Environment): {
   webhookTransport: WebhookTransport;
   destinations: DestinationSender;
 } {
-  const ids = env.WEBHOOK_SECRET_IDS ?? {};
-  const readers = new Map(Object.entries(ids).map(([endpoint, secretId]) => [endpoint, secretReader(secretId)]));
-  const destinationReaders = new Map(Object.entries(env.DESTINATION_SECRET_IDS ?? {}).map(([d, secretId]) => [d, secretReader(secretId)]));
+  const signing = secretsByName(env.WEBHOOK_SECRET_IDS, 'webhook secret');
   return {
     // Each destination's credentials: its own secret (a token, client credentials, a hook URL), read like the signing secrets.
     destinations: new VendorDestinationSender({
       http: new FetchVendorHttp(),
-      secrets: {
-        secretOf: async (siteId, destinationId) => {
-          const read = destinationReaders.get(`${siteId}/${destinationId}`);
-          if (!read) throw new Error(`no secret for destination ${siteId}/${destinationId}`);
-          return read();
-        },
-      },
+      secrets: secretsByName(env.DESTINATION_SECRET_IDS, 'destination secret'),
       mapping: env.CONSOLE_URL ? { consoleUrl: env.CONSOLE_URL } : {},
     }),
     webhookSecrets: {
       secretOf: async (siteId, endpointId) => {
-        const read = readers.get(`${siteId}/${endpointId}`);
-        if (!read) throw new Error(`no webhook secret for ${siteId}/${endpointId}`);
-        const secret = await read();
+        const secret = await signing.secretOf(siteId, endpointId);
         return secret.startsWith('whsec_') ? secret : `whsec_${secret}`;
       },
     },
     webhookTransport: new SignedWebhookTransport(new HttpWebhookSender({ allowPrivateNetworks: false, allowHttp: 'never' })),
+  };
+}
+
+/** Secrets by `site/id`, each read (and cached) through the Parameters and Secrets extension by its name. */
+function secretsByName(names: Record<string, string> | undefined, what: string): WebhookSecrets {
+  const readers = new Map(Object.entries(names ?? {}).map(([key, secretId]) => [key, secretReader(secretId)]));
+  return {
+    secretOf: async (siteId, id) => {
+      const read = readers.get(`${siteId}/${id}`);
+      if (!read) throw new Error(`no ${what} for ${siteId}/${id}`);
+      return read();
+    },
   };
 }

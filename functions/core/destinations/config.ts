@@ -1,6 +1,6 @@
 import * as z from '../zod.js';
 import { text } from '../fields.js';
-import { WebhookEvent } from '../webhooks/config.js';
+import { EndpointId, SubscribedEvents } from '../webhooks/config.js';
 
 /**
  * CRM and chat destinations: where a site's prospects land beside (or instead of) its signed webhooks.
@@ -69,15 +69,10 @@ const VendorField = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'mu
 /** A destination's field mapping: vendor field → where its value comes from. Added to (and overriding) the vendor's defaults. */
 const Fields = z.record(VendorField, FieldSource);
 
-const Events = z
-  .array(WebhookEvent)
-  .check(z.minLength(1, 'must name at least one event'))
-  .check(z.refine((e) => new Set(e).size === e.length, 'must not repeat an event'));
-
 const Base = {
   /** Stable: names the destination's secret, its delivery log and its deliveries (unique among the site's endpoints). */
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes')),
-  events: Events,
+  id: EndpointId,
+  events: SubscribedEvents,
   description: z.optional(text(200)),
 };
 
@@ -89,17 +84,25 @@ const Base = {
 export const HubSpotDestination = z.strictObject({
   ...Base,
   kind: z.literal(DestinationKind.HubSpot),
-  /** Contact properties (internal names) → lead fields. Default: firstname, lastname, company, jobtitle, phone from the profile; lifecyclestage from the stage. */
+  /**
+   * Contact properties (internal names) → lead fields. Default: firstname, lastname, company, jobtitle,
+   * phone, country from the profile. Add `lifecyclestage: 'stage'` to set HubSpot's lifecycle stage (lead,
+   * marketingqualifiedlead, salesqualifiedlead): HubSpot may refuse to move a contact's stage backwards.
+   */
   fields: z.optional(Fields),
   /** A note on the contact with the score and why, upserted by this unique-value note property (create it first: docs/hand-off.md). */
   note: z.optional(z.strictObject({ uniqueProperty: VendorField })),
 });
 
-const SalesforceHost = z.url({ protocol: /^https$/, error: 'must be your https My Domain URL' }).check(
-  z.refine((u) => {
-    const host = new URL(u).hostname;
-    return /\.(my\.)?salesforce\.com$/.test(host) || /\.force\.com$/.test(host);
-  }, 'must be a Salesforce My Domain URL (https://<domain>.my.salesforce.com)'),
+const SalesforceHost = z.pipe(
+  z.url({ protocol: /^https$/, error: 'must be your https My Domain URL' }).check(
+    z.refine((u) => {
+      const url = new URL(u);
+      return /^[a-z0-9-]+(\.sandbox|\.develop)?\.my\.salesforce\.com$/i.test(url.hostname) && (url.pathname === '/' || url.pathname === '') && !url.search;
+    }, 'must be a Salesforce My Domain URL (https://<domain>.my.salesforce.com, no path)'),
+  ),
+  // The origin alone: paths are joined to it.
+  z.transform((u: string) => new URL(u).origin),
 );
 
 /**
@@ -117,7 +120,7 @@ export const SalesforceDestination = z.strictObject({
   auth: z.enum(['client_credentials', 'jwt_bearer']),
   /** The Lead's external-id field (a custom text field marked External ID and Unique) that holds Funnel's lead id. */
   externalIdField: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]*__c$/, 'must be a custom field API name ending in __c')),
-  /** Lead fields → lead fields. Default: FirstName, LastName, Company, Title, Phone, LeadSource. */
+  /** Lead fields → lead fields. Default: Email, FirstName, LastName, Company, Title, Phone, Country (LastName and Company `[not provided]` only when Salesforce needs them for a new Lead). */
   fields: z.optional(Fields),
   /** A Task on the Lead with the score explanation, upserted by this external-id field on Task. */
   task: z.optional(z.strictObject({ externalIdField: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]*__c$/, 'must end in __c')) })),
@@ -130,7 +133,7 @@ export const SalesforceDestination = z.strictObject({
 export const PipedriveDestination = z.strictObject({
   ...Base,
   kind: z.literal(DestinationKind.Pipedrive),
-  /** Person fields (keys; custom fields are 40-character hashes) → lead fields. Default: name from the profile. */
+  /** Person fields (keys; custom fields are 40-character hashes) → lead fields. Default: job_title and phone from the profile; the name (first and last) on a new person. */
   fields: z.optional(Fields),
   /** Add a lead (Leads Inbox) for the person. @default true */
   createLead: z._default(z.boolean(), true),

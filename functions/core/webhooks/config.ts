@@ -21,18 +21,24 @@ const EndpointUrl = z
   )
   .check(z.refine((u) => !new URL(u).username && !new URL(u).password, 'must not carry credentials: receivers verify the signature instead'));
 
+/** The id of an endpoint or destination: names its secret, its delivery log and its deliveries. */
+export const EndpointId = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes'));
+
+/** The events an endpoint or destination takes: at least one, none twice. */
+export const SubscribedEvents = z
+  .array(WebhookEvent)
+  .check(z.minLength(1, 'must name at least one event'))
+  .check(z.refine((e) => new Set(e).size === e.length, 'must not repeat an event'));
+
 /**
  * A sales system's webhook endpoint. Its signing secret is never in the config: Secrets Manager on AWS
  * (one secret per endpoint, created by the stack), `.data/webhook-secrets.json` locally.
  */
 export const WebhookEndpoint = z.strictObject({
   /** Stable: names the endpoint's secret, its delivery log and its deliveries. */
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lower-case letters, digits and dashes')),
+  id: EndpointId,
   url: EndpointUrl,
-  events: z
-    .array(WebhookEvent)
-    .check(z.minLength(1, 'must name at least one event'))
-    .check(z.refine((e) => new Set(e).size === e.length, 'must not repeat an event')),
+  events: SubscribedEvents,
   description: z.optional(text(200)),
 });
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;

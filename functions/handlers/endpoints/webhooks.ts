@@ -45,7 +45,7 @@ export const WEBHOOKS = {
     group: 'webhooks',
     auth: 'apiKey',
     summary:
-      'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled (or a destination its vendor said was gone). A CRM destination upserts: a replay never makes a second record',
+      'Send a delivery again now, with the same webhook-id (a dead-lettered one, or one the receiver lost); re-enables an endpoint a 410 disabled (or a destination its vendor said was gone). A CRM destination upserts, so a replay makes no second record (a Slack message is posted again)',
     params: z.object({ deliveryId: id('The `webhook-id` of the delivery (`msg_…`)') }),
     responses: { '202': { description: 'Queued: the delivery, back to pending' }, '404': err('No such delivery') },
   },
