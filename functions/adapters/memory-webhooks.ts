@@ -47,9 +47,20 @@ export class InMemoryWebhookStore implements WebhookStore {
     const stored = this.deliveries.get(delivery.deliveryId);
     if (!stored || stored.attempts.length !== delivery.attempts.length) return false;
     stored.attempts.push(structuredClone(attempt));
+    this.leases.delete(delivery.deliveryId);
     stored.status = next.status;
     if (next.nextAttemptAt) stored.nextAttemptAt = next.nextAttemptAt;
     else delete stored.nextAttemptAt;
+    return true;
+  }
+  /** Who holds each delivery's next try, until when. */
+  readonly leases = new Map<string, string>();
+  async lease(delivery: WebhookDelivery, until: string, now: string): Promise<boolean> {
+    const stored = this.deliveries.get(delivery.deliveryId);
+    if (!stored || stored.attempts.length !== delivery.attempts.length) return false;
+    const held = this.leases.get(delivery.deliveryId);
+    if (held && held >= now) return false;
+    this.leases.set(delivery.deliveryId, until);
     return true;
   }
   async scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void> {

@@ -9,6 +9,13 @@ import { classifyResponse, nextAttemptAt } from '../core/webhooks/retry.js';
 import type { Deps } from './deps.js';
 import { countHandoff } from './prospects.js';
 
+/**
+ * How long a worker holds a delivery's try to a destination. Longer than the sender function's timeout
+ * (60 s): a worker still calling the vendor holds it; one that died lets it go within 90 s, long before
+ * its queue message is visible again (six function timeouts, 360 s) and another worker takes the lane.
+ */
+export const DELIVERY_LEASE_MS = 90_000;
+
 /** Retries due sooner than this go back on the queue with a delay (SQS allows 15 min); later ones into the due index. */
 const QUEUE_DELAY_LIMIT_MS = 15 * 60_000;
 
@@ -121,6 +128,11 @@ export async function deliverWebhooks(deps: WebhookDeps, job: WebhookJob): Promi
       await scheduleRetry(deps, job, delivery.nextAttemptAt, now);
       return { delivered, retryAt: delivery.nextAttemptAt };
     }
+    // A destination has no idempotency key of the receiver's to fall back on (a Pipedrive person, a Slack
+    // message): two workers on one lane (a repeated queue message, a replay racing a retry) must not both
+    // call the vendor. The one that holds the lease tries; the other leaves the lane to it.
+    if (target.kind === 'destination' && !(await deps.webhooks.lease(delivery, new Date(now.getTime() + DELIVERY_LEASE_MS).toISOString(), now.toISOString())))
+      return { delivered, note: 'another worker is delivering this lane' };
     const outcome = await send(deps, target, delivery, now);
     const verdict = classifyResponse(outcome);
     const attempt: WebhookAttempt = {

@@ -58,3 +58,38 @@ describe('Adapter: DynamoWebhookStore.forEndpoint on DynamoDB Local', () => {
     expect(all.map((d) => d.deliveryId)).toEqual(byTimeDesc);
   }, 60_000);
 });
+
+describe('Adapter: DynamoWebhookStore.lease on DynamoDB Local', () => {
+  it('lets one worker hold a delivery’s try: a second is refused until the lease ends or the try is recorded', async () => {
+    // Prepare
+    const table = await freshTable();
+    const store = new DynamoWebhookStore({ client: table.doc, tableName: table.tableName });
+    const delivery = {
+      siteId: 'demo',
+      emailKey: 'b'.repeat(64),
+      deliveryId: 'msg_leaseleaseleaselease0001',
+      endpointId: 'hubspot',
+      type: 'prospect.ready',
+      leadId: 'lead_1',
+      eventAt: '2026-12-01T10:00:00.000Z',
+      createdAt: '2026-12-01T10:00:00.000Z',
+      body: '{}',
+    };
+    await store.create([delivery]);
+    const [stored] = await store.pending(delivery, 'hubspot');
+    // Act
+    const first = await store.lease(stored!, '2026-12-01T10:01:30.000Z', '2026-12-01T10:00:00.000Z');
+    const second = await store.lease(stored!, '2026-12-01T10:01:40.000Z', '2026-12-01T10:00:10.000Z');
+    const afterItEnded = await store.lease(stored!, '2026-12-01T10:03:00.000Z', '2026-12-01T10:01:31.000Z');
+    await store.recordAttempt(
+      stored!,
+      { at: '2026-12-01T10:01:32.000Z', result: 'retry', status: 503, latencyMs: 5 },
+      { status: 'pending', nextAttemptAt: '2026-12-01T10:02:00.000Z' },
+    );
+    const staleView = await store.lease(stored!, '2026-12-01T10:04:00.000Z', '2026-12-01T10:02:00.000Z');
+    const [fresh] = await store.pending(delivery, 'hubspot');
+    const nextTry = await store.lease(fresh!, '2026-12-01T10:04:00.000Z', '2026-12-01T10:02:00.000Z');
+    // Assess
+    expect([first, second, afterItEnded, staleView, nextTry]).toEqual([true, false, true, false, true]);
+  });
+});

@@ -8,7 +8,7 @@ import { makeDeliverWebhooksHandler } from '../../functions/handlers/deliver-web
 import { DestinationErasureError, ERASE_DELAY_SECONDS, eraseAtDestination } from '../../functions/use-cases/destinations.js';
 import { eraseLead } from '../../functions/use-cases/privacy.js';
 import { submitForm } from '../../functions/use-cases/submit-form.js';
-import { deliverWebhooks, raiseWebhooks, replayDelivery } from '../../functions/use-cases/webhooks.js';
+import { DELIVERY_LEASE_MS, deliverWebhooks, raiseWebhooks, replayDelivery } from '../../functions/use-cases/webhooks.js';
 import { WEBHOOK_QUEUE } from '../../infra/stateless-stack.js';
 import { hubspotApi } from '../../local/vendor-apis/hubspot.js';
 import { missingOperations } from '../../scripts/vendor-apis.js';
@@ -208,6 +208,26 @@ describe('Use case: deliveries to destinations', () => {
     // Assess
     const [delivery] = await t.webhooks.forEndpoint('demo', 'hubspot', { limit: 5 });
     expect(delivery).toMatchObject({ status: 'failed', attempts: [{ result: 'failed', error: '400: Property "funnel_score" does not exist' }] });
+  });
+});
+
+describe('Use case: one worker at a time on a destination’s lane', () => {
+  it('two workers on the same lead and destination (a repeated queue message): the vendor is called once', async () => {
+    // Prepare
+    const t = await aLead();
+    await raiseWebhooks(t.deps, ref, ready());
+    const job = { ...ref, endpointId: 'sales-channel' };
+    // Act
+    const [a, b] = await Promise.all([deliverWebhooks(t.deps, job), deliverWebhooks(t.deps, job)]);
+    // Assess
+    expect(t.destinations.delivered.filter((d) => d.destinationId === 'sales-channel')).toHaveLength(1);
+    expect([a.note, b.note]).toContain('another worker is delivering this lane');
+  });
+
+  it('holds the lease longer than a sender run, and lets it go long before the queue gives the job to another worker', () => {
+    expect(DELIVERY_LEASE_MS).toBeGreaterThan(WEBHOOK_QUEUE.functionTimeoutSeconds * 1000);
+    // The webhook queue's visibility timeout is six sender timeouts (infra/stateless-stack.ts).
+    expect(DELIVERY_LEASE_MS).toBeLessThan(6 * WEBHOOK_QUEUE.functionTimeoutSeconds * 1000);
   });
 });
 

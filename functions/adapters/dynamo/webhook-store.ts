@@ -63,15 +63,34 @@ export class DynamoWebhookStore implements WebhookStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.webhookDelivery(delivery.siteId, delivery.emailKey, delivery.endpointId, delivery.eventAt, delivery.type),
-          UpdateExpression: `SET #attempts = list_append(#attempts, :attempt), #status = :status${next.nextAttemptAt ? ', #next = :next' : ' REMOVE #next'}`,
+          UpdateExpression: `SET #attempts = list_append(#attempts, :attempt), #status = :status${next.nextAttemptAt ? ', #next = :next REMOVE #lease' : ' REMOVE #next, #lease'}`,
           ConditionExpression: 'size(#attempts) = :tries',
-          ExpressionAttributeNames: { '#attempts': 'attempts', '#status': 'status', '#next': 'nextAttemptAt' },
+          ExpressionAttributeNames: { '#attempts': 'attempts', '#status': 'status', '#next': 'nextAttemptAt', '#lease': 'leaseUntil' },
           ExpressionAttributeValues: {
             ':attempt': [attempt],
             ':status': next.status,
             ':tries': delivery.attempts.length,
             ...(next.nextAttemptAt && { ':next': next.nextAttemptAt }),
           },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async lease(delivery: WebhookDelivery, until: string, now: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.webhookDelivery(delivery.siteId, delivery.emailKey, delivery.endpointId, delivery.eventAt, delivery.type),
+          UpdateExpression: 'SET #lease = :until',
+          ConditionExpression: 'attribute_exists(PK) AND size(#attempts) = :tries AND (attribute_not_exists(#lease) OR #lease < :now)',
+          ExpressionAttributeNames: { '#attempts': 'attempts', '#lease': 'leaseUntil' },
+          ExpressionAttributeValues: { ':until': until, ':now': now, ':tries': delivery.attempts.length },
         }),
       );
       return true;

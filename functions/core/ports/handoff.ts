@@ -59,6 +59,11 @@ export interface WebhookStore {
   pending(ref: LeadRef, endpointId: string): Promise<WebhookDelivery[]>;
   /** Add a try to the log and set the outcome, unless another worker recorded a try first (false). */
   recordAttempt(delivery: WebhookDelivery, attempt: WebhookAttempt, next: { status: WebhookDelivery['status']; nextAttemptAt?: string }): Promise<boolean>;
+  /**
+   * Take the delivery's next try for `until` (ISO time), unless another worker holds it (false) or
+   * recorded a try meanwhile (false). Recording the try lets it go.
+   */
+  lease(delivery: WebhookDelivery, until: string, now: string): Promise<boolean>;
   /** Schedule the lead's deliveries to this endpoint to be tried again at `at` (a due item). */
   scheduleRetry(ref: LeadRef, endpointId: string, at: string): Promise<void>;
   /** Take a scheduled retry back (its lead was erased while it was being scheduled). */
