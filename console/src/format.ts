@@ -17,3 +17,13 @@ export function change(now: number, before: number): { text: string; direction: 
   if (Math.abs(delta) < 0.0005) return { text: 'no change', direction: 'flat' };
   return { text: `${delta > 0 ? '+' : '−'}${percent.format(Math.abs(delta))}`, direction: delta > 0 ? 'up' : 'down' };
 }
+
+/** The dimensions the form counters keep, as the pages name them (`functions/core/stats.ts`). */
+export const DIMENSIONS = [
+  ['variant', 'A/B variant'],
+  ['source', 'UTM source'],
+  ['medium', 'UTM medium'],
+  ['campaign', 'UTM campaign'],
+  ['referrer', 'Referrer'],
+  ['page', 'Page'],
+] as const;

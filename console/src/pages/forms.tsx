@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso/router';
 import { api, qs } from '../api.js';
 import { useData } from '../data.js';
-import { count, utcDay } from '../format.js';
+import { count, DIMENSIONS, utcDay } from '../format.js';
 import { lastDays, RangePicker } from '../range.js';
 import { siteId } from '../state.js';
 import { Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
@@ -150,13 +150,8 @@ function FormList() {
   );
 }
 
-const BREAKDOWNS = [
-  ['page', 'Page'],
-  ['source', 'UTM source'],
-  ['medium', 'UTM medium'],
-  ['campaign', 'UTM campaign'],
-  ['referrer', 'Referrer'],
-] as const;
+/** A form's page breaks its numbers down by any dimension but the variant (its A/B test has those). */
+const BREAKDOWNS = DIMENSIONS.filter(([d]) => d !== 'variant');
 
 function FormPage({ formId }: { formId: string }) {
   const [range, setRange] = useState(lastDays(30));

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, qs } from '../api.js';
 import { useData } from '../data.js';
-import { change, count, rate, utcDay } from '../format.js';
+import { change, count, DIMENSIONS, rate, utcDay } from '../format.js';
 import { siteId } from '../state.js';
 import { Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
 import { lastDays, RangePicker } from '../range.js';
@@ -27,15 +27,7 @@ const STEPS: { metric: Metric; label: string; of: string }[] = [
   { metric: 'sql', label: 'SQLs', of: 'SQLs' },
   { metric: 'handoffs', label: 'Handed off', of: 'handed off' },
 ];
-const BREAKDOWNS = [
-  ['form', 'Form'],
-  ['variant', 'A/B variant'],
-  ['source', 'UTM source'],
-  ['medium', 'UTM medium'],
-  ['campaign', 'UTM campaign'],
-  ['referrer', 'Referrer'],
-  ['page', 'Page'],
-] as const;
+const BREAKDOWNS = [['form', 'Form'], ...DIMENSIONS] as const;
 
 export default function OverviewPage() {
   const [range, setRange] = useState(lastDays(30));
