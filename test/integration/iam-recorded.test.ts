@@ -136,6 +136,8 @@ const both = <T extends object>(recorded: T, memory: T): T =>
 
 /** Permissions this run does not reach, and why (each is exercised by the test named). */
 const NOT_EXERCISED: Record<string, string> = {
+  'Leads dynamodb:BatchGetItem':
+    "the console's hand-off desk reading an endpoint's log (test/unit/handoff-desk.test.ts, test/browser/console.test.ts): this run signs no person in",
   'LeadActivity dynamodb:BatchWriteItem': 'sweeping what an erasure that raced the consumer left (test/integration/erasure-race.test.ts)',
   'LeadActivity dynamodb:DeleteItem': 'the same sweep',
   'SendEmail dynamodb:BatchWriteItem': 'the same sweep, by the sender',
