@@ -30,10 +30,14 @@ export function missingOperations(transcribed: OpenAPIV3.Document, published: re
     .filter((op) => !known.has(op));
 }
 
-function main(argv: string[]): number {
+export function main(argv: string[]): number {
   const dir = argv[0];
+  if (dir === '--help' || dir === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
   if (!dir || !existsSync(dir)) {
-    console.error(USAGE);
+    console.error(dir ? `No folder ${dir}.\n${USAGE}` : USAGE);
     return 1;
   }
   const published = publishedDescriptions(dir);

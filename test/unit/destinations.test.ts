@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type InvalidConfigError, localEnv, parseConfig } from '../../functions/core/config.js';
 import { mapFields, scoreExplanation } from '../../functions/core/destinations/mapping.js';
 import { emailKey } from '../../functions/core/email.js';
@@ -11,7 +11,7 @@ import { submitForm } from '../../functions/use-cases/submit-form.js';
 import { DELIVERY_LEASE_MS, deliverWebhooks, raiseWebhooks, replayDelivery } from '../../functions/use-cases/webhooks.js';
 import { WEBHOOK_QUEUE } from '../../infra/stateless-stack.js';
 import { hubspotApi } from '../../local/vendor-apis/hubspot.js';
-import { missingOperations } from '../../scripts/vendor-apis.js';
+import { main as vendorApis, missingOperations } from '../../scripts/vendor-apis.js';
 import { aSubmission, fakeDeps, ORIGIN, testConfig } from '../support/builders.js';
 
 const JANE = 'jane.doe@acme.com';
@@ -285,6 +285,16 @@ describe('Use cases: erasure reaches the destinations', () => {
 });
 
 describe('Script: npm run vendor-apis', () => {
+  it('prints its usage: exit 0 on --help, 1 with no folder or one that is not there', () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect([vendorApis(['--help']), vendorApis([]), vendorApis(['/no/such/folder'])]).toEqual([0, 1, 1]);
+    expect(out.mock.calls[0]![0]).toMatch(/^Usage: npm run vendor-apis -- <folder with hubspot-contacts-v3\.json/);
+    expect(err.mock.calls[1]![0]).toMatch(/^No folder \/no\/such\/folder\./);
+    out.mockRestore();
+    err.mockRestore();
+  });
+
   it('names a transcribed operation the published documents lack', () => {
     // Prepare: the published documents with the notes upsert taken out.
     const published = structuredClone(hubspotApi);
