@@ -2,7 +2,8 @@ import * as z from './zod.js';
 import { CONTROL_CHARS, text } from './fields.js';
 import type { Source } from './contracts.js';
 import { pagePath } from './scoring/paths.js';
-import { daysBefore, dueDay } from './due.js';
+import { daysBefore, dueDay, nextDay } from './due.js';
+import { ValidationError } from './errors.js';
 
 /**
  * A form's numbers: impressions (the widget's beacon), submissions and new leads (the capture), MQLs,
@@ -155,18 +156,18 @@ export const OverviewQuery = z.object({
 export const MAX_STAT_DAYS = 366;
 
 /**
- * A range of UTC days as a report asks for it: `to` defaults to today, `from` to 29 days before `to`;
- * `from` after `to`, or a range over {@link MAX_STAT_DAYS}, is named as `query.from`'s problem.
- * @example statRange(new Date('2026-12-07T10:00:00Z'), {}) // { from: '2026-11-08', to: '2026-12-07', days: 30 }
+ * A range of UTC days as a report asks for it: `to` defaults to today, `from` to 29 days before `to`; each
+ * day of it, oldest first. `from` after `to`, or a range over {@link MAX_STAT_DAYS}, is `query.from`'s problem.
+ * @example statRange(new Date('2026-12-07T10:00:00Z'), {}).days.length // 30 (2026-11-08 to 2026-12-07)
+ * @throws ValidationError
  */
-export function statRange(
-  now: Date,
-  query: { from?: string | undefined; to?: string | undefined },
-): { from: string; to: string; days: number } | { problem: string } {
+export function statRange(now: Date, query: { from?: string | undefined; to?: string | undefined }): { from: string; to: string; days: string[] } {
   const to = query.to ?? dueDay(now.toISOString());
   const from = query.from ?? daysBefore(new Date(`${to}T00:00:00Z`), 29);
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-  if (!(days >= 1)) return { problem: 'must be on or before `to`' };
-  if (days > MAX_STAT_DAYS) return { problem: `must be at most ${MAX_STAT_DAYS} days before \`to\`` };
+  const count = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (!(count >= 1)) throw new ValidationError({ 'query.from': 'must be on or before `to`' });
+  if (count > MAX_STAT_DAYS) throw new ValidationError({ 'query.from': `must be at most ${MAX_STAT_DAYS} days before \`to\`` });
+  const days = [from];
+  while (days.length < count) days.push(nextDay(days.at(-1)!));
   return { from, to, days };
 }

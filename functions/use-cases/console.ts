@@ -229,14 +229,13 @@ export async function overview(deps: Pick<Deps, 'config' | 'clock' | 'stats'>, p
   const siteId = siteFor(deps, person, query.site);
   const site = deps.config.findSite(siteId)!;
   const range = statRange(deps.clock.now(), query);
-  if ('problem' in range) throw new ValidationError({ 'query.from': range.problem });
-  const { from, to, days } = range;
-  const previous = { from: daysBefore(new Date(`${from}T00:00:00Z`), days), to: daysBefore(new Date(`${from}T00:00:00Z`), 1) };
+  const { from, to } = range;
+  const previous = { from: daysBefore(new Date(`${from}T00:00:00Z`), range.days.length), to: daysBefore(new Date(`${from}T00:00:00Z`), 1) };
   const forms = site.forms.map((f) => f.id);
   const totals = zero();
   const before = zero();
   const daily = new Map<string, Counts>();
-  for (let i = 0; i < days; i++) daily.set(daysBefore(new Date(`${to}T00:00:00Z`), days - 1 - i), zero());
+  for (const day of range.days) daily.set(day, zero());
   const byForm = new Map<string, Counts>(forms.map((f) => [f, zero()]));
   const dimension: StatDimension | undefined = query.by === 'form' ? undefined : query.by;
   const [all, split] = await Promise.all([

@@ -1,11 +1,11 @@
 import { findTarget, handoffTargets } from '../core/destinations/targets.js';
-import { DeliveryNotFoundError, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
 import type { Person } from '../core/people.js';
 import type { WebhookDelivery } from '../core/ports.js';
 import { audited, readerOf, siteFor } from './console.js';
 import type { Deps } from './deps.js';
-import { deliveryView } from './webhook-log.js';
-import { replayDelivery, type WebhookDeps } from './webhooks.js';
+import { deliveryView, replay } from './webhook-log.js';
+import type { WebhookDeps } from './webhooks.js';
 
 /** How many of an endpoint's newest deliveries its health is measured on (one Query, whatever the table holds). */
 export const HEALTH_WINDOW = 50;
@@ -97,12 +97,12 @@ export async function handoffLog(deps: Pick<Deps, 'config' | 'webhooks'>, person
  * @throws DeliveryNotFoundError (also for another site's)
  */
 export async function replayForSales(deps: WebhookDeps & Pick<Deps, 'audit'>, person: Person, deliveryId: string) {
-  const delivery = /^msg_[A-Za-z0-9_-]{10,60}$/.test(deliveryId) ? await replayDelivery(deps, deliveryId, readerOf(person).siteIds) : undefined;
-  if (!delivery) throw new DeliveryNotFoundError();
+  // The API's replay, on the sites the person may see.
+  const delivery = await replay(deps, readerOf(person), deliveryId);
   return audited(
     deps,
     person,
     { action: 'delivery.replay', siteId: delivery.siteId, leadId: delivery.leadId, detail: { deliveryId, endpointId: delivery.endpointId } },
-    deliveryView(delivery),
+    delivery,
   );
 }
