@@ -35,7 +35,13 @@ export async function localDestinations(
       mapping: { consoleUrl },
       secrets: {
         secretOf: async (siteId, id) => {
-          const all = existsSync(mode.secretsFile) ? (JSON.parse(readFileSync(mode.secretsFile, 'utf8')) as Record<string, string>) : {};
+          let all: Record<string, string> = {};
+          try {
+            if (existsSync(mode.secretsFile)) all = JSON.parse(readFileSync(mode.secretsFile, 'utf8')) as Record<string, string>;
+          } catch {
+            // JSON.parse's error quotes the file: words of our own instead, the file's contents are secrets.
+            throw new Error(`${mode.secretsFile} is not JSON ({"site/destination": "…"})`);
+          }
           const secret = all[`${siteId}/${id}`];
           if (!secret) throw new Error(`no credentials for ${siteId}/${id} in ${mode.secretsFile}`);
           return secret;

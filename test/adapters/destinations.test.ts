@@ -12,6 +12,10 @@ import { WebhookPayload } from '../../functions/core/webhooks/payload.js';
 import { FetchVendorHttp } from '../../functions/adapters/destinations/http.js';
 import { VendorDestinationSender } from '../../functions/adapters/destinations/sender.js';
 import { MOCK_CREDENTIALS, VendorMock } from '../../local/vendor-mock.js';
+import { localDestinations } from '../../local/destinations.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SLACK_HOOK = 'https://hooks.slack.com/services/T0001/B0002/abcDEF123';
 const CONSOLE = 'https://console.example.com/console/';
@@ -436,6 +440,20 @@ describe('Adapter: Slack destination, against the validating mock', () => {
     // Assess
     expect(outcome).toMatchObject({ verdict: 'retry', error: expect.stringContaining('not a Slack incoming-webhook URL') });
     expect(mock.received).toEqual([]);
+  });
+});
+
+describe('The local funnel’s live destinations', () => {
+  it('never quotes a malformed credentials file in the delivery log', async () => {
+    // Prepare: a file with a token in it, broken by a missing quote
+    const file = join(mkdtempSync(join(tmpdir(), 'funnel-live-')), 'destination-secrets.json');
+    writeFileSync(file, '{"demo/hubspot": pat-na1-the-real-token}');
+    const { sender: live } = await localDestinations({ sites: [] }, { mode: 'live', secretsFile: file }, 'http://localhost/console/');
+    // Act
+    const outcome = await live.deliver(hubspot(), { siteId: 'demo', deliveryId: 'msg_hhhhhhhhhhhhhhhhhhhhhhhhhhh', body: payload() });
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'network', code: 'ESECRET', message: expect.stringContaining('is not JSON') });
+    expect(JSON.stringify(outcome)).not.toMatch(/real-token|demo\/hub|pat-na1/);
   });
 });
 
