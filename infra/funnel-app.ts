@@ -325,6 +325,8 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
   const destinations = config.config.sites.flatMap((site) =>
     (site.destinations ?? []).map((d) => ({ siteId: site.id, destinationId: d.id, kind: d.kind, secretName: destinationSecretName(prefix, site.id, d.id) })),
   );
+  /** An endpoint's or destination's secret this deploy makes (not one a destroyed stack left, `-c existingWebhookSecrets`). */
+  const secretToMake = (siteId: string, id: string) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${siteId}/${id}`);
   // Environment-agnostic stacks, unless WAF is on: its web ACL must be in us-east-1, and a reference
   // across regions needs both ends' account and region.
   const env = settings.waf ? targetEnvironment(options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }) : undefined;
@@ -346,12 +348,8 @@ export function buildApp(rawConfig: unknown, options: BuildAppOptions = {}): Fun
     // Secrets that exist already (a stack deployed again after a destroy) are used by name, not created.
     // The console's people: a Cognito pool, unless an OpenID provider of your own signs them in.
     ...(!settings.consoleIssuer && { consoleUsers: { ...(settings.adminEmail && { adminEmail: settings.adminEmail }) } }),
-    webhookEndpoints: webhookEndpoints.filter(
-      (e) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${e.siteId}/${e.endpointId}`),
-    ),
-    destinations: destinations.filter(
-      (d) => settings.existingWebhookSecrets !== '*' && !settings.existingWebhookSecrets?.includes(`${d.siteId}/${d.destinationId}`),
-    ),
+    webhookEndpoints: webhookEndpoints.filter((e) => secretToMake(e.siteId, e.endpointId)),
+    destinations: destinations.filter((d) => secretToMake(d.siteId, d.destinationId)),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     ...(env && { env, crossRegionReferences: true }),
