@@ -65,3 +65,15 @@ export const qs = (values: Record<string, string | number | undefined>): string 
   const s = p.toString();
   return s ? `?${s}` : '';
 };
+
+/** A webhook or destination delivery as the console's routes show it (no payload). */
+export interface Delivery {
+  deliveryId: string;
+  endpointId: string;
+  leadId: string;
+  type: string;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  eventAt: string;
+  attempts: { at: string; result: string; status?: number; latencyMs: number; error?: string }[];
+  nextAttemptAt?: string;
+}

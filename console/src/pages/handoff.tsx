@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso/router';
-import { api, problemOf, qs } from '../api.js';
+import { api, type Delivery, problemOf, qs } from '../api.js';
 import { useData } from '../data.js';
 import { count, when } from '../format.js';
 import { may, siteId } from '../state.js';
@@ -23,22 +23,6 @@ interface Target {
   events: string[];
   disabledAt?: string;
   health: Health;
-}
-interface Attempt {
-  at: string;
-  result: string;
-  status?: number;
-  latencyMs: number;
-  error?: string;
-}
-interface Delivery {
-  deliveryId: string;
-  leadId: string;
-  type: string;
-  eventAt: string;
-  status: 'pending' | 'delivered' | 'failed' | 'dead';
-  attempts: Attempt[];
-  nextAttemptAt?: string;
 }
 
 const KINDS: Record<Target['kind'], string> = {

@@ -1,6 +1,6 @@
 import { useLocation, useRoute } from 'preact-iso/router';
 import { useState } from 'preact/hooks';
-import { api, download, problemOf, qs } from '../api.js';
+import { api, type Delivery, download, problemOf, qs } from '../api.js';
 import { useData } from '../data.js';
 import { when } from '../format.js';
 import { currentSite, may, me, siteId } from '../state.js';
@@ -40,15 +40,6 @@ interface Lead {
     sequences: { sequenceId: string; formId: string; status: string; stepsSent: number; nextAt?: string; exitReason?: string; exitDetail?: string }[];
   };
   createdAt: string;
-}
-interface Delivery {
-  deliveryId: string;
-  endpointId: string;
-  type: string;
-  status: string;
-  eventAt: string;
-  attempts: { at: string; result: string; status?: number; error?: string }[];
-  nextAttemptAt?: string;
 }
 
 export default function LeadPage() {
