@@ -18,6 +18,10 @@ const rated = (c: Partial<Record<string, number>>): RatedCounts => {
   };
 };
 
+/** The counts of several counter cells added up. */
+const sum = (cells: readonly { counts: Partial<Record<string, number>> }[]) =>
+  cells.reduce((s, c) => addCounts(s, c.counts), {} as Partial<Record<string, number>>);
+
 /** The forms of the console's forms page: each with its display and its numbers over the range. */
 export async function formsReport(
   deps: Pick<Deps, 'config' | 'clock' | 'stats'>,
@@ -38,7 +42,7 @@ export async function formsReport(
       title: form.title,
       display: form.display,
       variants: (form.variants ?? []).map((v) => v.id),
-      totals: rated(cells[i]!.reduce((sum, c) => addCounts(sum, c.counts), {} as Partial<Record<string, number>>)),
+      totals: rated(sum(cells[i]!)),
     })),
   };
 }
@@ -69,7 +73,6 @@ export async function formReport(deps: Pick<Deps, 'config' | 'clock' | 'stats'>,
     form.variants ? deps.stats.read(siteId, formId, 'variant', from, to) : Promise.resolve([]),
     deps.stats.read(siteId, formId, query.by as StatDimension, from, to),
   ]);
-  const sum = (cells: { counts: Partial<Record<string, number>> }[]) => cells.reduce((s, c) => addCounts(s, c.counts), {} as Partial<Record<string, number>>);
   const days = new Map<string, Partial<Record<string, number>>>(range.days.map((day) => [day, {}]));
   for (const c of all) addCounts(days.get(c.day) ?? {}, c.counts);
   const byKey = new Map<string, { counts: Partial<Record<string, number>> }[]>();
