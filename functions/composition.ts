@@ -9,6 +9,7 @@ import type {
   ExportQueue,
   MailQueue,
   Mailer,
+  MailAccount,
   Metrics,
   PeopleDirectory,
   PeopleTokens,
@@ -22,6 +23,7 @@ import { DynamoProspectStore } from './adapters/dynamo/prospect-store.js';
 import { DynamoApiKeyStore } from './adapters/dynamo/api-key-store.js';
 import { DynamoDueChecks } from './adapters/dynamo/due-checks.js';
 import { DynamoFormStats } from './adapters/dynamo/stats-store.js';
+import { DynamoEmailStats } from './adapters/dynamo/email-stats-store.js';
 import { DynamoRateLimiter } from './adapters/dynamo/rate-limiter.js';
 import { DynamoLeadRepository } from './adapters/dynamo/lead-repository.js';
 import { DynamoNurtureStore } from './adapters/dynamo/nurture-store.js';
@@ -62,6 +64,8 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Sends email (SES on Lambda, the SES emulator locally). Operator scripts that send nothing may leave it out. */
   mailer?: Mailer;
+  /** The mail service's account (SES's on Lambda, the emulator's locally): the console's deliverability page. */
+  mailAccount?: MailAccount;
   /** Carries mail jobs to the sender (SQS on Lambda, an in-process queue locally). */
   mailQueue?: MailQueue;
   /** The public API's base URL: links in emails (confirm, unsubscribe) point at it. */
@@ -132,7 +136,7 @@ export function captureArea({ client, tableName, config, clock, tokenSecret, met
 
 export function nurtureArea(
   { client, tableName, clock, tokenSecret, metrics }: Shared,
-  options: Pick<ComposeOptions, 'mailer' | 'mailQueue' | 'publicApiUrl' | 'sendConcurrency'>,
+  options: Pick<ComposeOptions, 'mailer' | 'mailQueue' | 'publicApiUrl' | 'sendConcurrency' | 'mailAccount'>,
 ): NurtureDeps {
   return {
     nurture: new DynamoNurtureStore({ client, tableName }),
@@ -141,6 +145,13 @@ export function nurtureArea(
     mailQueue: options.mailQueue ?? { enqueue: () => notConfigured('mailQueue') },
     sendThrottle: new IntervalThrottle({ concurrency: options.sendConcurrency ?? 1 }),
     mailCaps: new DynamoRateLimiter({ client, tableName, clock }),
+    emailStats: new DynamoEmailStats(client, tableName),
+    mailAccount: options.mailAccount ?? {
+      state: () => notConfigured('mailAccount'),
+      identities: () => notConfigured('mailAccount'),
+      suppressed: () => notConfigured('mailAccount'),
+      unsuppress: () => notConfigured('mailAccount'),
+    },
     metrics,
   };
 }

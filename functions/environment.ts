@@ -78,7 +78,8 @@ export const FUNCTION_ENVIRONMENT = {
   // The console's sign-in: its issuer and audience (Cognito's pool and client, or the operator's provider).
   // Background exports: it queues them, and signs their download links.
   // An erasure queues the erasures at the site's CRM destinations on the webhook queue.
-  leads: [...TABLE, ...WEBHOOK_QUEUE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'EXPORT_QUEUE_URL', 'EXPORT_BUCKET'],
+  // The console's test emails go through the untracked configuration set.
+  leads: [...TABLE, ...WEBHOOK_QUEUE, 'CONSOLE_ISSUER', 'CONSOLE_AUDIENCE', 'EXPORT_QUEUE_URL', 'EXPORT_BUCKET', 'SES_CONFIGURATION_SET'],
   openapi: BASE,
   mail: [...TABLE, 'TOKEN_SECRET_ARN'],
   webhooks: [...TABLE, ...WEBHOOK_QUEUE],

@@ -32,6 +32,7 @@ export interface StatefulStackProps extends StackProps {
 
 /** SES's event type of each name `eventTypesOf` gives: only what the SES-events consumer reads. */
 const SES_EVENT = {
+  delivery: ses.EmailSendingEvent.DELIVERY,
   bounce: ses.EmailSendingEvent.BOUNCE,
   complaint: ses.EmailSendingEvent.COMPLAINT,
   open: ses.EmailSendingEvent.OPEN,

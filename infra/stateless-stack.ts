@@ -169,13 +169,15 @@ export const TABLE_ACTIONS = {
   leadActivity: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem'],
   // Re-scores (as above), reads and moves its cursor.
   dueChecks: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  // Confirm and unsubscribe links: find the lead by id (GSI1), read its partition, record the opt-in or the unsubscribe.
+  // Confirm and unsubscribe links: find the lead by id (GSI1), read its partition, record the opt-in or the
+  // unsubscribe (and count it on the last email's counter).
   mailTable: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   mailIndex: ['dynamodb:Query'],
   // The sender: reads the lead's partition, claims and marks sends, moves enrolments, schedules steps, and
-  // checks the lead is still there before an email leaves (GetItem).
+  // checks the lead is still there before an email leaves (GetItem), counts what it sent.
   sendEmail: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
-  // SES events: suppression and soft-bounce count on the lead, timeline entries, engagement events.
+  // SES events: suppression and soft-bounce count on the lead, timeline entries, engagement events, the
+  // email counters (a transaction of the event's mark, a put, and the counter's update).
   mailEvents: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // The webhook sender: reads pending deliveries and endpoint state, logs tries, schedules retries.
   deliverWebhooks: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -388,6 +390,7 @@ export class StatelessStack extends Stack {
     this.functions.leads.addEnvironment('CONSOLE_AUDIENCE', this.consoleAudience);
     if (props.console.rolesClaim) this.functions.leads.addEnvironment('CONSOLE_ROLES_CLAIM', props.console.rolesClaim);
     if ('userPool' in props.console.signIn) this.managesPeople(props.console.signIn.userPool);
+    this.consoleMail();
     this.operationalAlarms();
     this.dashboard = this.funnelDashboard();
     this.widget = new WidgetCdn(this, 'Widget', {
@@ -781,6 +784,45 @@ export class StatelessStack extends Stack {
     // The leads function queues erasures at CRM destinations when a lead is erased.
     this.produces([this.leadActivity, this.dueChecks, this.functions.webhooks, this.functions.leads], webhookEnv, hooks.main);
     return { webhookQueue: hooks.main, webhookDlq: hooks.dlq, deliverWebhooks };
+  }
+
+  /**
+   * The console's emails and deliverability pages: test emails (SendEmail as the sender may, from the
+   * sender domains, through the untracked configuration set: a test's events find no lead and count
+   * nowhere), the account's state and sender identities (read only), and the suppression list (read; an
+   * admin's removal, audited).
+   */
+  private consoleMail() {
+    const { props } = this;
+    const leads = this.functions.leads;
+    leads.addEnvironment('SES_CONFIGURATION_SET', props.mail.configurationSetName);
+    const domains = props.mail.senderDomains ?? [];
+    if (domains.length) leads.addToRolePolicy(sendEmailStatement(this, domains, [props.mail.configurationSetName]));
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:GetEmailIdentity'],
+        resources: domains.length
+          ? domains.map((d) => this.formatArn({ service: 'ses', resource: 'identity', resourceName: d }))
+          : [this.formatArn({ service: 'ses', resource: 'identity', resourceName: 'none.invalid' })],
+      }),
+    );
+    leads.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:GetAccount', 'ses:ListSuppressedDestinations', 'ses:GetSuppressedDestination', 'ses:DeleteSuppressedDestination'],
+        resources: ['*'],
+      }),
+    );
+    acknowledge(
+      leads.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'ses:GetAccount and the account-level suppression list\'s actions take no resource (SES\'s service authorization reference lists none): they can only be granted on "*".',
+    );
+    if (domains.length)
+      acknowledge(
+        leads.role!,
+        `AwsSolutions-IAM5[Resource::${nagResource(this, 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*')}]`,
+        "The console's test emails: SendEmail as the sender's (every identity, for the sandbox's recipient check), conditioned on a From address of our sender domains (ses:FromAddress).",
+      );
   }
 
   /**

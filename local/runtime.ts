@@ -25,6 +25,9 @@ import { localDestinations, type LocalDestinationMode } from './destinations.js'
 import type { VendorMock } from './vendor-mock.js';
 import { makeSendEmailHandler } from '../functions/handlers/send-email.js';
 import { SesMailer } from '../functions/adapters/ses/mailer.js';
+import { makeMailEventsHandler } from '../functions/handlers/mail-events.js';
+import { SimulatedSesEvents } from './ses-events.js';
+import { InMemoryMailAccount } from '../functions/adapters/memory-mail.js';
 import type { ExportQueue, MailQueue, WebhookQueue } from '../functions/core/ports.js';
 import { openApi as openApiHandler } from '../functions/handlers/openapi.js';
 import { widgetAssets } from './widget-assets.js';
@@ -95,6 +98,10 @@ export interface RunningFunnel {
   ses: LocalSes;
   /** The sender's queue (SQS on AWS): its dead letters can be redriven. */
   mailQueue: LocalQueue;
+  /** SES's events queue (SNS → SQS on AWS): deliveries, bounces, complaints, opens and clicks, in SES's JSON. */
+  mailEventsQueue: LocalQueue;
+  /** SES's event publishing played locally, with the account's suppression list. */
+  sesEvents: SimulatedSesEvents;
   /** The webhook sender's queue (SQS on AWS). */
   webhookQueue: LocalQueue;
   /** The background CSV exports' queue (SQS on AWS). */
@@ -182,12 +189,17 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       audience: LOCAL_CONSOLE.audience,
       claims: ClaimNames.parse({ roles: LOCAL_CONSOLE.rolesClaim }),
     });
+    // SES's event publishing played locally: deliveries, the simulator's bounces and complaints.
+    const sesEvents = new SimulatedSesEvents(new SesMailer({ client: state.ses.client, configurationSetName: 'funnel-local' }), (events) =>
+      consumers!.mailEventsQueue.send(events),
+    );
     const deps = (state.deps = compose({
       tableName,
       dynamo: client,
       rawConfig: config,
       tokenSecret: async () => tokenSecret,
-      mailer: new SesMailer({ client: state.ses.client, configurationSetName: 'funnel-local' }),
+      mailer: sesEvents,
+      mailAccount: new InMemoryMailAccount(sesEvents.suppressed),
       mailQueue: consumers.mailQueueEdge,
       publicApiUrl: state.url,
       sendConcurrency: 2,
@@ -229,6 +241,8 @@ export async function startFunnel(options: FunnelOptions = {}): Promise<RunningF
       runDueChecks: running.runDueChecks,
       ses,
       mailQueue: running.mailQueue,
+      mailEventsQueue: running.mailEventsQueue,
+      sesEvents,
       webhookQueue: running.webhookQueue,
       exportQueue: running.exportQueue,
       streamPoller: running.streamPoller,
@@ -292,7 +306,7 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as { port: number }).port;
 }
 
-interface Consumers extends Pick<RunningFunnel, 'settle' | 'runDueChecks' | 'mailQueue' | 'webhookQueue' | 'exportQueue' | 'streamPoller'> {
+interface Consumers extends Pick<RunningFunnel, 'settle' | 'runDueChecks' | 'mailQueue' | 'mailEventsQueue' | 'webhookQueue' | 'exportQueue' | 'streamPoller'> {
   /** The queues as the use cases see them (SQS on AWS). */
   mailQueueEdge: MailQueue;
   webhookQueueEdge: WebhookQueue;
@@ -326,6 +340,7 @@ async function startConsumers(
     });
   const hooks = queueOf('funnel-webhooks', makeDeliverWebhooksHandler(getDeps), 5);
   const mail = queueOf('funnel-send', makeSendEmailHandler(getDeps), 2);
+  const mailEvents = queueOf('funnel-mail-events', makeMailEventsHandler(getDeps), 2, { batchSize: 10, maxReceiveCount: 5 });
   const exports = queueOf('funnel-exports', makeExportLeadsHandler(getDeps), 2, { batchSize: 1, maxReceiveCount: EXPORT_JOBS.maxReceiveCount });
   const poller = await startStreamPoller({
     ...(options.dataDir && {
@@ -338,7 +353,7 @@ async function startConsumers(
     handler: makeLeadActivityHandler(getDeps),
     onDeadLetter: (records, error) => getDeps().log.error('dead letter: lead-activity', { records: records.length, error: (error as Error).message }),
   }).catch(async (error: Error) => {
-    await Promise.all([hooks.stop(), mail.stop(), exports.stop()]);
+    await Promise.all([hooks.stop(), mail.stop(), mailEvents.stop(), exports.stop()]);
     throw error;
   });
   const dueChecks = makeDueChecksHandler(getDeps);
@@ -357,6 +372,7 @@ async function startConsumers(
   });
   return {
     mailQueue: mail,
+    mailEventsQueue: mailEvents,
     webhookQueue: hooks,
     exportQueue: exports,
     streamPoller: poller,
@@ -378,6 +394,7 @@ async function startConsumers(
     exportQueueEdge: { enqueue: (job) => exports.send([JSON.stringify(job)]) },
     adminQueues: () => ({
       'funnel-send': sqs(mail),
+      'funnel-mail-events': sqs(mailEvents),
       'funnel-webhooks': sqs(hooks),
       'funnel-exports': sqs(exports),
       'lead-activity-stream': {
@@ -394,6 +411,7 @@ async function startConsumers(
       for (let round = 0; round < 2; round++) {
         await poller.idle();
         await mail.idle({ ignoreDelayedOverMs: 30_000 });
+        await mailEvents.idle({ ignoreDelayed: true });
         await hooks.idle({ ignoreDelayed: true });
         await exports.idle({ ignoreDelayed: true });
       }
@@ -403,6 +421,7 @@ async function startConsumers(
       await dueRun.catch(() => undefined);
       await poller.stop();
       await mail.stop();
+      await mailEvents.stop();
       await hooks.stop();
       await exports.stop();
     },

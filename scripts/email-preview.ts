@@ -5,16 +5,8 @@ import { loadConfigFile } from '../local/config-file.js';
 import { ConfigIndex, localEnv, parseConfig, type Form, type Site } from '../functions/core/config.js';
 import { findRunning } from '../local/instance.js';
 import { dataDirOf } from './cli.js';
-import {
-  DEFAULT_CONFIRMATION,
-  SAMPLE_MERGE_VALUES,
-  renderEmail,
-  senderOf,
-  type EmailTemplateParts,
-  type MergeValues,
-  type RenderedEmail,
-} from '../functions/core/nurture/index.js';
-import { mergeValues } from '../functions/use-cases/send-mail.js';
+import type { RenderedEmail } from '../functions/core/nurture/index.js';
+import { formEmails, renderPreview } from '../functions/use-cases/email-preview.js';
 
 /** The config file (config/funnel.config.ts, or FUNNEL_CONFIG). */
 const rawConfig = await loadConfigFile();
@@ -38,31 +30,12 @@ export interface Preview {
   rendered: RenderedEmail;
 }
 
-/** Every email a form can send, in the order a lead meets them. */
-export function formEmails(form: Form): { name: string; template: EmailTemplateParts }[] {
-  const email = form.email;
-  if (!email) return [];
-  return [
-    ...(form.doubleOptIn ? [{ name: 'confirmation', template: email.confirmation ?? DEFAULT_CONFIRMATION }] : []),
-    ...(email.delivery ? [{ name: 'delivery', template: email.delivery }] : []),
-    ...(email.sequence?.steps.map((step) => ({ name: step.id, template: step })) ?? []),
-  ];
-}
-
-/** The sample lead, with the form's own values, merged exactly as a real send merges them. */
-export function previewValues(site: Site, form: Form): MergeValues {
-  const { firstName, lastName, company, jobTitle, email, confirmUrl } = SAMPLE_MERGE_VALUES;
-  return { confirmUrl, ...mergeValues(site, form, { email, profile: { firstName, lastName, company, jobTitle } }) };
-}
-
 /** Render the form's emails (or one of them) with sample data. */
 export function previewForm(site: Site, form: Form, only?: string): Preview[] {
   if (!site.email) return [];
-  const sender = senderOf(site.email);
-  const footer = { postalAddress: site.email.postalAddress, unsubscribeUrl: 'https://api.example.com/v1/unsubscribe?token=sample', senderName: sender.name };
   return formEmails(form)
     .filter((e) => only === undefined || e.name === only)
-    .map(({ name, template }) => ({ name, rendered: renderEmail(template, previewValues(site, form), { footer }) }));
+    .map((e) => ({ name: e.name, rendered: renderPreview(site, form, e) }));
 }
 
 export const USAGE = `Usage: npm run email:preview -- <formId> [--email <delivery|confirmation|step id>] [--out [dir]]

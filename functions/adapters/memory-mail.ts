@@ -1,5 +1,5 @@
 import { PermanentMailError, SenderNotReadyError, TransientMailError } from '../core/errors.js';
-import type { MailJob, MailQueue, Mailer, OutgoingEmail } from '../core/ports.js';
+import type { MailAccount, MailAccountState, MailJob, MailQueue, Mailer, OutgoingEmail, SenderIdentity, SuppressedAddress } from '../core/ports.js';
 
 /**
  * A mail provider that keeps what it is given: a real implementation of the port, for tests that assert
@@ -50,5 +50,33 @@ export class InMemoryMailQueue implements MailQueue {
   take(): MailJob[] {
     this.delays.splice(0);
     return this.jobs.splice(0);
+  }
+}
+
+/**
+ * A mail account without SES: the local emulator's (no sandbox, no quota, every sender domain taken as
+ * verified: the emulator sends nothing out) with a suppression list shared with whoever fills it (the
+ * local SES events do, as SES's account-level suppression does).
+ */
+export class InMemoryMailAccount implements MailAccount {
+  constructor(readonly list: Map<string, { reason: SuppressedAddress['reason']; at: string }> = new Map()) {}
+
+  async state(): Promise<MailAccountState> {
+    return { emulator: true, sandbox: false, sendingEnabled: true, suppressionReasons: ['BOUNCE', 'COMPLAINT'] };
+  }
+
+  async identities(domains: readonly string[]): Promise<SenderIdentity[]> {
+    return domains.map((domain) => ({ domain, verified: true }));
+  }
+
+  async suppressed(query: { address?: string; next?: string }): Promise<{ entries: SuppressedAddress[]; next?: string }> {
+    const all = [...this.list].map(([address, e]) => ({ address, ...e })).sort((a, b) => b.at.localeCompare(a.at));
+    const found = query.address ? all.filter((e) => e.address === query.address!.toLowerCase()) : all;
+    const start = Number(query.next ?? 0);
+    return { entries: found.slice(start, start + 50), ...(found.length > start + 50 && { next: String(start + 50) }) };
+  }
+
+  async unsuppress(address: string): Promise<boolean> {
+    return this.list.delete(address.toLowerCase());
   }
 }

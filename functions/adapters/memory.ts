@@ -18,6 +18,7 @@ import type {
 import type { EnrolmentState } from '../core/nurture/sequence.js';
 import type {
   ApiKey,
+  EmailStats,
   AuditEntry,
   AuditLog,
   ExportFiles,
@@ -55,6 +56,7 @@ import { dueDay } from '../core/due.js';
 import { indexEntriesOf, passes, type LeadCard, type ListPlan } from '../core/lead-index.js';
 import { ValidationError } from '../core/errors.js';
 import { type Attribution, BOUNDED_DIMENSIONS, MAX_KEYS_PER_DAY, NONE, OTHER, type StatDimension, type StatMetric, addCounts, cellsOf } from '../core/stats.js';
+import type { EmailCounts, EmailStatCell } from '../core/email-stats.js';
 import { FixedWindowRateLimiter, systemClock } from './system.js';
 
 /**
@@ -510,6 +512,29 @@ export class InMemoryFormStats implements FormStats {
     return [...this.cells.entries()].flatMap(([key, counts]) => {
       const [site, form, dim, day, value] = key.split('\u0000') as [string, string, string, string, string];
       return site === siteId && form === formId && dim === dimension && day >= from && day <= to ? [{ day, value, counts: { ...counts } }] : [];
+    });
+  }
+}
+
+/** Email counters in memory: the same cells as the table's, without partitions; counted event ids kept forever. */
+export class InMemoryEmailStats implements EmailStats {
+  readonly cells = new Map<string, EmailCounts>();
+  readonly counted = new Set<string>();
+
+  async count(siteId: string, day: string, email: string, add: EmailCounts, eventId?: string): Promise<'counted' | 'duplicate'> {
+    if (eventId !== undefined) {
+      if (this.counted.has(eventId)) return 'duplicate';
+      this.counted.add(eventId);
+    }
+    const key = [siteId, day, email].join('\u0000');
+    this.cells.set(key, addCounts(this.cells.get(key) ?? {}, add));
+    return 'counted';
+  }
+
+  async read(siteId: string, from: string, to: string): Promise<EmailStatCell[]> {
+    return [...this.cells.entries()].flatMap(([key, counts]) => {
+      const [site, day, email] = key.split('\u0000') as [string, string, string];
+      return site === siteId && day >= from && day <= to ? [{ day, email, counts: { ...counts } }] : [];
     });
   }
 }

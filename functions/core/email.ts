@@ -27,6 +27,8 @@ export function emailKey(email: string): string {
  * but never scored, qualified, handed to sales or counted in the metrics.
  */
 export const TEST_EMAIL_DOMAIN = 'simulator.amazonses.com';
+/** The console's test lead of a site: the hand-off desk sends its test events with it. */
+export const CONSOLE_TEST_ADDRESS = `success+console@${TEST_EMAIL_DOMAIN}`;
 export const isTestAddress = (email: string): boolean => email.toLowerCase().endsWith(`@${TEST_EMAIL_DOMAIN}`);
 
 /**

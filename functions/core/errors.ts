@@ -41,8 +41,11 @@ export class RateLimitedError extends DomainError {
   override headers() {
     return { 'retry-after': String(this.retryAfterSeconds) };
   }
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `Too many submissions; try again in ${retryAfterSeconds} s`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'submissions',
+  ) {
+    super('rate_limited', `Too many ${what}; try again in ${retryAfterSeconds} s`);
   }
 }
 
@@ -199,6 +202,14 @@ export class PermanentMailError extends Error {
 }
 
 /** Another sales rep took this prospect first. */
+/** The mail service refused a test email (an unverified sender or, in the sandbox, recipient; a rejected address). */
+export class TestNotSentError extends DomainError {
+  override readonly status = 409;
+  constructor(reason: string) {
+    super('test_not_sent', `The mail service did not send the test: ${reason}`);
+  }
+}
+
 export class AlreadyClaimedError extends DomainError {
   override readonly status = 409;
   constructor(readonly claim: { rep: string; at: string }) {

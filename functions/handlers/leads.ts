@@ -1,4 +1,6 @@
-import { handoffHealth, handoffLog, replayForSales } from '../use-cases/handoff-desk.js';
+import { handoffHealth, handoffLog, replayForSales, testEventForSales } from '../use-cases/handoff-desk.js';
+import { emailsReport } from '../use-cases/email-report.js';
+import { deliverability, emailPreview, sendTestEmail, suppressions, unsuppress } from '../use-cases/email-desk.js';
 import { formReport, formsReport } from '../use-cases/form-report.js';
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { CONSOLE } from './endpoints/console.js';
@@ -28,6 +30,7 @@ import { readFormStats } from '../use-cases/form-stats.js';
 import { exportLeadsCsv, leadsExport, startLeadsExport } from '../use-cases/exports.js';
 import { exportQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { exportFilesFromEnvironment } from '../adapters/s3/environment.js';
+import { sesAccountFromEnvironment, sesMailerFromEnvironment } from '../adapters/ses/environment.js';
 import { directoryFromEnvironment } from '../adapters/cognito/environment.js';
 import { invitePerson, listPeople, removePerson, setPersonRoles } from '../use-cases/people.js';
 import { behindEdge, edgeSecretsOf } from './edge.js';
@@ -48,6 +51,13 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
       consoleHandoffLog: async ({ person, params, query }) => json(200, await handoffLog(deps(), person, params.endpointId, query)),
       consoleReplay: async ({ person, params }) => json(202, await replayForSales(deps(), person, params.deliveryId)),
       consoleForm: async ({ person, params, query }) => json(200, await formReport(deps(), person, params.formId, query)),
+      consoleEmails: async ({ person, query }) => json(200, await emailsReport(deps(), person, query)),
+      consoleEmailPreview: async ({ person, query }) => json(200, emailPreview(deps(), person, query)),
+      consoleEmailTest: async ({ person, query, body }) => json(200, await sendTestEmail(deps(), person, query, body)),
+      consoleDeliverability: async ({ person, query }) => json(200, await deliverability(deps(), person, query)),
+      consoleSuppressions: async ({ query }) => json(200, await suppressions(deps(), query)),
+      consoleUnsuppress: async ({ person, params }) => json(200, await unsuppress(deps(), person, params.address)),
+      consoleTestEvent: async ({ person, params, query }) => json(202, await testEventForSales(deps(), person, params.endpointId, query)),
       consoleLeads: async ({ person, query }) => json(200, await listLeads(deps(), person, query)),
       consoleLeadsCsv: async ({ person, query }) => {
         const out = await exportLeadsCsv(deps(), person, query);
@@ -118,6 +128,9 @@ export const handler = behindEdge(
         // An erasure queues the person's erasure at the site's CRM destinations.
         webhookQueue: webhookQueueFromEnvironment(base.env),
         ...directoryFromEnvironment(base.env),
+        // The console's test emails and deliverability page.
+        mailer: sesMailerFromEnvironment(base.env),
+        mailAccount: sesAccountFromEnvironment(),
       }),
     ),
   ),

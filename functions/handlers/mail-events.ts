@@ -11,7 +11,7 @@ import { sqsBatch } from './sqs-batch.js';
  * dead-lettered (the alarm on the dead-letter queue tells the operator).
  */
 export const makeMailEventsHandler =
-  (deps: () => Pick<AppDeps, 'nurture' | 'log' | 'metrics'>) =>
+  (deps: () => Pick<AppDeps, 'nurture' | 'log' | 'metrics' | 'emailStats'>) =>
   async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) deps().log.addContext?.(context);
     return sqsBatch(

@@ -15,6 +15,8 @@ import type {
   MailQueue,
   Mailer,
   NurtureStore,
+  MailAccount,
+  EmailStats,
   ProspectStore,
   RateLimiter,
   SendThrottle,
@@ -63,6 +65,10 @@ export interface NurtureDeps {
   sendThrottle: SendThrottle;
   /** The mailbox and domain caps' counters, shared by every environment and site (the table). */
   mailCaps: RateLimiter;
+  /** Each email's and sequence's counters: sent, delivered, opened … per day. */
+  emailStats: EmailStats;
+  /** The mail service's account: sandbox, quota, sender identities, the suppression list. */
+  mailAccount: MailAccount;
   metrics: Metrics;
 }
 

@@ -1,11 +1,12 @@
 import { findTarget, handoffTargets } from '../core/destinations/targets.js';
+import { CONSOLE_TEST_ADDRESS, emailKey } from '../core/email.js';
 import { ValidationError } from '../core/errors.js';
 import type { Person } from '../core/people.js';
 import type { WebhookDelivery } from '../core/ports.js';
 import { audited, readerOf, siteFor } from './console.js';
 import type { Deps } from './deps.js';
 import { deliveryView, replay } from './webhook-log.js';
-import type { WebhookDeps } from './webhooks.js';
+import { raiseTestEvent, type WebhookDeps } from './webhooks.js';
 
 /** How many of an endpoint's newest deliveries its health is measured on (one Query, whatever the table holds). */
 export const HEALTH_WINDOW = 50;
@@ -105,4 +106,26 @@ export async function replayForSales(deps: WebhookDeps & Pick<Deps, 'audit'>, pe
     { action: 'delivery.replay', siteId: delivery.siteId, leadId: delivery.leadId, detail: { deliveryId, endpointId: delivery.endpointId } },
     delivery,
   );
+}
+
+/**
+ * Send the test event of the site's console test lead ({@link CONSOLE_TEST_ADDRESS}) to one endpoint or
+ * destination, as the API's test does: queued, signed, retried and logged as any delivery; audited.
+ * @throws ValidationError (no such endpoint; no test lead yet)
+ */
+export async function testEventForSales(
+  deps: WebhookDeps & Pick<Deps, 'audit' | 'leads'>,
+  person: Person,
+  endpointId: string,
+  query: { site?: string | undefined },
+) {
+  const siteId = siteFor(deps, person, query.site);
+  if (!findTarget(deps.config.findSite(siteId), endpointId))
+    throw new ValidationError({ 'params.endpointId': `no endpoint or destination "${endpointId}" in site "${siteId}"` });
+  const ref = { siteId, emailKey: emailKey(CONSOLE_TEST_ADDRESS) };
+  const lead = await deps.leads.findByEmail(siteId, ref.emailKey);
+  if (!lead)
+    throw new ValidationError({ lead: `no test lead yet: submit any form of site "${siteId}" once with the address ${CONSOLE_TEST_ADDRESS}, then send again` });
+  const delivery = deliveryView(await raiseTestEvent(deps, ref, lead, endpointId));
+  return audited(deps, person, { action: 'delivery.test', siteId, leadId: lead.leadId, detail: { endpointId, deliveryId: delivery.deliveryId } }, delivery);
 }

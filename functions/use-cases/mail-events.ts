@@ -1,3 +1,5 @@
+import { dueDay } from '../core/due.js';
+import { type EmailCounts, emailCellOf } from '../core/email-stats.js';
 import type { MailEvent } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
@@ -16,21 +18,35 @@ export type MailEventOutcome = 'suppressed' | 'soft-bounce' | 'recorded' | 'dupl
  * - soft bounce: count it; at {@link SOFT_BOUNCE_LIMIT} the address is suppressed like a hard bounce
  * - open or click (where tracked): an engagement event on the lead's timeline, which re-scores the lead
  *   (clicks on the unsubscribe or confirmation link do not count)
+ * - delivery: counted
+ * Each is counted on its email's cell once (an open or a click: once per email, a unique open or click).
  * Every reaction is idempotent: SES delivers events at least once.
  */
-export async function handleMailEvent(deps: Pick<Deps, 'nurture' | 'metrics'>, event: MailEvent): Promise<MailEventOutcome> {
+export async function handleMailEvent(deps: Pick<Deps, 'nurture' | 'metrics' | 'emailStats'>, event: MailEvent): Promise<MailEventOutcome> {
   const ref = { siteId: event.siteId, emailKey: event.emailKey };
+  /** Count the event on its email's cell, once per email and kind of event (an open twice is one unique open). */
+  const count = async (add: EmailCounts, kind: string): Promise<'counted' | 'duplicate'> => {
+    const cell = emailCellOf(event);
+    return cell ? deps.emailStats.count(event.siteId, dueDay(event.at), cell, add, `${event.messageId}.${kind}`) : 'counted';
+  };
   const ids = {
     ...(event.kind && { kind: event.kind }),
     ...(event.sequenceId && { sequenceId: event.sequenceId }),
     ...(event.stepId && { stepId: event.stepId }),
   };
   switch (event.type) {
+    case 'delivered':
+      return (await count({ delivered: 1 }, 'delivery')) === 'counted' ? 'recorded' : 'duplicate';
     case 'complained':
       await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'complained', ...(event.detail && { detail: event.detail }) });
       deps.metrics.count('EmailsSuppressed');
+      await count({ complained: 1 }, 'complaint');
       return 'suppressed';
     case 'bounced': {
+      // Counted first: a soft bounce SES delivers twice adds once to the lead's tally, as to the email's.
+      // Suppressing is idempotent, so a hard bounce's retry suppresses again whatever the count says.
+      const counted = await count(event.permanent ? { hardBounced: 1 } : { softBounced: 1 }, 'bounce');
+      if (!event.permanent && counted === 'duplicate') return 'duplicate';
       if (!event.permanent && (await deps.nurture.countSoftBounce(ref)) < SOFT_BOUNCE_LIMIT) return 'soft-bounce';
       const detail = event.permanent ? event.detail : `${SOFT_BOUNCE_LIMIT} soft bounces, the last: ${event.detail}`;
       await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'bounced', detail });
@@ -41,6 +57,7 @@ export async function handleMailEvent(deps: Pick<Deps, 'nurture' | 'metrics'>, e
     case 'clicked': {
       const link = event.type === 'clicked' ? linkOf(event.link) : undefined;
       if (event.type === 'clicked' && (!link || OWN_LINKS.test(event.link))) return 'ignored';
+      await count(event.type === 'opened' ? { opened: 1 } : { clicked: 1 }, event.type);
       const outcome = await deps.nurture.recordEngagement(ref, {
         type: event.type === 'opened' ? 'email_opened' : 'email_clicked',
         at: event.at,

@@ -1,6 +1,8 @@
+import { dueDay } from '../core/due.js';
+import type { LeadRef } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
-export type LinkDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailLinks'>;
+export type LinkDeps = Pick<Deps, 'config' | 'clock' | 'nurture' | 'mailLinks' | 'emailStats'>;
 
 export type ConfirmResult = { status: 'confirmed' | 'already-confirmed'; siteName: string } | { status: 'expired' } | { status: 'invalid' };
 
@@ -47,6 +49,21 @@ export async function unsubscribe(deps: LinkDeps, token: string, method: 'one-cl
   if (!claims || !site) return { status: 'invalid' };
   const ref = await deps.nurture.findRef(claims.siteId, claims.leadId);
   if (!ref) return { status: 'already-unsubscribed', siteName: site.name };
-  const outcome = await deps.nurture.unsubscribe(ref, deps.clock.now().toISOString(), method);
+  const at = deps.clock.now().toISOString();
+  const outcome = await deps.nurture.unsubscribe(ref, at, method);
+  if (outcome === 'unsubscribed') await countUnsubscribe(deps, ref, at);
   return { status: outcome === 'unsubscribed' ? 'unsubscribed' : 'already-unsubscribed', siteName: site.name };
+}
+
+/**
+ * Credit an unsubscribe to the last email the lead got: its link was most likely the one followed (the
+ * link names the lead, not the email, so that links in emails sent before this existed keep working).
+ */
+async function countUnsubscribe(deps: LinkDeps, ref: LeadRef, at: string): Promise<void> {
+  const lead = await deps.nurture.load(ref);
+  const last = lead?.sends
+    .filter((s) => s.status === 'sent')
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .at(-1);
+  if (last) await deps.emailStats.count(ref.siteId, dueDay(at), last.sendKey, { unsubscribed: 1 });
 }

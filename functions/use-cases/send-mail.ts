@@ -22,6 +22,8 @@ import {
 import { SHARED_PROVIDERS, mailDomain, mailboxKey } from '../core/email.js';
 import { formsSubmittedOf } from '../core/lead-record.js';
 import type { ClaimOptions, MailJob, MailLead, OutgoingEmail } from '../core/ports.js';
+import { exitMetric, sequenceCell } from '../core/email-stats.js';
+import { dueDay } from '../core/due.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -39,7 +41,7 @@ export const SEND_CLAIM_STALE_MS = 60_000;
 
 export type MailDeps = Pick<
   Deps,
-  'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue' | 'metrics' | 'mailCaps'
+  'config' | 'clock' | 'nurture' | 'mailer' | 'mailLinks' | 'sendThrottle' | 'prospects' | 'mailQueue' | 'metrics' | 'mailCaps' | 'emailStats'
 >;
 
 /**
@@ -214,7 +216,8 @@ async function deliver(ctx: SendContext, form: Form, submission: FormSubmittedEn
   if (sequence && mayMarket && !ctx.lead.enrolments.some((e) => e.state.sequenceId === sequence.id)) {
     const now = ctx.deps.clock.now();
     const state = enrol(sequence, now, effectiveTimeZone(ctx.lead.timeZone, ctx.siteEmail.timeZone));
-    await ctx.deps.nurture.enrol(ctx.lead, { state, formId: form.id, enrolledAt: now.toISOString() });
+    if (await ctx.deps.nurture.enrol(ctx.lead, { state, formId: form.id, enrolledAt: now.toISOString() }))
+      await ctx.deps.emailStats.count(ctx.site.id, dueDay(now.toISOString()), sequenceCell(sequence.id), { enrolled: 1 });
   }
   return note === undefined ? { sent } : { sent, note, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
 }
@@ -254,14 +257,22 @@ async function onStepDue(ctx: SendContext, sequenceId: string): Promise<MailJobR
   }
   // Sent now or by an earlier run that died before advancing: advance from when it left.
   const sentAt = outcome === 'sent' ? now : new Date(lead.sends.find((s) => s.sendKey === sendKey)?.at ?? now.toISOString());
-  await deps.nurture.moveEnrolment(lead, from, afterSend(from, sequence, sentAt, timeZone), now.toISOString());
+  await move(ctx, from, afterSend(from, sequence, sentAt, timeZone), now);
   return { sent: outcome === 'sent' ? [sendKey] : [] };
 }
 
 export const stepSendKey = (sequence: Pick<Sequence, 'id'>, stepId: string): string => `step#${sequence.id}#${stepId}`;
 
 async function moveIfChanged(ctx: SendContext, from: EnrolmentState, to: EnrolmentState, now: Date): Promise<void> {
-  if (JSON.stringify(from) !== JSON.stringify(to)) await ctx.deps.nurture.moveEnrolment(ctx.lead, from, to, now.toISOString());
+  if (JSON.stringify(from) !== JSON.stringify(to)) await move(ctx, from, to, now);
+}
+
+/** Store the enrolment's next state; the run that moved it out of `active` counts how it left (completed, or exited and why). */
+async function move(ctx: SendContext, from: EnrolmentState, to: EnrolmentState, now: Date): Promise<void> {
+  const moved = await ctx.deps.nurture.moveEnrolment(ctx.lead, from, to, now.toISOString());
+  if (!moved || from.status !== 'active' || to.status === 'active') return;
+  const metric = to.status === 'completed' ? 'completed' : exitMetric(to.exitReason!);
+  await ctx.deps.emailStats.count(ctx.site.id, dueDay(now.toISOString()), sequenceCell(to.sequenceId), { [metric]: 1 });
 }
 
 /** What the state machine needs to know about the lead, fresh from the table. */
@@ -343,6 +354,9 @@ async function sendOnce(
   }
   await deps.nurture.markSent(lead, email.sendKey, { type: 'email_sent', at, kind: email.kind, formId: form.id, ...ids, subject: outgoing.subject, messageId });
   deps.metrics.count('EmailsSent');
+  // After the mark, so a failed count cannot send the email again (the retry finds it sent): a crash
+  // between the two leaves one email uncounted, never one counted twice.
+  await deps.emailStats.count(site.id, dueDay(at), email.sendKey, { sent: 1 });
   return 'sent';
 }
 

@@ -5,7 +5,15 @@ import { parseSesEvent } from '../../functions/adapters/ses/events.js';
 /** A recorded SES event (event publishing through SNS with raw delivery: the SQS body is the event itself). */
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8');
 const LEAD = '4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e';
-const sent = { siteId: 'demo', emailKey: LEAD, messageId: '0100017c-message-1', kind: 'step', sequenceId: 'ebook-nurture', stepId: 'three-ideas' };
+const sent = {
+  siteId: 'demo',
+  emailKey: LEAD,
+  messageId: '0100017c-message-1',
+  kind: 'step',
+  formId: 'ebook',
+  sequenceId: 'ebook-nurture',
+  stepId: 'three-ideas',
+};
 
 describe('Adapter: parseSesEvent', () => {
   it('reads a hard bounce with the send it belongs to (from the tags)', () => {
@@ -36,6 +44,10 @@ describe('Adapter: parseSesEvent', () => {
     });
   });
 
+  it("reads a delivery (counted for the email's numbers)", () => {
+    expect(parseSesEvent(fixture('delivery'))).toEqual({ ...sent, type: 'delivered', at: '2026-11-23T10:00:02.000Z' });
+  });
+
   it('unwraps an SNS envelope when raw message delivery is off', () => {
     // Prepare
     const envelope = JSON.stringify({ Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: fixture('complaint') });
@@ -50,7 +62,8 @@ describe('Adapter: parseSesEvent', () => {
     const forged = JSON.parse(fixture('bounce-permanent'));
     forged.mail.tags.lead = ['../../etc'];
     // Act + Assess
-    expect(parseSesEvent(fixture('delivery'))).toBeUndefined();
+    const send = { ...JSON.parse(fixture('delivery')), eventType: 'Send' };
+    expect(parseSesEvent(JSON.stringify(send))).toBeUndefined();
     expect(parseSesEvent(JSON.stringify(untagged))).toBeUndefined();
     expect(parseSesEvent(JSON.stringify(forged))).toBeUndefined();
     expect(parseSesEvent(JSON.stringify({ hello: 'world' }))).toBeUndefined();

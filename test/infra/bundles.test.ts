@@ -14,8 +14,9 @@ const CLIENTS = [
   '@aws-sdk/client-secrets-manager',
 ];
 const ALLOWED: Partial<Record<keyof typeof DEFAULT_ENTRIES, string[]>> = {
-  // SQS: it queues background exports; S3: it signs their download links; Cognito: the people page.
-  leads: ['@aws-sdk/client-sqs', '@aws-sdk/client-s3', '@aws-sdk/client-cognito-identity-provider'],
+  // SQS: it queues background exports; S3: it signs their download links; Cognito: the people page;
+  // SES v2: the console's test emails and deliverability page.
+  leads: ['@aws-sdk/client-sqs', '@aws-sdk/client-sesv2', '@aws-sdk/client-s3', '@aws-sdk/client-cognito-identity-provider'],
   webhooks: ['@aws-sdk/client-sqs'],
   leadActivity: ['@aws-sdk/client-sqs'],
   dueChecks: ['@aws-sdk/client-sqs'],

@@ -3,6 +3,7 @@ import { actionsOf, dynamoStatements, functionId, funnelResources, statementsOf,
 
 /** Active tracing: what Lambda needs to send its X-Ray segments (no resource-level permission exists). */
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const SES_ACCOUNT = ['ses:GetAccount', 'ses:ListSuppressedDestinations', 'ses:GetSuppressedDestination', 'ses:DeleteSuppressedDestination'];
 const sorted = (a: readonly string[]) => [...a].sort();
 
 describe('IAM: least privilege per function', () => {
@@ -141,7 +142,7 @@ describe('IAM: least privilege per function', () => {
     }
   });
 
-  it('no statement anywhere has a wildcard action or a "*" resource (except ListStreams and X-Ray, which IAM cannot scope)', () => {
+  it('no statement anywhere has a wildcard action or a "*" resource (except ListStreams, X-Ray and SES account reads, which IAM cannot scope)', () => {
     for (const template of [stateless, stateful]) {
       const docs = [
         ...Object.values(funnelResources(template, 'AWS::IAM::Policy')).map((p) => p.Properties!.PolicyDocument),
@@ -153,7 +154,8 @@ describe('IAM: least privilege per function', () => {
           const actions = [s.Action].flat();
           // dynamodb:ListStreams supports no resource-level permission; Lambda's stream polling needs it.
           // Nor do X-Ray's PutTraceSegments and PutTelemetryRecords (active tracing).
-          const unscopable = actions.every((a) => a === 'dynamodb:ListStreams' || XRAY.includes(a));
+          // Nor SES's GetAccount and account-level suppression list (the console's deliverability page).
+          const unscopable = actions.every((a) => a === 'dynamodb:ListStreams' || XRAY.includes(a) || SES_ACCOUNT.includes(a));
           for (const resource of [s.Resource].flat()) if (!unscopable) expect(resource).not.toBe('*');
           expect(s.NotAction).toBeUndefined();
           expect(s.NotResource).toBeUndefined();

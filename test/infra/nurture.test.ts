@@ -30,14 +30,14 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     });
   });
 
-  it('publishes only what the SES-events consumer reads: bounces and complaints (no tracking unless a site asks)', () => {
+  it('publishes only what the SES-events consumer reads: deliveries, bounces and complaints (no tracking unless a site asks)', () => {
     const destinations = Object.values(stateful.findResources('AWS::SES::ConfigurationSetEventDestination'));
     expect(destinations).toHaveLength(1);
     expect(destinations[0]!.Properties.EventDestination).toMatchObject({
       Enabled: true,
       SnsDestination: { TopicARN: { Ref: expect.stringMatching(/^MailEventsTopic/) } },
     });
-    expect(sorted(destinations[0]!.Properties.EventDestination.MatchingEventTypes)).toEqual(['bounce', 'complaint']);
+    expect(sorted(destinations[0]!.Properties.EventDestination.MatchingEventTypes)).toEqual(['bounce', 'complaint', 'delivery']);
   });
 
   it('gives each tracking choice a site makes its configuration set (opens and/or clicks), and the sender its name', () => {
@@ -46,7 +46,7 @@ describe('Infra: SES sending identity and events (stateful stack)', () => {
     const types = Object.values(s.findResources('AWS::SES::ConfigurationSetEventDestination')).map((d) =>
       sorted(d.Properties.EventDestination.MatchingEventTypes).join('+'),
     );
-    expect(sorted(types)).toEqual(['bounce+click+complaint', 'bounce+complaint']);
+    expect(sorted(types)).toEqual(['bounce+click+complaint+delivery', 'bounce+complaint+delivery']);
     const env = l.findResources('AWS::Lambda::Function')[functionId(l, 'SendEmail')]!.Properties.Environment.Variables;
     expect(JSON.stringify(env.SES_TRACKED_CONFIGURATION_SETS)).toContain('clicks');
     const sends = statementsOf(l, functionId(l, 'SendEmail')).filter((st) => actionsOf([st]).includes('ses:SendEmail'));
@@ -210,19 +210,35 @@ describe('Infra: the mail queue, the sender and the SES events consumer (statele
     for (const producer of ['LeadActivity', 'DueChecks']) expect(env(producer).SEND_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^SendQueue/) });
   });
 
-  it('least privilege: only the sender may send email, from its domains, through its configuration set, and to sandbox recipients', () => {
-    for (const group of ['Capture', 'Leads', 'OpenApi', 'MailLinks', 'LeadActivity', 'DueChecks', 'MailEvents']) {
+  it('least privilege: only the sender and the console (test emails) may send email, from its domains, through its configuration set, and to sandbox recipients', () => {
+    for (const group of ['Capture', 'OpenApi', 'MailLinks', 'LeadActivity', 'DueChecks', 'MailEvents']) {
       expect(actionsOf(statementsOf(stateless, functionId(stateless, group))).filter((a) => a.startsWith('ses:'))).toEqual([]);
     }
-    const sends = statementsOf(stateless, functionId(stateless, 'SendEmail')).filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
-    expect(actionsOf(sends)).toEqual(['ses:SendEmail']);
-    // identity/*: in the SES sandbox the recipient's (verified) identity is authorised too; the From condition keeps it to our domains.
-    const resources = JSON.stringify(sends[0]!.Resource);
-    expect(resources).toContain(':identity/*');
-    expect(resources).toContain('configuration-set/');
-    expect((sends[0] as { Condition?: unknown }).Condition).toEqual({
-      StringLike: { 'ses:FromAddress': ['*@acme.com', '*.acme.com', '*@acme.com>', '*.acme.com>'] },
-    });
+    for (const group of ['SendEmail', 'Leads']) {
+      const sends = statementsOf(stateless, functionId(stateless, group)).filter((s) => actionsOf([s]).includes('ses:SendEmail'));
+      expect(actionsOf(sends)).toEqual(['ses:SendEmail']);
+      // identity/*: in the SES sandbox the recipient's (verified) identity is authorised too; the From condition keeps it to our domains.
+      const resources = JSON.stringify(sends[0]!.Resource);
+      expect(resources).toContain(':identity/*');
+      expect(resources).toContain('configuration-set/');
+      expect((sends[0] as { Condition?: unknown }).Condition).toEqual({
+        StringLike: { 'ses:FromAddress': ['*@acme.com', '*.acme.com', '*@acme.com>', '*.acme.com>'] },
+      });
+    }
+    // The console sends through the untracked set only: a test's events find no lead, and count nowhere.
+    const consoleSend = statementsOf(stateless, functionId(stateless, 'Leads')).find((s) => actionsOf([s]).includes('ses:SendEmail'))!;
+    expect(JSON.stringify(consoleSend.Resource).match(/configuration-set\//g)).toHaveLength(1);
+  });
+
+  it("the console reads SES's account and the sender identities, reads the suppression list and may remove from it: nothing else of SES", () => {
+    const ses = statementsOf(stateless, functionId(stateless, 'Leads')).filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith('ses:') && a !== 'ses:SendEmail'),
+    );
+    expect(sorted(actionsOf(ses))).toEqual(
+      sorted(['ses:GetEmailIdentity', 'ses:GetAccount', 'ses:ListSuppressedDestinations', 'ses:GetSuppressedDestination', 'ses:DeleteSuppressedDestination']),
+    );
+    const identity = ses.find((s) => actionsOf([s]).includes('ses:GetEmailIdentity'))!;
+    expect(JSON.stringify(identity.Resource)).toContain(':identity/acme.com');
   });
 
   it('least privilege: table access per mail function, deletes only what an erasure it raced left, no Scan', () => {

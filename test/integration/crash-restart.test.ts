@@ -83,7 +83,13 @@ describe('A crash in the middle of a burst, then a restart', () => {
       ),
     ).toBe(0);
     expect(listed.filter((l) => l.startsWith('dead letter'))).toEqual([]);
-    expect(listed.slice(2).map((l) => l.split(' | ')[0])).toEqual(['| funnel-send', '| funnel-webhooks', '| funnel-exports', '| lead-activity-stream']);
+    expect(listed.slice(2).map((l) => l.split(' | ')[0])).toEqual([
+      '| funnel-send',
+      '| funnel-mail-events',
+      '| funnel-webhooks',
+      '| funnel-exports',
+      '| lead-activity-stream',
+    ]);
     const redriven: string[] = [];
     expect(
       await queuesCli(

@@ -12,13 +12,14 @@ import {
   InMemoryLeadIndex,
   InMemoryDueChecks,
   InMemoryFormStats,
+  InMemoryEmailStats,
   InMemoryLeadRepository,
   InMemoryNurtureStore,
 } from '../../functions/adapters/memory.js';
 import { FixedWindowRateLimiter } from '../../functions/adapters/system.js';
 import { LateCeiling } from '../../functions/core/rate-limit.js';
 import { HmacMailLinks } from '../../functions/adapters/mail-links.js';
-import { InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
+import { InMemoryMailAccount, InMemoryMailer, InMemoryMailQueue } from '../../functions/adapters/memory-mail.js';
 import { unthrottled } from '../../functions/adapters/throttle.js';
 import { HmacVisitorTokens } from '../../functions/adapters/visitor-tokens.js';
 import { HmacImpressionProofs } from '../../functions/adapters/impression-proofs.js';
@@ -104,6 +105,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
   const destinations = new RecordingDestinations();
   const apiKeys = new InMemoryApiKeyStore();
   const metrics = new InMemoryMetrics();
+  const emailStats = new InMemoryEmailStats();
   apiKeys.keys.set(hashApiKey(API_KEY), { name: 'test', siteIds: ['*'] });
   let n = 0;
   const exportQueue: { exportId: string }[] = [];
@@ -126,6 +128,8 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     mailQueue: queue,
     sendThrottle: unthrottled,
     mailCaps: new FixedWindowRateLimiter(clock),
+    emailStats,
+    mailAccount: new InMemoryMailAccount(),
     webhooks,
     webhookQueue,
     webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
@@ -142,7 +146,7 @@ export function fakeDeps(options: { rawConfig?: FunnelConfigInput } = {}) {
     log: jsonLogger('silent'),
     metrics,
   };
-  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, destinations, metrics, exportQueue };
+  return { deps, clock, leads, apiKeys, due, nurture, mailer, queue, webhooks, webhookQueue, webhookTransport, destinations, metrics, exportQueue, emailStats };
 }
 
 /** {@link fakeDeps} for the mail side, with an optional config: `fakeMailDeps(testConfig((c) => …))`. */

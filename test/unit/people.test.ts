@@ -1,4 +1,4 @@
-import { emailKey } from '../../functions/core/email.js';
+import { CONSOLE_TEST_ADDRESS, emailKey } from '../../functions/core/email.js';
 import type { Context } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,10 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
   });
 
   /** A valid request to each route (a real lead, a real key), so an allowed role gets its success, not a 400 or 404. */
-  const sample: Record<string, (lead: { leadId: string; email: string }, keyId: string, sub: string) => { path?: Record<string, string>; body?: unknown }> = {
+  const sample: Record<
+    string,
+    (lead: { leadId: string; email: string }, keyId: string, sub: string) => { path?: Record<string, string>; query?: Record<string, string>; body?: unknown }
+  > = {
     consoleFit: () => ({ body: { notAFit: true, reason: 'a student' } }),
     consoleErase: (lead) => ({ body: { confirm: lead.email } }),
     consoleCreateApiKey: () => ({ body: { name: 'CRM', siteIds: ['demo'] } }),
@@ -87,6 +90,10 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
     consoleExport: (_lead, _keyId, sub) => ({ path: { exportId: `export-of-${sub}` } }),
     consoleHandoffLog: () => ({ path: { endpointId: 'crm' } }),
     consoleReplay: () => ({ path: { deliveryId: SAMPLE_DELIVERY } }),
+    consoleEmailPreview: () => ({ query: { email: 'delivery#ebook' } }),
+    consoleEmailTest: (_lead, _keyId, sub) => ({ body: { email: 'delivery#ebook', to: `${sub}@acme.com` } }),
+    consoleUnsuppress: () => ({ path: { address: 'bounced@acme.com' } }),
+    consoleTestEvent: () => ({ path: { endpointId: 'crm' } }),
   };
 
   it.each(personRoutes)('%s: its success for each allowed role, 403 for the others, 401 without a genuine token', async (id, e) => {
@@ -118,6 +125,9 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
           body: '{}',
         },
       ]);
+      // The console's test event goes to the site's test lead.
+      if (id === 'consoleTestEvent')
+        await submitForm(fake.deps, { formId: 'ebook', body: aSubmission().withEmail(CONSOLE_TEST_ADDRESS).build(), origin: ORIGIN, clientIp: '203.0.113.8' });
       // A release is of the caller's own claim (a sales rep may release only theirs).
       if (id === 'consoleRelease')
         await fake.deps.prospects.claim(
@@ -129,6 +139,7 @@ describe('Console routes: every route, every role, as its row of the endpoint ta
       const event = apiEvent(routeKeyOf(e), {
         path: { leadId: lead.leadId, formId: 'ebook', ...request.path },
         headers: authorization ? { authorization } : {},
+        ...(request.query && { query: request.query }),
         ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
       });
       return (await makeLeadsHandler(() => fake.deps)(event, context)).statusCode;

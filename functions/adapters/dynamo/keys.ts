@@ -168,6 +168,12 @@ export const keys = {
     const [, day, ...value] = sk.split('#');
     return { day: day!, value: value.join('#') };
   },
+  /** An email's (or a sequence's) counters of a day: 4 partitions per site (one picked at random per count), a cell per day and email. */
+  emailStat: (siteId: string, shard: string, day: string, email: string) => ({ PK: keys.emailStatPartition(siteId, shard), SK: `${day}#${email}` }),
+  emailStatShards: [...'0123'],
+  emailStatPartition: (siteId: string, shard: string) => `MAILSTATS#${siteId}#${shard}`,
+  /** That an SES event was counted (its id: the message and the event type), kept a week: SES redelivers within hours. */
+  emailStatEvent: (eventId: string) => ({ PK: `MAILEVT#${eventId}`, SK: 'COUNTED' }),
   /** The anonymised record that a lead was erased, kept for the consent audit. */
   erased: (siteId: string, at: string, leadId: string) => ({ PK: `ERASED#${siteId}`, SK: `${at}#${leadId}` }),
   /** An endpoint's state: disabled after a 410 Gone until an operator enables it again. */

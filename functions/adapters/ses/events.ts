@@ -15,6 +15,7 @@ const SesEvent = z.object({
   mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z.optional(Tags) }),
   bounce: z.optional(z.object({ bounceType: z.string(), bounceSubType: z.optional(z.string()), timestamp: z.optional(z.string()) })),
   complaint: z.optional(z.object({ timestamp: z.optional(z.string()), complaintFeedbackType: z.optional(z.string()) })),
+  delivery: z.optional(z.object({ timestamp: z.optional(z.string()) })),
   open: z.optional(z.object({ timestamp: z.string() })),
   click: z.optional(z.object({ timestamp: z.string(), link: z.string() })),
 });
@@ -23,8 +24,7 @@ const tag = (tags: Record<string, string[]> | undefined, name: string): string |
 
 /**
  * Read one SES event (the SQS message body; an SNS envelope is unwrapped if raw delivery is off) into a
- * {@link MailEvent}. Undefined for events Funnel does not act on (send, delivery, delay, reject, rendering
- * failure) and for emails Funnel did not send (no `site`/`lead` tags): these are acknowledged and dropped.
+ * {@link MailEvent}. Undefined for events Funnel does not act on (send, delay, reject, rendering failure) and for emails Funnel did not send (no `site`/`lead` tags): these are acknowledged and dropped.
  * @throws SyntaxError for a body that is not JSON (a poison message: it goes to the dead-letter queue)
  */
 export function parseSesEvent(body: string): MailEvent | undefined {
@@ -33,11 +33,12 @@ export function parseSesEvent(body: string): MailEvent | undefined {
     json = JSON.parse((json as { Message: string }).Message);
   const parsed = SesEvent.safeParse(json);
   if (!parsed.success) return undefined;
-  const { mail, bounce, complaint, open, click } = parsed.data;
+  const { mail, delivery, bounce, complaint, open, click } = parsed.data;
   const siteId = tag(mail.tags, 'site');
   const emailKey = tag(mail.tags, 'lead');
   if (!siteId || !emailKey || !/^[0-9a-f]{64}$/.test(emailKey)) return undefined;
   const kind = EmailKind.safeParse(tag(mail.tags, 'kind'));
+  const formId = tag(mail.tags, 'form');
   const sequenceId = tag(mail.tags, 'sequence');
   const stepId = tag(mail.tags, 'step');
   const base = {
@@ -45,10 +46,13 @@ export function parseSesEvent(body: string): MailEvent | undefined {
     emailKey,
     messageId: mail.messageId,
     ...(kind.success && { kind: kind.data }),
+    ...(formId && { formId }),
     ...(sequenceId && { sequenceId }),
     ...(stepId && { stepId }),
   };
   switch (parsed.data.eventType ?? parsed.data.notificationType) {
+    case 'Delivery':
+      return { ...base, type: 'delivered', at: delivery?.timestamp ?? mail.timestamp };
     case 'Bounce':
       if (!bounce) return undefined;
       // "Undetermined" is treated as soft: counted, suppressed only when it keeps happening.

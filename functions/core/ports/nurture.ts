@@ -11,6 +11,7 @@ import type {
 } from '../contracts.js';
 import type { Profile } from '../fields.js';
 import type { EnrolmentState } from '../nurture/sequence.js';
+import type { EmailCounts, EmailStatCell } from '../email-stats.js';
 import type { LeadRef } from './capture.js';
 
 /** Ports of nurture: mail jobs and their queue, the mailer, enrolments and send records, mail links. */
@@ -175,11 +176,64 @@ export type MailEvent = LeadRef & {
   /** The provider's id of the email, with the event type it makes each event's id. */
   messageId: string;
   kind?: EmailKind;
+  formId?: string;
   sequenceId?: string;
   stepId?: string;
 } & (
+    | { type: 'delivered' }
     | { type: 'bounced'; permanent: boolean; detail: string }
     | { type: 'complained'; detail?: string }
     | { type: 'opened' }
     | { type: 'clicked'; link: string }
   );
+
+/** Each email's and sequence's counters (see core/email-stats.ts), per site and UTC day. */
+export interface EmailStats {
+  /**
+   * Add to one cell. With an `eventId`, at most once for that id (SES events come at least once): a
+   * repeated id adds nothing and answers `duplicate`.
+   */
+  count(siteId: string, day: string, email: string, add: EmailCounts, eventId?: string): Promise<'counted' | 'duplicate'>;
+  /** Every cell of the site from `from` to `to` (UTC days, inclusive), summed over its partitions. */
+  read(siteId: string, from: string, to: string): Promise<EmailStatCell[]>;
+}
+
+/** The sending account as the mail service sees it: what the console's deliverability page shows. */
+export interface MailAccountState {
+  /** A stand-in for SES (the local emulator): no sandbox, no quota, no reputation. */
+  emulator?: boolean;
+  /** Still in SES's sandbox: only verified recipients, 200 emails a day. */
+  sandbox: boolean;
+  sendingEnabled: boolean;
+  /** SES's own verdict on the account: `HEALTHY`, `PROBATION` (under review) or `SHUTDOWN`. */
+  enforcement?: string;
+  quota?: { max24Hour: number; sentLast24Hours: number; maxSendRate: number };
+  /** Whether SES itself adds hard bounces and complaints to the account's suppression list. */
+  suppressionReasons: string[];
+}
+
+/** A sender domain's identity: verified for sending, and its DKIM signing status. */
+export interface SenderIdentity {
+  domain: string;
+  /** `missing`: the account has no such identity. */
+  verified: boolean | 'missing';
+  /** SES's DKIM status: `SUCCESS`, `PENDING`, `FAILED`, `TEMPORARY_FAILURE`, `NOT_STARTED`. */
+  dkim?: string;
+}
+
+/** An address on the account's suppression list: SES sends nothing to it while it is there. */
+export interface SuppressedAddress {
+  address: string;
+  reason: 'BOUNCE' | 'COMPLAINT';
+  at: string;
+}
+
+/** The mail service's account: state, sender identities, suppression list. */
+export interface MailAccount {
+  state(): Promise<MailAccountState>;
+  identities(domains: readonly string[]): Promise<SenderIdentity[]>;
+  /** One exact address, else the newest page of the list (`next`: the next page's token). */
+  suppressed(query: { address?: string; next?: string }): Promise<{ entries: SuppressedAddress[]; next?: string }>;
+  /** Take an address off the list; false when it was not on it. */
+  unsuppress(address: string): Promise<boolean>;
+}

@@ -1,3 +1,4 @@
+import { CONSOLE_TEST_ADDRESS } from '../../core/email.js';
 import { LeadListQuery } from '../../core/lead-index.js';
 import { ROLES, type Role } from '../../core/people.js';
 import * as z from '../../core/zod.js';
@@ -125,6 +126,112 @@ export const CONSOLE = {
     summary: 'Send a delivery again now with the same id (a dead letter, a failure whose cause was fixed); re-enables a disabled endpoint; audited',
     params: z.object({ deliveryId: id('The delivery id (`msg_…`)') }),
     responses: { '202': { description: 'Queued: the delivery, back to pending' }, '404': err('No such delivery on a site the person may see') },
+  },
+  consoleEmails: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/emails',
+    roles: FUNNEL,
+    summary: "A site's emails and sequences: sent, delivered, opened, clicked, bounced, complained, unsubscribed, with rates; enrolments and exits by reason",
+    description:
+      "From the email counters (one Query per counter partition, whatever the number of leads): `sent` when SES took an email, `delivered`, bounces, complaints and the unique open and click from SES's events, `unsubscribed` credited to the last email the lead got. Opens and clicks only where the site tracks them (`tracking`). Rates: opens, clicks, complaints and unsubscribes of delivered; bounces of sent. `days`: the site's emails each day, or one email's or sequence's (`email`: `delivery#<form>`, `confirmation#<form>`, `step#<sequence>#<step>`, `sequence#<sequence>`). Days are UTC; at most 366.",
+    query: z.object({ site: z.optional(z.string()), ...StatsQuery.shape, email: z.optional(z.string().check(z.maxLength(200))) }),
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, from, to, tracking: { opens, clicks }, totals, days: [{ day, ...counts }], emails: [{ email, kind, formId, subject, ...counts }], sequences: [{ sequenceId, email, formId, enrolled, completed, exited: { <reason>: n }, steps: [{ email, stepId, position, delay, subject, ...counts }] }] }`; counts are `sent, delivered, opened, clicked, hardBounced, softBounced, complained, unsubscribed` with `deliveryRate, openRate, clickRate, bounceRate, complaintRate, unsubscribeRate`',
+      },
+    },
+  },
+  consoleEmailPreview: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/emails/preview',
+    roles: FUNNEL,
+    summary: 'One email rendered for a made-up sample lead: subject, preheader (what inboxes show after it), HTML and text, footer included',
+    description: 'Its confirm and unsubscribe links point nowhere (`.invalid`): a preview belongs to no lead.',
+    query: z.object({ site: z.optional(z.string()), email: z.string().check(z.maxLength(200)) }),
+    responses: {
+      '200': { description: '`{ siteId, email, kind, from, sample, subject, preheader, html, text }`' },
+      '400': err('No such email in the site (named in `error.fields`)'),
+    },
+  },
+  consoleEmailTest: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/emails/test',
+    roles: MARKETING,
+    summary: 'Send one email, rendered for the sample lead, to an address: `[Test]` in its subject, counted nowhere; 10 an hour per person; audited',
+    query: z.object({ site: z.optional(z.string()) }),
+    body: {
+      kind: 'json',
+      required: true,
+      schema: {
+        type: 'object',
+        required: ['email', 'to'],
+        properties: { email: { type: 'string', description: 'The email (`delivery#<form>` …)' }, to: { type: 'string', format: 'email' } },
+      },
+    },
+    responses: {
+      '200': { description: '`{ sent: true, messageId, to, subject }`' },
+      '400': err('No such email in the site, or not an address (named in `error.fields`)'),
+      '409': err('The mail service did not send it (an unverified sender; in the SES sandbox, an unverified recipient), with its reason'),
+      '429': err('Ten tests in the last hour: `Retry-After` says when the next may go'),
+    },
+  },
+  consoleDeliverability: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/deliverability',
+    roles: FUNNEL,
+    summary:
+      "Is our sending healthy: the site's bounce and complaint rates over 14 days against SES's thresholds, the account's state, the sender domain's DKIM",
+    description:
+      "Rates from the email counters (bounces of sent, complaints of delivered) placed against SES's review (5% bounces, 0.1% complaints) and pause (10%, 0.5%) levels; the account from SES (`GetAccount`: sandbox, quota, enforcement status); the sender domain's identity (`GetEmailIdentity`: verified, DKIM status).",
+    query: z.object({ site: z.optional(z.string()) }),
+    responses: {
+      '200': {
+        description:
+          '`{ siteId, reputation: { domain, from, to, sent, delivered, bounces, complaints, bounceRate, complaintRate, bounce, complaint (healthy, review, pause) }, account: { emulator?, sandbox, sendingEnabled, enforcement?, quota?: { max24Hour, sentLast24Hours, maxSendRate }, suppressionReasons }, identities: [{ domain, verified (true, false, missing), dkim? }] }`',
+      },
+    },
+  },
+  consoleSuppressions: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/suppressions',
+    roles: MARKETING,
+    summary: "The account's suppression list (SES sends nothing to these addresses): one address, or the newest 50",
+    query: z.object({ address: z.optional(z.string().check(z.maxLength(254))), next: z.optional(z.string().check(z.maxLength(2000))) }),
+    responses: {
+      '200': { description: '`{ entries: [{ address, reason (BOUNCE, COMPLAINT), at }], next? }`' },
+      '400': err('`address` is not an address'),
+    },
+  },
+  consoleUnsuppress: {
+    ...person,
+    method: 'DELETE',
+    path: '/v1/console/suppressions/{address}',
+    roles: ADMIN,
+    summary:
+      "Take an address off the account's suppression list; audited (the entry keeps the address's hash and domain). The lead's own suppression in Funnel stays",
+    params: z.object({ address: z.string().check(z.maxLength(254)) }),
+    responses: { '200': { description: '`{ removed }` (false: it was not on the list)' }, '400': err('Not an address') },
+  },
+  consoleTestEvent: {
+    ...person,
+    method: 'POST',
+    path: '/v1/console/handoff/{endpointId}/test',
+    roles: WORK_LEADS,
+    summary:
+      "Send the test event (`webhook.test`) of the site's console test lead to one endpoint or destination: queued, sent and logged as any delivery; audited",
+    description: `The test lead is the site's lead with the address \`${CONSOLE_TEST_ADDRESS}\`: submit any form of the site with it once (a test address: never counted, never really emailed).`,
+    params: z.object({ endpointId: id('The webhook endpoint or destination id') }),
+    query: z.object({ site: z.optional(z.string()) }),
+    responses: {
+      '202': { description: 'Queued: the delivery (it appears in the log)' },
+      '400': err('No such endpoint or destination in the site, or no console test lead yet (named in `error.fields`)'),
+    },
   },
   consoleLeads: {
     ...person,
