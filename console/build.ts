@@ -110,7 +110,8 @@ ${css ? `<link rel="stylesheet" href="${CONSOLE_PATH}/${css.path}">\n` : ''}<scr
 }
 
 /**
- * The console's Content-Security-Policy: its own scripts and styles only (no inline), calls to its own
+ * The console's Content-Security-Policy: its own scripts only (no inline), its own styles and the inline
+ * styles of the emails it previews (in frames sandboxed without scripts), calls to its own
  * origin (the API behind the same name) and to the OpenID provider's origins (discovery and the token
  * endpoint), nothing framed, no base, no form posts, no plugins.
  * @example consoleCsp('https://cognito-idp.eu-west-1.amazonaws.com')
@@ -120,7 +121,9 @@ export function consoleCsp(...providerOrigins: string[]): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    // Inline styles: an email's own (the emails page previews each in a sandboxed frame, which inherits
+    // this policy; no script runs there). Scripts stay the console's own.
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src 'self' ${idp}`,

@@ -12,6 +12,8 @@ import './styles.css';
 const Overview = lazy(() => import('./pages/overview.js'));
 const Forms = lazy(() => import('./pages/forms.js'));
 const Handoff = lazy(() => import('./pages/handoff.js'));
+const Emails = lazy(() => import('./pages/emails.js'));
+const Deliverability = lazy(() => import('./pages/deliverability.js'));
 const Leads = lazy(() => import('./pages/leads.js'));
 const Lead = lazy(() => import('./pages/lead.js'));
 const Audit = lazy(() => import('./pages/audit.js'));
@@ -77,6 +79,8 @@ function Nav() {
         <ul>
           {may('admin', 'marketer', 'viewer') && link('/console/', 'Overview')}
           {may('admin', 'marketer', 'viewer') && link('/console/forms', 'Forms')}
+          {may('admin', 'marketer', 'viewer') && link('/console/emails', 'Emails')}
+          {may('admin', 'marketer', 'viewer') && link('/console/deliverability', 'Deliverability')}
           {link('/console/leads', 'Leads')}
           {may('admin', 'sales') && (
             <li>
@@ -155,6 +159,8 @@ function Console() {
           <Route path="/console/forms" component={Forms} />
           <Route path="/console/forms/:formId" component={Forms} />
           <Route path="/console/leads" component={Leads} />
+          <Route path="/console/emails" component={Emails} />
+          <Route path="/console/deliverability" component={Deliverability} />
           <Route path="/console/handoff" component={Handoff} />
           <Route path="/console/handoff/:endpointId" component={Handoff} />
           <Route path="/console/leads/:leadId" component={Lead} />

@@ -16,7 +16,7 @@ import type { Person } from '../core/people.js';
 import { addCounts, statRange } from '../core/stats.js';
 import { siteFor } from './console.js';
 import type { Deps } from './deps.js';
-import { configuredEmails } from './email-preview.js';
+import { configuredEmails, renderPreview } from './email-preview.js';
 
 type Counts = Record<EmailMetric, number>;
 const full = (c: EmailCounts): Counts => Object.fromEntries(EMAIL_METRICS.map((m) => [m, c[m] ?? 0])) as Counts;
@@ -40,7 +40,8 @@ export async function emailsReport(
   const siteId = siteFor(deps, person, query.site);
   const site = deps.config.findSite(siteId)!;
   const range = statRange(deps.clock.now(), query);
-  const emails = configuredEmails(site);
+  // Each subject as the sample lead reads it (a subject may merge the lead's company or the magnet's title).
+  const emails = configuredEmails(site).map((e) => ({ ...e, subject: renderPreview(site, site.forms.find((f) => f.id === e.formId)!, e).subject }));
   const sequences = site.forms.flatMap((f) => (f.email?.sequence ? [{ formId: f.id, sequence: f.email.sequence }] : []));
   const known = new Set([...emails.map((e) => e.email), ...sequences.map((s) => sequenceCell(s.sequence.id))]);
   if (query.email !== undefined && !known.has(query.email))

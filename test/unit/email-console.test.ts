@@ -39,6 +39,8 @@ describe("Use case: the emails page (each form's emails, each sequence and its s
     const ebook = out.emails.find((e) => e.email === 'delivery#ebook')!;
     expect(ebook).toMatchObject({ kind: 'delivery', formId: 'ebook', sent: 20, delivered: 18, hardBounced: 1, softBounced: 1, complained: 1, unsubscribed: 2 });
     expect(ebook.bounceRate).toBeCloseTo(2 / 20);
+    // Subjects as the sample lead reads them (templates merge the magnet's title, the company)
+    expect(ebook.subject).toBe('Your copy of The Serverless Funnel Playbook');
     expect(ebook.unsubscribeRate).toBeCloseTo(2 / 18);
     const nurture = out.sequences.find((s) => s.sequenceId === 'ebook-nurture')!;
     expect(nurture).toMatchObject({ enrolled: 7, completed: 3, exited: { unsubscribed: 2, 'stage-reached': 1, bounced: 0 } });

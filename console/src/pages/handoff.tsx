@@ -47,10 +47,25 @@ function Targets() {
     () => api<{ window: number; targets: Target[] }>(`/v1/console/handoff${qs({ site: siteId.value })}`),
     [siteId.value],
   );
+  const [note, setNote] = useState<string>();
+  const test = async (t: Target) => {
+    try {
+      const d = await api<Delivery>(`/v1/console/handoff/${encodeURIComponent(t.id)}/test${qs({ site: siteId.value })}`, { method: 'POST' });
+      setNote(`A test event (${d.deliveryId}) is on its way to ${t.id}: it shows in its deliveries.`);
+      reload();
+    } catch (e) {
+      setNote(`No test sent: ${problemOf(e)}`);
+    }
+  };
   return (
     <main id="main">
       <PageTitle>Hand-off</PageTitle>
       <p class="period">Where qualified prospects go: each webhook endpoint and CRM destination, measured on its newest {data?.window ?? 50} deliveries.</p>
+      {note && (
+        <p role="status" class="note">
+          {note}
+        </p>
+      )}
       {error && <ErrorNote error={error} retry={reload} />}
       {!data && loading && <Loading what="the hand-off" />}
       {data &&
@@ -67,6 +82,7 @@ function Targets() {
                   <th scope="col">Failed</th>
                   <th scope="col">Median latency</th>
                   <th scope="col">Last error</th>
+                  <th scope="col">Check</th>
                 </tr>
               </thead>
               <tbody>
@@ -85,6 +101,11 @@ function Targets() {
                     <td>{count(t.health.failed)}</td>
                     <td>{t.health.medianLatencyMs === undefined ? '–' : `${count(t.health.medianLatencyMs)} ms`}</td>
                     <td>{t.health.lastError ? `${when(t.health.lastError.at)}: ${said(t.health.lastError.status, t.health.lastError.error)}` : 'none'}</td>
+                    <td>
+                      <button type="button" onClick={() => void test(t)}>
+                        Send a test event<span class="sr"> to {t.id}</span>
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
