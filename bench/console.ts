@@ -12,6 +12,11 @@ import type { Person } from '../functions/core/people.js';
 import { FormReportQuery, OverviewQuery } from '../functions/core/stats.js';
 import { formReport, formsReport } from '../functions/use-cases/form-report.js';
 import { handoffHealth } from '../functions/use-cases/handoff-desk.js';
+import { deliverability } from '../functions/use-cases/email-desk.js';
+import { configuredEmails } from '../functions/use-cases/email-preview.js';
+import { emailsReport } from '../functions/use-cases/email-report.js';
+import { InMemoryMailAccount } from '../functions/adapters/memory-mail.js';
+import { DynamoEmailStats } from '../functions/adapters/dynamo/email-stats-store.js';
 import { leadPage, listLeads, overview } from '../functions/use-cases/console.js';
 import { exportLeadsCsv } from '../functions/use-cases/exports.js';
 import { ensureTable, startDynamoLocal } from '../local/dynamo.js';
@@ -53,6 +58,7 @@ export async function benchConsole(): Promise<void> {
         configEnv: localEnv(),
         tokenSecret: async () => 'bench',
         logLevel: 'silent',
+        mailAccount: new InMemoryMailAccount(),
       });
       for (let d = 0; d < 30; d++)
         await deps.stats.count(SITE, { formId: 'ebook', variant: d % 2 ? 'a' : 'b', source: 'newsletter', page: '/blog/funnels' }, day(d), {
@@ -62,6 +68,14 @@ export async function benchConsole(): Promise<void> {
           mql: 2,
           sql: 1,
         });
+      // Thirty days of every email of the site and of its sequences, each day's numbers in all 4 partitions
+      // (the most a page reads; in production a quiet day's cell sits in fewer).
+      const cells = [...configuredEmails(deps.config.findSite(SITE)!).map((e) => e.email), 'sequence#ebook-nurture', 'sequence#trial-onboarding'];
+      let turn = 0;
+      const everyPartition = new DynamoEmailStats(doc, tableName, () => (turn++ % 4) / 4);
+      for (let d = 0; d < 30; d++)
+        for (const cell of cells)
+          for (let k = 0; k < 4; k++) await everyPartition.count(SITE, day(d), cell, { sent: 25, delivered: 24, hardBounced: 1, enrolled: 3 });
       // A hundred deliveries to the webhook endpoint, half delivered: the hand-off page reads its newest 50.
       await deps.webhooks.create(
         Array.from({ length: 100 }, (_, i) => ({
@@ -87,6 +101,8 @@ export async function benchConsole(): Promise<void> {
         ['forms, 30 days', () => formsReport(deps, ADMIN, { site: SITE, from: day(29), to: day(0) })],
         ['a form and its A/B test, 30 days, by page', () => formReport(deps, ADMIN, 'ebook', FormReportQuery.parse({ from: day(29), to: day(0) }))],
         ['the hand-off desk (5 endpoints and destinations)', () => handoffHealth(deps, ADMIN, { site: SITE })],
+        ['emails, 30 days (the demo site: 7 emails, 2 sequences)', () => emailsReport(deps, ADMIN, { site: SITE, from: day(29), to: day(0) })],
+        ['deliverability (14 days of email counters)', () => deliverability(deps, ADMIN, { site: SITE })],
         ['leads: MQLs, newest first, 25 a page', () => listLeads(deps, ADMIN, LeadListQuery.parse({ site: SITE, stage: 'mql', limit: '25' }))],
         ['leads: campaign q4 and score ≥ 40 (two filters)', () => listLeads(deps, ADMIN, LeadListQuery.parse({ site: SITE, campaign: 'q4', minScore: '40' }))],
         ['a lead page', () => leadPage(deps, ADMIN, lead)],

@@ -67,3 +67,11 @@ export const Scroll = ({ label, busy, children }: { label: string; busy?: boolea
     {children}
   </section>
 );
+
+/** What an action just did (or why it did not), announced politely. */
+export const StatusNote = ({ note }: { note: string | undefined }) =>
+  note ? (
+    <p role="status" class="note">
+      {note}
+    </p>
+  ) : null;

@@ -43,6 +43,8 @@ export const PER_OPERATION = {
   stageChange: { wcu: 4, rcu: 0 },
   pageViewEvent: { wcu: 1, rcu: 1 },
   email: { wcu: 6, rcu: 3 },
+  // The console's email counters: \`sent\` (1 unit) and the delivery event's, a transaction of its mark and the counter (2 × 2 units).
+  emailCounters: { wcu: 5 },
   /** Estimate: the delivery, its log pointer, the attempt; the lead read for the payload. */
   webhookDelivery: { wcu: 4, rcu: 2 },
   /**
@@ -122,8 +124,9 @@ export function estimate(usage: Usage): CostLine[] {
   // lead.qualified, and prospect.ready for about a third of them, to each endpoint.
   const deliveries = qualified * 1.3 * endpoints;
   const dueRuns = MINUTES_A_MONTH;
-  // Bounces and complaints come back through SNS → SQS → Lambda: about 2% of emails.
-  const mailEvents = emails * 0.02;
+  // SES's events come back through SNS → SQS → Lambda: a delivery for every email (the console's email
+  // numbers), and bounces and complaints for about 2% of them.
+  const mailEvents = emails * 1.02;
 
   // Every page load with a form is counted as showing it once: its beacon is one more request (an upper bound).
   const impressions = usage.impressions ?? pageViews;
@@ -160,6 +163,7 @@ export function estimate(usage: Usage): CostLine[] {
     qualified * op.stageChange.wcu +
     tracked * op.pageViewEvent.wcu +
     emails * op.email.wcu +
+    emails * op.emailCounters.wcu +
     deliveries * op.webhookDelivery.wcu +
     (impressions + submissions + qualified * 1.3) * op.formCounters.wcu +
     impressions * op.impressionCeilings.wcu +
@@ -211,7 +215,12 @@ export function estimate(usage: Usage): CostLine[] {
     },
     { service: 'SES', usage: (emails / 1000) * p.ses.perThousandEmails, fixed: 0, basis: `${fmt(emails)} emails` },
     { service: 'SQS', usage: (sqsRequests / million) * p.sqs.perMillionRequests, fixed: 0, basis: `${fmt(sqsRequests)} requests` },
-    { service: 'SNS', usage: (mailEvents / million) * p.sns.perMillionPublishes, fixed: 0, basis: `${fmt(mailEvents)} SES events` },
+    {
+      service: 'SNS',
+      usage: (mailEvents / million) * p.sns.perMillionPublishes,
+      fixed: 0,
+      basis: `${fmt(mailEvents)} SES events (a delivery per email; bounces, complaints)`,
+    },
     {
       service: 'CloudWatch',
       usage: logGb * (p.cloudWatch.perGbLogsIngested + p.cloudWatch.perGbMonthLogsStored),

@@ -9,10 +9,11 @@ describe('Cost estimate (npm run cost)', () => {
   it('prices each service from the dated price file and the measured capacity per operation', () => {
     const lines = estimate({ leads: 10_000, emailsPerLead: 5, submissionsPerLead: 1, trackedViews: 0, qualifiedShare: 0, pageViews: 0 });
     expect(line(lines, 'SES').usage).toBeCloseTo((50_000 / 1000) * PRICES.ses.perThousandEmails, 6);
-    // Capacity: 8 WRU per new lead, 2 WRU + 1 RRU per re-score, 6 WRU + 3 RRU per email, 1 RRU per due-check
-    // run, 5 WRU per submission for the form's counters and 2 for its count mark (the stream counts it once).
+    // Capacity: 8 WRU per new lead, 2 WRU + 1 RRU per re-score, 6 WRU + 3 RRU per email and 5 WRU for its
+    // counters (sent, and its delivery event's), 1 RRU per due-check run, 5 WRU per submission for the
+    // form's counters and 2 for its count mark (the stream counts it once).
     const perSubmission = PER_OPERATION.newLead.wcu + PER_OPERATION.rescore.wcu + PER_OPERATION.formCounters.wcu + PER_OPERATION.submissionCountMark.wcu;
-    const wcu = 10_000 * perSubmission + 50_000 * PER_OPERATION.email.wcu;
+    const wcu = 10_000 * perSubmission + 50_000 * (PER_OPERATION.email.wcu + PER_OPERATION.emailCounters.wcu);
     expect(line(lines, 'DynamoDB').basis).toContain(`${wcu.toLocaleString('en-US')} WRU`);
   });
 

@@ -3,7 +3,7 @@ import { api, problemOf, qs } from '../api.js';
 import { useData } from '../data.js';
 import { count, utcDay, when } from '../format.js';
 import { may, siteId } from '../state.js';
-import { ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
+import { ErrorNote, Loading, PageTitle, Scroll, StatusNote } from '../ui.js';
 
 type Standing = 'healthy' | 'review' | 'pause';
 interface Answer {
@@ -192,11 +192,7 @@ function SuppressionList() {
         </label>{' '}
         <button type="submit">Search</button>
       </form>
-      {note && (
-        <p role="status" class="note">
-          {note}
-        </p>
-      )}
+      <StatusNote note={note} />
       {error && <ErrorNote error={error} retry={reload} />}
       {data &&
         (data.entries.length ? (

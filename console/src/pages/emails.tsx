@@ -5,7 +5,7 @@ import { useData } from '../data.js';
 import { count, rate, utcDay } from '../format.js';
 import { lastDays, RangePicker } from '../range.js';
 import { may, me, siteId } from '../state.js';
-import { ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
+import { ErrorNote, Loading, PageTitle, Scroll, StatusNote } from '../ui.js';
 
 interface Counts {
   sent: number;
@@ -344,11 +344,7 @@ function EmailPreview({ email }: { email: string }) {
           <span class="muted"> “[Test]” before its subject; counted nowhere; 10 an hour.</span>
         </form>
       )}
-      {note && (
-        <p role="status" class="note">
-          {note}
-        </p>
-      )}
+      <StatusNote note={note} />
     </section>
   );
 }

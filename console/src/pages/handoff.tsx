@@ -4,7 +4,7 @@ import { api, type Delivery, problemOf, qs } from '../api.js';
 import { useData } from '../data.js';
 import { count, when } from '../format.js';
 import { may, siteId } from '../state.js';
-import { Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
+import { Empty, ErrorNote, Loading, PageTitle, Scroll, StatusNote } from '../ui.js';
 
 interface Health {
   deliveries: number;
@@ -61,11 +61,7 @@ function Targets() {
     <main id="main">
       <PageTitle>Hand-off</PageTitle>
       <p class="period">Where qualified prospects go: each webhook endpoint and CRM destination, measured on its newest {data?.window ?? 50} deliveries.</p>
-      {note && (
-        <p role="status" class="note">
-          {note}
-        </p>
-      )}
+      <StatusNote note={note} />
       {error && <ErrorNote error={error} retry={reload} />}
       {!data && loading && <Loading what="the hand-off" />}
       {data &&
@@ -145,11 +141,7 @@ function Log({ endpointId }: { endpointId: string }) {
       <p>
         <a href={`/console/handoff${qs({ site: siteId.value })}`}>All endpoints</a>
       </p>
-      {note && (
-        <p role="status" class="note">
-          {note}
-        </p>
-      )}
+      <StatusNote note={note} />
       {error && <ErrorNote error={error} retry={reload} />}
       {!data && loading && <Loading what="the deliveries" />}
       {data &&

@@ -5,6 +5,7 @@ import type { EmailStats } from '../../core/ports.js';
 import { addCounts } from '../../core/stats.js';
 import { keys } from './keys.js';
 import { queryAll } from './query.js';
+import { addCountsUpdate, counterExpiry } from './counters.js';
 import { STATS_RETENTION_DAYS } from './stats-store.js';
 import { TABLE } from './table.js';
 
@@ -26,17 +27,10 @@ export class DynamoEmailStats implements EmailStats {
   ) {}
 
   async count(siteId: string, day: string, email: string, add: EmailCounts, eventId?: string): Promise<'counted' | 'duplicate'> {
-    const metrics = Object.entries(add).filter(([, n]) => n);
-    if (!metrics.length) return 'counted';
+    const counts = addCountsUpdate(add, counterExpiry(day, STATS_RETENTION_DAYS));
+    if (!counts) return 'counted';
     const shard = keys.emailStatShards[Math.floor(this.random() * keys.emailStatShards.length)]!;
-    const expiresAt = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + STATS_RETENTION_DAYS * 86_400;
-    const update = {
-      TableName: this.tableName,
-      Key: keys.emailStat(siteId, shard, day, email),
-      UpdateExpression: `ADD ${metrics.map((_, i) => `#m${i} :m${i}`).join(', ')} SET #ttl = if_not_exists(#ttl, :ttl)`,
-      ExpressionAttributeNames: { ...Object.fromEntries(metrics.map(([m], i) => [`#m${i}`, m])), '#ttl': TABLE.ttlAttribute },
-      ExpressionAttributeValues: { ...Object.fromEntries(metrics.map(([, n], i) => [`:m${i}`, n])), ':ttl': expiresAt },
-    };
+    const update = { TableName: this.tableName, Key: keys.emailStat(siteId, shard, day, email), ...counts };
     if (eventId === undefined) {
       await this.client.send(new UpdateCommand(update));
       return 'counted';

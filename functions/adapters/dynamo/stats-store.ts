@@ -13,6 +13,7 @@ import {
   addCounts,
   cellsOf,
 } from '../../core/stats.js';
+import { addCountsUpdate, counterExpiry } from './counters.js';
 import { keys } from './keys.js';
 import { queryAll } from './query.js';
 import { TABLE } from './table.js';
@@ -41,21 +42,17 @@ export class DynamoFormStats implements FormStats {
   ) {}
 
   async count(siteId: string, attribution: Attribution, day: string, add: Partial<Record<StatMetric, number>>, options: CountOptions = {}): Promise<void> {
-    const metrics = Object.entries(add).filter(([, n]) => n);
-    if (!metrics.length) return;
+    const expiresAt = counterExpiry(day, STATS_RETENTION_DAYS);
+    const update = addCountsUpdate(add, expiresAt);
+    if (!update) return;
     const shard = keys.statShards[Math.floor(this.random() * keys.statShards.length)]!;
-    const names = Object.fromEntries(metrics.map(([m], i) => [`#m${i}`, m]));
-    const values = Object.fromEntries(metrics.map(([, n], i) => [`:m${i}`, n]));
-    const expiresAt = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + STATS_RETENTION_DAYS * 86_400;
     const add1 = (dimension: string, value: string, onlyIfThere: boolean) =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.stat(siteId, attribution.formId, shard, dimension, day, value),
-          UpdateExpression: `ADD ${metrics.map((_, i) => `#m${i} :m${i}`).join(', ')} SET #ttl = if_not_exists(#ttl, :ttl)`,
+          ...update,
           ...(onlyIfThere && { ConditionExpression: 'attribute_exists(PK)' }),
-          ExpressionAttributeNames: { ...names, '#ttl': TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ...values, ':ttl': expiresAt },
         }),
       );
     await Promise.all(
