@@ -24,6 +24,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { acknowledge, nagResource } from './nag.js';
+import { SES_THRESHOLDS } from '../functions/core/email-stats.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
@@ -222,11 +223,11 @@ export const MAIL_EVENTS_QUEUE = { maxReceiveCount: 5, batchSize: 10, maxConcurr
 /** The webhook queue: a job is a lead's pending events for one endpoint (each POST up to 10 s). */
 export const WEBHOOK_QUEUE = { maxReceiveCount: 10, batchSize: 10, maxConcurrency: 5, functionTimeoutSeconds: 60 } as const;
 
-/** SES account reputation alarms: AWS reviews an account above 5% bounces or 0.1% complaints (and may pause it at 10% / 0.5%). */
 /** The API's 5xx share, in percent of requests over 5 minutes, that alarms. */
 export const API_5XX_RATE_PERCENT = 1;
 
-export const REPUTATION_ALARMS = { bounceRate: 0.05, complaintRate: 0.001 } as const;
+/** SES account reputation alarms, at SES's review levels (5% bounces, 0.1% complaints): the operator hears before SES acts. */
+export const REPUTATION_ALARMS = { bounceRate: SES_THRESHOLDS.bounce.review, complaintRate: SES_THRESHOLDS.complaint.review } as const;
 
 /**
  * Sweeping what a raced erasure left (`ProspectStore.sweepIfErased`): the writers that are not guarded by

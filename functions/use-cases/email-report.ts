@@ -93,8 +93,8 @@ const SEQUENCE = ['enrolled', 'completed', ...EMAIL_METRICS.filter((m) => m.star
 
 /**
  * A site's bounce and complaint rates over the last {@link REPUTATION_WINDOW_DAYS} days against SES's
- * thresholds, per sender domain (sites sharing a domain share its reputation). One read of the counters
- * per site.
+ * thresholds, with its sender domain (SES itself judges the whole account: every site and domain it sends
+ * for). One read of the counters.
  */
 export async function reputationOf(deps: Pick<Deps, 'config' | 'clock' | 'emailStats'>, siteId: string) {
   const site = deps.config.findSite(siteId)!;
