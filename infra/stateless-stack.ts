@@ -25,6 +25,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { acknowledge, nagResource } from './nag.js';
 import { SES_THRESHOLDS } from '../functions/core/email-stats.js';
+import { TEST_EMAIL_RATE_SCOPE } from '../functions/core/limits.js';
 import { keys } from '../functions/adapters/dynamo/keys.js';
 import { STREAM_CONSUMER } from '../functions/adapters/dynamo/stream.js';
 import { METRICS_NAMESPACE } from '../functions/adapters/metrics.js';
@@ -190,9 +191,22 @@ export const TABLE_ACTIONS = {
 /**
  * Where the leads function writes: leads (claims, the console's actions, a replayed delivery), erased
  * leads' audit entries, a re-score's due checks, the form counters (hand-offs, stages), API keys (the
- * console's admins), export jobs, and an endpoint's state (a replay re-enables it).
+ * console's admins), export jobs, an endpoint's state (a replay re-enables it), a test event's log
+ * pointer, and the count of each person's test emails.
  */
-export const LEADS_WRITE_KEYS = ['SITE#*', 'ERASED#*', `${keys.duePrefix}*`, 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*', 'WHEP#*'];
+export const LEADS_WRITE_KEYS = [
+  'SITE#*',
+  'ERASED#*',
+  `${keys.duePrefix}*`,
+  'STATS#*',
+  'APIKEY#*',
+  'APIKEYS',
+  'EXPORT#*',
+  'WHEP#*',
+  // The desk's test event: its delivery's log pointer. The console's test emails: each person's hourly count.
+  'WHLOG#*',
+  `RATE#${TEST_EMAIL_RATE_SCOPE}#*`,
+];
 /** The audit log: added to, never changed (PutItem of a new key only; no UpdateItem, no DeleteItem). */
 export const AUDIT_WRITE_KEYS = ['AUDIT#*'];
 

@@ -65,9 +65,9 @@ export function main(argv: string[], config: unknown = rawConfig, log = console.
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const forms = index.config.sites.flatMap((s) => s.forms.filter((f) => f.email).map((f) => f.id));
+  const forms = index.config.sites.flatMap((s) => s.forms.filter((f) => formEmails(f).length).map((f) => f.id));
   const found = formId ? index.findForm(formId) : undefined;
-  if (!found?.form.email) {
+  if (!found || !formEmails(found.form).length) {
     error(`${formId ? `No emails for form "${formId}"` : 'Which form?'} Forms that send email: ${forms.join(', ') || 'none'}`);
     return 1;
   }

@@ -440,10 +440,14 @@ export class InMemoryNurtureStore implements NurtureStore {
     this.logs.set(`${partition}#${entry.at}#suppressed-${entry.reason}`, { partition, entry: structuredClone(entry) });
   }
 
-  async countSoftBounce(ref: LeadRef): Promise<number> {
+  async countSoftBounce(ref: LeadRef, messageId: string): Promise<number> {
     const lead = this.repo.leads.get(partitionOf(ref));
     if (!lead) return 0;
-    lead.softBounces = (typeof lead.softBounces === 'number' ? lead.softBounces : 0) + 1;
+    const counted = (lead.softBounceIds ??= new Set<string>()) as Set<string>;
+    if (!counted.has(messageId)) {
+      counted.add(messageId);
+      lead.softBounces = (typeof lead.softBounces === 'number' ? lead.softBounces : 0) + 1;
+    }
     return lead.softBounces as number;
   }
 

@@ -55,7 +55,7 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
       consoleEmailPreview: async ({ person, query }) => json(200, emailPreview(deps(), person, query)),
       consoleEmailTest: async ({ person, query, body }) => json(200, await sendTestEmail(deps(), person, query, body)),
       consoleDeliverability: async ({ person, query }) => json(200, await deliverability(deps(), person, query)),
-      consoleSuppressions: async ({ query }) => json(200, await suppressions(deps(), query)),
+      consoleSuppressions: async ({ person, query }) => json(200, await suppressions(deps(), person, query)),
       consoleUnsuppress: async ({ person, params }) => json(200, await unsuppress(deps(), person, params.address)),
       consoleTestEvent: async ({ person, params, query }) => json(202, await testEventForSales(deps(), person, params.endpointId, query)),
       consoleLeads: async ({ person, query }) => json(200, await listLeads(deps(), person, query)),

@@ -1,11 +1,12 @@
 import { emailKey } from '../core/email.js';
 import { PermanentMailError, RateLimitedError, TestNotSentError, TransientMailError, ValidationError } from '../core/errors.js';
 import { Email } from '../core/fields.js';
+import { TEST_EMAIL_RATE_SCOPE } from '../core/limits.js';
 import { fieldErrors } from '../core/field-errors.js';
 import { senderOf } from '../core/nurture/index.js';
 import type { Person } from '../core/people.js';
 import * as z from '../core/zod.js';
-import { audited, siteFor } from './console.js';
+import { audited, requireEverySite, siteFor } from './console.js';
 import type { Deps } from './deps.js';
 import { reputationOf } from './email-report.js';
 import { configuredEmails, renderPreview, SAMPLE_LEAD } from './email-preview.js';
@@ -56,7 +57,7 @@ export async function sendTestEmail(
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
   const body = parsed.data;
   const found = emailOf(deps, person, { site: query.site, email: body.email });
-  const limit = await deps.rateLimiter.hit(`emailtest#${person.sub}`, TEST_SENDS_PER_HOUR, 3_600);
+  const limit = await deps.rateLimiter.hit(`${TEST_EMAIL_RATE_SCOPE}#${person.sub}`, TEST_SENDS_PER_HOUR, 3_600);
   if (!limit.allowed) throw new RateLimitedError(limit.retryAfterSeconds, 'test emails');
   const rendered = renderPreview(found.site, found.form, found.email);
   const siteEmail = found.site.email!;
@@ -104,8 +105,12 @@ export async function deliverability(
 
 export const SuppressionQuery = z.object({ address: z.optional(Email), next: z.optional(z.string().check(z.maxLength(2000))) });
 
-/** The account's suppression list: one address, or the newest page. */
-export async function suppressions(deps: Pick<Deps, 'mailAccount'>, input: { address?: string | undefined; next?: string | undefined }) {
+/**
+ * The account's suppression list: one address, or a page of 50. SES keeps one list for the whole account
+ * (every site), so only a person of every site may read it. @throws SiteLimitedError | ValidationError
+ */
+export async function suppressions(deps: Pick<Deps, 'mailAccount'>, person: Person, input: { address?: string | undefined; next?: string | undefined }) {
+  requireEverySite(person);
   const parsed = SuppressionQuery.safeParse(input);
   if (!parsed.success) throw new ValidationError(Object.fromEntries(Object.entries(fieldErrors(parsed.error)).map(([k, v]) => [`query.${k}`, v])));
   const query = parsed.data;
@@ -114,11 +119,12 @@ export async function suppressions(deps: Pick<Deps, 'mailAccount'>, input: { add
 
 /**
  * Take an address off the account's suppression list (the person asked again to get email, or the bounce
- * was a mistake): audited, the address as its hash. Funnel's own per-lead suppression stays: a lead that
+ * was a mistake), by an admin of every site (the list is the account's): audited, the address as its hash. Funnel's own per-lead suppression stays: a lead that
  * bounced or complained is still not emailed by its sequences.
- * @throws ValidationError
+ * @throws SiteLimitedError | ValidationError
  */
 export async function unsuppress(deps: Pick<Deps, 'mailAccount' | 'audit' | 'clock'>, person: Person, address: string) {
+  requireEverySite(person);
   const parsed = Email.safeParse(address);
   if (!parsed.success) throw new ValidationError({ 'params.address': 'must be a valid email address' });
   const removed = await deps.mailAccount.unsuppress(parsed.data.toLowerCase());

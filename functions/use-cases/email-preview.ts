@@ -19,9 +19,9 @@ export interface ConfiguredEmail {
 /** Every email a form can send, in the order a lead meets them: the confirmation (double opt-in), the delivery, each step. */
 export function formEmails(form: Form): ConfiguredEmail[] {
   const e = form.email;
-  if (!e) return [];
-  const confirmation = form.doubleOptIn ? (e.confirmation ?? DEFAULT_CONFIRMATION) : undefined;
-  const sequence = e.sequence;
+  // A double opt-in form sends its confirmation (the default one unless it has its own) even with no `email`.
+  const confirmation = form.doubleOptIn ? (e?.confirmation ?? DEFAULT_CONFIRMATION) : undefined;
+  const sequence = e?.sequence;
   return [
     ...(confirmation
       ? [
@@ -35,7 +35,7 @@ export function formEmails(form: Form): ConfiguredEmail[] {
           },
         ]
       : []),
-    ...(e.delivery
+    ...(e?.delivery
       ? [{ email: deliveryKey(form.id), name: 'delivery', kind: 'delivery' as const, formId: form.id, subject: e.delivery.subject, template: e.delivery }]
       : []),
     ...(sequence?.steps ?? []).map((step) => ({

@@ -103,6 +103,7 @@ export async function reputationOf(deps: Pick<Deps, 'config' | 'clock' | 'emailS
   const cells = await deps.emailStats.read(siteId, from, to);
   const c = cells.filter((x) => !x.email.startsWith('sequence#')).reduce((s, x) => addCounts(s, x.counts), {} as EmailCounts);
   const r = emailRates(c);
+  const sesBounceRate = c.sent ? (c.hardBounced ?? 0) / c.sent : 0;
   return {
     siteId,
     domain: site.email ? senderOf(site.email).address.split('@')[1]! : undefined,
@@ -110,11 +111,12 @@ export async function reputationOf(deps: Pick<Deps, 'config' | 'clock' | 'emailS
     to,
     sent: c.sent ?? 0,
     delivered: c.delivered ?? 0,
-    bounces: (c.hardBounced ?? 0) + (c.softBounced ?? 0),
+    // SES's bounce rate counts hard bounces only: a full mailbox says nothing about the list's quality.
+    bounces: c.hardBounced ?? 0,
     complaints: c.complained ?? 0,
-    bounceRate: r.bounceRate,
+    bounceRate: sesBounceRate,
     complaintRate: r.complaintRate,
-    bounce: standing(r.bounceRate, SES_THRESHOLDS.bounce),
+    bounce: standing(sesBounceRate, SES_THRESHOLDS.bounce),
     complaint: standing(r.complaintRate, SES_THRESHOLDS.complaint),
   };
 }

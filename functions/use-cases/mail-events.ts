@@ -26,7 +26,7 @@ export async function handleMailEvent(deps: Pick<Deps, 'nurture' | 'metrics' | '
   const ref = { siteId: event.siteId, emailKey: event.emailKey };
   /** Count the event on its email's cell, once per email and kind of event (an open twice is one unique open). */
   const count = async (add: EmailCounts, kind: string): Promise<'counted' | 'duplicate'> => {
-    const cell = emailCellOf(event);
+    const cell = event.test ? undefined : emailCellOf(event);
     return cell ? deps.emailStats.count(event.siteId, dueDay(event.at), cell, add, `${event.messageId}.${kind}`) : 'counted';
   };
   const ids = {
@@ -43,14 +43,17 @@ export async function handleMailEvent(deps: Pick<Deps, 'nurture' | 'metrics' | '
       await count({ complained: 1 }, 'complaint');
       return 'suppressed';
     case 'bounced': {
-      // Counted first: a soft bounce SES delivers twice adds once to the lead's tally, as to the email's.
-      // Suppressing is idempotent, so a hard bounce's retry suppresses again whatever the count says.
-      const counted = await count(event.permanent ? { hardBounced: 1 } : { softBounced: 1 }, 'bounce');
-      if (!event.permanent && counted === 'duplicate') return 'duplicate';
-      if (!event.permanent && (await deps.nurture.countSoftBounce(ref)) < SOFT_BOUNCE_LIMIT) return 'soft-bounce';
+      // The lead first, then the email's counter: each is once per email (the lead's tally by the email's id,
+      // suppressing by its nature), so a retry after a failure between them finishes what was left.
+      const soft = !event.permanent && (await deps.nurture.countSoftBounce(ref, event.messageId)) < SOFT_BOUNCE_LIMIT;
+      if (soft) {
+        await count({ softBounced: 1 }, 'bounce');
+        return 'soft-bounce';
+      }
       const detail = event.permanent ? event.detail : `${SOFT_BOUNCE_LIMIT} soft bounces, the last: ${event.detail}`;
       await deps.nurture.suppress(ref, { type: 'email_suppressed', at: event.at, reason: 'bounced', detail });
       deps.metrics.count('EmailsSuppressed');
+      await count(event.permanent ? { hardBounced: 1 } : { softBounced: 1 }, 'bounce');
       return 'suppressed';
     }
     case 'opened':

@@ -1,4 +1,5 @@
 import { dueDay } from '../core/due.js';
+import { isTestAddress } from '../core/email.js';
 import type { LeadRef } from '../core/ports.js';
 import type { Deps } from './deps.js';
 
@@ -61,9 +62,11 @@ export async function unsubscribe(deps: LinkDeps, token: string, method: 'one-cl
  */
 async function countUnsubscribe(deps: LinkDeps, ref: LeadRef, at: string): Promise<void> {
   const lead = await deps.nurture.load(ref);
-  const last = lead?.sends
+  if (!lead || isTestAddress(lead.email)) return;
+  const last = lead.sends
     .filter((s) => s.status === 'sent')
     .sort((a, b) => a.at.localeCompare(b.at))
     .at(-1);
-  if (last) await deps.emailStats.count(ref.siteId, dueDay(at), last.sendKey, { unsubscribed: 1 });
+  // A counter never fails the person's unsubscribe: a count the table refuses is dropped.
+  if (last) await deps.emailStats.count(ref.siteId, dueDay(at), last.sendKey, { unsubscribed: 1 }).catch(() => undefined);
 }

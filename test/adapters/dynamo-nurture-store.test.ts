@@ -405,17 +405,17 @@ describe('Adapter: DynamoNurtureStore lead changes', () => {
     expect(complaint![1]!.Put!.Item!.SK).toBe(`LOG#${AT}#suppressed-complained`);
   });
 
-  it('counts soft bounces with an atomic ADD on an existing lead (0 for none)', async () => {
+  it('counts soft bounces with an atomic ADD on an existing lead, once per email (0 for none)', async () => {
     ddb
       .on(UpdateCommand)
       .resolvesOnce({ Attributes: { softBounces: 2 } })
       .rejectsOnce(conditionFailed());
-    expect(await store.countSoftBounce(ref)).toBe(2);
-    expect(await store.countSoftBounce(ref)).toBe(0);
+    expect(await store.countSoftBounce(ref, 'm-1')).toBe(2);
+    expect(await store.countSoftBounce(ref, 'm-1')).toBe(0);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
       Key: { PK, SK: 'LEAD' },
-      UpdateExpression: 'ADD #softBounces :one',
-      ConditionExpression: 'attribute_exists(PK)',
+      UpdateExpression: 'ADD #softBounces :one, #counted :id',
+      ConditionExpression: 'attribute_exists(PK) AND NOT contains(#counted, :messageId)',
       ExpressionAttributeValues: { ':one': 1 },
       ReturnValues: 'UPDATED_NEW',
     });

@@ -325,7 +325,8 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await funnel.settle();
     const received = funnel.inspector.received().filter((r) => r.leadEmail === CONSOLE_TEST_ADDRESS);
     expect(received.map((r) => [r.type, r.verification])).toEqual([['webhook.test', 'valid']]);
-    expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    // The one 400: the first test event, before the console test lead existed
+    expect(errors).toEqual([expect.stringContaining('400')]);
     await context.close();
   });
 

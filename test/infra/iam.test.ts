@@ -54,7 +54,11 @@ describe('IAM: least privilege per function', () => {
     expect(writes.map((s) => [sorted(actionsOf([s])), (s as { Condition?: unknown }).Condition])).toEqual([
       [
         ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*', 'WHEP#*'] } },
+        {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['SITE#*', 'ERASED#*', 'DUE#*', 'STATS#*', 'APIKEY#*', 'APIKEYS', 'EXPORT#*', 'WHEP#*', 'WHLOG#*', 'RATE#emailtest#*'],
+          },
+        },
       ],
       // The audit log is added to, never changed
       [['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } }],

@@ -1,4 +1,4 @@
-import { emailKey } from '../../functions/core/email.js';
+import { CONSOLE_TEST_ADDRESS, emailKey } from '../../functions/core/email.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -136,8 +136,6 @@ const both = <T extends object>(recorded: T, memory: T): T =>
 
 /** Permissions this run does not reach, and why (each is exercised by the test named). */
 const NOT_EXERCISED: Record<string, string> = {
-  'Leads dynamodb:BatchGetItem':
-    "the console's hand-off desk reading an endpoint's log (test/unit/handoff-desk.test.ts, test/browser/console.test.ts): this run signs no person in",
   'LeadActivity dynamodb:BatchWriteItem': 'sweeping what an erasure that raced the consumer left (test/integration/erasure-race.test.ts)',
   'LeadActivity dynamodb:DeleteItem': 'the same sweep',
   'SendEmail dynamodb:BatchWriteItem': 'the same sweep, by the sender',
@@ -155,6 +153,9 @@ const NOT_EXERCISED: Record<string, string> = {
   'DeliverWebhooks sqs:SendMessage WebhookDlq':
     'reporting a delivery that ran out of tries (test/unit/webhooks/deliver.test.ts; the receiver here answers 200)',
 };
+
+/** The made-up access token of the console's person in this run. */
+const PERSON_TOKEN = 'iam-person-token';
 
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
@@ -199,6 +200,8 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
       webhookSecrets: new StaticWebhookSecrets(WEBHOOK_SECRET),
       webhookTransport: transport,
       destinations: new RecordingDestinations(),
+      // The console's person: an admin of every site, whose token this run makes up (sign-in is proven elsewhere).
+      people: { verify: async (token) => (token === PERSON_TOKEN ? { sub: 'iam-admin', email: 'ada@acme.com', roles: ['admin'], siteIds: ['*'] } : undefined) },
     });
   };
 
@@ -313,6 +316,25 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
       {} as never,
     );
     expect(tested.statusCode).toBe(202);
+    // The console, as an admin: the emails page, a test email, the desk's log and its test event.
+    const person = { authorization: `Bearer ${PERSON_TOKEN}` };
+    expect((await leads(apiEvent('GET /v1/console/emails', { headers: person }), {} as never)).statusCode).toBe(200);
+    const testEmail = await leads(
+      apiEvent('POST /v1/console/emails/test', { headers: person, body: JSON.stringify({ email: 'delivery#ebook', to: 'ada@acme.com' }) }),
+      {} as never,
+    );
+    expect(testEmail.statusCode).toBe(200);
+    await forms(
+      apiEvent('POST /v1/forms/{formId}/submissions', {
+        path: { formId: 'ebook' },
+        body: JSON.stringify(aSubmission().withEmail(CONSOLE_TEST_ADDRESS).build()),
+      }),
+      {} as never,
+    );
+    expect(
+      (await leads(apiEvent('POST /v1/console/handoff/{endpointId}/test', { path: { endpointId: 'crm' }, headers: person }), {} as never)).statusCode,
+    ).toBe(202);
+    expect((await leads(apiEvent('GET /v1/console/handoff/{endpointId}', { path: { endpointId: 'crm' }, headers: person }), {} as never)).statusCode).toBe(200);
     const unsubscribe = new URL(sent.headers['List-Unsubscribe']!.slice(1, -1));
     await makeMailLinksHandler(() => depsOf('MailLinks'))(
       apiEvent('POST /v1/unsubscribe', {
@@ -381,7 +403,9 @@ describe('Least privilege, proven: every DynamoDB, SQS and SES call each functio
     expect([...made].sort()).toEqual([
       'LeadActivity sqs:SendMessage SendQueue',
       'LeadActivity sqs:SendMessage WebhookQueue',
-      // An erasure queues the person's erasure at the demo's CRM destinations.
+      // The console's test email.
+      'Leads ses:SendEmail',
+      // An erasure queues the person's erasure at the demo's CRM destinations; the desk's test event.
       'Leads sqs:SendMessage WebhookQueue',
       'SendEmail ses:SendEmail',
       'WebhooksApi sqs:SendMessage WebhookQueue',

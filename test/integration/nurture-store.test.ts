@@ -311,13 +311,15 @@ describe('Integration: DynamoNurtureStore against DynamoDB Local', () => {
     expect(await partition(keys.leadPartition(ghost.siteId, ghost.emailKey))).toEqual([]);
   });
 
-  it('counts soft bounces atomically (0 and no item for an unknown lead)', async () => {
+  it('counts soft bounces atomically, each email once however often SES reports it (0 and no item for an unknown lead)', async () => {
     const lead = await aLead();
-    const counts = await Promise.all([store.countSoftBounce(lead), store.countSoftBounce(lead), store.countSoftBounce(lead)]);
+    const counts = await Promise.all([store.countSoftBounce(lead, 'm-1'), store.countSoftBounce(lead, 'm-2'), store.countSoftBounce(lead, 'm-3')]);
     expect(counts.sort()).toEqual([1, 2, 3]);
+    // The same email's bounce again, twice at once: the count as it stands
+    expect(await Promise.all([store.countSoftBounce(lead, 'm-2'), store.countSoftBounce(lead, 'm-2')])).toEqual([3, 3]);
     expect((await store.load(lead))!.softBounces).toBe(3);
     const ghost = { siteId: 'demo', emailKey: emailKey(`ghost-${randomUUID()}@acme.com`) };
-    expect(await store.countSoftBounce(ghost)).toBe(0);
+    expect(await store.countSoftBounce(ghost, 'm-1')).toBe(0);
     expect(await partition(keys.leadPartition(ghost.siteId, ghost.emailKey))).toEqual([]);
   });
 
@@ -507,8 +509,8 @@ async function script(store: NurtureStore, repo: LeadRepository, due: DueChecks,
   await record('wait on a moved state', store.moveEnrolment(ref, { ...s1, nextAt: '2026-11-26T14:00:00.000Z' }, stateAt(1, '2026-11-28T14:00:00.000Z'), at(6)));
   await record('engaged', store.recordEngagement(ref, { type: 'email_opened', at: at(7), eventId: 'm-1.opened.1', kind: 'delivery' }));
   await record('engaged again', store.recordEngagement(ref, { type: 'email_opened', at: at(7), eventId: 'm-1.opened.1', kind: 'delivery' }));
-  await record('soft bounce', store.countSoftBounce(ref));
-  await record('soft bounce', store.countSoftBounce(ref));
+  await record('soft bounce', store.countSoftBounce(ref, 'm-1'));
+  await record('soft bounce', store.countSoftBounce(ref, 'm-2'));
   await record('bounced', store.suppress(ref, { type: 'email_suppressed', at: at(8), reason: 'bounced', detail: '550' }));
   await record('bounced again', store.suppress(ref, { type: 'email_suppressed', at: at(9), reason: 'bounced', detail: '550' }));
   await record('complained', store.suppress(ref, { type: 'email_suppressed', at: at(10), reason: 'complained' }));
@@ -521,7 +523,7 @@ async function script(store: NurtureStore, repo: LeadRepository, due: DueChecks,
     Promise.all([
       store.load(ghost),
       store.unsubscribe(ghost, T0, 'page'),
-      store.countSoftBounce(ghost),
+      store.countSoftBounce(ghost, 'm-1'),
       store.recordEngagement(ghost, { type: 'email_opened', at: T0, eventId: 'x' }),
     ]),
   );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSesEvent } from '../../functions/adapters/ses/events.js';
 import { InMemoryMailAccount } from '../../functions/adapters/memory-mail.js';
 import { CONSOLE_TEST_ADDRESS, emailKey } from '../../functions/core/email.js';
-import { RateLimitedError, TestNotSentError, ValidationError } from '../../functions/core/errors.js';
+import { RateLimitedError, SiteLimitedError, TestNotSentError, ValidationError } from '../../functions/core/errors.js';
 import type { Person } from '../../functions/core/people.js';
 import { deliverability, emailPreview, sendTestEmail, suppressions, TEST_SENDS_PER_HOUR, unsuppress } from '../../functions/use-cases/email-desk.js';
 import { emailsReport } from '../../functions/use-cases/email-report.js';
@@ -95,12 +95,18 @@ describe('Use case: email preview and test send', () => {
     expect(out).toMatchObject({ sent: true, subject: `[Test] ${sent.subject.replace('[Test] ', '')}` });
     expect(sent.subject).toMatch(/^\[Test\] Your copy of/);
     expect(sent.tags).toEqual({ site: 'demo', kind: 'test', form: 'ebook' });
-    const delivery = {
-      eventType: 'Delivery',
-      mail: { messageId: out.messageId, timestamp: '2026-11-23T10:00:00Z', tags: { site: ['demo'], kind: ['test'] } },
-      delivery: {},
-    };
-    expect(parseSesEvent(JSON.stringify(delivery))).toBeUndefined();
+    // SES's events of it, with the tags it was sent with: dropped before anything reads them
+    for (const eventType of ['Delivery', 'Bounce', 'Complaint', 'Open']) {
+      const event = {
+        eventType,
+        mail: { messageId: out.messageId, timestamp: '2026-11-23T10:00:00Z', tags: Object.fromEntries(Object.entries(sent.tags).map(([k, v]) => [k, [v]])) },
+        bounce: { bounceType: 'Permanent' },
+        complaint: {},
+        open: { timestamp: '2026-11-23T10:00:00Z' },
+        delivery: {},
+      };
+      expect([eventType, parseSesEvent(JSON.stringify(event))]).toEqual([eventType, undefined]);
+    }
     expect(await t.emailStats.read('demo', '2000-01-01', '2999-12-31')).toEqual([]);
     const [entry] = (await t.deps.audit.list({ limit: 10 })).entries;
     expect(entry).toMatchObject({
@@ -136,7 +142,7 @@ describe('Use case: email preview and test send', () => {
 
 describe('Use case: deliverability and the suppression list', () => {
   it("places the site's 14-day rates against SES's review and pause levels, with the account and the sender domain", async () => {
-    // Prepare: 100 sent, 6 bounced (over 5%: review), 1 complaint of 94 delivered (over 0.5%: pause)
+    // Prepare: 100 sent, 5 hard bounces (5%: review; the soft one does not count, as at SES), 1 complaint of 94 delivered (over 0.5%: pause)
     const t = fakeDeps();
     t.clock.set('2026-11-23T12:00:00Z');
     await t.emailStats.count('demo', '2026-11-20', 'delivery#ebook', { sent: 100, delivered: 94, hardBounced: 5, softBounced: 1, complained: 1 });
@@ -144,7 +150,7 @@ describe('Use case: deliverability and the suppression list', () => {
     // Act
     const out = await deliverability(t.deps, MARKETER, {});
     // Assess
-    expect(out.reputation).toMatchObject({ from: '2026-11-10', to: '2026-11-23', sent: 100, bounces: 6, complaints: 1, bounce: 'review', complaint: 'pause' });
+    expect(out.reputation).toMatchObject({ from: '2026-11-10', to: '2026-11-23', sent: 100, bounces: 5, complaints: 1, bounce: 'review', complaint: 'pause' });
     expect(out.reputation.domain).toBeTruthy();
     expect(out.identities).toEqual([{ domain: out.reputation.domain, verified: true }]);
     expect(out.account).toMatchObject({ emulator: true, sandbox: false });
@@ -154,7 +160,7 @@ describe('Use case: deliverability and the suppression list', () => {
     const t = fakeDeps();
     const account = new InMemoryMailAccount(new Map([['bounced@acme.com', { reason: 'BOUNCE' as const, at: '2026-11-20T10:00:00.000Z' }]]));
     t.deps.mailAccount = account;
-    expect(await suppressions(t.deps, { address: 'Bounced@acme.com' })).toEqual({
+    expect(await suppressions(t.deps, ADMIN, { address: 'Bounced@acme.com' })).toEqual({
       entries: [{ address: 'bounced@acme.com', reason: 'BOUNCE', at: '2026-11-20T10:00:00.000Z' }],
     });
     expect(await unsuppress(t.deps, ADMIN, 'bounced@acme.com')).toEqual({ removed: true });
@@ -165,8 +171,14 @@ describe('Use case: deliverability and the suppression list', () => {
       ['suppression.remove', { addressHash: emailKey('bounced@acme.com'), domain: 'acme.com', removed: 'false' }],
       ['suppression.remove', { addressHash: emailKey('bounced@acme.com'), domain: 'acme.com', removed: 'true' }],
     ]);
-    await expect(suppressions(t.deps, { address: 'nope' })).rejects.toMatchObject({ fields: { 'query.address': expect.any(String) } });
+    await expect(suppressions(t.deps, ADMIN, { address: 'nope' })).rejects.toMatchObject({ fields: { 'query.address': expect.any(String) } });
     await expect(unsuppress(t.deps, ADMIN, 'nope')).rejects.toMatchObject({ fields: { 'params.address': expect.any(String) } });
+    // The list is the whole account's: nobody limited to some sites reads or clears it.
+    const limited = { ...ADMIN, siteIds: ['demo'] };
+    account.list.set('other@acme.com', { reason: 'COMPLAINT', at: '2026-11-21T10:00:00.000Z' });
+    await expect(suppressions(t.deps, limited, {})).rejects.toBeInstanceOf(SiteLimitedError);
+    await expect(unsuppress(t.deps, limited, 'other@acme.com')).rejects.toBeInstanceOf(SiteLimitedError);
+    expect(account.list.has('other@acme.com')).toBe(true);
   });
 });
 

@@ -32,23 +32,25 @@ export class DynamoEmailStats implements EmailStats {
     const shard = keys.emailStatShards[Math.floor(this.random() * keys.emailStatShards.length)]!;
     const update = { TableName: this.tableName, Key: keys.emailStat(siteId, shard, day, email), ...counts };
     if (eventId === undefined) {
-      await this.client.send(new UpdateCommand(update));
+      await retryConflicts(() => this.client.send(new UpdateCommand(update)));
       return 'counted';
     }
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.emailStatEvent(eventId), [TABLE.ttlAttribute]: Math.floor(Date.now() / 1000) + COUNTED_EVENT_DAYS * 86_400 },
-                ConditionExpression: 'attribute_not_exists(PK)',
+      await retryConflicts(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...keys.emailStatEvent(eventId), [TABLE.ttlAttribute]: Math.floor(Date.now() / 1000) + COUNTED_EVENT_DAYS * 86_400 },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
               },
-            },
-            { Update: update },
-          ],
-        }),
+              { Update: update },
+            ],
+          }),
+        ),
       );
       return 'counted';
     } catch (error) {
@@ -80,3 +82,29 @@ export class DynamoEmailStats implements EmailStats {
     return [...cells.values()];
   }
 }
+
+/** Tries of a count that meets another write of the same counter (a transaction holds it for a moment). */
+export const COUNT_TRIES = 5;
+
+/**
+ * A counter is one item that every count of its email and day writes: a plain update that meets a
+ * transaction on it (an SES event being counted) is refused as a conflict, and so is a transaction that
+ * meets another. Neither changed anything: try again, up to {@link COUNT_TRIES} times, 10 to 60 ms apart
+ * and growing. A mark found (the event counted before) is no conflict: it is answered at once.
+ */
+async function retryConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= COUNT_TRIES || !isConflict(error)) throw error;
+      await new Promise((ok) => setTimeout(ok, 10 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+const isConflict = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'TransactionConflictException' ||
+  (error instanceof TransactionCanceledException &&
+    error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed' &&
+    (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict'));

@@ -313,22 +313,25 @@ export class DynamoNurtureStore implements NurtureStore {
   }
 
   /** Count a soft bounce: UpdateItem ADD on the lead, returning the new count (0 when there is no such lead). About 1–2 WCU (lead item size). */
-  async countSoftBounce(ref: LeadRef): Promise<number> {
+  async countSoftBounce(ref: LeadRef, messageId: string): Promise<number> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.lead(ref.siteId, ref.emailKey),
-          UpdateExpression: 'ADD #softBounces :one',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#softBounces': 'softBounces' },
-          ExpressionAttributeValues: { ':one': 1 },
+          // The email's id joins the set of those counted: SES's second copy of the same bounce adds nothing.
+          UpdateExpression: 'ADD #softBounces :one, #counted :id',
+          ConditionExpression: 'attribute_exists(PK) AND NOT contains(#counted, :messageId)',
+          ExpressionAttributeNames: { '#softBounces': 'softBounces', '#counted': 'softBounceIds' },
+          ExpressionAttributeValues: { ':one': 1, ':id': new Set([messageId]), ':messageId': messageId },
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return (Attributes?.softBounces as number | undefined) ?? 0;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 0;
+      // Counted before (the count as it stands), or no such lead (0).
+      if (error instanceof ConditionalCheckFailedException) return unmarshallSoftBounces(error.Item) ?? 0;
       throw error;
     }
   }
@@ -447,4 +450,11 @@ function sendRecordOf(item: Record<string, unknown>): SendRecord | undefined {
 function isConditionFailure(error: unknown): boolean {
   if (error instanceof ConditionalCheckFailedException) return true;
   return error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+}
+
+/** `softBounces` of an item DynamoDB returned with a failed condition (in its wire format, `{ N: '2' }`, or unmarshalled). */
+function unmarshallSoftBounces(item: Record<string, unknown> | undefined): number | undefined {
+  const value = item?.softBounces as { N?: string } | number | undefined;
+  if (typeof value === 'number') return value;
+  return value?.N === undefined ? undefined : Number(value.N);
 }

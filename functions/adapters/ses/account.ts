@@ -5,10 +5,14 @@ import {
   GetSuppressedDestinationCommand,
   ListSuppressedDestinationsCommand,
   type SESv2Client,
+  type ListSuppressedDestinationsCommandOutput,
 } from '@aws-sdk/client-sesv2';
+import { ValidationError } from '../../core/errors.js';
 import type { MailAccount, MailAccountState, SenderIdentity, SuppressedAddress } from '../../core/ports.js';
 
 const notFound = (error: unknown) => (error as { name?: string }).name === 'NotFoundException';
+/** SES refusing what the person typed or passed on (an address it will not take, a page token it never gave). */
+const refused = (error: unknown) => ['BadRequestException', 'InvalidNextTokenException'].includes((error as { name?: string }).name ?? '');
 
 /**
  * The mail account on Amazon SES v2: `GetAccount` (sandbox, quota, SES's enforcement status),
@@ -53,10 +57,17 @@ export class SesMailAccount implements MailAccount {
         return { entries: d ? [entryOf(d)] : [] };
       } catch (error) {
         if (notFound(error)) return { entries: [] };
+        if (refused(error)) throw new ValidationError({ 'query.address': 'is not an address SES takes' });
         throw error;
       }
     }
-    const page = await this.client.send(new ListSuppressedDestinationsCommand({ PageSize: 50, ...(query.next && { NextToken: query.next }) }));
+    let page: ListSuppressedDestinationsCommandOutput;
+    try {
+      page = await this.client.send(new ListSuppressedDestinationsCommand({ PageSize: 50, ...(query.next && { NextToken: query.next }) }));
+    } catch (error) {
+      if (refused(error)) throw new ValidationError({ 'query.next': 'is not a page token SES gave (start again without it)' });
+      throw error;
+    }
     return { entries: (page.SuppressedDestinationSummaries ?? []).map(entryOf), ...(page.NextToken && { next: page.NextToken }) };
   }
 
@@ -66,6 +77,7 @@ export class SesMailAccount implements MailAccount {
       return true;
     } catch (error) {
       if (notFound(error)) return false;
+      if (refused(error)) throw new ValidationError({ 'params.address': 'is not an address SES takes' });
       throw error;
     }
   }

@@ -47,6 +47,7 @@ export function parseSesEvent(body: string): MailEvent | undefined {
     messageId: mail.messageId,
     ...(kind.success && { kind: kind.data }),
     ...(formId && { formId }),
+    ...(tag(mail.tags, 'test') === 'true' && { test: true as const }),
     ...(sequenceId && { sequenceId }),
     ...(stepId && { stepId }),
   };

@@ -150,8 +150,8 @@ export interface NurtureStore {
   unsubscribe(ref: LeadRef, at: string, method: UnsubscribeMethod, by?: string): Promise<'unsubscribed' | 'already'>;
   /** Suppress the address (hard bounce, complaint): nothing more is ever sent to it from this site. */
   suppress(ref: LeadRef, entry: EmailSuppressedEntry): Promise<void>;
-  /** Count a soft bounce; returns how many there have been. */
-  countSoftBounce(ref: LeadRef): Promise<number>;
+  /** Count a soft bounce of one email, once however often it is reported; returns how many there have been. */
+  countSoftBounce(ref: LeadRef, messageId: string): Promise<number>;
   /** An open or click (idempotent by eventId); lands on the timeline and re-scores the lead. */
   recordEngagement(ref: LeadRef, entry: EmailEngagedEntry): Promise<'recorded' | 'duplicate' | 'unknown'>;
 }
@@ -179,6 +179,8 @@ export type MailEvent = LeadRef & {
   formId?: string;
   sequenceId?: string;
   stepId?: string;
+  /** An email to a test lead (an address at SES's simulator): counted nowhere. */
+  test?: true;
 } & (
     | { type: 'delivered' }
     | { type: 'bounced'; permanent: boolean; detail: string }

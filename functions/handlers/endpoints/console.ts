@@ -201,11 +201,12 @@ export const CONSOLE = {
     method: 'GET',
     path: '/v1/console/suppressions',
     roles: MARKETING,
-    summary: "The account's suppression list (SES sends nothing to these addresses): one address, or the newest 50",
+    summary: "The account's suppression list (SES sends nothing to these addresses): one address, or 50 at a time",
     query: z.object({ address: z.optional(z.string().check(z.maxLength(254))), next: z.optional(z.string().check(z.maxLength(2000))) }),
     responses: {
       '200': { description: '`{ entries: [{ address, reason (BOUNCE, COMPLAINT), at }], next? }`' },
-      '400': err('`address` is not an address'),
+      '400': err('`address` is not an address, or `next` is not a token SES gave'),
+      '403': err('`forbidden`: not an admin or marketer, or one limited to some sites (the list is the whole account’s)'),
     },
   },
   consoleUnsuppress: {
@@ -216,7 +217,11 @@ export const CONSOLE = {
     summary:
       "Take an address off the account's suppression list; audited (the entry keeps the address's hash and domain). The lead's own suppression in Funnel stays",
     params: z.object({ address: z.string().check(z.maxLength(254)) }),
-    responses: { '200': { description: '`{ removed }` (false: it was not on the list)' }, '400': err('Not an address') },
+    responses: {
+      '200': { description: '`{ removed }` (false: it was not on the list)' },
+      '400': err('Not an address'),
+      '403': err('`forbidden`: not an admin, or an admin limited to some sites (the list is the whole account’s)'),
+    },
   },
   consoleTestEvent: {
     ...person,

@@ -428,16 +428,17 @@ describe('Use case: handleMailEvent (bounces, complaints, opens, clicks)', () =>
     expect(lead!.enrolments[0]!.state).toMatchObject({ status: 'exited', exitReason: 'bounced' });
   });
 
-  it(`suppresses after repeated soft bounces only`, async () => {
+  it(`suppresses after repeated soft bounces only (of three emails: SES's second copy of one is no second bounce)`, async () => {
     // Prepare
     const t = fakeMailDeps();
     const { ref } = await submitAndMail(t);
-    const soft = event({ type: 'bounced', permanent: false, detail: 'Transient / MailboxFull' });
+    const soft = (messageId: string) => ({ ...event({ type: 'bounced', permanent: false, detail: 'Transient / MailboxFull' }), messageId });
     // Act + Assess
-    expect(await handleMailEvent(t.deps, soft)).toBe('soft-bounce');
-    expect(await handleMailEvent(t.deps, soft)).toBe('soft-bounce');
+    expect(await handleMailEvent(t.deps, soft('m-1'))).toBe('soft-bounce');
+    expect(await handleMailEvent(t.deps, soft('m-2'))).toBe('soft-bounce');
+    expect(await handleMailEvent(t.deps, soft('m-2'))).toBe('soft-bounce');
     expect((await t.deps.nurture.load(ref))!.suppressed).toBeUndefined();
-    expect(await handleMailEvent(t.deps, soft)).toBe('suppressed');
+    expect(await handleMailEvent(t.deps, soft('m-3'))).toBe('suppressed');
     expect((await t.deps.nurture.load(ref))!.suppressed).toBe('bounced');
   });
 
