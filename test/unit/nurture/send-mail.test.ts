@@ -432,7 +432,7 @@ describe('Use case: handleMailEvent (bounces, complaints, opens, clicks)', () =>
     // Prepare
     const t = fakeMailDeps();
     const { ref } = await submitAndMail(t);
-    const soft = (messageId: string) => ({ ...event({ type: 'bounced', permanent: false, detail: 'Transient / MailboxFull' }), messageId });
+    const soft = (messageId: string) => event({ type: 'bounced', permanent: false, detail: 'Transient / MailboxFull', messageId });
     // Act + Assess
     expect(await handleMailEvent(t.deps, soft('m-1'))).toBe('soft-bounce');
     expect(await handleMailEvent(t.deps, soft('m-2'))).toBe('soft-bounce');
