@@ -208,7 +208,11 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await page.getByRole('heading', { level: 2, name: 'Preview' }).waitFor();
     await expect(page.frameLocator('iframe[title="The email, light"]').locator('body').textContent()).resolves.toContain('Jane');
     expect(await page.locator('iframe.mail').count()).toBe(2);
-    await page.screenshot({ path: `${ARTIFACTS}console-email.png`, fullPage: true });
+    // The day's numbers, only days with any
+    await expect(page.locator('table').first().locator('tbody tr').allTextContents()).resolves.toEqual([expect.stringMatching(/^[A-Z][a-z]{2} \d+, \d{4}3/)]);
+    // (A full-page screenshot paints no srcdoc frame in headless Chromium: the window, scrolled to the frames.)
+    await page.locator('.previews').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}console-email.png` });
     expect(await violations(page)).toEqual([]);
     await page.reload();
     await page.getByRole('heading', { level: 2, name: 'Preview' }).waitFor();
@@ -358,11 +362,16 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await page.getByRole('button', { name: 'Claim for me' }).click();
     await page.getByRole('button', { name: 'Release' }).waitFor();
     const leadUrl = page.url();
+    // The list follows the claim through the table stream: ask again until it has, each time once the page answered.
     await expect
-      .poll(async () => {
-        await page.goto(`${funnel.url}/console/leads?owner=me`);
-        return page.locator('table.leads tbody tr').count();
-      })
+      .poll(
+        async () => {
+          await page.goto(`${funnel.url}/console/leads?owner=me`);
+          await page.locator('table.leads, .empty').first().waitFor();
+          return page.locator('table.leads tbody tr').count();
+        },
+        { timeout: 20_000 },
+      )
       .toBe(1);
     await page.goto(leadUrl);
     await page.getByRole('button', { name: 'Release' }).click();

@@ -179,19 +179,20 @@ function SuppressionList() {
     <section aria-labelledby="suppressed">
       <h2 id="suppressed">Suppression list</h2>
       <p class="period">Addresses SES sends nothing to (hard bounces and complaints). A lead Funnel suppressed itself stays suppressed in Funnel.</p>
-      <form
-        class="inline"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setAsked(address.trim());
-        }}
-      >
-        <label>
-          Address <input type="email" value={address} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
-        </label>{' '}
-        <button type="submit">Search</button>
-      </form>
+      <search>
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setAsked(address.trim());
+          }}
+        >
+          <label>
+            Address <input type="email" value={address} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
+          </label>{' '}
+          <button type="submit">Search</button>
+        </form>
+      </search>
       <StatusNote note={note} />
       {error && <ErrorNote error={error} retry={reload} />}
       {data &&

@@ -228,6 +228,8 @@ function EmailPage({ email }: { email: string }) {
     () => api<EmailsAnswer>(`/v1/console/emails${qs({ site: siteId.value, from: range.from, to: range.to, email })}`),
     [siteId.value, range.from, range.to, email],
   );
+  // Days with anything to show, newest first (a quiet month is thirty rows of zeros otherwise).
+  const active = data ? [...data.days].reverse().filter((d) => Object.entries(d).some(([k, v]) => k !== 'day' && !k.endsWith('Rate') && Number(v) > 0)) : [];
   const name = data && (data.emails.find((e) => e.email === email)?.subject ?? data.sequences.flatMap((s) => s.steps).find((s) => s.email === email)?.subject);
   return (
     <main id="main">
@@ -238,10 +240,15 @@ function EmailPage({ email }: { email: string }) {
       <RangePicker range={range} onChange={setRange} />
       {error && <ErrorNote error={error} retry={reload} />}
       {!data && loading && <Loading what="the numbers" />}
-      {data && (
+      {data && !active.length && (
+        <p>
+          Nothing in this range: no {sequence ? 'enrolment or exit' : 'email sent or reported'} from {utcDay(data.from)} to {utcDay(data.to)}.
+        </p>
+      )}
+      {data && active.length > 0 && (
         <Scroll label="Each day" busy={loading}>
           <table>
-            <caption>Each day (UTC)</caption>
+            <caption>Each day with any (UTC; days without are left out)</caption>
             <thead>
               <tr>
                 <th scope="col">Day</th>
@@ -257,7 +264,7 @@ function EmailPage({ email }: { email: string }) {
               </tr>
             </thead>
             <tbody>
-              {[...data.days].reverse().map((d) => (
+              {active.map((d) => (
                 <tr key={d.day}>
                   <th scope="row">{utcDay(d.day)}</th>
                   {sequence ? (
