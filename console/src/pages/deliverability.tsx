@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, problemOf, qs } from '../api.js';
-import { useData } from '../data.js';
+import { api, qs } from '../api.js';
+import { useAction, useData } from '../data.js';
 import { count, utcDay, when } from '../format.js';
 import { may, siteId } from '../state.js';
 import { ErrorNote, Loading, PageTitle, Scroll, StatusNote } from '../ui.js';
@@ -161,20 +161,20 @@ export default function DeliverabilityPage() {
 function SuppressionList() {
   const [address, setAddress] = useState('');
   const [asked, setAsked] = useState('');
-  const [note, setNote] = useState<string>();
+  const { note, act } = useAction();
   const { data, error, loading, reload } = useData(
     () => api<{ entries: Suppressed[]; next?: string }>(`/v1/console/suppressions${qs({ address: asked })}`),
     [asked],
   );
-  const remove = async (a: string) => {
-    try {
-      const out = await api<{ removed: boolean }>(`/v1/console/suppressions/${encodeURIComponent(a)}`, { method: 'DELETE' });
-      setNote(out.removed ? `${a} is off the suppression list: SES sends to it again.` : `${a} was not on the list.`);
-      reload();
-    } catch (e) {
-      setNote(`Not removed: ${problemOf(e)}`);
-    }
-  };
+  const remove = (a: string) =>
+    act(
+      () => api<{ removed: boolean }>(`/v1/console/suppressions/${encodeURIComponent(a)}`, { method: 'DELETE' }),
+      (out) => {
+        reload();
+        return out.removed ? `${a} is off the suppression list: SES sends to it again.` : `${a} was not on the list.`;
+      },
+      'Not removed',
+    );
   return (
     <section aria-labelledby="suppressed">
       <h2 id="suppressed">Suppression list</h2>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso/router';
-import { api, problemOf, qs } from '../api.js';
-import { useData } from '../data.js';
+import { api, qs } from '../api.js';
+import { useAction, useData } from '../data.js';
 import { count, rate, utcDay } from '../format.js';
 import { lastDays, RangePicker } from '../range.js';
 import { may, me, siteId } from '../state.js';
@@ -291,19 +291,13 @@ function EmailPage({ email }: { email: string }) {
 function EmailPreview({ email }: { email: string }) {
   const { data, error, reload } = useData(() => api<Preview>(`/v1/console/emails/preview${qs({ site: siteId.value, email })}`), [siteId.value, email]);
   const [to, setTo] = useState(me.value?.email ?? '');
-  const [note, setNote] = useState<string>();
-  const [sending, setSending] = useState(false);
-  const send = async () => {
-    setSending(true);
-    try {
-      const out = await api<{ to: string; subject: string }>(`/v1/console/emails/test${qs({ site: siteId.value })}`, { method: 'POST', body: { email, to } });
-      setNote(`Sent “${out.subject}” to ${out.to}.`);
-    } catch (e) {
-      setNote(`Not sent: ${problemOf(e)}`);
-    } finally {
-      setSending(false);
-    }
-  };
+  const { note, busy: sending, act } = useAction();
+  const send = () =>
+    act(
+      () => api<{ to: string; subject: string }>(`/v1/console/emails/test${qs({ site: siteId.value })}`, { method: 'POST', body: { email, to } }),
+      (out) => `Sent “${out.subject}” to ${out.to}.`,
+      'Not sent',
+    );
   if (error) return <ErrorNote error={error} retry={reload} />;
   if (!data) return <Loading what="the preview" />;
   return (

@@ -1,7 +1,6 @@
-import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso/router';
-import { api, type Delivery, problemOf, qs } from '../api.js';
-import { useData } from '../data.js';
+import { api, type Delivery, qs } from '../api.js';
+import { useAction, useData } from '../data.js';
 import { count, when } from '../format.js';
 import { may, siteId } from '../state.js';
 import { Empty, ErrorNote, Loading, PageTitle, Scroll, StatusNote } from '../ui.js';
@@ -47,16 +46,16 @@ function Targets() {
     () => api<{ window: number; targets: Target[] }>(`/v1/console/handoff${qs({ site: siteId.value })}`),
     [siteId.value],
   );
-  const [note, setNote] = useState<string>();
-  const test = async (t: Target) => {
-    try {
-      const d = await api<Delivery>(`/v1/console/handoff/${encodeURIComponent(t.id)}/test${qs({ site: siteId.value })}`, { method: 'POST' });
-      setNote(`A test event (${d.deliveryId}) is on its way to ${t.id}: it shows in its deliveries.`);
-      reload();
-    } catch (e) {
-      setNote(`No test sent: ${problemOf(e)}`);
-    }
-  };
+  const { note, act } = useAction();
+  const test = (t: Target) =>
+    act(
+      () => api<Delivery>(`/v1/console/handoff/${encodeURIComponent(t.id)}/test${qs({ site: siteId.value })}`, { method: 'POST' }),
+      (d) => {
+        reload();
+        return `A test event (${d.deliveryId}) is on its way to ${t.id}: it shows in its deliveries.`;
+      },
+      'No test sent',
+    );
   return (
     <main id="main">
       <PageTitle>Hand-off</PageTitle>
@@ -125,16 +124,16 @@ function Log({ endpointId }: { endpointId: string }) {
     () => api<{ deliveries: Delivery[] }>(`/v1/console/handoff/${encodeURIComponent(endpointId)}${qs({ site: siteId.value })}`),
     [siteId.value, endpointId],
   );
-  const [note, setNote] = useState<string>();
-  const replay = async (d: Delivery) => {
-    try {
-      await api(`/v1/console/deliveries/${encodeURIComponent(d.deliveryId)}/replay`, { method: 'POST' });
-      setNote(`${d.deliveryId} is queued again.`);
-      reload();
-    } catch (e) {
-      setNote(`The replay failed: ${problemOf(e)}`);
-    }
-  };
+  const { note, act } = useAction();
+  const replay = (d: Delivery) =>
+    act(
+      () => api(`/v1/console/deliveries/${encodeURIComponent(d.deliveryId)}/replay`, { method: 'POST' }),
+      () => {
+        reload();
+        return `${d.deliveryId} is queued again.`;
+      },
+      'The replay failed',
+    );
   return (
     <main id="main">
       <PageTitle>Deliveries: {endpointId}</PageTitle>
