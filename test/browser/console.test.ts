@@ -185,6 +185,7 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     // Assess: the API counts what SES took and what its events said: every email sent and delivered, then one bounced
     expect(ebook).toMatchObject({ sent: readers.length, delivered: readers.length, hardBounced: 1, softBounced: 0 });
     const row = page.locator('tbody tr', { hasText: 'Delivery, form ebook' });
+    await row.waitFor(); // (allTextContents does not wait for the page to render the answer)
     const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
     await expect(row.locator('td').allTextContents()).resolves.toEqual([
       String(ebook.sent),
@@ -209,7 +210,10 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await expect(page.frameLocator('iframe[title="The email, light"]').locator('body').textContent()).resolves.toContain('Jane');
     expect(await page.locator('iframe.mail').count()).toBe(2);
     // The day's numbers, only days with any
-    await expect(page.locator('table').first().locator('tbody tr').allTextContents()).resolves.toEqual([expect.stringMatching(/^[A-Z][a-z]{2} \d+, \d{4}3/)]);
+    // (The numbers and the preview load apart: wait for the numbers' own table.)
+    const daily = page.locator('table', { hasText: 'Each day with any' });
+    await daily.waitFor();
+    await expect(daily.locator('tbody tr').allTextContents()).resolves.toEqual([expect.stringMatching(/^[A-Z][a-z]{2} \d+, \d{4}3/)]);
     // (A full-page screenshot paints no srcdoc frame in headless Chromium: the window, scrolled to the frames.)
     await page.locator('.previews').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${ARTIFACTS}console-email.png` });
