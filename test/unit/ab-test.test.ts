@@ -58,14 +58,22 @@ describe('Core: A/B statistics, against published tables and a statistics librar
             [b.successes, n2, yes],
             [n2 - b.successes, n2, total - yes],
           ];
+          // A column with no one in it (no success on either side) expects nothing and adds nothing: the
+          // table then holds no evidence of a difference (fast-check found 0 of 20 against 0 of 20, where
+          // the oracle divided 0 by 0; the case is kept below).
           const chi2 = cells.reduce((sum, [observed, row, column]) => {
             const expected = (row! * column!) / total;
-            return sum + (observed! - expected) ** 2 / expected;
+            return expected === 0 ? sum : sum + (observed! - expected) ** 2 / expected;
           }, 0);
           expect(twoProportionTest(a, b).pValue).toBeCloseTo(1 - jStat.chisquare.cdf(chi2, 1), 5);
         },
       ),
     );
+  });
+
+  it('gives p = 1 when neither side has a success (no evidence of a difference: the case fast-check found)', () => {
+    expect(twoProportionTest({ successes: 0, trials: 20 }, { successes: 0, trials: 20 }).pValue).toBe(1);
+    expect(twoProportionTest({ successes: 0, trials: 20 }, { successes: 0, trials: 4999 }).pValue).toBe(1);
   });
 
   it('sizes the sample to detect a 20% uplift with 80% power: 8,158 a variant at a 5% rate (α 0.05, two-sided)', () => {
