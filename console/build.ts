@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import { replaceDirectory } from '../widget/build.js';
+import { replaceDirectory, WIDGET_SRC, widgetOptions } from '../widget/build.js';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -30,6 +30,8 @@ export interface ConsoleBuild {
   readonly firstLoadGzipBytes: number;
   /** Gzipped bytes of each area's own chunk(s), by area. */
   readonly areaGzipBytes: Record<string, number>;
+  /** Gzipped bytes of the widget's preview entry, which each frame of a form's live preview loads. */
+  readonly previewGzipBytes: number;
 }
 
 const SRC = fileURLToPath(new URL('./src/', import.meta.url));
@@ -42,6 +44,15 @@ const typeOf = (path: string) => TYPES[path.slice(path.lastIndexOf('.'))] ?? 'ap
  * no inline script or style, so the strict policy (`consoleCsp`) holds.
  */
 export async function buildConsole(options: { minify?: boolean } = {}): Promise<ConsoleBuild> {
+  // The forms page's live preview runs the widget's own code (built as the widget is) in frames of its own.
+  const widgetPreview = await build({
+    ...widgetOptions(options.minify ?? true),
+    entryPoints: { preview: join(WIDGET_SRC, 'preview.ts') },
+    outdir: '/out/assets',
+    entryNames: '[name]-[hash]',
+    format: 'esm',
+  });
+  const preview = widgetPreview.outputFiles.map((f) => ({ path: f.path.replace(/^\/out\//, ''), body: Buffer.from(f.contents) }));
   const out = await build({
     entryPoints: { main: join(SRC, 'main.tsx') },
     bundle: true,
@@ -60,6 +71,7 @@ export async function buildConsole(options: { minify?: boolean } = {}): Promise<
     jsx: 'automatic',
     jsxImportSource: 'preact',
     metafile: true,
+    define: { PREVIEW_SCRIPT: JSON.stringify(`${CONSOLE_PATH}/${preview[0]!.path}`) },
     // Metafile paths are relative to this: `out/assets/…` for the outputs.
     absWorkingDir: '/',
   });
@@ -83,7 +95,7 @@ ${css ? `<link rel="stylesheet" href="${CONSOLE_PATH}/${css.path}">\n` : ''}<scr
 `;
   const files: ConsoleFile[] = [
     { path: 'index.html', body: Buffer.from(html), type: typeOf('.html'), immutable: false },
-    ...assets.map((a) => ({ ...a, type: typeOf(a.path), immutable: true })),
+    ...[...assets, ...preview].map((a) => ({ ...a, type: typeOf(a.path), immutable: true })),
   ];
   const gzip = (body: Buffer) => gzipSync(body, { level: 9 }).length;
   // The first load: the entry and every chunk it imports statically (not the dynamic imports: the areas).
@@ -101,17 +113,18 @@ ${css ? `<link rel="stylesheet" href="${CONSOLE_PATH}/${css.path}">\n` : ''}<scr
   const firstLoadGzipBytes = gzip(Buffer.from(html)) + [...first].reduce((n, p) => n + gzip(byPath.get(p)!), 0) + (css ? gzip(css.body) : 0);
   const areaGzipBytes: Record<string, number> = {};
   for (const [path, meta] of Object.entries(outputs)) {
-    const area = Object.keys(meta.inputs)
-      .find((i) => i.includes('console/src/pages/'))
-      ?.replace(/^.*pages\/|\.tsx$/g, '');
+    // An area's chunk is the entry of its dynamic import (a page may import another module of pages/).
+    const area = (meta.entryPoint ?? Object.keys(meta.inputs).find((i) => i.includes('console/src/pages/')))?.match(/pages\/(.+)\.tsx$/)?.[1];
     if (area && !first.has(path) && path.endsWith('.js')) areaGzipBytes[area] = (areaGzipBytes[area] ?? 0) + gzip(byPath.get(path)!);
   }
-  return { files, firstLoadGzipBytes, areaGzipBytes };
+  return { files, firstLoadGzipBytes, areaGzipBytes, previewGzipBytes: gzip(preview[0]!.body) };
 }
 
 /**
- * The console's Content-Security-Policy: its own scripts only (no inline), its own styles and the inline
- * styles of the emails it previews (in frames sandboxed without scripts), calls to its own
+ * The console's Content-Security-Policy: its own scripts only (no inline; a form's live preview runs the
+ * widget's preview entry, an asset of the console's, in `srcdoc` frames that inherit this policy), its own
+ * styles and the inline styles of the emails it previews (in frames sandboxed without scripts) and of the
+ * preview's page, calls to its own
  * origin (the API behind the same name) and to the OpenID provider's origins (discovery and the token
  * endpoint), nothing framed, no base, no form posts, no plugins.
  * @example consoleCsp('https://cognito-idp.eu-west-1.amazonaws.com')
@@ -145,7 +158,9 @@ export async function writeConsole(out = CONSOLE_DIR): Promise<ConsoleBuild> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = await writeConsole();
   for (const f of built.files) console.log(`dist/console/${f.path}  ${f.body.length} B`);
-  console.log(`first load ${built.firstLoadGzipBytes} B gzip (budget ${FIRST_LOAD_GZIP_BUDGET_BYTES}); areas ${JSON.stringify(built.areaGzipBytes)}`);
+  console.log(
+    `first load ${built.firstLoadGzipBytes} B gzip (budget ${FIRST_LOAD_GZIP_BUDGET_BYTES}); areas ${JSON.stringify(built.areaGzipBytes)}; form preview ${built.previewGzipBytes} B gzip`,
+  );
   if (built.firstLoadGzipBytes > FIRST_LOAD_GZIP_BUDGET_BYTES) {
     console.error('The console is over its first-load budget.');
     process.exit(1);

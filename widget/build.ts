@@ -49,7 +49,21 @@ export interface WidgetBuild {
   readonly inlineGzipBytes: number;
 }
 
-const SRC = fileURLToPath(new URL('./src/', import.meta.url));
+export const WIDGET_SRC = fileURLToPath(new URL('./src/', import.meta.url));
+
+/** How the widget's code is bundled: here, and the console's live preview (`src/preview.ts`), built into the console with the same settings. */
+export const widgetOptions = (minify: boolean) =>
+  ({
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    target: 'es2020',
+    minify,
+    legalComments: 'none',
+    logLevel: 'silent',
+    jsx: 'transform',
+    jsxFactory: 'h',
+  }) as const;
 
 /**
  * Bundle the widget in memory: the loader (an IIFE at the snippet's stable URL) and the form's code (an ES
@@ -58,21 +72,11 @@ const SRC = fileURLToPath(new URL('./src/', import.meta.url));
  * @example const { files } = await buildWidget(); // serve each file at `/${file.path}`
  */
 export async function buildWidget(options: { minify?: boolean } = {}): Promise<WidgetBuild> {
-  const common = {
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    target: 'es2020',
-    minify: options.minify ?? true,
-    legalComments: 'none',
-    logLevel: 'silent',
-    jsx: 'transform',
-    jsxFactory: 'h',
-  } as const;
+  const common = widgetOptions(options.minify ?? true);
   // The form's code, and the popup, slide-in and bar frames apart (an inline page never loads them).
   const modules = await build({
     ...common,
-    entryPoints: { form: join(SRC, 'ui.tsx'), float: join(SRC, 'float.tsx') },
+    entryPoints: { form: join(WIDGET_SRC, 'ui.tsx'), float: join(WIDGET_SRC, 'float.tsx') },
     outdir: '/out',
     entryNames: `${CHUNK_DIR}/[name]-[hash]`,
     format: 'esm',
@@ -81,7 +85,7 @@ export async function buildWidget(options: { minify?: boolean } = {}): Promise<W
   const named = (name: string) => JSON.stringify(chunks.find((f) => f.path.startsWith(`${CHUNK_DIR}/${name}-`))!.path);
   const loader = await build({
     ...common,
-    entryPoints: [join(SRC, 'loader.ts')],
+    entryPoints: [join(WIDGET_SRC, 'loader.ts')],
     format: 'iife',
     define: { FORM_MODULE: named('form'), FLOAT_MODULE: named('float') },
   });

@@ -189,10 +189,6 @@ const PROFILE_LABELS: Record<FieldName, string> = {
 };
 
 /**
- * `GET /v1/forms/{formId}`: the public definition the widget renders. A form with A/B variants is shown as
- * the variant of the browser's `bucket` (0–99; 0 when absent), with that variant's changes applied.
- */
-/**
  * The strings a form can show, the config's or the English default, and no others (each definition is on
  * the path of every page view): `close` only where a display floats, `choose` only with a select, `accept`
  * only for a required consent box, the confirmation's only with double opt-in, `download` or `continue`
@@ -215,8 +211,16 @@ function stringsFor(form: Form): Partial<Strings> {
   return Object.fromEntries(Object.entries(all).filter(([k]) => shown[k as keyof Strings]));
 }
 
+/**
+ * `GET /v1/forms/{formId}`: the public definition the widget renders. A form with A/B variants is shown as
+ * the variant of the browser's `bucket` (0–99; 0 when absent), with that variant's changes applied.
+ */
 export function formView(site: Site, form: Form, now: Date, bucket = 0): FormView {
-  const variant = form.variants && variantFor(form.variants, bucket);
+  return variantView(site, form, now, form.variants && variantFor(form.variants, bucket));
+}
+
+/** The definition of `form` as `variant` shows it (none: the form as written); the console's preview shows each. */
+export function variantView(site: Site, form: Form, now: Date, variant?: NonNullable<Form['variants']>[number]): FormView {
   const shown = { ...form, ...(variant && { ...variant, id: form.id }) };
   return {
     id: form.id,

@@ -1,7 +1,7 @@
 import { handoffHealth, handoffLog, replayForSales, testEventForSales } from '../use-cases/handoff-desk.js';
 import { emailsReport } from '../use-cases/email-report.js';
 import { deliverability, emailPreview, sendTestEmail, suppressions, unsuppress } from '../use-cases/email-desk.js';
-import { formReport, formsReport } from '../use-cases/form-report.js';
+import { formPreview, formReport, formsReport } from '../use-cases/form-report.js';
 import { webhookQueueFromEnvironment } from '../adapters/sqs/environment.js';
 import { CONSOLE } from './endpoints/console.js';
 import { LEADS } from './endpoints/leads.js';
@@ -51,6 +51,7 @@ export const makeLeadsHandler = (deps: () => AppDeps) =>
       consoleHandoffLog: async ({ person, params, query }) => json(200, await handoffLog(deps(), person, params.endpointId, query)),
       consoleReplay: async ({ person, params }) => json(202, await replayForSales(deps(), person, params.deliveryId)),
       consoleForm: async ({ person, params, query }) => json(200, await formReport(deps(), person, params.formId, query)),
+      consoleFormPreview: async ({ person, params }) => json(200, formPreview(deps(), person, params.formId)),
       consoleEmails: async ({ person, query }) => json(200, await emailsReport(deps(), person, query)),
       consoleEmailPreview: async ({ person, query }) => json(200, emailPreview(deps(), person, query)),
       consoleEmailTest: async ({ person, query, body }) => json(200, await sendTestEmail(deps(), person, query, body)),

@@ -1,3 +1,6 @@
+import { nextStep, variantView } from '../core/capture.js';
+import type { FormView, SubmissionResponse } from '../core/contracts.js';
+import { DEFAULT_STRINGS } from '../core/presentation.js';
 import { compareVariants, wilsonInterval, type AbResult, type Interval } from '../core/ab-test.js';
 import { UnknownFormError } from '../core/errors.js';
 import type { Person } from '../core/people.js';
@@ -56,7 +59,8 @@ export async function formsReport(
  *    difference's interval, p-value, and a verdict only at the planned sample (core/ab-test.ts)
  * @throws UnknownFormError | ValidationError
  */
-export async function formReport(deps: Pick<Deps, 'config' | 'clock' | 'stats'>, person: Person, formId: string, query: z.infer<typeof FormReportQuery>) {
+/** The form and its site, if it is on a site `person` may see: 404 otherwise, as for a form that does not exist. @throws UnknownFormError */
+function visibleForm(deps: Pick<Deps, 'config'>, person: Person, formId: string) {
   const found = deps.config.findForm(formId);
   if (!found) throw new UnknownFormError(formId);
   try {
@@ -64,6 +68,11 @@ export async function formReport(deps: Pick<Deps, 'config' | 'clock' | 'stats'>,
   } catch {
     throw new UnknownFormError(formId);
   }
+  return found;
+}
+
+export async function formReport(deps: Pick<Deps, 'config' | 'clock' | 'stats'>, person: Person, formId: string, query: z.infer<typeof FormReportQuery>) {
+  const found = visibleForm(deps, person, formId);
   const range = statRange(deps.clock.now(), query);
   const { from, to } = range;
   const siteId = found.site.id;
@@ -105,5 +114,36 @@ export async function formReport(deps: Pick<Deps, 'config' | 'clock' | 'stats'>,
         .slice(0, 100),
     },
     ...(abTest && { abTest }),
+  };
+}
+
+/** The console's live preview of a form: what the widget renders, and what a visitor's submission answers. */
+export interface FormPreview {
+  formId: string;
+  siteId: string;
+  /** Each variant's definition (the form as written when it has none), with the strings of every display mode. */
+  views: Omit<FormView, 'proof'>[];
+  /** What the API answers a new visitor's submission: the panel the widget shows next. */
+  answer: SubmissionResponse;
+}
+
+/**
+ * `GET /v1/console/forms/{formId}/preview`: the definitions the public route serves for the form, one per
+ * A/B variant, for the widget to render in the console (no impression proof: a preview is never counted),
+ * with the close button's words whatever the mode (the console previews every mode), and the answer a
+ * submission gets, which the preview shows instead of sending anything. @throws UnknownFormError
+ */
+export function formPreview(deps: Pick<Deps, 'config' | 'clock'>, person: Person, formId: string): FormPreview {
+  const { site, form } = visibleForm(deps, person, formId);
+  const now = deps.clock.now();
+  const views = (form.variants ?? [undefined]).map((variant) => {
+    const view = variantView(site, form, now, variant);
+    return { ...view, strings: { close: form.strings?.close ?? DEFAULT_STRINGS.close, ...view.strings } };
+  });
+  return {
+    formId,
+    siteId: site.id,
+    views,
+    answer: { submissionId: 'preview', next: nextStep(form), ...(form.successMessage && { message: form.successMessage }) },
   };
 }

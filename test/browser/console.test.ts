@@ -144,6 +144,82 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     await context.close();
   });
 
+  it('marketer: a form’s live preview is the widget itself, each variant in each display mode, light and dark, phone and desktop; it counts, stores and sends nothing', async () => {
+    // Prepare: what the funnel counted and holds before; every request the widget could make
+    const today = new Date().toISOString().slice(0, 10);
+    const counted = async () => (await funnel.deps.stats.read('demo', 'ebook', 'all', today, today)).map((c) => c.counts);
+    const before = await counted();
+    const { page, errors, context } = await signedIn('marketer');
+    const widgetCalls: string[] = [];
+    page.on('request', (r) => void (/\/v1\/(impressions|events|forms\/)/.test(r.url()) && widgetCalls.push(`${r.method()} ${r.url()}`)));
+    await page.goto(`${funnel.url}/console/forms/ebook`);
+    const preview = page.locator('section[aria-labelledby=preview-title]');
+    const frames = preview.locator('iframe.widget-preview');
+    const [light, dark] = [frames.nth(0).contentFrame(), frames.nth(1).contentFrame()];
+    const title = (f: typeof light) => f.locator('funnel-form h2').first();
+    // Act + assess: as configured (inline, variant a), drawn by the widget in both schemes
+    await title(light).waitFor();
+    await title(dark).waitFor();
+    expect([await title(light).textContent(), await title(dark).textContent()]).toEqual(Array(2).fill('Get the ebook: The Serverless Funnel Playbook'));
+    expect([await light.locator('funnel-form').getAttribute('scheme'), await dark.locator('funnel-form').getAttribute('scheme')]).toEqual(['light', 'dark']);
+    const background = (f: typeof light) => f.locator('funnel-form form.w').evaluate((e) => getComputedStyle(e).backgroundColor);
+    expect(await background(light)).toBe('rgb(255, 255, 255)');
+    expect(await background(dark)).not.toBe('rgb(255, 255, 255)');
+    expect(await preview.getByLabel('Show as').inputValue()).toBe('inline');
+    // Variant b's own title
+    await preview.getByLabel('Variant').selectOption({ label: 'b' });
+    await expect.poll(() => title(dark).textContent()).toBe('Get the 2026 playbook');
+    // Each floating mode: opened at once, over the page, by the widget's own frames; the person's focus stays on the control
+    for (const [mode, frame] of [
+      ['popup', 'dialog[open].p'],
+      ['slide-in', 'div.slide-in[role=dialog]'],
+      ['bar', 'section.bar.bottom'],
+    ] as const) {
+      await preview.getByLabel('Show as').focus();
+      await preview.getByLabel('Show as').selectOption(mode);
+      for (const f of [light, dark]) await expect.poll(() => f.locator(`funnel-form ${frame} h2`).textContent()).toBe('Get the 2026 playbook');
+      // (a popup took it as it opened: the focus is back once the console heard so)
+      await expect
+        .poll(() => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.closest('label')?.firstChild?.textContent}`))
+        .toBe('SELECT Show as');
+    }
+    // On a phone, a slide-in that opened by itself is compact until the visitor asks for the form
+    await preview.getByLabel('Screen').selectOption('phone');
+    expect(await frames.nth(0).evaluate((f) => f.getBoundingClientRect().width)).toBe(375);
+    await preview.getByLabel('Show as').selectOption('slide-in');
+    const compact = light.locator('funnel-form .slide-in.sm');
+    await frames.nth(0).scrollIntoViewIfNeeded();
+    await compact.getByRole('button', { name: 'Get the ebook' }).click();
+    await light.locator('funnel-form .slide-in.full h2').waitFor();
+    await preview.screenshot({ path: `${ARTIFACTS}console-form-preview-phone.png` });
+    // The form's own checks run; a valid submission shows what a visitor sees next, and sends nothing
+    await preview.getByLabel('Screen').selectOption('desktop');
+    await preview.getByLabel('Show as').selectOption('popup');
+    const dialog = light.locator('funnel-form dialog[open]');
+    await dialog.getByRole('button', { name: 'Get the ebook' }).click();
+    await expect.poll(() => dialog.locator('#e-email').textContent()).toMatch(/Work email/);
+    await dialog.getByLabel('Work email').fill('preview.person@acme.com');
+    await dialog.getByRole('button', { name: 'Get the ebook' }).click();
+    await expect.poll(() => dialog.locator('.ok h2').textContent()).toBe('Thanks! Your ebook is ready.');
+    expect(await dialog.getByRole('link', { name: /Download/ }).getAttribute('href')).toMatch(/\/demo\/assets\/serverless-funnel-playbook\.pdf$/);
+    await preview.screenshot({ path: `${ARTIFACTS}console-form-preview.png` });
+    // Closed, it opens again from the page's button (as a visitor's click on a `data-funnel-open` would)
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await light.getByRole('button', { name: 'Show the form again' }).click();
+    await light.locator('funnel-form dialog[open] form').waitFor();
+    // Every preview frame is free of WCAG 2.2 AA violations, as is the page around it
+    expect(await violations(page)).toEqual([]);
+    // Nothing counted, asked, sent or stored: no impression, no lead, no widget request, no widget memory
+    await page.waitForTimeout(2_500); // longer than the beacon's two seconds
+    expect(widgetCalls).toEqual([]);
+    expect(await counted()).toEqual(before);
+    const lead = await fetch(`${funnel.url}/v1/leads?email=preview.person%40acme.com`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
+    expect(lead.status).toBe(404);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('funnel:')))).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('marketer: the emails page shows each email as the API counts it, from the SES events of what was sent; an email previews light and dark; a test send counts nowhere', async () => {
     // Prepare: a reader at SES's simulator address that bounces for good (a test lead: it reaches the
     // suppression list, and no number), and SES's late bounce of a real reader's delivery email

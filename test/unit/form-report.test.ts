@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { wilsonInterval } from '../../functions/core/ab-test.js';
 import type { Person } from '../../functions/core/people.js';
 import { FormReportQuery, StatsQuery } from '../../functions/core/stats.js';
-import { formReport, formsReport } from '../../functions/use-cases/form-report.js';
+import { formPreview, formReport, formsReport } from '../../functions/use-cases/form-report.js';
+import { getForm } from '../../functions/use-cases/get-form.js';
 import { readFormStats } from '../../functions/use-cases/form-stats.js';
 import { fakeDeps, testConfig } from '../support/builders.js';
 
@@ -97,5 +98,38 @@ describe('Use cases: the console’s forms page', () => {
     await expect(formReport(t.deps, ADMIN, 'ebook', FormReportQuery.parse({ from: '2026-11-22', to: '2026-11-21' }))).rejects.toMatchObject({
       fields: { 'query.from': 'must be on or before `to`' },
     });
+  });
+
+  it('previews a form as the public route serves it, each variant, with the words of every mode and the answer a visitor gets, and no proof to count it', async () => {
+    // Prepare: the public definition of each variant (buckets 0 and 99 fall in a and b)
+    const t = withVariants();
+    const publicA = await getForm(t.deps, 'ebook', 0);
+    const publicB = await getForm(t.deps, 'ebook', 99);
+    // Act
+    const out = formPreview(t.deps, ADMIN, 'ebook');
+    // Assess: the same definitions, less the impression proof, with the close button's words (an inline form's
+    // definition has none: the console previews it as a popup too)
+    expect(out.views.map((v) => [v.variant, v.title])).toEqual([
+      ['a', publicA.title],
+      ['b', 'Get the playbook'],
+    ]);
+    const { proof, strings, ...rest } = publicB;
+    expect(proof).toBeTruthy();
+    expect(strings.close).toBeUndefined();
+    expect(out.views[1]).toEqual({ ...rest, strings: { ...strings, close: 'Close' } });
+    expect(out.views[1]).not.toHaveProperty('proof');
+    expect(out.answer).toEqual({
+      submissionId: 'preview',
+      next: { type: 'download', url: expect.stringMatching(/\/demo\/assets\/serverless-funnel-playbook\.pdf$/) },
+      message: 'Thanks! Your ebook is ready.',
+    });
+    // A form without variants: the form as written
+    expect(formPreview(t.deps, ADMIN, 'trial').views.map((v) => [v.variant, v.title])).toEqual([[undefined, t.deps.config.findForm('trial')!.form.title]]);
+  });
+
+  it('previews no form of a site the person may not see (404, like a missing one)', () => {
+    const t = withVariants();
+    expect(() => formPreview(t.deps, ELSEWHERE, 'ebook')).toThrow(expect.objectContaining({ name: 'UnknownFormError' }));
+    expect(() => formPreview(t.deps, ADMIN, 'nope')).toThrow(expect.objectContaining({ name: 'UnknownFormError' }));
   });
 });

@@ -6,6 +6,7 @@ import { count, DIMENSIONS, utcDay } from '../format.js';
 import { lastDays, RangePicker } from '../range.js';
 import { siteId } from '../state.js';
 import { Empty, ErrorNote, Loading, PageTitle, Scroll } from '../ui.js';
+import { FormPreview } from './form-preview.js';
 
 interface Interval {
   low: number;
@@ -213,6 +214,7 @@ function FormPage({ formId }: { formId: string }) {
               </Empty>
             )}
           </section>
+          <FormPreview formId={formId} />
         </>
       )}
     </main>

@@ -86,6 +86,20 @@ export const CONSOLE = {
       '404': err('No such form on a site the person may see'),
     },
   },
+  consoleFormPreview: {
+    ...person,
+    method: 'GET',
+    path: '/v1/console/forms/{formId}/preview',
+    roles: FUNNEL,
+    summary: 'A form as the widget renders it, for the console’s live preview: each variant’s definition and the answer to a submission',
+    description:
+      'The definitions `GET /v1/forms/{formId}` serves, one per A/B variant (the form as written when it has none), without an impression proof (a preview is never counted), with the close button’s words for every display mode; and `answer`, what a new visitor’s submission gets (the panel shown next), which the preview shows instead of sending. No counter, lead or email is touched.',
+    params: z.object({ formId: id('The form id') }),
+    responses: {
+      '200': { description: '`{ formId, siteId, views: [FormView without proof], answer: SubmissionResponse }`' },
+      '404': err('No such form on a site the person may see'),
+    },
+  },
   consoleHandoff: {
     ...person,
     method: 'GET',
