@@ -16,6 +16,9 @@ const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const PHONE = { width: 375, height: 812 };
 const DESKTOP = { width: 1280, height: 900 };
 
+/** Text a marketer could type that would end a script element or run as HTML, if either were let through. */
+const HOSTILE = 'Forty pages. </script><script>parent.pwned = 1</script><img src=x onerror="parent.pwned = 2">';
+
 let browser: Browser;
 let funnel: RunningFunnel;
 const emails = ['ana.lopez@acme.com', 'chen.wu@initech.com', 'dee.ito@umbrella.com'];
@@ -26,7 +29,8 @@ beforeAll(async () => {
   const rawConfig = testConfigFn((c) => {
     c.sites[0]!.forms.find((f) => f.id === 'ebook')!.variants = [
       { id: 'a', weight: 1 },
-      { id: 'b', weight: 1, title: 'Get the 2026 playbook' },
+      // Its description carries what would end the preview's JSON or run as HTML, if either were let through.
+      { id: 'b', weight: 1, title: 'Get the 2026 playbook', description: HOSTILE },
     ];
   });
   [browser, funnel] = await Promise.all([launchBrowser(), startFunnel({ port: 0, dynamoEndpoint: endpoint, tableName, logLevel: 'silent', rawConfig })]);
@@ -166,9 +170,11 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     expect(await background(light)).toBe('rgb(255, 255, 255)');
     expect(await background(dark)).not.toBe('rgb(255, 255, 255)');
     expect(await preview.getByLabel('Show as').inputValue()).toBe('inline');
-    // Variant b's own title
+    // Variant b's own title, and its description as text, whatever it holds
     await preview.getByLabel('Variant').selectOption({ label: 'b' });
     await expect.poll(() => title(dark).textContent()).toBe('Get the 2026 playbook');
+    expect(await dark.locator('funnel-form p.d').textContent()).toBe(HOSTILE);
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
     // Each floating mode: opened at once, over the page, by the widget's own frames; the person's focus stays on the control
     for (const [mode, frame] of [
       ['popup', 'dialog[open].p'],
@@ -216,6 +222,16 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
     const lead = await fetch(`${funnel.url}/v1/leads?email=preview.person%40acme.com`, { headers: { authorization: `Bearer ${funnel.apiKey}` } });
     expect(lead.status).toBe(404);
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('funnel:')))).toEqual([]);
+    // Every form the demo ships previews in the mode its config gives it (the four modes among them)
+    const shipped: [string, string][] = [];
+    for (const form of funnel.deps.config.findSite('demo')!.forms) {
+      await page.goto(`${funnel.url}/console/forms/${form.id}`);
+      const frame = page.locator('iframe.widget-preview').nth(1).contentFrame();
+      await frame.locator('funnel-form h2').first().waitFor();
+      shipped.push([await page.getByLabel('Show as').inputValue(), (await frame.locator('funnel-form h2').first().textContent()) ?? '']);
+    }
+    expect(shipped).toEqual(funnel.deps.config.findSite('demo')!.forms.map((f) => [f.display.mode, f.variants?.[0]?.title ?? f.title]));
+    expect(new Set(shipped.map(([mode]) => mode)).size).toBe(4);
     expect(errors).toEqual([]);
     await context.close();
   });
