@@ -10,7 +10,7 @@ import { emailKey } from '../functions/core/email.js';
 import { indexEntriesOf, LeadListQuery, type LeadCard } from '../functions/core/lead-index.js';
 import type { Person } from '../functions/core/people.js';
 import { FormReportQuery, OverviewQuery } from '../functions/core/stats.js';
-import { formReport, formsReport } from '../functions/use-cases/form-report.js';
+import { formPreview, formReport, formsReport } from '../functions/use-cases/form-report.js';
 import { handoffHealth } from '../functions/use-cases/handoff-desk.js';
 import { deliverability } from '../functions/use-cases/email-desk.js';
 import { configuredEmails } from '../functions/use-cases/email-preview.js';
@@ -100,6 +100,7 @@ export async function benchConsole(): Promise<void> {
         ['overview, 30 days, by source', () => overview(deps, ADMIN, OverviewQuery.parse({ site: SITE, from: day(29), to: day(0), by: 'source' }))],
         ['forms, 30 days', () => formsReport(deps, ADMIN, { site: SITE, from: day(29), to: day(0) })],
         ['a form and its A/B test, 30 days, by page', () => formReport(deps, ADMIN, 'ebook', FormReportQuery.parse({ from: day(29), to: day(0) }))],
+        ['a form’s live preview (each variant’s definition)', async () => formPreview(deps, ADMIN, 'ebook')],
         ['the hand-off desk (5 endpoints and destinations)', () => handoffHealth(deps, ADMIN, { site: SITE })],
         ['emails, 30 days (the demo site: 7 emails, 2 sequences)', () => emailsReport(deps, ADMIN, { site: SITE, from: day(29), to: day(0) })],
         ['deliverability (14 days of email counters)', () => deliverability(deps, ADMIN, { site: SITE })],

@@ -113,6 +113,11 @@ export type SpamReason = 'honeypot' | 'too-fast' | 'no-timer';
 /** The earliest plausible `startedAt` (2020-01-01): anything before is not a time a form was shown. */
 export const EARLIEST_STARTED_AT = Date.UTC(2020, 0, 1);
 
+/** What a submission is answered (besides its id): what comes next, and the form's own message. */
+export function submissionAnswer(form: Form): { next: Next; message?: string } {
+  return { next: nextStep(form), ...(form.successMessage && { message: form.successMessage }) };
+}
+
 /** What the widget shows after a successful submission. */
 export function nextStep(form: Form): Next {
   if (form.doubleOptIn) return { type: 'confirm-email' };

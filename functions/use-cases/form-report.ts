@@ -1,4 +1,4 @@
-import { nextStep, variantView } from '../core/capture.js';
+import { submissionAnswer, variantView } from '../core/capture.js';
 import type { FormView, SubmissionResponse } from '../core/contracts.js';
 import { DEFAULT_STRINGS } from '../core/presentation.js';
 import { compareVariants, wilsonInterval, type AbResult, type Interval } from '../core/ab-test.js';
@@ -50,15 +50,6 @@ export async function formsReport(
   };
 }
 
-/**
- * One form's page: how it is shown (mode, triggers, cap, variants), its numbers each day, by page or
- * source, and its A/B test. Three Queries of the form's counters, whatever the number of leads.
- * 1. the form, on a site the person may see (else answered like a missing one)
- * 2. its counters over the range: all, by variant, by the breakdown
- * 3. each variant against the control (the first the config lists): rate and interval, uplift and the
- *    difference's interval, p-value, and a verdict only at the planned sample (core/ab-test.ts)
- * @throws UnknownFormError | ValidationError
- */
 /** The form and its site, if it is on a site `person` may see: 404 otherwise, as for a form that does not exist. @throws UnknownFormError */
 function visibleForm(deps: Pick<Deps, 'config'>, person: Person, formId: string) {
   const found = deps.config.findForm(formId);
@@ -71,6 +62,15 @@ function visibleForm(deps: Pick<Deps, 'config'>, person: Person, formId: string)
   return found;
 }
 
+/**
+ * One form's page: how it is shown (mode, triggers, cap, variants), its numbers each day, by page or
+ * source, and its A/B test. Three Queries of the form's counters, whatever the number of leads.
+ * 1. the form, on a site the person may see (else answered like a missing one)
+ * 2. its counters over the range: all, by variant, by the breakdown
+ * 3. each variant against the control (the first the config lists): rate and interval, uplift and the
+ *    difference's interval, p-value, and a verdict only at the planned sample (core/ab-test.ts)
+ * @throws UnknownFormError | ValidationError
+ */
 export async function formReport(deps: Pick<Deps, 'config' | 'clock' | 'stats'>, person: Person, formId: string, query: z.infer<typeof FormReportQuery>) {
   const found = visibleForm(deps, person, formId);
   const range = statRange(deps.clock.now(), query);
@@ -144,6 +144,6 @@ export function formPreview(deps: Pick<Deps, 'config' | 'clock'>, person: Person
     formId,
     siteId: site.id,
     views,
-    answer: { submissionId: 'preview', next: nextStep(form), ...(form.successMessage && { message: form.successMessage }) },
+    answer: { submissionId: 'preview', ...submissionAnswer(form) },
   };
 }

@@ -1,4 +1,4 @@
-import { type ValidSubmission, consentRecord, nextStep, profileOf, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
+import { type ValidSubmission, consentRecord, profileOf, submissionAnswer, spamReason, timelineEntry, validateSubmission } from '../core/capture.js';
 import type { SubmissionResponse } from '../core/contracts.js';
 import { emailKey, isTestAddress, normaliseEmail } from '../core/email.js';
 import { OriginNotAllowedError, RateLimitedError, UnknownFormError } from '../core/errors.js';
@@ -69,8 +69,7 @@ export async function submitForm(deps: CaptureDeps, input: SubmitFormInput): Pro
   const now = deps.clock.now();
   const at = now.toISOString();
   const submissionId = body.submissionId ?? deps.ids.newId();
-  const next = nextStep(form);
-  const reply = { next, ...(form.successMessage && { message: form.successMessage }) };
+  const reply = submissionAnswer(form);
   const email = normaliseEmail(body.fields.email);
   const key = emailKey(email);
   const profile = profileOf(body);

@@ -179,7 +179,7 @@ describe('stateless stack: HTTP API', () => {
     ).toEqual(documented.sort());
     // The local runtime matches requests against the same table: every deployed route is served locally by the same group.
     expect(actual).toEqual(Object.fromEntries([...ROUTES, ...PREFLIGHT_ROUTES].map((r) => [r.routeKey, FUNCTION_OF[r.group]])));
-    expect(Object.keys(actual)).toHaveLength(53 + 6);
+    expect(Object.keys(actual)).toHaveLength(54 + 5);
     // The pre-flights of the public paths, answered by the capture function (the one that sets CORS headers).
     expect(preflights.sort()).toEqual(
       [

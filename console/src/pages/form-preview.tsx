@@ -37,7 +37,8 @@ const html = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
 /**
  * The page a preview frame shows: a page standing for the marketer's, the form's host in its text, and the
  * preview as JSON for the widget's preview entry (`<` escaped, so no text of the form can end the script
- * element). The frame is `srcdoc`: the console's origin and policy (its own scripts only), nothing to serve.
+ * element). Its links open apart (`<base target>`): a trial's link or a download leaves the preview be.
+ * The frame is `srcdoc`: the console's origin and policy (its own scripts only).
  */
 function previewDocument(preview: { view: PreviewAnswer['views'][number]; mode: Mode; answer: unknown }, scheme: keyof typeof SCHEMES): string {
   const json = JSON.stringify(preview).replace(/</g, '\\u003c');
@@ -47,6 +48,7 @@ function previewDocument(preview: { view: PreviewAnswer['views'][number]; mode: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="${scheme}">
+<base target="_blank">
 <title>Preview of ${html(preview.view.title)}</title>
 <style>:root{${SCHEMES[scheme].css};font:17px/1.6 system-ui,sans-serif}body{margin:0}main{max-width:40rem;margin:0 auto;padding:1rem 1rem 12rem}h1{font-size:1.6rem;line-height:1.25}button{font:inherit;padding:.5rem 1rem}</style>
 <script type="application/json" id="${PREVIEW_DATA_ID}">${json}</script>
@@ -78,11 +80,19 @@ export function FormPreview({ formId }: { formId: string }) {
   const shown = mode ?? view?.display.mode ?? 'inline';
   const size = SCREENS[screen];
   const value = (e: Event) => (e.target as HTMLSelectElement).value;
-  // A previewed popup takes the focus as it opens: the person keeps it where they were (a control here).
-  const before = useRef<HTMLElement | null>(null);
+  // A previewed popup takes the focus as it opens by itself: the person keeps it where they had it (a
+  // control here, or the page's title as the page opened), unless they went into that frame meanwhile.
+  const before = useRef<Element | null>(null);
   useEffect(() => {
-    const remember = (e: FocusEvent) => e.target instanceof HTMLIFrameElement || (before.current = e.target as HTMLElement);
-    const giveBack = (e: MessageEvent) => e.origin === location.origin && e.data === TOOK_FOCUS && before.current?.focus();
+    const had = document.activeElement;
+    before.current = had instanceof HTMLIFrameElement || had === document.body ? null : had;
+    const remember = (e: FocusEvent) => e.target instanceof HTMLIFrameElement || (before.current = e.target as Element);
+    const giveBack = (e: MessageEvent) => {
+      const frame = document.activeElement;
+      if (e.origin !== location.origin || e.data !== TOOK_FOCUS || !(frame instanceof HTMLIFrameElement) || frame.contentWindow !== e.source) return;
+      const back = before.current?.isConnected ? before.current : document.querySelector('main h1');
+      (back as HTMLElement | null)?.focus();
+    };
     document.addEventListener('focusin', remember);
     addEventListener('message', giveBack);
     return () => {
@@ -141,6 +151,8 @@ export function FormPreview({ formId }: { formId: string }) {
               <figure key={scheme} style={{ width: `min(100%, ${size.width + 2}px)` }}>
                 <Scroll label={`${SCHEMES[scheme].label} preview`}>
                   <iframe
+                    // A new frame for a new screen: the widget sizes a floating form up as it opens (compact on a phone).
+                    key={screen}
                     class="widget-preview"
                     title={`${view.title}${view.variant ? ` (variant ${view.variant})` : ''}: ${shown}, ${scheme}, ${screen}`}
                     width={size.width}

@@ -214,7 +214,7 @@ function FormPage({ formId }: { formId: string }) {
               </Empty>
             )}
           </section>
-          <FormPreview formId={formId} />
+          <FormPreview key={formId} formId={formId} />
         </>
       )}
     </main>
