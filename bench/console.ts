@@ -151,7 +151,8 @@ export async function benchConsole(): Promise<void> {
   printTable(
     'Read units per page view, largest table against 1,000 leads (1.00: flat)',
     ['page view', 'ratio'],
-    Object.entries(units).map(([name, [small, large]]) => [name, (large! / small!).toFixed(2)]),
+    // A page that reads no table (the preview: the config's) is flat too, not 0 ÷ 0.
+    Object.entries(units).map(([name, [small, large]]) => [name, small === large ? '1.00' : (large! / small!).toFixed(2)]),
   );
 }
 
