@@ -190,7 +190,8 @@ describe('Console in Chromium, signed in through the local OpenID provider', { t
         .toBe('SELECT Show as');
     }
     // On a phone, a slide-in that opened by itself is compact until the visitor asks for the form: the
-    // screen alone changes it (full on the desktop it opened on before)
+    // screen alone changes it (full on the desktop it opened on before). Variant a from here on.
+    await preview.getByLabel('Variant').selectOption({ label: 'a' });
     await preview.getByLabel('Show as').selectOption('slide-in');
     await light.locator('funnel-form .slide-in:not(.sm) h2').waitFor();
     await preview.getByLabel('Screen').selectOption('phone');
