@@ -8,7 +8,7 @@ import { PREVIEW_DATA_ID } from './preview-protocol.js';
  * are in place before any of the widget's modules runs: `fetch` answers a submission with the API's
  * `answer` and anything else with 404 (no request reaches a network), `sendBeacon` drops the impression,
  * and `localStorage` is the frame's memory. Whatever else could leave (an image, an XHR, a connection)
- * the console's policy refuses: it names no origin but the console's own.
+ * the console's policy refuses: it names no origin but the console's own and its sign-in provider's.
  */
 export interface Preview {
   view: View;

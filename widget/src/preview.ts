@@ -37,15 +37,16 @@ const open = (opener?: Element | null) =>
   ));
 
 // A popup takes the focus as it opens (a modal dialog does), here out of the console's controls: the
-// console is asked to give it back, as this opening was not the person's doing.
+// console is asked to give it back, as this opening was not the person's doing. Told by where this page's
+// focus is, not by `hasFocus()`, which is false in a tab in the background (the focus moves all the same).
 const had = d.hasFocus();
-void open().then(() => had || !d.hasFocus() || parent.postMessage(TOOK_FOCUS, '/'));
+void open().then(() => had || d.activeElement == d.body || parent.postMessage(TOOK_FOCUS, '/'));
 // Closed or submitted, the form shows afresh from the page's button (as a click on `data-funnel-open` would).
 d.addEventListener('click', async (e) => {
   const by = (e.target as Element).closest?.(`[${PREVIEW_AGAIN}]`);
   const was = c.shown;
   if (!by) return;
-  const shown = await was;
+  const shown = await was?.catch(() => undefined);
   // A second click while the first was at it: the first shows it.
   if (c.shown != was) return;
   shown?.close();

@@ -37,7 +37,7 @@ const html = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
 /**
  * The page a preview frame shows: a page standing for the marketer's, the form's host in its text, and the
  * preview as JSON for the widget's preview entry (`<` escaped, so no text of the form can end the script
- * element). Its links open apart (`<base target>`): a trial's link or a download leaves the preview be.
+ * element). Its links open apart (`<base target>`): a trial's link leaves the preview be.
  * The frame is `srcdoc`: the console's origin and policy (its own scripts only).
  */
 function previewDocument(preview: { view: PreviewAnswer['views'][number]; mode: Mode; answer: unknown }, scheme: keyof typeof SCHEMES): string {
