@@ -43,10 +43,15 @@ export interface OpenedPage {
  * the context before its own scripts (e.g. to fake `navigator.doNotTrack`).
  * @example const { page, errors } = await openPage(browser, url, { referer: 'https://news.example.com/' });
  */
-export async function openPage(browser: Browser, url: string, options: { referer?: string; init?: () => void } = {}): Promise<OpenedPage> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: { referer?: string; init?: () => void; setup?: (context: BrowserContext) => Promise<unknown> } = {},
+): Promise<OpenedPage> {
   // A fixed time zone, so what the widget reports is known (the default would be this machine's).
   const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
   if (options.init) await context.addInitScript(options.init);
+  await options.setup?.(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
