@@ -72,22 +72,27 @@ export default function DeliverabilityPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  <tr>
-                    <th scope="row">Bounces</th>
-                    <td>{pct.format(data.reputation.bounceRate)}</td>
-                    <td>
-                      {count(data.reputation.bounces)} of {count(data.reputation.sent)} sent
-                    </td>
-                    <td class={STANDING[data.reputation.bounce].cls}>{STANDING[data.reputation.bounce].words}</td>
-                  </tr>
-                  <tr>
-                    <th scope="row">Complaints</th>
-                    <td>{pct.format(data.reputation.complaintRate)}</td>
-                    <td>
-                      {count(data.reputation.complaints)} of {count(data.reputation.delivered)} delivered
-                    </td>
-                    <td class={STANDING[data.reputation.complaint].cls}>{STANDING[data.reputation.complaint].words}</td>
-                  </tr>
+                  {(
+                    [
+                      ['Bounces', data.reputation.bounceRate, data.reputation.bounces, `${count(data.reputation.sent)} sent`, data.reputation.bounce],
+                      [
+                        'Complaints',
+                        data.reputation.complaintRate,
+                        data.reputation.complaints,
+                        `${count(data.reputation.delivered)} delivered`,
+                        data.reputation.complaint,
+                      ],
+                    ] as const
+                  ).map(([name, value, n, of, standing]) => (
+                    <tr key={name}>
+                      <th scope="row">{name}</th>
+                      <td>{pct.format(value)}</td>
+                      <td>
+                        {count(n)} of {of}
+                      </td>
+                      <td class={STANDING[standing].cls}>{STANDING[standing].words}</td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             </Scroll>

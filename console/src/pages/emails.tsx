@@ -76,40 +76,32 @@ export default function EmailsPage() {
   return query.email ? <EmailPage email={query.email} /> : <EmailList />;
 }
 
+/** A count with its rate of `of` beside it. */
+const Rated = ({ n, of }: { n: number; of: number }) => (
+  <>
+    {count(n)} <span class="muted">{rate(n, of)}</span>
+  </>
+);
+
 /** The numbers of one email in the columns every table here shares. */
 function Cells({ c, tracking }: { c: Counts; tracking: EmailsAnswer['tracking'] }) {
+  const untracked = <span class="muted">not tracked</span>;
   return (
     <>
       <td>{count(c.sent)}</td>
       <td>
-        {count(c.delivered)} <span class="muted">{rate(c.delivered, c.sent)}</span>
+        <Rated n={c.delivered} of={c.sent} />
       </td>
-      <td>
-        {tracking.opens ? (
-          <>
-            {count(c.opened)} <span class="muted">{rate(c.opened, c.delivered)}</span>
-          </>
-        ) : (
-          <span class="muted">not tracked</span>
-        )}
-      </td>
-      <td>
-        {tracking.clicks ? (
-          <>
-            {count(c.clicked)} <span class="muted">{rate(c.clicked, c.delivered)}</span>
-          </>
-        ) : (
-          <span class="muted">not tracked</span>
-        )}
-      </td>
+      <td>{tracking.opens ? <Rated n={c.opened} of={c.delivered} /> : untracked}</td>
+      <td>{tracking.clicks ? <Rated n={c.clicked} of={c.delivered} /> : untracked}</td>
       <td>
         {count(c.hardBounced)} / {count(c.softBounced)} <span class="muted">{rate(c.hardBounced + c.softBounced, c.sent)}</span>
       </td>
       <td>
-        {count(c.complained)} <span class="muted">{rate(c.complained, c.delivered)}</span>
+        <Rated n={c.complained} of={c.delivered} />
       </td>
       <td>
-        {count(c.unsubscribed)} <span class="muted">{rate(c.unsubscribed, c.delivered)}</span>
+        <Rated n={c.unsubscribed} of={c.delivered} />
       </td>
     </>
   );

@@ -68,7 +68,7 @@ function previewDocument(preview: { view: PreviewAnswer['views'][number]; mode: 
 
 /**
  * A form's live preview: the real widget (its form code and frames) renders each variant's definition,
- * in any display mode (the configured one first), light and dark side by side, on a phone or a desktop.
+ * in any display mode (the configured one chosen to begin with), light and dark side by side, on a phone or a desktop.
  */
 export function FormPreview({ formId }: { formId: string }) {
   const { data, error, reload } = useData(() => api<PreviewAnswer>(`/v1/console/forms/${encodeURIComponent(formId)}/preview`), [formId]);
